@@ -1,0 +1,177 @@
+#include "cli/cli.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <langinfo.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/list.h"
+#include "db/schema.h"
+
+struct command {
+	const char *name;
+	int (*run)(struct cli *c, int argc, char **argv);
+	const char *usage;
+	const char *summary;
+};
+
+/* Only commands that work are listed; later ones are added as they land. */
+static const struct command commands[] = {
+	{ "list", cmd_list,
+	  "list dps|smps|media|certs|assocs|ts|admins [--format text|json|csv]\n"
+	  "       [--filter TEXT] [--sort COLUMN] [--desc] [--limit N]",
+	  "print one inventory list" },
+};
+
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void print_help(FILE *f)
+{
+	fputs("osdwarden: the security and privacy console for OS deployment in\n"
+	      "Configuration Manager.\n\n"
+	      "usage: osdwarden [--db FILE] [--read-only] [--no-color] <command> [options]\n"
+	      "       osdwarden --help | --version\n\n"
+	      "global options:\n"
+	      "  --db FILE      the inventory (default $XDG_DATA_HOME/osdwarden/inventory.db)\n"
+	      "  --read-only    never write: the inventory is opened read-only\n"
+	      "  --no-color     no colours (also when NO_COLOR is set)\n"
+	      "  -h, --help     this help; `osdwarden help COMMAND` for one command\n"
+	      "  -V, --version  version and library versions\n\ncommands:\n", f);
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fputs("\nexit codes: 0 ok, 1 findings at/above --fail-on or an action not applied,\n"
+	      "2 usage or input error, 3 site unreachable/auth/TLS, 4 partial result.\n", f);
+}
+
+static void print_version(FILE *f)
+{
+	fprintf(f, "osdwarden %s\ninventory schema %d, SQLite %s, %s, jansson %s\n",
+	        OSDWARDEN_VERSION, schema_latest_version(), sqlite3_libversion(),
+	        curl_version(), jansson_version_str());
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int cli_fail(struct cli *c, const struct ow_err *e)
+{
+	fprintf(c->err, "osdwarden: %s\n", e->msg);
+	return e->kind == OW_OK ? OW_EINPUT : (int)e->kind;
+}
+
+int cli_usage(struct cli *c, const char *cmd, const char *fmt, ...)
+{
+	const struct command *command = cmd ? find_command(cmd) : NULL;
+	va_list ap;
+
+	fputs("osdwarden: ", c->err);
+	va_start(ap, fmt);
+	vfprintf(c->err, fmt, ap);
+	va_end(ap);
+	if (command)
+		fprintf(c->err, "\nusage: osdwarden %s\n", command->usage);
+	else
+		fputs("\nsee osdwarden --help\n", c->err);
+	return OW_EINPUT;
+}
+
+int cli_open_inventory(struct cli *c, struct inv **db)
+{
+	struct inv_open_opts o = { .path = c->db_path, .read_only = c->read_only };
+	struct ow_err e = { 0 };
+
+	if (inv_open(&o, db, &e) != 0)
+		return cli_fail(c, &e);
+	return 0;
+}
+
+int cli_parse_int(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int help_command(struct cli *c, const char *name)
+{
+	const struct command *cmd = find_command(name);
+
+	if (!cmd)
+		return cli_usage(c, NULL, "there is no command '%s'", name);
+	fprintf(c->out, "usage: osdwarden %s\n\n%s.\n", cmd->usage, cmd->summary);
+	return 0;
+}
+
+int cli_main(int argc, char **argv, FILE *out, FILE *err)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "read-only", no_argument, NULL, 'r' },
+		{ "no-color", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli c = { .out = out, .err = err };
+	const char *nc = getenv("NO_COLOR"), *codeset = nl_langinfo(CODESET);
+	const struct command *cmd;
+	int opt;
+
+	c.no_color = nc && nc[0];
+	c.ascii = !codeset || strcmp(codeset, "UTF-8") != 0;
+	optind = 0;   /* GNU: full re-initialisation, so cli_main can run twice */
+	opterr = 0;
+	/* '+': stop at the command; its options are its own. */
+	while ((opt = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			c.db_path = optarg;
+			break;
+		case 'r':
+			c.read_only = true;
+			break;
+		case 'c':
+			c.no_color = true;
+			break;
+		case 'h':
+			print_help(out);
+			return 0;
+		case 'V':
+			print_version(out);
+			return 0;
+		default:
+			return cli_usage(&c, NULL, "unknown or incomplete option '%s'",
+			                 argv[optind - 1]);
+		}
+	}
+	if (optind >= argc) {
+		print_help(err);
+		return OW_EINPUT;
+	}
+	if (strcmp(argv[optind], "help") == 0) {
+		if (optind + 1 < argc)
+			return help_command(&c, argv[optind + 1]);
+		print_help(out);
+		return 0;
+	}
+	cmd = find_command(argv[optind]);
+	if (!cmd)
+		return cli_usage(&c, NULL, "there is no command '%s'", argv[optind]);
+	return cmd->run(&c, argc - optind, argv + optind);
+}

@@ -1,0 +1,36 @@
+/* The command line: global options, the command table, exit codes. */
+#ifndef OW_CLI_CLI_H
+#define OW_CLI_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "db/db.h"
+#include "util/err.h"
+
+struct cli {
+	FILE *out, *err;
+	const char *db_path;   /* --db, or NULL for the default */
+	bool read_only;        /* --read-only */
+	bool no_color;         /* --no-color or NO_COLOR */
+	bool ascii;            /* the locale cannot show UTF-8 */
+};
+
+/* Runs osdwarden with argv; returns the exit code (DESIGN §7). The caller
+ * sets the locale; output goes to out and err. */
+int cli_main(int argc, char **argv, FILE *out, FILE *err);
+
+/* For commands: report an error as "osdwarden: ..." and return its kind. */
+int cli_fail(struct cli *c, const struct ow_err *e);
+int cli_usage(struct cli *c, const char *cmd, const char *fmt, ...) OW_PRINTF(3, 4);
+
+/* Opens the inventory the global options name; prints the error itself. */
+int cli_open_inventory(struct cli *c, struct inv **db);
+
+/* Parses a whole decimal integer in [min, max]; 0 or -1. */
+int cli_parse_int(const char *s, long min, long max, long *out);
+
+/* Commands (one file each). argv[0] is the command's name. */
+int cmd_list(struct cli *c, int argc, char **argv);
+
+#endif

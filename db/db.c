@@ -1,0 +1,263 @@
+#include "db/db.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db/internal.h"
+#include "db/schema.h"
+#include "util/buf.h"
+#include "util/fsutil.h"
+
+/* 'OSDW': marks the file as ours so that --db pointed at another
+ * program's SQLite database is refused instead of migrated into. */
+#define INV_APPLICATION_ID 0x4F534457
+
+int64_t inv_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+char *inv_default_path(struct ow_err *err)
+{
+	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	struct buf b = BUF_INIT;
+
+	/* The XDG spec says a relative XDG_DATA_HOME must be ignored. */
+	if (xdg && xdg[0] == '/')
+		buf_addf(&b, "%s/osdwarden/inventory.db", xdg);
+	else if (home && home[0] == '/')
+		buf_addf(&b, "%s/.local/share/osdwarden/inventory.db", home);
+	else {
+		ow_err_set(err, OW_EINPUT, "neither XDG_DATA_HOME nor HOME is set to an "
+		           "absolute path; say where the inventory lives with --db FILE");
+		return NULL;
+	}
+	return buf_detach(&b);
+}
+
+int inv_sql_error(struct inv *db, struct ow_err *err, const char *doing)
+{
+	int code = sqlite3_errcode(db->sql) & 0xff;
+
+	if (code == SQLITE_NOTADB)
+		return ow_err_set(err, OW_EINPUT, "%s is not an SQLite database, so not an "
+		                  "osdwarden inventory; it was left untouched. Point --db at "
+		                  "another file", db->path);
+	if (code == SQLITE_CORRUPT)
+		return ow_err_set(err, OW_EINPUT, "the inventory %s is damaged (%s) while %s; "
+		                  "it was left untouched. Restore it from a backup, or move "
+		                  "it aside and sync again", db->path,
+		                  sqlite3_errmsg(db->sql), doing);
+	if (code == SQLITE_READONLY && db->read_only)
+		return ow_err_set(err, OW_EINPUT, "%s: the inventory is open read-only", doing);
+	return ow_err_set(err, OW_EINPUT, "%s (%s): %s", doing, db->path,
+	                  sqlite3_errmsg(db->sql));
+}
+
+/* Reads the first 16 bytes: an existing non-empty file must carry the
+ * SQLite header before SQLite is allowed anywhere near it. */
+static int check_header(const char *path, struct ow_err *err)
+{
+	static const char magic[16] = "SQLite format 3";
+	char head[16];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return ow_err_set(err, OW_EINPUT, "cannot read %s: %s", path, strerror(errno));
+	n = fread(head, 1, sizeof head, f);
+	fclose(f);
+	if (n == 0 || (n == sizeof head && memcmp(head, magic, sizeof magic) == 0))
+		return 0;
+	return ow_err_set(err, OW_EINPUT, "%s is not an SQLite database, so not an "
+	                  "osdwarden inventory; it was left untouched. Point --db at "
+	                  "another file", path);
+}
+
+static int pragma_int(struct inv *db, const char *sql, int *v, struct ow_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return inv_sql_error(db, err, "reading the inventory header");
+	}
+	*v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* Refuses foreign databases: one with another application id, or one with
+ * tables but no osdwarden schema version. */
+static int check_ours(struct inv *db, int version, struct ow_err *err)
+{
+	int app = 0, tables = 0;
+
+	if (pragma_int(db, "PRAGMA application_id", &app, err) ||
+	    pragma_int(db, "SELECT count(*) FROM sqlite_schema", &tables, err))
+		return OW_EINPUT;
+	if ((app != 0 && app != INV_APPLICATION_ID) || (version == 0 && tables > 0))
+		return ow_err_set(err, OW_EINPUT, "%s is an SQLite database of another "
+		                  "program, not an osdwarden inventory; it was left untouched. "
+		                  "Point --db at another file", db->path);
+	return 0;
+}
+
+static int prepare_location(const char *path, bool is_default, bool read_only,
+                            struct ow_err *err)
+{
+	char *dir;
+	int rc = 0;
+
+	if (read_only) {
+		if (!fs_exists(path))
+			return ow_err_set(err, OW_EINPUT, "there is no inventory at %s yet; run "
+			                  "`osdwarden sync` first, or drop --read-only", path);
+		return 0;
+	}
+	dir = fs_dirname(path);
+	if (!dir)
+		return ow_err_set(err, OW_EINPUT, "out of memory");
+	/* Our own directory is made private even if it existed; a directory
+	 * the operator chose with --db is created private but never changed. */
+	if (is_default || !fs_exists(dir))
+		rc = fs_private_dir(dir, is_default, err);
+	free(dir);
+	return rc;
+}
+
+static int open_sqlite(struct inv *db, struct ow_err *err)
+{
+	int flags = db->read_only ? SQLITE_OPEN_READONLY
+	                          : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	bool created;
+
+	if (!db->read_only && fs_private_file(db->path, &created, err) != 0)
+		return OW_EINPUT;
+	if (check_header(db->path, err) != 0)
+		return OW_EINPUT;
+#ifdef SQLITE_OPEN_NOFOLLOW
+	flags |= SQLITE_OPEN_NOFOLLOW;
+#endif
+	if (sqlite3_open_v2(db->path, &db->sql, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		return inv_sql_error(db, err, "opening the inventory");
+	sqlite3_extended_result_codes(db->sql, 1);
+	sqlite3_busy_timeout(db->sql, 5000);
+	return 0;
+}
+
+static int exec(struct inv *db, const char *sql, const char *doing, struct ow_err *err)
+{
+	if (sqlite3_exec(db->sql, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return inv_sql_error(db, err, doing);
+	return 0;
+}
+
+int inv_open(const struct inv_open_opts *opts, struct inv **out, struct ow_err *err)
+{
+	struct inv *db = calloc(1, sizeof *db);
+	int version, latest = schema_latest_version();
+	char sql[64];
+
+	*out = NULL;
+	if (!db)
+		return ow_err_set(err, OW_EINPUT, "out of memory");
+	db->read_only = opts->read_only;
+	db->path = opts->path ? strdup(opts->path) : inv_default_path(err);
+	if (!db->path) {
+		if (opts->path)
+			ow_err_set(err, OW_EINPUT, "out of memory");
+		goto fail;
+	}
+	if (prepare_location(db->path, !opts->path, db->read_only, err) ||
+	    open_sqlite(db, err))
+		goto fail;
+	version = schema_version(db->sql, err);
+	if (version < 0) {
+		inv_sql_error(db, err, "reading the schema version");
+		goto fail;
+	}
+	if (check_ours(db, version, err))
+		goto fail;
+	if (version > latest) {
+		ow_err_set(err, OW_EINPUT, "the inventory %s has schema version %d, newer "
+		           "than this osdwarden understands (%d); it was left untouched. "
+		           "Use a newer osdwarden, or --db another file",
+		           db->path, version, latest);
+		goto fail;
+	}
+	if (db->read_only) {
+		int want = opts->target_version > 0 ? opts->target_version : latest;
+		if (version < want) {
+			ow_err_set(err, OW_EINPUT, "the inventory %s has schema version %d and "
+			           "needs upgrading to %d, which read-only mode cannot do; "
+			           "open it once without --read-only", db->path, version, want);
+			goto fail;
+		}
+	} else {
+		if (exec(db, "PRAGMA journal_mode=WAL", "switching to WAL", err))
+			goto fail;
+		snprintf(sql, sizeof sql, "PRAGMA application_id=%d", INV_APPLICATION_ID);
+		if (exec(db, sql, "marking the inventory", err) ||
+		    schema_migrate(db->sql, opts->target_version, err)) {
+			ow_err_prefix(err, "%s", db->path);
+			goto fail;
+		}
+	}
+	if (exec(db, "PRAGMA foreign_keys=ON", "enabling foreign keys", err))
+		goto fail;
+	*out = db;
+	return 0;
+fail:
+	if (err && err->kind == OW_OK)
+		err->kind = OW_EINPUT;
+	inv_close(db);
+	return OW_EINPUT;
+}
+
+void inv_close(struct inv *db)
+{
+	if (!db)
+		return;
+	for (int i = 0; i < INV_STMT_CACHE; i++)
+		sqlite3_finalize(db->put[i]);
+	sqlite3_close(db->sql);
+	free(db->path);
+	free(db);
+}
+
+const char *inv_path(const struct inv *db)
+{
+	return db->path;
+}
+
+bool inv_read_only(const struct inv *db)
+{
+	return db->read_only;
+}
+
+int inv_version(struct inv *db, struct ow_err *err)
+{
+	return schema_version(db->sql, err);
+}
+
+int inv_begin(struct inv *db, struct ow_err *err)
+{
+	return exec(db, "BEGIN IMMEDIATE", "starting a transaction", err);
+}
+
+int inv_commit(struct inv *db, struct ow_err *err)
+{
+	return exec(db, "COMMIT", "committing", err);
+}
+
+void inv_rollback(struct inv *db)
+{
+	sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+}

@@ -1,0 +1,41 @@
+/* The inventory: one SQLite file, opened private, migrated, in WAL mode. */
+#ifndef OW_DB_DB_H
+#define OW_DB_DB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+struct inv;
+
+struct inv_open_opts {
+	const char *path;     /* NULL: $XDG_DATA_HOME/osdwarden/inventory.db */
+	bool read_only;       /* never writes, never creates, never migrates */
+	int target_version;   /* 0: latest. Tests use lower values to build old inventories. */
+};
+
+/* Opens (creating and migrating as needed) the inventory. A file that is
+ * not an osdwarden inventory, is damaged, or is newer than this build is
+ * refused and left exactly as it was. On success *out is owned by the
+ * caller (inv_close). */
+int inv_open(const struct inv_open_opts *opts, struct inv **out, struct ow_err *err);
+void inv_close(struct inv *db);
+
+/* The default inventory path, in a new string; NULL with err set when
+ * neither XDG_DATA_HOME nor HOME is usable. */
+char *inv_default_path(struct ow_err *err);
+
+const char *inv_path(const struct inv *db);
+bool inv_read_only(const struct inv *db);
+int inv_version(struct inv *db, struct ow_err *err);
+
+/* Explicit transactions, for callers that write many rows (sync). */
+int inv_begin(struct inv *db, struct ow_err *err);
+int inv_commit(struct inv *db, struct ow_err *err);
+void inv_rollback(struct inv *db);
+
+/* Seconds since the epoch, the clock every first_seen/last_seen uses. */
+int64_t inv_now(void);
+
+#endif

@@ -1,0 +1,23 @@
+/* Shared between the modules of db/ only: nothing outside db/ sees SQL. */
+#ifndef OW_DB_INTERNAL_H
+#define OW_DB_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "db/db.h"
+
+enum { INV_STMT_CACHE = 48 };
+
+struct inv {
+	sqlite3 *sql;
+	char *path;
+	bool read_only;
+	/* Prepared upserts, one per record kind, built on first use. */
+	sqlite3_stmt *put[INV_STMT_CACHE];
+};
+
+/* Turns the last SQLite error on db into an ow_err naming what we were
+ * doing; damaged and foreign files get a message that says what to do. */
+int inv_sql_error(struct inv *db, struct ow_err *err, const char *doing);
+
+#endif

@@ -1,0 +1,422 @@
+#include "db/list.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/internal.h"
+#include "util/buf.h"
+
+struct list_col {
+	struct inv_col pub;
+	const char *expr;    /* SQL expression over the list's FROM */
+	bool filter;         /* matched by the filter text */
+};
+
+struct inv_list {
+	const char *name;
+	const char *from;    /* a table, or a subquery with an alias */
+	const char *where;   /* base predicate */
+	const char *key;     /* unique integer expression */
+	int default_sort;
+	const struct list_col *cols;
+	size_t ncols;
+};
+
+#define TXT(n, t, w, e, f) { { n, t, INV_TEXT, w }, e, f }
+#define INT(n, t, w, e) { { n, t, INV_INT, w }, e, false }
+#define BOOL(n, t, e) { { n, t, INV_BOOL, 3 }, e, false }
+#define TIME(n, t, e) { { n, t, INV_TIME, 10 }, e, false }
+#define N(a) (sizeof a / sizeof a[0])
+
+static const struct list_col dp_cols[] = {
+	TXT("site", "SITE", 4, "site_code", true),
+	TXT("server", "SERVER", 26, "server_name", true),
+	BOOL("pxe", "PXE", "is_pxe"),
+	BOOL("active", "ACT", "is_active"),
+	BOOL("pxe_password", "PWD", "pxe_password_set"),
+	BOOL("unknown_computers", "UNK", "support_unknown"),
+	INT("bind_policy", "BIND", 4, "bind_policy"),
+	BOOL("multicast", "MC", "is_multicast"),
+	BOOL("internet_facing", "INET", "internet_facing"),
+	BOOL("pull_dp", "PULL", "is_pull_dp"),
+};
+
+static const struct list_col smp_cols[] = {
+	TXT("site", "SITE", 4, "site_code", true),
+	TXT("server", "SERVER", 26, "server_name", true),
+	BOOL("restore_only", "RO", "restore_only"),
+	INT("deletion_delay_days", "DELETE AFTER", 12, "deletion_delay_min / 1440"),
+	INT("folders", "FOLDERS", 7,
+	    "(SELECT count(*) FROM smp_folders f WHERE f.smp_id = smps.id)"),
+	TXT("remote_name", "REMOTE NAME", 20, "remote_name", true),
+};
+
+static const struct list_col media_cols[] = {
+	TXT("kind", "KIND", 10, "kind", true),
+	TXT("id", "ID", 12, "ident", true),
+	TXT("name", "NAME", 26, "name", true),
+	TXT("site", "SITE", 4, "site_code", true),
+	TIME("date", "DATE", "date"),
+	BOOL("f8_prompt", "F8", "lab_shell"),
+	TIME("valid_until", "VALID UNTIL", "valid_until"),
+	BOOL("blocked", "BLK", "is_blocked"),
+};
+
+static const struct list_col cert_cols[] = {
+	TXT("type", "TYPE", 5,
+	    "CASE type WHEN 1 THEN 'media' WHEN 2 THEN 'PXE' WHEN 3 THEN 'ISV' "
+	    "ELSE CAST(type AS TEXT) END", true),
+	TXT("key", "KEY", 4,
+	    "CASE key_type WHEN 1 THEN 'self' WHEN 2 THEN 'PKI' "
+	    "ELSE CAST(key_type AS TEXT) END", true),
+	TXT("issued_to", "ISSUED TO", 24, "issued_to", true),
+	TXT("server", "SERVER", 18, "server_name", true),
+	TIME("valid_from", "VALID FROM", "valid_from"),
+	TIME("valid_until", "VALID UNTIL", "valid_until"),
+	BOOL("blocked", "BLK", "is_blocked"),
+	TXT("smsid", "SMSID", 38, "smsid", true),
+};
+
+static const struct list_col assoc_cols[] = {
+	TXT("source", "SOURCE", 16, "source_name", true),
+	TXT("restore", "RESTORE", 16, "restore_name", true),
+	INT("source_id", "SRC ID", 10, "source_id"),
+	INT("restore_id", "RST ID", 10, "restore_id"),
+	TXT("status", "STATUS", 11,
+	    "CASE migration_status WHEN 0 THEN 'not started' WHEN 1 THEN 'in progress' "
+	    "WHEN 2 THEN 'completed' ELSE CAST(migration_status AS TEXT) END", true),
+	TIME("created", "CREATED", "store_created"),
+	TIME("released", "RELEASED", "store_released"),
+	TXT("store_path", "STORE", 30, "store_path", true),
+	TXT("site", "SITE", 4, "site_code", true),
+};
+
+static const struct list_col ts_cols[] = {
+	TXT("package_id", "ID", 8, "package_id", true),
+	TXT("name", "NAME", 30, "name", true),
+	TXT("boot_image", "BOOT IMG", 8, "boot_image_id", true),
+	TXT("run_as", "RUN AS", 24,
+	    "(SELECT group_concat(user_name, ', ') FROM ts_run_as r "
+	    "WHERE r.ts_id = task_sequences.id)", true),
+	TXT("site", "SITE", 4, "site_code", true),
+};
+
+static const struct list_col admin_cols[] = {
+	TXT("logon_name", "LOGON NAME", 26, "logon_name", true),
+	TXT("account_type", "TYPE", 5,
+	    "CASE account_type WHEN 0 THEN 'user' WHEN 1 THEN 'group' "
+	    "ELSE CAST(account_type AS TEXT) END", true),
+	TXT("roles", "ROLES", 24, "role_names", true),
+	TXT("collections", "COLLECTIONS", 20, "collection_names", true),
+	INT("admin_id", "ID", 8, "admin_id"),
+};
+
+/* Boot images and boot-media certificates side by side: the media in
+ * circulation is only visible through its certificate (reference §6). */
+static const char media_from[] =
+	"(SELECT id * 2 AS rk, 'boot image' AS kind, package_id AS ident, name, site_code,"
+	"  source_date AS date, enable_lab_shell AS lab_shell, NULL AS valid_until,"
+	"  NULL AS is_blocked FROM boot_images WHERE gone_at IS NULL"
+	" UNION ALL"
+	" SELECT id * 2 + 1, 'media cert', smsid, issued_to, site_code, valid_from, NULL,"
+	"  valid_until, is_blocked FROM certificates WHERE type = 1 AND gone_at IS NULL) AS m";
+
+static const struct inv_list lists[] = {
+	{ "dps", "dps", "gone_at IS NULL", "id", 1, dp_cols, N(dp_cols) },
+	{ "smps", "smps", "gone_at IS NULL", "id", 1, smp_cols, N(smp_cols) },
+	{ "media", media_from, "1", "rk", 2, media_cols, N(media_cols) },
+	{ "certs", "certificates", "gone_at IS NULL", "id", 2, cert_cols, N(cert_cols) },
+	{ "assocs", "associations", "gone_at IS NULL", "id", 0, assoc_cols, N(assoc_cols) },
+	{ "ts", "task_sequences", "gone_at IS NULL", "id", 1, ts_cols, N(ts_cols) },
+	{ "admins", "admins", "gone_at IS NULL", "id", 0, admin_cols, N(admin_cols) },
+};
+
+const struct inv_list *inv_list_find(const char *name)
+{
+	for (size_t i = 0; i < N(lists); i++)
+		if (strcmp(lists[i].name, name) == 0)
+			return &lists[i];
+	return NULL;
+}
+
+const char *inv_list_names(void)
+{
+	return "dps|smps|media|certs|assocs|ts|admins";
+}
+
+const char *inv_list_name(const struct inv_list *l)
+{
+	return l->name;
+}
+
+size_t inv_list_ncols(const struct inv_list *l)
+{
+	return l->ncols;
+}
+
+const struct inv_col *inv_list_col(const struct inv_list *l, size_t i)
+{
+	return i < l->ncols ? &l->cols[i].pub : NULL;
+}
+
+int inv_list_col_index(const struct inv_list *l, const char *name)
+{
+	for (size_t i = 0; i < l->ncols; i++)
+		if (strcmp(l->cols[i].pub.name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static bool has_filter(const struct inv_page_req *req)
+{
+	return req->filter && req->filter[0];
+}
+
+static void add_filter(struct buf *sql, const struct inv_list *l)
+{
+	bool first = true;
+
+	buf_adds(sql, " AND (");
+	for (size_t i = 0; i < l->ncols; i++) {
+		if (!l->cols[i].filter)
+			continue;
+		buf_addf(sql, "%s(%s) LIKE :f ESCAPE '\\'", first ? "" : " OR ", l->cols[i].expr);
+		first = false;
+	}
+	buf_adds(sql, first ? "0)" : ")");
+}
+
+/* Rows strictly after the cursor in the given order. SQLite sorts NULL
+ * first ascending and last descending; row-value comparisons are false
+ * for NULL, so NULL sort values need their own terms. */
+static void add_keyset(struct buf *sql, const char *sort, const char *key, bool desc,
+                       bool cursor_null)
+{
+	if (!desc && !cursor_null)
+		buf_addf(sql, " AND (%s, %s) > (:v, :k)", sort, key);
+	else if (!desc)
+		buf_addf(sql, " AND ((%s IS NULL AND %s > :k) OR %s IS NOT NULL)", sort, key, sort);
+	else if (!cursor_null)
+		buf_addf(sql, " AND ((%s, %s) < (:v, :k) OR %s IS NULL)", sort, key, sort);
+	else
+		buf_addf(sql, " AND %s IS NULL AND %s < :k", sort, key);
+}
+
+/* The filter text as a LIKE pattern with %, _ and \ taken literally. */
+static char *like_pattern(const char *text)
+{
+	struct buf b = BUF_INIT;
+
+	buf_addc(&b, '%');
+	for (const char *p = text; *p; p++) {
+		if (*p == '%' || *p == '_' || *p == '\\')
+			buf_addc(&b, '\\');
+		buf_addc(&b, *p);
+	}
+	buf_addc(&b, '%');
+	return buf_detach(&b);
+}
+
+static void bind_named_text(sqlite3_stmt *st, const char *name, const char *v)
+{
+	int i = sqlite3_bind_parameter_index(st, name);
+	if (i)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+static void bind_named_int(sqlite3_stmt *st, const char *name, int64_t v)
+{
+	int i = sqlite3_bind_parameter_index(st, name);
+	if (i)
+		sqlite3_bind_int64(st, i, v);
+}
+
+static void bind_cell(sqlite3_stmt *st, const char *name, const struct inv_cell *c)
+{
+	int i = sqlite3_bind_parameter_index(st, name);
+
+	if (!i)
+		return;
+	if (c->null)
+		sqlite3_bind_null(st, i);
+	else if (c->s)
+		sqlite3_bind_text(st, i, c->s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_int64(st, i, c->i);
+}
+
+static int read_cell(sqlite3_stmt *st, int col, struct inv_cell *c)
+{
+	memset(c, 0, sizeof *c);
+	switch (sqlite3_column_type(st, col)) {
+	case SQLITE_NULL:
+		c->null = true;
+		return 0;
+	case SQLITE_INTEGER:
+	case SQLITE_FLOAT:
+		c->i = sqlite3_column_int64(st, col);
+		return 0;
+	default:
+		c->s = strdup((const char *)sqlite3_column_text(st, col));
+		return c->s ? 0 : -1;
+	}
+}
+
+static int64_t count_rows(struct inv *db, const struct inv_list *l, const char *pattern,
+                          struct ow_err *err)
+{
+	struct buf sql = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	int64_t n = -1;
+
+	buf_addf(&sql, "SELECT count(*) FROM %s WHERE %s", l->from, l->where);
+	if (pattern)
+		add_filter(&sql, l);
+	if (sqlite3_prepare_v2(db->sql, buf_str(&sql), -1, &st, NULL) == SQLITE_OK) {
+		if (pattern)
+			bind_named_text(st, ":f", pattern);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0);
+	}
+	if (n < 0)
+		inv_sql_error(db, err, "counting rows");
+	sqlite3_finalize(st);
+	buf_free(&sql);
+	return n;
+}
+
+static void reverse_rows(struct inv_page *p)
+{
+	for (size_t i = 0, j = p->nrows ? p->nrows - 1 : 0; i < j; i++, j--) {
+		struct inv_row t = p->rows[i];
+		p->rows[i] = p->rows[j];
+		p->rows[j] = t;
+	}
+}
+
+static int fetch_rows(struct inv *db, sqlite3_stmt *st, size_t ncols, int limit,
+                      struct inv_page *page, struct ow_err *err)
+{
+	int rc;
+
+	page->rows = calloc((size_t)limit, sizeof *page->rows);
+	if (!page->rows)
+		return ow_err_set(err, OW_EINPUT, "out of memory");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct inv_row *r;
+
+		if (page->nrows == (size_t)limit) {
+			page->more = true;   /* the (limit+1)th row only says so */
+			return 0;
+		}
+		r = &page->rows[page->nrows++];
+		r->key = sqlite3_column_int64(st, 0);
+		r->cells = calloc(ncols, sizeof *r->cells);
+		if (!r->cells || read_cell(st, 1, &r->sort) != 0)
+			return ow_err_set(err, OW_EINPUT, "out of memory");
+		for (size_t c = 0; c < ncols; c++)
+			if (read_cell(st, (int)c + 2, &r->cells[c]) != 0)
+				return ow_err_set(err, OW_EINPUT, "out of memory");
+	}
+	if (rc != SQLITE_DONE)
+		return inv_sql_error(db, err, "reading a list");
+	return 0;
+}
+
+int inv_list_page(struct inv *db, const struct inv_list *l, const struct inv_page_req *req,
+                  struct inv_page *page, struct ow_err *err)
+{
+	int sort_col = req->sort_col >= 0 && (size_t)req->sort_col < l->ncols
+	                       ? req->sort_col : l->default_sort;
+	const char *sort = l->cols[sort_col].expr;
+	/* Backward anchors read in the opposite order and flip the result. */
+	bool backward = req->anchor == INV_LAST || req->anchor == INV_BEFORE;
+	bool desc = req->desc != backward;
+	bool keyset = req->anchor == INV_AFTER || req->anchor == INV_BEFORE;
+	struct buf sql = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	char *pattern = NULL;
+	int rc = 0;
+
+	memset(page, 0, sizeof *page);
+	page->ncols = l->ncols;
+	page->total = page->filtered = -1;
+	if (req->limit < 1 || req->limit > 10000)
+		return ow_err_set(err, OW_EINPUT, "a page holds 1 to 10000 rows, not %d", req->limit);
+	if (keyset && !req->cursor)
+		return ow_err_set(err, OW_EINPUT, "paging after or before a row needs its cursor");
+	if (has_filter(req) && !(pattern = like_pattern(req->filter)))
+		return ow_err_set(err, OW_EINPUT, "out of memory");
+
+	buf_addf(&sql, "SELECT %s, %s", l->key, sort);
+	for (size_t i = 0; i < l->ncols; i++)
+		buf_addf(&sql, ", %s", l->cols[i].expr);
+	buf_addf(&sql, " FROM %s WHERE %s", l->from, l->where);
+	if (pattern)
+		add_filter(&sql, l);
+	if (keyset)
+		add_keyset(&sql, sort, l->key, desc, req->cursor->sort.null);
+	buf_addf(&sql, " ORDER BY %s %s, %s %s LIMIT :lim", sort, desc ? "DESC" : "ASC",
+	         l->key, desc ? "DESC" : "ASC");
+	if (sql.failed) {
+		rc = ow_err_set(err, OW_EINPUT, "out of memory");
+		goto out;
+	}
+	if (sqlite3_prepare_v2(db->sql, buf_str(&sql), -1, &st, NULL) != SQLITE_OK) {
+		rc = inv_sql_error(db, err, "preparing a list query");
+		goto out;
+	}
+	if (pattern)
+		bind_named_text(st, ":f", pattern);
+	if (keyset) {
+		bind_cell(st, ":v", &req->cursor->sort);
+		bind_named_int(st, ":k", req->cursor->key);
+	}
+	bind_named_int(st, ":lim", req->limit + 1);
+	rc = fetch_rows(db, st, l->ncols, req->limit, page, err);
+	if (rc == 0 && backward)
+		reverse_rows(page);
+	if (rc == 0 && req->want_counts) {
+		page->total = count_rows(db, l, NULL, err);
+		page->filtered = pattern ? count_rows(db, l, pattern, err) : page->total;
+		if (page->total < 0 || page->filtered < 0)
+			rc = OW_EINPUT;
+	}
+out:
+	sqlite3_finalize(st);
+	buf_free(&sql);
+	free(pattern);
+	if (rc)
+		inv_page_free(page);
+	return rc;
+}
+
+void inv_page_free(struct inv_page *page)
+{
+	for (size_t r = 0; r < page->nrows; r++) {
+		free(page->rows[r].sort.s);
+		if (page->rows[r].cells)
+			for (size_t c = 0; c < page->ncols; c++)
+				free(page->rows[r].cells[c].s);
+		free(page->rows[r].cells);
+	}
+	free(page->rows);
+	page->rows = NULL;
+	page->nrows = 0;
+}
+
+int inv_cursor_from_row(const struct inv_row *row, struct inv_cursor *cur)
+{
+	cur->key = row->key;
+	cur->sort = row->sort;
+	cur->sort.s = NULL;
+	if (row->sort.s && !(cur->sort.s = strdup(row->sort.s)))
+		return -1;
+	return 0;
+}
+
+void inv_cursor_free(struct inv_cursor *cur)
+{
+	free(cur->sort.s);
+	cur->sort.s = NULL;
+}

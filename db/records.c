@@ -1,0 +1,404 @@
+#include "db/records.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/internal.h"
+#include "util/buf.h"
+
+enum ftype { FT_TEXT, FT_INT };
+
+struct field {
+	const char *col;
+	enum ftype type;
+	size_t off;
+};
+
+/* One record kind: which table, which struct fields go to which columns
+ * (the first nkey fields are the natural key), and where the id and the
+ * history columns live in the struct. */
+struct rtable {
+	int slot;            /* statement cache slot (2 per kind) */
+	const char *table;
+	const struct field *fields;
+	size_t nfields, nkey;
+	size_t id_off;
+	long seen_off;       /* -1: the table has no history columns */
+};
+
+#define T(S, c) { #c, FT_TEXT, offsetof(struct S, c) }
+#define I(S, c) { #c, FT_INT, offsetof(struct S, c) }
+#define N(a) (sizeof a / sizeof a[0])
+#define RT(slot, S, table, fields, nkey, seen)                                   \
+	{ slot, table, fields, N(fields), nkey, offsetof(struct S, id), seen }
+#define SEEN(S) ((long)offsetof(struct S, seen))
+
+static const struct field provider_f[] = {
+	T(inv_provider, url), T(inv_provider, auth_mode), T(inv_provider, user_name),
+	T(inv_provider, ca_file), I(inv_provider, insecure), I(inv_provider, last_sync_at),
+	T(inv_provider, last_sync_result), T(inv_provider, last_sync_error),
+};
+static const struct field site_f[] = {
+	T(inv_site, site_code), T(inv_site, site_name), T(inv_site, server_name),
+	T(inv_site, version), I(inv_site, build_number), I(inv_site, type),
+	T(inv_site, parent_site_code), I(inv_site, provider_id), T(inv_site, raw_json),
+};
+static const struct field dp_f[] = {
+	T(inv_dp, site_code), T(inv_dp, nal_path), T(inv_dp, server_name),
+	I(inv_dp, is_pxe), I(inv_dp, is_active), I(inv_dp, pxe_password_set),
+	I(inv_dp, support_unknown), I(inv_dp, bind_policy), T(inv_dp, bind_except),
+	I(inv_dp, response_delay), I(inv_dp, uda_setting), I(inv_dp, is_multicast),
+	I(inv_dp, internet_facing), I(inv_dp, is_pull_dp), T(inv_dp, identity_guid),
+	T(inv_dp, raw_json),
+};
+static const struct field smp_f[] = {
+	T(inv_smp, site_code), T(inv_smp, nal_path), T(inv_smp, server_name),
+	I(inv_smp, restore_only), I(inv_smp, deletion_delay_min),
+	I(inv_smp, deletion_cycle_min), T(inv_smp, remote_name), I(inv_smp, ssl_state),
+	T(inv_smp, raw_json),
+};
+static const struct field smp_folder_f[] = {
+	I(inv_smp_folder, smp_id), T(inv_smp_folder, directory),
+	I(inv_smp_folder, max_clients), I(inv_smp_folder, min_disk_space),
+	I(inv_smp_folder, min_disk_unit),
+};
+static const struct field cert_f[] = {
+	T(inv_cert, smsid), T(inv_cert, site_code), I(inv_cert, type), I(inv_cert, key_type),
+	I(inv_cert, is_blocked), I(inv_cert, is_approved), T(inv_cert, issued_to),
+	T(inv_cert, server_name), I(inv_cert, valid_from), I(inv_cert, valid_until),
+	T(inv_cert, thumbprint), T(inv_cert, raw_json),
+};
+static const struct field assoc_f[] = {
+	I(inv_assoc, source_id), I(inv_assoc, restore_id), T(inv_assoc, migration_id),
+	T(inv_assoc, site_code), T(inv_assoc, source_name), T(inv_assoc, restore_name),
+	T(inv_assoc, store_path), I(inv_assoc, migration_type),
+	I(inv_assoc, migration_behavior), I(inv_assoc, migration_status),
+	I(inv_assoc, store_created), I(inv_assoc, store_released),
+	I(inv_assoc, store_deleted), T(inv_assoc, user_names), T(inv_assoc, raw_json),
+};
+static const struct field boot_image_f[] = {
+	T(inv_boot_image, package_id), T(inv_boot_image, site_code), T(inv_boot_image, name),
+	I(inv_boot_image, architecture), I(inv_boot_image, pkg_flags),
+	I(inv_boot_image, enable_lab_shell), I(inv_boot_image, source_date),
+	I(inv_boot_image, last_refresh), T(inv_boot_image, raw_json),
+};
+static const struct field package_f[] = {
+	T(inv_package, package_id), T(inv_package, site_code), T(inv_package, name),
+	I(inv_package, package_type), I(inv_package, pkg_flags), T(inv_package, version),
+	I(inv_package, source_date), T(inv_package, raw_json),
+};
+static const struct field ts_f[] = {
+	T(inv_ts, package_id), T(inv_ts, site_code), T(inv_ts, name),
+	T(inv_ts, boot_image_id), T(inv_ts, raw_json),
+};
+static const struct field ts_run_as_f[] = {
+	I(inv_ts_run_as, ts_id), T(inv_ts_run_as, step_name), T(inv_ts_run_as, user_name),
+};
+static const struct field deployment_f[] = {
+	T(inv_deployment, advertisement_id), T(inv_deployment, site_code),
+	T(inv_deployment, package_id), T(inv_deployment, collection_id),
+	I(inv_deployment, offer_type), I(inv_deployment, advert_flags),
+	T(inv_deployment, raw_json),
+};
+static const struct field collection_var_f[] = {
+	T(inv_collection_var, collection_id), T(inv_collection_var, name),
+	I(inv_collection_var, masked), I(inv_collection_var, secret_suspect),
+};
+static const struct field admin_f[] = {
+	I(inv_admin, admin_id), T(inv_admin, logon_name), I(inv_admin, account_type),
+	T(inv_admin, role_ids), T(inv_admin, role_names), T(inv_admin, collection_names),
+	T(inv_admin, raw_json),
+};
+static const struct field role_f[] = {
+	T(inv_role, role_id), T(inv_role, role_name), I(inv_role, number_of_admins),
+	I(inv_role, is_builtin), T(inv_role, operations), T(inv_role, raw_json),
+};
+static const struct field site_setting_f[] = {
+	T(inv_site_setting, site_code), T(inv_site_setting, item), T(inv_site_setting, name),
+	T(inv_site_setting, value),
+};
+
+static const struct rtable rt_provider = RT(0, inv_provider, "providers", provider_f, 1, -1);
+static const struct rtable rt_site = RT(2, inv_site, "sites", site_f, 1, SEEN(inv_site));
+static const struct rtable rt_dp = RT(4, inv_dp, "dps", dp_f, 2, SEEN(inv_dp));
+static const struct rtable rt_smp = RT(6, inv_smp, "smps", smp_f, 2, SEEN(inv_smp));
+static const struct rtable rt_smp_folder = RT(8, inv_smp_folder, "smp_folders", smp_folder_f, 2, -1);
+static const struct rtable rt_cert = RT(10, inv_cert, "certificates", cert_f, 1, SEEN(inv_cert));
+static const struct rtable rt_assoc = RT(12, inv_assoc, "associations", assoc_f, 2, SEEN(inv_assoc));
+static const struct rtable rt_boot_image = RT(14, inv_boot_image, "boot_images", boot_image_f, 1, SEEN(inv_boot_image));
+static const struct rtable rt_package = RT(16, inv_package, "packages", package_f, 1, SEEN(inv_package));
+static const struct rtable rt_ts = RT(18, inv_ts, "task_sequences", ts_f, 1, SEEN(inv_ts));
+static const struct rtable rt_ts_run_as = RT(20, inv_ts_run_as, "ts_run_as", ts_run_as_f, 2, -1);
+static const struct rtable rt_deployment = RT(22, inv_deployment, "deployments", deployment_f, 1, SEEN(inv_deployment));
+static const struct rtable rt_collection_var = RT(24, inv_collection_var, "collection_vars", collection_var_f, 2, SEEN(inv_collection_var));
+static const struct rtable rt_admin = RT(26, inv_admin, "admins", admin_f, 1, SEEN(inv_admin));
+static const struct rtable rt_role = RT(28, inv_role, "roles", role_f, 1, SEEN(inv_role));
+static const struct rtable rt_site_setting = RT(30, inv_site_setting, "site_settings", site_setting_f, 3, SEEN(inv_site_setting));
+
+/* The component tables that carry history, for inv_mark_gone/inv_count:
+ * table names reach SQL only from this list. */
+static const struct rtable *const history_tables[] = {
+	&rt_site, &rt_dp, &rt_smp, &rt_cert, &rt_assoc, &rt_boot_image, &rt_package,
+	&rt_ts, &rt_deployment, &rt_collection_var, &rt_admin, &rt_role, &rt_site_setting,
+};
+
+static char **text_at(const void *rec, const struct field *f)
+{
+	return (char **)((char *)(uintptr_t)rec + f->off);
+}
+
+static int64_t *int_at(const void *rec, const struct field *f)
+{
+	return (int64_t *)((char *)(uintptr_t)rec + f->off);
+}
+
+static void build_put_sql(const struct rtable *t, struct buf *b)
+{
+	size_t i;
+
+	buf_addf(b, "INSERT INTO %s(", t->table);
+	for (i = 0; i < t->nfields; i++)
+		buf_addf(b, "%s%s", i ? "," : "", t->fields[i].col);
+	if (t->seen_off >= 0)
+		buf_adds(b, ",first_seen,last_seen");
+	buf_adds(b, ") VALUES(");
+	for (i = 0; i < t->nfields; i++)
+		buf_addf(b, "%s?%zu", i ? "," : "", i + 1);
+	if (t->seen_off >= 0)
+		buf_addf(b, ",?%zu,?%zu", t->nfields + 1, t->nfields + 1);
+	buf_adds(b, ") ON CONFLICT(");
+	for (i = 0; i < t->nkey; i++)
+		buf_addf(b, "%s%s", i ? "," : "", t->fields[i].col);
+	buf_adds(b, ") DO UPDATE SET ");
+	for (i = t->nkey; i < t->nfields; i++)
+		buf_addf(b, "%s%s=excluded.%s", i > t->nkey ? "," : "",
+		         t->fields[i].col, t->fields[i].col);
+	if (t->seen_off >= 0)
+		buf_adds(b, ",last_seen=excluded.last_seen,gone_at=NULL");
+	buf_adds(b, " RETURNING id");
+}
+
+static void build_get_sql(const struct rtable *t, struct buf *b)
+{
+	size_t i;
+
+	buf_adds(b, "SELECT id");
+	for (i = 0; i < t->nfields; i++)
+		buf_addf(b, ",%s", t->fields[i].col);
+	if (t->seen_off >= 0)
+		buf_adds(b, ",first_seen,last_seen,gone_at");
+	buf_addf(b, " FROM %s WHERE ", t->table);
+	for (i = 0; i < t->nkey; i++)
+		buf_addf(b, "%s%s=?%zu", i ? " AND " : "", t->fields[i].col, i + 1);
+}
+
+/* The cached statement for slot, prepared on first use. */
+static sqlite3_stmt *stmt(struct inv *db, int slot, const struct rtable *t,
+                          void (*build)(const struct rtable *, struct buf *),
+                          struct ow_err *err)
+{
+	struct buf b = BUF_INIT;
+
+	if (db->put[slot]) {
+		sqlite3_reset(db->put[slot]);
+		sqlite3_clear_bindings(db->put[slot]);
+		return db->put[slot];
+	}
+	build(t, &b);
+	if (b.failed) {
+		ow_err_set(err, OW_EINPUT, "out of memory");
+	} else if (sqlite3_prepare_v3(db->sql, buf_str(&b), -1, SQLITE_PREPARE_PERSISTENT,
+	                              &db->put[slot], NULL) != SQLITE_OK) {
+		inv_sql_error(db, err, "preparing a query");
+		db->put[slot] = NULL;
+	}
+	buf_free(&b);
+	return db->put[slot];
+}
+
+static int bind_field(sqlite3_stmt *st, int idx, const void *rec, const struct field *f)
+{
+	if (f->type == FT_TEXT) {
+		const char *s = *text_at(rec, f);
+		return s ? sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC)
+		         : sqlite3_bind_null(st, idx);
+	}
+	return *int_at(rec, f) == INV_NULL ? sqlite3_bind_null(st, idx)
+	                                   : sqlite3_bind_int64(st, idx, *int_at(rec, f));
+}
+
+static int put(struct inv *db, const struct rtable *t, void *rec, int64_t now,
+               struct ow_err *err)
+{
+	sqlite3_stmt *st = stmt(db, t->slot, t, build_put_sql, err);
+	int rc = SQLITE_OK;
+
+	if (!st)
+		return OW_EINPUT;
+	for (size_t i = 0; i < t->nfields && rc == SQLITE_OK; i++)
+		rc = bind_field(st, (int)i + 1, rec, &t->fields[i]);
+	if (rc == SQLITE_OK && t->seen_off >= 0)
+		rc = sqlite3_bind_int64(st, (int)t->nfields + 1, now);
+	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		*(int64_t *)((char *)rec + t->id_off) = sqlite3_column_int64(st, 0);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return 0;
+	}
+	sqlite3_reset(st);
+	inv_sql_error(db, err, "saving a row");
+	ow_err_prefix(err, "%s", t->table);
+	return OW_EINPUT;
+}
+
+static int64_t column_int(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? INV_NULL
+	                                                   : sqlite3_column_int64(st, col);
+}
+
+static char *column_text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+	return s ? strdup((const char *)s) : NULL;
+}
+
+static int get(struct inv *db, const struct rtable *t, void *rec, struct ow_err *err)
+{
+	sqlite3_stmt *st = stmt(db, t->slot + 1, t, build_get_sql, err);
+	int rc = SQLITE_OK, col = 0;
+
+	if (!st)
+		return OW_EINPUT;
+	for (size_t i = 0; i < t->nkey && rc == SQLITE_OK; i++)
+		rc = bind_field(st, (int)i + 1, rec, &t->fields[i]);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return INV_NOTFOUND;
+	}
+	if (rc != SQLITE_ROW) {
+		inv_sql_error(db, err, "reading a row");
+		sqlite3_reset(st);
+		return OW_EINPUT;
+	}
+	*(int64_t *)((char *)rec + t->id_off) = sqlite3_column_int64(st, col++);
+	for (size_t i = 0; i < t->nfields; i++, col++) {
+		if (t->fields[i].type == FT_TEXT)
+			*text_at(rec, &t->fields[i]) = column_text(st, col);
+		else
+			*int_at(rec, &t->fields[i]) = column_int(st, col);
+	}
+	if (t->seen_off >= 0) {
+		struct inv_seen *s = (struct inv_seen *)((char *)rec + t->seen_off);
+		s->first_seen = column_int(st, col++);
+		s->last_seen = column_int(st, col++);
+		s->gone_at = column_int(st, col);
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+static void free_rec(const struct rtable *t, void *rec)
+{
+	for (size_t i = 0; i < t->nfields; i++) {
+		if (t->fields[i].type == FT_TEXT) {
+			free(*text_at(rec, &t->fields[i]));
+			*text_at(rec, &t->fields[i]) = NULL;
+		}
+	}
+}
+
+#define INV_RECORD_IMPL(kind, type)                                             \
+	int inv_put_##kind(struct inv *db, struct type *r, int64_t now,         \
+	                   struct ow_err *err)                                  \
+	{                                                                       \
+		return put(db, &rt_##kind, r, now, err);                        \
+	}                                                                       \
+	int inv_get_##kind(struct inv *db, struct type *r, struct ow_err *err)  \
+	{                                                                       \
+		return get(db, &rt_##kind, r, err);                             \
+	}                                                                       \
+	void inv_free_##kind(struct type *r)                                    \
+	{                                                                       \
+		free_rec(&rt_##kind, r);                                        \
+	}
+
+INV_RECORD_IMPL(provider, inv_provider)
+INV_RECORD_IMPL(site, inv_site)
+INV_RECORD_IMPL(dp, inv_dp)
+INV_RECORD_IMPL(smp, inv_smp)
+INV_RECORD_IMPL(smp_folder, inv_smp_folder)
+INV_RECORD_IMPL(cert, inv_cert)
+INV_RECORD_IMPL(assoc, inv_assoc)
+INV_RECORD_IMPL(boot_image, inv_boot_image)
+INV_RECORD_IMPL(package, inv_package)
+INV_RECORD_IMPL(ts, inv_ts)
+INV_RECORD_IMPL(ts_run_as, inv_ts_run_as)
+INV_RECORD_IMPL(deployment, inv_deployment)
+INV_RECORD_IMPL(collection_var, inv_collection_var)
+INV_RECORD_IMPL(admin, inv_admin)
+INV_RECORD_IMPL(role, inv_role)
+INV_RECORD_IMPL(site_setting, inv_site_setting)
+
+static const struct rtable *history_table(const char *name)
+{
+	for (size_t i = 0; i < N(history_tables); i++)
+		if (strcmp(history_tables[i]->table, name) == 0)
+			return history_tables[i];
+	return NULL;
+}
+
+/* Runs one statement over a known table with up to two integer
+ * parameters, returning changes() or the single integer it selects. */
+static int64_t run_on_table(struct inv *db, const char *table, const char *head,
+                            const char *tail, int64_t a, int64_t b, bool select,
+                            struct ow_err *err)
+{
+	const struct rtable *t = history_table(table);
+	struct buf sql = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	int64_t result = -1;
+	int rc;
+
+	if (!t) {
+		ow_err_set(err, OW_EINPUT, "no component table named '%s'", table);
+		return -1;
+	}
+	buf_adds(&sql, head);
+	buf_adds(&sql, t->table);
+	buf_adds(&sql, tail);
+	rc = sqlite3_prepare_v2(db->sql, buf_str(&sql), -1, &st, NULL);
+	buf_free(&sql);
+	if (rc == SQLITE_OK && sqlite3_bind_parameter_count(st) >= 2) {
+		sqlite3_bind_int64(st, 1, a);
+		sqlite3_bind_int64(st, 2, b);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (select && rc == SQLITE_ROW)
+		result = sqlite3_column_int64(st, 0);
+	else if (!select && rc == SQLITE_DONE)
+		result = sqlite3_changes(db->sql);
+	else
+		inv_sql_error(db, err, table);
+	sqlite3_finalize(st);
+	return result;
+}
+
+int64_t inv_mark_gone(struct inv *db, const char *table, int64_t since, int64_t now,
+                      struct ow_err *err)
+{
+	return run_on_table(db, table, "UPDATE ",
+	                    " SET gone_at=?2 WHERE last_seen<?1 AND gone_at IS NULL",
+	                    since, now, false, err);
+}
+
+int64_t inv_count(struct inv *db, const char *table, struct ow_err *err)
+{
+	return run_on_table(db, table, "SELECT count(*) FROM ", " WHERE gone_at IS NULL",
+	                    0, 0, true, err);
+}

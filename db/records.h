@@ -1,0 +1,214 @@
+/* Typed records of the inventory, one struct per component, with insert-or-
+ * update ("put"), lookup by natural key ("get") and free. The column
+ * mapping lives in one table per record in records.c.
+ *
+ * Conventions: integers, booleans and times are int64_t where INV_NULL
+ * means "not known / unset" (stored as SQL NULL); booleans are 0/1; times
+ * are Unix seconds. Strings are owned by the record: the get functions
+ * fill them with new strings that inv_free_<kind> releases; put never takes
+ * ownership. No record has a field for a secret. */
+#ifndef OW_DB_RECORDS_H
+#define OW_DB_RECORDS_H
+
+#include <stdint.h>
+
+#include "db/db.h"
+
+#define INV_NULL INT64_MIN
+#define INV_NOTFOUND (-1)
+
+/* History columns every site component carries; filled by get, ignored
+ * by put (put stamps last_seen with its `now` argument). */
+struct inv_seen {
+	int64_t first_seen, last_seen, gone_at;
+};
+
+struct inv_provider {
+	int64_t id;
+	char *url;                    /* key */
+	char *auth_mode, *user_name, *ca_file;
+	int64_t insecure, last_sync_at;
+	char *last_sync_result, *last_sync_error;
+};
+
+struct inv_site {
+	int64_t id;
+	char *site_code;              /* key */
+	char *site_name, *server_name, *version;
+	int64_t build_number, type;
+	char *parent_site_code;
+	int64_t provider_id;
+	char *raw_json;
+	struct inv_seen seen;
+};
+
+struct inv_dp {
+	int64_t id;
+	char *site_code, *nal_path;   /* key */
+	char *server_name;
+	int64_t is_pxe, is_active, pxe_password_set, support_unknown, bind_policy;
+	char *bind_except;            /* MAC addresses, comma separated */
+	int64_t response_delay, uda_setting, is_multicast, internet_facing, is_pull_dp;
+	char *identity_guid;
+	char *raw_json;
+	struct inv_seen seen;
+};
+
+struct inv_smp {
+	int64_t id;
+	char *site_code, *nal_path;   /* key */
+	char *server_name;
+	int64_t restore_only, deletion_delay_min, deletion_cycle_min;
+	char *remote_name;
+	int64_t ssl_state;
+	char *raw_json;
+	struct inv_seen seen;
+};
+
+struct inv_smp_folder {
+	int64_t id;
+	int64_t smp_id;               /* key */
+	char *directory;              /* key */
+	int64_t max_clients, min_disk_space, min_disk_unit;
+};
+
+struct inv_cert {
+	int64_t id;
+	char *smsid;                  /* key */
+	char *site_code;
+	int64_t type, key_type, is_blocked, is_approved;
+	char *issued_to, *server_name;
+	int64_t valid_from, valid_until;
+	char *thumbprint;
+	char *raw_json;
+	struct inv_seen seen;
+};
+
+struct inv_assoc {
+	int64_t id;
+	int64_t source_id, restore_id; /* key */
+	char *migration_id, *site_code, *source_name, *restore_name, *store_path;
+	int64_t migration_type, migration_behavior, migration_status;
+	int64_t store_created, store_released, store_deleted;
+	char *user_names;
+	char *raw_json;
+	struct inv_seen seen;
+};
+
+struct inv_boot_image {
+	int64_t id;
+	char *package_id;             /* key */
+	char *site_code, *name;
+	int64_t architecture, pkg_flags, enable_lab_shell, source_date, last_refresh;
+	char *raw_json;
+	struct inv_seen seen;
+};
+
+struct inv_package {
+	int64_t id;
+	char *package_id;             /* key */
+	char *site_code, *name;
+	int64_t package_type, pkg_flags;
+	char *version;
+	int64_t source_date;
+	char *raw_json;
+	struct inv_seen seen;
+};
+
+struct inv_ts {
+	int64_t id;
+	char *package_id;             /* key */
+	char *site_code, *name, *boot_image_id;
+	char *raw_json;
+	struct inv_seen seen;
+};
+
+struct inv_ts_run_as {
+	int64_t id;
+	int64_t ts_id;                /* key */
+	char *step_name;              /* key */
+	char *user_name;
+};
+
+struct inv_deployment {
+	int64_t id;
+	char *advertisement_id;       /* key */
+	char *site_code, *package_id, *collection_id;
+	int64_t offer_type, advert_flags;
+	char *raw_json;
+	struct inv_seen seen;
+};
+
+struct inv_collection_var {
+	int64_t id;
+	char *collection_id, *name;   /* key */
+	int64_t masked, secret_suspect;
+	struct inv_seen seen;
+};
+
+struct inv_admin {
+	int64_t id;
+	int64_t admin_id;             /* key */
+	char *logon_name;
+	int64_t account_type;
+	char *role_ids, *role_names, *collection_names;
+	char *raw_json;
+	struct inv_seen seen;
+};
+
+struct inv_role {
+	int64_t id;
+	char *role_id;                /* key */
+	char *role_name;
+	int64_t number_of_admins, is_builtin;
+	char *operations;
+	char *raw_json;
+	struct inv_seen seen;
+};
+
+struct inv_site_setting {
+	int64_t id;
+	char *site_code, *item, *name; /* key */
+	char *value;
+	struct inv_seen seen;
+};
+
+/* put: inserts the record or updates the row with the same natural key,
+ * marks it seen at `now` (first_seen kept, gone_at cleared), and stores the
+ * row id in r->id. get: looks up by the key fields already set in r and
+ * overwrites every field, keys included, with the stored values (new
+ * strings; the caller keeps ownership of the key strings it passed in);
+ * returns 0, INV_NOTFOUND, or an error kind. */
+#define INV_RECORD_API(kind, type)                                              \
+	int inv_put_##kind(struct inv *db, struct type *r, int64_t now,         \
+	                   struct ow_err *err);                                 \
+	int inv_get_##kind(struct inv *db, struct type *r, struct ow_err *err); \
+	void inv_free_##kind(struct type *r);
+
+INV_RECORD_API(provider, inv_provider)
+INV_RECORD_API(site, inv_site)
+INV_RECORD_API(dp, inv_dp)
+INV_RECORD_API(smp, inv_smp)
+INV_RECORD_API(smp_folder, inv_smp_folder)
+INV_RECORD_API(cert, inv_cert)
+INV_RECORD_API(assoc, inv_assoc)
+INV_RECORD_API(boot_image, inv_boot_image)
+INV_RECORD_API(package, inv_package)
+INV_RECORD_API(ts, inv_ts)
+INV_RECORD_API(ts_run_as, inv_ts_run_as)
+INV_RECORD_API(deployment, inv_deployment)
+INV_RECORD_API(collection_var, inv_collection_var)
+INV_RECORD_API(admin, inv_admin)
+INV_RECORD_API(role, inv_role)
+INV_RECORD_API(site_setting, inv_site_setting)
+
+/* Marks rows of a component table not seen since `since` as gone at `now`
+ * (the end of a complete sync). table is one of the component tables.
+ * Returns the number of rows newly marked, or -1 with err set. */
+int64_t inv_mark_gone(struct inv *db, const char *table, int64_t since, int64_t now,
+                      struct ow_err *err);
+
+/* Rows in a table whose gone_at is NULL; -1 with err set on error. */
+int64_t inv_count(struct inv *db, const char *table, struct ow_err *err);
+
+#endif

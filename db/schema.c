@@ -1,0 +1,283 @@
+#include "db/schema.h"
+
+#include <stdio.h>
+
+/* Conventions for component tables: `id` is the local row id; the natural
+ * key from the site is UNIQUE; times are Unix seconds (NULL = unset);
+ * booleans are 0/1 with NULL meaning "not known" (e.g. a lazy property that
+ * was not fetched); `raw_json` keeps the non-secret JSON the row was built
+ * from; first_seen/last_seen/gone_at give history. No column ever holds a
+ * secret: a PXE password is a flag, a collection variable keeps its name and
+ * a verdict, never its value. */
+static const char *const migration_1[] = {
+	"CREATE TABLE providers ("
+	"  id INTEGER PRIMARY KEY,"
+	"  url TEXT NOT NULL UNIQUE,"
+	"  auth_mode TEXT NOT NULL,"
+	"  user_name TEXT,"
+	"  ca_file TEXT,"
+	"  insecure INTEGER NOT NULL DEFAULT 0,"
+	"  last_sync_at INTEGER,"
+	"  last_sync_result TEXT,"
+	"  last_sync_error TEXT);",
+
+	"CREATE TABLE sites ("
+	"  id INTEGER PRIMARY KEY,"
+	"  site_code TEXT NOT NULL UNIQUE,"
+	"  site_name TEXT, server_name TEXT, version TEXT, build_number INTEGER,"
+	"  type INTEGER, parent_site_code TEXT,"
+	"  provider_id INTEGER REFERENCES providers(id) ON DELETE SET NULL,"
+	"  raw_json TEXT, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, gone_at INTEGER);",
+
+	"CREATE TABLE dps ("
+	"  id INTEGER PRIMARY KEY,"
+	"  site_code TEXT NOT NULL, nal_path TEXT NOT NULL, server_name TEXT NOT NULL,"
+	"  is_pxe INTEGER, is_active INTEGER, pxe_password_set INTEGER,"
+	"  support_unknown INTEGER, bind_policy INTEGER, bind_except TEXT,"
+	"  response_delay INTEGER, uda_setting INTEGER, is_multicast INTEGER,"
+	"  internet_facing INTEGER, is_pull_dp INTEGER, identity_guid TEXT,"
+	"  raw_json TEXT, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, gone_at INTEGER,"
+	"  UNIQUE (site_code, nal_path));",
+
+	"CREATE TABLE smps ("
+	"  id INTEGER PRIMARY KEY,"
+	"  site_code TEXT NOT NULL, nal_path TEXT NOT NULL, server_name TEXT NOT NULL,"
+	"  restore_only INTEGER, deletion_delay_min INTEGER, deletion_cycle_min INTEGER,"
+	"  remote_name TEXT, ssl_state INTEGER,"
+	"  raw_json TEXT, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, gone_at INTEGER,"
+	"  UNIQUE (site_code, nal_path));",
+
+	"CREATE TABLE smp_folders ("
+	"  id INTEGER PRIMARY KEY,"
+	"  smp_id INTEGER NOT NULL REFERENCES smps(id) ON DELETE CASCADE,"
+	"  directory TEXT NOT NULL, max_clients INTEGER, min_disk_space INTEGER,"
+	"  min_disk_unit INTEGER,"
+	"  UNIQUE (smp_id, directory));",
+
+	"CREATE TABLE certificates ("
+	"  id INTEGER PRIMARY KEY,"
+	"  smsid TEXT NOT NULL UNIQUE, site_code TEXT,"
+	"  type INTEGER, key_type INTEGER, is_blocked INTEGER, is_approved INTEGER,"
+	"  issued_to TEXT, server_name TEXT, valid_from INTEGER, valid_until INTEGER,"
+	"  thumbprint TEXT,"
+	"  raw_json TEXT, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, gone_at INTEGER);",
+
+	"CREATE TABLE associations ("
+	"  id INTEGER PRIMARY KEY,"
+	"  source_id INTEGER NOT NULL, restore_id INTEGER NOT NULL,"
+	"  migration_id TEXT, site_code TEXT, source_name TEXT, restore_name TEXT,"
+	"  store_path TEXT, migration_type INTEGER, migration_behavior INTEGER,"
+	"  migration_status INTEGER, store_created INTEGER, store_released INTEGER,"
+	"  store_deleted INTEGER, user_names TEXT,"
+	"  raw_json TEXT, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, gone_at INTEGER,"
+	"  UNIQUE (source_id, restore_id));",
+
+	"CREATE TABLE boot_images ("
+	"  id INTEGER PRIMARY KEY,"
+	"  package_id TEXT NOT NULL UNIQUE, site_code TEXT, name TEXT, architecture INTEGER,"
+	"  pkg_flags INTEGER, enable_lab_shell INTEGER, source_date INTEGER, last_refresh INTEGER,"
+	"  raw_json TEXT, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, gone_at INTEGER);",
+
+	"CREATE TABLE packages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  package_id TEXT NOT NULL UNIQUE, site_code TEXT, name TEXT, package_type INTEGER,"
+	"  pkg_flags INTEGER, version TEXT, source_date INTEGER,"
+	"  raw_json TEXT, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, gone_at INTEGER);",
+
+	"CREATE TABLE task_sequences ("
+	"  id INTEGER PRIMARY KEY,"
+	"  package_id TEXT NOT NULL UNIQUE, site_code TEXT, name TEXT, boot_image_id TEXT,"
+	"  raw_json TEXT, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, gone_at INTEGER);",
+
+	/* Run-as steps: the account name only, never the step's password. */
+	"CREATE TABLE ts_run_as ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ts_id INTEGER NOT NULL REFERENCES task_sequences(id) ON DELETE CASCADE,"
+	"  step_name TEXT NOT NULL, user_name TEXT NOT NULL,"
+	"  UNIQUE (ts_id, step_name));",
+
+	"CREATE TABLE deployments ("
+	"  id INTEGER PRIMARY KEY,"
+	"  advertisement_id TEXT NOT NULL UNIQUE, site_code TEXT, package_id TEXT,"
+	"  collection_id TEXT, offer_type INTEGER, advert_flags INTEGER,"
+	"  raw_json TEXT, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, gone_at INTEGER);",
+
+	"CREATE TABLE collection_vars ("
+	"  id INTEGER PRIMARY KEY,"
+	"  collection_id TEXT NOT NULL, name TEXT NOT NULL,"
+	"  masked INTEGER NOT NULL, secret_suspect INTEGER NOT NULL DEFAULT 0,"
+	"  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, gone_at INTEGER,"
+	"  UNIQUE (collection_id, name));",
+
+	"CREATE TABLE admins ("
+	"  id INTEGER PRIMARY KEY,"
+	"  admin_id INTEGER NOT NULL UNIQUE, logon_name TEXT NOT NULL, account_type INTEGER,"
+	"  role_ids TEXT, role_names TEXT, collection_names TEXT,"
+	"  raw_json TEXT, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, gone_at INTEGER);",
+
+	"CREATE TABLE roles ("
+	"  id INTEGER PRIMARY KEY,"
+	"  role_id TEXT NOT NULL UNIQUE, role_name TEXT NOT NULL, number_of_admins INTEGER,"
+	"  is_builtin INTEGER, operations TEXT,"
+	"  raw_json TEXT, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, gone_at INTEGER);",
+
+	/* Site-wide settings read from the site control file (EHTTP state,
+	 * NAA user names, ...): names and values that are not secrets. */
+	"CREATE TABLE site_settings ("
+	"  id INTEGER PRIMARY KEY,"
+	"  site_code TEXT NOT NULL, item TEXT NOT NULL, name TEXT NOT NULL, value TEXT,"
+	"  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, gone_at INTEGER,"
+	"  UNIQUE (site_code, item, name));",
+
+	/* Operator tags: what the site cannot know about itself. */
+	"CREATE TABLE segments ("
+	"  id INTEGER PRIMARY KEY,"
+	"  object_type TEXT NOT NULL, object_key TEXT NOT NULL,"
+	"  trust TEXT CHECK (trust IN ('trusted','untrusted','perimeter')),"
+	"  sanctioned INTEGER NOT NULL DEFAULT 0, compromised INTEGER NOT NULL DEFAULT 0,"
+	"  note TEXT, operator TEXT NOT NULL, updated INTEGER NOT NULL,"
+	"  UNIQUE (object_type, object_key));",
+
+	"CREATE TABLE check_runs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  started INTEGER NOT NULL, finished INTEGER, operator TEXT,"
+	"  security_grade TEXT, privacy_grade TEXT, summary_json TEXT);",
+
+	"CREATE TABLE findings ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES check_runs(id) ON DELETE CASCADE,"
+	"  check_id TEXT NOT NULL, state TEXT NOT NULL, severity TEXT NOT NULL,"
+	"  object_type TEXT, object_key TEXT, object_name TEXT,"
+	"  evidence_json TEXT, baseline TEXT, waived INTEGER NOT NULL DEFAULT 0);",
+
+	"CREATE TABLE waivers ("
+	"  id INTEGER PRIMARY KEY,"
+	"  check_id TEXT NOT NULL, object_key TEXT, reason TEXT NOT NULL,"
+	"  operator TEXT NOT NULL, created INTEGER NOT NULL, expires INTEGER NOT NULL);",
+
+	"CREATE TABLE attestations ("
+	"  id INTEGER PRIMARY KEY,"
+	"  check_id TEXT NOT NULL, object_key TEXT, note TEXT NOT NULL,"
+	"  operator TEXT NOT NULL, created INTEGER NOT NULL, expires INTEGER NOT NULL);",
+
+	"CREATE TABLE settings ("
+	"  key TEXT PRIMARY KEY, value TEXT NOT NULL, description TEXT);",
+
+	"CREATE TABLE task_runs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL, target TEXT NOT NULL, state TEXT NOT NULL,"
+	"  current_step INTEGER NOT NULL DEFAULT 0, operator TEXT,"
+	"  created INTEGER NOT NULL, updated INTEGER NOT NULL);",
+
+	"CREATE TABLE task_steps ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES task_runs(id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('verify','action','attest')),"
+	"  name TEXT NOT NULL, state TEXT NOT NULL, note TEXT, updated INTEGER,"
+	"  UNIQUE (run_id, seq));",
+
+	/* Append-only and hash-chained (db/audit, issue 6). */
+	"CREATE TABLE audit ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  ts INTEGER NOT NULL, operator TEXT NOT NULL, host TEXT, ssh_client TEXT,"
+	"  action TEXT NOT NULL, target TEXT, request TEXT, outcome TEXT NOT NULL,"
+	"  prev_hash TEXT NOT NULL, hash TEXT NOT NULL);",
+	NULL,
+};
+
+/* Indexes that back the sort columns of the list views (keyset paging
+ * needs an index on (sort column, id) to stay fast at 1M rows), and the
+ * policy thresholds of checks.md with their defaults. */
+static const char *const migration_2[] = {
+	"CREATE INDEX dps_server ON dps(server_name, id)",
+	"CREATE INDEX smps_server ON smps(server_name, id)",
+	"CREATE INDEX certs_valid_until ON certificates(valid_until, id)",
+	"CREATE INDEX certs_issued_to ON certificates(issued_to, id)",
+	"CREATE INDEX certs_server ON certificates(server_name, id)",
+	"CREATE INDEX assoc_source ON associations(source_name, id)",
+	"CREATE INDEX assoc_restore ON associations(restore_name, id)",
+	"CREATE INDEX assoc_created ON associations(store_created, id)",
+	"CREATE INDEX assoc_released ON associations(store_released, id)",
+	"CREATE INDEX boot_images_name ON boot_images(name, id)",
+	"CREATE INDEX ts_name ON task_sequences(name, id)",
+	"CREATE INDEX admins_logon ON admins(logon_name, id)",
+	"CREATE INDEX findings_run ON findings(run_id, check_id)",
+	"INSERT INTO settings(key, value, description) VALUES"
+	"  ('media_cert_max_lifetime_days', '365', 'OSD-MEDIA-002: longest acceptable boot-media certificate lifetime'),"
+	"  ('image_max_age_days', '90', 'OSD-IMG-002: oldest acceptable reference image source date'),"
+	"  ('osd_manager_max_holders', '5', 'OSD-RBAC-001: most holders of the OS Deployment Manager role'),"
+	"  ('smp_max_retention_days', '30', 'OSD-SMP-003: longest acceptable SMP deletion delay'),"
+	"  ('assoc_released_max_days', '14', 'OSD-SMP-004: days a restored association may remain'),"
+	"  ('assoc_unreleased_max_days', '60', 'OSD-SMP-005: days an unrestored association may remain'),"
+	"  ('attestation_default_days', '90', 'default validity of an attestation'),"
+	"  ('large_collection_members', '500', 'OSD-TS-009: a collection this large is high impact')",
+	NULL,
+};
+
+static const char *const *const migrations[] = { migration_1, migration_2 };
+#define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+int schema_latest_version(void)
+{
+	return N_MIGRATIONS;
+}
+
+int schema_version(sqlite3 *db, struct ow_err *err)
+{
+	sqlite3_stmt *st;
+	int v = -1, rc;
+
+	rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	else
+		ow_err_set(err, OW_EINPUT, "cannot read the schema version: %s",
+		           sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int exec(sqlite3 *db, const char *sql, struct ow_err *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	ow_err_set(err, OW_EINPUT, "%s", msg ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	return OW_EINPUT;
+}
+
+int schema_migrate(sqlite3 *db, int target, struct ow_err *err)
+{
+	int v = schema_version(db, err);
+	char sql[64];
+
+	if (v < 0)
+		return OW_EINPUT;
+	if (target <= 0 || target > N_MIGRATIONS)
+		target = N_MIGRATIONS;
+	if (v > N_MIGRATIONS)
+		return ow_err_set(err, OW_EINPUT,
+		                  "the inventory has schema version %d, newer than this "
+		                  "osdwarden understands (%d); use a newer osdwarden, or "
+		                  "--db to point at another inventory", v, N_MIGRATIONS);
+	for (; v < target; v++) {
+		/* Each step is atomic: a failed migration leaves the previous
+		 * version intact rather than a half-built schema. */
+		if (exec(db, "BEGIN IMMEDIATE", err) != 0)
+			return OW_EINPUT;
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+		int rc = 0;
+		for (const char *const *stmt = migrations[v]; *stmt && rc == 0; stmt++)
+			rc = exec(db, *stmt, err);
+		if (rc != 0 || exec(db, sql, err) != 0) {
+			ow_err_prefix(err, "migrating the inventory to version %d", v + 1);
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return OW_EINPUT;
+		}
+		if (exec(db, "COMMIT", err) != 0)
+			return OW_EINPUT;
+	}
+	return 0;
+}

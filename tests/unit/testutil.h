@@ -1,0 +1,26 @@
+/* Helpers shared by the unit suites. */
+#ifndef OW_TESTS_TESTUTIL_H
+#define OW_TESTS_TESTUTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/* A fresh private directory under $TMPDIR for one test; removed by
+ * tu_rmtree. Returns a new string. */
+char *tu_tmpdir(void);
+void tu_rmtree(const char *dir);
+
+/* path built from parts (new string). */
+char *tu_path(const char *dir, const char *name);
+
+/* Whole file into a new buffer (NUL-terminated); NULL if unreadable. */
+char *tu_read_file(const char *path, size_t *len);
+int tu_write_file(const char *path, const void *data, size_t len);
+
+/* The fixtures directory (tests/fixtures). */
+const char *tu_fixtures(void);
+
+#endif

@@ -1,0 +1,26 @@
+/* Private files and directories: the inventory lives in a 0700 directory as
+ * a 0600 file, whatever the umask says. */
+#ifndef OW_UTIL_FSUTIL_H
+#define OW_UTIL_FSUTIL_H
+
+#include <stdbool.h>
+
+#include "util/err.h"
+
+/* Creates dir and any missing parents with mode 0700. An existing
+ * directory is left as it is unless tighten is set, in which case group and
+ * other permissions are removed (only for directories osdwarden owns, such
+ * as $XDG_DATA_HOME/osdwarden). */
+int fs_private_dir(const char *dir, bool tighten, struct ow_err *err);
+
+/* Creates path as an empty 0600 file if it does not exist (never follows
+ * a symlink when creating, never truncates). *created tells which. An
+ * existing file readable by group or others is tightened to 0600. */
+int fs_private_file(const char *path, bool *created, struct ow_err *err);
+
+/* The directory part of path, in a new string ("." when there is none). */
+char *fs_dirname(const char *path);
+
+bool fs_exists(const char *path);
+
+#endif
