@@ -1,1 +1,446 @@
-int main(void){return 0;}
+#include "testutil.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db/db.h"
+#include "db/records.h"
+#include "db/schema.h"
+
+struct fx {
+	char *dir;
+	char *path;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+
+	f->dir = tu_tmpdir();
+	f->path = tu_path(f->dir, "inventory.db");
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	tu_rmtree(f->dir);
+	free(f->dir);
+	free(f->path);
+	free(f);
+	return 0;
+}
+
+static struct inv *open_ok(const char *path, bool ro, int version)
+{
+	struct inv_open_opts o = { .path = path, .read_only = ro, .target_version = version };
+	struct ow_err e = { 0 };
+	struct inv *db = NULL;
+
+	if (inv_open(&o, &db, &e) != 0)
+		fail_msg("inv_open(%s): %s", path, e.msg);
+	return db;
+}
+
+static int open_fails(const char *path, bool ro, struct ow_err *e)
+{
+	struct inv_open_opts o = { .path = path, .read_only = ro };
+	struct inv *db = NULL;
+	int rc = inv_open(&o, &db, e);
+
+	assert_null(db);
+	return rc;
+}
+
+/* Reads one integer with raw SQLite, bypassing db/ to check what it did. */
+static long long raw_int(const char *path, const char *sql)
+{
+	sqlite3 *s;
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	assert_int_equal(sqlite3_open_v2(path, &s, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(s, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(s);
+	return v;
+}
+
+static void raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *s;
+
+	assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(s, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(s);
+}
+
+static unsigned mode_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_mode & 07777;
+}
+
+static void put_cert(struct inv *db, const char *smsid, int64_t now)
+{
+	struct inv_cert c = {
+		.smsid = (char *)smsid, .site_code = (char *)"HLD", .type = 2, .key_type = 1,
+		.is_blocked = 0, .is_approved = 1, .issued_to = (char *)"PXE01",
+		.server_name = (char *)"PXE01", .valid_from = 1700000000, .valid_until = INV_NULL,
+		.thumbprint = NULL, .raw_json = (char *)"{}",
+	};
+	struct ow_err e = { 0 };
+
+	if (inv_put_cert(db, &c, now, &e) != 0)
+		fail_msg("put: %s", e.msg);
+	assert_true(c.id > 0);
+}
+
+static void test_fresh_inventory_is_latest_version_in_wal_mode(void **state)
+{
+	struct fx *f = *state;
+	struct inv *db = open_ok(f->path, false, 0);
+	struct ow_err e = { 0 };
+
+	assert_int_equal(inv_version(db, &e), schema_latest_version());
+	assert_true(schema_latest_version() >= 2);
+	inv_close(db);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), schema_latest_version());
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM settings"), 8);
+	/* WAL is recorded in the header: read/write versions 2. */
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM pragma_journal_mode "
+	                                  "WHERE journal_mode = 'wal'"), 1);
+}
+
+static void test_default_location_is_private_even_with_umask_zero(void **state)
+{
+	struct fx *f = *state;
+	char *xdg = tu_path(f->dir, "xdg/data"), *dir, *file;
+	struct inv_open_opts o = { 0 };
+	struct ow_err e = { 0 };
+	struct inv *db;
+	mode_t old = umask(0);
+
+	setenv("XDG_DATA_HOME", xdg, 1);
+	assert_int_equal(inv_open(&o, &db, &e), 0);
+	umask(old);
+	dir = tu_path(xdg, "osdwarden");
+	file = tu_path(dir, "inventory.db");
+	assert_string_equal(inv_path(db), file);
+	assert_int_equal(mode_of(dir), 0700);
+	assert_int_equal(mode_of(file), 0600);
+	inv_close(db);
+	/* The WAL and shared-memory files follow the database's mode. */
+	assert_int_equal(mode_of(file), 0600);
+	free(xdg);
+	free(dir);
+	free(file);
+}
+
+static void test_loose_default_directory_is_tightened(void **state)
+{
+	struct fx *f = *state;
+	char *xdg = tu_path(f->dir, "xdg"), *dir = tu_path(xdg, "osdwarden");
+	struct inv_open_opts o = { 0 };
+	struct ow_err e = { 0 };
+	struct inv *db;
+
+	assert_int_equal(mkdir(xdg, 0755), 0);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	setenv("XDG_DATA_HOME", xdg, 1);
+	assert_int_equal(inv_open(&o, &db, &e), 0);
+	assert_int_equal(mode_of(dir), 0700);
+	assert_int_equal(mode_of(xdg), 0755);   /* not ours: untouched */
+	inv_close(db);
+	free(xdg);
+	free(dir);
+}
+
+static void test_db_option_creates_private_file_and_leaves_parent_alone(void **state)
+{
+	struct fx *f = *state;
+	char *sub = tu_path(f->dir, "shared"), *file = tu_path(sub, "x.db");
+	char *fresh = tu_path(f->dir, "new/deeper/y.db"), *fresh_dir = tu_path(f->dir, "new/deeper");
+	struct inv *db;
+
+	assert_int_equal(mkdir(sub, 0755), 0);
+	db = open_ok(file, false, 0);
+	inv_close(db);
+	assert_int_equal(mode_of(sub), 0755);
+	assert_int_equal(mode_of(file), 0600);
+	/* Missing directories are created private. */
+	db = open_ok(fresh, false, 0);
+	inv_close(db);
+	assert_int_equal(mode_of(fresh_dir), 0700);
+	assert_int_equal(mode_of(fresh), 0600);
+	free(sub);
+	free(file);
+	free(fresh);
+	free(fresh_dir);
+}
+
+static void test_existing_group_readable_inventory_is_tightened(void **state)
+{
+	struct fx *f = *state;
+	struct inv *db = open_ok(f->path, false, 0);
+
+	inv_close(db);
+	assert_int_equal(chmod(f->path, 0644), 0);
+	db = open_ok(f->path, false, 0);
+	inv_close(db);
+	assert_int_equal(mode_of(f->path), 0600);
+}
+
+static void test_older_inventory_is_migrated_and_keeps_its_rows(void **state)
+{
+	struct fx *f = *state;
+	struct inv *db = open_ok(f->path, false, 1);
+	struct inv_cert c = { .smsid = (char *)"{A}" };
+	struct ow_err e = { 0 };
+
+	put_cert(db, "{A}", 1000);
+	inv_close(db);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 1);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM settings"), 0);
+
+	db = open_ok(f->path, false, 0);
+	assert_int_equal(inv_version(db, &e), schema_latest_version());
+	assert_int_equal(inv_get_cert(db, &c, &e), 0);
+	assert_string_equal(c.issued_to, "PXE01");
+	inv_free_cert(&c);
+	inv_close(db);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM settings"), 8);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_schema "
+	                                  "WHERE name = 'assoc_released'"), 1);
+}
+
+static void test_newer_inventory_is_refused_and_left_untouched(void **state)
+{
+	struct fx *f = *state;
+	struct inv *db = open_ok(f->path, false, 0);
+	struct ow_err e = { 0 };
+	char *before, *after;
+	size_t n1, n2;
+
+	inv_close(db);
+	raw_exec(f->path, "PRAGMA user_version = 99");
+	before = tu_read_file(f->path, &n1);
+	assert_int_equal(open_fails(f->path, false, &e), OW_EINPUT);
+	assert_non_null(strstr(e.msg, "schema version 99"));
+	assert_non_null(strstr(e.msg, "newer"));
+	after = tu_read_file(f->path, &n2);
+	assert_int_equal(n1, n2);
+	assert_memory_equal(before, after, n1);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 99);
+	free(before);
+	free(after);
+}
+
+static void test_file_that_is_not_sqlite_is_refused_and_left_untouched(void **state)
+{
+	struct fx *f = *state;
+	static const char text[] = "these are my notes, not a database\n";
+	struct ow_err e = { 0 };
+	char *after, *wal = tu_path(f->dir, "inventory.db-wal");
+	size_t n;
+
+	assert_int_equal(tu_write_file(f->path, text, sizeof text - 1), 0);
+	assert_int_equal(open_fails(f->path, false, &e), OW_EINPUT);
+	assert_non_null(strstr(e.msg, "not an SQLite database"));
+	assert_non_null(strstr(e.msg, "untouched"));
+	after = tu_read_file(f->path, &n);
+	assert_int_equal(n, sizeof text - 1);
+	assert_memory_equal(after, text, n);
+	assert_false(access(wal, F_OK) == 0);
+	free(after);
+	free(wal);
+}
+
+static void test_corrupt_inventory_is_refused_and_left_untouched(void **state)
+{
+	struct fx *f = *state;
+	struct inv *db = open_ok(f->path, false, 0);
+	struct ow_err e = { 0 };
+	char *data, *after;
+	size_t n, n2;
+
+	put_cert(db, "{A}", 1000);
+	inv_close(db);
+	data = tu_read_file(f->path, &n);
+	assert_true(n > 4096);
+	/* Keep the 100-byte header, garble the schema page that follows. */
+	memset(data + 100, 0xA5, 4096 - 100);
+	assert_int_equal(tu_write_file(f->path, data, n), 0);
+	assert_int_equal(open_fails(f->path, false, &e), OW_EINPUT);
+	assert_true(strstr(e.msg, "damaged") || strstr(e.msg, "not an SQLite"));
+	assert_non_null(strstr(e.msg, "untouched"));
+	after = tu_read_file(f->path, &n2);
+	assert_int_equal(n, n2);
+	assert_memory_equal(data, after, n);
+	free(data);
+	free(after);
+}
+
+static void test_sqlite_database_of_another_program_is_refused(void **state)
+{
+	struct fx *f = *state;
+	struct ow_err e = { 0 };
+
+	raw_exec(f->path, "CREATE TABLE moz_places(id INTEGER PRIMARY KEY, url TEXT)");
+	assert_int_equal(open_fails(f->path, false, &e), OW_EINPUT);
+	assert_non_null(strstr(e.msg, "another program"));
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_schema"), 1);
+}
+
+static void test_read_only_never_creates_or_writes(void **state)
+{
+	struct fx *f = *state;
+	struct ow_err e = { 0 };
+	struct inv *db;
+	struct inv_cert c = { .smsid = (char *)"{B}", .valid_until = INV_NULL };
+
+	assert_int_equal(open_fails(f->path, true, &e), OW_EINPUT);
+	assert_non_null(strstr(e.msg, "no inventory"));
+	assert_false(access(f->path, F_OK) == 0);
+
+	db = open_ok(f->path, false, 0);
+	inv_close(db);
+	db = open_ok(f->path, true, 0);
+	assert_true(inv_read_only(db));
+	assert_int_not_equal(inv_put_cert(db, &c, 1, &e), 0);
+	assert_non_null(strstr(e.msg, "read-only"));
+	inv_close(db);
+}
+
+static void test_read_only_refuses_to_migrate(void **state)
+{
+	struct fx *f = *state;
+	struct inv *db = open_ok(f->path, false, 1);
+	struct ow_err e = { 0 };
+
+	inv_close(db);
+	assert_int_equal(open_fails(f->path, true, &e), OW_EINPUT);
+	assert_non_null(strstr(e.msg, "without --read-only"));
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 1);
+}
+
+static void test_put_updates_in_place_and_keeps_first_seen(void **state)
+{
+	struct fx *f = *state;
+	struct inv *db = open_ok(f->path, false, 0);
+	struct inv_cert c = { .smsid = (char *)"{A}" };
+	struct ow_err e = { 0 };
+	int64_t first_id;
+
+	put_cert(db, "{A}", 1000);
+	assert_int_equal(inv_get_cert(db, &c, &e), 0);
+	first_id = c.id;
+	assert_int_equal(c.seen.first_seen, 1000);
+	assert_int_equal(c.valid_until, INV_NULL);   /* unknown stays unknown */
+	assert_int_equal(c.is_blocked, 0);
+	inv_free_cert(&c);
+
+	c = (struct inv_cert){ .smsid = (char *)"{A}", .issued_to = (char *)"PXE09",
+	                       .type = 2, .key_type = INV_NULL, .is_blocked = 1,
+	                       .is_approved = INV_NULL, .valid_from = INV_NULL,
+	                       .valid_until = 1900000000 };
+	assert_int_equal(inv_put_cert(db, &c, 2000, &e), 0);
+	assert_int_equal(c.id, first_id);
+	c = (struct inv_cert){ .smsid = (char *)"{A}" };
+	assert_int_equal(inv_get_cert(db, &c, &e), 0);
+	assert_string_equal(c.issued_to, "PXE09");
+	assert_int_equal(c.is_blocked, 1);
+	assert_int_equal(c.valid_until, 1900000000);
+	assert_int_equal(c.seen.first_seen, 1000);
+	assert_int_equal(c.seen.last_seen, 2000);
+	assert_int_equal(c.seen.gone_at, INV_NULL);
+	inv_free_cert(&c);
+	inv_close(db);
+}
+
+static void test_rows_not_seen_by_a_sync_are_marked_gone(void **state)
+{
+	struct fx *f = *state;
+	struct inv *db = open_ok(f->path, false, 0);
+	struct inv_cert c = { .smsid = (char *)"{OLD}" };
+	struct ow_err e = { 0 };
+
+	put_cert(db, "{OLD}", 1000);
+	put_cert(db, "{KEPT}", 1000);
+	put_cert(db, "{KEPT}", 2000);
+	assert_int_equal(inv_mark_gone(db, "certificates", 2000, 2001, &e), 1);
+	assert_int_equal(inv_count(db, "certificates", &e), 1);
+	assert_int_equal(inv_get_cert(db, &c, &e), 0);
+	assert_int_equal(c.seen.gone_at, 2001);
+	inv_free_cert(&c);
+	/* Seen again: back from the dead. */
+	put_cert(db, "{OLD}", 3000);
+	assert_int_equal(inv_count(db, "certificates", &e), 2);
+	/* Table names reach SQL only from the known list. */
+	assert_int_equal(inv_count(db, "certificates; DROP TABLE dps", &e), -1);
+	inv_close(db);
+}
+
+static void test_composite_keys_and_child_rows(void **state)
+{
+	struct fx *f = *state;
+	struct inv *db = open_ok(f->path, false, 0);
+	struct ow_err e = { 0 };
+	struct inv_smp smp = { .site_code = (char *)"HLD", .nal_path = (char *)"[\"Display=\\\\SMP01\\\"]",
+	                       .server_name = (char *)"SMP01", .restore_only = 0,
+	                       .deletion_delay_min = 0, .deletion_cycle_min = 1440,
+	                       .ssl_state = INV_NULL };
+	struct inv_smp_folder fo = { .directory = (char *)"D:\\USMT", .max_clients = 100,
+	                             .min_disk_space = INV_NULL, .min_disk_unit = 1 };
+	struct inv_assoc a = { .source_id = 16777220, .restore_id = 16777221,
+	                       .source_name = (char *)"OLDPC", .migration_type = 1,
+	                       .migration_behavior = 0, .migration_status = 2,
+	                       .store_created = 1700000000, .store_released = 1710000000,
+	                       .store_deleted = INV_NULL };
+	struct inv_assoc k = { .source_id = 16777220, .restore_id = 16777221 };
+	struct inv_assoc other = { .source_id = 16777220, .restore_id = 1 };
+
+	assert_int_equal(inv_put_smp(db, &smp, 10, &e), 0);
+	fo.smp_id = smp.id;
+	assert_int_equal(inv_put_smp_folder(db, &fo, 10, &e), 0);
+	assert_int_equal(inv_put_assoc(db, &a, 10, &e), 0);
+	assert_int_equal(inv_get_assoc(db, &k, &e), 0);
+	assert_string_equal(k.source_name, "OLDPC");
+	assert_int_equal(k.store_released, 1710000000);
+	assert_int_equal(k.store_deleted, INV_NULL);
+	inv_free_assoc(&k);
+	assert_int_equal(inv_get_assoc(db, &other, &e), INV_NOTFOUND);
+	inv_close(db);
+	assert_int_equal(raw_int(f->path, "SELECT min_disk_space IS NULL FROM smp_folders"), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_fresh_inventory_is_latest_version_in_wal_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_default_location_is_private_even_with_umask_zero, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loose_default_directory_is_tightened, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_db_option_creates_private_file_and_leaves_parent_alone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_existing_group_readable_inventory_is_tightened, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_older_inventory_is_migrated_and_keeps_its_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_newer_inventory_is_refused_and_left_untouched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_that_is_not_sqlite_is_refused_and_left_untouched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_inventory_is_refused_and_left_untouched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sqlite_database_of_another_program_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_only_never_creates_or_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_only_refuses_to_migrate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_updates_in_place_and_keeps_first_seen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rows_not_seen_by_a_sync_are_marked_gone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_composite_keys_and_child_rows, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,1 +1,353 @@
-int main(void){return 0;}
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "db/db.h"
+#include "db/list.h"
+#include "db/records.h"
+
+#define NCERTS 1000
+
+/* What we inserted, to compute the expected order independently of SQL. */
+struct ref {
+	int64_t id;
+	char issued_to[32];
+	bool issued_null;
+	int64_t valid_until;   /* INV_NULL for unset */
+	int type;
+};
+
+struct fx {
+	char *dir, *path;
+	struct inv *db;
+	struct ref refs[NCERTS];
+};
+
+static unsigned rnd(unsigned *s)
+{
+	*s = *s * 1103515245u + 12345u;
+	return (*s >> 16) & 0x7fff;
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	struct inv_open_opts o = { 0 };
+	struct ow_err e = { 0 };
+	unsigned seed = 7;
+
+	f->dir = tu_tmpdir();
+	f->path = tu_path(f->dir, "inv.db");
+	o.path = f->path;
+	assert_int_equal(inv_open(&o, &f->db, &e), 0);
+	assert_int_equal(inv_begin(f->db, &e), 0);
+	for (int i = 0; i < NCERTS; i++) {
+		struct ref *r = &f->refs[i];
+		char smsid[48];
+		unsigned pick = rnd(&seed) % 10;
+
+		/* Duplicated names and NULLs make ties the keyset must break. */
+		r->issued_null = pick == 0;
+		snprintf(r->issued_to, sizeof r->issued_to, "%s%03u.holdout.example",
+		         pick < 5 ? "PXE" : "media", rnd(&seed) % 50);
+		r->valid_until = pick == 1 ? INV_NULL : 1700000000 + (int64_t)(rnd(&seed) % 300) * 86400;
+		r->type = pick < 5 ? 2 : 1;
+		snprintf(smsid, sizeof smsid, "{%08d-AAAA-4000-8000-000000000000}", i);
+		struct inv_cert c = {
+			.smsid = smsid, .type = r->type, .key_type = 1, .is_blocked = 0,
+			.is_approved = 1, .issued_to = r->issued_null ? NULL : r->issued_to,
+			.valid_from = INV_NULL, .valid_until = r->valid_until,
+		};
+		assert_int_equal(inv_put_cert(f->db, &c, 100, &e), 0);
+		r->id = c.id;
+	}
+	assert_int_equal(inv_commit(f->db, &e), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	inv_close(f->db);
+	tu_rmtree(f->dir);
+	free(f->dir);
+	free(f->path);
+	free(f);
+	return 0;
+}
+
+/* SQLite's order: NULL first ascending, then by value, then by key. */
+static int sort_col;
+static int cmp_ref(const void *a, const void *b)
+{
+	const struct ref *x = a, *y = b;
+	int c;
+
+	if (sort_col == 0) {
+		if (x->issued_null != y->issued_null)
+			return x->issued_null ? -1 : 1;
+		c = x->issued_null ? 0 : strcmp(x->issued_to, y->issued_to);
+	} else {
+		bool xn = x->valid_until == INV_NULL, yn = y->valid_until == INV_NULL;
+		if (xn != yn)
+			return xn ? -1 : 1;
+		c = xn ? 0 : (x->valid_until > y->valid_until) - (x->valid_until < y->valid_until);
+	}
+	return c ? c : (x->id > y->id) - (x->id < y->id);
+}
+
+/* Expected key order for a sort column and direction. */
+static int64_t *expected(struct fx *f, const char *col, bool desc)
+{
+	struct ref *copy = malloc(sizeof f->refs);
+	int64_t *keys = malloc(NCERTS * sizeof *keys);
+
+	memcpy(copy, f->refs, sizeof f->refs);
+	sort_col = strcmp(col, "issued_to") == 0 ? 0 : 1;
+	qsort(copy, NCERTS, sizeof *copy, cmp_ref);
+	for (int i = 0; i < NCERTS; i++)
+		keys[i] = copy[desc ? NCERTS - 1 - i : i].id;
+	free(copy);
+	return keys;
+}
+
+/* Pages through the whole list in one direction and compares keys. */
+static void walk(struct fx *f, const char *col, bool desc, bool backward, int limit)
+{
+	const struct inv_list *l = inv_list_find("certs");
+	int64_t *want = expected(f, col, desc);
+	struct inv_cursor cur = { { true, 0, NULL }, 0 };
+	struct inv_page_req req = { .sort_col = inv_list_col_index(l, col), .desc = desc,
+	                            .anchor = backward ? INV_LAST : INV_FIRST, .limit = limit };
+	struct ow_err e = { 0 };
+	int seen = 0, pages = 0;
+
+	assert_true(req.sort_col >= 0);
+	for (;;) {
+		struct inv_page p;
+
+		if (inv_list_page(f->db, l, &req, &p, &e) != 0)
+			fail_msg("page: %s", e.msg);
+		pages++;
+		for (size_t i = 0; i < p.nrows; i++) {
+			/* Rows come in display order; walking back fills from the end. */
+			int pos = backward ? NCERTS - seen - (int)p.nrows + (int)i : seen + (int)i;
+			if (p.rows[i].key != want[pos])
+				fail_msg("%s %s %s: row %d is key %lld, expected %lld", col,
+				         desc ? "desc" : "asc", backward ? "backward" : "forward",
+				         pos, (long long)p.rows[i].key, (long long)want[pos]);
+		}
+		seen += (int)p.nrows;
+		inv_cursor_free(&cur);
+		if (p.nrows)
+			assert_int_equal(inv_cursor_from_row(&p.rows[backward ? 0 : p.nrows - 1], &cur), 0);
+		bool more = p.more;
+		inv_page_free(&p);
+		if (!more)
+			break;
+		req.anchor = backward ? INV_BEFORE : INV_AFTER;
+		req.cursor = &cur;
+	}
+	inv_cursor_free(&cur);
+	assert_int_equal(seen, NCERTS);
+	assert_int_equal(pages, (NCERTS + limit - 1) / limit);
+	free(want);
+}
+
+static void test_forward_paging_visits_every_row_once_in_order(void **state)
+{
+	struct fx *f = *state;
+
+	walk(f, "issued_to", false, false, 37);
+	walk(f, "issued_to", true, false, 37);
+	walk(f, "valid_until", false, false, 100);
+	walk(f, "valid_until", true, false, 1);
+}
+
+static void test_backward_paging_from_the_end_matches_the_forward_order(void **state)
+{
+	struct fx *f = *state;
+
+	walk(f, "issued_to", false, true, 37);
+	walk(f, "issued_to", true, true, 64);
+	walk(f, "valid_until", false, true, 999);
+	walk(f, "valid_until", true, true, 1000);
+}
+
+static void test_page_after_then_before_returns_the_same_window(void **state)
+{
+	struct fx *f = *state;
+	const struct inv_list *l = inv_list_find("certs");
+	struct inv_page_req req = { .sort_col = inv_list_col_index(l, "issued_to"),
+	                            .anchor = INV_FIRST, .limit = 20 };
+	struct inv_page p1, p2, p3;
+	struct inv_cursor c1, c2;
+	struct ow_err e = { 0 };
+
+	assert_int_equal(inv_list_page(f->db, l, &req, &p1, &e), 0);
+	assert_int_equal(inv_cursor_from_row(&p1.rows[19], &c1), 0);
+	req.anchor = INV_AFTER;
+	req.cursor = &c1;
+	assert_int_equal(inv_list_page(f->db, l, &req, &p2, &e), 0);   /* PgDn */
+	assert_int_equal(inv_cursor_from_row(&p2.rows[0], &c2), 0);
+	req.anchor = INV_BEFORE;
+	req.cursor = &c2;
+	assert_int_equal(inv_list_page(f->db, l, &req, &p3, &e), 0);   /* PgUp */
+	assert_int_equal(p3.nrows, 20);
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(p3.rows[i].key, p1.rows[i].key);
+	assert_false(p3.more);   /* nothing before the first page */
+	inv_cursor_free(&c1);
+	inv_cursor_free(&c2);
+	inv_page_free(&p1);
+	inv_page_free(&p2);
+	inv_page_free(&p3);
+}
+
+static void test_filter_is_case_insensitive_and_counts_are_exact(void **state)
+{
+	struct fx *f = *state;
+	const struct inv_list *l = inv_list_find("certs");
+	struct inv_page_req req = { .sort_col = -1, .filter = "pxe0",
+	                            .anchor = INV_FIRST, .limit = 10000, .want_counts = true };
+	struct inv_page p;
+	struct ow_err e = { 0 };
+	int64_t want = 0;
+
+	for (int i = 0; i < NCERTS; i++)
+		if (!f->refs[i].issued_null && strncasecmp(f->refs[i].issued_to, "pxe0", 4) == 0)
+			want++;
+	assert_true(want > 0 && want < NCERTS);
+	assert_int_equal(inv_list_page(f->db, l, &req, &p, &e), 0);
+	assert_int_equal(p.total, NCERTS);
+	assert_int_equal(p.filtered, want);
+	assert_int_equal((int64_t)p.nrows, want);
+	inv_page_free(&p);
+
+	/* The filter also sees derived labels: type 2 shows as "PXE". */
+	req.filter = "PXE";
+	req.limit = 5;
+	assert_int_equal(inv_list_page(f->db, l, &req, &p, &e), 0);
+	assert_true(p.filtered > want);
+	assert_true(p.more);
+	assert_int_equal(p.nrows, 5);
+	inv_page_free(&p);
+}
+
+static void test_filter_takes_wildcards_literally(void **state)
+{
+	struct fx *f = *state;
+	const struct inv_list *l = inv_list_find("certs");
+	struct inv_page_req req = { .sort_col = -1, .anchor = INV_FIRST, .limit = 100,
+	                            .want_counts = true };
+	struct inv_cert c = { .smsid = (char *)"{WILD}", .issued_to = (char *)"50%_off\\sale",
+	                      .type = 2, .key_type = INV_NULL, .is_blocked = INV_NULL,
+	                      .is_approved = INV_NULL, .valid_from = INV_NULL,
+	                      .valid_until = INV_NULL };
+	struct ow_err e = { 0 };
+	struct inv_page p;
+	const char *filters[] = { "%", "_", "%_o", "\\s" };
+
+	assert_int_equal(inv_put_cert(f->db, &c, 100, &e), 0);
+	for (size_t i = 0; i < 4; i++) {
+		req.filter = filters[i];
+		assert_int_equal(inv_list_page(f->db, l, &req, &p, &e), 0);
+		if (p.filtered != 1)
+			fail_msg("filter '%s' matched %lld rows", filters[i], (long long)p.filtered);
+		inv_page_free(&p);
+	}
+}
+
+static void test_rows_gone_from_the_site_are_not_listed(void **state)
+{
+	struct fx *f = *state;
+	const struct inv_list *l = inv_list_find("certs");
+	struct inv_page_req req = { .sort_col = -1, .anchor = INV_FIRST, .limit = 1,
+	                            .want_counts = true };
+	struct ow_err e = { 0 };
+	struct inv_page p;
+
+	assert_int_equal(inv_mark_gone(f->db, "certificates", 101, 102, &e), NCERTS);
+	assert_int_equal(inv_list_page(f->db, l, &req, &p, &e), 0);
+	assert_int_equal(p.total, 0);
+	assert_int_equal(p.nrows, 0);
+	assert_false(p.more);
+	inv_page_free(&p);
+}
+
+static void test_media_list_shows_boot_images_and_media_certificates(void **state)
+{
+	struct fx *f = *state;
+	const struct inv_list *l = inv_list_find("media");
+	struct inv_boot_image b = { .package_id = (char *)"HLD00001", .name = (char *)"Boot x64",
+	                            .architecture = 9, .pkg_flags = 0, .enable_lab_shell = 1,
+	                            .source_date = 1700000000, .last_refresh = INV_NULL };
+	struct inv_page_req req = { .sort_col = -1, .anchor = INV_FIRST, .limit = 10000,
+	                            .want_counts = true };
+	struct ow_err e = { 0 };
+	struct inv_page p;
+	int media_certs = 0, images = 0;
+	int kind = inv_list_col_index(l, "kind");
+
+	for (int i = 0; i < NCERTS; i++)
+		media_certs += f->refs[i].type == 1;
+	assert_int_equal(inv_put_boot_image(f->db, &b, 100, &e), 0);
+	assert_int_equal(inv_list_page(f->db, l, &req, &p, &e), 0);
+	assert_int_equal(p.total, media_certs + 1);
+	for (size_t i = 0; i < p.nrows; i++)
+		images += strcmp(p.rows[i].cells[kind].s, "boot image") == 0;
+	assert_int_equal(images, 1);
+	inv_page_free(&p);
+}
+
+static void test_every_list_answers_on_an_empty_inventory(void **state)
+{
+	const char *names[] = { "dps", "smps", "media", "certs", "assocs", "ts", "admins" };
+	struct inv_open_opts o = { 0 };
+	struct ow_err e = { 0 };
+	char *dir = tu_tmpdir(), *path = tu_path(dir, "empty.db");
+	struct inv *db;
+
+	(void)state;
+	o.path = path;
+	assert_int_equal(inv_open(&o, &db, &e), 0);
+	for (size_t i = 0; i < 7; i++) {
+		const struct inv_list *l = inv_list_find(names[i]);
+		assert_non_null(l);
+		for (size_t c = 0; c < inv_list_ncols(l); c++) {
+			struct inv_page_req req = { .sort_col = (int)c, .anchor = INV_LAST,
+			                            .limit = 10, .want_counts = true, .filter = "x" };
+			struct inv_page p;
+			if (inv_list_page(db, l, &req, &p, &e) != 0)
+				fail_msg("%s sorted by %zu: %s", names[i], c, e.msg);
+			assert_int_equal(p.nrows, 0);
+			assert_int_equal(p.total, 0);
+			inv_page_free(&p);
+		}
+	}
+	assert_null(inv_list_find("passwords"));
+	inv_close(db);
+	tu_rmtree(dir);
+	free(dir);
+	free(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_forward_paging_visits_every_row_once_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backward_paging_from_the_end_matches_the_forward_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_page_after_then_before_returns_the_same_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_filter_is_case_insensitive_and_counts_are_exact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_filter_takes_wildcards_literally, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rows_gone_from_the_site_are_not_listed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_media_list_shows_boot_images_and_media_certificates, setup, teardown),
+		cmocka_unit_test(test_every_list_answers_on_an_empty_inventory),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
