@@ -1,0 +1,135 @@
+#include "lab/faults.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lab/site.h"
+
+static const struct {
+	const char *name;
+	enum lab_fault_kind kind;
+} names[] = {
+	{ "500", FAULT_500 }, { "503", FAULT_503 }, { "429", FAULT_429 },
+	{ "reset", FAULT_RESET }, { "slow", FAULT_SLOW }, { "truncate", FAULT_TRUNCATE },
+	{ "badjson", FAULT_BADJSON }, { "repeat-page", FAULT_REPEAT_PAGE },
+	{ "oversize", FAULT_OVERSIZE },
+};
+
+const char *lab_fault_name(enum lab_fault_kind k)
+{
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (names[i].kind == k)
+			return names[i].name;
+	return "none";
+}
+
+/* "2s", "500ms", "1.5s" -> milliseconds. */
+static int duration_ms(const char *s, size_t n, unsigned *ms)
+{
+	char buf[32], *end;
+	double v;
+
+	if (n == 0 || n >= sizeof buf)
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	errno = 0;
+	v = strtod(buf, &end);
+	if (errno || end == buf || v < 0 || v > 600)
+		return -1;
+	if (strcmp(end, "ms") == 0)
+		*ms = (unsigned)v;
+	else if (strcmp(end, "s") == 0 || *end == '\0')
+		*ms = (unsigned)(v * 1000);
+	else
+		return -1;
+	return 0;
+}
+
+static int parse_item(const char *item, size_t len, struct lab_fault *f)
+{
+	const char *at = memchr(item, '@', len), *eq;
+	size_t head, i;
+	char when[32], *end;
+
+	if (!at)
+		return -1;
+	head = (size_t)(at - item);
+	eq = memchr(item, '=', head);
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		size_t nl = strlen(names[i].name);
+		if (nl == (eq ? (size_t)(eq - item) : head) && strncmp(item, names[i].name, nl) == 0)
+			break;
+	}
+	if (i == sizeof names / sizeof names[0])
+		return -1;
+	memset(f, 0, sizeof *f);
+	f->kind = names[i].kind;
+	if (f->kind == FAULT_SLOW) {
+		if (!eq || duration_ms(eq + 1, head - (size_t)(eq - item) - 1, &f->ms) != 0)
+			return -1;
+	} else if (eq) {
+		return -1;
+	}
+	if (len - head - 1 == 0 || len - head - 1 >= sizeof when)
+		return -1;
+	memcpy(when, at + 1, len - head - 1);
+	when[len - head - 1] = '\0';
+	errno = 0;
+	if (strncmp(when, "req=", 4) == 0) {
+		unsigned long r = strtoul(when + 4, &end, 10);
+		if (errno || *end || r == 0)
+			return -1;
+		f->req = r;
+	} else {
+		double rate = strtod(when, &end);
+		if (errno || *end || rate <= 0 || rate > 1)
+			return -1;
+		f->rate = rate;
+	}
+	return 0;
+}
+
+int lab_faults_parse(const char *spec, uint64_t seed, struct lab_faults *out, char *err,
+                     size_t errlen)
+{
+	const char *p = spec;
+
+	memset(out, 0, sizeof *out);
+	out->rng = seed ^ 0xFA017FA017ULL;
+	while (p && *p) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		if (out->n == sizeof out->f / sizeof out->f[0] || parse_item(p, n, &out->f[out->n]) != 0) {
+			snprintf(err, errlen, "bad fault '%.*s': want KIND[=ARG]@RATE or KIND@req=N, "
+			         "KIND one of 500, 503, 429, reset, slow=DURATION, truncate, badjson, "
+			         "repeat-page, oversize", (int)n, p);
+			return -1;
+		}
+		out->n++;
+		p = comma ? comma + 1 : NULL;
+	}
+	return 0;
+}
+
+struct lab_fault lab_faults_pick(struct lab_faults *fs, unsigned long req)
+{
+	struct lab_fault none = { FAULT_NONE, 0, 0, 0 };
+
+	for (size_t i = 0; i < fs->n; i++) {
+		struct lab_fault *f = &fs->f[i];
+		if (f->req) {
+			if (f->req == req)
+				return *f;
+		} else {
+			/* One draw per rated fault per request keeps the sequence
+			 * the same for the same request order. */
+			double x = (double)(lab_rng_next(&fs->rng) >> 11) / 9007199254740992.0;
+			if (x < f->rate)
+				return *f;
+		}
+	}
+	return none;
+}

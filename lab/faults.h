@@ -1,0 +1,46 @@
+/* Fault injection: --faults "500@0.05,429@req=7,reset@0.01,slow=2s@0.02,
+ * truncate@req=3,badjson@0.01,repeat-page@req=4,oversize@req=9". Each
+ * fault fires at a rate (deterministic from the seed and the request
+ * order) or on one request number (1-based, counting every request). */
+#ifndef OW_LAB_FAULTS_H
+#define OW_LAB_FAULTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum lab_fault_kind {
+	FAULT_NONE,
+	FAULT_500, FAULT_503, FAULT_429,
+	FAULT_RESET,        /* close the connection without an answer */
+	FAULT_SLOW,         /* the body trickles out over `ms` */
+	FAULT_TRUNCATE,     /* half the body, then the connection drops */
+	FAULT_BADJSON,      /* 200 with a body that is not JSON */
+	FAULT_REPEAT_PAGE,  /* the first page again, whatever was asked */
+	FAULT_OVERSIZE,     /* a row with a field far over any sane cap */
+};
+
+struct lab_fault {
+	enum lab_fault_kind kind;
+	unsigned ms;        /* FAULT_SLOW */
+	double rate;        /* 0 when req is used */
+	unsigned long req;
+};
+
+struct lab_faults {
+	struct lab_fault f[16];
+	size_t n;
+	uint64_t rng;
+};
+
+/* 0, or -1 with a message naming the bad item. */
+int lab_faults_parse(const char *spec, uint64_t seed, struct lab_faults *out, char *err,
+                     size_t errlen);
+
+/* The fault for request number req (first match wins), or FAULT_NONE.
+ * Not thread-safe: call under the server lock. */
+struct lab_fault lab_faults_pick(struct lab_faults *fs, unsigned long req);
+
+const char *lab_fault_name(enum lab_fault_kind k);
+
+#endif

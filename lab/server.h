@@ -1,0 +1,35 @@
+/* osdwarden-lab's HTTP(S) front: routes AdminService URLs to the generated
+ * site, enforces the lab's auth, injects faults, logs and journals writes. */
+#ifndef OW_LAB_SERVER_H
+#define OW_LAB_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lab/site.h"
+
+struct lab_config {
+	uint16_t port;              /* 0: any free port */
+	bool plain;                 /* HTTP instead of HTTPS */
+	bool auth_none;
+	const char *user, *password;
+	const char *norole_user;    /* authenticates, holds no role: 404 everywhere */
+	const char *ca_out;         /* where to write the CA (PEM) */
+	const char *faults;
+	const char *log_path;
+	const char *state_path;
+	bool next_link;             /* emit @odata.nextLink instead of relying on $top/$skip */
+	long page_max;              /* rows per page without $top in next-link mode */
+};
+
+struct lab_server;
+
+/* Starts serving on 127.0.0.1 in background threads. The site must outlive
+ * the server. 0, or -1 with a message in err. */
+int lab_server_start(struct lab_site *site, const struct lab_config *cfg,
+                     struct lab_server **out, char *err, size_t errlen);
+uint16_t lab_server_port(const struct lab_server *srv);
+void lab_server_stop(struct lab_server *srv);
+
+#endif
