@@ -124,6 +124,33 @@ static void dump_json(struct answer *a, json_t *j)
 	a->type = JSON_TYPE;
 }
 
+/* One 80 MiB field in the first row: bigger than any sane per-page cap.
+ * Written straight into the body, since building it as JSON is slow. */
+static void oversize(struct answer *a)
+{
+	static char chunk[1u << 20];
+	const char *row = a->body.data ? strstr(a->body.data, "\"value\":[{") : NULL;
+	struct buf grown = BUF_INIT;
+	size_t at;
+
+	if (!row)
+		return;
+	at = (size_t)(row - a->body.data) + strlen("\"value\":[{");
+	memset(chunk, 'X', sizeof chunk);
+	buf_add(&grown, a->body.data, at);
+	buf_adds(&grown, "\"Oversize\":\"");
+	for (int i = 0; i < 80; i++)
+		buf_add(&grown, chunk, sizeof chunk);
+	buf_adds(&grown, "\",");
+	buf_add(&grown, a->body.data + at, a->body.len - at);
+	if (grown.failed) {
+		buf_free(&grown);
+		return;
+	}
+	buf_free(&a->body);
+	a->body = grown;
+}
+
 /* --- key lookup -------------------------------------------------------- */
 
 static struct keymap *keymap_for(struct lab_server *srv, const struct lab_class *cls)
@@ -334,17 +361,6 @@ static void get_collection(struct lab_server *srv, struct MHD_Connection *c,
 		json_array_append_new(rows, lab_select(row, &q));
 		json_decref(row);
 	}
-	if (fault->kind == FAULT_OVERSIZE && json_array_size(rows)) {
-		/* 80 MiB in one field: bigger than any sane per-page cap. */
-		size_t big = 80u << 20;
-		char *huge = malloc(big + 1);
-		if (huge) {
-			memset(huge, 'X', big);
-			huge[big] = '\0';
-			json_object_set_new(json_array_get(rows, 0), "Description", json_string(huge));
-			free(huge);
-		}
-	}
 	base_url(c, srv, &url);
 	env = json_object();
 	buf_addf(&url, "/wmi/$metadata#%s", lab_class_name(cls));
@@ -362,6 +378,8 @@ static void get_collection(struct lab_server *srv, struct MHD_Connection *c,
 	}
 	a->status = 200;
 	dump_json(a, env);
+	if (fault->kind == FAULT_OVERSIZE)
+		oversize(a);
 	json_decref(env);
 	buf_free(&url);
 	lab_query_free(&q);
