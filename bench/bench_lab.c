@@ -3,6 +3,8 @@
  * plain HTTP. Prints numbers; it is not a pass/fail test.
  *
  *   bench_lab [SCALE]      (default 1000: ~200k associations) */
+/* memmem: the dependencies add -D_XOPEN_SOURCE=600, which hides it. */
+#define _GNU_SOURCE 1
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
