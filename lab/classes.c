@@ -472,7 +472,15 @@ static void b_ts(const struct lab_site *s, size_t i, struct lab_row *r)
 	/* The Sequence XML holds steps; a run-as step carries the account and
 	 * its password (the canary a client must never keep). */
 	buf_addf(&x, "<sequence version=\"3.10\"><group name=\"Install\">"
-	         "<step type=\"SMS_TaskSequence_ApplyOperatingSystemAction\" name=\"Apply OS\"/>");
+	         "<step type=\"SMS_TaskSequence_ApplyOperatingSystemAction\" name=\"Apply OS\">"
+	         "<defaultVarList><variable name=\"OSDImagePackageId\" property=\"ImagePackageID\">"
+	         "%s</variable></defaultVarList></step>", i == 0 ? "HLD00010" : "HLD00011");
+	/* Applications chosen at run time from variables (OSD-TS-003). */
+	if (i == 1)
+		buf_adds(&x, "<step type=\"SMS_TaskSequence_InstallApplicationAction\" "
+		         "name=\"Install dynamic apps\"><defaultVarList><variable "
+		         "name=\"BaseVariableName\" property=\"BaseVariableName\">APPS</variable>"
+		         "</defaultVarList></step>");
 	if (t->run_as_user)
 		buf_addf(&x, "<step type=\"SMS_TaskSequence_RunCommandLineAction\" name=\"Install agent\">"
 		         "<defaultVarList><variable name=\"SMSTSRunCommandLineUserName\" "
