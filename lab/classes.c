@@ -483,9 +483,10 @@ static void b_ts(const struct lab_site *s, size_t i, struct lab_row *r)
 		         "</defaultVarList></step>");
 	if (t->run_as_user)
 		buf_addf(&x, "<step type=\"SMS_TaskSequence_RunCommandLineAction\" name=\"Install agent\">"
-		         "<defaultVarList><variable name=\"SMSTSRunCommandLineUserName\" "
-		         "property=\"RunAsUser\">%s</variable><variable "
-		         "name=\"SMSTSRunCommandLineUserPassword\" property=\"UserPassword\">%s"
+		         "<defaultVarList><variable name=\"SMSTSRunCommandLineAsUser\" "
+		         "property=\"RunAsUser\">true</variable><variable "
+		         "name=\"SMSTSRunCommandLineUserName\" property=\"UserName\">%s</variable>"
+		         "<variable name=\"SMSTSRunCommandLineUserPassword\" property=\"UserPassword\">%s"
 		         "</variable></defaultVarList><action>smsswd.exe /run: agent.cmd</action></step>",
 		         t->run_as_user, t->run_as_password);
 	buf_adds(&x, "</group></sequence>");
