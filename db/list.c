@@ -29,10 +29,10 @@ struct inv_list {
 #define N(a) (sizeof a / sizeof a[0])
 
 static const struct list_col dp_cols[] = {
-	TXT("site", "SITE", 4, "site_code", true),
+	TXT("site_code", "SITE", 4, "site_code", true),
 	TXT("server", "SERVER", 26, "server_name", true),
 	BOOL("pxe", "PXE", "is_pxe"),
-	BOOL("active", "ACT", "is_active"),
+	BOOL("pxe_active", "ACT", "is_active"),
 	BOOL("pxe_password", "PWD", "pxe_password_set"),
 	BOOL("unknown_computers", "UNK", "support_unknown"),
 	INT("bind_policy", "BIND", 4, "bind_policy"),
@@ -42,10 +42,10 @@ static const struct list_col dp_cols[] = {
 };
 
 static const struct list_col smp_cols[] = {
-	TXT("site", "SITE", 4, "site_code", true),
+	TXT("site_code", "SITE", 4, "site_code", true),
 	TXT("server", "SERVER", 26, "server_name", true),
 	BOOL("restore_only", "RO", "restore_only"),
-	INT("deletion_delay_days", "DELETE AFTER", 12, "deletion_delay_min / 1440"),
+	INT("delete_after_minutes", "DELETE AFTER MIN", 16, "deletion_delay_min"),
 	INT("folders", "FOLDERS", 7,
 	    "(SELECT count(*) FROM smp_folders f WHERE f.smp_id = smps.id)"),
 	TXT("remote_name", "REMOTE NAME", 20, "remote_name", true),
@@ -55,7 +55,7 @@ static const struct list_col media_cols[] = {
 	TXT("kind", "KIND", 10, "kind", true),
 	TXT("id", "ID", 12, "ident", true),
 	TXT("name", "NAME", 26, "name", true),
-	TXT("site", "SITE", 4, "site_code", true),
+	TXT("site_code", "SITE", 4, "site_code", true),
 	TIME("date", "DATE", "date"),
 	BOOL("f8_prompt", "F8", "lab_shell"),
 	TIME("valid_until", "VALID UNTIL", "valid_until"),
@@ -66,29 +66,30 @@ static const struct list_col cert_cols[] = {
 	TXT("type", "TYPE", 5,
 	    "CASE type WHEN 1 THEN 'media' WHEN 2 THEN 'PXE' WHEN 3 THEN 'ISV' "
 	    "ELSE CAST(type AS TEXT) END", true),
-	TXT("key", "KEY", 4,
+	TXT("key_type", "KEY", 4,
 	    "CASE key_type WHEN 1 THEN 'self' WHEN 2 THEN 'PKI' "
 	    "ELSE CAST(key_type AS TEXT) END", true),
 	TXT("issued_to", "ISSUED TO", 24, "issued_to", true),
-	TXT("server", "SERVER", 18, "server_name", true),
+	TXT("server_name", "SERVER", 18, "server_name", true),
 	TIME("valid_from", "VALID FROM", "valid_from"),
 	TIME("valid_until", "VALID UNTIL", "valid_until"),
-	BOOL("blocked", "BLK", "is_blocked"),
+	BOOL("is_blocked", "BLK", "is_blocked"),
+	TXT("site_code", "SITE", 4, "site_code", true),
 	TXT("smsid", "SMSID", 38, "smsid", true),
 };
 
 static const struct list_col assoc_cols[] = {
-	TXT("source", "SOURCE", 16, "source_name", true),
-	TXT("restore", "RESTORE", 16, "restore_name", true),
+	TXT("source_name", "SOURCE", 16, "source_name", true),
+	TXT("restore_name", "RESTORE", 16, "restore_name", true),
 	INT("source_id", "SRC ID", 10, "source_id"),
 	INT("restore_id", "RST ID", 10, "restore_id"),
-	TXT("status", "STATUS", 11,
+	TXT("migration_status", "STATUS", 11,
 	    "CASE migration_status WHEN 0 THEN 'not started' WHEN 1 THEN 'in progress' "
 	    "WHEN 2 THEN 'completed' ELSE CAST(migration_status AS TEXT) END", true),
 	TIME("created", "CREATED", "store_created"),
 	TIME("released", "RELEASED", "store_released"),
 	TXT("store_path", "STORE", 30, "store_path", true),
-	TXT("site", "SITE", 4, "site_code", true),
+	TXT("site_code", "SITE", 4, "site_code", true),
 };
 
 static const struct list_col ts_cols[] = {
@@ -98,7 +99,7 @@ static const struct list_col ts_cols[] = {
 	TXT("run_as", "RUN AS", 24,
 	    "(SELECT group_concat(user_name, ', ') FROM ts_run_as r "
 	    "WHERE r.ts_id = task_sequences.id)", true),
-	TXT("site", "SITE", 4, "site_code", true),
+	TXT("site_code", "SITE", 4, "site_code", true),
 };
 
 static const struct list_col admin_cols[] = {

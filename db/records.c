@@ -90,7 +90,8 @@ static const struct field package_f[] = {
 };
 static const struct field ts_f[] = {
 	T(inv_ts, package_id), T(inv_ts, site_code), T(inv_ts, name),
-	T(inv_ts, boot_image_id), T(inv_ts, raw_json),
+	T(inv_ts, boot_image_id), I(inv_ts, dynamic_install), T(inv_ts, image_ids),
+	T(inv_ts, raw_json),
 };
 static const struct field ts_run_as_f[] = {
 	I(inv_ts_run_as, ts_id), T(inv_ts_run_as, step_name), T(inv_ts_run_as, user_name),
@@ -108,7 +109,16 @@ static const struct field collection_var_f[] = {
 static const struct field admin_f[] = {
 	I(inv_admin, admin_id), T(inv_admin, logon_name), I(inv_admin, account_type),
 	T(inv_admin, role_ids), T(inv_admin, role_names), T(inv_admin, collection_names),
-	T(inv_admin, raw_json),
+	T(inv_admin, categories), T(inv_admin, raw_json),
+};
+static const struct field collection_f[] = {
+	T(inv_collection, collection_id), T(inv_collection, name),
+	I(inv_collection, member_count), T(inv_collection, raw_json),
+};
+static const struct field sync_class_f[] = {
+	I(inv_sync_class, provider_id), { "class", FT_TEXT, offsetof(struct inv_sync_class, class_name) },
+	T(inv_sync_class, status), I(inv_sync_class, rows), T(inv_sync_class, message),
+	I(inv_sync_class, synced_at),
 };
 static const struct field role_f[] = {
 	T(inv_role, role_id), T(inv_role, role_name), I(inv_role, number_of_admins),
@@ -135,12 +145,15 @@ static const struct rtable rt_collection_var = RT(24, inv_collection_var, "colle
 static const struct rtable rt_admin = RT(26, inv_admin, "admins", admin_f, 1, SEEN(inv_admin));
 static const struct rtable rt_role = RT(28, inv_role, "roles", role_f, 1, SEEN(inv_role));
 static const struct rtable rt_site_setting = RT(30, inv_site_setting, "site_settings", site_setting_f, 3, SEEN(inv_site_setting));
+static const struct rtable rt_collection = RT(32, inv_collection, "collections", collection_f, 1, SEEN(inv_collection));
+static const struct rtable rt_sync_class = RT(34, inv_sync_class, "sync_classes", sync_class_f, 2, -1);
 
 /* The component tables that carry history, for inv_mark_gone/inv_count:
  * table names reach SQL only from this list. */
 static const struct rtable *const history_tables[] = {
 	&rt_site, &rt_dp, &rt_smp, &rt_cert, &rt_assoc, &rt_boot_image, &rt_package,
 	&rt_ts, &rt_deployment, &rt_collection_var, &rt_admin, &rt_role, &rt_site_setting,
+	&rt_collection,
 };
 
 static char **text_at(const void *rec, const struct field *f)
@@ -343,6 +356,8 @@ INV_RECORD_IMPL(collection_var, inv_collection_var)
 INV_RECORD_IMPL(admin, inv_admin)
 INV_RECORD_IMPL(role, inv_role)
 INV_RECORD_IMPL(site_setting, inv_site_setting)
+INV_RECORD_IMPL(collection, inv_collection)
+INV_RECORD_IMPL(sync_class, inv_sync_class)
 
 static const struct rtable *history_table(const char *name)
 {

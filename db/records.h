@@ -119,6 +119,8 @@ struct inv_ts {
 	int64_t id;
 	char *package_id;             /* key */
 	char *site_code, *name, *boot_image_id;
+	int64_t dynamic_install;      /* installs applications named by variables */
+	char *image_ids;              /* OS image packages it applies, comma separated */
 	char *raw_json;
 	struct inv_seen seen;
 };
@@ -152,8 +154,29 @@ struct inv_admin {
 	char *logon_name;
 	int64_t account_type;
 	char *role_ids, *role_names, *collection_names;
+	char *categories;             /* security scopes, comma separated */
 	char *raw_json;
 	struct inv_seen seen;
+};
+
+struct inv_collection {
+	int64_t id;
+	char *collection_id;          /* key */
+	char *name;
+	int64_t member_count;
+	char *raw_json;
+	struct inv_seen seen;
+};
+
+/* How the last sync of a provider read one class. */
+struct inv_sync_class {
+	int64_t id;
+	int64_t provider_id;          /* key */
+	char *class_name;             /* key */
+	char *status;                 /* ok, no_access, error */
+	int64_t rows;
+	char *message;
+	int64_t synced_at;
 };
 
 struct inv_role {
@@ -201,6 +224,8 @@ INV_RECORD_API(collection_var, inv_collection_var)
 INV_RECORD_API(admin, inv_admin)
 INV_RECORD_API(role, inv_role)
 INV_RECORD_API(site_setting, inv_site_setting)
+INV_RECORD_API(collection, inv_collection)
+INV_RECORD_API(sync_class, inv_sync_class)
 
 /* Marks rows of a component table not seen since `since` as gone at `now`
  * (the end of a complete sync). table is one of the component tables.

@@ -214,7 +214,28 @@ static const char *const migration_2[] = {
 	NULL,
 };
 
-static const char *const *const migrations[] = { migration_1, migration_2 };
+/* What sync learned that the first schema had no place for: collection
+ * sizes (high-impact deployments), per-class read status (a class the
+ * provider refused must make its checks say "error", never "pass"), what a
+ * task sequence references, and an admin's security scopes. */
+static const char *const migration_3[] = {
+	"CREATE TABLE collections ("
+	"  id INTEGER PRIMARY KEY,"
+	"  collection_id TEXT NOT NULL UNIQUE, name TEXT, member_count INTEGER,"
+	"  raw_json TEXT, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, gone_at INTEGER)",
+	"CREATE TABLE sync_classes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  provider_id INTEGER NOT NULL REFERENCES providers(id) ON DELETE CASCADE,"
+	"  class TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('ok','no_access','error')),"
+	"  rows INTEGER, message TEXT, synced_at INTEGER NOT NULL,"
+	"  UNIQUE (provider_id, class))",
+	"ALTER TABLE task_sequences ADD COLUMN dynamic_install INTEGER",
+	"ALTER TABLE task_sequences ADD COLUMN image_ids TEXT",
+	"ALTER TABLE admins ADD COLUMN categories TEXT",
+	NULL,
+};
+
+static const char *const *const migrations[] = { migration_1, migration_2, migration_3 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 int schema_latest_version(void)

@@ -113,8 +113,8 @@ static void test_list_json_carries_typed_values(void **state)
 	assert_int_equal(json_array_size(j), 1);
 	row = json_array_get(j, 0);
 	assert_string_equal(json_string_value(json_object_get(row, "type")), "PXE");
-	assert_string_equal(json_string_value(json_object_get(row, "key")), "self");
-	assert_true(json_is_false(json_object_get(row, "blocked")));
+	assert_string_equal(json_string_value(json_object_get(row, "key_type")), "self");
+	assert_true(json_is_false(json_object_get(row, "is_blocked")));
 	assert_string_equal(json_string_value(json_object_get(row, "valid_until")),
 	                    "2030-03-17T17:46:40Z");
 	assert_string_equal(json_string_value(json_object_get(row, "smsid")),
@@ -172,7 +172,7 @@ static void test_csv_defuses_spreadsheet_formulas(void **state)
 	assert_non_null(strstr(r.out, "\"'@SUM(A1)\""));
 	assert_non_null(strstr(r.out, "\"'-2\""));
 	/* Header row, then one row per certificate, CRLF line ends. */
-	assert_true(strncmp(r.out, "type,key,issued_to,", 19) == 0);
+	assert_true(strncmp(r.out, "type,key_type,issued_to,", 24) == 0);
 	assert_non_null(strstr(r.out, "\r\n"));
 	run_free(&r);
 }

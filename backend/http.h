@@ -1,0 +1,83 @@
+/* The HTTPS client osdwarden uses to talk to a site: libcurl with TLS
+ * verification always on, the authentication modes of the AdminService,
+ * timeouts, size caps, and retries only where a request is idempotent. */
+#ifndef OW_BACKEND_HTTP_H
+#define OW_BACKEND_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+
+enum http_auth {
+	HTTP_AUTH_NEGOTIATE,   /* Kerberos ticket cache; no password */
+	HTTP_AUTH_NTLM,
+	HTTP_AUTH_BASIC,
+	HTTP_AUTH_BEARER,
+	HTTP_AUTH_NONE,
+};
+
+/* "negotiate", "ntlm", ... -> 0 and *out, or -1. */
+int http_auth_parse(const char *name, enum http_auth *out);
+const char *http_auth_name(enum http_auth a);
+
+struct http_opts {
+	enum http_auth auth;
+	const char *user;          /* NTLM/Basic */
+	const char *secret;        /* password or token; copied, never logged */
+	const char *cacert;        /* the site's root, PEM; NULL = system store */
+	bool insecure;             /* skip verification: loud, recorded */
+	long connect_timeout_s;    /* default 10 */
+	long timeout_s;            /* whole request, default 300 */
+	long low_speed_s;          /* abort below 1 KB/s for this long, default 60 */
+	size_t max_body;           /* per response, default 64 MiB */
+	int max_attempts;          /* for idempotent requests, default 4 */
+	long retry_base_ms;        /* backoff base, default 250 */
+	unsigned long seed;        /* jitter seed; 0 = from the clock */
+};
+
+struct http_resp {
+	long status;               /* 0 when no HTTP answer arrived */
+	struct buf body;
+	long retry_after_s;        /* -1 when absent */
+	char date[64];             /* the Date header, for clock skew */
+	char content_type[128];
+	int attempts;
+};
+
+struct http_client;
+
+/* Creates a client (one reusable keep-alive handle + a multi pool). The
+ * secret is copied and the copy is wiped when the client is freed. */
+int http_client_new(const struct http_opts *o, struct http_client **out, struct ow_err *err);
+void http_client_free(struct http_client *c);
+
+/* One request. idempotent requests (GET, and PUTs the caller declares so)
+ * are retried on 429/502/503/504, resets and truncated bodies, honouring
+ * Retry-After; others are sent once and a timeout after sending is
+ * reported as such (the caller re-reads to learn what happened).
+ * Returns 0 when an HTTP answer arrived (any status: inspect r->status),
+ * or an error kind (OW_ESITE for transport/TLS, with a message). */
+int http_request(struct http_client *c, const char *method, const char *url,
+                 const char *json_body, bool idempotent, struct http_resp *r,
+                 struct ow_err *err);
+void http_resp_free(struct http_resp *r);
+
+/* GETs URLs from next() with at most `concurrency` in flight (curl
+ * multi), each retried as http_request would. next(ctx, i) returns the
+ * i-th URL (a new string), or NULL for "none now": the loop asks again
+ * after each completion and ends when nothing is in flight and next()
+ * has nothing. done() is called once per URL, in completion order; a
+ * non-zero result stops everything. Returns 0 or that result. */
+typedef char *(*http_next_fn)(void *ctx, size_t index);
+typedef int (*http_done_fn)(void *ctx, size_t index, struct http_resp *r,
+                            const struct ow_err *err);
+int http_get_many(struct http_client *c, int concurrency, http_next_fn next,
+                  http_done_fn done, void *ctx);
+
+/* True when the error says the transfer was cut short or refused in a way
+ * a retry of an idempotent request might cure. For tests and callers. */
+bool http_status_retryable(long status);
+
+#endif
