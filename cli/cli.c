@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/siteopts.h"
 #include "db/list.h"
 #include "db/schema.h"
 
@@ -22,6 +23,10 @@ struct command {
 
 /* Only commands that work are listed; later ones are added as they land. */
 static const struct command commands[] = {
+	{ "sync", cmd_sync, "sync " SITEOPTS_USAGE,
+	  "read a site through its AdminService into the inventory" },
+	{ "doctor", cmd_doctor, "doctor " SITEOPTS_USAGE,
+	  "check DNS, TCP, TLS, auth, RBAC and the API a site offers" },
 	{ "list", cmd_list,
 	  "list dps|smps|media|certs|assocs|ts|admins [--format text|json|csv]\n"
 	  "       [--filter TEXT] [--sort COLUMN] [--desc] [--limit N]",

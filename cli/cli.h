@@ -32,5 +32,7 @@ int cli_parse_int(const char *s, long min, long max, long *out);
 
 /* Commands (one file each). argv[0] is the command's name. */
 int cmd_list(struct cli *c, int argc, char **argv);
+int cmd_sync(struct cli *c, int argc, char **argv);
+int cmd_doctor(struct cli *c, int argc, char **argv);
 
 #endif

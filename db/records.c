@@ -417,3 +417,26 @@ int64_t inv_count(struct inv *db, const char *table, struct ow_err *err)
 	return run_on_table(db, table, "SELECT count(*) FROM ", " WHERE gone_at IS NULL",
 	                    0, 0, true, err);
 }
+
+static int clear_children(struct inv *db, const char *sql, int64_t parent, struct ow_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, parent);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : inv_sql_error(db, err, "clearing child rows");
+}
+
+int inv_clear_smp_folders(struct inv *db, int64_t smp_id, struct ow_err *err)
+{
+	return clear_children(db, "DELETE FROM smp_folders WHERE smp_id = ?1", smp_id, err);
+}
+
+int inv_clear_ts_run_as(struct inv *db, int64_t ts_id, struct ow_err *err)
+{
+	return clear_children(db, "DELETE FROM ts_run_as WHERE ts_id = ?1", ts_id, err);
+}

@@ -227,6 +227,11 @@ INV_RECORD_API(site_setting, inv_site_setting)
 INV_RECORD_API(collection, inv_collection)
 INV_RECORD_API(sync_class, inv_sync_class)
 
+/* Removes the child rows of one parent before a sync writes them anew:
+ * the folders of an SMP, the run-as steps of a task sequence. */
+int inv_clear_smp_folders(struct inv *db, int64_t smp_id, struct ow_err *err);
+int inv_clear_ts_run_as(struct inv *db, int64_t ts_id, struct ow_err *err);
+
 /* Marks rows of a component table not seen since `since` as gone at `now`
  * (the end of a complete sync). table is one of the component tables.
  * Returns the number of rows newly marked, or -1 with err set. */

@@ -109,3 +109,50 @@ char *secret_from_env(const char *name)
 	const char *v = getenv(name);
 	return v && *v ? strdup(v) : NULL;
 }
+
+static bool name_says_secret(const char *name)
+{
+	static const char *const words[] = { "pass", "pwd", "secret", "token", "cred" };
+	char low[256];
+	size_t n = 0;
+
+	for (; name[n] && n + 1 < sizeof low; n++)
+		low[n] = (char)((name[n] >= 'A' && name[n] <= 'Z') ? name[n] + 32 : name[n]);
+	low[n] = '\0';
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (strstr(low, words[i]))
+			return true;
+	/* "ProductKey", "API_KEY" -- but not "OSDKeyboardLocale": a "key"
+	 * counts when no lowercase letter continues the word. */
+	for (size_t i = 0; i + 3 <= n; i++) {
+		char after = name[i + 3];
+		if (strncmp(low + i, "key", 3) == 0 && !(after >= 'a' && after <= 'z'))
+			return true;
+	}
+	return false;
+}
+
+bool secret_suspect(const char *name, const char *value)
+{
+	int lower = 0, upper = 0, digit = 0, other = 0;
+	size_t len = value ? strlen(value) : 0, hexish = 0;
+
+	if (len == 0)
+		return false;
+	if (name && name_says_secret(name))
+		return true;
+	for (const char *p = value; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == ' ' || c == '\t')
+			return false;   /* prose, paths with spaces: not a password */
+		if (c >= 'a' && c <= 'z') lower = 1;
+		else if (c >= 'A' && c <= 'Z') upper = 1;
+		else if (c >= '0' && c <= '9') digit = 1;
+		else other = 1;
+		hexish += (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+	}
+	/* All four character classes, like a password policy demands, or a
+	 * long key-like blob. Names such as LAB-PC-01 or Server2019 pass. */
+	return (len >= 8 && lower && upper && digit && other) ||
+	       (len >= 32 && (hexish == len || (lower && upper && digit && !other)));
+}

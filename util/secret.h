@@ -3,6 +3,7 @@
 #ifndef OW_UTIL_SECRET_H
 #define OW_UTIL_SECRET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util/err.h"
@@ -23,5 +24,9 @@ char *secret_prompt(const char *prompt, struct ow_err *err);
 /* A copy of the environment variable, or NULL if unset/empty. The
  * variable itself is left as it is (the caller may unsetenv). */
 char *secret_from_env(const char *name);
+
+/* Whether a variable looks like it holds a secret, judged in memory from
+ * its name and value; only the verdict is ever kept. */
+bool secret_suspect(const char *name, const char *value);
 
 #endif

@@ -1,0 +1,91 @@
+/* The AdminService contract: the ONE place that knows routes, class
+ * names, $select lists, key forms, lazy properties and the writes'
+ * verbs, paths and bodies. Everything unverified about the real service
+ * (reference §6) is a value in this file, so a finding on a real site
+ * changes one line. */
+#ifndef OW_BACKEND_ADMINSERVICE_H
+#define OW_BACKEND_ADMINSERVICE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "backend/http.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+enum as_key_form {
+	AS_KEY_QUOTED,      /* Class('value') */
+	AS_KEY_NUMBER,      /* Class(123) */
+	AS_KEY_COMPOSITE,   /* Class(A=1,B='x') -- unverified for SysResUse */
+};
+
+struct as_class {
+	const char *name;
+	const char *select;       /* the non-secret columns we keep; never a secret */
+	const char *keys;         /* key properties, ',' separated, for URLs and paging checks */
+	enum as_key_form key_form;
+	const char *lazy;         /* lazy properties fetched per instance, or NULL */
+	int page_size;
+	bool site_scoped;         /* has SiteCode: `sync --site` filters on it */
+	const char *why;          /* what osdwarden needs it for (doctor) */
+};
+
+const struct as_class *as_class_find(const char *name);
+size_t as_class_count(void);
+const struct as_class *as_class_at(size_t i);
+
+/* The base URL, ".../AdminService", from what the operator typed: an
+ * origin ("https://cm01.corp.example[:port]") or a full base ending in
+ * /AdminService (CMG routes). New string, or NULL with err set. */
+char *as_base_url(const char *provider, struct ow_err *err);
+
+/* URLs (new strings). The page URL always carries $top/$skip; site, when
+ * set, adds a SiteCode filter for site-scoped classes. */
+char *as_page_url(const char *base, const struct as_class *c, long skip, const char *site);
+/* values: the key values in the order of c->keys. */
+char *as_instance_url(const char *base, const struct as_class *c, const char *const *values);
+char *as_metadata_url(const char *base, const char *route);
+
+/* Writes. */
+enum as_write_kind {
+	AS_BLOCK_CERTIFICATE,      /* body: {"SMSID":..,"Blocked":..} */
+	AS_DELETE_ASSOCIATION,     /* body: {"SourceClientResourceID":..,"RestoreClientResourceID":..} */
+	AS_UPDATE_SITE_ROLE,       /* PUT SysResUse row (whole object) */
+	AS_REMOVE_SITE_ROLE,       /* DELETE SysResUse row */
+	AS_UPDATE_BOOT_IMAGE,      /* PUT boot image */
+};
+
+struct as_write {
+	enum as_write_kind kind;
+	const char *verb;
+	const char *path;          /* relative to the base; %s = instance key part */
+	const char *cls;           /* the class whose instance a %s names */
+	bool idempotent;           /* may be resent after a timeout */
+	const char *method;        /* the $metadata action name to look for, or NULL */
+};
+
+const struct as_write *as_write_find(enum as_write_kind k);
+
+/* A page body into rows. Repairs what strict JSON parsers refuse but real
+ * services send (lone UTF-16 surrogate escapes become U+FFFD; raw bytes
+ * that are not UTF-8 become '?'), in place, then parses. *rows is the
+ * "value" array (owned by *root). *next_link is borrowed from *root or
+ * NULL. Returns 0 or OW_ESITE with a message. */
+int as_parse_page(struct buf *body, json_t **root, json_t **rows, const char **next_link,
+                  struct ow_err *err);
+
+/* The repair alone (exposed for tests and fuzzing). Returns the number of
+ * repairs made. */
+size_t as_repair_json(char *s, size_t len);
+
+/* Judges a response to a read: 0 for 200; AS_NO_ACCESS for a 404 on a
+ * collection (no RBAC role); otherwise an error kind with a message that
+ * names the URL and the site's own (sanitized) words. */
+#define AS_NO_ACCESS 100
+int as_check_read(const struct http_resp *r, const char *url, bool collection,
+                  struct ow_err *err);
+
+/* Case-insensitive property lookup: the service answers in its own casing. */
+json_t *as_get(json_t *row, const char *name);
+
+#endif

@@ -1,0 +1,1283 @@
+#include "backend/sync.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "backend/adminservice.h"
+#include "db/records.h"
+#include "util/buf.h"
+#include "util/secret.h"
+#include "util/timeparse.h"
+
+/* --- the mapping: property -> record field ------------------------------ */
+
+enum conv { C_STR, C_INT, C_BOOL, C_DATE, C_LIST };
+
+struct fmap {
+	const char *prop;
+	size_t off;
+	enum conv conv;
+};
+
+#define F(S, field, prop, conv) { prop, offsetof(struct S, field), conv }
+
+/* DP extras from its site-control row, joined to SMS_DistributionPointInfo
+ * by NAL path. */
+struct dpx {
+	char *nal;
+	int64_t password_set;
+	char *bind_except;
+};
+
+struct sync {
+	struct inv *db;
+	const struct sync_opts *o;
+	struct http_client *http;
+	char *base;
+	int64_t now;
+	int64_t provider_id;
+	struct dpx *dpx;
+	size_t ndpx, capdpx;
+	char *scratch[16];        /* strings made for the current row */
+	size_t nscratch;
+	struct ow_err err;
+	size_t rows;
+};
+
+static const char *keep(struct sync *s, char *str)
+{
+	if (!str)
+		return NULL;
+	if (s->nscratch == sizeof s->scratch / sizeof s->scratch[0]) {
+		free(str);
+		return NULL;
+	}
+	s->scratch[s->nscratch++] = str;
+	return str;
+}
+
+static void drop_scratch(struct sync *s)
+{
+	for (size_t i = 0; i < s->nscratch; i++)
+		free(s->scratch[i]);
+	s->nscratch = 0;
+}
+
+static int64_t to_int(json_t *v)
+{
+	if (json_is_integer(v))
+		return (int64_t)json_integer_value(v);
+	if (json_is_boolean(v))
+		return json_is_true(v);
+	if (json_is_real(v))
+		return (int64_t)json_real_value(v);
+	if (json_is_string(v)) {
+		const char *p = json_string_value(v);
+		char *end;
+		long long x;
+		if (strcasecmp(p, "true") == 0)
+			return 1;
+		if (strcasecmp(p, "false") == 0)
+			return 0;
+		x = strtoll(p, &end, 10);
+		if (end != p && *end == '\0')
+			return x;
+	}
+	return INV_NULL;
+}
+
+static int64_t to_bool(json_t *v)
+{
+	int64_t x = to_int(v);
+	return x == INV_NULL ? INV_NULL : x != 0;
+}
+
+static int64_t to_date(json_t *v)
+{
+	struct owtime t;
+
+	if (json_is_string(v) && owtime_parse(json_string_value(v), &t) == OWTIME_OK)
+		return t.ms / 1000;
+	return INV_NULL;
+}
+
+/* ["a","b"] -> "a, b" (new string), or NULL. */
+static char *join_list(json_t *v, const char *sep)
+{
+	struct buf b = BUF_INIT;
+	json_t *e;
+	size_t i;
+
+	if (!json_is_array(v))
+		return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
+	json_array_foreach(v, i, e) {
+		if (!json_is_string(e))
+			continue;
+		if (b.len)
+			buf_adds(&b, sep);
+		buf_adds(&b, json_string_value(e));
+	}
+	return buf_detach(&b);
+}
+
+static void apply(struct sync *s, json_t *row, const struct fmap *m, size_t n, void *rec)
+{
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = as_get(row, m[i].prop);
+		char *base = rec;
+		switch (m[i].conv) {
+		case C_STR:
+			*(const char **)(base + m[i].off) = json_string_value(v);
+			break;
+		case C_INT:
+			*(int64_t *)(base + m[i].off) = to_int(v);
+			break;
+		case C_BOOL:
+			*(int64_t *)(base + m[i].off) = to_bool(v);
+			break;
+		case C_DATE:
+			*(int64_t *)(base + m[i].off) = to_date(v);
+			break;
+		case C_LIST:
+			*(const char **)(base + m[i].off) = keep(s, join_list(v, ", "));
+			break;
+		}
+	}
+}
+
+/* Names that hold secrets, wherever they appear; scrubbed from raw_json
+ * even though the $select lists never ask for them. */
+static const char *const secret_props[] = {
+	"PXEPassword", "Reserved2", "UserPassword", "Sequence", "CollectionVariables", "Password",
+};
+
+static bool secret_name(const char *k)
+{
+	for (size_t i = 0; i < sizeof secret_props / sizeof secret_props[0]; i++)
+		if (strcasecmp(k, secret_props[i]) == 0)
+			return true;
+	return false;
+}
+
+/* A copy of v without secrets: secret keys dropped; an embedded property
+ * named like a secret keeps its name, loses its values. */
+static json_t *scrub(json_t *v)
+{
+	const char *k;
+	json_t *e, *out;
+	size_t i;
+
+	if (json_is_array(v)) {
+		out = json_array();
+		json_array_foreach(v, i, e)
+			json_array_append_new(out, scrub(e));
+		return out;
+	}
+	if (!json_is_object(v))
+		return json_incref(v);
+	out = json_object();
+	const char *pname = json_string_value(as_get(v, "PropertyName"));
+	bool secret_prop = pname && secret_name(pname);
+	json_object_foreach(v, k, e) {
+		if (secret_name(k))
+			continue;
+		if (secret_prop && (strcasecmp(k, "Value1") == 0 || strcasecmp(k, "Value2") == 0)) {
+			json_object_set_new(out, k, json_string(""));
+			continue;
+		}
+		if (k[0] == '_' && k[1] == '_')
+			continue;   /* WMI system properties: noise */
+		json_object_set_new(out, k, scrub(e));
+	}
+	return out;
+}
+
+static const char *raw(struct sync *s, json_t *row)
+{
+	json_t *clean = scrub(row);
+	char *text = json_dumps(clean, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	json_decref(clean);
+	return keep(s, text);
+}
+
+static int put_failed(struct sync *s, const char *cls)
+{
+	ow_err_prefix(&s->err, "storing %s", cls);
+	return -1;
+}
+
+/* --- embedded site-control properties ---------------------------------- */
+
+static json_t *embedded(json_t *row, const char *list, const char *key, const char *name)
+{
+	json_t *arr = as_get(row, list), *e;
+	size_t i;
+
+	json_array_foreach(arr, i, e) {
+		const char *n = json_string_value(as_get(e, key));
+		if (n && strcasecmp(n, name) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static int64_t prop_value(json_t *row, const char *name)
+{
+	json_t *e = embedded(row, "Props", "PropertyName", name);
+	return e ? to_int(as_get(e, "Value")) : INV_NULL;
+}
+
+static const char *prop_value1(json_t *row, const char *name)
+{
+	json_t *e = embedded(row, "Props", "PropertyName", name);
+	return e ? json_string_value(as_get(e, "Value1")) : NULL;
+}
+
+static json_t *proplist(json_t *row, const char *name)
+{
+	json_t *e = embedded(row, "PropLists", "PropertyListName", name);
+	return e ? as_get(e, "Values") : NULL;
+}
+
+/* "\\SERVER" -> "SERVER" */
+static const char *server_of(json_t *row)
+{
+	const char *p = json_string_value(as_get(row, "NetworkOSPath"));
+	if (!p)
+		return NULL;
+	while (*p == '\\')
+		p++;
+	return p;
+}
+
+static char *lower_dup(const char *s)
+{
+	char *d = strdup(s ? s : "");
+	for (char *p = d; p && *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p + 32);
+	return d;
+}
+
+static struct dpx *dpx_find(struct sync *s, const char *nal)
+{
+	char *key = lower_dup(nal);
+	struct dpx *hit = NULL;
+
+	for (size_t i = 0; key && i < s->ndpx && !hit; i++)
+		if (strcmp(s->dpx[i].nal, key) == 0)
+			hit = &s->dpx[i];
+	free(key);
+	return hit;
+}
+
+/* "Directory=D:\USMT;MaxClients=100;MinDiskSpace=5;MinDiskSpaceUnit=2;" */
+static int64_t dir_field(const char *v, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = v; p && *p; p = strchr(p, ';') ? strchr(p, ';') + 1 : NULL) {
+		if (strncasecmp(p, name, n) == 0 && p[n] == '=') {
+			char *end;
+			long long x = strtoll(p + n + 1, &end, 10);
+			return end != p + n + 1 ? x : INV_NULL;
+		}
+	}
+	return INV_NULL;
+}
+
+static char *dir_path(const char *v)
+{
+	const char *p = strncasecmp(v, "Directory=", 10) == 0 ? v + 10 : v;
+	return strndup(p, strcspn(p, ";"));
+}
+
+static int map_smp(struct sync *s, json_t *row)
+{
+	const char *site = json_string_value(as_get(row, "SiteCode"));
+	struct inv_smp m = {
+		.site_code = (char *)site,
+		.nal_path = (char *)json_string_value(as_get(row, "NALPath")),
+		.server_name = (char *)server_of(row),
+		.remote_name = (char *)prop_value1(row, "Server Remote Name"),
+		.ssl_state = to_int(as_get(row, "SslState")),
+		.raw_json = (char *)raw(s, row),
+	};
+	int64_t q = prop_value(row, "SMPQuiesceState");
+	json_t *dirs = proplist(row, "Directories"), *d;
+	size_t i;
+
+	m.restore_only = q == INV_NULL ? INV_NULL : q == 1;
+	m.deletion_delay_min = prop_value(row, "SMPStoreDeletionDelayTimeInMinutes");
+	m.deletion_cycle_min = prop_value(row, "SMPStoreDeletionCycleTimeInMinutes");
+	if (!m.site_code || !m.nal_path || !m.server_name)
+		return 0;   /* not a row we can key: skip rather than invent */
+	if (inv_put_smp(s->db, &m, s->now, &s->err) != 0 ||
+	    inv_clear_smp_folders(s->db, m.id, &s->err) != 0)
+		return put_failed(s, "a state migration point");
+	json_array_foreach(dirs, i, d) {
+		const char *v = json_string_value(d);
+		char *path = v ? dir_path(v) : NULL;
+		struct inv_smp_folder f = {
+			.smp_id = m.id, .directory = path,
+			.max_clients = v ? dir_field(v, "MaxClients") : INV_NULL,
+			.min_disk_space = v ? dir_field(v, "MinDiskSpace") : INV_NULL,
+			.min_disk_unit = v ? dir_field(v, "MinDiskSpaceUnit") : INV_NULL,
+		};
+		int rc = path ? inv_put_smp_folder(s->db, &f, s->now, &s->err) : 0;
+		free(path);
+		if (rc)
+			return put_failed(s, "an SMP folder");
+	}
+	return 0;
+}
+
+static int remember_dp(struct sync *s, json_t *row)
+{
+	const char *blob = prop_value1(row, "PXEPassword");
+	const char *nal = json_string_value(as_get(row, "NALPath"));
+	struct dpx *x;
+
+	if (!nal)
+		return 0;
+	if (s->ndpx == s->capdpx) {
+		size_t cap = s->capdpx ? s->capdpx * 2 : 64;
+		struct dpx *n = realloc(s->dpx, cap * sizeof *n);
+		if (!n)
+			return ow_err_set(&s->err, OW_EINPUT, "out of memory"), -1;
+		s->dpx = n;
+		s->capdpx = cap;
+	}
+	x = &s->dpx[s->ndpx++];
+	x->nal = lower_dup(nal);
+	/* The password's hash blob is looked at here, in memory, and only
+	 * "is there one" survives. */
+	x->password_set = embedded(row, "Props", "PropertyName", "PXEPassword")
+	                          ? (blob && *blob) : INV_NULL;
+	x->bind_except = join_list(proplist(row, "BindExcept"), ",");
+	return 0;
+}
+
+static int map_sysres(struct sync *s, json_t *row)
+{
+	const char *role = json_string_value(as_get(row, "RoleName"));
+	const char *site = json_string_value(as_get(row, "SiteCode"));
+
+	if (!role || !site)
+		return 0;
+	if (strcmp(role, "SMS Distribution Point") == 0)
+		return remember_dp(s, row);
+	if (strcmp(role, "SMS State Migration Point") == 0)
+		return map_smp(s, row);
+	if (strcmp(role, "SMS Provider") == 0 || strcmp(role, "SMS Site Server") == 0) {
+		struct inv_site_setting st = { .site_code = (char *)site, .item = (char *)role,
+		                               .name = (char *)server_of(row), .value = (char *)"" };
+		if (st.name && inv_put_site_setting(s->db, &st, s->now, &s->err) != 0)
+			return put_failed(s, "a site role");
+	}
+	return 0;
+}
+
+static const struct fmap dp_map[] = {
+	F(inv_dp, site_code, "SiteCode", C_STR), F(inv_dp, nal_path, "NALPath", C_STR),
+	F(inv_dp, server_name, "ServerName", C_STR), F(inv_dp, is_pxe, "IsPXE", C_BOOL),
+	F(inv_dp, is_active, "IsActive", C_BOOL),
+	F(inv_dp, support_unknown, "SupportUnknownMachines", C_BOOL),
+	F(inv_dp, bind_policy, "BindPolicy", C_INT), F(inv_dp, bind_except, "BindExcept", C_STR),
+	F(inv_dp, response_delay, "ResponseDelay", C_INT), F(inv_dp, uda_setting, "UdaSetting", C_INT),
+	F(inv_dp, is_multicast, "IsMulticast", C_BOOL),
+	F(inv_dp, internet_facing, "InternetFacing", C_BOOL),
+	F(inv_dp, is_pull_dp, "IsPullDP", C_BOOL), F(inv_dp, identity_guid, "IdentityGUID", C_STR),
+};
+
+static int map_dp(struct sync *s, json_t *row)
+{
+	struct inv_dp d = { 0 };
+	struct dpx *x;
+
+	apply(s, row, dp_map, sizeof dp_map / sizeof dp_map[0], &d);
+	if (!d.site_code || !d.nal_path || !d.server_name)
+		return 0;
+	x = dpx_find(s, d.nal_path);
+	d.pxe_password_set = x ? x->password_set : INV_NULL;
+	if (x && x->bind_except && (!d.bind_except || !*d.bind_except))
+		d.bind_except = x->bind_except;
+	d.raw_json = (char *)raw(s, row);
+	if (inv_put_dp(s->db, &d, s->now, &s->err) != 0)
+		return put_failed(s, "a distribution point");
+	return 0;
+}
+
+static const struct fmap site_map[] = {
+	F(inv_site, site_code, "SiteCode", C_STR), F(inv_site, site_name, "SiteName", C_STR),
+	F(inv_site, server_name, "ServerName", C_STR), F(inv_site, version, "Version", C_STR),
+	F(inv_site, build_number, "BuildNumber", C_INT), F(inv_site, type, "Type", C_INT),
+	F(inv_site, parent_site_code, "ReportingSiteCode", C_STR),
+};
+
+static int map_site(struct sync *s, json_t *row)
+{
+	struct inv_site x = { 0 };
+
+	apply(s, row, site_map, sizeof site_map / sizeof site_map[0], &x);
+	if (!x.site_code)
+		return 0;
+	x.provider_id = s->provider_id;
+	x.raw_json = (char *)raw(s, row);
+	return inv_put_site(s->db, &x, s->now, &s->err) ? put_failed(s, "a site") : 0;
+}
+
+static const struct fmap cert_map[] = {
+	F(inv_cert, smsid, "SMSID", C_STR), F(inv_cert, site_code, "SiteCode", C_STR),
+	F(inv_cert, type, "Type", C_INT), F(inv_cert, key_type, "KeyType", C_INT),
+	F(inv_cert, is_blocked, "IsBlocked", C_BOOL), F(inv_cert, is_approved, "IsApproved", C_BOOL),
+	F(inv_cert, issued_to, "IssuedTo", C_STR), F(inv_cert, server_name, "ServerName", C_STR),
+	F(inv_cert, valid_from, "ValidFrom", C_DATE), F(inv_cert, valid_until, "ValidUntil", C_DATE),
+	F(inv_cert, thumbprint, "Thumbprint", C_STR),
+};
+
+static int map_cert(struct sync *s, json_t *row)
+{
+	struct inv_cert c = { 0 };
+
+	apply(s, row, cert_map, sizeof cert_map / sizeof cert_map[0], &c);
+	if (!c.smsid)
+		return 0;
+	c.raw_json = (char *)raw(s, row);
+	return inv_put_cert(s->db, &c, s->now, &s->err) ? put_failed(s, "a certificate") : 0;
+}
+
+static const struct fmap assoc_map[] = {
+	F(inv_assoc, source_id, "SourceClientResourceID", C_INT),
+	F(inv_assoc, restore_id, "RestoreClientResourceID", C_INT),
+	F(inv_assoc, migration_id, "MigrationID", C_STR), F(inv_assoc, site_code, "SiteCode", C_STR),
+	F(inv_assoc, source_name, "SourceName", C_STR), F(inv_assoc, restore_name, "RestoreName", C_STR),
+	F(inv_assoc, store_path, "StorePath", C_STR), F(inv_assoc, migration_type, "MigrationType", C_INT),
+	F(inv_assoc, migration_behavior, "MigrationBehavior", C_INT),
+	F(inv_assoc, migration_status, "MigrationStatus", C_INT),
+	F(inv_assoc, store_created, "StoreCreationDate", C_DATE),
+	F(inv_assoc, store_released, "StoreReleaseDate", C_DATE),
+	F(inv_assoc, store_deleted, "StoreDeletionDate", C_DATE),
+};
+
+static int map_assoc(struct sync *s, json_t *row)
+{
+	struct inv_assoc a = { 0 };
+
+	apply(s, row, assoc_map, sizeof assoc_map / sizeof assoc_map[0], &a);
+	if (a.source_id == INV_NULL || a.restore_id == INV_NULL)
+		return 0;
+	a.raw_json = (char *)raw(s, row);
+	return inv_put_assoc(s->db, &a, s->now, &s->err) ? put_failed(s, "an association") : 0;
+}
+
+static const struct fmap boot_map[] = {
+	F(inv_boot_image, package_id, "PackageID", C_STR), F(inv_boot_image, site_code, "SourceSite", C_STR),
+	F(inv_boot_image, name, "Name", C_STR), F(inv_boot_image, architecture, "Architecture", C_INT),
+	F(inv_boot_image, pkg_flags, "PkgFlags", C_INT),
+	F(inv_boot_image, enable_lab_shell, "EnableLabShell", C_BOOL),
+	F(inv_boot_image, source_date, "SourceDate", C_DATE),
+	F(inv_boot_image, last_refresh, "LastRefreshTime", C_DATE),
+};
+
+static int map_boot(struct sync *s, json_t *row)
+{
+	struct inv_boot_image b = { 0 };
+
+	apply(s, row, boot_map, sizeof boot_map / sizeof boot_map[0], &b);
+	if (!b.package_id)
+		return 0;
+	b.raw_json = (char *)raw(s, row);
+	return inv_put_boot_image(s->db, &b, s->now, &s->err) ? put_failed(s, "a boot image") : 0;
+}
+
+static const struct fmap pkg_map[] = {
+	F(inv_package, package_id, "PackageID", C_STR), F(inv_package, site_code, "SourceSite", C_STR),
+	F(inv_package, name, "Name", C_STR), F(inv_package, package_type, "PackageType", C_INT),
+	F(inv_package, pkg_flags, "PkgFlags", C_INT), F(inv_package, version, "Version", C_STR),
+	F(inv_package, source_date, "SourceDate", C_DATE),
+};
+
+static int map_pkg(struct sync *s, json_t *row)
+{
+	struct inv_package p = { 0 };
+
+	apply(s, row, pkg_map, sizeof pkg_map / sizeof pkg_map[0], &p);
+	if (!p.package_id)
+		return 0;
+	p.raw_json = (char *)raw(s, row);
+	return inv_put_package(s->db, &p, s->now, &s->err) ? put_failed(s, "a package") : 0;
+}
+
+/* The value of XML attribute `name` inside the tag starting at tag (not
+ * past end), new string or NULL. */
+static char *xml_attr(const char *tag, const char *end, const char *name)
+{
+	char pat[64];
+	const char *p, *q;
+
+	snprintf(pat, sizeof pat, "%s=\"", name);
+	p = strstr(tag, pat);
+	if (!p || p >= end)
+		return NULL;
+	p += strlen(pat);
+	q = strchr(p, '"');
+	return q && q <= end ? strndup(p, (size_t)(q - p)) : NULL;
+}
+
+/* The text of <variable ... property="prop">TEXT</variable> within a step. */
+static char *step_var(const char *step, const char *end, const char *prop)
+{
+	char pat[96];
+	const char *p, *gt, *lt;
+
+	snprintf(pat, sizeof pat, "property=\"%s\"", prop);
+	p = strstr(step, pat);
+	if (!p || p >= end || !(gt = strchr(p, '>')) || gt >= end || !(lt = strchr(gt, '<')) || lt > end)
+		return NULL;
+	return strndup(gt + 1, (size_t)(lt - gt - 1));
+}
+
+/* Reads the steps of a task sequence's XML: run-as accounts (never the
+ * password next to them), dynamic application installs, applied images. */
+static int map_sequence(struct sync *s, int64_t ts_id, const char *xml, struct inv_ts *t)
+{
+	struct buf images = BUF_INIT;
+	const char *p = xml;
+
+	t->dynamic_install = 0;
+	if (inv_clear_ts_run_as(s->db, ts_id, &s->err) != 0)
+		return put_failed(s, "a task sequence");
+	while ((p = strstr(p, "<step ")) != NULL) {
+		const char *end = strstr(p, "</step>"), *close = strchr(p, '>');
+		char *type, *name;
+		if (!close)
+			break;
+		if (!end || (close[-1] == '/' && close < end))
+			end = close;
+		type = xml_attr(p, close, "type");
+		name = xml_attr(p, close, "name");
+		if (type && strcmp(type, "SMS_TaskSequence_RunCommandLineAction") == 0) {
+			char *as = step_var(p, end, "RunAsUser"), *user = step_var(p, end, "UserName");
+			if (as && strcasecmp(as, "true") == 0 && user && *user) {
+				struct inv_ts_run_as r = { .ts_id = ts_id, .step_name = name ? name : (char *)"?",
+				                           .user_name = user };
+				if (inv_put_ts_run_as(s->db, &r, s->now, &s->err) != 0) {
+					free(as); free(user); free(type); free(name);
+					buf_free(&images);
+					return put_failed(s, "a run-as step");
+				}
+			}
+			free(as);
+			free(user);
+		} else if (type && strcmp(type, "SMS_TaskSequence_InstallApplicationAction") == 0) {
+			char *base = step_var(p, end, "BaseVariableName");
+			if (base && *base)
+				t->dynamic_install = 1;
+			free(base);
+		} else if (type && strcmp(type, "SMS_TaskSequence_ApplyOperatingSystemAction") == 0) {
+			char *img = step_var(p, end, "ImagePackageID");
+			if (img && *img)
+				buf_addf(&images, "%s%s", images.len ? "," : "", img);
+			free(img);
+		}
+		free(type);
+		free(name);
+		p = end;
+	}
+	t->image_ids = (char *)keep(s, buf_detach(&images));
+	return 0;
+}
+
+static const struct fmap ts_map[] = {
+	F(inv_ts, package_id, "PackageID", C_STR), F(inv_ts, site_code, "SourceSite", C_STR),
+	F(inv_ts, name, "Name", C_STR), F(inv_ts, boot_image_id, "BootImageID", C_STR),
+};
+
+static int map_ts(struct sync *s, json_t *row)
+{
+	struct inv_ts t = { 0 };
+	const char *xml = json_string_value(as_get(row, "Sequence"));
+
+	apply(s, row, ts_map, sizeof ts_map / sizeof ts_map[0], &t);
+	if (!t.package_id)
+		return 0;
+	t.dynamic_install = INV_NULL;
+	t.raw_json = (char *)raw(s, row);
+	if (inv_put_ts(s->db, &t, s->now, &s->err) != 0)
+		return put_failed(s, "a task sequence");
+	if (xml && *xml) {
+		if (map_sequence(s, t.id, xml, &t) != 0)
+			return -1;
+		if (inv_put_ts(s->db, &t, s->now, &s->err) != 0)
+			return put_failed(s, "a task sequence");
+	}
+	return 0;
+}
+
+static const struct fmap adv_map[] = {
+	F(inv_deployment, advertisement_id, "AdvertisementID", C_STR),
+	F(inv_deployment, site_code, "SourceSite", C_STR),
+	F(inv_deployment, package_id, "PackageID", C_STR),
+	F(inv_deployment, collection_id, "CollectionID", C_STR),
+	F(inv_deployment, offer_type, "OfferType", C_INT),
+	F(inv_deployment, advert_flags, "AdvertFlags", C_INT),
+};
+
+static int map_adv(struct sync *s, json_t *row)
+{
+	struct inv_deployment d = { 0 };
+
+	apply(s, row, adv_map, sizeof adv_map / sizeof adv_map[0], &d);
+	if (!d.advertisement_id)
+		return 0;
+	d.raw_json = (char *)raw(s, row);
+	return inv_put_deployment(s->db, &d, s->now, &s->err) ? put_failed(s, "a deployment") : 0;
+}
+
+static const struct fmap coll_map[] = {
+	F(inv_collection, collection_id, "CollectionID", C_STR),
+	F(inv_collection, name, "Name", C_STR),
+	F(inv_collection, member_count, "MemberCount", C_INT),
+};
+
+static int map_coll(struct sync *s, json_t *row)
+{
+	struct inv_collection c = { 0 };
+
+	apply(s, row, coll_map, sizeof coll_map / sizeof coll_map[0], &c);
+	if (!c.collection_id)
+		return 0;
+	c.raw_json = (char *)raw(s, row);
+	return inv_put_collection(s->db, &c, s->now, &s->err) ? put_failed(s, "a collection") : 0;
+}
+
+/* Variables: names and masking kept; an unmasked value is judged here in
+ * memory and forgotten; a masked one is never even looked at. */
+static int map_settings(struct sync *s, json_t *row)
+{
+	const char *coll = json_string_value(as_get(row, "CollectionID"));
+	json_t *vars = as_get(row, "CollectionVariables"), *v;
+	size_t i;
+
+	if (!coll)
+		return 0;
+	json_array_foreach(vars, i, v) {
+		const char *name = json_string_value(as_get(v, "Name"));
+		int64_t masked = to_bool(as_get(v, "IsMasked"));
+		struct inv_collection_var cv = { .collection_id = (char *)coll, .name = (char *)name,
+		                                 .masked = masked == 1, .secret_suspect = 0 };
+		if (!name)
+			continue;
+		if (masked != 1)
+			cv.secret_suspect = secret_suspect(name, json_string_value(as_get(v, "Value")));
+		if (inv_put_collection_var(s->db, &cv, s->now, &s->err) != 0)
+			return put_failed(s, "a collection variable");
+	}
+	return 0;
+}
+
+static const struct fmap admin_map[] = {
+	F(inv_admin, admin_id, "AdminID", C_INT), F(inv_admin, logon_name, "LogonName", C_STR),
+	F(inv_admin, account_type, "AccountType", C_INT), F(inv_admin, role_names, "RoleNames", C_LIST),
+	F(inv_admin, collection_names, "CollectionNames", C_LIST),
+	F(inv_admin, categories, "CategoryNames", C_LIST),
+};
+
+static int map_admin(struct sync *s, json_t *row)
+{
+	struct inv_admin a = { 0 };
+
+	apply(s, row, admin_map, sizeof admin_map / sizeof admin_map[0], &a);
+	if (a.admin_id == INV_NULL || !a.logon_name)
+		return 0;
+	a.raw_json = (char *)raw(s, row);
+	return inv_put_admin(s->db, &a, s->now, &s->err) ? put_failed(s, "an administrator") : 0;
+}
+
+static const struct fmap role_map[] = {
+	F(inv_role, role_id, "RoleID", C_STR), F(inv_role, role_name, "RoleName", C_STR),
+	F(inv_role, number_of_admins, "NumberOfAdmins", C_INT), F(inv_role, is_builtin, "IsBuiltIn", C_BOOL),
+};
+
+static int map_role(struct sync *s, json_t *row)
+{
+	struct inv_role r = { 0 };
+	json_t *ops = as_get(row, "Operations");
+
+	apply(s, row, role_map, sizeof role_map / sizeof role_map[0], &r);
+	if (!r.role_id || !r.role_name)
+		return 0;
+	if (json_is_array(ops) && json_array_size(ops))
+		r.operations = (char *)keep(s, json_dumps(ops, JSON_COMPACT | JSON_PRESERVE_ORDER));
+	r.raw_json = (char *)raw(s, row);
+	return inv_put_role(s->db, &r, s->now, &s->err) ? put_failed(s, "a role") : 0;
+}
+
+static int put_setting(struct sync *s, const char *site, const char *item, const char *name,
+                       const char *value)
+{
+	struct inv_site_setting st = { .site_code = (char *)site, .item = (char *)item,
+	                               .name = (char *)name, .value = (char *)value };
+	if (!site || !name)
+		return 0;
+	return inv_put_site_setting(s->db, &st, s->now, &s->err) ? put_failed(s, "a site setting") : 0;
+}
+
+static int map_component(struct sync *s, json_t *row)
+{
+	const char *item = json_string_value(as_get(row, "ItemName"));
+	const char *site = json_string_value(as_get(row, "SiteCode"));
+	int64_t v = prop_value(row, "IISSSLState");
+	char num[32];
+
+	if (!item || strncasecmp(item, "SMS_SITE_COMPONENT_MANAGER", 26) != 0 || v == INV_NULL)
+		return 0;
+	snprintf(num, sizeof num, "%lld", (long long)v);
+	return put_setting(s, site, "SMS_SITE_COMPONENT_MANAGER", "IISSSLState", num);
+}
+
+static int map_clientcomp(struct sync *s, json_t *row)
+{
+	const char *item = json_string_value(as_get(row, "ItemName"));
+	const char *site = json_string_value(as_get(row, "SiteCode"));
+	json_t *names = proplist(row, "Network Access User Names"), *n;
+	size_t i;
+
+	if (!item || strcasecmp(item, "Software Distribution") != 0)
+		return 0;
+	json_array_foreach(names, i, n)
+		if (put_setting(s, site, "naa", json_string_value(n), "") != 0)
+			return -1;
+	return 0;
+}
+
+static int map_reserved(struct sync *s, json_t *row)
+{
+	char *usage = join_list(as_get(row, "AccountUsage"), ", ");
+	int rc = put_setting(s, json_string_value(as_get(row, "SiteCode")), "account",
+	                     json_string_value(as_get(row, "UserName")), usage ? usage : "");
+	free(usage);
+	return rc;
+}
+
+/* The order matters: site-control rows before DPs (the PXE password flag
+ * comes from them). `lazy`: the rows are read again one instance at a time
+ * because a property the checks need is lazy. `tables`: what a complete
+ * read of the class lets us mark as gone. */
+struct class_map {
+	const char *cls;
+	int (*row)(struct sync *, json_t *);
+	bool lazy;
+	const char *tables[3];
+};
+
+static const struct class_map maps[] = {
+	{ "SMS_Site", map_site, false, { "sites" } },
+	{ "SMS_SCI_SysResUse", map_sysres, false, { "smps", "site_settings" } },
+	{ "SMS_DistributionPointInfo", map_dp, false, { "dps" } },
+	{ "SMS_Certificate", map_cert, false, { "certificates" } },
+	{ "SMS_StateMigration", map_assoc, false, { "associations" } },
+	{ "SMS_BootImagePackage", map_boot, true, { "boot_images" } },
+	{ "SMS_PackageBaseclass", map_pkg, false, { "packages" } },
+	{ "SMS_TaskSequencePackage", map_ts, true, { "task_sequences" } },
+	{ "SMS_Advertisement", map_adv, false, { "deployments" } },
+	{ "SMS_Collection", map_coll, false, { "collections" } },
+	{ "SMS_CollectionSettings", map_settings, true, { "collection_vars" } },
+	{ "SMS_Admin", map_admin, false, { "admins" } },
+	{ "SMS_Role", map_role, true, { "roles" } },
+	{ "SMS_SCI_Component", map_component, false, { "site_settings" } },
+	{ "SMS_SCI_ClientComp", map_clientcomp, false, { "site_settings" } },
+	{ "SMS_SCI_Reserved", map_reserved, false, { "site_settings" } },
+};
+#define N_MAPS (sizeof maps / sizeof maps[0])
+
+static const struct class_map *map_find(const char *cls)
+{
+	for (size_t i = 0; i < N_MAPS; i++)
+		if (strcasecmp(maps[i].cls, cls) == 0)
+			return &maps[i];
+	return NULL;
+}
+
+static int map_one(struct sync *s, const struct class_map *m, json_t *row)
+{
+	int rc = m->row(s, row);
+	drop_scratch(s);
+	if (rc == 0)
+		s->rows++;
+	return rc;
+}
+
+int sync_map_rows(struct inv *db, const char *cls, void *rows_json, int64_t now,
+                  struct ow_err *err)
+{
+	const struct class_map *m = map_find(cls);
+	struct sync s = { .db = db, .now = now, .provider_id = INV_NULL };
+	json_t *rows = rows_json, *row;
+	size_t i;
+	int rc = 0;
+
+	if (!m)
+		return ow_err_set(err, OW_EINPUT, "no mapping for class %s", cls);
+	json_array_foreach(rows, i, row) {
+		if ((rc = map_one(&s, m, row)) != 0)
+			break;
+	}
+	for (size_t k = 0; k < s.ndpx; k++) {
+		free(s.dpx[k].nal);
+		free(s.dpx[k].bind_except);
+	}
+	free(s.dpx);
+	if (rc && err)
+		*err = s.err;
+	return rc ? OW_EINPUT : 0;
+}
+
+/* --- paging -------------------------------------------------------------- */
+
+enum { MAX_WINDOW = 16 };
+
+struct pager {
+	struct sync *s;
+	const struct as_class *c;
+	const struct class_map *m;
+	bool started, decided, link_mode, ended, failed, denied;
+	char *next_link;
+	size_t expected;              /* next page index to process */
+	struct buf pending[MAX_WINDOW];
+	bool have[MAX_WINDOW];
+	char *urls[MAX_WINDOW];
+	int window;
+	char prev_first[512];
+	size_t rows;
+	double t0;
+	json_t *lazy_keys;            /* key value arrays of rows to read one by one */
+};
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void first_key(const struct as_class *c, json_t *row, char *out, size_t n)
+{
+	char keys[256], *save = NULL;
+	size_t used = 0;
+
+	snprintf(keys, sizeof keys, "%s", c->keys);
+	out[0] = '\0';
+	for (char *k = strtok_r(keys, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+		json_t *v = as_get(row, k);
+		char part[256];
+		if (json_is_string(v))
+			snprintf(part, sizeof part, "%s;", json_string_value(v));
+		else
+			snprintf(part, sizeof part, "%lld;", (long long)to_int(v));
+		if (used + strlen(part) < n) {
+			memcpy(out + used, part, strlen(part) + 1);
+			used += strlen(part);
+		}
+	}
+}
+
+static json_t *key_values(const struct as_class *c, json_t *row)
+{
+	char keys[256], *save = NULL;
+	json_t *vals = json_array();
+
+	snprintf(keys, sizeof keys, "%s", c->keys);
+	for (char *k = strtok_r(keys, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+		json_t *v = as_get(row, k);
+		char num[32];
+		if (json_is_string(v)) {
+			json_array_append(vals, v);
+		} else {
+			snprintf(num, sizeof num, "%lld", (long long)to_int(v));
+			json_array_append_new(vals, json_string(num));
+		}
+	}
+	return vals;
+}
+
+static void progress(struct pager *p, bool done)
+{
+	struct sync_progress pr;
+	double dt = now_s() - p->t0;
+
+	if (!p->s->o || !p->s->o->progress)
+		return;
+	pr.cls = p->c->name;
+	pr.rows = p->rows;
+	pr.rows_per_s = dt > 0 ? (double)p->rows / dt : 0;
+	pr.done = done;
+	p->s->o->progress(p->s->o->progress_ctx, &pr);
+}
+
+/* Parses and stores one page; decides the paging mode on the first. */
+static int process_page(struct pager *p, size_t index, struct buf *body)
+{
+	struct sync *s = p->s;
+	json_t *root, *rows, *row;
+	const char *next;
+	size_t i;
+	int rc = as_parse_page(body, &root, &rows, &next, &s->err);
+
+	if (rc == 0 && json_array_size(rows)) {
+		char key[512];
+		first_key(p->c, json_array_get(rows, 0), key, sizeof key);
+		if (index > 0 && strcmp(key, p->prev_first) == 0) {
+			rc = ow_err_set(&s->err, OW_ESITE, "page %zu repeats page %zu (same first row); "
+			                "the site's paging is broken", index + 1, index);
+		}
+		snprintf(p->prev_first, sizeof p->prev_first, "%s", key);
+	}
+	if (rc) {
+		json_decref(root);
+		return rc;
+	}
+	json_array_foreach(rows, i, row) {
+		if (map_one(s, p->m, row) != 0) {
+			json_decref(root);
+			return OW_EINPUT;
+		}
+		if (p->m->lazy)
+			json_array_append_new(p->lazy_keys, key_values(p->c, row));
+		p->rows++;
+	}
+	if (index == 0) {
+		p->decided = true;
+		p->link_mode = next != NULL;
+	}
+	if (p->link_mode) {
+		free(p->next_link);
+		p->next_link = next ? strdup(next) : NULL;
+		p->ended = next == NULL;
+	} else if (json_array_size(rows) < (size_t)p->c->page_size) {
+		p->ended = true;
+	}
+	json_decref(root);
+	progress(p, false);
+	return 0;
+}
+
+static char *pager_next(void *ctx, size_t i)
+{
+	struct pager *p = ctx;
+
+	if (p->ended || p->failed)
+		return NULL;
+	if (i == 0)
+		return as_page_url(p->s->base, p->c, 0, p->s->o ? p->s->o->site : NULL);
+	if (!p->decided)
+		return NULL;   /* wait for page 1 to say how to page */
+	if (p->link_mode)
+		return i == p->expected && p->next_link ? strdup(p->next_link) : NULL;
+	if (i >= p->expected + (size_t)p->window)
+		return NULL;
+	return as_page_url(p->s->base, p->c, (long)i * p->c->page_size, p->s->o ? p->s->o->site : NULL);
+}
+
+/* A page whose body did not parse is read again (a GET is safe to
+ * repeat), at most twice. */
+static int refetch(struct pager *p, size_t index, struct buf *body)
+{
+	char *url = p->link_mode ? NULL
+	                         : as_page_url(p->s->base, p->c, (long)index * p->c->page_size,
+	                                       p->s->o ? p->s->o->site : NULL);
+	int rc = -1;
+
+	for (int attempt = 0; url && attempt < 2 && rc != 0; attempt++) {
+		struct http_resp r;
+		struct ow_err e = { 0 };
+		if (http_request(p->s->http, "GET", url, NULL, true, &r, &e) == 0 &&
+		    as_check_read(&r, url, true, &e) == 0) {
+			struct ow_err pe = { 0 };
+			json_t *root, *rows;
+			const char *next;
+			if (as_parse_page(&r.body, &root, &rows, &next, &pe) == 0) {
+				json_decref(root);
+				buf_free(body);
+				*body = r.body;   /* repaired copy, parsed again by the caller */
+				r.body = (struct buf)BUF_INIT;
+				rc = 0;
+			}
+		}
+		http_resp_free(&r);
+	}
+	free(url);
+	return rc;
+}
+
+static int pager_done(void *ctx, size_t index, struct http_resp *r, const struct ow_err *e)
+{
+	struct pager *p = ctx;
+	struct sync *s = p->s;
+	size_t slot;
+	int rc;
+
+	if (e) {
+		s->err = *e;
+		ow_err_prefix(&s->err, "reading %s", p->c->name);
+		p->failed = true;
+		return 1;
+	}
+	rc = as_check_read(r, "", true, &s->err);
+	if (rc == AS_NO_ACCESS && index == 0) {
+		p->denied = true;
+		p->ended = true;
+		return 1;
+	}
+	if (rc) {
+		char *url = as_page_url(s->base, p->c, (long)index * p->c->page_size,
+		                        s->o ? s->o->site : NULL);
+		struct ow_err tmp = s->err;
+		ow_err_set(&s->err, tmp.kind, "reading %s (%s): %s", p->c->name, url,
+		           tmp.msg + (tmp.msg[0] == ':' ? 2 : 0));
+		free(url);
+		p->failed = true;
+		return 1;
+	}
+	if (index >= p->expected + MAX_WINDOW) {
+		ow_err_set(&s->err, OW_ESITE, "reading %s: page window overflow", p->c->name);
+		p->failed = true;
+		return 1;
+	}
+	slot = index % MAX_WINDOW;
+	p->pending[slot] = r->body;
+	p->have[slot] = true;
+	r->body = (struct buf)BUF_INIT;
+	/* Pages are stored in order, whatever order they arrived in. */
+	while (!p->ended && p->have[p->expected % MAX_WINDOW]) {
+		size_t k = p->expected % MAX_WINDOW;
+		rc = process_page(p, p->expected, &p->pending[k]);
+		if (rc == OW_ESITE && strstr(s->err.msg, "not valid JSON") &&
+		    refetch(p, p->expected, &p->pending[k]) == 0)
+			rc = process_page(p, p->expected, &p->pending[k]);
+		buf_free(&p->pending[k]);
+		p->have[k] = false;
+		if (rc) {
+			char *url = as_page_url(s->base, p->c, (long)p->expected * p->c->page_size,
+			                        s->o ? s->o->site : NULL);
+			struct ow_err tmp = s->err;
+			ow_err_set(&s->err, tmp.kind, "reading %s (%s): %s", p->c->name, url, tmp.msg);
+			free(url);
+			p->failed = true;
+			return 1;
+		}
+		p->expected++;
+	}
+	return p->ended ? 1 : 0;
+}
+
+/* --- lazy instances ------------------------------------------------------ */
+
+struct lazy {
+	struct sync *s;
+	const struct as_class *c;
+	const struct class_map *m;
+	json_t *keys;
+	bool failed;
+};
+
+static char *lazy_next(void *ctx, size_t i)
+{
+	struct lazy *l = ctx;
+	json_t *vals = json_array_get(l->keys, i);
+	const char *v[8];
+	size_t n = json_array_size(vals);
+
+	if (!vals || l->failed || n > 8)
+		return NULL;
+	for (size_t k = 0; k < n; k++)
+		v[k] = json_string_value(json_array_get(vals, k));
+	return as_instance_url(l->s->base, l->c, v);
+}
+
+static int lazy_done(void *ctx, size_t index, struct http_resp *r, const struct ow_err *e)
+{
+	struct lazy *l = ctx;
+	struct sync *s = l->s;
+	json_t *root, *rows;
+	const char *next;
+	int rc;
+
+	(void)index;
+	if (e) {
+		s->err = *e;
+		ow_err_prefix(&s->err, "reading one %s", l->c->name);
+		l->failed = true;
+		return 1;
+	}
+	if (r->status == 404)
+		return 0;   /* gone since the list was read: nothing to add */
+	if ((rc = as_check_read(r, "", false, &s->err)) != 0 ||
+	    (rc = as_parse_page(&r->body, &root, &rows, &next, &s->err)) != 0) {
+		ow_err_prefix(&s->err, "reading one %s", l->c->name);
+		l->failed = true;
+		return 1;
+	}
+	if (json_array_size(rows) && l->m->row(s, json_array_get(rows, 0)) != 0)
+		l->failed = true;
+	drop_scratch(s);
+	json_decref(root);
+	return l->failed;
+}
+
+/* --- the run ------------------------------------------------------------- */
+
+/* Reads one class. 0 read, 1 denied (no role), -1 failed (s->err). */
+static int read_class(struct sync *s, const struct class_map *m, size_t *rows)
+{
+	struct pager p = { .s = s, .m = m, .c = as_class_find(m->cls), .t0 = now_s() };
+	int rc;
+
+	p.window = s->o->prefetch > 0 ? s->o->prefetch : 3;
+	if (p.window > MAX_WINDOW / 2)
+		p.window = MAX_WINDOW / 2;
+	p.lazy_keys = json_array();
+	rc = http_get_many(s->http, p.window, pager_next, pager_done, &p);
+	(void)rc;
+	for (int i = 0; i < MAX_WINDOW; i++)
+		buf_free(&p.pending[i]);
+	free(p.next_link);
+	*rows = p.rows;
+	if (p.failed) {
+		json_decref(p.lazy_keys);
+		return -1;
+	}
+	if (p.denied) {
+		json_decref(p.lazy_keys);
+		return 1;
+	}
+	if (m->lazy && json_array_size(p.lazy_keys)) {
+		struct lazy l = { s, p.c, m, p.lazy_keys, false };
+		http_get_many(s->http, s->o->concurrency > 0 ? s->o->concurrency : 8,
+		              lazy_next, lazy_done, &l);
+		if (l.failed) {
+			json_decref(p.lazy_keys);
+			return -1;
+		}
+	}
+	json_decref(p.lazy_keys);
+	progress(&p, true);
+	return 0;
+}
+
+static int record_class(struct sync *s, const char *cls, const char *status, size_t rows,
+                        const char *msg)
+{
+	struct inv_sync_class sc = { .provider_id = s->provider_id, .class_name = (char *)cls,
+	                             .status = (char *)status, .rows = (int64_t)rows,
+	                             .message = (char *)msg, .synced_at = s->now };
+	return inv_put_sync_class(s->db, &sc, s->now, &s->err);
+}
+
+int sync_run(struct inv *db, const struct sync_opts *o, struct sync_result *res,
+             struct ow_err *err)
+{
+	struct sync s = { .db = db, .o = o, .now = inv_now() };
+	bool denied[N_MAPS] = { false };
+	struct inv_provider prov = { 0 };
+	double t0 = now_s();
+	int rc = 0;
+
+	memset(res, 0, sizeof *res);
+	if (inv_read_only(db))
+		return ow_err_set(err, OW_EINPUT, "sync writes the inventory; drop --read-only");
+	if (!(s.base = as_base_url(o->provider, err)))
+		return OW_EINPUT;
+	if (http_client_new(&o->http, &s.http, err) != 0) {
+		free(s.base);
+		return OW_EINPUT;
+	}
+	if (inv_begin(db, err) != 0) {
+		rc = OW_EINPUT;
+		goto out;
+	}
+	prov.url = s.base;
+	prov.auth_mode = (char *)http_auth_name(o->http.auth);
+	prov.user_name = (char *)o->http.user;
+	prov.ca_file = (char *)o->http.cacert;
+	prov.insecure = o->http.insecure;
+	prov.last_sync_at = s.now;
+	prov.last_sync_result = (char *)"running";
+	if (inv_put_provider(db, &prov, s.now, &s.err) != 0) {
+		rc = OW_EINPUT;
+		goto fail;
+	}
+	s.provider_id = prov.id;
+	for (size_t i = 0; i < N_MAPS; i++) {
+		size_t rows = 0;
+		int r = read_class(&s, &maps[i], &rows);
+		if (r < 0) {
+			rc = s.err.kind ? (int)s.err.kind : OW_ESITE;
+			goto fail;
+		}
+		denied[i] = r == 1;
+		if (denied[i]) {
+			res->denied++;
+			snprintf(res->denied_names + strlen(res->denied_names),
+			         sizeof res->denied_names - strlen(res->denied_names), "%s%s",
+			         res->denied_names[0] ? ", " : "", maps[i].cls);
+		} else {
+			res->classes++;
+		}
+		if (record_class(&s, maps[i].cls, denied[i] ? "no_access" : "ok", rows,
+		                 denied[i] ? "HTTP 404: no role that can read this class" : NULL) != 0) {
+			rc = OW_EINPUT;
+			goto fail;
+		}
+	}
+	/* What a complete read did not see is gone; a refused class proves
+	 * nothing, and a --site sync sees only part of the hierarchy. */
+	for (size_t t = 0; !o->site && t < N_MAPS; t++) {
+		for (size_t k = 0; k < 3 && maps[t].tables[k]; k++) {
+			bool complete = true;
+			for (size_t j = 0; j < N_MAPS; j++)
+				for (size_t q = 0; q < 3 && maps[j].tables[q]; q++)
+					if (denied[j] && strcmp(maps[j].tables[q], maps[t].tables[k]) == 0)
+						complete = false;
+			if (complete && inv_mark_gone(db, maps[t].tables[k], s.now, s.now, &s.err) < 0) {
+				rc = OW_EINPUT;
+				goto fail;
+			}
+		}
+	}
+	prov.last_sync_result = (char *)(res->denied ? "partial" : "ok");
+	if (inv_put_provider(db, &prov, s.now, &s.err) != 0 || inv_commit(db, &s.err) != 0) {
+		rc = OW_EINPUT;
+		goto fail;
+	}
+	res->rows = s.rows;
+	res->seconds = now_s() - t0;
+	rc = res->denied ? OW_EPARTIAL : 0;
+	if (rc)
+		ow_err_set(err, OW_EPARTIAL, "no RBAC access to %s: the checks that need %s will "
+		           "say \"error\"; give the account a role that can read them",
+		           res->denied_names, res->denied > 1 ? "them" : "it");
+	goto out;
+fail:
+	inv_rollback(db);
+	if (err)
+		*err = s.err;
+	if (rc == 0)
+		rc = OW_ESITE;
+out:
+	for (size_t k = 0; k < s.ndpx; k++) {
+		free(s.dpx[k].nal);
+		free(s.dpx[k].bind_except);
+	}
+	free(s.dpx);
+	drop_scratch(&s);
+	http_client_free(s.http);
+	free(s.base);
+	return rc;
+}

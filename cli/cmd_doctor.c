@@ -1,0 +1,274 @@
+/* osdwarden doctor: what stands between this jump host and a working
+ * sync, one layer at a time, with what to do about each failure. */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend/adminservice.h"
+#include "backend/http.h"
+#include "cli/cli.h"
+#include "cli/siteopts.h"
+#include "util/sanitize.h"
+
+struct report {
+	struct cli *c;
+	int failures;
+};
+
+static void line(struct report *r, bool ok, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void line(struct report *r, bool ok, const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(r->c->out, "  %-4s %-9s ", ok ? "ok" : "FAIL", what);
+	va_start(ap, fmt);
+	vfprintf(r->c->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', r->c->out);
+	r->failures += !ok;
+}
+
+/* host and port of a URL like https://host[:port]/... */
+static int split_url(const char *url, char *host, size_t hn, char *port, size_t pn)
+{
+	const char *p = strstr(url, "://"), *end, *colon;
+	bool https = strncmp(url, "https", 5) == 0;
+
+	if (!p)
+		return -1;
+	p += 3;
+	end = p + strcspn(p, "/");
+	colon = memchr(p, ':', (size_t)(end - p));
+	if (p[0] == '[') {   /* [IPv6]:port */
+		const char *rb = memchr(p, ']', (size_t)(end - p));
+		if (!rb)
+			return -1;
+		snprintf(host, hn, "%.*s", (int)(rb - p - 1), p + 1);
+		colon = rb[1] == ':' ? rb + 1 : NULL;
+	} else {
+		snprintf(host, hn, "%.*s", (int)((colon ? colon : end) - p), p);
+	}
+	if (colon)
+		snprintf(port, pn, "%.*s", (int)(end - colon - 1), colon + 1);
+	else
+		snprintf(port, pn, "%s", https ? "443" : "80");
+	return 0;
+}
+
+static bool tcp_connect(const struct addrinfo *ai, int timeout_ms, char *why, size_t wn)
+{
+	int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol), err = 0;
+	struct pollfd p;
+	socklen_t len = sizeof err;
+
+	if (fd < 0) {
+		snprintf(why, wn, "%s", strerror(errno));
+		return false;
+	}
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
+		snprintf(why, wn, "%s", strerror(errno));
+		close(fd);
+		return false;
+	}
+	p.fd = fd;
+	p.events = POLLOUT;
+	if (poll(&p, 1, timeout_ms) != 1) {
+		snprintf(why, wn, "no answer within %d s", timeout_ms / 1000);
+		close(fd);
+		return false;
+	}
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	close(fd);
+	if (err)
+		snprintf(why, wn, "%s", strerror(err));
+	return err == 0;
+}
+
+/* Clock skew from the Date header; Kerberos fails beyond 5 minutes. */
+static void clock_skew(struct report *r, const char *date)
+{
+	struct tm tm = { 0 };
+	time_t theirs;
+	long skew;
+
+	if (!date[0] || !strptime(date, "%a, %d %b %Y %H:%M:%S GMT", &tm)) {
+		line(r, true, "clock", "the site sent no Date header; skew not measured");
+		return;
+	}
+	theirs = timegm(&tm);
+	skew = (long)(theirs - time(NULL));
+	line(r, labs(skew) <= 300, "clock", "the site's clock is %+ld s from this host's%s", skew,
+	     labs(skew) > 300 ? " (Kerberos refuses more than 5 minutes: fix NTP)" : "");
+}
+
+static void check_metadata(struct report *r, struct http_client *h, const char *base)
+{
+	char *url = as_metadata_url(base, "wmi");
+	struct http_resp resp;
+	struct ow_err e = { 0 };
+	size_t missing = 0;
+
+	if (http_request(h, "GET", url, NULL, true, &resp, &e) != 0 || resp.status != 200) {
+		line(r, false, "metadata", "%s: %s", url, e.msg[0] ? e.msg : "not readable");
+		http_resp_free(&resp);
+		free(url);
+		return;
+	}
+	for (size_t i = 0; i < as_class_count(); i++) {
+		const struct as_class *c = as_class_at(i);
+		char needle[160];
+		snprintf(needle, sizeof needle, "EntitySet Name=\"%s\"", c->name);
+		if (!strstr(buf_str(&resp.body), needle)) {
+			line(r, false, "class", "%s is not offered (needed for %s)", c->name, c->why);
+			missing++;
+		}
+	}
+	line(r, missing == 0, "classes", "%zu of %zu classes osdwarden reads are offered",
+	     as_class_count() - missing, as_class_count());
+	for (int k = AS_BLOCK_CERTIFICATE; k <= AS_UPDATE_BOOT_IMAGE; k++) {
+		const struct as_write *w = as_write_find((enum as_write_kind)k);
+		if (w && w->method)
+			fprintf(r->c->out, "  %-4s %-9s %s %s\n",
+			        strstr(buf_str(&resp.body), w->method) ? "ok" : "n/a", "method",
+			        w->method, strstr(buf_str(&resp.body), w->method)
+			                           ? "is exposed over REST"
+			                           : "is not listed: that action will be refused");
+	}
+	http_resp_free(&resp);
+	free(url);
+}
+
+static int run_doctor(struct report *r, struct siteopts *so)
+{
+	struct ow_err e = { 0 };
+	char host[256], port[16], why[256], addr[INET6_ADDRSTRLEN] = "?";
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
+	struct http_client *h = NULL;
+	struct http_resp resp;
+	char *base = as_base_url(so->provider, &e), *url;
+	int rc;
+
+	if (!base)
+		return cli_fail(r->c, &e);
+	fprintf(r->c->out, "osdwarden doctor: %s\n", base);
+	if (split_url(base, host, sizeof host, port, sizeof port) != 0)
+		return cli_usage(r->c, "doctor", "cannot read a host out of %s", base);
+	if ((rc = getaddrinfo(host, port, &hints, &ai)) != 0) {
+		line(r, false, "DNS", "%s does not resolve (%s)", host, gai_strerror(rc));
+		free(base);
+		return OW_ESITE;
+	}
+	getnameinfo(ai->ai_addr, ai->ai_addrlen, addr, sizeof addr, NULL, 0, NI_NUMERICHOST);
+	line(r, true, "DNS", "%s -> %s", host, addr);
+	if (!tcp_connect(ai, 5000, why, sizeof why)) {
+		line(r, false, "TCP", "%s port %s: %s (firewall? is the SMS Provider running?)",
+		     addr, port, why);
+		freeaddrinfo(ai);
+		free(base);
+		return OW_ESITE;
+	}
+	freeaddrinfo(ai);
+	line(r, true, "TCP", "port %s answers", port);
+	so->http.max_attempts = 1;
+	if (http_client_new(&so->http, &h, &e) != 0) {
+		free(base);
+		return cli_fail(r->c, &e);
+	}
+	url = as_metadata_url(base, "v1.0");
+	if (http_request(h, "GET", url, NULL, true, &resp, &e) != 0) {
+		line(r, false, "TLS", "%s", e.msg);
+		rc = OW_ESITE;
+		goto out;
+	}
+	line(r, true, "TLS", so->http.insecure ? "NOT VERIFIED (--insecure)" :
+	                     strncmp(base, "https", 5) == 0 ? "the certificate chain verifies"
+	                                                     : "plain HTTP (no TLS)");
+	clock_skew(r, resp.date);
+	if (resp.status == 401) {
+		line(r, false, "auth", "HTTP 401 with --auth %s: check the user, the password or "
+		     "token, or the Kerberos ticket (klist; SPN HTTP/%s)", http_auth_name(so->http.auth),
+		     host);
+		rc = OW_ESITE;
+		goto out;
+	}
+	line(r, resp.status == 200, "auth", "authenticated with --auth %s (HTTP %ld)",
+	     http_auth_name(so->http.auth), resp.status);
+	http_resp_free(&resp);
+	free(url);
+	url = as_page_url(base, as_class_find("SMS_Site"), 0, NULL);
+	if (http_request(h, "GET", url, NULL, true, &resp, &e) == 0) {
+		rc = as_check_read(&resp, url, true, &e);
+		if (rc == AS_NO_ACCESS)
+			line(r, false, "RBAC", "%s", e.msg);
+		else
+			line(r, rc == 0, "RBAC", rc == 0 ? "the account can read SMS_Site" : "%s", e.msg);
+		if (rc == 0) {
+			json_t *root, *rows;
+			const char *next;
+			if (as_parse_page(&resp.body, &root, &rows, &next, &e) == 0) {
+				fprintf(r->c->out, "  %-4s %-9s %s\n", "info", "paging",
+				        next ? "the service sends @odata.nextLink" :
+				               "no @odata.nextLink: osdwarden pages with $top/$skip");
+				json_decref(root);
+			}
+		}
+	} else {
+		line(r, false, "RBAC", "%s", e.msg);
+	}
+	http_resp_free(&resp);
+	check_metadata(r, h, base);
+	fputs("  known unknowns (reference §6): the composite key form of SMS_SCI_SysResUse; "
+	      "whether a PUT of SMS_SCI_* commits;\n  the PkgFlags bit for encrypted multicast. "
+	      "osdwarden re-reads after every write and reports \"not applied\" when nothing changed.\n",
+	      r->c->out);
+	rc = r->failures ? OW_ESITE : 0;
+out:
+	http_resp_free(&resp);
+	http_client_free(h);
+	free(url);
+	free(base);
+	return rc;
+}
+
+int cmd_doctor(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		SITEOPTS_LONGOPTS,
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct siteopts so;
+	struct report r = { c, 0 };
+	int opt, rc;
+
+	siteopts_init(&so);
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (opt == 'h') {
+			fprintf(c->out, "usage: osdwarden doctor " SITEOPTS_USAGE "\n");
+			return 0;
+		}
+		rc = siteopts_option(c, "doctor", &so, opt, optarg);
+		if (rc < 0)
+			return OW_EINPUT;
+		if (rc == 0)
+			return cli_usage(c, "doctor", "unknown or incomplete option '%s'", argv[optind - 1]);
+	}
+	if ((rc = siteopts_finish(c, "doctor", &so)) == 0)
+		rc = run_doctor(&r, &so);
+	siteopts_done(&so);
+	return rc;
+}

@@ -1,0 +1,74 @@
+#include <getopt.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend/sync.h"
+#include "cli/cli.h"
+#include "cli/siteopts.h"
+
+/* One status line per class on a terminal, rewritten in place. */
+static void show_progress(void *ctx, const struct sync_progress *p)
+{
+	FILE *f = ctx;
+
+	fprintf(f, "\r  %-28s %9zu rows %9.0f rows/s%s", p->cls, p->rows, p->rows_per_s,
+	        p->done ? "\n" : "");
+	fflush(f);
+}
+
+int cmd_sync(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		SITEOPTS_LONGOPTS,
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct siteopts so;
+	struct sync_opts o = { 0 };
+	struct sync_result res;
+	struct ow_err e = { 0 };
+	struct inv *db = NULL;
+	int opt, rc;
+
+	siteopts_init(&so);
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (opt == 'h') {
+			fprintf(c->out, "usage: osdwarden sync " SITEOPTS_USAGE "\n");
+			return 0;
+		}
+		rc = siteopts_option(c, "sync", &so, opt, optarg);
+		if (rc < 0)
+			return OW_EINPUT;
+		if (rc == 0)
+			return cli_usage(c, "sync", "unknown or incomplete option '%s'", argv[optind - 1]);
+	}
+	if (optind < argc)
+		return cli_usage(c, "sync", "unexpected '%s'", argv[optind]);
+	if ((rc = siteopts_finish(c, "sync", &so)) != 0)
+		goto out;
+	if ((rc = cli_open_inventory(c, &db)) != 0)
+		goto out;
+	o.provider = so.provider;
+	o.site = so.site;
+	o.http = so.http;
+	o.concurrency = so.concurrency;
+	if (isatty(fileno(c->err))) {
+		o.progress = show_progress;
+		o.progress_ctx = c->err;
+	}
+	rc = sync_run(db, &o, &res, &e);
+	if (rc == 0 || rc == OW_EPARTIAL)
+		fprintf(c->out, "synced %s: %zu rows from %zu classes in %.1f s\n", so.provider,
+		        res.rows, res.classes, res.seconds);
+	if (rc)
+		cli_fail(c, &e);
+	if (rc && rc != OW_EPARTIAL)
+		fprintf(c->err, "osdwarden: nothing was changed; the inventory is as it was before "
+		        "this sync\n");
+out:
+	inv_close(db);
+	siteopts_done(&so);
+	return rc;
+}

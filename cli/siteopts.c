@@ -1,0 +1,103 @@
+#include "cli/siteopts.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/secret.h"
+
+void siteopts_init(struct siteopts *so)
+{
+	memset(so, 0, sizeof *so);
+	so->http.auth = HTTP_AUTH_NEGOTIATE;
+	so->concurrency = 8;
+}
+
+int siteopts_option(struct cli *c, const char *cmd, struct siteopts *so, int opt,
+                    const char *arg)
+{
+	long v;
+
+	switch (opt) {
+	case 0x200: so->provider = arg; return 1;
+	case 0x201: so->site = arg; return 1;
+	case 0x202:
+		if (http_auth_parse(arg, &so->http.auth) != 0) {
+			cli_usage(c, cmd, "--auth is negotiate, ntlm, basic, bearer or none, not '%s'", arg);
+			return -1;
+		}
+		return 1;
+	case 0x203: so->http.user = arg; return 1;
+	case 0x204: so->http.cacert = arg; return 1;
+	case 0x205: so->http.insecure = true; return 1;
+	case 0x206:
+		if (cli_parse_int(arg, 1, 86400, &v) != 0) {
+			cli_usage(c, cmd, "--timeout wants seconds, not '%s'", arg);
+			return -1;
+		}
+		so->http.timeout_s = v;
+		return 1;
+	case 0x207: so->password_file = arg; return 1;
+	case 0x208:
+		if (cli_parse_int(arg, 1, 64, &v) != 0) {
+			cli_usage(c, cmd, "--concurrency wants 1 to 64, not '%s'", arg);
+			return -1;
+		}
+		so->concurrency = (int)v;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The environment variable's value is copied and the original wiped, so
+ * it does not linger in this process's environment block. */
+static char *take_env(const char *name)
+{
+	char *v = getenv(name), *copy = secret_from_env(name);
+
+	if (v)
+		secret_wipe(v, strlen(v));
+	unsetenv(name);
+	return copy;
+}
+
+int siteopts_finish(struct cli *c, const char *cmd, struct siteopts *so)
+{
+	struct ow_err e = { 0 };
+	bool needs_password = so->http.auth == HTTP_AUTH_NTLM || so->http.auth == HTTP_AUTH_BASIC;
+	bool needs_token = so->http.auth == HTTP_AUTH_BEARER;
+
+	if (!so->provider)
+		return cli_usage(c, cmd, "--provider URL is required (e.g. https://cm01.corp.example)");
+	if (needs_password && !so->http.user)
+		return cli_usage(c, cmd, "--auth %s needs --user DOMAIN\\\\NAME",
+		                 http_auth_name(so->http.auth));
+	if (needs_password || needs_token) {
+		so->secret = take_env(needs_token ? "OSDWARDEN_TOKEN" : "OSDWARDEN_PASSWORD");
+		if (!so->secret && so->password_file)
+			so->secret = secret_from_file(so->password_file, &e);
+		else if (!so->secret && isatty(STDIN_FILENO))
+			so->secret = secret_prompt(needs_token ? "Bearer token: " : "Password: ", &e);
+		else if (!so->secret)
+			ow_err_set(&e, OW_EINPUT, "no %s: set %s, use --password-file FILE, or run on "
+			           "a terminal to be asked", needs_token ? "token" : "password",
+			           needs_token ? "OSDWARDEN_TOKEN" : "OSDWARDEN_PASSWORD");
+		if (!so->secret)
+			return cli_fail(c, &e);
+		so->http.secret = so->secret;
+	}
+	if (so->http.insecure)
+		fprintf(c->err, "osdwarden: WARNING: --insecure: the site's TLS certificate is NOT "
+		        "verified. Anyone on the network path can read and change this session, "
+		        "including credentials. This run is recorded as insecure. Export the site's "
+		        "root certificate and use --cacert FILE instead.\n");
+	return 0;
+}
+
+void siteopts_done(struct siteopts *so)
+{
+	secret_free(so->secret);
+	so->secret = NULL;
+	so->http.secret = NULL;
+}

@@ -1,0 +1,55 @@
+/* The options every command that talks to a site shares (sync, doctor,
+ * and later the actions): provider URL, auth, TLS, timeouts, and where
+ * the password or token comes from -- never argv. */
+#ifndef OW_CLI_SITEOPTS_H
+#define OW_CLI_SITEOPTS_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "backend/http.h"
+#include "cli/cli.h"
+
+struct siteopts {
+	const char *provider;
+	const char *site;
+	const char *password_file;
+	struct http_opts http;
+	char *secret;           /* owned; secret_free'd by siteopts_done */
+	int concurrency;
+};
+
+/* getopt_long entries for the shared options, with codes >= 0x200. */
+#define SITEOPTS_LONGOPTS                                                   \
+	{ "provider", required_argument, NULL, 0x200 },                     \
+	{ "site", required_argument, NULL, 0x201 },                         \
+	{ "auth", required_argument, NULL, 0x202 },                         \
+	{ "user", required_argument, NULL, 0x203 },                         \
+	{ "cacert", required_argument, NULL, 0x204 },                       \
+	{ "insecure", no_argument, NULL, 0x205 },                           \
+	{ "timeout", required_argument, NULL, 0x206 },                      \
+	{ "password-file", required_argument, NULL, 0x207 },                \
+	{ "concurrency", required_argument, NULL, 0x208 }
+
+#define SITEOPTS_USAGE                                                      \
+	"--provider URL [--site CODE]\n"                                    \
+	"       [--auth negotiate|ntlm|basic|bearer|none] [--user NAME]\n"  \
+	"       [--cacert FILE] [--insecure] [--timeout S] [--password-file FILE]\n" \
+	"       [--concurrency N]\n"                                        \
+	"  password/token: OSDWARDEN_PASSWORD / OSDWARDEN_TOKEN, --password-file (0600),\n" \
+	"  or a prompt on the terminal; never on the command line"
+
+void siteopts_init(struct siteopts *so);
+
+/* Handles one option code; 1 if it was one of ours, 0 if not, -1 (usage
+ * message printed) if its value is bad. */
+int siteopts_option(struct cli *c, const char *cmd, struct siteopts *so, int opt,
+                    const char *arg);
+
+/* Checks the provider is set, finds the secret the auth mode needs, and
+ * warns loudly about --insecure. 0 or an exit code (message printed). */
+int siteopts_finish(struct cli *c, const char *cmd, struct siteopts *so);
+
+void siteopts_done(struct siteopts *so);
+
+#endif
