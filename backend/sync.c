@@ -854,7 +854,7 @@ struct pager {
 	bool have[MAX_WINDOW];
 	char *urls[MAX_WINDOW];
 	int window;
-	char prev_first[512];
+	json_t *first_keys;           /* first row key of every page: a repeat is an error */
 	size_t rows;
 	double t0;
 	json_t *lazy_keys;            /* key value arrays of rows to read one by one */
@@ -931,13 +931,17 @@ static int process_page(struct pager *p, size_t index, struct buf *body)
 	int rc = as_parse_page(body, &root, &rows, &next, &s->err);
 
 	if (rc == 0 && json_array_size(rows)) {
+		/* Pages may arrive in any order; a page starting with a row
+		 * that started another page means rows were skipped. */
 		char key[512];
+		json_t *seen;
 		first_key(p->c, json_array_get(rows, 0), key, sizeof key);
-		if (index > 0 && strcmp(key, p->prev_first) == 0) {
-			rc = ow_err_set(&s->err, OW_ESITE, "page %zu repeats page %zu (same first row); "
-			                "the site's paging is broken", index + 1, index);
-		}
-		snprintf(p->prev_first, sizeof p->prev_first, "%s", key);
+		if ((seen = json_object_get(p->first_keys, key)) != NULL)
+			rc = ow_err_set(&s->err, OW_ESITE, "page %zu repeats page %lld (same first "
+			                "row); the site's paging is broken, so rows would be missed",
+			                index + 1, (long long)json_integer_value(seen) + 1);
+		else
+			json_object_set_new(p->first_keys, key, json_integer((json_int_t)index));
 	}
 	if (rc) {
 		json_decref(root);
@@ -1143,11 +1147,13 @@ static int read_class(struct sync *s, const struct class_map *m, size_t *rows)
 	if (p.window > MAX_WINDOW / 2)
 		p.window = MAX_WINDOW / 2;
 	p.lazy_keys = json_array();
+	p.first_keys = json_object();
 	rc = http_get_many(s->http, p.window, pager_next, pager_done, &p);
 	(void)rc;
 	for (int i = 0; i < MAX_WINDOW; i++)
 		buf_free(&p.pending[i]);
 	free(p.next_link);
+	json_decref(p.first_keys);
 	*rows = p.rows;
 	if (p.failed) {
 		json_decref(p.lazy_keys);
@@ -1235,6 +1241,12 @@ int sync_run(struct inv *db, const struct sync_opts *o, struct sync_result *res,
 			rc = OW_EINPUT;
 			goto fail;
 		}
+	}
+	if (res->classes == 0) {
+		rc = ow_err_set(&s.err, OW_ESITE, "%s: the account can read none of the classes "
+		                "osdwarden needs (HTTP 404 on every one): it holds no Configuration "
+		                "Manager role. Give it one (read-only is enough for sync)", s.base);
+		goto fail;
 	}
 	/* What a complete read did not see is gone; a refused class proves
 	 * nothing, and a --site sync sees only part of the hierarchy. */

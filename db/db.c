@@ -203,8 +203,12 @@ int inv_open(const struct inv_open_opts *opts, struct inv **out, struct ow_err *
 	} else {
 		if (exec(db, "PRAGMA journal_mode=WAL", "switching to WAL", err))
 			goto fail;
+		int app = 0;
+		/* Written once: an unchanged inventory is never rewritten by
+		 * merely opening it. */
 		snprintf(sql, sizeof sql, "PRAGMA application_id=%d", INV_APPLICATION_ID);
-		if (exec(db, sql, "marking the inventory", err) ||
+		if (pragma_int(db, "PRAGMA application_id", &app, err) ||
+		    (app != INV_APPLICATION_ID && exec(db, sql, "marking the inventory", err)) ||
 		    schema_migrate(db->sql, opts->target_version, err)) {
 			ow_err_prefix(err, "%s", db->path);
 			goto fail;

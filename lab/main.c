@@ -16,7 +16,8 @@ static void usage(FILE *f)
 	fputs("usage: osdwarden-lab [--port N] [--scale S] [--seed N] [--now EPOCH]\n"
 	      "                     [--tls | --plain] [--ca-out FILE]\n"
 	      "                     [--auth basic|none] [--user U] [--password-file F]\n"
-	      "                     [--norole-user U] [--faults SPEC] [--log FILE]\n"
+	      "                     [--norole-user U] [--deny CLASS,...] [--faults SPEC]\n"
+	      "                     [--log FILE]\n"
 	      "                     [--state FILE] [--next-link] [--page-max N]\n"
 	      "       osdwarden-lab --seed N --print-canaries\n\n"
 	      "Serves https://127.0.0.1:PORT/AdminService/ over a generated Configuration\n"
@@ -86,6 +87,7 @@ int main(int argc, char **argv)
 		{ "password", required_argument, NULL, 'w' },
 		{ "password-file", required_argument, NULL, 'W' },
 		{ "norole-user", required_argument, NULL, 'n' },
+		{ "deny", required_argument, NULL, 'D' },
 		{ "faults", required_argument, NULL, 'f' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "state", required_argument, NULL, 't' },
@@ -127,6 +129,7 @@ int main(int argc, char **argv)
 		case 'w': password = strdup(optarg); break;
 		case 'W': password = read_password_file(optarg); break;
 		case 'n': cfg.norole_user = optarg; break;
+		case 'D': cfg.deny = optarg; break;
 		case 'f': cfg.faults = optarg; break;
 		case 'l': cfg.log_path = optarg; break;
 		case 't': cfg.state_path = optarg; break;

@@ -583,6 +583,21 @@ static void delete_sysres(struct lab_server *srv, size_t i, struct answer *a)
 
 /* --- routing ------------------------------------------------------------- */
 
+static bool denied(const struct lab_server *srv, const char *cls)
+{
+	const char *p = srv->cfg.deny;
+	size_t n = strlen(cls);
+
+	while (p && *p) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == n && strncasecmp(p, cls, n) == 0)
+			return true;
+		p = e ? e + 1 : NULL;
+	}
+	return false;
+}
+
 /* Splits "Class(key)" / "Class.Method" / "Class". */
 struct target {
 	char cls[128];
@@ -675,6 +690,15 @@ static void route(struct lab_server *srv, struct MHD_Connection *c, const char *
 	cls = lab_class_find(t.cls);
 	if (!cls) {
 		odata_error(a, 404, "No such class.");
+		json_decref(body);
+		return;
+	}
+	if (denied(srv, lab_class_name(cls))) {
+		/* A role without rights on this class: the service says 404. */
+		buf_reset(&a->body);
+		buf_adds(&a->body, "{\"error\":{\"code\":\"404\",\"message\":\"Access denied  WMI QUERY: \"}}");
+		a->status = 404;
+		a->type = JSON_TYPE;
 		json_decref(body);
 		return;
 	}

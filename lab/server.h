@@ -15,6 +15,7 @@ struct lab_config {
 	bool auth_none;
 	const char *user, *password;
 	const char *norole_user;    /* authenticates, holds no role: 404 everywhere */
+	const char *deny;           /* classes (',' separated) the lab's user may not read: 404 */
 	const char *ca_out;         /* where to write the CA (PEM) */
 	const char *faults;
 	const char *log_path;

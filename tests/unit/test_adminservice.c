@@ -1,0 +1,191 @@
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "backend/adminservice.h"
+#include "util/secret.h"
+
+static void test_base_url_accepts_origins_and_full_bases(void **state)
+{
+	struct ow_err e = { 0 };
+	char *u;
+
+	(void)state;
+	u = as_base_url("https://cm01.corp.example", &e);
+	assert_string_equal(u, "https://cm01.corp.example/AdminService");
+	free(u);
+	u = as_base_url("https://127.0.0.1:8443/", &e);
+	assert_string_equal(u, "https://127.0.0.1:8443/AdminService");
+	free(u);
+	u = as_base_url("https://cmg.example/CCM_Proxy_ServerAuth/72057594037927941/AdminService", &e);
+	assert_string_equal(u, "https://cmg.example/CCM_Proxy_ServerAuth/72057594037927941/AdminService");
+	free(u);
+	assert_null(as_base_url("cm01.corp.example", &e));
+	assert_non_null(strstr(e.msg, "--provider wants a URL"));
+}
+
+static void test_urls_keep_the_dollar_and_encode_values(void **state)
+{
+	const struct as_class *c = as_class_find("sms_site");
+	char *u;
+
+	(void)state;
+	assert_non_null(c);
+	u = as_page_url("https://h/AdminService", c, 2000, "P'1");
+	assert_non_null(strstr(u, "/wmi/SMS_Site?$select="));
+	assert_non_null(strstr(u, "&$filter=SiteCode%20eq%20%27P%27%271%27"));
+	assert_non_null(strstr(u, "&$top=1000&$skip=2000"));
+	assert_null(strstr(u, "%24"));
+	free(u);
+	u = as_instance_url("https://h/AdminService", as_class_find("SMS_Certificate"),
+	                    (const char *const[]){ "{0B5E}" });
+	assert_string_equal(u, "https://h/AdminService/wmi/SMS_Certificate('%7B0B5E%7D')");
+	free(u);
+	u = as_instance_url("https://h/AdminService", as_class_find("SMS_Admin"),
+	                    (const char *const[]){ "16777218" });
+	assert_string_equal(u, "https://h/AdminService/wmi/SMS_Admin(16777218)");
+	free(u);
+	u = as_instance_url("https://h/AdminService", as_class_find("SMS_StateMigration"),
+	                    (const char *const[]){ "1", "2" });
+	assert_string_equal(u, "https://h/AdminService/wmi/SMS_StateMigration("
+	                       "SourceClientResourceID=1,RestoreClientResourceID=2)");
+	free(u);
+}
+
+static void test_no_select_list_asks_for_a_secret(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < as_class_count(); i++) {
+		const char *sel = as_class_at(i)->select;
+		assert_null(strstr(sel, "Reserved2"));
+		assert_null(strstr(sel, "PXEPassword"));
+		assert_null(strstr(sel, "Password"));
+		assert_null(strstr(sel, "Sequence"));
+		assert_null(strstr(sel, "CollectionVariables"));
+	}
+}
+
+static void test_repair_turns_lone_surrogates_into_replacement_chars(void **state)
+{
+	char ok_pair[] = "{\"a\":\"\\ud83d\\ude00\"}";
+	char lone_hi[] = "{\"a\":\"x\\ud800y\"}";
+	char lone_lo[] = "{\"a\":\"x\\udc80y\"}";
+	char escaped_backslash[] = "{\"a\":\"\\\\udc80\"}";
+	char raw_bad[] = "{\"a\":\"\xff\xfe\"}";
+
+	(void)state;
+	assert_int_equal(as_repair_json(ok_pair, strlen(ok_pair)), 0);
+	assert_int_equal(as_repair_json(lone_hi, strlen(lone_hi)), 1);
+	assert_string_equal(lone_hi, "{\"a\":\"x\\ufffdy\"}");
+	assert_int_equal(as_repair_json(lone_lo, strlen(lone_lo)), 1);
+	assert_string_equal(lone_lo, "{\"a\":\"x\\ufffdy\"}");
+	/* "\\udc80" is a backslash and the text udc80, not an escape. */
+	assert_int_equal(as_repair_json(escaped_backslash, strlen(escaped_backslash)), 0);
+	assert_int_equal(as_repair_json(raw_bad, strlen(raw_bad)), 2);
+	assert_string_equal(raw_bad, "{\"a\":\"??\"}");
+}
+
+static void test_page_parse_reports_what_is_wrong(void **state)
+{
+	struct buf b = BUF_INIT;
+	struct ow_err e = { 0 };
+	json_t *root, *rows;
+	const char *next;
+
+	(void)state;
+	buf_adds(&b, "{\"value\":[{\"a\":1}");
+	assert_int_equal(as_parse_page(&b, &root, &rows, &next, &e), OW_ESITE);
+	assert_non_null(strstr(e.msg, "not valid JSON"));
+	buf_reset(&b);
+	buf_adds(&b, "{\"values\":[]}");
+	assert_int_equal(as_parse_page(&b, &root, &rows, &next, &e), OW_ESITE);
+	assert_non_null(strstr(e.msg, "no \"value\""));
+	buf_reset(&b);
+	buf_adds(&b, "{\"value\":[],\"@odata.nextLink\":\"https://h/AdminService/wmi/X?$skip=5\"}");
+	assert_int_equal(as_parse_page(&b, &root, &rows, &next, &e), 0);
+	assert_string_equal(next, "https://h/AdminService/wmi/X?$skip=5");
+	json_decref(root);
+	buf_free(&b);
+}
+
+static void test_status_codes_become_operator_advice(void **state)
+{
+	struct http_resp r = { 0 };
+	struct ow_err e = { 0 };
+	char path[4096];
+
+	(void)state;
+	r.status = 401;
+	assert_int_equal(as_check_read(&r, "U", true, &e), OW_ESITE);
+	assert_non_null(strstr(e.msg, "authentication failed"));
+	/* The real "no role" body: a 404 with a string code. */
+	snprintf(path, sizeof path, "%s/adminservice-real/adminservice_error_404_access_denied__moderndrivermgmt_issue179.json", tu_fixtures());
+	r.body = (struct buf)BUF_INIT;
+	char *text = tu_read_file(path, NULL);
+	buf_adds(&r.body, text);
+	free(text);
+	r.status = 404;
+	assert_int_equal(as_check_read(&r, "U", true, &e), AS_NO_ACCESS);
+	assert_non_null(strstr(e.msg, "no RBAC access"));
+	assert_non_null(strstr(e.msg, "Access denied"));
+	/* A 404 on one instance is not a missing role. */
+	assert_int_equal(as_check_read(&r, "U", false, &e), OW_ESITE);
+	buf_reset(&r.body);
+	buf_adds(&r.body, "{\"error\":{\"code\":\"400\",\"message\":\"bad \\u001b[2J query\"}}");
+	r.status = 400;
+	assert_int_equal(as_check_read(&r, "U", true, &e), OW_ESITE);
+	assert_non_null(strstr(e.msg, "bad ^[[2J query"));   /* the site's words, sanitized */
+	buf_free(&r.body);
+}
+
+static void test_secret_suspect_judges_names_and_values(void **state)
+{
+	(void)state;
+	assert_true(secret_suspect("OSDDomainJoinPassword", "x"));
+	assert_true(secret_suspect("ProductKey", "ABCDE"));
+	assert_true(secret_suspect("API_KEY", "abc"));
+	assert_true(secret_suspect("Whatever", "CanaryP@ss-1234ABCD!"));
+	assert_true(secret_suspect("Blob", "0123456789abcdef0123456789abcdef"));
+	assert_false(secret_suspect("OSDComputerName", "LAB-PC-01"));
+	assert_false(secret_suspect("OSDKeyboardLocale", "0409:00000409"));
+	assert_false(secret_suspect("OSDTimeZone", "W. Europe Standard Time"));
+	assert_false(secret_suspect("Edition", "WindowsServer2019"));
+	assert_false(secret_suspect("OSDDomainJoinPassword", ""));
+}
+
+static void test_password_file_must_be_private(void **state)
+{
+	char *dir = tu_tmpdir(), *p = tu_path(dir, "pw");
+	struct ow_err e = { 0 };
+	char *s;
+
+	(void)state;
+	assert_int_equal(tu_write_file(p, "hunter2\n", 8), 0);
+	chmod(p, 0644);
+	assert_null(secret_from_file(p, &e));
+	assert_non_null(strstr(e.msg, "chmod 600"));
+	chmod(p, 0600);
+	s = secret_from_file(p, &e);
+	assert_string_equal(s, "hunter2");
+	secret_free(s);
+	tu_rmtree(dir);
+	free(dir);
+	free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_base_url_accepts_origins_and_full_bases),
+		cmocka_unit_test(test_urls_keep_the_dollar_and_encode_values),
+		cmocka_unit_test(test_no_select_list_asks_for_a_secret),
+		cmocka_unit_test(test_repair_turns_lone_surrogates_into_replacement_chars),
+		cmocka_unit_test(test_page_parse_reports_what_is_wrong),
+		cmocka_unit_test(test_status_codes_become_operator_advice),
+		cmocka_unit_test(test_secret_suspect_judges_names_and_values),
+		cmocka_unit_test(test_password_file_must_be_private),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
