@@ -1208,6 +1208,10 @@ int sync_run(struct inv *db, const struct sync_opts *o, struct sync_result *res,
 		rc = OW_EINPUT;
 		goto out;
 	}
+	if ((s.now = inv_sync_stamp(db, s.now, &s.err)) < 0) {
+		rc = OW_EINPUT;
+		goto fail;
+	}
 	prov.url = s.base;
 	prov.auth_mode = (char *)http_auth_name(o->http.auth);
 	prov.user_name = (char *)o->http.user;

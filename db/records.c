@@ -440,3 +440,20 @@ int inv_clear_ts_run_as(struct inv *db, int64_t ts_id, struct ow_err *err)
 {
 	return clear_children(db, "DELETE FROM ts_run_as WHERE ts_id = ?1", ts_id, err);
 }
+
+int64_t inv_sync_stamp(struct inv *db, int64_t now, struct ow_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t last = INV_NULL;
+
+	if (sqlite3_prepare_v2(db->sql, "SELECT max(last_sync_at) FROM providers", -1, &st,
+	                       NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		inv_sql_error(db, err, "reading the last sync time");
+		return -1;
+	}
+	if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+		last = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return last != INV_NULL && last >= now ? last + 1 : now;
+}

@@ -232,6 +232,11 @@ INV_RECORD_API(sync_class, inv_sync_class)
 int inv_clear_smp_folders(struct inv *db, int64_t smp_id, struct ow_err *err);
 int inv_clear_ts_run_as(struct inv *db, int64_t ts_id, struct ow_err *err);
 
+/* The time a new sync stamps on what it sees: now, or one second after
+ * the latest sync if that is not earlier, so that "not seen by this sync"
+ * (last_seen < stamp) stays true even for two syncs in one second. */
+int64_t inv_sync_stamp(struct inv *db, int64_t now, struct ow_err *err);
+
 /* Marks rows of a component table not seen since `since` as gone at `now`
  * (the end of a complete sync). table is one of the component tables.
  * Returns the number of rows newly marked, or -1 with err set. */

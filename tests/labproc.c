@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,6 +50,15 @@ void labproc_start(struct labproc *lp, const char *const *args)
 	lp->pid = fork();
 	assert_true(lp->pid >= 0);
 	if (lp->pid == 0) {
+		/* Die with the test, whatever way it ends; keep stderr out of
+		 * the test's own output (it goes to a file beside the CA). */
+		char errlog[400];
+		int efd;
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		snprintf(errlog, sizeof errlog, "%s/stderr.log", lp->dir);
+		efd = open(errlog, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (efd >= 0)
+			dup2(efd, STDERR_FILENO);
 		dup2(fds[1], STDOUT_FILENO);
 		close(fds[0]);
 		close(fds[1]);
