@@ -14,7 +14,8 @@
 static const struct as_class classes[] = {
 	{ "SMS_Site", "SiteCode,SiteName,ServerName,Version,BuildNumber,Type,ReportingSiteCode",
 	  "SiteCode", AS_KEY_QUOTED, NULL, PAGE, true, "sites of the hierarchy" },
-	{ "SMS_SCI_SysResUse", "SiteCode,NALPath,RoleName,NetworkOSPath,SslState,Props,PropLists",
+	{ "SMS_SCI_SysResUse",
+	  "FileType,ItemName,ItemType,SiteCode,NALPath,RoleName,NetworkOSPath,SslState,Props,PropLists",
 	  "FileType,ItemName,ItemType,SiteCode", AS_KEY_COMPOSITE, NULL, PAGE, true,
 	  "site roles: DP PXE settings, state migration points, providers" },
 	{ "SMS_DistributionPointInfo",
@@ -47,14 +48,14 @@ static const struct as_class classes[] = {
 	  "AdminID", AS_KEY_NUMBER, NULL, PAGE, false, "administrative users" },
 	{ "SMS_Role", "RoleID,RoleName,NumberOfAdmins,IsBuiltIn",
 	  "RoleID", AS_KEY_QUOTED, "Operations", PAGE, false, "security roles" },
-	{ "SMS_SCI_Component", "SiteCode,ItemName,Props",
+	{ "SMS_SCI_Component", "FileType,ItemName,ItemType,SiteCode,Props",
 	  "FileType,ItemName,ItemType,SiteCode", AS_KEY_COMPOSITE, NULL, PAGE, true,
 	  "Enhanced HTTP and HTTPS settings" },
-	{ "SMS_SCI_ClientComp", "SiteCode,ItemName,PropLists",
+	{ "SMS_SCI_ClientComp", "FileType,ItemName,ItemType,SiteCode,PropLists",
 	  "FileType,ItemName,ItemType,SiteCode", AS_KEY_COMPOSITE, NULL, PAGE, true,
 	  "network access account names" },
 	/* Never Reserved2: it holds the account's encrypted password. */
-	{ "SMS_SCI_Reserved", "SiteCode,ItemName,UserName,AccountUsage",
+	{ "SMS_SCI_Reserved", "FileType,ItemName,ItemType,SiteCode,UserName,AccountUsage",
 	  "FileType,ItemName,ItemType,SiteCode", AS_KEY_COMPOSITE, NULL, PAGE, true,
 	  "site accounts (names and usage only)" },
 };

@@ -1,6 +1,7 @@
 #include "backend/sync.h"
 
 #include <jansson.h>
+#include <yajl/yajl_parse.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -441,6 +442,15 @@ static const struct fmap cert_map[] = {
 	F(inv_cert, thumbprint, "Thumbprint", C_STR),
 };
 
+static int put_cert(struct sync *s, void *rec)
+{
+	struct inv_cert *c = rec;
+
+	if (!c->smsid)
+		return 0;
+	return inv_put_cert(s->db, c, s->now, &s->err) ? put_failed(s, "a certificate") : 0;
+}
+
 static int map_cert(struct sync *s, json_t *row)
 {
 	struct inv_cert c = { 0 };
@@ -464,6 +474,15 @@ static const struct fmap assoc_map[] = {
 	F(inv_assoc, store_released, "StoreReleaseDate", C_DATE),
 	F(inv_assoc, store_deleted, "StoreDeletionDate", C_DATE),
 };
+
+static int put_assoc(struct sync *s, void *rec)
+{
+	struct inv_assoc *a = rec;
+
+	if (a->source_id == INV_NULL || a->restore_id == INV_NULL)
+		return 0;
+	return inv_put_assoc(s->db, a, s->now, &s->err) ? put_failed(s, "an association") : 0;
+}
 
 static int map_assoc(struct sync *s, json_t *row)
 {
@@ -775,25 +794,33 @@ struct class_map {
 	int (*row)(struct sync *, json_t *);
 	bool lazy;
 	const char *tables[3];
+	/* Streaming: classes with flat rows and many of them are parsed by
+	 * yajl straight into their record (no DOM, no raw_json: their
+	 * selected columns are stored one to one). */
+	const struct fmap *fields;
+	size_t nfields, rec_size;
+	int (*put)(struct sync *, void *rec);
 };
 
 static const struct class_map maps[] = {
-	{ "SMS_Site", map_site, false, { "sites" } },
-	{ "SMS_SCI_SysResUse", map_sysres, false, { "smps", "site_settings" } },
-	{ "SMS_DistributionPointInfo", map_dp, false, { "dps" } },
-	{ "SMS_Certificate", map_cert, false, { "certificates" } },
-	{ "SMS_StateMigration", map_assoc, false, { "associations" } },
-	{ "SMS_BootImagePackage", map_boot, true, { "boot_images" } },
-	{ "SMS_PackageBaseclass", map_pkg, false, { "packages" } },
-	{ "SMS_TaskSequencePackage", map_ts, true, { "task_sequences" } },
-	{ "SMS_Advertisement", map_adv, false, { "deployments" } },
-	{ "SMS_Collection", map_coll, false, { "collections" } },
-	{ "SMS_CollectionSettings", map_settings, true, { "collection_vars" } },
-	{ "SMS_Admin", map_admin, false, { "admins" } },
-	{ "SMS_Role", map_role, true, { "roles" } },
-	{ "SMS_SCI_Component", map_component, false, { "site_settings" } },
-	{ "SMS_SCI_ClientComp", map_clientcomp, false, { "site_settings" } },
-	{ "SMS_SCI_Reserved", map_reserved, false, { "site_settings" } },
+	{ "SMS_Site", map_site, false, { "sites" }, NULL, 0, 0, NULL },
+	{ "SMS_SCI_SysResUse", map_sysres, false, { "smps", "site_settings" }, NULL, 0, 0, NULL },
+	{ "SMS_DistributionPointInfo", map_dp, false, { "dps" }, NULL, 0, 0, NULL },
+	{ "SMS_Certificate", map_cert, false, { "certificates" },
+	  cert_map, sizeof cert_map / sizeof cert_map[0], sizeof(struct inv_cert), put_cert },
+	{ "SMS_StateMigration", map_assoc, false, { "associations" },
+	  assoc_map, sizeof assoc_map / sizeof assoc_map[0], sizeof(struct inv_assoc), put_assoc },
+	{ "SMS_BootImagePackage", map_boot, true, { "boot_images" }, NULL, 0, 0, NULL },
+	{ "SMS_PackageBaseclass", map_pkg, false, { "packages" }, NULL, 0, 0, NULL },
+	{ "SMS_TaskSequencePackage", map_ts, true, { "task_sequences" }, NULL, 0, 0, NULL },
+	{ "SMS_Advertisement", map_adv, false, { "deployments" }, NULL, 0, 0, NULL },
+	{ "SMS_Collection", map_coll, false, { "collections" }, NULL, 0, 0, NULL },
+	{ "SMS_CollectionSettings", map_settings, true, { "collection_vars" }, NULL, 0, 0, NULL },
+	{ "SMS_Admin", map_admin, false, { "admins" }, NULL, 0, 0, NULL },
+	{ "SMS_Role", map_role, true, { "roles" }, NULL, 0, 0, NULL },
+	{ "SMS_SCI_Component", map_component, false, { "site_settings" }, NULL, 0, 0, NULL },
+	{ "SMS_SCI_ClientComp", map_clientcomp, false, { "site_settings" }, NULL, 0, 0, NULL },
+	{ "SMS_SCI_Reserved", map_reserved, false, { "site_settings" }, NULL, 0, 0, NULL },
 };
 #define N_MAPS (sizeof maps / sizeof maps[0])
 
@@ -921,8 +948,280 @@ static void progress(struct pager *p, bool done)
 	p->s->o->progress(p->s->o->progress_ctx, &pr);
 }
 
-/* Parses and stores one page; decides the paging mode on the first. */
-static int process_page(struct pager *p, size_t index, struct buf *body)
+
+/* --- streaming pages (yajl) --------------------------------------------- */
+
+/* Depths: the envelope object is 1, the "value" array 2, a row object 3
+ * (its fields are read at 3; anything deeper is skipped). Strings of the current row are kept
+ * in one buffer as offsets and turned into pointers when the row ends. */
+struct stream {
+	struct pager *p;
+	const struct class_map *m;
+	int depth;
+	bool in_rows, want_link, in_row;
+	int skip;                      /* depth of a nested value being skipped */
+	const struct fmap *cur;        /* field for the current key, or NULL */
+	bool cur_is_key;               /* the current key is a key column */
+	unsigned char rec[256];        /* the record under construction */
+	long str_off[32];              /* per field: offset in strs, or -1 */
+	struct buf strs;
+	struct buf key;                /* key columns of the row, for repeat checks */
+	size_t rows;
+	char first_key[512];
+	char *next_link;
+	int failed;                    /* a put failed: stop */
+};
+
+static void stream_row_start(struct stream *st)
+{
+	memset(st->rec, 0, sizeof st->rec);
+	for (size_t i = 0; i < st->m->nfields; i++) {
+		const struct fmap *f = &st->m->fields[i];
+		st->str_off[i] = -1;
+		if (f->conv != C_STR && f->conv != C_LIST)
+			*(int64_t *)(st->rec + f->off) = INV_NULL;
+	}
+	buf_reset(&st->strs);
+	buf_reset(&st->key);
+}
+
+static int stream_row_end(struct stream *st)
+{
+	for (size_t i = 0; i < st->m->nfields; i++)
+		if (st->str_off[i] >= 0)
+			*(const char **)(st->rec + st->m->fields[i].off) = st->strs.data + st->str_off[i];
+	if (st->rows == 0)
+		snprintf(st->first_key, sizeof st->first_key, "%s", buf_str(&st->key));
+	st->rows++;
+	if (st->m->put(st->p->s, st->rec) != 0) {
+		st->failed = 1;
+		return 0;
+	}
+	st->p->s->rows++;
+	return 1;
+}
+
+/* Sets the current field from a scalar given as text (numbers as their
+ * digits, booleans as "true"/"false", null as NULL). */
+static int stream_scalar(struct stream *st, const char *text, size_t len, bool is_string)
+{
+	const struct fmap *f = st->cur;
+	char tmp[64];
+
+	if (st->skip || !st->in_row || !f)
+		return 1;
+	if (st->cur_is_key) {
+		buf_add(&st->key, text ? text : "", text ? len : 0);
+		buf_addc(&st->key, ';');
+	}
+	if (!text)
+		return 1;   /* null: the field stays unknown */
+	if (f->conv == C_STR) {
+		if (is_string) {
+			st->str_off[f - st->m->fields] = (long)st->strs.len;
+			buf_add(&st->strs, text, len);
+			buf_addc(&st->strs, '\0');
+		}
+		return 1;
+	}
+	if (len >= sizeof tmp)
+		return 1;
+	memcpy(tmp, text, len);
+	tmp[len] = '\0';
+	int64_t *dst = (int64_t *)(st->rec + f->off);
+	if (f->conv == C_DATE) {
+		struct owtime t;
+		*dst = is_string && owtime_parse(tmp, &t) == OWTIME_OK ? t.ms / 1000 : INV_NULL;
+	} else if (strcmp(tmp, "true") == 0 || strcmp(tmp, "True") == 0) {
+		*dst = 1;
+	} else if (strcmp(tmp, "false") == 0 || strcmp(tmp, "False") == 0) {
+		*dst = 0;
+	} else {
+		char *end;
+		long long x = strtoll(tmp, &end, 10);
+		*dst = end != tmp && *end == '\0' ? x : INV_NULL;
+		if (f->conv == C_BOOL && *dst != INV_NULL)
+			*dst = *dst != 0;
+	}
+	return 1;
+}
+
+static int y_null(void *ctx)
+{
+	return stream_scalar(ctx, NULL, 0, false);
+}
+
+static int y_bool(void *ctx, int b)
+{
+	return stream_scalar(ctx, b ? "true" : "false", b ? 4 : 5, false);
+}
+
+static int y_number(void *ctx, const char *n, size_t len)
+{
+	return stream_scalar(ctx, n, len, false);
+}
+
+static int y_string(void *ctx, const unsigned char *v, size_t len)
+{
+	struct stream *st = ctx;
+
+	if (st->want_link && st->depth == 1) {
+		free(st->next_link);
+		st->next_link = strndup((const char *)v, len);
+		st->want_link = false;
+		return 1;
+	}
+	return stream_scalar(st, (const char *)v, len, true);
+}
+
+static int y_start_map(void *ctx)
+{
+	struct stream *st = ctx;
+
+	st->depth++;
+	if (st->skip)
+		return 1;
+	if (st->depth == 3 && st->in_rows) {
+		st->in_row = true;
+		stream_row_start(st);
+	} else if (st->depth > 3) {
+		st->skip = st->depth;   /* an embedded object: not ours to map */
+	}
+	return 1;
+}
+
+static int y_key(void *ctx, const unsigned char *k, size_t len)
+{
+	struct stream *st = ctx;
+
+	if (st->skip)
+		return 1;
+	if (st->depth == 1) {
+		st->want_link = len == 15 && memcmp(k, "@odata.nextLink", 15) == 0;
+		st->in_rows = false;
+		if (len == 5 && memcmp(k, "value", 5) == 0)
+			st->in_rows = true;
+		return 1;
+	}
+	st->cur = NULL;
+	st->cur_is_key = false;
+	if (st->depth == 3) {
+		for (size_t i = 0; i < st->m->nfields; i++) {
+			const char *name = st->m->fields[i].prop;
+			if (strlen(name) == len && strncasecmp(name, (const char *)k, len) == 0) {
+				st->cur = &st->m->fields[i];
+				break;
+			}
+		}
+		/* Key columns, by the contract's names, feed the repeat check. */
+		const char *keys = st->p->c->keys;
+		for (const char *q = keys; q && *q;) {
+			size_t n = strcspn(q, ",");
+			if (n == len && strncasecmp(q, (const char *)k, len) == 0)
+				st->cur_is_key = true;
+			q = q[n] ? q + n + 1 : NULL;
+		}
+	}
+	return 1;
+}
+
+static int y_end_map(void *ctx)
+{
+	struct stream *st = ctx;
+	int rc = 1;
+
+	if (st->skip == st->depth)
+		st->skip = 0;
+	else if (!st->skip && st->depth == 3 && st->in_row) {
+		st->in_row = false;
+		rc = stream_row_end(st);
+	}
+	st->depth--;
+	return rc;
+}
+
+static int y_start_array(void *ctx)
+{
+	struct stream *st = ctx;
+
+	st->depth++;
+	if (!st->skip && st->depth > 3)
+		st->skip = st->depth;   /* an array inside a row */
+	return 1;
+}
+
+static int y_end_array(void *ctx)
+{
+	struct stream *st = ctx;
+
+	if (st->skip == st->depth)
+		st->skip = 0;
+	if (st->depth == 2)
+		st->in_rows = false;
+	st->depth--;
+	return 1;
+}
+
+static const yajl_callbacks stream_callbacks = {
+	y_null, y_bool, NULL, NULL, y_number, y_string,
+	y_start_map, y_key, y_end_map, y_start_array, y_end_array,
+};
+
+/* Parses one page with yajl, storing each row as it completes. */
+static int stream_page(struct pager *p, struct buf *body, size_t *nrows, char **next_link,
+                       char *first_key, size_t fk_len)
+{
+	struct stream *st = calloc(1, sizeof *st);
+	struct sync *s = p->s;
+	yajl_handle h;
+	yajl_status ys;
+	int rc = 0;
+
+	if (!st)
+		return ow_err_set(&s->err, OW_EINPUT, "out of memory");
+	st->p = p;
+	st->m = p->m;
+	as_repair_json(body->data, body->len);
+	h = yajl_alloc(&stream_callbacks, NULL, st);
+	ys = yajl_parse(h, (const unsigned char *)body->data, body->len);
+	if (ys == yajl_status_ok)
+		ys = yajl_complete_parse(h);
+	if (st->failed) {
+		rc = OW_EINPUT;
+	} else if (ys != yajl_status_ok) {
+		unsigned char *why = yajl_get_error(h, 0, NULL, 0);
+		rc = ow_err_set(&s->err, OW_ESITE, "the answer is not valid JSON (%s)",
+		                why ? (const char *)why : "?");
+		yajl_free_error(h, why);
+	}
+	yajl_free(h);
+	*nrows = st->rows;
+	*next_link = st->next_link;
+	snprintf(first_key, fk_len, "%s", st->first_key);
+	buf_free(&st->strs);
+	buf_free(&st->key);
+	free(st);
+	return rc;
+}
+
+/* Checks a page's first row against every earlier page's. */
+static int check_repeat(struct pager *p, size_t index, const char *key)
+{
+	json_t *seen;
+
+	/* Pages may arrive in any order; a page starting with a row that
+	 * started another page means rows were skipped. */
+	if ((seen = json_object_get(p->first_keys, key)) != NULL)
+		return ow_err_set(&p->s->err, OW_ESITE, "page %zu repeats page %lld (same first "
+		                  "row); the site's paging is broken, so rows would be missed",
+		                  index + 1, (long long)json_integer_value(seen) + 1);
+	json_object_set_new(p->first_keys, key, json_integer((json_int_t)index));
+	return 0;
+}
+
+/* The DOM path: the page as jansson values, each row through its mapper. */
+static int dom_page(struct pager *p, size_t index, struct buf *body, size_t *nrows,
+                    char **next_link)
 {
 	struct sync *s = p->s;
 	json_t *root, *rows, *row;
@@ -930,22 +1229,15 @@ static int process_page(struct pager *p, size_t index, struct buf *body)
 	size_t i;
 	int rc = as_parse_page(body, &root, &rows, &next, &s->err);
 
-	if (rc == 0 && json_array_size(rows)) {
-		/* Pages may arrive in any order; a page starting with a row
-		 * that started another page means rows were skipped. */
-		char key[512];
-		json_t *seen;
-		first_key(p->c, json_array_get(rows, 0), key, sizeof key);
-		if ((seen = json_object_get(p->first_keys, key)) != NULL)
-			rc = ow_err_set(&s->err, OW_ESITE, "page %zu repeats page %lld (same first "
-			                "row); the site's paging is broken, so rows would be missed",
-			                index + 1, (long long)json_integer_value(seen) + 1);
-		else
-			json_object_set_new(p->first_keys, key, json_integer((json_int_t)index));
-	}
-	if (rc) {
-		json_decref(root);
+	if (rc)
 		return rc;
+	if (json_array_size(rows)) {
+		char key[512];
+		first_key(p->c, json_array_get(rows, 0), key, sizeof key);
+		if ((rc = check_repeat(p, index, key)) != 0) {
+			json_decref(root);
+			return rc;
+		}
 	}
 	json_array_foreach(rows, i, row) {
 		if (map_one(s, p->m, row) != 0) {
@@ -954,20 +1246,47 @@ static int process_page(struct pager *p, size_t index, struct buf *body)
 		}
 		if (p->m->lazy)
 			json_array_append_new(p->lazy_keys, key_values(p->c, row));
-		p->rows++;
 	}
+	*nrows = json_array_size(rows);
+	*next_link = next ? strdup(next) : NULL;
+	json_decref(root);
+	return 0;
+}
+
+/* Parses and stores one page; decides the paging mode on the first. */
+static int process_page(struct pager *p, size_t index, struct buf *body)
+{
+	size_t nrows = 0;
+	char *next = NULL, key[512] = "";
+	int rc;
+
+	if (!body->data || body->len == 0)
+		return ow_err_set(&p->s->err, OW_ESITE, "the answer was empty");
+	if (p->m->put) {
+		rc = stream_page(p, body, &nrows, &next, key, sizeof key);
+		if (rc == 0 && nrows)
+			rc = check_repeat(p, index, key);
+	} else {
+		rc = dom_page(p, index, body, &nrows, &next);
+	}
+	if (rc) {
+		free(next);
+		return rc;
+	}
+	p->rows += nrows;
 	if (index == 0) {
 		p->decided = true;
 		p->link_mode = next != NULL;
 	}
 	if (p->link_mode) {
 		free(p->next_link);
-		p->next_link = next ? strdup(next) : NULL;
-		p->ended = next == NULL;
-	} else if (json_array_size(rows) < (size_t)p->c->page_size) {
+		p->next_link = next;
+		next = NULL;
+		p->ended = p->next_link == NULL;
+	} else if (nrows < (size_t)p->c->page_size) {
 		p->ended = true;
 	}
-	json_decref(root);
+	free(next);
 	progress(p, false);
 	return 0;
 }

@@ -4,7 +4,7 @@
 set -eu
 
 packages="build-essential pkg-config meson ninja-build libncurses-dev libsqlite3-dev
-libcurl4-openssl-dev libjansson-dev libcmocka-dev libmicrohttpd-dev libgnutls28-dev
+libcurl4-openssl-dev libjansson-dev libyajl-dev libcmocka-dev libmicrohttpd-dev libgnutls28-dev
 tmux aha clang locales"
 
 missing=""

@@ -1,5 +1,6 @@
 #include "testutil.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -64,6 +65,25 @@ static void test_no_select_list_asks_for_a_secret(void **state)
 		assert_null(strstr(sel, "Password"));
 		assert_null(strstr(sel, "Sequence"));
 		assert_null(strstr(sel, "CollectionVariables"));
+	}
+}
+
+/* Keys identify rows across pages (a repeated page is detected by them)
+ * and name instances in writes: every class must select them. */
+static void test_every_select_list_includes_the_key_columns(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < as_class_count(); i++) {
+		const struct as_class *c = as_class_at(i);
+		char keys[256], *save = NULL, sel[1024];
+		snprintf(keys, sizeof keys, "%s", c->keys);
+		snprintf(sel, sizeof sel, ",%s,", c->select);
+		for (char *k = strtok_r(keys, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+			char want[128];
+			snprintf(want, sizeof want, ",%s,", k);
+			if (!strstr(sel, want))
+				fail_msg("%s selects no %s", c->name, k);
+		}
 	}
 }
 
@@ -181,6 +201,7 @@ int main(void)
 		cmocka_unit_test(test_base_url_accepts_origins_and_full_bases),
 		cmocka_unit_test(test_urls_keep_the_dollar_and_encode_values),
 		cmocka_unit_test(test_no_select_list_asks_for_a_secret),
+		cmocka_unit_test(test_every_select_list_includes_the_key_columns),
 		cmocka_unit_test(test_repair_turns_lone_surrogates_into_replacement_chars),
 		cmocka_unit_test(test_page_parse_reports_what_is_wrong),
 		cmocka_unit_test(test_status_codes_become_operator_advice),
