@@ -1,18 +1,47 @@
 #!/bin/sh
-# The demo: what osdwarden can show today, on a private demo inventory.
-# It grows into lab + sync + console as those land.
+# The demo: start osdwarden-lab on loopback, check it with `doctor`, sync
+# it into a private demo inventory over HTTPS, and show what was read.
+# (The console joins this when it lands.)
 set -eu
 build=${1:-build}
-demo_dir="$build/demo"
-mkdir -p "$demo_dir"
-db="$demo_dir/inventory.db"
-ow="$build/osdwarden"
+dir="$build/demo"
+umask 077
+mkdir -p "$dir"
+db="$dir/inventory.db"
+pw="$dir/lab-password"
+[ -s "$pw" ] || head -c 18 /dev/urandom | base64 > "$pw"
 
-"$ow" --version
+"$build/osdwarden-lab" --port 0 --seed 1 --scale 1 --ca-out "$dir/lab-ca.pem" \
+	--password-file "$pw" --state "$dir/lab-state.json" > "$dir/lab.out" 2> "$dir/lab.err" &
+lab=$!
+trap 'kill $lab 2>/dev/null || true' EXIT INT TERM
+tries=0
+until grep -q '^ready' "$dir/lab.out" 2>/dev/null; do
+	tries=$((tries + 1))
+	if [ $tries -gt 100 ] || ! kill -0 $lab 2>/dev/null; then
+		echo "demo: osdwarden-lab did not start:" >&2
+		cat "$dir/lab.err" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+url=$(awk '/^url /{print $2}' "$dir/lab.out")
+origin=${url%/AdminService/}
+site="--provider $origin --auth basic --user labadmin --cacert $dir/lab-ca.pem --password-file $pw"
+
+echo "== osdwarden-lab is serving $url (a generated site, seed 1)"
 echo
-echo "Inventory: $db"
-for list in dps smps media certs assocs ts admins; do
+echo "== osdwarden doctor $site"
+# shellcheck disable=SC2086
+"$build/osdwarden" doctor $site
+echo
+echo "== osdwarden sync $site"
+# shellcheck disable=SC2086
+"$build/osdwarden" --db "$db" sync $site
+for list in dps smps certs ts; do
 	echo
 	echo "== osdwarden list $list"
-	"$ow" --db "$db" list "$list"
+	"$build/osdwarden" --db "$db" list "$list" --limit 12
 done
+echo
+echo "Inventory: $db   (osdwarden --db $db list assocs|media|admins ...)"
