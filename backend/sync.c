@@ -962,7 +962,7 @@ struct stream {
 	int skip;                      /* depth of a nested value being skipped */
 	const struct fmap *cur;        /* field for the current key, or NULL */
 	bool cur_is_key;               /* the current key is a key column */
-	unsigned char rec[256];        /* the record under construction */
+	_Alignas(16) unsigned char rec[256];   /* the record under construction */
 	long str_off[32];              /* per field: offset in strs, or -1 */
 	struct buf strs;
 	struct buf key;                /* key columns of the row, for repeat checks */
@@ -1179,6 +1179,12 @@ static int stream_page(struct pager *p, struct buf *body, size_t *nrows, char **
 
 	if (!st)
 		return ow_err_set(&s->err, OW_EINPUT, "out of memory");
+	if (p->m->rec_size > sizeof st->rec ||
+	    p->m->nfields > sizeof st->str_off / sizeof st->str_off[0]) {
+		free(st);
+		return ow_err_set(&s->err, OW_EINPUT, "internal: the record of %s is too big to "
+		                  "stream", p->c->name);
+	}
 	st->p = p;
 	st->m = p->m;
 	as_repair_json(body->data, body->len);
