@@ -18,6 +18,11 @@
 
 enum conv { C_STR, C_INT, C_BOOL, C_DATE, C_LIST };
 
+/* No single value the inventory keeps is legitimately larger; a bigger
+ * one is an error, not something to store (the 64 KiB hostile names of
+ * the lab pass). The whole page has its own 64 MiB cap in backend/http. */
+#define FIELD_MAX (1u << 20)
+
 struct fmap {
 	const char *prop;
 	size_t off;
@@ -125,11 +130,20 @@ static char *join_list(json_t *v, const char *sep)
 	return buf_detach(&b);
 }
 
-static void apply(struct sync *s, json_t *row, const struct fmap *m, size_t n, void *rec)
+static int too_big(struct sync *s, const char *prop, size_t len)
+{
+	return ow_err_set(&s->err, OW_ESITE, "the value of %s is %zu bytes, over the %u KiB cap "
+	                  "for one field; the site sent something unexpected", prop, len,
+	                  FIELD_MAX >> 10);
+}
+
+static int apply(struct sync *s, json_t *row, const struct fmap *m, size_t n, void *rec)
 {
 	for (size_t i = 0; i < n; i++) {
 		json_t *v = as_get(row, m[i].prop);
 		char *base = rec;
+		if (json_is_string(v) && json_string_length(v) > FIELD_MAX)
+			return too_big(s, m[i].prop, json_string_length(v));
 		switch (m[i].conv) {
 		case C_STR:
 			*(const char **)(base + m[i].off) = json_string_value(v);
@@ -148,6 +162,7 @@ static void apply(struct sync *s, json_t *row, const struct fmap *m, size_t n, v
 			break;
 		}
 	}
+	return 0;
 }
 
 /* Names that hold secrets, wherever they appear; scrubbed from raw_json
@@ -401,7 +416,8 @@ static int map_dp(struct sync *s, json_t *row)
 	struct inv_dp d = { 0 };
 	struct dpx *x;
 
-	apply(s, row, dp_map, sizeof dp_map / sizeof dp_map[0], &d);
+	if (apply(s, row, dp_map, sizeof dp_map / sizeof dp_map[0], &d) != 0)
+		return -1;
 	if (!d.site_code || !d.nal_path || !d.server_name)
 		return 0;
 	x = dpx_find(s, d.nal_path);
@@ -425,7 +441,8 @@ static int map_site(struct sync *s, json_t *row)
 {
 	struct inv_site x = { 0 };
 
-	apply(s, row, site_map, sizeof site_map / sizeof site_map[0], &x);
+	if (apply(s, row, site_map, sizeof site_map / sizeof site_map[0], &x) != 0)
+		return -1;
 	if (!x.site_code)
 		return 0;
 	x.provider_id = s->provider_id;
@@ -455,7 +472,8 @@ static int map_cert(struct sync *s, json_t *row)
 {
 	struct inv_cert c = { 0 };
 
-	apply(s, row, cert_map, sizeof cert_map / sizeof cert_map[0], &c);
+	if (apply(s, row, cert_map, sizeof cert_map / sizeof cert_map[0], &c) != 0)
+		return -1;
 	if (!c.smsid)
 		return 0;
 	c.raw_json = (char *)raw(s, row);
@@ -488,7 +506,8 @@ static int map_assoc(struct sync *s, json_t *row)
 {
 	struct inv_assoc a = { 0 };
 
-	apply(s, row, assoc_map, sizeof assoc_map / sizeof assoc_map[0], &a);
+	if (apply(s, row, assoc_map, sizeof assoc_map / sizeof assoc_map[0], &a) != 0)
+		return -1;
 	if (a.source_id == INV_NULL || a.restore_id == INV_NULL)
 		return 0;
 	a.raw_json = (char *)raw(s, row);
@@ -508,7 +527,8 @@ static int map_boot(struct sync *s, json_t *row)
 {
 	struct inv_boot_image b = { 0 };
 
-	apply(s, row, boot_map, sizeof boot_map / sizeof boot_map[0], &b);
+	if (apply(s, row, boot_map, sizeof boot_map / sizeof boot_map[0], &b) != 0)
+		return -1;
 	if (!b.package_id)
 		return 0;
 	b.raw_json = (char *)raw(s, row);
@@ -526,7 +546,8 @@ static int map_pkg(struct sync *s, json_t *row)
 {
 	struct inv_package p = { 0 };
 
-	apply(s, row, pkg_map, sizeof pkg_map / sizeof pkg_map[0], &p);
+	if (apply(s, row, pkg_map, sizeof pkg_map / sizeof pkg_map[0], &p) != 0)
+		return -1;
 	if (!p.package_id)
 		return 0;
 	p.raw_json = (char *)raw(s, row);
@@ -623,7 +644,8 @@ static int map_ts(struct sync *s, json_t *row)
 	struct inv_ts t = { 0 };
 	const char *xml = json_string_value(as_get(row, "Sequence"));
 
-	apply(s, row, ts_map, sizeof ts_map / sizeof ts_map[0], &t);
+	if (apply(s, row, ts_map, sizeof ts_map / sizeof ts_map[0], &t) != 0)
+		return -1;
 	if (!t.package_id)
 		return 0;
 	t.dynamic_install = INV_NULL;
@@ -652,7 +674,8 @@ static int map_adv(struct sync *s, json_t *row)
 {
 	struct inv_deployment d = { 0 };
 
-	apply(s, row, adv_map, sizeof adv_map / sizeof adv_map[0], &d);
+	if (apply(s, row, adv_map, sizeof adv_map / sizeof adv_map[0], &d) != 0)
+		return -1;
 	if (!d.advertisement_id)
 		return 0;
 	d.raw_json = (char *)raw(s, row);
@@ -669,7 +692,8 @@ static int map_coll(struct sync *s, json_t *row)
 {
 	struct inv_collection c = { 0 };
 
-	apply(s, row, coll_map, sizeof coll_map / sizeof coll_map[0], &c);
+	if (apply(s, row, coll_map, sizeof coll_map / sizeof coll_map[0], &c) != 0)
+		return -1;
 	if (!c.collection_id)
 		return 0;
 	c.raw_json = (char *)raw(s, row);
@@ -712,7 +736,8 @@ static int map_admin(struct sync *s, json_t *row)
 {
 	struct inv_admin a = { 0 };
 
-	apply(s, row, admin_map, sizeof admin_map / sizeof admin_map[0], &a);
+	if (apply(s, row, admin_map, sizeof admin_map / sizeof admin_map[0], &a) != 0)
+		return -1;
 	if (a.admin_id == INV_NULL || !a.logon_name)
 		return 0;
 	a.raw_json = (char *)raw(s, row);
@@ -729,7 +754,8 @@ static int map_role(struct sync *s, json_t *row)
 	struct inv_role r = { 0 };
 	json_t *ops = as_get(row, "Operations");
 
-	apply(s, row, role_map, sizeof role_map / sizeof role_map[0], &r);
+	if (apply(s, row, role_map, sizeof role_map / sizeof role_map[0], &r) != 0)
+		return -1;
 	if (!r.role_id || !r.role_name)
 		return 0;
 	if (json_is_array(ops) && json_array_size(ops))
@@ -1010,6 +1036,11 @@ static int stream_scalar(struct stream *st, const char *text, size_t len, bool i
 
 	if (st->skip || !st->in_row || !f)
 		return 1;
+	if (len > FIELD_MAX) {
+		too_big(st->p->s, f->prop, len);
+		st->failed = 1;
+		return 0;   /* stops the parse */
+	}
 	if (st->cur_is_key) {
 		buf_add(&st->key, text ? text : "", text ? len : 0);
 		buf_addc(&st->key, ';');
@@ -1193,7 +1224,7 @@ static int stream_page(struct pager *p, struct buf *body, size_t *nrows, char **
 	if (ys == yajl_status_ok)
 		ys = yajl_complete_parse(h);
 	if (st->failed) {
-		rc = OW_EINPUT;
+		rc = s->err.kind ? (int)s->err.kind : OW_EINPUT;
 	} else if (ys != yajl_status_ok) {
 		unsigned char *why = yajl_get_error(h, 0, NULL, 0);
 		rc = ow_err_set(&s->err, OW_ESITE, "the answer is not valid JSON (%s)",

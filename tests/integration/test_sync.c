@@ -533,6 +533,45 @@ static void test_a_resync_records_what_disappeared(void **state)
 	assert_int_equal(q("SELECT count(*) FROM associations WHERE gone_at IS NULL"), 199);
 }
 
+/* The keys scripts rely on (the sync issue names them). */
+static void test_list_json_has_the_documented_keys(void **state)
+{
+	static const struct {
+		const char *list, *keys;
+	} want[] = {
+		{ "certs", "smsid,type,key_type,is_blocked,issued_to,server_name,valid_from,valid_until,site_code" },
+		{ "assocs", "source_id,restore_id,source_name,restore_name,store_path,migration_status,created,released,site_code" },
+		{ "dps", "server,site_code,pxe,pxe_active,pxe_password,unknown_computers,bind_policy,multicast" },
+		{ "smps", "server,site_code,restore_only,delete_after_minutes,folders" },
+	};
+	struct labproc lp;
+
+	(void)state;
+	unlink(g_db);
+	start(&lp, "1", NULL);
+	expect_sync_ok(&lp, NULL);
+	labproc_stop(&lp);
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		struct run r = run_cli((const char *const[]){ "list", want[i].list, "--format", "json", NULL });
+		json_t *j = json_loads(r.out, 0, NULL), *row = json_array_get(j, 0);
+		char keys[256], *save = NULL;
+		assert_non_null(row);
+		snprintf(keys, sizeof keys, "%s", want[i].keys);
+		for (char *k = strtok_r(keys, ",", &save); k; k = strtok_r(NULL, ",", &save))
+			if (!json_object_get(row, k))
+				fail_msg("list %s --format json lacks '%s'", want[i].list, k);
+		json_decref(j);
+		run_free(&r);
+	}
+	/* Values, not just keys: the SMP that deletes at once. */
+	struct run r = run_cli((const char *const[]){ "list", "smps", "--format", "json", "--filter", "SMP01", NULL });
+	json_t *j = json_loads(r.out, 0, NULL);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(j, 0), "delete_after_minutes")), 0);
+	assert_true(json_is_false(json_object_get(json_array_get(j, 0), "restore_only")));
+	json_decref(j);
+	run_free(&r);
+}
+
 static void test_read_only_mode_refuses_to_sync(void **state)
 {
 	struct labproc lp;
@@ -570,6 +609,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_auth_and_tls_failures_exit_3_and_say_what_to_do, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_names_are_stored_intact_and_printed_sanitized, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_resync_records_what_disappeared, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_json_has_the_documented_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_mode_refuses_to_sync, setup, teardown),
 	};
 	curl_global_init(CURL_GLOBAL_DEFAULT);

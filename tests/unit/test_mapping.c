@@ -219,6 +219,27 @@ static void test_site_accounts_keep_names_never_reserved2(void **state)
 	}
 }
 
+static void test_a_field_over_the_cap_is_an_error_not_a_row(void **state)
+{
+	size_t big = (1u << 20) + 1;
+	char *name = malloc(big + 1);
+	json_t *rows;
+	struct ow_err e = { 0 };
+
+	(void)state;
+	memset(name, 'A', big);
+	name[big] = '\0';
+	rows = json_pack("[{s:s,s:s,s:i}]", "SMSID", "{X}", "IssuedTo", name, "Type", 2);
+	assert_int_equal(inv_begin(g_db, &e), 0);
+	assert_int_not_equal(sync_map_rows(g_db, "SMS_Certificate", rows, 1780000000, &e), 0);
+	inv_rollback(g_db);
+	assert_non_null(strstr(e.msg, "IssuedTo"));
+	assert_non_null(strstr(e.msg, "cap for one field"));
+	assert_int_equal(q_int("SELECT count(*) FROM certificates"), 0);
+	json_decref(rows);
+	free(name);
+}
+
 /* Classes osdwarden does not read are refused by the mapping, and their
  * pages still parse: the page parser copes with every captured shape. */
 static void test_every_fixture_with_rows_parses_and_maps_or_is_refused(void **state)
@@ -283,6 +304,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_site_roles_record_providers_and_site_servers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_site_accounts_keep_names_never_reserved2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_fixture_with_rows_parses_and_maps_or_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_field_over_the_cap_is_an_error_not_a_row, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
