@@ -1,7 +1,6 @@
 #include "cli/cli.h"
 
 #include <curl/curl.h>
-#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <langinfo.h>
@@ -97,19 +96,6 @@ int cli_open_inventory(struct cli *c, struct inv **db)
 
 	if (inv_open(&o, db, &e) != 0)
 		return cli_fail(c, &e);
-	return 0;
-}
-
-int cli_parse_int(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return -1;
-	*out = v;
 	return 0;
 }
 

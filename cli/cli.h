@@ -27,9 +27,6 @@ int cli_usage(struct cli *c, const char *cmd, const char *fmt, ...) OW_PRINTF(3,
 /* Opens the inventory the global options name; prints the error itself. */
 int cli_open_inventory(struct cli *c, struct inv **db);
 
-/* Parses a whole decimal integer in [min, max]; 0 or -1. */
-int cli_parse_int(const char *s, long min, long max, long *out);
-
 /* Commands (one file each). argv[0] is the command's name. */
 int cmd_list(struct cli *c, int argc, char **argv);
 int cmd_sync(struct cli *c, int argc, char **argv);

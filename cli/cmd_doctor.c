@@ -4,7 +4,6 @@
 #include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -244,31 +243,12 @@ out:
 
 int cmd_doctor(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		SITEOPTS_LONGOPTS,
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct siteopts so;
 	struct report r = { c, 0 };
-	int opt, rc;
+	int rc = siteopts_parse(c, "doctor", &so, argc, argv);
 
-	siteopts_init(&so);
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (opt == 'h') {
-			fprintf(c->out, "usage: osdwarden doctor " SITEOPTS_USAGE "\n");
-			return 0;
-		}
-		rc = siteopts_option(c, "doctor", &so, opt, optarg);
-		if (rc < 0)
-			return OW_EINPUT;
-		if (rc == 0)
-			return cli_usage(c, "doctor", "unknown or incomplete option '%s'", argv[optind - 1]);
-	}
-	if ((rc = siteopts_finish(c, "doctor", &so)) == 0)
+	if (rc == 0)
 		rc = run_doctor(&r, &so);
 	siteopts_done(&so);
-	return rc;
+	return rc < 0 ? 0 : rc;
 }

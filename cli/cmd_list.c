@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/num.h"
 #include "cli/out.h"
 #include "db/list.h"
 
@@ -88,7 +89,7 @@ int cmd_list(struct cli *c, int argc, char **argv)
 			req.desc = true;
 			break;
 		case 'n':
-			if (cli_parse_int(optarg, 1, 100000000, &limit) != 0)
+			if (num_parse_long(optarg, 1, 100000000, &limit) != 0)
 				return cli_usage(c, "list", "--limit wants a number of rows, not '%s'",
 				                 optarg);
 			break;

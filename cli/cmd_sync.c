@@ -1,4 +1,3 @@
-#include <getopt.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -18,36 +17,17 @@ static void show_progress(void *ctx, const struct sync_progress *p)
 
 int cmd_sync(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		SITEOPTS_LONGOPTS,
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct siteopts so;
 	struct sync_opts o = { 0 };
 	struct sync_result res;
 	struct ow_err e = { 0 };
 	struct inv *db = NULL;
-	int opt, rc;
+	int rc = siteopts_parse(c, "sync", &so, argc, argv);
 
-	siteopts_init(&so);
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (opt == 'h') {
-			fprintf(c->out, "usage: osdwarden sync " SITEOPTS_USAGE "\n");
-			return 0;
-		}
-		rc = siteopts_option(c, "sync", &so, opt, optarg);
-		if (rc < 0)
-			return OW_EINPUT;
-		if (rc == 0)
-			return cli_usage(c, "sync", "unknown or incomplete option '%s'", argv[optind - 1]);
+	if (rc) {
+		siteopts_done(&so);
+		return rc < 0 ? 0 : rc;
 	}
-	if (optind < argc)
-		return cli_usage(c, "sync", "unexpected '%s'", argv[optind]);
-	if ((rc = siteopts_finish(c, "sync", &so)) != 0)
-		goto out;
 	if ((rc = cli_open_inventory(c, &db)) != 0)
 		goto out;
 	o.provider = so.provider;

@@ -1,4 +1,5 @@
 #include "cli/siteopts.h"
+#include "util/num.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,7 @@ int siteopts_option(struct cli *c, const char *cmd, struct siteopts *so, int opt
 	case 0x204: so->http.cacert = arg; return 1;
 	case 0x205: so->http.insecure = true; return 1;
 	case 0x206:
-		if (cli_parse_int(arg, 1, 86400, &v) != 0) {
+		if (num_parse_long(arg, 1, 86400, &v) != 0) {
 			cli_usage(c, cmd, "--timeout wants seconds, not '%s'", arg);
 			return -1;
 		}
@@ -39,7 +40,7 @@ int siteopts_option(struct cli *c, const char *cmd, struct siteopts *so, int opt
 		return 1;
 	case 0x207: so->password_file = arg; return 1;
 	case 0x208:
-		if (cli_parse_int(arg, 1, 64, &v) != 0) {
+		if (num_parse_long(arg, 1, 64, &v) != 0) {
 			cli_usage(c, cmd, "--concurrency wants 1 to 64, not '%s'", arg);
 			return -1;
 		}
@@ -93,6 +94,34 @@ int siteopts_finish(struct cli *c, const char *cmd, struct siteopts *so)
 		        "including credentials. This run is recorded as insecure. Export the site's "
 		        "root certificate and use --cacert FILE instead.\n");
 	return 0;
+}
+
+int siteopts_parse(struct cli *c, const char *cmd, struct siteopts *so, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		SITEOPTS_LONGOPTS,
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt, rc;
+
+	siteopts_init(so);
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (opt == 'h') {
+			fprintf(c->out, "usage: osdwarden %s " SITEOPTS_USAGE "\n", cmd);
+			return -1;
+		}
+		rc = siteopts_option(c, cmd, so, opt, optarg);
+		if (rc < 0)
+			return OW_EINPUT;
+		if (rc == 0)
+			return cli_usage(c, cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+	}
+	if (optind < argc)
+		return cli_usage(c, cmd, "unexpected '%s'", argv[optind]);
+	return siteopts_finish(c, cmd, so);
 }
 
 void siteopts_done(struct siteopts *so)

@@ -41,6 +41,11 @@ struct siteopts {
 
 void siteopts_init(struct siteopts *so);
 
+/* Parses the arguments of a command that takes only the shared options
+ * (sync, doctor), then finishes them as siteopts_finish does. Returns 0,
+ * or the exit code to return (help printed: -1 means "done, exit 0"). */
+int siteopts_parse(struct cli *c, const char *cmd, struct siteopts *so, int argc, char **argv);
+
 /* Handles one option code; 1 if it was one of ours, 0 if not, -1 (usage
  * message printed) if its value is bad. */
 int siteopts_option(struct cli *c, const char *cmd, struct siteopts *so, int opt,

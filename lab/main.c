@@ -1,5 +1,4 @@
 /* osdwarden-lab: an AdminService emulator over a generated site. */
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 
 #include "lab/server.h"
 #include "lab/site.h"
+#include "util/num.h"
 
 static void usage(FILE *f)
 {
@@ -29,12 +29,9 @@ static void usage(FILE *f)
 
 static long number(const char *opt, const char *v, long min, long max)
 {
-	char *end;
 	long x;
 
-	errno = 0;
-	x = strtol(v, &end, 10);
-	if (errno || end == v || *end || x < min || x > max) {
+	if (num_parse_long(v, min, max, &x) != 0) {
 		fprintf(stderr, "osdwarden-lab: %s wants a number from %ld to %ld, not '%s'\n",
 		        opt, min, max, v);
 		exit(2);

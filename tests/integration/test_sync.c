@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../labproc.h"
+#include "../unit/testutil.h"
 #include "cli/cli.h"
 #include "lab/site.h"
 
@@ -61,97 +62,57 @@ static void start(struct labproc *lp, const char *scale, const char *const *extr
 	labproc_start(lp, args);
 }
 
-struct run {
-	int rc;
-	char *out, *err;
-	size_t olen, elen;
-};
-
-static void run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-}
-
-/* osdwarden --db g_db sync --provider <lab origin> --auth basic ... */
-static struct run sync_with(const struct labproc *lp, const char *const *extra)
+/* osdwarden --db g_db sync --provider <lab origin> --auth basic --user USER
+ * [--cacert <lab CA>] extra..., with the password in the environment. */
+static struct tu_run sync_as(const struct labproc *lp, const char *user, const char *password,
+                             bool cacert, const char *const *extra)
 {
 	char origin[600];
-	char *argv[32];
-	int argc = 0;
-	struct run r = { 0 };
-	FILE *out = open_memstream(&r.out, &r.olen), *err = open_memstream(&r.err, &r.elen);
+	const char *args[40] = { "sync", "--provider", origin, "--auth", "basic", "--user", user };
+	int n = 7;
+	struct tu_run r;
 
 	snprintf(origin, sizeof origin, "%.*s", (int)(strlen(lp->url) - strlen("/AdminService/")), lp->url);
-	setenv("OSDWARDEN_PASSWORD", PW, 1);
-	argv[argc++] = (char *)"osdwarden";
-	argv[argc++] = (char *)"--db";
-	argv[argc++] = g_db;
-	argv[argc++] = (char *)"sync";
-	argv[argc++] = (char *)"--provider";
-	argv[argc++] = origin;
-	argv[argc++] = (char *)"--auth";
-	argv[argc++] = (char *)"basic";
-	argv[argc++] = (char *)"--user";
-	argv[argc++] = (char *)"labadmin";
-	argv[argc++] = (char *)"--cacert";
-	argv[argc++] = (char *)lp->ca;
-	for (; extra && *extra && argc < 30; extra++)
-		argv[argc++] = (char *)*extra;
-	argv[argc] = NULL;
-	r.rc = cli_main(argc, argv, out, err);
-	fclose(out);
-	fclose(err);
+	if (cacert) {
+		args[n++] = "--cacert";
+		args[n++] = lp->ca;
+	}
+	for (; extra && *extra && n < 38; extra++)
+		args[n++] = *extra;
+	args[n] = NULL;
+	setenv("OSDWARDEN_PASSWORD", password, 1);
+	r = tu_cli(g_db, args);
 	unsetenv("OSDWARDEN_PASSWORD");
 	return r;
 }
 
-static struct run run_cli(const char *const *args)
+static struct tu_run sync_with(const struct labproc *lp, const char *const *extra)
 {
-	char *argv[32];
-	int argc = 0;
-	struct run r = { 0 };
-	FILE *out = open_memstream(&r.out, &r.olen), *err = open_memstream(&r.err, &r.elen);
+	return sync_as(lp, "labadmin", PW, true, extra);
+}
 
-	argv[argc++] = (char *)"osdwarden";
-	argv[argc++] = (char *)"--db";
-	argv[argc++] = g_db;
-	for (; *args && argc < 30; args++)
-		argv[argc++] = (char *)*args;
-	argv[argc] = NULL;
-	r.rc = cli_main(argc, argv, out, err);
-	fclose(out);
-	fclose(err);
-	return r;
+static struct tu_run run_cli(const char *const *args)
+{
+	return tu_cli(g_db, args);
 }
 
 static long long q(const char *fmt, ...)
 {
 	char sql[1024];
 	va_list ap;
-	sqlite3 *s;
-	sqlite3_stmt *st;
-	long long v = -1;
 
 	va_start(ap, fmt);
 	vsnprintf(sql, sizeof sql, fmt, ap);
 	va_end(ap);
-	assert_int_equal(sqlite3_open_v2(g_db, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	if (sqlite3_prepare_v2(s, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(s));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -999 : sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(s);
-	return v;
+	return tu_sql_int(g_db, sql);
 }
 
 static void expect_sync_ok(const struct labproc *lp, const char *const *extra)
 {
-	struct run r = sync_with(lp, extra);
+	struct tu_run r = sync_with(lp, extra);
 	if (r.rc != 0)
 		fail_msg("sync exit %d: %s", r.rc, r.err);
-	run_free(&r);
+	tu_run_free(&r);
 }
 
 /* Counts and values of the inventory against the lab's own model. */
@@ -274,7 +235,7 @@ static void test_secret_canaries_never_reach_the_inventory_or_output(void **stat
 	struct lab_site s;
 	const char *canaries[5];
 	const char *suffix[] = { "", "-wal", "-shm" };
-	struct run r;
+	struct tu_run r;
 
 	(void)state;
 	assert_int_equal(lab_site_generate(&s, 1, 1, 1780000000LL * 1000), 0);
@@ -296,7 +257,7 @@ static void test_secret_canaries_never_reach_the_inventory_or_output(void **stat
 				fail_msg("canary %d found in %s", i, path);
 		}
 	}
-	run_free(&r);
+	tu_run_free(&r);
 	/* ...nor in any list output. */
 	const char *lists[] = { "dps", "smps", "media", "certs", "assocs", "ts", "admins" };
 	const char *fmts[] = { "text", "json", "csv" };
@@ -306,7 +267,7 @@ static void test_secret_canaries_never_reach_the_inventory_or_output(void **stat
 			assert_int_equal(r.rc, 0);
 			for (int i = 0; i < 5; i++)
 				assert_null(strstr(r.out, canaries[i]));
-			run_free(&r);
+			tu_run_free(&r);
 		}
 	}
 	/* The PXE password survives only as a yes/no, the variable as a verdict. */
@@ -330,13 +291,13 @@ static void test_transient_faults_are_retried_to_success(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
 		struct labproc lp;
-		struct run r;
+		struct tu_run r;
 		unlink(g_db);
 		start(&lp, "1", (const char *const[]){ "--faults", specs[i], NULL });
 		r = sync_with(&lp, NULL);
 		if (r.rc != 0)
 			fail_msg("fault %s: exit %d: %s", specs[i], r.rc, r.err);
-		run_free(&r);
+		tu_run_free(&r);
 		compare_with_lab(1);
 		labproc_stop(&lp);
 	}
@@ -379,7 +340,7 @@ static void test_fatal_faults_leave_the_previous_inventory_byte_identical(void *
 	before = file_bytes(g_db, &n0);
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct labproc lp;
-		struct run r;
+		struct tu_run r;
 		size_t n1;
 		char *after;
 		start(&lp, cases[i].scale, (const char *const[]){ "--faults", cases[i].spec, NULL });
@@ -387,7 +348,7 @@ static void test_fatal_faults_leave_the_previous_inventory_byte_identical(void *
 		if (r.rc != cases[i].rc || !strstr(r.err, cases[i].says) || !strstr(r.err, "SMS_"))
 			fail_msg("%s: exit %d, stderr: %s", cases[i].spec, r.rc, r.err);
 		assert_non_null(strstr(r.err, "nothing was changed"));
-		run_free(&r);
+		tu_run_free(&r);
 		labproc_stop(&lp);
 		after = file_bytes(g_db, &n1);
 		assert_int_equal(n0, n1);
@@ -401,7 +362,7 @@ static void test_fatal_faults_leave_the_previous_inventory_byte_identical(void *
 static void test_a_class_without_access_is_partial_exit_4_and_keeps_old_rows(void **state)
 {
 	struct labproc lp;
-	struct run r;
+	struct tu_run r;
 
 	(void)state;
 	unlink(g_db);
@@ -413,7 +374,7 @@ static void test_a_class_without_access_is_partial_exit_4_and_keeps_old_rows(voi
 	r = sync_with(&lp, NULL);
 	assert_int_equal(r.rc, 4);
 	assert_non_null(strstr(r.err, "no RBAC access to SMS_SCI_Reserved"));
-	run_free(&r);
+	tu_run_free(&r);
 	labproc_stop(&lp);
 	assert_int_equal(q("SELECT count(*) FROM sync_classes WHERE class='SMS_SCI_Reserved' "
 	                   "AND status='no_access' AND provider_id=(SELECT max(id) FROM providers)"), 1);
@@ -426,73 +387,34 @@ static void test_a_class_without_access_is_partial_exit_4_and_keeps_old_rows(voi
 static void test_auth_and_tls_failures_exit_3_and_say_what_to_do(void **state)
 {
 	struct labproc lp;
-	struct run r;
-	char origin[600], *argv[16];
-	FILE *out, *err;
-	int argc = 0;
+	struct tu_run r;
 
 	(void)state;
 	unlink(g_db);
 	start(&lp, "1", (const char *const[]){ "--norole-user", "nobody", NULL });
 	/* No role at all. */
-	setenv("OSDWARDEN_PASSWORD", PW, 1);
-	snprintf(origin, sizeof origin, "%.*s", (int)(strlen(lp.url) - 14), lp.url);
-	r = (struct run){ 0 };
-	out = open_memstream(&r.out, &r.olen);
-	err = open_memstream(&r.err, &r.elen);
-	argv[argc++] = (char *)"osdwarden";
-	argv[argc++] = (char *)"--db";
-	argv[argc++] = g_db;
-	argv[argc++] = (char *)"sync";
-	argv[argc++] = (char *)"--provider";
-	argv[argc++] = origin;
-	argv[argc++] = (char *)"--auth";
-	argv[argc++] = (char *)"basic";
-	argv[argc++] = (char *)"--user";
-	argv[argc++] = (char *)"nobody";
-	argv[argc++] = (char *)"--cacert";
-	argv[argc++] = lp.ca;
-	argv[argc] = NULL;
-	r.rc = cli_main(argc, argv, out, err);
-	fclose(out);
-	fclose(err);
+	r = sync_as(&lp, "nobody", PW, true, NULL);
 	assert_int_equal(r.rc, 3);
 	assert_non_null(strstr(r.err, "holds no Configuration Manager role"));
-	run_free(&r);
+	tu_run_free(&r);
 	assert_int_equal(q("SELECT count(*) FROM sites"), 0);
 	/* Wrong password. */
-	r = (struct run){ 0 };
-	setenv("OSDWARDEN_PASSWORD", "wrong", 1);
-	out = open_memstream(&r.out, &r.olen);
-	err = open_memstream(&r.err, &r.elen);
-	argv[9] = (char *)"labadmin";
-	r.rc = cli_main(argc, argv, out, err);
-	fclose(out);
-	fclose(err);
+	r = sync_as(&lp, "labadmin", "wrong", true, NULL);
 	assert_int_equal(r.rc, 3);
 	assert_non_null(strstr(r.err, "authentication failed"));
-	run_free(&r);
+	tu_run_free(&r);
 	/* The lab's CA not given: the system store does not trust it. */
-	r = (struct run){ 0 };
-	setenv("OSDWARDEN_PASSWORD", PW, 1);
-	out = open_memstream(&r.out, &r.olen);
-	err = open_memstream(&r.err, &r.elen);
-	argc -= 2;
-	argv[argc] = NULL;
-	r.rc = cli_main(argc, argv, out, err);
-	fclose(out);
-	fclose(err);
+	r = sync_as(&lp, "labadmin", PW, false, NULL);
 	assert_int_equal(r.rc, 3);
 	assert_non_null(strstr(r.err, "--cacert FILE"));
-	run_free(&r);
-	unsetenv("OSDWARDEN_PASSWORD");
+	tu_run_free(&r);
 	labproc_stop(&lp);
 }
 
 static void test_hostile_names_are_stored_intact_and_printed_sanitized(void **state)
 {
 	struct labproc lp;
-	struct run r;
+	struct tu_run r;
 
 	(void)state;
 	unlink(g_db);
@@ -509,7 +431,7 @@ static void test_hostile_names_are_stored_intact_and_printed_sanitized(void **st
 	r = run_cli((const char *const[]){ "list", "dps", NULL });
 	assert_non_null(strstr(r.out, "HOSTILE^[[2J"));
 	assert_null(strchr(r.out, '\x1b'));
-	run_free(&r);
+	tu_run_free(&r);
 }
 
 static void test_a_resync_records_what_disappeared(void **state)
@@ -552,7 +474,7 @@ static void test_list_json_has_the_documented_keys(void **state)
 	expect_sync_ok(&lp, NULL);
 	labproc_stop(&lp);
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
-		struct run r = run_cli((const char *const[]){ "list", want[i].list, "--format", "json", NULL });
+		struct tu_run r = run_cli((const char *const[]){ "list", want[i].list, "--format", "json", NULL });
 		json_t *j = json_loads(r.out, 0, NULL), *row = json_array_get(j, 0);
 		char keys[256], *save = NULL;
 		assert_non_null(row);
@@ -561,28 +483,26 @@ static void test_list_json_has_the_documented_keys(void **state)
 			if (!json_object_get(row, k))
 				fail_msg("list %s --format json lacks '%s'", want[i].list, k);
 		json_decref(j);
-		run_free(&r);
+		tu_run_free(&r);
 	}
 	/* Values, not just keys: the SMP that deletes at once. */
-	struct run r = run_cli((const char *const[]){ "list", "smps", "--format", "json", "--filter", "SMP01", NULL });
+	struct tu_run r = run_cli((const char *const[]){ "list", "smps", "--format", "json", "--filter", "SMP01", NULL });
 	json_t *j = json_loads(r.out, 0, NULL);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(j, 0), "delete_after_minutes")), 0);
 	assert_true(json_is_false(json_object_get(json_array_get(j, 0), "restore_only")));
 	json_decref(j);
-	run_free(&r);
+	tu_run_free(&r);
 }
 
 static void test_read_only_mode_refuses_to_sync(void **state)
 {
 	struct labproc lp;
-	struct run r;
+	struct tu_run r;
 
 	(void)state;
 	unlink(g_db);
 	start(&lp, "1", NULL);
 	expect_sync_ok(&lp, NULL);
-	r = sync_with(&lp, NULL);
-	run_free(&r);
 	{
 		char origin[600];
 		snprintf(origin, sizeof origin, "%.*s", (int)(strlen(lp.url) - 14), lp.url);
@@ -593,7 +513,7 @@ static void test_read_only_mode_refuses_to_sync(void **state)
 	}
 	assert_int_equal(r.rc, 2);
 	assert_non_null(strstr(r.err, "read-only"));
-	run_free(&r);
+	tu_run_free(&r);
 	labproc_stop(&lp);
 }
 

@@ -12,39 +12,11 @@
 #include "db/db.h"
 #include "db/records.h"
 
-struct run {
-	int rc;
-	char *out, *err;
-	size_t out_len, err_len;
-};
-
 static char *g_dir, *g_db;
 
-/* Runs `osdwarden --db <test db> args...` in-process. */
-static struct run run_cli(const char *const *args)
+static struct tu_run run_cli(const char *const *args)
 {
-	char *argv[32];
-	int argc = 0;
-	struct run r = { 0 };
-	FILE *out = open_memstream(&r.out, &r.out_len);
-	FILE *err = open_memstream(&r.err, &r.err_len);
-
-	argv[argc++] = (char *)"osdwarden";
-	argv[argc++] = (char *)"--db";
-	argv[argc++] = g_db;
-	for (; *args && argc < 31; args++)
-		argv[argc++] = (char *)*args;
-	argv[argc] = NULL;
-	r.rc = cli_main(argc, argv, out, err);
-	fclose(out);
-	fclose(err);
-	return r;
-}
-
-static void run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
+	return tu_cli(g_db, args);
 }
 
 #define RUN(...) run_cli((const char *const[]){ __VA_ARGS__, NULL })
@@ -90,18 +62,18 @@ static void assert_no_control_bytes(const char *s, size_t n)
 
 static void test_list_certs_json_on_empty_inventory_prints_empty_array(void **state)
 {
-	struct run r = RUN("list", "certs", "--format", "json");
+	struct tu_run r = RUN("list", "certs", "--format", "json");
 
 	(void)state;
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.out, "[]\n");
 	assert_string_equal(r.err, "");
-	run_free(&r);
+	tu_run_free(&r);
 }
 
 static void test_list_json_carries_typed_values(void **state)
 {
-	struct run r;
+	struct tu_run r;
 	json_t *j, *row;
 
 	(void)state;
@@ -120,7 +92,7 @@ static void test_list_json_carries_typed_values(void **state)
 	assert_string_equal(json_string_value(json_object_get(row, "smsid")),
 	                    "{0B5E1A11-AAAA-4000-8000-000000000002}");
 	json_decref(j);
-	run_free(&r);
+	tu_run_free(&r);
 }
 
 static void test_hostile_names_reach_no_output_raw(void **state)
@@ -131,19 +103,19 @@ static void test_hostile_names_reach_no_output_raw(void **state)
 	(void)state;
 	add_cert("{EVIL}", hostile, 1900000000);
 	for (int i = 0; i < 3; i++) {
-		struct run r = RUN("list", "certs", "--format", formats[i]);
+		struct tu_run r = RUN("list", "certs", "--format", formats[i]);
 		assert_int_equal(r.rc, 0);
-		assert_no_control_bytes(r.out, r.out_len);
+		assert_no_control_bytes(r.out, r.olen);
 		assert_null(strstr(r.out, "\xe2\x80\xae"));
 		if (i < 2)
 			assert_non_null(strstr(r.out, "^[]52;c;"));
-		run_free(&r);
+		tu_run_free(&r);
 	}
 }
 
 static void test_text_output_shows_escapes_visibly_in_utf8_locales(void **state)
 {
-	struct run r;
+	struct tu_run r;
 
 	(void)state;
 	if (!setlocale(LC_ALL, "C.UTF-8"))
@@ -153,12 +125,12 @@ static void test_text_output_shows_escapes_visibly_in_utf8_locales(void **state)
 	setlocale(LC_ALL, "C");
 	assert_int_equal(r.rc, 0);
 	assert_non_null(strstr(r.out, "Build<U+202E>exe"));
-	run_free(&r);
+	tu_run_free(&r);
 }
 
 static void test_csv_defuses_spreadsheet_formulas(void **state)
 {
-	struct run r;
+	struct tu_run r;
 
 	(void)state;
 	add_cert("{F1}", "=HYPERLINK(\"http://x\",\"y\")", 1900000000);
@@ -174,7 +146,7 @@ static void test_csv_defuses_spreadsheet_formulas(void **state)
 	/* Header row, then one row per certificate, CRLF line ends. */
 	assert_true(strncmp(r.out, "type,key_type,issued_to,", 24) == 0);
 	assert_non_null(strstr(r.out, "\r\n"));
-	run_free(&r);
+	tu_run_free(&r);
 }
 
 static void test_csv_field_quotes_only_what_needs_it(void **state)
@@ -195,7 +167,7 @@ static void test_csv_field_quotes_only_what_needs_it(void **state)
 
 static void test_filter_sort_and_limit_shape_the_output(void **state)
 {
-	struct run r;
+	struct tu_run r;
 	json_t *j;
 
 	(void)state;
@@ -209,14 +181,14 @@ static void test_filter_sort_and_limit_shape_the_output(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "issued_to")),
 	                    "alpha.example");
 	json_decref(j);
-	run_free(&r);
+	tu_run_free(&r);
 	r = RUN("list", "certs", "--format", "json", "--limit", "1", "--sort", "issued_to");
 	j = json_loads(r.out, 0, NULL);
 	assert_int_equal(json_array_size(j), 1);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "issued_to")),
 	                    "alpha.example");
 	json_decref(j);
-	run_free(&r);
+	tu_run_free(&r);
 }
 
 static void test_usage_errors_exit_2_and_say_what_to_do(void **state)
@@ -237,64 +209,64 @@ static void test_usage_errors_exit_2_and_say_what_to_do(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		struct run r = run_cli(cases[i].args);
+		struct tu_run r = run_cli(cases[i].args);
 		if (r.rc != 2 || !strstr(r.err, cases[i].says))
 			fail_msg("case %zu: rc %d, stderr '%s'", i, r.rc, r.err);
 		assert_string_equal(r.out, "");
-		run_free(&r);
+		tu_run_free(&r);
 	}
 }
 
 static void test_help_and_version_exit_0(void **state)
 {
-	struct run r = RUN("--help");
+	struct tu_run r = RUN("--help");
 
 	(void)state;
 	assert_int_equal(r.rc, 0);
 	assert_non_null(strstr(r.out, "--read-only"));
 	assert_non_null(strstr(r.out, "list"));
-	run_free(&r);
+	tu_run_free(&r);
 	r = RUN("--version");
 	assert_int_equal(r.rc, 0);
 	assert_true(strncmp(r.out, "osdwarden " OSDWARDEN_VERSION, 10 + strlen(OSDWARDEN_VERSION)) == 0);
-	run_free(&r);
+	tu_run_free(&r);
 	r = RUN("help", "list");
 	assert_int_equal(r.rc, 0);
 	assert_non_null(strstr(r.out, "--format"));
-	run_free(&r);
+	tu_run_free(&r);
 }
 
 static void test_no_command_prints_usage_and_exits_2(void **state)
 {
-	struct run r = run_cli((const char *const[]){ NULL });
+	struct tu_run r = run_cli((const char *const[]){ NULL });
 
 	(void)state;
 	assert_int_equal(r.rc, 2);
 	assert_non_null(strstr(r.err, "usage:"));
-	run_free(&r);
+	tu_run_free(&r);
 }
 
 static void test_read_only_on_a_missing_inventory_exits_2_without_creating_it(void **state)
 {
-	struct run r = RUN("--read-only", "list", "dps");
+	struct tu_run r = RUN("--read-only", "list", "dps");
 
 	(void)state;
 	assert_int_equal(r.rc, 2);
 	assert_non_null(strstr(r.err, "run `osdwarden sync` first"));
 	assert_false(access(g_db, F_OK) == 0);
-	run_free(&r);
+	tu_run_free(&r);
 }
 
 static void test_damaged_inventory_exits_2_with_advice(void **state)
 {
-	struct run r;
+	struct tu_run r;
 
 	(void)state;
 	assert_int_equal(tu_write_file(g_db, "garbage garbage garbage", 23), 0);
 	r = RUN("list", "dps");
 	assert_int_equal(r.rc, 2);
 	assert_non_null(strstr(r.err, "left untouched"));
-	run_free(&r);
+	tu_run_free(&r);
 }
 
 int main(void)

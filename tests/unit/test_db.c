@@ -57,22 +57,6 @@ static int open_fails(const char *path, bool ro, struct ow_err *e)
 	return rc;
 }
 
-/* Reads one integer with raw SQLite, bypassing db/ to check what it did. */
-static long long raw_int(const char *path, const char *sql)
-{
-	sqlite3 *s;
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	assert_int_equal(sqlite3_open_v2(path, &s, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(s, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(s);
-	return v;
-}
-
 static void raw_exec(const char *path, const char *sql)
 {
 	sqlite3 *s;
@@ -114,10 +98,10 @@ static void test_fresh_inventory_is_latest_version_in_wal_mode(void **state)
 	assert_int_equal(inv_version(db, &e), schema_latest_version());
 	assert_true(schema_latest_version() >= 2);
 	inv_close(db);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), schema_latest_version());
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM settings"), 8);
+	assert_int_equal(tu_sql_int(f->path, "PRAGMA user_version"), schema_latest_version());
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM settings"), 8);
 	/* WAL is recorded in the header: read/write versions 2. */
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM pragma_journal_mode "
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM pragma_journal_mode "
 	                                  "WHERE journal_mode = 'wal'"), 1);
 }
 
@@ -209,8 +193,8 @@ static void test_older_inventory_is_migrated_and_keeps_its_rows(void **state)
 
 	put_cert(db, "{A}", 1000);
 	inv_close(db);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 1);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM settings"), 0);
+	assert_int_equal(tu_sql_int(f->path, "PRAGMA user_version"), 1);
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM settings"), 0);
 
 	db = open_ok(f->path, false, 0);
 	assert_int_equal(inv_version(db, &e), schema_latest_version());
@@ -218,8 +202,8 @@ static void test_older_inventory_is_migrated_and_keeps_its_rows(void **state)
 	assert_string_equal(c.issued_to, "PXE01");
 	inv_free_cert(&c);
 	inv_close(db);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM settings"), 8);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_schema "
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM settings"), 8);
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM sqlite_schema "
 	                                  "WHERE name = 'assoc_released'"), 1);
 }
 
@@ -240,7 +224,7 @@ static void test_newer_inventory_is_refused_and_left_untouched(void **state)
 	after = tu_read_file(f->path, &n2);
 	assert_int_equal(n1, n2);
 	assert_memory_equal(before, after, n1);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 99);
+	assert_int_equal(tu_sql_int(f->path, "PRAGMA user_version"), 99);
 	free(before);
 	free(after);
 }
@@ -298,7 +282,7 @@ static void test_sqlite_database_of_another_program_is_refused(void **state)
 	raw_exec(f->path, "CREATE TABLE moz_places(id INTEGER PRIMARY KEY, url TEXT)");
 	assert_int_equal(open_fails(f->path, false, &e), OW_EINPUT);
 	assert_non_null(strstr(e.msg, "another program"));
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_schema"), 1);
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM sqlite_schema"), 1);
 }
 
 static void test_read_only_never_creates_or_writes(void **state)
@@ -330,7 +314,7 @@ static void test_read_only_refuses_to_migrate(void **state)
 	inv_close(db);
 	assert_int_equal(open_fails(f->path, true, &e), OW_EINPUT);
 	assert_non_null(strstr(e.msg, "without --read-only"));
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 1);
+	assert_int_equal(tu_sql_int(f->path, "PRAGMA user_version"), 1);
 }
 
 static void test_put_updates_in_place_and_keeps_first_seen(void **state)
@@ -420,7 +404,7 @@ static void test_composite_keys_and_child_rows(void **state)
 	inv_free_assoc(&k);
 	assert_int_equal(inv_get_assoc(db, &other, &e), INV_NOTFOUND);
 	inv_close(db);
-	assert_int_equal(raw_int(f->path, "SELECT min_disk_space IS NULL FROM smp_folders"), 1);
+	assert_int_equal(tu_sql_int(f->path, "SELECT min_disk_space IS NULL FROM smp_folders"), 1);
 }
 
 int main(void)

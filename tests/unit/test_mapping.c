@@ -72,17 +72,7 @@ static int map_fixture(const char *cls, const char *file)
 
 static long long q_int(const char *sql)
 {
-	sqlite3 *s;
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	assert_int_equal(sqlite3_open_v2(g_path, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(s, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(s);
-	return v;
+	return tu_sql_int(g_path, sql);
 }
 
 static char *q_text(const char *sql)

@@ -1,10 +1,13 @@
 #include "testutil.h"
 
 #include <ftw.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "cli/cli.h"
 
 char *tu_tmpdir(void)
 {
@@ -79,4 +82,45 @@ const char *tu_fixtures(void)
 {
 	const char *d = getenv("OW_FIXTURES");
 	return d ? d : "tests/fixtures";
+}
+
+struct tu_run tu_cli(const char *db, const char *const *args)
+{
+	char *argv[48];
+	int argc = 0;
+	struct tu_run r = { 0 };
+	FILE *out = open_memstream(&r.out, &r.olen), *err = open_memstream(&r.err, &r.elen);
+
+	argv[argc++] = (char *)"osdwarden";
+	argv[argc++] = (char *)"--db";
+	argv[argc++] = (char *)db;
+	for (; *args && argc < 47; args++)
+		argv[argc++] = (char *)*args;
+	argv[argc] = NULL;
+	r.rc = cli_main(argc, argv, out, err);
+	fclose(out);
+	fclose(err);
+	return r;
+}
+
+void tu_run_free(struct tu_run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+long long tu_sql_int(const char *path, const char *sql)
+{
+	sqlite3 *s;
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	assert_int_equal(sqlite3_open_v2(path, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	if (sqlite3_prepare_v2(s, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(s));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -999 : sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(s);
+	return v;
 }

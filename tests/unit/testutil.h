@@ -23,4 +23,18 @@ int tu_write_file(const char *path, const void *data, size_t len);
 /* The fixtures directory (tests/fixtures). */
 const char *tu_fixtures(void);
 
+/* `osdwarden --db DB args...` run in-process; output captured. */
+struct tu_run {
+	int rc;
+	char *out, *err;
+	size_t olen, elen;
+};
+struct tu_run tu_cli(const char *db, const char *const *args);
+void tu_run_free(struct tu_run *r);
+
+/* The first column of the first row of sql on the database at path
+ * (opened read-only with SQLite itself, bypassing db/); -999 for NULL,
+ * -1 when there is no row. */
+long long tu_sql_int(const char *path, const char *sql);
+
 #endif
