@@ -315,6 +315,99 @@ static int get(struct inv *db, const struct rtable *t, void *rec, struct ow_err 
 	return 0;
 }
 
+/* Fills rec from the current row of st (columns in get's order). */
+static void read_row(const struct rtable *t, sqlite3_stmt *st, void *rec)
+{
+	int col = 0;
+
+	*(int64_t *)((char *)rec + t->id_off) = sqlite3_column_int64(st, col++);
+	for (size_t i = 0; i < t->nfields; i++, col++) {
+		if (t->fields[i].type == FT_TEXT)
+			*text_at(rec, &t->fields[i]) = (char *)sqlite3_column_text(st, col);
+		else
+			*int_at(rec, &t->fields[i]) = column_int(st, col);
+	}
+	if (t->seen_off >= 0) {
+		struct inv_seen *s = (struct inv_seen *)((char *)rec + t->seen_off);
+		s->first_seen = column_int(st, col++);
+		s->last_seen = column_int(st, col++);
+		s->gone_at = column_int(st, col);
+	}
+}
+
+/* Iterates without copying: text fields point into SQLite's row buffer,
+ * valid until the next step, which is all fn may rely on. */
+static int each(struct inv *db, const struct rtable *t, bool include_gone,
+                int (*fn)(void *, const void *), void *ctx, struct ow_err *err)
+{
+	struct buf sql = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	_Alignas(16) unsigned char rec[512];
+	int rc, stop = 0;
+
+	buf_adds(&sql, "SELECT id");
+	for (size_t i = 0; i < t->nfields; i++)
+		buf_addf(&sql, ",%s", t->fields[i].col);
+	if (t->seen_off >= 0)
+		buf_adds(&sql, ",first_seen,last_seen,gone_at");
+	buf_addf(&sql, " FROM %s", t->table);
+	if (t->seen_off >= 0 && !include_gone)
+		buf_adds(&sql, " WHERE gone_at IS NULL");
+	buf_adds(&sql, " ORDER BY id");
+	rc = sqlite3_prepare_v2(db->sql, buf_str(&sql), -1, &st, NULL);
+	buf_free(&sql);
+	if (rc != SQLITE_OK)
+		return inv_sql_error(db, err, "reading the inventory"), -1;
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(rec, 0, sizeof rec);
+		read_row(t, st, rec);
+		stop = fn(ctx, rec);
+	}
+	if (!stop && rc != SQLITE_DONE) {
+		inv_sql_error(db, err, "reading the inventory");
+		stop = -1;
+	}
+	sqlite3_finalize(st);
+	return stop;
+}
+
+struct loader {
+	const struct rtable *t;
+	size_t size, n, cap;
+	char *arr;
+	bool oom;
+};
+
+/* Deep copy of one row into the growing array. */
+static int load_one(void *c, const void *rec)
+{
+	struct loader *l = c;
+	char *dst;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		char *a = realloc(l->arr, cap * l->size);
+		if (!a) {
+			l->oom = true;
+			return 1;
+		}
+		l->arr = a;
+		l->cap = cap;
+	}
+	dst = l->arr + l->n * l->size;
+	memcpy(dst, rec, l->size);
+	for (size_t i = 0; i < l->t->nfields; i++) {
+		char **p = text_at(dst, &l->t->fields[i]);
+		if (l->t->fields[i].type == FT_TEXT && *p && !(*p = strdup(*p)))
+			l->oom = true;
+	}
+	l->n++;
+	return l->oom;
+}
+
+static int load(struct inv *db, const struct rtable *t, size_t size, bool include_gone,
+                void **out, size_t *n, struct ow_err *err);
+
 static void free_rec(const struct rtable *t, void *rec)
 {
 	for (size_t i = 0; i < t->nfields; i++) {
@@ -338,6 +431,35 @@ static void free_rec(const struct rtable *t, void *rec)
 	void inv_free_##kind(struct type *r)                                    \
 	{                                                                       \
 		free_rec(&rt_##kind, r);                                        \
+	}                                                                       \
+	struct each_##kind {                                                    \
+		int (*fn)(void *ctx, const struct type *r);                     \
+		void *ctx;                                                      \
+	};                                                                      \
+	static int each_call_##kind(void *c, const void *r)                     \
+	{                                                                       \
+		struct each_##kind *e = c;                                      \
+		return e->fn(e->ctx, r);                                        \
+	}                                                                       \
+	int inv_each_##kind(struct inv *db, bool include_gone,                  \
+	                    int (*fn)(void *ctx, const struct type *r), void *ctx, \
+	                    struct ow_err *err)                                 \
+	{                                                                       \
+		struct each_##kind e = { fn, ctx };                             \
+		_Static_assert(sizeof(struct type) <= 512, "record too big");   \
+		return each(db, &rt_##kind, include_gone, each_call_##kind, &e, err); \
+	}                                                                       \
+	int inv_load_##kind(struct inv *db, bool include_gone, struct type **out, \
+	                    size_t *n, struct ow_err *err)                      \
+	{                                                                       \
+		return load(db, &rt_##kind, sizeof(struct type), include_gone,  \
+		            (void **)out, n, err);                              \
+	}                                                                       \
+	void inv_unload_##kind(struct type *arr, size_t n)                      \
+	{                                                                       \
+		for (size_t i = 0; i < n; i++)                                  \
+			free_rec(&rt_##kind, &arr[i]);                          \
+		free(arr);                                                      \
 	}
 
 INV_RECORD_IMPL(provider, inv_provider)
@@ -358,6 +480,28 @@ INV_RECORD_IMPL(role, inv_role)
 INV_RECORD_IMPL(site_setting, inv_site_setting)
 INV_RECORD_IMPL(collection, inv_collection)
 INV_RECORD_IMPL(sync_class, inv_sync_class)
+
+static int load(struct inv *db, const struct rtable *t, size_t size, bool include_gone,
+                void **out, size_t *n, struct ow_err *err)
+{
+	struct loader l = { t, size, 0, 0, NULL, false };
+	int rc = each(db, t, include_gone, load_one, &l, err);
+
+	if (rc < 0 || l.oom) {
+		/* Free what was copied; a partial copy is never handed out. */
+		for (size_t i = 0; i < l.n; i++)
+			free_rec(t, l.arr + i * size);
+		free(l.arr);
+		*out = NULL;
+		*n = 0;
+		if (rc >= 0)
+			ow_err_set(err, OW_EINPUT, "out of memory");
+		return -1;
+	}
+	*out = l.arr;
+	*n = l.n;
+	return 0;
+}
 
 static const struct rtable *history_table(const char *name)
 {
@@ -456,4 +600,24 @@ int64_t inv_sync_stamp(struct inv *db, int64_t now, struct ow_err *err)
 		last = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return last != INV_NULL && last >= now ? last + 1 : now;
+}
+
+long inv_setting_long(struct inv *db, const char *key, long def)
+{
+	sqlite3_stmt *st = NULL;
+	long v = def;
+
+	if (sqlite3_prepare_v2(db->sql, "SELECT value FROM settings WHERE key = ?1", -1, &st,
+	                       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			const char *t = (const char *)sqlite3_column_text(st, 0);
+			char *end;
+			long x = t ? strtol(t, &end, 10) : 0;
+			if (t && end != t && *end == '\0')
+				v = x;
+		}
+	}
+	sqlite3_finalize(st);
+	return v;
 }

@@ -10,6 +10,8 @@
 #ifndef OW_DB_RECORDS_H
 #define OW_DB_RECORDS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "db/db.h"
@@ -202,11 +204,22 @@ struct inv_site_setting {
  * overwrites every field, keys included, with the stored values (new
  * strings; the caller keeps ownership of the key strings it passed in);
  * returns 0, INV_NOTFOUND, or an error kind. */
+/* load: every current row (and gone ones with include_gone) into a new
+ * array the caller frees with inv_unload_<kind>. For the small tables.
+ * each: calls fn for every current row (gone rows too with include_gone),
+ * the record valid only during the call; fn returns non-zero to stop.
+ * Returns 0, fn's non-zero result, or -1 with err set. */
 #define INV_RECORD_API(kind, type)                                              \
 	int inv_put_##kind(struct inv *db, struct type *r, int64_t now,         \
 	                   struct ow_err *err);                                 \
 	int inv_get_##kind(struct inv *db, struct type *r, struct ow_err *err); \
-	void inv_free_##kind(struct type *r);
+	void inv_free_##kind(struct type *r);                                   \
+	int inv_each_##kind(struct inv *db, bool include_gone,                  \
+	                    int (*fn)(void *ctx, const struct type *r), void *ctx, \
+	                    struct ow_err *err);                                 \
+	int inv_load_##kind(struct inv *db, bool include_gone, struct type **out, \
+	                    size_t *n, struct ow_err *err);                      \
+	void inv_unload_##kind(struct type *arr, size_t n);
 
 INV_RECORD_API(provider, inv_provider)
 INV_RECORD_API(site, inv_site)
@@ -226,6 +239,10 @@ INV_RECORD_API(role, inv_role)
 INV_RECORD_API(site_setting, inv_site_setting)
 INV_RECORD_API(collection, inv_collection)
 INV_RECORD_API(sync_class, inv_sync_class)
+
+/* A policy threshold from the settings table, or def when absent or not
+ * a number. */
+long inv_setting_long(struct inv *db, const char *key, long def);
 
 /* Removes the child rows of one parent before a sync writes them anew:
  * the folders of an SMP, the run-as steps of a task sequence. */

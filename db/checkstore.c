@@ -1,0 +1,142 @@
+#include "db/checkstore.h"
+
+#include "db/internal.h"
+
+static int step_done(struct inv *db, sqlite3_stmt *st, const char *doing, struct ow_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : inv_sql_error(db, err, doing);
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+int64_t inv_run_begin(struct inv *db, int64_t started, const char *operator_name,
+                      struct ow_err *err)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db->sql, "INSERT INTO check_runs(started, operator) VALUES(?1, ?2)",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		inv_sql_error(db, err, "starting a check run");
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, started);
+	bind_text(st, 2, operator_name);
+	if (step_done(db, st, "starting a check run", err) != 0)
+		return -1;
+	return sqlite3_last_insert_rowid(db->sql);
+}
+
+int inv_finding_add(struct inv *db, int64_t run_id, const struct inv_finding *f,
+                    struct ow_err *err)
+{
+	static const char sql[] =
+		"INSERT INTO findings(run_id, check_id, state, severity, object_type, object_key, "
+		"object_name, evidence_json, baseline, waived) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)";
+	/* Cached: a run at scale stores tens of thousands of findings. */
+	sqlite3_stmt *st = db->put[INV_STMT_CACHE - 1];
+	int rc;
+
+	if (st) {
+		sqlite3_reset(st);
+	} else if (sqlite3_prepare_v3(db->sql, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		return inv_sql_error(db, err, "storing a finding");
+	} else {
+		db->put[INV_STMT_CACHE - 1] = st;
+	}
+	sqlite3_bind_int64(st, 1, run_id);
+	bind_text(st, 2, f->check_id);
+	bind_text(st, 3, f->state);
+	bind_text(st, 4, f->severity);
+	bind_text(st, 5, f->object_type);
+	bind_text(st, 6, f->object_key);
+	bind_text(st, 7, f->object_name);
+	bind_text(st, 8, f->evidence_json);
+	bind_text(st, 9, f->baseline);
+	sqlite3_bind_int(st, 10, f->waived);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : inv_sql_error(db, err, "storing a finding");
+}
+
+int inv_run_finish(struct inv *db, int64_t run_id, int64_t finished, const char *security_grade,
+                   const char *privacy_grade, const char *summary_json, struct ow_err *err)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db->sql, "UPDATE check_runs SET finished=?2, security_grade=?3, "
+	                       "privacy_grade=?4, summary_json=?5 WHERE id=?1", -1, &st, NULL) != SQLITE_OK)
+		return inv_sql_error(db, err, "finishing a check run");
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int64(st, 2, finished);
+	bind_text(st, 3, security_grade);
+	bind_text(st, 4, privacy_grade);
+	bind_text(st, 5, summary_json);
+	return step_done(db, st, "finishing a check run", err);
+}
+
+int64_t inv_run_previous(struct inv *db, int64_t run_id, struct ow_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t prev = 0;
+
+	if (sqlite3_prepare_v2(db->sql, "SELECT max(id) FROM check_runs WHERE id < ?1 AND "
+	                       "finished IS NOT NULL", -1, &st, NULL) != SQLITE_OK) {
+		inv_sql_error(db, err, "reading check history");
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, run_id);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		prev = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return prev;
+}
+
+int inv_each_finding(struct inv *db, int64_t run_id,
+                     int (*fn)(void *ctx, const struct inv_finding *f), void *ctx,
+                     struct ow_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, stop = 0;
+
+	if (sqlite3_prepare_v2(db->sql, "SELECT check_id, state, severity, object_type, object_key, "
+	                       "object_name, evidence_json, baseline, waived FROM findings "
+	                       "WHERE run_id = ?1 ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+		return inv_sql_error(db, err, "reading findings"), -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct inv_finding f = {
+			(const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+			(const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
+			(const char *)sqlite3_column_text(st, 4), (const char *)sqlite3_column_text(st, 5),
+			(const char *)sqlite3_column_text(st, 6), (const char *)sqlite3_column_text(st, 7),
+			sqlite3_column_int(st, 8),
+		};
+		stop = fn(ctx, &f);
+	}
+	sqlite3_finalize(st);
+	return stop;
+}
+
+const char *inv_class_status(struct inv *db, const char *cls)
+{
+	sqlite3_stmt *st = NULL;
+	const char *status = "never";
+
+	if (sqlite3_prepare_v2(db->sql, "SELECT sum(status = 'ok'), count(*) FROM sync_classes "
+	                       "WHERE class = ?1", -1, &st, NULL) != SQLITE_OK)
+		return "never";
+	sqlite3_bind_text(st, 1, cls, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 1) > 0)
+		status = sqlite3_column_int(st, 0) > 0 ? "ok" : "no_access";
+	sqlite3_finalize(st);
+	return status;
+}

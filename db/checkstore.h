@@ -1,0 +1,38 @@
+/* Where the checklist keeps its runs and findings (history), and what it
+ * needs to know about how the inventory was read. */
+#ifndef OW_DB_CHECKSTORE_H
+#define OW_DB_CHECKSTORE_H
+
+#include <stdint.h>
+
+#include "db/db.h"
+
+struct inv_finding {
+	const char *check_id, *state, *severity;
+	const char *object_type, *object_key, *object_name;
+	const char *evidence_json;
+	const char *baseline;      /* new, unchanged, fixed */
+	int waived;
+};
+
+/* A new run; returns its id, or -1 with err set. */
+int64_t inv_run_begin(struct inv *db, int64_t started, const char *operator_name,
+                      struct ow_err *err);
+int inv_finding_add(struct inv *db, int64_t run_id, const struct inv_finding *f,
+                    struct ow_err *err);
+int inv_run_finish(struct inv *db, int64_t run_id, int64_t finished, const char *security_grade,
+                   const char *privacy_grade, const char *summary_json, struct ow_err *err);
+
+/* The run before run_id (0 when none), or -1 with err set. */
+int64_t inv_run_previous(struct inv *db, int64_t run_id, struct ow_err *err);
+
+/* Findings of a run, in insertion order; the strings live only during fn. */
+int inv_each_finding(struct inv *db, int64_t run_id,
+                     int (*fn)(void *ctx, const struct inv_finding *f), void *ctx,
+                     struct ow_err *err);
+
+/* How the last syncs read a class: "ok" when some provider read it,
+ * "no_access" when none could, "never" when no sync has tried. */
+const char *inv_class_status(struct inv *db, const char *cls);
+
+#endif
