@@ -26,6 +26,9 @@ static const struct command commands[] = {
 	  "read a site through its AdminService into the inventory" },
 	{ "doctor", cmd_doctor, "doctor " SITEOPTS_USAGE,
 	  "check DNS, TCP, TLS, auth, RBAC and the API a site offers" },
+	{ "check", cmd_check,
+	  "check [--format text|json] [--category security|privacy] [--fail-on SEVERITY]",
+	  "evaluate the security and privacy checklist over the inventory" },
 	{ "list", cmd_list,
 	  "list dps|smps|media|certs|assocs|ts|admins [--format text|json|csv]\n"
 	  "       [--filter TEXT] [--sort COLUMN] [--desc] [--limit N]",

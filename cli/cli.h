@@ -31,5 +31,6 @@ int cli_open_inventory(struct cli *c, struct inv **db);
 int cmd_list(struct cli *c, int argc, char **argv);
 int cmd_sync(struct cli *c, int argc, char **argv);
 int cmd_doctor(struct cli *c, int argc, char **argv);
+int cmd_check(struct cli *c, int argc, char **argv);
 
 #endif

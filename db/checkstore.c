@@ -2,6 +2,9 @@
 
 #include "db/internal.h"
 
+#include <stdio.h>
+#include <string.h>
+
 static int step_done(struct inv *db, sqlite3_stmt *st, const char *doing, struct ow_err *err)
 {
 	int rc = sqlite3_step(st);
@@ -139,4 +142,27 @@ const char *inv_class_status(struct inv *db, const char *cls)
 		status = sqlite3_column_int(st, 0) > 0 ? "ok" : "no_access";
 	sqlite3_finalize(st);
 	return status;
+}
+
+int inv_tags_of(struct inv *db, const char *object_type, const char *object_key,
+                struct inv_tags *out)
+{
+	sqlite3_stmt *st = NULL;
+
+	memset(out, 0, sizeof *out);
+	if (sqlite3_prepare_v2(db->sql, "SELECT trust, sanctioned, compromised FROM segments "
+	                       "WHERE object_type = ?1 AND object_key = ?2 COLLATE NOCASE", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, object_type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, object_key ? object_key : "", -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		out->tagged = true;
+		snprintf(out->trust, sizeof out->trust, "%s", t ? t : "");
+		out->sanctioned = sqlite3_column_int(st, 1);
+		out->compromised = sqlite3_column_int(st, 2);
+	}
+	sqlite3_finalize(st);
+	return 0;
 }

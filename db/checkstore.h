@@ -3,6 +3,7 @@
 #ifndef OW_DB_CHECKSTORE_H
 #define OW_DB_CHECKSTORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "db/db.h"
@@ -34,5 +35,15 @@ int inv_each_finding(struct inv *db, int64_t run_id,
 /* How the last syncs read a class: "ok" when some provider read it,
  * "no_access" when none could, "never" when no sync has tried. */
 const char *inv_class_status(struct inv *db, const char *cls);
+
+/* Operator tags on an object (segments table): trust is NULL when
+ * untagged. Strings valid until the next call. */
+struct inv_tags {
+	char trust[16];
+	int sanctioned, compromised;
+	bool tagged;
+};
+int inv_tags_of(struct inv *db, const char *object_type, const char *object_key,
+                struct inv_tags *out);
 
 #endif

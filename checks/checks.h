@@ -1,0 +1,121 @@
+/* The security and privacy checklist: one catalogue table, evaluators per
+ * area over a snapshot of the inventory, per-object results with
+ * evidence, chains, grades and history. Reads the inventory only. */
+#ifndef OW_CHECKS_CHECKS_H
+#define OW_CHECKS_CHECKS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/db.h"
+#include "db/records.h"
+#include "util/err.h"
+
+/* XCCDF result states (checks.md). An empty or failed query is never
+ * ST_PASS: it is ST_ERROR, ST_UNKNOWN or ST_NOTAPPLICABLE. */
+enum chk_state {
+	ST_PASS, ST_FAIL, ST_ERROR, ST_UNKNOWN, ST_NOTAPPLICABLE, ST_NOTCHECKED,
+	ST_INFORMATIONAL, ST_FIXED,
+};
+enum chk_sev { SEV_INFO, SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
+enum chk_cat { CAT_SECURITY, CAT_PRIVACY };
+enum chk_auto { AUTO_AUTO, AUTO_HYBRID, AUTO_ATTEST };
+
+const char *chk_state_name(enum chk_state s);
+const char *chk_sev_name(enum chk_sev s);
+int chk_sev_parse(const char *name, enum chk_sev *out);
+const char *chk_cat_name(enum chk_cat c);
+const char *chk_auto_name(enum chk_auto a);
+
+/* Everything the evaluators read, loaded once per run. */
+struct chk_snap {
+	struct inv_site *sites; size_t nsites;
+	struct inv_dp *dps; size_t ndps;
+	struct inv_smp *smps; size_t nsmps;          /* including gone ones (history) */
+	struct inv_smp_folder *folders; size_t nfolders;
+	struct inv_cert *certs; size_t ncerts;
+	struct inv_boot_image *boots; size_t nboots;
+	struct inv_package *pkgs; size_t npkgs;
+	struct inv_ts *tss; size_t ntss;
+	struct inv_ts_run_as *runas; size_t nrunas;
+	struct inv_deployment *deps; size_t ndeps;
+	struct inv_collection *colls; size_t ncolls;
+	struct inv_collection_var *vars; size_t nvars;
+	struct inv_admin *admins; size_t nadmins;
+	struct inv_role *roles; size_t nroles;
+	struct inv_site_setting *settings; size_t nsettings;
+};
+
+struct chk_ctx;
+struct chk_def;
+typedef int (*chk_eval_fn)(struct chk_ctx *c);
+
+struct chk_def {
+	const char *id, *title, *area;
+	enum chk_cat cat;
+	enum chk_sev sev;
+	enum chk_auto automation;
+	const char *seed_topic;
+	const char *rationale, *remediation;   /* remediation names console path and PowerShell */
+	const char *refs;                      /* Misconfiguration Manager IDs etc. */
+	const char *task;                      /* guided task that fixes it, or NULL */
+	const char *needs;                     /* AdminService classes it reads, ',' separated */
+	chk_eval_fn eval;
+};
+
+size_t chk_count(void);
+const struct chk_def *chk_at(size_t i);
+const struct chk_def *chk_find(const char *id);
+
+/* For evaluators. */
+struct inv *chk_db(struct chk_ctx *c);
+const struct chk_snap *chk_data(struct chk_ctx *c);
+int64_t chk_now(struct chk_ctx *c);
+/* A policy threshold; the evidence of findings that use it names it. */
+long chk_policy(struct chk_ctx *c, const char *key, long def);
+
+/* One result for the current check. sev 0 = the check's own; evidence is
+ * stolen (may be NULL). Returns 0 or -1 (out of memory). */
+int chk_emit(struct chk_ctx *c, enum chk_state st, int sev, const char *object_type,
+             const char *object_key, const char *object_name, json_t *evidence);
+
+/* Whether the current run already has a failing result of check id for
+ * object key (NULL: any object). For chains. */
+bool chk_failed(struct chk_ctx *c, const char *id, const char *object_key);
+
+struct chk_result {
+	const struct chk_def *def;
+	enum chk_state state;
+	enum chk_sev sev;
+	char *object_type, *object_key, *object_name;
+	char *evidence;          /* compact JSON */
+	const char *baseline;    /* new, unchanged, fixed, or NULL (not a finding) */
+};
+
+struct chk_grades {
+	char security[4], privacy[4];   /* "A".."F", "*" appended when incomplete */
+	int security_score, privacy_score;
+	bool security_capped, privacy_capped;
+};
+
+struct chk_run {
+	int64_t id, previous;
+	int64_t started;
+	struct chk_result *results;
+	size_t n;
+	struct chk_grades grades;
+};
+
+/* Evaluates every check (or one category when cat >= 0), stores the run
+ * and its findings, and compares with the previous run. *run is owned by
+ * the caller (chk_run_free). */
+int chk_evaluate(struct inv *db, int cat, int64_t now, struct chk_run *run, struct ow_err *err);
+void chk_run_free(struct chk_run *run);
+
+/* Exports. */
+void chk_write_text(FILE *f, const struct chk_run *run, bool ascii);
+int chk_write_json(FILE *f, const struct chk_run *run);
+
+#endif

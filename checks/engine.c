@@ -1,0 +1,351 @@
+#include "checks/checks.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "db/checkstore.h"
+
+struct chk_ctx {
+	struct inv *db;
+	struct chk_snap snap;
+	int64_t now;
+	const struct chk_def *cur;
+	struct chk_result *res;
+	size_t n, cap;
+	size_t emitted;           /* results of the current check */
+	bool oom;
+};
+
+static const char *const state_names[] = {
+	"pass", "fail", "error", "unknown", "notapplicable", "notchecked", "informational", "fixed",
+};
+static const char *const sev_names[] = { "info", "low", "medium", "high", "critical" };
+
+const char *chk_state_name(enum chk_state s) { return state_names[s]; }
+const char *chk_sev_name(enum chk_sev s) { return sev_names[s]; }
+const char *chk_cat_name(enum chk_cat c) { return c == CAT_PRIVACY ? "privacy" : "security"; }
+
+const char *chk_auto_name(enum chk_auto a)
+{
+	return a == AUTO_AUTO ? "auto" : a == AUTO_HYBRID ? "hybrid" : "attest";
+}
+
+int chk_sev_parse(const char *name, enum chk_sev *out)
+{
+	for (int i = 0; i <= SEV_CRITICAL; i++) {
+		if (strcasecmp(name, sev_names[i]) == 0) {
+			*out = (enum chk_sev)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+struct inv *chk_db(struct chk_ctx *c) { return c->db; }
+const struct chk_snap *chk_data(struct chk_ctx *c) { return &c->snap; }
+int64_t chk_now(struct chk_ctx *c) { return c->now; }
+
+long chk_policy(struct chk_ctx *c, const char *key, long def)
+{
+	return inv_setting_long(c->db, key, def);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+int chk_emit(struct chk_ctx *c, enum chk_state st, int sev, const char *object_type,
+             const char *object_key, const char *object_name, json_t *evidence)
+{
+	struct chk_result *r;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 256;
+		struct chk_result *n = realloc(c->res, cap * sizeof *n);
+		if (!n) {
+			json_decref(evidence);
+			c->oom = true;
+			return -1;
+		}
+		c->res = n;
+		c->cap = cap;
+	}
+	r = &c->res[c->n++];
+	memset(r, 0, sizeof *r);
+	r->def = c->cur;
+	r->state = st;
+	r->sev = sev ? (enum chk_sev)sev : c->cur->sev;
+	r->object_type = dup_or_null(object_type);
+	r->object_key = dup_or_null(object_key);
+	r->object_name = dup_or_null(object_name);
+	r->evidence = evidence ? json_dumps(evidence, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(evidence);
+	c->emitted++;
+	return 0;
+}
+
+bool chk_failed(struct chk_ctx *c, const char *id, const char *object_key)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		const struct chk_result *r = &c->res[i];
+		if (r->state == ST_FAIL && strcmp(r->def->id, id) == 0 &&
+		    (!object_key || (r->object_key && strcmp(r->object_key, object_key) == 0)))
+			return true;
+	}
+	return false;
+}
+
+static int load_snapshot(struct inv *db, struct chk_snap *s, struct ow_err *err)
+{
+	memset(s, 0, sizeof *s);
+	return inv_load_site(db, false, &s->sites, &s->nsites, err) ||
+	       inv_load_dp(db, false, &s->dps, &s->ndps, err) ||
+	       inv_load_smp(db, true, &s->smps, &s->nsmps, err) ||
+	       inv_load_smp_folder(db, false, &s->folders, &s->nfolders, err) ||
+	       inv_load_cert(db, false, &s->certs, &s->ncerts, err) ||
+	       inv_load_boot_image(db, false, &s->boots, &s->nboots, err) ||
+	       inv_load_package(db, false, &s->pkgs, &s->npkgs, err) ||
+	       inv_load_ts(db, false, &s->tss, &s->ntss, err) ||
+	       inv_load_ts_run_as(db, false, &s->runas, &s->nrunas, err) ||
+	       inv_load_deployment(db, false, &s->deps, &s->ndeps, err) ||
+	       inv_load_collection(db, false, &s->colls, &s->ncolls, err) ||
+	       inv_load_collection_var(db, false, &s->vars, &s->nvars, err) ||
+	       inv_load_admin(db, false, &s->admins, &s->nadmins, err) ||
+	       inv_load_role(db, false, &s->roles, &s->nroles, err) ||
+	       inv_load_site_setting(db, false, &s->settings, &s->nsettings, err)
+	               ? -1 : 0;
+}
+
+static void free_snapshot(struct chk_snap *s)
+{
+	inv_unload_site(s->sites, s->nsites);
+	inv_unload_dp(s->dps, s->ndps);
+	inv_unload_smp(s->smps, s->nsmps);
+	inv_unload_smp_folder(s->folders, s->nfolders);
+	inv_unload_cert(s->certs, s->ncerts);
+	inv_unload_boot_image(s->boots, s->nboots);
+	inv_unload_package(s->pkgs, s->npkgs);
+	inv_unload_ts(s->tss, s->ntss);
+	inv_unload_ts_run_as(s->runas, s->nrunas);
+	inv_unload_deployment(s->deps, s->ndeps);
+	inv_unload_collection(s->colls, s->ncolls);
+	inv_unload_collection_var(s->vars, s->nvars);
+	inv_unload_admin(s->admins, s->nadmins);
+	inv_unload_role(s->roles, s->nroles);
+	inv_unload_site_setting(s->settings, s->nsettings);
+}
+
+/* A check whose classes were not read says so, once, as an error. */
+static bool classes_readable(struct chk_ctx *c)
+{
+	char needs[512], *save = NULL;
+
+	if (!c->cur->needs)
+		return true;
+	snprintf(needs, sizeof needs, "%s", c->cur->needs);
+	for (char *cls = strtok_r(needs, ",", &save); cls; cls = strtok_r(NULL, ",", &save)) {
+		const char *st = inv_class_status(c->db, cls);
+		if (strcmp(st, "ok") != 0) {
+			chk_emit(c, ST_ERROR, 0, "class", cls, cls,
+			         json_pack("{s:s,s:s}", "class", cls, "reason",
+			                   strcmp(st, "no_access") == 0
+			                           ? "no RBAC access: the sync account cannot read it"
+			                           : "never synced: run osdwarden sync"));
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Scoring, per category: 100 minus, for each check with failing objects,
+ * a weight by severity (critical 30, high 15, medium 7, low 3) plus one
+ * point per further failing object up to five. A >= 90, B >= 80, C >= 65,
+ * D >= 50, else F. A failing critical chain caps the grade at D. Any
+ * "error" in the category marks the grade incomplete with '*'. */
+static void grade(const struct chk_run *run, enum chk_cat cat, char out[4], int *score,
+                  bool *capped)
+{
+	static const int weight[] = { 0, 3, 7, 15, 30 };
+	const struct chk_def *last = NULL;
+	int s = 100, extra = 0;
+	bool error = false, chain = false;
+
+	for (size_t i = 0; i < run->n; i++) {
+		const struct chk_result *r = &run->results[i];
+		if (r->def->cat != cat)
+			continue;
+		error |= r->state == ST_ERROR;
+		if (r->state != ST_FAIL)
+			continue;
+		if (r->def != last) {
+			s -= weight[r->sev];
+			extra = 0;
+			last = r->def;
+		} else if (extra < 5) {
+			s--;
+			extra++;
+		}
+		chain |= strncmp(r->def->id, "OSD-CHAIN-", 10) == 0 && r->sev == SEV_CRITICAL;
+	}
+	if (s < 0)
+		s = 0;
+	*score = s;
+	out[0] = s >= 90 ? 'A' : s >= 80 ? 'B' : s >= 65 ? 'C' : s >= 50 ? 'D' : 'F';
+	*capped = chain && out[0] < 'D';
+	if (*capped)
+		out[0] = 'D';
+	out[1] = error ? '*' : '\0';
+	out[2] = '\0';
+}
+
+static char *finding_key(const char *id, const char *object_key)
+{
+	size_t n = strlen(id) + strlen(object_key ? object_key : "") + 2;
+	char *k = malloc(n);
+	if (k)
+		snprintf(k, n, "%s|%s", id, object_key ? object_key : "");
+	return k;
+}
+
+static int remember_failure(void *ctx, const struct inv_finding *f)
+{
+	json_t *set = ctx;
+	char *k;
+
+	if (strcmp(f->state, "fail") != 0)
+		return 0;
+	k = finding_key(f->check_id, f->object_key);
+	if (k)
+		json_object_set_new(set, k, json_true());
+	free(k);
+	return 0;
+}
+
+static bool is_finding(enum chk_state s)
+{
+	return s != ST_PASS && s != ST_NOTAPPLICABLE;
+}
+
+static char *operator_name(void)
+{
+	const char *u = getenv("SUDO_USER");
+	if (!u || !*u)
+		u = getenv("LOGNAME");
+	if (!u || !*u)
+		u = getenv("USER");
+	return strdup(u && *u ? u : "unknown");
+}
+
+int chk_evaluate(struct inv *db, int cat, int64_t now, struct chk_run *run, struct ow_err *err)
+{
+	struct chk_ctx c = { .db = db, .now = now };
+	json_t *prev_fail = json_object(), *summary = json_object();
+	char *op = operator_name();
+	int rc = -1;
+
+	memset(run, 0, sizeof *run);
+	run->started = now;
+	if (load_snapshot(db, &c.snap, err) != 0)
+		goto out;
+	for (size_t i = 0; i < chk_count(); i++) {
+		c.cur = chk_at(i);
+		if (cat >= 0 && (int)c.cur->cat != cat)
+			continue;
+		c.emitted = 0;
+		if (classes_readable(&c) && c.cur->eval(&c) != 0) {
+			ow_err_set(err, OW_EINPUT, "evaluating %s failed", c.cur->id);
+			goto out;
+		}
+		/* Nothing to judge is not a pass. */
+		if (c.emitted == 0)
+			chk_emit(&c, ST_NOTAPPLICABLE, 0, NULL, NULL, NULL,
+			         json_pack("{s:s}", "reason", "no object of the kind it checks"));
+		if (c.oom) {
+			ow_err_set(err, OW_EINPUT, "out of memory");
+			goto out;
+		}
+	}
+	run->results = c.res;
+	run->n = c.n;
+	c.res = NULL;   /* the run owns them now */
+	c.n = 0;
+	grade(run, CAT_SECURITY, run->grades.security, &run->grades.security_score,
+	      &run->grades.security_capped);
+	grade(run, CAT_PRIVACY, run->grades.privacy, &run->grades.privacy_score,
+	      &run->grades.privacy_capped);
+
+	/* History: the run and its findings, compared with the last run. */
+	if (inv_begin(db, err) != 0)
+		goto out;
+	if ((run->id = inv_run_begin(db, now, op, err)) < 0 ||
+	    (run->previous = inv_run_previous(db, run->id, err)) < 0 ||
+	    (run->previous && inv_each_finding(db, run->previous, remember_failure, prev_fail, err) < 0))
+		goto rollback;
+	for (size_t i = 0; i < run->n; i++) {
+		struct chk_result *r = &run->results[i];
+		char *k = finding_key(r->def->id, r->object_key);
+		bool failed_before = k && json_object_get(prev_fail, k);
+		json_t *counts = json_object_get(summary, r->def->id);
+		free(k);
+		if (r->state == ST_FAIL)
+			r->baseline = failed_before ? "unchanged" : "new";
+		else if ((r->state == ST_PASS || r->state == ST_INFORMATIONAL) && failed_before) {
+			r->state = ST_FIXED;
+			r->baseline = "fixed";
+		}
+		if (!counts)
+			json_object_set_new(summary, r->def->id, counts = json_object());
+		json_object_set_new(counts, chk_state_name(r->state),
+		                    json_integer(json_integer_value(json_object_get(counts, chk_state_name(r->state))) + 1));
+		if (is_finding(r->state)) {
+			struct inv_finding f = { r->def->id, chk_state_name(r->state), chk_sev_name(r->sev),
+			                         r->object_type, r->object_key, r->object_name, r->evidence,
+			                         r->baseline, 0 };
+			if (inv_finding_add(db, run->id, &f, err) != 0)
+				goto rollback;
+		}
+	}
+	{
+		char *s = json_dumps(summary, JSON_COMPACT);
+		int frc = inv_run_finish(db, run->id, now, run->grades.security, run->grades.privacy,
+		                         s, err);
+		free(s);
+		if (frc != 0 || inv_commit(db, err) != 0)
+			goto rollback;
+	}
+	rc = 0;
+	goto out;
+rollback:
+	inv_rollback(db);
+out:
+	free_snapshot(&c.snap);
+	for (size_t i = 0; i < c.n; i++) {
+		free(c.res[i].object_type);
+		free(c.res[i].object_key);
+		free(c.res[i].object_name);
+		free(c.res[i].evidence);
+	}
+	free(c.res);
+	json_decref(prev_fail);
+	json_decref(summary);
+	free(op);
+	if (rc)
+		chk_run_free(run);
+	return rc;
+}
+
+void chk_run_free(struct chk_run *run)
+{
+	for (size_t i = 0; i < run->n; i++) {
+		free(run->results[i].object_type);
+		free(run->results[i].object_key);
+		free(run->results[i].object_name);
+		free(run->results[i].evidence);
+	}
+	free(run->results);
+	run->results = NULL;
+	run->n = 0;
+}

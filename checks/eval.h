@@ -1,0 +1,41 @@
+/* Evaluators (one file per area) and the helpers they share. */
+#ifndef OW_CHECKS_EVAL_H
+#define OW_CHECKS_EVAL_H
+
+#include "checks/checks.h"
+
+#define DAY 86400
+
+bool chk_ieq(const char *a, const char *b);
+/* A DP that answers PXE (PXE enabled and active). */
+bool chk_dp_pxe(const struct inv_dp *d);
+/* NAA account names configured for a site (site NULL: any site). */
+size_t chk_naa_count(const struct chk_snap *s, const char *site);
+bool chk_is_naa(const struct chk_snap *s, const char *user);
+/* The DP whose server is name, or NULL. */
+const struct inv_dp *chk_dp_named(const struct chk_snap *s, const char *name);
+/* Operator tag lookup for a DP (by server name). */
+bool chk_dp_sanctioned(struct chk_ctx *c, const char *server);
+/* A TS deployment is available to boot media and PXE. */
+#define CHK_ADV_MEDIA_PXE 0x00040000
+#define CHK_ALL_UNKNOWN "SMS000US"
+#define CHK_ALL_SYSTEMS "SMS00001"
+/* One result for an attestation the operator has not given (yet). */
+int chk_attest_needed(struct chk_ctx *c, const char *object_type, const char *key,
+                      const char *name, const char *what);
+
+#define EVAL(name) int name(struct chk_ctx *c)
+EVAL(eval_pxe_001); EVAL(eval_pxe_002); EVAL(eval_pxe_003); EVAL(eval_pxe_004);
+EVAL(eval_pxe_005); EVAL(eval_pxe_006); EVAL(eval_mc_001); EVAL(eval_mc_002);
+EVAL(eval_media_001); EVAL(eval_media_002); EVAL(eval_media_004); EVAL(eval_cert_001);
+EVAL(eval_cert_002); EVAL(eval_infra_001);
+EVAL(eval_img_001); EVAL(eval_img_002); EVAL(eval_ts_001); EVAL(eval_ts_002);
+EVAL(eval_ts_003); EVAL(eval_ts_004); EVAL(eval_ts_005); EVAL(eval_ts_006); EVAL(eval_ts_009);
+EVAL(eval_naa_001); EVAL(eval_rbac_001); EVAL(eval_rbac_002);
+EVAL(eval_smp_001); EVAL(eval_smp_002); EVAL(eval_smp_003); EVAL(eval_smp_004);
+EVAL(eval_smp_005); EVAL(eval_smp_006); EVAL(eval_smp_007); EVAL(eval_smp_008);
+EVAL(eval_usmt_001);
+EVAL(eval_attest_once);
+EVAL(eval_chain_cred1); EVAL(eval_chain_priv);
+
+#endif

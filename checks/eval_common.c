@@ -1,0 +1,59 @@
+#include <string.h>
+#include <strings.h>
+
+#include "checks/eval.h"
+#include "db/checkstore.h"
+
+bool chk_ieq(const char *a, const char *b)
+{
+	return a && b && strcasecmp(a, b) == 0;
+}
+
+bool chk_dp_pxe(const struct inv_dp *d)
+{
+	return d->is_pxe == 1 && d->is_active != 0;
+}
+
+size_t chk_naa_count(const struct chk_snap *s, const char *site)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->nsettings; i++)
+		n += strcmp(s->settings[i].item, "naa") == 0 &&
+		     (!site || chk_ieq(s->settings[i].site_code, site));
+	return n;
+}
+
+bool chk_is_naa(const struct chk_snap *s, const char *user)
+{
+	for (size_t i = 0; i < s->nsettings; i++)
+		if (strcmp(s->settings[i].item, "naa") == 0 && chk_ieq(s->settings[i].name, user))
+			return true;
+	return false;
+}
+
+const struct inv_dp *chk_dp_named(const struct chk_snap *s, const char *name)
+{
+	for (size_t i = 0; name && i < s->ndps; i++)
+		if (chk_ieq(s->dps[i].server_name, name))
+			return &s->dps[i];
+	return NULL;
+}
+
+bool chk_dp_sanctioned(struct chk_ctx *c, const char *server)
+{
+	struct inv_tags t;
+	return inv_tags_of(chk_db(c), "dp", server, &t) == 0 && t.sanctioned;
+}
+
+int chk_attest_needed(struct chk_ctx *c, const char *object_type, const char *key,
+                      const char *name, const char *what)
+{
+	return chk_emit(c, ST_NOTCHECKED, 0, object_type, key, name,
+	                json_pack("{s:s,s:s}", "needs", "an operator attestation", "about", what));
+}
+
+/* For controls only a person can confirm: one result for the site. */
+int eval_attest_once(struct chk_ctx *c)
+{
+	return chk_attest_needed(c, "site", "*", "the site", "this manual control");
+}

@@ -1,0 +1,157 @@
+/* Boot media, certificates, and the provider's channel. */
+#include <string.h>
+
+#include "checks/eval.h"
+#include "db/checkstore.h"
+
+static json_t *cert_evidence(const struct inv_cert *k)
+{
+	json_t *e = json_object();
+	json_object_set_new(e, "SMSID", json_string(k->smsid));
+	json_object_set_new(e, "Type", json_integer(k->type));
+	json_object_set_new(e, "KeyType", k->key_type == INV_NULL ? json_null() : json_integer(k->key_type));
+	json_object_set_new(e, "IsBlocked", k->is_blocked == INV_NULL ? json_null() : json_boolean(k->is_blocked));
+	json_object_set_new(e, "ServerName", json_string(k->server_name ? k->server_name : ""));
+	return e;
+}
+
+/* Type 1 certificates stand for the boot media in circulation. */
+int eval_media_001(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+
+	for (size_t i = 0; i < s->ncerts; i++)
+		if (s->certs[i].type == 1 && s->certs[i].is_blocked != 1 &&
+		    chk_attest_needed(c, "certificate", s->certs[i].smsid, s->certs[i].issued_to,
+		                      "the media of this certificate requires a password") != 0)
+			return -1;
+	return 0;
+}
+
+int eval_media_002(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+	long max_days = chk_policy(c, "media_cert_max_lifetime_days", 365);
+
+	for (size_t i = 0; i < s->ncerts; i++) {
+		const struct inv_cert *k = &s->certs[i];
+		enum chk_state st = ST_PASS;
+		json_t *e;
+		if (k->type != 1)
+			continue;
+		e = cert_evidence(k);
+		json_object_set_new(e, "policy", json_pack("{s:s,s:i}", "setting",
+		                    "media_cert_max_lifetime_days", "value", (int)max_days));
+		if (k->valid_from == INV_NULL || k->valid_until == INV_NULL) {
+			st = ST_UNKNOWN;
+		} else if (k->valid_until < chk_now(c) && k->is_blocked != 1) {
+			st = ST_FAIL;
+			json_object_set_new(e, "reason", json_string("expired and not blocked"));
+		} else if (k->valid_until - k->valid_from > (int64_t)max_days * DAY && k->is_blocked != 1) {
+			st = ST_FAIL;
+			json_object_set_new(e, "reason", json_string("valid longer than the policy allows"));
+			json_object_set_new(e, "lifetime_days", json_integer((k->valid_until - k->valid_from) / DAY));
+		}
+		if (chk_emit(c, st, 0, "certificate", k->smsid, k->issued_to, e))
+			return -1;
+	}
+	return 0;
+}
+
+int eval_media_004(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+
+	for (size_t i = 0; i < s->ncerts; i++)
+		if (s->certs[i].type == 1 && s->certs[i].is_blocked != 1)
+			return chk_attest_needed(c, "site", "*", "boot media in circulation",
+			                         "prestaged media is kept under physical access control");
+	return 0;
+}
+
+int eval_cert_001(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+
+	for (size_t i = 0; i < s->ncerts; i++) {
+		const struct inv_cert *k = &s->certs[i];
+		const struct inv_dp *d;
+		if (k->key_type != 2)
+			continue;
+		d = k->type == 2 ? chk_dp_named(s, k->server_name) : NULL;
+		if (d && chk_dp_pxe(d) && d->pxe_password_set == 0) {
+			json_t *e = cert_evidence(k);
+			json_object_set_new(e, "reason", json_string("a PKI certificate on a PXE DP "
+			                    "without a PXE password"));
+			if (chk_emit(c, ST_FAIL, SEV_HIGH, "certificate", k->smsid, k->issued_to, e))
+				return -1;
+		} else if (chk_attest_needed(c, "certificate", k->smsid, k->issued_to,
+		                             "the imported .pfx is password protected and stored "
+		                             "safely") != 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int eval_cert_002(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+
+	for (size_t i = 0; i < s->ncerts; i++) {
+		const struct inv_cert *k = &s->certs[i];
+		struct inv_tags t;
+		enum chk_state st = ST_PASS;
+		int sev = 0;
+		json_t *e;
+		if (k->type != 2 && k->type != 1)
+			continue;
+		inv_tags_of(chk_db(c), "certificate", k->smsid, &t);
+		e = cert_evidence(k);
+		if (t.compromised && k->is_blocked != 1) {
+			st = ST_FAIL;
+			sev = SEV_CRITICAL;
+			json_object_set_new(e, "reason", json_string("marked compromised and not blocked"));
+		} else if (k->type == 2 && k->is_blocked != 1 && !chk_dp_named(s, k->server_name)) {
+			st = ST_FAIL;
+			json_object_set_new(e, "reason", json_string("its server is no longer a "
+			                    "distribution point, and it is not blocked"));
+		} else if (k->type != 2 && !t.compromised) {
+			continue;   /* a media certificate nobody marked: MEDIA-002's business */
+		}
+		if (chk_emit(c, st, sev, "certificate", k->smsid, k->issued_to, e))
+			return -1;
+	}
+	return 0;
+}
+
+/* An SMS Provider on another server than the site server talks to it over
+ * the network: that channel needs SMB signing or IPsec (attested). */
+int eval_infra_001(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+
+	for (size_t i = 0; i < s->nsettings; i++) {
+		const struct inv_site_setting *p = &s->settings[i];
+		bool colocated = false;
+		char key[300];
+		if (strcmp(p->item, "SMS Provider") != 0)
+			continue;
+		for (size_t k = 0; k < s->nsettings; k++)
+			colocated |= strcmp(s->settings[k].item, "SMS Site Server") == 0 &&
+			             chk_ieq(s->settings[k].site_code, p->site_code) &&
+			             chk_ieq(s->settings[k].name, p->name);
+		snprintf(key, sizeof key, "%s/%s", p->site_code, p->name);
+		if (colocated) {
+			if (chk_emit(c, ST_NOTAPPLICABLE, 0, "provider", key, p->name,
+			             json_pack("{s:s,s:s}", "site", p->site_code, "reason",
+			                       "the provider is on the site server")))
+				return -1;
+		} else if (chk_attest_needed(c, "provider", key, p->name,
+		                             "SMB signing or IPsec between the site server and this "
+		                             "remote SMS Provider") != 0) {
+			return -1;
+		}
+	}
+	return 0;
+}

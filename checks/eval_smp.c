@@ -1,0 +1,262 @@
+/* State migration points, associations, USMT, and the chains. */
+#include <stdio.h>
+#include <string.h>
+
+#include "checks/eval.h"
+
+static json_t *smp_evidence(const struct inv_smp *m)
+{
+	return json_pack("{s:s,s:s,s:o,s:o}", "server", m->server_name, "site", m->site_code,
+	                 "deletion_delay_min", m->deletion_delay_min == INV_NULL ? json_null()
+	                                                    : json_integer(m->deletion_delay_min),
+	                 "restore_only", m->restore_only == INV_NULL ? json_null()
+	                                                    : json_boolean(m->restore_only));
+}
+
+static bool current(const struct inv_smp *m)
+{
+	return m->seen.gone_at == INV_NULL;
+}
+
+int eval_smp_001(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+
+	for (size_t i = 0; i < s->nsmps; i++)
+		if (current(&s->smps[i]) &&
+		    chk_attest_needed(c, "smp", s->smps[i].server_name, s->smps[i].server_name,
+		                      "SMB signing or IPsec protects user state between clients and "
+		                      "this SMP") != 0)
+			return -1;
+	return 0;
+}
+
+int eval_smp_008(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+
+	for (size_t i = 0; i < s->nsmps; i++)
+		if (current(&s->smps[i]) &&
+		    chk_attest_needed(c, "smp", s->smps[i].server_name, s->smps[i].server_name,
+		                      "the state store is backed up (site backup does not include "
+		                      "it)") != 0)
+			return -1;
+	return 0;
+}
+
+int eval_smp_002(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+
+	for (size_t i = 0; i < s->nsmps; i++) {
+		const struct inv_smp *m = &s->smps[i];
+		if (!current(m))
+			continue;
+		if (chk_emit(c, m->deletion_delay_min == INV_NULL ? ST_UNKNOWN
+		                : m->deletion_delay_min == 0 ? ST_FAIL : ST_PASS,
+		             0, "smp", m->server_name, m->server_name, smp_evidence(m)))
+			return -1;
+	}
+	return 0;
+}
+
+int eval_smp_003(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+	long days = chk_policy(c, "smp_max_retention_days", 30);
+
+	for (size_t i = 0; i < s->nsmps; i++) {
+		const struct inv_smp *m = &s->smps[i];
+		json_t *e;
+		if (!current(m))
+			continue;
+		e = smp_evidence(m);
+		json_object_set_new(e, "policy", json_pack("{s:s,s:i}", "setting",
+		                    "smp_max_retention_days", "value", (int)days));
+		if (chk_emit(c, m->deletion_delay_min == INV_NULL ? ST_UNKNOWN
+		                : m->deletion_delay_min > days * 1440 ? ST_FAIL : ST_PASS,
+		             0, "smp", m->server_name, m->server_name, e))
+			return -1;
+	}
+	return 0;
+}
+
+/* Associations can be hundreds of thousands: each failing one is a
+ * result, the passing ones are counted into one. */
+struct assoc_scan {
+	struct chk_ctx *c;
+	bool released;       /* SMP-004 (restored) or SMP-005 (never restored) */
+	int64_t limit;       /* seconds */
+	long days;
+	size_t ok;
+	int rc;
+};
+
+static int scan_assoc(void *ctx, const struct inv_assoc *a)
+{
+	struct assoc_scan *sc = ctx;
+	int64_t when = sc->released ? a->store_released : a->store_created;
+	char key[64], name[300];
+
+	if (sc->released ? a->store_released == INV_NULL
+	                 : (a->store_released != INV_NULL || a->store_created == INV_NULL))
+		return 0;
+	if (when >= chk_now(sc->c) - sc->limit) {
+		sc->ok++;
+		return 0;
+	}
+	snprintf(key, sizeof key, "%lld:%lld", (long long)a->source_id, (long long)a->restore_id);
+	snprintf(name, sizeof name, "%s -> %s", a->source_name ? a->source_name : "?",
+	         a->restore_name ? a->restore_name : "?");
+	sc->rc = chk_emit(sc->c, ST_FAIL, 0, "association", key, name,
+	                  json_pack("{s:I,s:I,s:s?,s:{s:s,s:i}}",
+	                            sc->released ? "store_released" : "store_created", (json_int_t)when,
+	                            "age_days", (json_int_t)((chk_now(sc->c) - when) / DAY),
+	                            "store_path", a->store_path, "policy",
+	                            "setting", sc->released ? "assoc_released_max_days"
+	                                                    : "assoc_unreleased_max_days",
+	                            "value", (int)sc->days));
+	return sc->rc;
+}
+
+static int associations(struct chk_ctx *c, bool released)
+{
+	struct assoc_scan sc = { c, released, 0, 0, 0, 0 };
+	struct ow_err e = { 0 };
+
+	sc.days = chk_policy(c, released ? "assoc_released_max_days" : "assoc_unreleased_max_days",
+	                     released ? 14 : 60);
+	sc.limit = (int64_t)sc.days * DAY;
+	if (inv_each_assoc(chk_db(c), false, scan_assoc, &sc, &e) < 0 || sc.rc)
+		return -1;
+	if (sc.ok)
+		return chk_emit(c, ST_PASS, 0, "associations", "*", "associations within policy",
+		                json_pack("{s:I}", "count", (json_int_t)sc.ok));
+	return 0;
+}
+
+int eval_smp_004(struct chk_ctx *c) { return associations(c, true); }
+int eval_smp_005(struct chk_ctx *c) { return associations(c, false); }
+
+int eval_smp_006(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+
+	for (size_t i = 0; i < s->nfolders; i++) {
+		const struct inv_smp_folder *f = &s->folders[i];
+		const char *server = "?";
+		char key[600];
+		bool bounded = f->max_clients != INV_NULL && f->min_disk_space != INV_NULL;
+		for (size_t k = 0; k < s->nsmps; k++)
+			if (s->smps[k].id == f->smp_id)
+				server = s->smps[k].server_name;
+		snprintf(key, sizeof key, "%s|%s", server, f->directory);
+		if (chk_emit(c, bounded ? ST_PASS : ST_FAIL, 0, "smp_folder", key, key,
+		             json_pack("{s:s,s:o,s:o}", "directory", f->directory, "MaxClients",
+		                       f->max_clients == INV_NULL ? json_null() : json_integer(f->max_clients),
+		                       "MinDiskSpace", f->min_disk_space == INV_NULL ? json_null()
+		                                                    : json_integer(f->min_disk_space))))
+			return -1;
+	}
+	return 0;
+}
+
+int eval_smp_007(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+
+	for (size_t i = 0; i < s->nsmps; i++) {
+		const struct inv_smp *m = &s->smps[i];
+		if (current(m))
+			continue;
+		if (chk_emit(c, ST_FAIL, 0, "smp", m->server_name, m->server_name,
+		             json_pack("{s:s,s:I,s:s}", "reason", "the role is gone from the site; "
+		                       "its folders and share are not removed by the site",
+		                       "gone_at", (json_int_t)m->seen.gone_at, "needs",
+		                       "an attestation that the folder and share were deleted")))
+			return -1;
+	}
+	return 0;
+}
+
+/* The newest USMT osdwarden knows of: the Windows 11 24H2 ADK. */
+#define USMT_NEWEST "10.0.26100"
+
+static int version_cmp(const char *a, const char *b)
+{
+	while (*a || *b) {
+		long x = strtol(a, (char **)&a, 10), y = strtol(b, (char **)&b, 10);
+		if (x != y)
+			return x < y ? -1 : 1;
+		if (*a == '.')
+			a++;
+		if (*b == '.')
+			b++;
+		if (!*a && !*b)
+			break;
+	}
+	return 0;
+}
+
+int eval_usmt_001(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+
+	for (size_t i = 0; i < s->npkgs; i++) {
+		const struct inv_package *p = &s->pkgs[i];
+		if (!p->name || !strstr(p->name, "User State Migration Tool"))
+			continue;
+		if (chk_emit(c, !p->version ? ST_UNKNOWN
+		                : version_cmp(p->version, USMT_NEWEST) < 0 ? ST_FAIL : ST_PASS,
+		             0, "package", p->package_id, p->name,
+		             json_pack("{s:s?,s:s}", "version", p->version, "newest_known", USMT_NEWEST)))
+			return -1;
+	}
+	return 0;
+}
+
+/* CRED-1: a machine that PXE boots without a password, as an unknown
+ * computer, receives policy with secrets in it. */
+int eval_chain_cred1(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+	bool masked_exposed = chk_failed(c, "OSD-TS-002", NULL);
+	bool runas_on_pxe = false;
+
+	for (size_t i = 0; i < s->nrunas && !runas_on_pxe; i++)
+		for (size_t k = 0; k < s->ntss; k++)
+			if (s->tss[k].id == s->runas[i].ts_id)
+				for (size_t d = 0; d < s->ndeps; d++)
+					runas_on_pxe |= chk_ieq(s->deps[d].package_id, s->tss[k].package_id) &&
+					                s->deps[d].advert_flags != INV_NULL &&
+					                (s->deps[d].advert_flags & CHK_ADV_MEDIA_PXE);
+	for (size_t i = 0; i < s->ndps; i++) {
+		const struct inv_dp *d = &s->dps[i];
+		bool naa, open, secrets;
+		if (!chk_dp_pxe(d))
+			continue;
+		naa = chk_naa_count(s, d->site_code) > 0;
+		open = d->pxe_password_set == 0 && d->support_unknown == 1;
+		secrets = naa || masked_exposed || runas_on_pxe;
+		if (chk_emit(c, open && secrets ? ST_FAIL : ST_PASS, 0, "dp", d->server_name,
+		             d->server_name,
+		             json_pack("{s:b,s:b,s:b,s:b,s:b}", "no_pxe_password", d->pxe_password_set == 0,
+		                       "unknown_computers", d->support_unknown == 1, "naa_configured",
+		                       (int)naa, "masked_variables_on_pxe_collections",
+		                       (int)masked_exposed, "run_as_in_pxe_task_sequences",
+		                       (int)runas_on_pxe)))
+			return -1;
+	}
+	return 0;
+}
+
+int eval_chain_priv(struct chk_ctx *c)
+{
+	bool kept = chk_failed(c, "OSD-SMP-003", NULL) || chk_failed(c, "OSD-SMP-004", NULL) ||
+	            chk_failed(c, "OSD-SMP-005", NULL);
+	bool broad = chk_failed(c, "OSD-RBAC-002", NULL);
+
+	return chk_emit(c, kept && broad ? ST_FAIL : ST_PASS, 0, "site", "*", "user state",
+	                json_pack("{s:b,s:b}", "user_state_kept_too_long", (int)kept,
+	                          "recovery_information_broadly_viewable", (int)broad));
+}

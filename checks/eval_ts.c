@@ -1,0 +1,339 @@
+/* Images, task sequences, collection variables, accounts and roles. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "checks/eval.h"
+
+static const struct inv_ts *ts_by_id(const struct chk_snap *s, int64_t id)
+{
+	for (size_t i = 0; i < s->ntss; i++)
+		if (s->tss[i].id == id)
+			return &s->tss[i];
+	return NULL;
+}
+
+static const struct inv_ts *ts_by_package(const struct chk_snap *s, const char *pkg)
+{
+	for (size_t i = 0; i < s->ntss; i++)
+		if (chk_ieq(s->tss[i].package_id, pkg))
+			return &s->tss[i];
+	return NULL;
+}
+
+static bool ts_on_pxe(const struct chk_snap *s, const struct inv_ts *t)
+{
+	for (size_t i = 0; i < s->ndeps; i++)
+		if (chk_ieq(s->deps[i].package_id, t->package_id) && s->deps[i].advert_flags != INV_NULL &&
+		    (s->deps[i].advert_flags & CHK_ADV_MEDIA_PXE))
+			return true;
+	return false;
+}
+
+int eval_img_001(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+
+	for (size_t i = 0; i < s->npkgs; i++) {
+		const struct inv_package *p = &s->pkgs[i];
+		bool reachable = false;
+		if (p->package_type != 257)
+			continue;
+		for (size_t k = 0; k < s->ntss && !reachable; k++)
+			reachable = s->tss[k].image_ids && strstr(s->tss[k].image_ids, p->package_id) &&
+			            ts_on_pxe(s, &s->tss[k]);
+		if (reachable && chk_attest_needed(c, "package", p->package_id, p->name,
+		                                   "no sensitive line-of-business software in this "
+		                                   "image, which PXE and media can deliver") != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int eval_img_002(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+	long days = chk_policy(c, "image_max_age_days", 90);
+
+	for (size_t i = 0; i < s->npkgs; i++) {
+		const struct inv_package *p = &s->pkgs[i];
+		enum chk_state st;
+		json_t *e;
+		if (p->package_type != 257)
+			continue;
+		e = json_pack("{s:o,s:{s:s,s:i}}", "source_date",
+		              p->source_date == INV_NULL ? json_null() : json_integer(p->source_date),
+		              "policy", "setting", "image_max_age_days", "value", (int)days);
+		st = p->source_date == INV_NULL ? ST_UNKNOWN
+		     : p->source_date < chk_now(c) - days * DAY ? ST_FAIL : ST_PASS;
+		if (st != ST_UNKNOWN)
+			json_object_set_new(e, "age_days", json_integer((chk_now(c) - p->source_date) / DAY));
+		if (chk_emit(c, st, 0, "package", p->package_id, p->name, e))
+			return -1;
+	}
+	return 0;
+}
+
+static bool pxe_exposed_collection(const struct chk_snap *s, const char *coll)
+{
+	if (chk_ieq(coll, CHK_ALL_UNKNOWN))
+		return true;
+	for (size_t i = 0; i < s->ndeps; i++)
+		if (chk_ieq(s->deps[i].collection_id, coll) && s->deps[i].advert_flags != INV_NULL &&
+		    (s->deps[i].advert_flags & CHK_ADV_MEDIA_PXE))
+			return true;
+	return false;
+}
+
+static void var_key(const struct inv_collection_var *v, char *key, size_t n)
+{
+	snprintf(key, n, "%s/%s", v->collection_id, v->name);
+}
+
+int eval_ts_001(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+
+	for (size_t i = 0; i < s->nvars; i++) {
+		const struct inv_collection_var *v = &s->vars[i];
+		char key[300];
+		bool bad = !v->masked && v->secret_suspect;
+		var_key(v, key, sizeof key);
+		if (chk_emit(c, bad ? ST_FAIL : ST_PASS, 0, "collection_variable", key, v->name,
+		             json_pack("{s:s,s:b,s:b,s:s}", "collection", v->collection_id, "masked",
+		                       (int)v->masked, "looks_secret", (int)v->secret_suspect, "value",
+		                       "never stored; judged in memory at sync")))
+			return -1;
+	}
+	return 0;
+}
+
+int eval_ts_002(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+
+	for (size_t i = 0; i < s->nvars; i++) {
+		const struct inv_collection_var *v = &s->vars[i];
+		char key[300];
+		bool exposed;
+		if (!v->masked)
+			continue;
+		exposed = pxe_exposed_collection(s, v->collection_id);
+		var_key(v, key, sizeof key);
+		if (chk_emit(c, exposed ? ST_FAIL : ST_PASS, 0, "collection_variable", key, v->name,
+		             json_pack("{s:s,s:b}", "collection", v->collection_id,
+		                       "reachable_from_pxe_or_media", (int)exposed)))
+			return -1;
+	}
+	return 0;
+}
+
+int eval_ts_003(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+
+	for (size_t i = 0; i < s->ntss; i++)
+		if (s->tss[i].dynamic_install == 1 &&
+		    chk_attest_needed(c, "task_sequence", s->tss[i].package_id, s->tss[i].name,
+		                      "the applications named by variables are not sensitive") != 0)
+			return -1;
+	return 0;
+}
+
+int eval_ts_004(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+
+	for (size_t i = 0; i < s->nrunas; i++) {
+		const struct inv_ts_run_as *r = &s->runas[i];
+		const struct inv_ts *t = ts_by_id(s, r->ts_id);
+		bool naa = chk_is_naa(s, r->user_name);
+		if (chk_emit(c, naa ? ST_FAIL : ST_PASS, 0, "task_sequence", t ? t->package_id : "?",
+		             t ? t->name : "?", json_pack("{s:s,s:s,s:b}", "step", r->step_name,
+		                                           "run_as", r->user_name, "is_naa", (int)naa)))
+			return -1;
+	}
+	return 0;
+}
+
+static bool full_admin(const struct chk_snap *s, const char *user)
+{
+	for (size_t i = 0; i < s->nadmins; i++)
+		if (chk_ieq(s->admins[i].logon_name, user) && s->admins[i].role_names &&
+		    strstr(s->admins[i].role_names, "Full Administrator"))
+			return true;
+	return false;
+}
+
+int eval_ts_005(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+
+	for (size_t i = 0; i < s->nrunas; i++) {
+		const struct inv_ts_run_as *r = &s->runas[i];
+		const struct inv_ts *t = ts_by_id(s, r->ts_id);
+		int rc;
+		if (full_admin(s, r->user_name))
+			rc = chk_emit(c, ST_FAIL, 0, "task_sequence", t ? t->package_id : "?",
+			              t ? t->name : "?", json_pack("{s:s,s:s}", "run_as", r->user_name,
+			                                           "reason", "a Full Administrator"));
+		else
+			rc = chk_attest_needed(c, "task_sequence", t ? t->package_id : "?",
+			                       t ? t->name : "?", "the run-as account has least "
+			                       "privilege and is not a domain admin");
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+int eval_ts_006(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+
+	for (size_t i = 0; i < s->nrunas; i++) {
+		const struct inv_ts_run_as *r = &s->runas[i];
+		const struct inv_ts *t = ts_by_id(s, r->ts_id);
+		size_t uses = 0;
+		for (size_t k = 0; k < s->nrunas; k++)
+			uses += chk_ieq(s->runas[k].user_name, r->user_name) && s->runas[k].ts_id != r->ts_id;
+		if (chk_emit(c, uses ? ST_FAIL : ST_PASS, 0, "task_sequence", t ? t->package_id : "?",
+		             t ? t->name : "?", json_pack("{s:s,s:I}", "run_as", r->user_name,
+		                                           "other_task_sequences", (json_int_t)uses)))
+			return -1;
+	}
+	return 0;
+}
+
+int eval_ts_009(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+	long large = chk_policy(c, "large_collection_members", 500);
+
+	for (size_t i = 0; i < s->ndeps; i++) {
+		const struct inv_deployment *d = &s->deps[i];
+		int64_t members = INV_NULL;
+		bool wide;
+		if (!ts_by_package(s, d->package_id))
+			continue;
+		for (size_t k = 0; k < s->ncolls; k++)
+			if (chk_ieq(s->colls[k].collection_id, d->collection_id))
+				members = s->colls[k].member_count;
+		wide = chk_ieq(d->collection_id, CHK_ALL_SYSTEMS) ||
+		       (members != INV_NULL && members > large);
+		if (chk_emit(c, d->offer_type == 0 && wide ? ST_FAIL : ST_PASS, 0, "deployment",
+		             d->advertisement_id, d->advertisement_id,
+		             json_pack("{s:s,s:s,s:s,s:o,s:{s:s,s:i}}", "package", d->package_id,
+		                       "collection", d->collection_id, "offer",
+		                       d->offer_type == 0 ? "required" : "available", "members",
+		                       members == INV_NULL ? json_null() : json_integer(members),
+		                       "policy", "setting", "large_collection_members", "value",
+		                       (int)large)))
+			return -1;
+	}
+	return 0;
+}
+
+int eval_naa_001(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+
+	for (size_t i = 0; i < s->nsites; i++) {
+		const char *site = s->sites[i].site_code;
+		long v = -1;
+		size_t naas = chk_naa_count(s, site);
+		enum chk_state st;
+		int sev = 0;
+		for (size_t k = 0; k < s->nsettings; k++)
+			if (strcmp(s->settings[k].name, "IISSSLState") == 0 &&
+			    chk_ieq(s->settings[k].site_code, site))
+				v = strtol(s->settings[k].value, NULL, 10);
+		bool ehttp = v >= 0 && (v & 0x400), https = v >= 0 && ((v & 63) == 63 || (v & 63) == 31);
+		if (v < 0)
+			st = ST_UNKNOWN;
+		else if (!ehttp && !https)
+			st = ST_FAIL;
+		else if (naas) {
+			st = ST_FAIL;
+			sev = SEV_MEDIUM;
+		} else
+			st = ST_PASS;
+		if (chk_emit(c, st, sev, "site", site, s->sites[i].site_name,
+		             json_pack("{s:o,s:b,s:b,s:I}", "IISSSLState", v < 0 ? json_null() : json_integer(v),
+		                       "enhanced_http", (int)ehttp, "https_only", (int)https,
+		                       "network_access_accounts", (json_int_t)naas)))
+			return -1;
+	}
+	return 0;
+}
+
+int eval_rbac_001(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+	long max = chk_policy(c, "osd_manager_max_holders", 5);
+	json_t *holders = json_array();
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nadmins; i++) {
+		const struct inv_admin *a = &s->admins[i];
+		bool all_scope;
+		if (!a->role_names || !strstr(a->role_names, "Operating System Deployment Manager"))
+			continue;
+		n++;
+		json_array_append_new(holders, json_string(a->logon_name));
+		all_scope = a->categories && strstr(a->categories, "All");
+		if (a->account_type == 0 && all_scope) {
+			char key[64];
+			snprintf(key, sizeof key, "%lld", (long long)a->admin_id);
+			if (chk_emit(c, ST_FAIL, 0, "admin", key, a->logon_name,
+			             json_pack("{s:s,s:s}", "reason", "an individual user holds OS "
+			                       "Deployment Manager at scope All", "scopes", a->categories))) {
+				json_decref(holders);
+				return -1;
+			}
+		}
+	}
+	return chk_emit(c, (long)n > max ? ST_FAIL : ST_PASS, 0, "role", "SMS000AR",
+	                "Operating System Deployment Manager",
+	                json_pack("{s:I,s:o,s:{s:s,s:i}}", "holders", (json_int_t)n, "names", holders,
+	                          "policy", "setting", "osd_manager_max_holders", "value", (int)max));
+}
+
+int eval_rbac_002(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+
+	for (size_t r = 0; r < s->nroles; r++) {
+		const struct inv_role *role = &s->roles[r];
+		json_t *users = json_array();
+		size_t nusers = 0;
+		int rc;
+		if (!role->operations) {
+			json_decref(users);
+			rc = chk_emit(c, ST_UNKNOWN, 0, "role", role->role_id, role->role_name,
+			              json_pack("{s:s}", "reason", "the role's operations were not read"));
+			if (rc)
+				return -1;
+			continue;
+		}
+		if (!strstr(role->operations, "ViewRecoveryInformation")) {
+			json_decref(users);
+			continue;
+		}
+		for (size_t i = 0; i < s->nadmins; i++) {
+			const struct inv_admin *a = &s->admins[i];
+			if (a->role_names && strstr(a->role_names, role->role_name) && a->account_type == 0) {
+				json_array_append_new(users, json_string(a->logon_name));
+				nusers++;
+			}
+		}
+		rc = nusers ? chk_emit(c, ST_FAIL, 0, "role", role->role_id, role->role_name,
+		                       json_pack("{s:s,s:o}", "reason", "individual users can view "
+		                                 "recovery information", "users", users))
+		            : (json_decref(users), chk_attest_needed(c, "role", role->role_id, role->role_name,
+		                                 "only the intended group holds View Recovery Information"));
+		if (rc)
+			return -1;
+	}
+	return 0;
+}

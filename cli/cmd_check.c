@@ -1,0 +1,78 @@
+#include <getopt.h>
+#include <string.h>
+#include <time.h>
+
+#include "checks/checks.h"
+#include "cli/cli.h"
+
+int cmd_check(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "category", required_argument, NULL, 'c' },
+		{ "fail-on", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *format = "text";
+	int cat = -1, opt, rc;
+	bool fail_on_set = false;
+	enum chk_sev fail_on = SEV_CRITICAL;
+	struct chk_run run;
+	struct ow_err e = { 0 };
+	struct inv *db;
+
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'f':
+			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0)
+				return cli_usage(c, "check", "--format is text or json here (sarif and "
+				                 "markdown are not built yet), not '%s'", optarg);
+			format = optarg;
+			break;
+		case 'c':
+			if (strcmp(optarg, "security") == 0)
+				cat = CAT_SECURITY;
+			else if (strcmp(optarg, "privacy") == 0)
+				cat = CAT_PRIVACY;
+			else
+				return cli_usage(c, "check", "--category is security or privacy");
+			break;
+		case 'F':
+			if (chk_sev_parse(optarg, &fail_on) != 0)
+				return cli_usage(c, "check", "--fail-on is info, low, medium, high or "
+				                 "critical, not '%s'", optarg);
+			fail_on_set = true;
+			break;
+		case 'h':
+			fprintf(c->out, "usage: osdwarden check [--format text|json] "
+			        "[--category security|privacy] [--fail-on SEVERITY]\n");
+			return 0;
+		default:
+			return cli_usage(c, "check", "unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage(c, "check", "unexpected '%s'", argv[optind]);
+	if (c->read_only)
+		return cli_usage(c, "check", "check stores its run in the history; drop --read-only");
+	if ((rc = cli_open_inventory(c, &db)) != 0)
+		return rc;
+	if (chk_evaluate(db, cat, (int64_t)time(NULL), &run, &e) != 0) {
+		inv_close(db);
+		return cli_fail(c, &e);
+	}
+	if (strcmp(format, "json") == 0)
+		chk_write_json(c->out, &run);
+	else
+		chk_write_text(c->out, &run, c->ascii);
+	rc = 0;
+	for (size_t i = 0; fail_on_set && i < run.n; i++)
+		if (run.results[i].state == ST_FAIL && run.results[i].sev >= fail_on)
+			rc = OW_EFINDINGS;
+	chk_run_free(&run);
+	inv_close(db);
+	return rc;
+}
