@@ -107,6 +107,8 @@ int eval_cert_002(struct chk_ctx *c)
 		if (k->type != 2 && k->type != 1)
 			continue;
 		inv_tags_of(chk_db(c), "certificate", k->smsid, &t);
+		if (k->type != 2 && !t.compromised)
+			continue;   /* a media certificate nobody marked: MEDIA-002's business */
 		e = cert_evidence(k);
 		if (t.compromised && k->is_blocked != 1) {
 			st = ST_FAIL;
@@ -116,8 +118,6 @@ int eval_cert_002(struct chk_ctx *c)
 			st = ST_FAIL;
 			json_object_set_new(e, "reason", json_string("its server is no longer a "
 			                    "distribution point, and it is not blocked"));
-		} else if (k->type != 2 && !t.compromised) {
-			continue;   /* a media certificate nobody marked: MEDIA-002's business */
 		}
 		if (chk_emit(c, st, sev, "certificate", k->smsid, k->issued_to, e))
 			return -1;

@@ -27,7 +27,8 @@ static const struct command commands[] = {
 	{ "doctor", cmd_doctor, "doctor " SITEOPTS_USAGE,
 	  "check DNS, TCP, TLS, auth, RBAC and the API a site offers" },
 	{ "check", cmd_check,
-	  "check [--format text|json] [--category security|privacy] [--fail-on SEVERITY]",
+	  "check [--format text|json] [--category security|privacy] [--fail-on SEVERITY]\n"
+	  "       [--as-of EPOCH]",
 	  "evaluate the security and privacy checklist over the inventory" },
 	{ "list", cmd_list,
 	  "list dps|smps|media|certs|assocs|ts|admins [--format text|json|csv]\n"

@@ -4,6 +4,7 @@
 
 #include "checks/checks.h"
 #include "cli/cli.h"
+#include "util/num.h"
 
 int cmd_check(struct cli *c, int argc, char **argv)
 {
@@ -11,6 +12,7 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "category", required_argument, NULL, 'c' },
 		{ "fail-on", required_argument, NULL, 'F' },
+		{ "as-of", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -21,6 +23,7 @@ int cmd_check(struct cli *c, int argc, char **argv)
 	struct chk_run run;
 	struct ow_err e = { 0 };
 	struct inv *db;
+	long as_of = (long)time(NULL);
 
 	optind = 0;
 	opterr = 0;
@@ -46,9 +49,15 @@ int cmd_check(struct cli *c, int argc, char **argv)
 				                 "critical, not '%s'", optarg);
 			fail_on_set = true;
 			break;
+		case 'a':
+			/* Judge ages and expiries as of another moment ("what
+			 * fails next month"); the site data stays as synced. */
+			if (num_parse_long(optarg, 0, 253402300799L, &as_of) != 0)
+				return cli_usage(c, "check", "--as-of wants Unix seconds, not '%s'", optarg);
+			break;
 		case 'h':
 			fprintf(c->out, "usage: osdwarden check [--format text|json] "
-			        "[--category security|privacy] [--fail-on SEVERITY]\n");
+			        "[--category security|privacy] [--fail-on SEVERITY] [--as-of EPOCH]\n");
 			return 0;
 		default:
 			return cli_usage(c, "check", "unknown or incomplete option '%s'", argv[optind - 1]);
@@ -60,7 +69,7 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "check", "check stores its run in the history; drop --read-only");
 	if ((rc = cli_open_inventory(c, &db)) != 0)
 		return rc;
-	if (chk_evaluate(db, cat, (int64_t)time(NULL), &run, &e) != 0) {
+	if (chk_evaluate(db, cat, (int64_t)as_of, &run, &e) != 0) {
 		inv_close(db);
 		return cli_fail(c, &e);
 	}

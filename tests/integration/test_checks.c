@@ -1,0 +1,290 @@
+/* The checklist against osdwarden-lab: every seeded misconfiguration fails
+ * on its object and its clean counterpart passes; data that was not read
+ * is an error, never a pass; history says new, unchanged, fixed. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../labproc.h"
+#include "../unit/testutil.h"
+
+#define PW "pw-for-tests"
+
+static char g_dir[256], g_db[300], g_pwfile[300];
+
+static int setup(void **state)
+{
+	const char *base = getenv("TMPDIR");
+	FILE *f;
+
+	(void)state;
+	snprintf(g_dir, sizeof g_dir, "%s/osdwarden-checks-XXXXXX", base && *base ? base : "/tmp");
+	assert_non_null(mkdtemp(g_dir));
+	snprintf(g_db, sizeof g_db, "%s/inv.db", g_dir);
+	snprintf(g_pwfile, sizeof g_pwfile, "%s/pw", g_dir);
+	f = fopen(g_pwfile, "w");
+	fputs(PW "\n", f);
+	fclose(f);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	tu_rmtree(g_dir);
+	return 0;
+}
+
+static void start(struct labproc *lp, const char *const *extra)
+{
+	const char *args[20] = { "--password-file", g_pwfile, "--now", "1780000000", "--seed", "1" };
+	int n = 6;
+	for (; extra && *extra; extra++)
+		args[n++] = *extra;
+	args[n] = NULL;
+	labproc_start(lp, args);
+}
+
+static int sync_lab(const struct labproc *lp)
+{
+	char origin[600];
+	struct tu_run r;
+	int rc;
+
+	snprintf(origin, sizeof origin, "%.*s", (int)(strlen(lp->url) - 14), lp->url);
+	setenv("OSDWARDEN_PASSWORD", PW, 1);
+	r = tu_cli(g_db, (const char *const[]){ "sync", "--provider", origin, "--auth", "basic",
+	                                        "--user", "labadmin", "--cacert", lp->ca, NULL });
+	unsetenv("OSDWARDEN_PASSWORD");
+	rc = r.rc;
+	tu_run_free(&r);
+	return rc;
+}
+
+static json_t *check_json(int *rc_out, const char *const *extra)
+{
+	const char *args[12] = { "check", "--format", "json", "--as-of", "1780000000" };
+	int n = 5;
+	struct tu_run r;
+	json_t *j;
+
+	for (; extra && *extra; extra++)
+		args[n++] = *extra;
+	args[n] = NULL;
+	r = tu_cli(g_db, args);
+	if (rc_out)
+		*rc_out = r.rc;
+	j = json_loads(r.out, 0, NULL);
+	if (!j)
+		fail_msg("check output is not JSON (exit %d): %.300s %s", r.rc, r.out, r.err);
+	tu_run_free(&r);
+	return j;
+}
+
+/* The state of check id for the object whose name or id contains what;
+ * "pass" when the object has no finding but the check judged it. */
+static const char *state_of(json_t *run, const char *id, const char *what)
+{
+	json_t *f;
+	size_t i;
+
+	json_array_foreach(json_object_get(run, "findings"), i, f) {
+		const char *name = json_string_value(json_object_get(f, "object_name"));
+		const char *key = json_string_value(json_object_get(f, "object_id"));
+		if (strcmp(json_string_value(json_object_get(f, "check_id")), id) == 0 &&
+		    ((name && strstr(name, what)) || (key && strstr(key, what))))
+			return json_string_value(json_object_get(f, "state"));
+	}
+	return "no finding";
+}
+
+static const char *check_state(json_t *run, const char *id)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(run, "checks"), i, c)
+		if (strcmp(json_string_value(json_object_get(c, "id")), id) == 0)
+			return json_string_value(json_object_get(c, "state"));
+	return "absent";
+}
+
+static void test_seeded_misconfigurations_fail_and_clean_counterparts_pass(void **state)
+{
+	static const struct {
+		const char *id, *bad, *good;
+	} cases[] = {
+		{ "OSD-PXE-003", "PXE01", "PXE02" },
+		{ "OSD-PXE-003", "PXE03", "PXE02" },
+		{ "OSD-PXE-004", "PXE01", "PXE02" },
+		{ "OSD-PXE-005", "PXE01", "PXE02" },
+		{ "OSD-PXE-002", "PXE04", NULL },
+		{ "OSD-PXE-006", "HLD00001", "HLD00002" },
+		{ "OSD-MEDIA-002", "two years", "180 days" },
+		{ "OSD-MEDIA-002", "expired", "180 days" },
+		{ "OSD-CERT-001", "PXE05", NULL },
+		{ "OSD-CERT-002", "OLDPXE09", "OLDPXE10" },
+		{ "OSD-IMG-002", "HLD00010", "HLD00011" },
+		{ "OSD-MC-001", "HLD00012", "HLD00013" },
+		{ "OSD-MC-002", "MC01", NULL },
+		{ "OSD-TS-001", "OSDDomainJoinPassword", "OSDComputerName" },
+		{ "OSD-TS-002", "SMS000US", "HLD00101" },
+		{ "OSD-TS-004", "HLD00020", "HLD00023" },
+		{ "OSD-TS-005", "HLD00024", NULL },
+		{ "OSD-TS-006", "HLD00021", "HLD00023" },
+		{ "OSD-TS-009", "HLD20002", "HLD20003" },
+		{ "OSD-NAA-001", "HLD", "PR2" },
+		{ "OSD-NAA-001", "CAS", "PR2" },
+		{ "OSD-RBAC-001", "osdtech1", NULL },
+		{ "OSD-SMP-002", "SMP01", "SMP03" },
+		{ "OSD-SMP-003", "SMP02", "SMP03" },
+		{ "OSD-SMP-006", "E:\\StateStore", "SMP03" },
+		{ "OSD-SMP-004", "WS000000 -> WS000001", "WS000002 -> WS000003" },
+		{ "OSD-SMP-005", "WS000004 -> WS000005", "WS000006 -> WS000007" },
+		{ "OSD-USMT-001", "HLD00014", NULL },
+		{ "OSD-CHAIN-CRED1", "PXE01", "PXE02" },
+		{ "OSD-CHAIN-PRIV", "user state", NULL },
+	};
+	struct labproc lp;
+	json_t *run;
+
+	(void)state;
+	start(&lp, NULL);
+	assert_int_equal(sync_lab(&lp), 0);
+	labproc_stop(&lp);
+	run = check_json(NULL, NULL);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *bad = state_of(run, cases[i].id, cases[i].bad);
+		if (strcmp(bad, "fail") != 0)
+			fail_msg("%s on %s: %s, expected fail", cases[i].id, cases[i].bad, bad);
+		if (cases[i].good) {
+			const char *good = state_of(run, cases[i].id, cases[i].good);
+			if (strcmp(good, "no finding") != 0)
+				fail_msg("%s on %s: %s, expected a pass", cases[i].id, cases[i].good, good);
+		}
+	}
+	/* Manual controls wait for an attestation; they never pass by default. */
+	assert_string_equal(check_state(run, "OSD-MEDIA-003"), "notchecked");
+	assert_string_equal(check_state(run, "OSD-SMP-008"), "notchecked");
+	assert_string_equal(state_of(run, "OSD-INFRA-001", "HLDPROV"), "notchecked");
+	/* The JSON model carries what reviewers and scripts need. */
+	json_t *g = json_object_get(json_object_get(run, "grades"), "security");
+	assert_non_null(json_object_get(g, "grade"));
+	assert_true(json_is_true(json_object_get(g, "capped")) || json_integer_value(json_object_get(g, "score")) < 50);
+	json_decref(run);
+}
+
+static void test_data_not_read_is_an_error_never_a_pass(void **state)
+{
+	struct labproc lp;
+	json_t *run;
+	struct tu_run r;
+
+	(void)state;
+	/* Never synced: everything that reads the site is an error. */
+	run = check_json(NULL, NULL);
+	assert_string_equal(check_state(run, "OSD-PXE-004"), "error");
+	assert_string_equal(check_state(run, "OSD-SMP-002"), "error");
+	json_decref(run);
+	/* A class the account may not read. */
+	start(&lp, (const char *const[]){ "--deny", "SMS_Certificate", NULL });
+	assert_int_equal(sync_lab(&lp), 4);
+	labproc_stop(&lp);
+	run = check_json(NULL, NULL);
+	assert_string_equal(check_state(run, "OSD-CERT-002"), "error");
+	assert_string_equal(check_state(run, "OSD-MEDIA-002"), "error");
+	assert_string_equal(state_of(run, "OSD-CERT-002", "SMS_Certificate"), "error");
+	assert_string_equal(check_state(run, "OSD-PXE-004"), "fail");   /* others still judged */
+	json_decref(run);
+	r = tu_cli(g_db, (const char *const[]){ "check", NULL });
+	assert_non_null(strstr(r.out, "security F*"));   /* incomplete, and says so */
+	tu_run_free(&r);
+}
+
+static void test_history_marks_findings_new_unchanged_and_fixed(void **state)
+{
+	struct labproc lp;
+	json_t *run;
+	char smsid[64] = "";
+	struct http h;
+	json_t *f;
+	size_t i;
+
+	(void)state;
+	start(&lp, NULL);
+	assert_int_equal(sync_lab(&lp), 0);
+	run = check_json(NULL, NULL);
+	json_array_foreach(json_object_get(run, "findings"), i, f)
+		if (strcmp(json_string_value(json_object_get(f, "check_id")), "OSD-CERT-002") == 0)
+			snprintf(smsid, sizeof smsid, "%s", json_string_value(json_object_get(f, "object_id")));
+	assert_string_equal(state_of(run, "OSD-CERT-002", "OLDPXE09"), "fail");
+	json_decref(run);
+	run = check_json(NULL, NULL);
+	json_array_foreach(json_object_get(run, "findings"), i, f)
+		if (strcmp(json_string_value(json_object_get(f, "state")), "fail") == 0)
+			assert_string_equal(json_string_value(json_object_get(f, "baseline")), "unchanged");
+	json_decref(run);
+	/* Block the orphaned certificate on the site, sync, check again. */
+	{
+		char body[200];
+		snprintf(body, sizeof body, "{\"SMSID\":\"%s\",\"Blocked\":true}", smsid);
+		h = labproc_http(&lp, "POST", "wmi/SMS_CertificateInfo.BlockCertificate", body, "labadmin:" PW);
+		assert_int_equal(h.status, 201);
+		http_free(&h);
+	}
+	assert_int_equal(sync_lab(&lp), 0);
+	labproc_stop(&lp);
+	run = check_json(NULL, NULL);
+	assert_string_equal(state_of(run, "OSD-CERT-002", "OLDPXE09"), "fixed");
+	json_decref(run);
+}
+
+static void test_fail_on_sets_the_exit_code(void **state)
+{
+	struct labproc lp;
+	int rc;
+	json_t *run;
+	struct tu_run r;
+
+	(void)state;
+	start(&lp, NULL);
+	assert_int_equal(sync_lab(&lp), 0);
+	labproc_stop(&lp);
+	run = check_json(&rc, NULL);
+	assert_int_equal(rc, 0);
+	json_decref(run);
+	run = check_json(&rc, (const char *const[]){ "--fail-on", "critical", NULL });
+	assert_int_equal(rc, 1);
+	json_decref(run);
+	r = tu_cli(g_db, (const char *const[]){ "check", "--fail-on", "severe", NULL });
+	assert_int_equal(r.rc, 2);
+	tu_run_free(&r);
+	r = tu_cli(g_db, (const char *const[]){ "check", "--category", "privacy", "--format", "json", NULL });
+	run = json_loads(r.out, 0, NULL);
+	assert_string_equal(check_state(run, "OSD-PXE-004"), "absent");
+	assert_string_equal(check_state(run, "OSD-SMP-003"), "fail");
+	json_decref(run);
+	tu_run_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_seeded_misconfigurations_fail_and_clean_counterparts_pass, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_data_not_read_is_an_error_never_a_pass, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_history_marks_findings_new_unchanged_and_fixed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fail_on_sets_the_exit_code, setup, teardown),
+	};
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	curl_global_cleanup();
+	return rc;
+}
