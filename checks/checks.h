@@ -46,6 +46,8 @@ struct chk_snap {
 	struct inv_admin *admins; size_t nadmins;
 	struct inv_role *roles; size_t nroles;
 	struct inv_site_setting *settings; size_t nsettings;
+	struct inv_waiver *waivers; size_t nwaivers;             /* all; expiry checked on use */
+	struct inv_attestation *attests; size_t nattests;
 };
 
 struct chk_ctx;
@@ -92,6 +94,7 @@ struct chk_result {
 	char *object_type, *object_key, *object_name;
 	char *evidence;          /* compact JSON */
 	const char *baseline;    /* new, unchanged, fixed, or NULL (not a finding) */
+	bool waived;             /* a live waiver covers this failure */
 };
 
 struct chk_grades {

@@ -115,7 +115,9 @@ static int load_snapshot(struct inv *db, struct chk_snap *s, struct ow_err *err)
 	       inv_load_collection_var(db, false, &s->vars, &s->nvars, err) ||
 	       inv_load_admin(db, false, &s->admins, &s->nadmins, err) ||
 	       inv_load_role(db, false, &s->roles, &s->nroles, err) ||
-	       inv_load_site_setting(db, false, &s->settings, &s->nsettings, err)
+	       inv_load_site_setting(db, false, &s->settings, &s->nsettings, err) ||
+	       inv_load_waiver(db, false, &s->waivers, &s->nwaivers, err) ||
+	       inv_load_attestation(db, false, &s->attests, &s->nattests, err)
 	               ? -1 : 0;
 }
 
@@ -136,6 +138,61 @@ static void free_snapshot(struct chk_snap *s)
 	inv_unload_admin(s->admins, s->nadmins);
 	inv_unload_role(s->roles, s->nroles);
 	inv_unload_site_setting(s->settings, s->nsettings);
+	inv_unload_waiver(s->waivers, s->nwaivers);
+	inv_unload_attestation(s->attests, s->nattests);
+}
+
+/* A decision covers a result when it names the check and either no
+ * object ("") or this one, and has not expired. */
+static bool covers(const char *check, const char *object, int64_t expires, const struct chk_result *r,
+                   int64_t now)
+{
+	return expires > now && strcmp(check, r->def->id) == 0 &&
+	       (!object || !object[0] || (r->object_key && strcmp(object, r->object_key) == 0));
+}
+
+static void add_to_evidence(struct chk_result *r, const char *name, json_t *v)
+{
+	json_t *e = r->evidence ? json_loads(r->evidence, 0, NULL) : NULL;
+
+	if (!e)
+		e = json_object();
+	json_object_set_new(e, name, v);
+	free(r->evidence);
+	r->evidence = json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(e);
+}
+
+/* Attestations close manual controls; waivers keep a failure visible but
+ * out of the grade and of --fail-on. Expired ones count for nothing. */
+static void apply_decisions(struct chk_ctx *c, struct chk_result *r)
+{
+	const struct chk_snap *s = &c->snap;
+
+	if (r->state == ST_NOTCHECKED) {
+		for (size_t i = 0; i < s->nattests; i++) {
+			const struct inv_attestation *a = &s->attests[i];
+			if (!covers(a->check_id, a->object_key, a->expires, r, c->now))
+				continue;
+			r->state = ST_PASS;
+			add_to_evidence(r, "attestation", json_pack("{s:s,s:s,s:I,s:I}", "by",
+			                a->operator_name, "note", a->note, "at", (json_int_t)a->created,
+			                "until", (json_int_t)a->expires));
+			return;
+		}
+	}
+	if (r->state == ST_FAIL) {
+		for (size_t i = 0; i < s->nwaivers; i++) {
+			const struct inv_waiver *w = &s->waivers[i];
+			if (!covers(w->check_id, w->object_key, w->expires, r, c->now))
+				continue;
+			r->waived = true;
+			add_to_evidence(r, "waiver", json_pack("{s:s,s:s,s:I,s:I}", "by",
+			                w->operator_name, "reason", w->reason, "at", (json_int_t)w->created,
+			                "until", (json_int_t)w->expires));
+			return;
+		}
+	}
 }
 
 /* A check whose classes were not read says so, once, as an error. */
@@ -178,7 +235,7 @@ static void grade(const struct chk_run *run, enum chk_cat cat, char out[4], int 
 		if (r->def->cat != cat)
 			continue;
 		error |= r->state == ST_ERROR;
-		if (r->state != ST_FAIL)
+		if (r->state != ST_FAIL || r->waived)
 			continue;
 		if (r->def != last) {
 			s -= weight[r->sev];
@@ -255,10 +312,13 @@ int chk_evaluate(struct inv *db, int cat, int64_t now, struct chk_run *run, stru
 		if (cat >= 0 && (int)c.cur->cat != cat)
 			continue;
 		c.emitted = 0;
+		size_t first = c.n;
 		if (classes_readable(&c) && c.cur->eval(&c) != 0) {
 			ow_err_set(err, OW_EINPUT, "evaluating %s failed", c.cur->id);
 			goto out;
 		}
+		for (size_t k = first; k < c.n; k++)
+			apply_decisions(&c, &c.res[k]);
 		/* Nothing to judge is not a pass. */
 		if (c.emitted == 0)
 			chk_emit(&c, ST_NOTAPPLICABLE, 0, NULL, NULL, NULL,
@@ -303,7 +363,7 @@ int chk_evaluate(struct inv *db, int cat, int64_t now, struct chk_run *run, stru
 		if (is_finding(r->state)) {
 			struct inv_finding f = { r->def->id, chk_state_name(r->state), chk_sev_name(r->sev),
 			                         r->object_type, r->object_key, r->object_name, r->evidence,
-			                         r->baseline, 0 };
+			                         r->baseline, r->waived };
 			if (inv_finding_add(db, run->id, &f, err) != 0)
 				goto rollback;
 		}

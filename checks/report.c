@@ -69,8 +69,8 @@ void chk_write_text(FILE *f, const struct chk_run *run, bool ascii)
 				continue;
 			}
 			name = san_str(r->object_name ? r->object_name : r->object_key, 60, flags);
-			fprintf(f, "    %-6s %-9s %s\n", chk_state_name(r->state),
-			        r->baseline ? r->baseline : "", name ? name : "?");
+			fprintf(f, "    %-6s %-9s %s%s\n", chk_state_name(r->state),
+			        r->baseline ? r->baseline : "", name ? name : "?", r->waived ? "  (waived)" : "");
 			free(name);
 		}
 	}
@@ -109,7 +109,7 @@ int chk_write_json(FILE *f, const struct chk_run *run)
 		                      "severity", chk_sev_name(r->sev), "object_type", r->object_type,
 		                      "object_id", r->object_key, "object_name", r->object_name,
 		                      "evidence", ev ? ev : json_object(), "baseline", r->baseline,
-		                      "waived", 0));
+		                      "waived", r->waived));
 	}
 	json_object_set_new(root, "checks", checks);
 	json_object_set_new(root, "findings", findings);

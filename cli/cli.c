@@ -30,6 +30,14 @@ static const struct command commands[] = {
 	  "check [--format text|json] [--category security|privacy] [--fail-on SEVERITY]\n"
 	  "       [--as-of EPOCH]",
 	  "evaluate the security and privacy checklist over the inventory" },
+	{ "attest", cmd_attest, "attest CHECK [--object ID] --note TEXT [--expires DAYS]",
+	  "record that a manual control is in place (default 90 days)" },
+	{ "waive", cmd_waive, "waive CHECK [--object ID] --reason TEXT --expires DAYS",
+	  "accept a failure for a while, visibly" },
+	{ "tag", cmd_tag,
+	  "tag dp SERVER [--trust trusted|untrusted|perimeter] [--sanctioned|--not-sanctioned]\n"
+	  "       tag cert SMSID --compromised|--not-compromised   [--note TEXT]",
+	  "tell osdwarden what the site cannot know" },
 	{ "list", cmd_list,
 	  "list dps|smps|media|certs|assocs|ts|admins [--format text|json|csv]\n"
 	  "       [--filter TEXT] [--sort COLUMN] [--desc] [--limit N]",

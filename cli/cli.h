@@ -32,5 +32,8 @@ int cmd_list(struct cli *c, int argc, char **argv);
 int cmd_sync(struct cli *c, int argc, char **argv);
 int cmd_doctor(struct cli *c, int argc, char **argv);
 int cmd_check(struct cli *c, int argc, char **argv);
+int cmd_attest(struct cli *c, int argc, char **argv);
+int cmd_waive(struct cli *c, int argc, char **argv);
+int cmd_tag(struct cli *c, int argc, char **argv);
 
 #endif

@@ -79,7 +79,8 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		chk_write_text(c->out, &run, c->ascii);
 	rc = 0;
 	for (size_t i = 0; fail_on_set && i < run.n; i++)
-		if (run.results[i].state == ST_FAIL && run.results[i].sev >= fail_on)
+		if (run.results[i].state == ST_FAIL && !run.results[i].waived &&
+		    run.results[i].sev >= fail_on)
 			rc = OW_EFINDINGS;
 	chk_run_free(&run);
 	inv_close(db);

@@ -115,6 +115,22 @@ static const struct field collection_f[] = {
 	T(inv_collection, collection_id), T(inv_collection, name),
 	I(inv_collection, member_count), T(inv_collection, raw_json),
 };
+static const struct field waiver_f[] = {
+	T(inv_waiver, check_id), T(inv_waiver, object_key), T(inv_waiver, reason),
+	{ "operator", FT_TEXT, offsetof(struct inv_waiver, operator_name) },
+	I(inv_waiver, created), I(inv_waiver, expires),
+};
+static const struct field attestation_f[] = {
+	T(inv_attestation, check_id), T(inv_attestation, object_key), T(inv_attestation, note),
+	{ "operator", FT_TEXT, offsetof(struct inv_attestation, operator_name) },
+	I(inv_attestation, created), I(inv_attestation, expires),
+};
+static const struct field segment_f[] = {
+	T(inv_segment, object_type), T(inv_segment, object_key), T(inv_segment, trust),
+	I(inv_segment, sanctioned), I(inv_segment, compromised), T(inv_segment, note),
+	{ "operator", FT_TEXT, offsetof(struct inv_segment, operator_name) },
+	I(inv_segment, updated),
+};
 static const struct field sync_class_f[] = {
 	I(inv_sync_class, provider_id), { "class", FT_TEXT, offsetof(struct inv_sync_class, class_name) },
 	T(inv_sync_class, status), I(inv_sync_class, rows), T(inv_sync_class, message),
@@ -147,6 +163,9 @@ static const struct rtable rt_role = RT(28, inv_role, "roles", role_f, 1, SEEN(i
 static const struct rtable rt_site_setting = RT(30, inv_site_setting, "site_settings", site_setting_f, 3, SEEN(inv_site_setting));
 static const struct rtable rt_collection = RT(32, inv_collection, "collections", collection_f, 1, SEEN(inv_collection));
 static const struct rtable rt_sync_class = RT(34, inv_sync_class, "sync_classes", sync_class_f, 2, -1);
+static const struct rtable rt_waiver = RT(36, inv_waiver, "waivers", waiver_f, 2, -1);
+static const struct rtable rt_attestation = RT(38, inv_attestation, "attestations", attestation_f, 2, -1);
+static const struct rtable rt_segment = RT(40, inv_segment, "segments", segment_f, 2, -1);
 
 /* The component tables that carry history, for inv_mark_gone/inv_count:
  * table names reach SQL only from this list. */
@@ -480,6 +499,9 @@ INV_RECORD_IMPL(role, inv_role)
 INV_RECORD_IMPL(site_setting, inv_site_setting)
 INV_RECORD_IMPL(collection, inv_collection)
 INV_RECORD_IMPL(sync_class, inv_sync_class)
+INV_RECORD_IMPL(waiver, inv_waiver)
+INV_RECORD_IMPL(attestation, inv_attestation)
+INV_RECORD_IMPL(segment, inv_segment)
 
 static int load(struct inv *db, const struct rtable *t, size_t size, bool include_gone,
                 void **out, size_t *n, struct ow_err *err)

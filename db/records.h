@@ -181,6 +181,30 @@ struct inv_sync_class {
 	int64_t synced_at;
 };
 
+/* Operator decisions (not from the site). object_key "" = all objects. */
+struct inv_waiver {
+	int64_t id;
+	char *check_id, *object_key;  /* key */
+	char *reason, *operator_name;
+	int64_t created, expires;
+};
+
+struct inv_attestation {
+	int64_t id;
+	char *check_id, *object_key;  /* key */
+	char *note, *operator_name;
+	int64_t created, expires;
+};
+
+struct inv_segment {
+	int64_t id;
+	char *object_type, *object_key;   /* key: ("dp", server) or ("certificate", SMSID) */
+	char *trust;                      /* trusted, untrusted, perimeter, or NULL */
+	int64_t sanctioned, compromised;
+	char *note, *operator_name;
+	int64_t updated;
+};
+
 struct inv_role {
 	int64_t id;
 	char *role_id;                /* key */
@@ -239,6 +263,9 @@ INV_RECORD_API(role, inv_role)
 INV_RECORD_API(site_setting, inv_site_setting)
 INV_RECORD_API(collection, inv_collection)
 INV_RECORD_API(sync_class, inv_sync_class)
+INV_RECORD_API(waiver, inv_waiver)
+INV_RECORD_API(attestation, inv_attestation)
+INV_RECORD_API(segment, inv_segment)
 
 /* A policy threshold from the settings table, or def when absent or not
  * a number. */

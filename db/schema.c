@@ -235,7 +235,18 @@ static const char *const migration_3[] = {
 	NULL,
 };
 
-static const char *const *const migrations[] = { migration_1, migration_2, migration_3 };
+/* One live waiver and one live attestation per check and object (object
+ * '' = every object of the check): a new one replaces the old, whose
+ * trace stays in the audit log. */
+static const char *const migration_4[] = {
+	"UPDATE waivers SET object_key = '' WHERE object_key IS NULL",
+	"UPDATE attestations SET object_key = '' WHERE object_key IS NULL",
+	"CREATE UNIQUE INDEX waivers_key ON waivers(check_id, object_key)",
+	"CREATE UNIQUE INDEX attestations_key ON attestations(check_id, object_key)",
+	NULL,
+};
+
+static const char *const *const migrations[] = { migration_1, migration_2, migration_3, migration_4 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 int schema_latest_version(void)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../labproc.h"
@@ -275,6 +276,91 @@ static void test_fail_on_sets_the_exit_code(void **state)
 	tu_run_free(&r);
 }
 
+static int cli_rc(const char *const *args)
+{
+	struct tu_run r = tu_cli(g_db, args);
+	int rc = r.rc;
+	if (rc)
+		fprintf(stderr, "%s", r.err);
+	tu_run_free(&r);
+	return rc;
+}
+
+static void test_attestations_waivers_and_tags_change_results_as_they_should(void **state)
+{
+	struct labproc lp;
+	json_t *run;
+	int rc;
+	long now = (long)time(NULL);
+	char later[32];
+
+	(void)state;
+	start(&lp, NULL);
+	assert_int_equal(sync_lab(&lp), 0);
+	labproc_stop(&lp);
+	/* An attestation closes a manual control. */
+	assert_int_equal(cli_rc((const char *const[]){ "attest", "OSD-MEDIA-003", "--note",
+	                                               "media built on the isolated build host", NULL }), 0);
+	/* A waiver keeps the failure visible but out of --fail-on. */
+	assert_int_equal(cli_rc((const char *const[]){ "waive", "OSD-PXE-002", "--object",
+	                                               "PXE04.holdout.example", "--reason",
+	                                               "DMZ PXE until the move in May", "--expires",
+	                                               "1", NULL }), 0);
+	/* Tags: a sanctioned responder; a compromised certificate. */
+	assert_int_equal(cli_rc((const char *const[]){ "tag", "dp", "PXE02.holdout.example",
+	                                               "--sanctioned", "--trust", "trusted", NULL }), 0);
+	assert_int_equal(cli_rc((const char *const[]){ "tag", "cert", "{86F4BFE4-0D0D-4A83-8C79-0A6584ED0302}",
+	                                               "--compromised", NULL }), 0);
+	snprintf(later, sizeof later, "%ld", now);
+	{
+		const char *args[] = { "check", "--format", "json", "--as-of", later, "--fail-on", "critical", NULL };
+		struct tu_run r = tu_cli(g_db, args);
+		run = json_loads(r.out, 0, NULL);
+		rc = r.rc;
+		tu_run_free(&r);
+	}
+	assert_string_equal(check_state(run, "OSD-MEDIA-003"), "pass");
+	assert_string_equal(state_of(run, "OSD-PXE-001", "PXE02"), "no finding");   /* passes */
+	assert_string_equal(state_of(run, "OSD-PXE-001", "PXE01"), "fail");
+	assert_string_equal(state_of(run, "OSD-PXE-002", "PXE02"), "no finding");
+	json_t *f;
+	size_t i;
+	bool waived_seen = false;
+	json_array_foreach(json_object_get(run, "findings"), i, f) {
+		const char *id = json_string_value(json_object_get(f, "check_id"));
+		const char *name = json_string_value(json_object_get(f, "object_name"));
+		if (strcmp(id, "OSD-PXE-002") == 0 && strstr(name, "PXE04")) {
+			assert_true(json_is_true(json_object_get(f, "waived")));
+			assert_string_equal(json_string_value(json_object_get(f, "state")), "fail");
+			waived_seen = true;
+		}
+	}
+	assert_true(waived_seen);
+	assert_string_equal(state_of(run, "OSD-CERT-002", "86F4BFE4"), "fail");
+	/* Chains are still critical and unwaived: --fail-on critical trips. */
+	assert_int_equal(rc, 1);
+	json_decref(run);
+	/* Two days on, the one-day waiver has expired: the failure counts again. */
+	snprintf(later, sizeof later, "%ld", now + 2 * 86400);
+	{
+		const char *args[] = { "check", "--format", "json", "--as-of", later, NULL };
+		struct tu_run r = tu_cli(g_db, args);
+		run = json_loads(r.out, 0, NULL);
+		tu_run_free(&r);
+	}
+	json_array_foreach(json_object_get(run, "findings"), i, f) {
+		const char *id = json_string_value(json_object_get(f, "check_id"));
+		const char *name = json_string_value(json_object_get(f, "object_name"));
+		if (strcmp(id, "OSD-PXE-002") == 0 && strstr(name, "PXE04"))
+			assert_true(json_is_false(json_object_get(f, "waived")));
+	}
+	json_decref(run);
+	/* Usage errors: unknown check, waiver without expiry. */
+	assert_int_equal(cli_rc((const char *const[]){ "waive", "OSD-NOPE-1", "--reason", "x", "--expires", "1", NULL }), 2);
+	assert_int_equal(cli_rc((const char *const[]){ "waive", "OSD-PXE-004", "--reason", "x", NULL }), 2);
+	assert_int_equal(cli_rc((const char *const[]){ "attest", "OSD-PXE-004", NULL }), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +368,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_data_not_read_is_an_error_never_a_pass, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_marks_findings_new_unchanged_and_fixed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fail_on_sets_the_exit_code, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attestations_waivers_and_tags_change_results_as_they_should, setup, teardown),
 	};
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
