@@ -115,10 +115,15 @@ struct chk_run {
  * and its findings, and compares with the previous run. *run is owned by
  * the caller (chk_run_free). */
 int chk_evaluate(struct inv *db, int cat, int64_t now, struct chk_run *run, struct ow_err *err);
+/* The same, comparing with run `since` instead of the previous one. */
+int chk_evaluate_since(struct inv *db, int cat, int64_t now, int64_t since, struct chk_run *run,
+                       struct ow_err *err);
 void chk_run_free(struct chk_run *run);
 
 /* Exports. */
 void chk_write_text(FILE *f, const struct chk_run *run, bool ascii);
 int chk_write_json(FILE *f, const struct chk_run *run);
+int chk_write_sarif(FILE *f, const struct chk_run *run);
+void chk_write_markdown(FILE *f, const struct chk_run *run);
 
 #endif

@@ -298,6 +298,12 @@ static char *operator_name(void)
 
 int chk_evaluate(struct inv *db, int cat, int64_t now, struct chk_run *run, struct ow_err *err)
 {
+	return chk_evaluate_since(db, cat, now, 0, run, err);
+}
+
+int chk_evaluate_since(struct inv *db, int cat, int64_t now, int64_t since, struct chk_run *run,
+                       struct ow_err *err)
+{
 	struct chk_ctx c = { .db = db, .now = now };
 	json_t *prev_fail = json_object(), *summary = json_object();
 	char *op = operator_name();
@@ -341,7 +347,7 @@ int chk_evaluate(struct inv *db, int cat, int64_t now, struct chk_run *run, stru
 	if (inv_begin(db, err) != 0)
 		goto out;
 	if ((run->id = inv_run_begin(db, now, op, err)) < 0 ||
-	    (run->previous = inv_run_previous(db, run->id, err)) < 0 ||
+	    (run->previous = since > 0 ? since : inv_run_previous(db, run->id, err)) < 0 ||
 	    (run->previous && inv_each_finding(db, run->previous, remember_failure, prev_fail, err) < 0))
 		goto rollback;
 	for (size_t i = 0; i < run->n; i++) {

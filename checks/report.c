@@ -119,3 +119,149 @@ int chk_write_json(FILE *f, const struct chk_run *run)
 	json_decref(root);
 	return rc;
 }
+
+/* --- SARIF 2.1.0: rules = checks, results = findings, suppressions =
+ * waivers, baselineState from history. ------------------------------- */
+
+static const char *sarif_level(const struct chk_result *r)
+{
+	if (r->state != ST_FAIL)
+		return "none";
+	return r->sev >= SEV_HIGH ? "error" : r->sev == SEV_MEDIUM ? "warning" : "note";
+}
+
+static const char *sarif_kind(enum chk_state s)
+{
+	switch (s) {
+	case ST_FAIL: return "fail";
+	case ST_PASS: case ST_FIXED: return "pass";
+	case ST_NOTCHECKED: return "review";
+	case ST_INFORMATIONAL: return "informational";
+	case ST_NOTAPPLICABLE: return "notApplicable";
+	case ST_ERROR: case ST_UNKNOWN: break;
+	}
+	return "open";   /* could not be decided */
+}
+
+int chk_write_sarif(FILE *f, const struct chk_run *run)
+{
+	json_t *rules = json_array(), *results = json_array(), *root;
+	size_t index[64];
+	size_t nrules = 0;
+	int rc;
+
+	for (size_t k = 0; k < chk_count() && k < 64; k++) {
+		const struct chk_def *d = chk_at(k);
+		index[k] = nrules;
+		if (!in_run(run, d))
+			continue;
+		json_array_append_new(rules, json_pack(
+			"{s:s,s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s,s:s,s:s,s:s?,s:s}}",
+			"id", d->id, "shortDescription", "text", d->title, "fullDescription", "text",
+			d->rationale, "help", "text", d->remediation, "defaultConfiguration", "level",
+			d->sev >= SEV_HIGH ? "error" : d->sev == SEV_MEDIUM ? "warning" : "note",
+			"properties", "category", chk_cat_name(d->cat), "severity", chk_sev_name(d->sev),
+			"automation", chk_auto_name(d->automation), "references", d->refs,
+			"seedTopic", d->seed_topic));
+		nrules++;
+	}
+	for (size_t i = 0; i < run->n; i++) {
+		const struct chk_result *r = &run->results[i];
+		json_t *res, *ev, *loc;
+		size_t k;
+		char fq[600], msg[800];
+		if (!is_finding(r->state))
+			continue;
+		for (k = 0; k < chk_count() && chk_at(k) != r->def; k++)
+			;
+		snprintf(fq, sizeof fq, "%s/%s", r->object_type ? r->object_type : "site",
+		         r->object_key ? r->object_key : "*");
+		snprintf(msg, sizeof msg, "%s: %s (%s)", r->def->title,
+		         r->object_name ? r->object_name : fq, chk_state_name(r->state));
+		ev = r->evidence ? json_loads(r->evidence, 0, NULL) : NULL;
+		loc = json_pack("[{s:[{s:s,s:s,s:s}]}]", "logicalLocations", "name",
+		                r->object_name ? r->object_name : fq, "fullyQualifiedName", fq, "kind",
+		                "resource");
+		res = json_pack("{s:s,s:I,s:s,s:s,s:{s:s},s:o,s:{s:s,s:s,s:o}}", "ruleId", r->def->id,
+		                "ruleIndex", (json_int_t)index[k], "kind", sarif_kind(r->state),
+		                "level", sarif_level(r), "message", "text", msg, "locations", loc,
+		                "properties", "state", chk_state_name(r->state), "severity",
+		                chk_sev_name(r->sev), "evidence", ev ? ev : json_object());
+		if (r->baseline)
+			json_object_set_new(res, "baselineState", json_string(
+				strcmp(r->baseline, "fixed") == 0 ? "absent" : r->baseline));
+		if (r->waived) {
+			json_t *w = ev ? json_object_get(ev, "waiver") : NULL;
+			json_object_set_new(res, "suppressions", json_pack("[{s:s,s:s,s:s}]", "kind",
+			                    "external", "status", "accepted", "justification",
+			                    w ? json_string_value(json_object_get(w, "reason")) : "waived"));
+		}
+		json_array_append_new(results, res);
+	}
+	root = json_pack("{s:s,s:s,s:[{s:{s:{s:s,s:s,s:s,s:o}},s:o,s:{s:I,s:s,s:s}}]}",
+	                 "$schema", "https://json.schemastore.org/sarif-2.1.0.json", "version", "2.1.0",
+	                 "runs", "tool", "driver", "name", "osdwarden", "version", OSDWARDEN_VERSION,
+	                 "informationUri", "https://example.invalid/osdwarden", "rules", rules,
+	                 "results", results, "properties", "runId", (json_int_t)run->id,
+	                 "securityGrade", run->grades.security, "privacyGrade", run->grades.privacy);
+	rc = json_dumpf(root, f, JSON_INDENT(1) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
+	fputc('\n', f);
+	json_decref(root);
+	return rc;
+}
+
+/* --- Markdown: a report a reviewer reads. Site strings are sanitized and
+ * escaped so they cannot become markup, links or HTML. --------------- */
+
+static void md_text(FILE *f, const char *s, size_t max)
+{
+	char *safe = san_str(s ? s : "", max, 0);
+	for (const char *p = safe ? safe : ""; *p; p++) {
+		if (strchr("\\`*_{}[]()#+-.!|<>~", *p))
+			fputc('\\', f);
+		fputc(*p, f);
+	}
+	free(safe);
+}
+
+void chk_write_markdown(FILE *f, const struct chk_run *run)
+{
+	fprintf(f, "# osdwarden checklist report\n\n");
+	fprintf(f, "Run %lld%s. Security grade **%s** (score %d%s), privacy grade **%s** (score %d%s).\n\n",
+	        (long long)run->id, run->previous ? "" : " (first run)", run->grades.security,
+	        run->grades.security_score, run->grades.security_capped ? ", capped by a failing chain" : "",
+	        run->grades.privacy, run->grades.privacy_score,
+	        run->grades.privacy_capped ? ", capped by a failing chain" : "");
+	fprintf(f, "A grade ending in `*` is incomplete: some checks could not be evaluated.\n\n");
+	fprintf(f, "| state | severity | check | title | failing |\n|---|---|---|---|---|\n");
+	for (size_t k = 0; k < chk_count(); k++) {
+		const struct chk_def *d = chk_at(k);
+		size_t fails = 0;
+		if (!in_run(run, d))
+			continue;
+		for (size_t i = 0; i < run->n; i++)
+			fails += run->results[i].def == d && run->results[i].state == ST_FAIL;
+		fprintf(f, "| %s | %s | %s | %s | %zu |\n", chk_state_name(check_state(run, d)),
+		        chk_sev_name(d->sev), d->id, d->title, fails);
+	}
+	for (size_t k = 0; k < chk_count(); k++) {
+		const struct chk_def *d = chk_at(k);
+		size_t shown = 0;
+		if (check_state(run, d) != ST_FAIL)
+			continue;
+		fprintf(f, "\n## %s — %s (%s, %s)\n\n%s\n\n**Fix.** %s\n\n", d->id, d->title,
+		        chk_sev_name(d->sev), chk_cat_name(d->cat), d->rationale, d->remediation);
+		for (size_t i = 0; i < run->n; i++) {
+			const struct chk_result *r = &run->results[i];
+			if (r->def != d || r->state != ST_FAIL)
+				continue;
+			if (++shown > 50) {
+				fprintf(f, "- and more: see the JSON or SARIF export\n");
+				break;
+			}
+			fputs("- ", f);
+			md_text(f, r->object_name ? r->object_name : r->object_key, 120);
+			fprintf(f, " — %s%s\n", r->baseline ? r->baseline : "", r->waived ? ", waived" : "");
+		}
+	}
+}

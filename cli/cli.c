@@ -27,8 +27,8 @@ static const struct command commands[] = {
 	{ "doctor", cmd_doctor, "doctor " SITEOPTS_USAGE,
 	  "check DNS, TCP, TLS, auth, RBAC and the API a site offers" },
 	{ "check", cmd_check,
-	  "check [--format text|json] [--category security|privacy] [--fail-on SEVERITY]\n"
-	  "       [--as-of EPOCH]",
+	  "check [--format text|json|sarif|markdown] [--category security|privacy]\n"
+	  "       [--fail-on SEVERITY] [--as-of EPOCH] [--since RUN]",
 	  "evaluate the security and privacy checklist over the inventory" },
 	{ "attest", cmd_attest, "attest CHECK [--object ID] --note TEXT [--expires DAYS]",
 	  "record that a manual control is in place (default 90 days)" },

@@ -13,6 +13,7 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		{ "category", required_argument, NULL, 'c' },
 		{ "fail-on", required_argument, NULL, 'F' },
 		{ "as-of", required_argument, NULL, 'a' },
+		{ "since", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -23,16 +24,17 @@ int cmd_check(struct cli *c, int argc, char **argv)
 	struct chk_run run;
 	struct ow_err e = { 0 };
 	struct inv *db;
-	long as_of = (long)time(NULL);
+	long as_of = (long)time(NULL), since = 0;
 
 	optind = 0;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
-			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0)
-				return cli_usage(c, "check", "--format is text or json here (sarif and "
-				                 "markdown are not built yet), not '%s'", optarg);
+			if (strcmp(optarg, "text") && strcmp(optarg, "json") && strcmp(optarg, "sarif") &&
+			    strcmp(optarg, "markdown"))
+				return cli_usage(c, "check", "--format is text, json, sarif or markdown, "
+				                 "not '%s'", optarg);
 			format = optarg;
 			break;
 		case 'c':
@@ -55,9 +57,14 @@ int cmd_check(struct cli *c, int argc, char **argv)
 			if (num_parse_long(optarg, 0, 253402300799L, &as_of) != 0)
 				return cli_usage(c, "check", "--as-of wants Unix seconds, not '%s'", optarg);
 			break;
+		case 's':
+			if (num_parse_long(optarg, 1, 1L << 40, &since) != 0)
+				return cli_usage(c, "check", "--since wants a run number, not '%s'", optarg);
+			break;
 		case 'h':
-			fprintf(c->out, "usage: osdwarden check [--format text|json] "
-			        "[--category security|privacy] [--fail-on SEVERITY] [--as-of EPOCH]\n");
+			fprintf(c->out, "usage: osdwarden check [--format text|json|sarif|markdown] "
+			        "[--category security|privacy] [--fail-on SEVERITY] [--as-of EPOCH] "
+			        "[--since RUN]\n");
 			return 0;
 		default:
 			return cli_usage(c, "check", "unknown or incomplete option '%s'", argv[optind - 1]);
@@ -69,12 +76,16 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "check", "check stores its run in the history; drop --read-only");
 	if ((rc = cli_open_inventory(c, &db)) != 0)
 		return rc;
-	if (chk_evaluate(db, cat, (int64_t)as_of, &run, &e) != 0) {
+	if (chk_evaluate_since(db, cat, (int64_t)as_of, since, &run, &e) != 0) {
 		inv_close(db);
 		return cli_fail(c, &e);
 	}
 	if (strcmp(format, "json") == 0)
 		chk_write_json(c->out, &run);
+	else if (strcmp(format, "sarif") == 0)
+		chk_write_sarif(c->out, &run);
+	else if (strcmp(format, "markdown") == 0)
+		chk_write_markdown(c->out, &run);
 	else
 		chk_write_text(c->out, &run, c->ascii);
 	rc = 0;

@@ -361,6 +361,67 @@ static void test_attestations_waivers_and_tags_change_results_as_they_should(voi
 	assert_int_equal(cli_rc((const char *const[]){ "attest", "OSD-PXE-004", NULL }), 2);
 }
 
+static void test_sarif_and_markdown_exports_are_well_formed_and_safe(void **state)
+{
+	struct labproc lp;
+	struct tu_run r;
+	json_t *sarif, *run0, *rules, *res;
+	size_t i;
+	static const char *const kinds[] = { "pass", "fail", "review", "open", "informational",
+	                                     "notApplicable" };
+
+	(void)state;
+	start(&lp, NULL);
+	assert_int_equal(sync_lab(&lp), 0);
+	labproc_stop(&lp);
+	assert_int_equal(cli_rc((const char *const[]){ "waive", "OSD-PXE-004", "--reason", "lab",
+	                                               "--expires", "30", NULL }), 0);
+	r = tu_cli(g_db, (const char *const[]){ "check", "--format", "sarif", "--as-of", "1780000000", NULL });
+	assert_int_equal(r.rc, 0);
+	sarif = json_loads(r.out, 0, NULL);
+	assert_non_null(sarif);
+	tu_run_free(&r);
+	assert_string_equal(json_string_value(json_object_get(sarif, "version")), "2.1.0");
+	run0 = json_array_get(json_object_get(sarif, "runs"), 0);
+	rules = json_object_get(json_object_get(json_object_get(run0, "tool"), "driver"), "rules");
+	assert_true(json_array_size(rules) >= 40);
+	bool suppressed = false;
+	json_array_foreach(json_object_get(run0, "results"), i, res) {
+		size_t idx = (size_t)json_integer_value(json_object_get(res, "ruleIndex"));
+		const char *kind = json_string_value(json_object_get(res, "kind"));
+		bool known = false;
+		/* ruleIndex points at the rule named by ruleId. */
+		assert_string_equal(json_string_value(json_object_get(json_array_get(rules, idx), "id")),
+		                    json_string_value(json_object_get(res, "ruleId")));
+		for (size_t k = 0; k < 6; k++)
+			known |= strcmp(kind, kinds[k]) == 0;
+		assert_true(known);
+		assert_non_null(json_object_get(json_object_get(res, "message"), "text"));
+		assert_true(json_array_size(json_object_get(res, "locations")) == 1);
+		if (strcmp(kind, "fail") != 0)
+			assert_string_equal(json_string_value(json_object_get(res, "level")), "none");
+		if (json_object_get(res, "suppressions")) {
+			assert_string_equal(json_string_value(json_object_get(res, "ruleId")), "OSD-PXE-004");
+			suppressed = true;
+		}
+	}
+	assert_true(suppressed);
+	json_decref(sarif);
+	/* Markdown: the hostile association name is shown, escaped, inert. */
+	r = tu_cli(g_db, (const char *const[]){ "check", "--format", "markdown", "--as-of", "1780000000", NULL });
+	assert_int_equal(r.rc, 0);
+	assert_null(strchr(r.out, '\x1b'));
+	assert_non_null(strstr(r.out, "Media^\\[\\]52;c;"));
+	assert_non_null(strstr(r.out, "# osdwarden checklist report"));
+	tu_run_free(&r);
+	/* --since compares with a named run: against run 1, a fail is unchanged. */
+	r = tu_cli(g_db, (const char *const[]){ "check", "--format", "json", "--since", "1", NULL });
+	json_t *j = json_loads(r.out, 0, NULL);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "run"), "previous")), 1);
+	json_decref(j);
+	tu_run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +430,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_history_marks_findings_new_unchanged_and_fixed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fail_on_sets_the_exit_code, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attestations_waivers_and_tags_change_results_as_they_should, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sarif_and_markdown_exports_are_well_formed_and_safe, setup, teardown),
 	};
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
