@@ -48,7 +48,11 @@ struct chk_snap {
 	struct inv_site_setting *settings; size_t nsettings;
 	struct inv_waiver *waivers; size_t nwaivers;             /* all; expiry checked on use */
 	struct inv_attestation *attests; size_t nattests;
+	struct inv_segment *tags; size_t ntags;                   /* operator tags */
 };
+
+/* The operator's tag on an object, or NULL. */
+const struct inv_segment *chk_tag(const struct chk_snap *s, const char *type, const char *key);
 
 struct chk_ctx;
 struct chk_def;

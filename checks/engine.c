@@ -15,6 +15,7 @@ struct chk_ctx {
 	struct chk_result *res;
 	size_t n, cap;
 	size_t emitted;           /* results of the current check */
+	json_t *fails;            /* "ID|object" and "ID|" for every failure so far */
 	bool oom;
 };
 
@@ -81,21 +82,29 @@ int chk_emit(struct chk_ctx *c, enum chk_state st, int sev, const char *object_t
 	r->object_type = dup_or_null(object_type);
 	r->object_key = dup_or_null(object_key);
 	r->object_name = dup_or_null(object_name);
-	r->evidence = evidence ? json_dumps(evidence, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	/* ASCII-only from the start, so exports can embed it as it is. */
+	r->evidence = evidence ? json_dumps(evidence, JSON_COMPACT | JSON_PRESERVE_ORDER |
+	                                              JSON_ENSURE_ASCII) : NULL;
 	json_decref(evidence);
 	c->emitted++;
+	if (st == ST_FAIL) {
+		char key[600];
+		snprintf(key, sizeof key, "%s|", r->def->id);
+		json_object_set_new(c->fails, key, json_true());
+		snprintf(key, sizeof key, "%s|%s", r->def->id, object_key ? object_key : "");
+		json_object_set_new(c->fails, key, json_true());
+	}
 	return 0;
 }
 
+/* Chains ask this per object: a hash lookup, not a scan of every result
+ * (at scale there are hundreds of thousands). */
 bool chk_failed(struct chk_ctx *c, const char *id, const char *object_key)
 {
-	for (size_t i = 0; i < c->n; i++) {
-		const struct chk_result *r = &c->res[i];
-		if (r->state == ST_FAIL && strcmp(r->def->id, id) == 0 &&
-		    (!object_key || (r->object_key && strcmp(r->object_key, object_key) == 0)))
-			return true;
-	}
-	return false;
+	char key[600];
+
+	snprintf(key, sizeof key, "%s|%s", id, object_key ? object_key : "");
+	return json_object_get(c->fails, key) != NULL;
 }
 
 static int load_snapshot(struct inv *db, struct chk_snap *s, struct ow_err *err)
@@ -117,7 +126,8 @@ static int load_snapshot(struct inv *db, struct chk_snap *s, struct ow_err *err)
 	       inv_load_role(db, false, &s->roles, &s->nroles, err) ||
 	       inv_load_site_setting(db, false, &s->settings, &s->nsettings, err) ||
 	       inv_load_waiver(db, false, &s->waivers, &s->nwaivers, err) ||
-	       inv_load_attestation(db, false, &s->attests, &s->nattests, err)
+	       inv_load_attestation(db, false, &s->attests, &s->nattests, err) ||
+	       inv_load_segment(db, false, &s->tags, &s->ntags, err)
 	               ? -1 : 0;
 }
 
@@ -140,6 +150,15 @@ static void free_snapshot(struct chk_snap *s)
 	inv_unload_site_setting(s->settings, s->nsettings);
 	inv_unload_waiver(s->waivers, s->nwaivers);
 	inv_unload_attestation(s->attests, s->nattests);
+	inv_unload_segment(s->tags, s->ntags);
+}
+
+const struct inv_segment *chk_tag(const struct chk_snap *s, const char *type, const char *key)
+{
+	for (size_t i = 0; key && i < s->ntags; i++)
+		if (strcmp(s->tags[i].object_type, type) == 0 && strcasecmp(s->tags[i].object_key, key) == 0)
+			return &s->tags[i];
+	return NULL;
 }
 
 /* A decision covers a result when it names the check and either no
@@ -159,7 +178,7 @@ static void add_to_evidence(struct chk_result *r, const char *name, json_t *v)
 		e = json_object();
 	json_object_set_new(e, name, v);
 	free(r->evidence);
-	r->evidence = json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	r->evidence = json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
 	json_decref(e);
 }
 
@@ -304,7 +323,7 @@ int chk_evaluate(struct inv *db, int cat, int64_t now, struct chk_run *run, stru
 int chk_evaluate_since(struct inv *db, int cat, int64_t now, int64_t since, struct chk_run *run,
                        struct ow_err *err)
 {
-	struct chk_ctx c = { .db = db, .now = now };
+	struct chk_ctx c = { .db = db, .now = now, .fails = json_object() };
 	json_t *prev_fail = json_object(), *summary = json_object();
 	char *op = operator_name();
 	int rc = -1;
@@ -397,6 +416,7 @@ out:
 	free(c.res);
 	json_decref(prev_fail);
 	json_decref(summary);
+	json_decref(c.fails);
 	free(op);
 	if (rc)
 		chk_run_free(run);

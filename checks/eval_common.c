@@ -2,7 +2,6 @@
 #include <strings.h>
 
 #include "checks/eval.h"
-#include "db/checkstore.h"
 
 bool chk_ieq(const char *a, const char *b)
 {
@@ -41,8 +40,8 @@ const struct inv_dp *chk_dp_named(const struct chk_snap *s, const char *name)
 
 bool chk_dp_sanctioned(struct chk_ctx *c, const char *server)
 {
-	struct inv_tags t;
-	return inv_tags_of(chk_db(c), "dp", server, &t) == 0 && t.sanctioned;
+	const struct inv_segment *t = chk_tag(chk_data(c), "dp", server);
+	return t && t->sanctioned == 1;
 }
 
 int chk_attest_needed(struct chk_ctx *c, const char *object_type, const char *key,

@@ -2,7 +2,6 @@
 #include <string.h>
 
 #include "checks/eval.h"
-#include "db/checkstore.h"
 
 static json_t *cert_evidence(const struct inv_cert *k)
 {
@@ -100,17 +99,19 @@ int eval_cert_002(struct chk_ctx *c)
 
 	for (size_t i = 0; i < s->ncerts; i++) {
 		const struct inv_cert *k = &s->certs[i];
-		struct inv_tags t;
+		const struct inv_segment *tag;
+		bool compromised;
 		enum chk_state st = ST_PASS;
 		int sev = 0;
 		json_t *e;
 		if (k->type != 2 && k->type != 1)
 			continue;
-		inv_tags_of(chk_db(c), "certificate", k->smsid, &t);
-		if (k->type != 2 && !t.compromised)
+		tag = chk_tag(s, "certificate", k->smsid);
+		compromised = tag && tag->compromised == 1;
+		if (k->type != 2 && !compromised)
 			continue;   /* a media certificate nobody marked: MEDIA-002's business */
 		e = cert_evidence(k);
-		if (t.compromised && k->is_blocked != 1) {
+		if (compromised && k->is_blocked != 1) {
 			st = ST_FAIL;
 			sev = SEV_CRITICAL;
 			json_object_set_new(e, "reason", json_string("marked compromised and not blocked"));

@@ -2,7 +2,6 @@
 #include <string.h>
 
 #include "checks/eval.h"
-#include "db/checkstore.h"
 
 static json_t *dp_evidence(const struct inv_dp *d)
 {
@@ -48,19 +47,21 @@ int eval_pxe_002(struct chk_ctx *c)
 
 	for (size_t i = 0; i < s->ndps; i++) {
 		const struct inv_dp *d = &s->dps[i];
-		struct inv_tags t;
+		const struct inv_segment *t;
+		const char *trust;
 		enum chk_state st;
 		json_t *e;
 		if (!chk_dp_pxe(d))
 			continue;
-		inv_tags_of(chk_db(c), "dp", d->server_name, &t);
+		t = chk_tag(s, "dp", d->server_name);
+		trust = t && t->trust ? t->trust : "";
 		e = dp_evidence(d);
 		add_bool(e, "internet_facing", d->internet_facing);
-		json_object_set_new(e, "segment", t.tagged && t.trust[0] ? json_string(t.trust) : json_null());
-		if (d->internet_facing == 1 || (t.tagged && (strcmp(t.trust, "untrusted") == 0 ||
-		                                             strcmp(t.trust, "perimeter") == 0)))
+		json_object_set_new(e, "segment", trust[0] ? json_string(trust) : json_null());
+		if (d->internet_facing == 1 || strcmp(trust, "untrusted") == 0 ||
+		    strcmp(trust, "perimeter") == 0)
 			st = ST_FAIL;
-		else if (t.tagged && strcmp(t.trust, "trusted") == 0)
+		else if (strcmp(trust, "trusted") == 0)
 			st = ST_PASS;
 		else
 			st = ST_NOTCHECKED;   /* nobody said which segment this is */

@@ -76,15 +76,19 @@ void chk_write_text(FILE *f, const struct chk_run *run, bool ascii)
 	}
 }
 
+/* Streams the findings: one small tree per finding, so memory does not
+ * grow with hundreds of thousands of them. */
 int chk_write_json(FILE *f, const struct chk_run *run)
 {
-	json_t *root = json_object(), *checks = json_array(), *findings = json_array();
-	int rc;
+	json_t *head = json_object(), *checks = json_array();
+	size_t written = 0;
+	char *text;
+	int rc = 0;
 
-	json_object_set_new(root, "run", json_pack("{s:I,s:I,s:o}", "id", (json_int_t)run->id,
+	json_object_set_new(head, "run", json_pack("{s:I,s:I,s:o}", "id", (json_int_t)run->id,
 	                                           "started", (json_int_t)run->started, "previous",
 	                                           run->previous ? json_integer(run->previous) : json_null()));
-	json_object_set_new(root, "grades", json_pack("{s:{s:s,s:i,s:b},s:{s:s,s:i,s:b}}",
+	json_object_set_new(head, "grades", json_pack("{s:{s:s,s:i,s:b},s:{s:s,s:i,s:b}}",
 	                    "security", "grade", run->grades.security, "score", run->grades.security_score,
 	                    "capped", run->grades.security_capped,
 	                    "privacy", "grade", run->grades.privacy, "score", run->grades.privacy_score,
@@ -98,26 +102,41 @@ int chk_write_json(FILE *f, const struct chk_run *run)
 		                      chk_sev_name(d->sev), "automation", chk_auto_name(d->automation),
 		                      "state", chk_state_name(check_state(run, d)), "refs", d->refs));
 	}
+	json_object_set_new(head, "checks", checks);
+	/* ASCII only, like every JSON osdwarden writes: terminal-safe as is. */
+	text = json_dumps(head, JSON_INDENT(1) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
+	json_decref(head);
+	if (!text)
+		return -1;
+	/* Open the object again to append "findings" as a stream. */
+	text[strlen(text) - 2] = '\0';   /* drop "\n}" */
+	fprintf(f, "%s,\n \"findings\": [", text);
+	free(text);
 	for (size_t i = 0; i < run->n; i++) {
 		const struct chk_result *r = &run->results[i];
-		json_t *ev;
+		json_t *one;
+		char *s;
 		if (!is_finding(r->state))
 			continue;
-		ev = r->evidence ? json_loads(r->evidence, 0, NULL) : NULL;
-		json_array_append_new(findings, json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:s?,s:o,s:s?,s:b}",
-		                      "check_id", r->def->id, "state", chk_state_name(r->state),
-		                      "severity", chk_sev_name(r->sev), "object_type", r->object_type,
-		                      "object_id", r->object_key, "object_name", r->object_name,
-		                      "evidence", ev ? ev : json_object(), "baseline", r->baseline,
-		                      "waived", r->waived));
+		one = json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:b}",
+		                "check_id", r->def->id, "state", chk_state_name(r->state),
+		                "severity", chk_sev_name(r->sev), "object_type", r->object_type,
+		                "object_id", r->object_key, "object_name", r->object_name,
+		                "baseline", r->baseline, "waived", r->waived);
+		s = json_dumps(one, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
+		json_decref(one);
+		if (!s) {
+			rc = -1;
+			continue;
+		}
+		/* The evidence is already ASCII-only compact JSON: embed it. */
+		s[strlen(s) - 1] = '\0';
+		fprintf(f, "%s\n  %s,\"evidence\":%s}", written++ ? "," : "", s,
+		        r->evidence ? r->evidence : "{}");
+		free(s);
 	}
-	json_object_set_new(root, "checks", checks);
-	json_object_set_new(root, "findings", findings);
-	/* ASCII only, like every JSON osdwarden writes: terminal-safe as is. */
-	rc = json_dumpf(root, f, JSON_INDENT(1) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
-	fputc('\n', f);
-	json_decref(root);
-	return rc;
+	fputs("\n ]\n}\n", f);
+	return rc || ferror(f) ? -1 : 0;
 }
 
 /* --- SARIF 2.1.0: rules = checks, results = findings, suppressions =

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Checklist benchmark: evaluate the whole catalogue over an inventory
+# synced from osdwarden-lab at a given scale. Prints figures.
+#   bench/checks.sh [BUILD_DIR] [SCALE]
+set -eu
+build=${1:-build}
+scale=${2:-1000}
+work=$(mktemp -d /tmp/osdwarden-bench-checks-XXXXXX)
+trap 'kill $lab 2>/dev/null; rm -rf "$work"' EXIT
+"$build/osdwarden-lab" --port 0 --scale "$scale" --auth none --ca-out "$work/ca.pem" \
+	> "$work/lab.out" 2>/dev/null &
+lab=$!
+while ! grep -q '^ready' "$work/lab.out" 2>/dev/null; do sleep 0.1; done
+url=$(awk '/^url /{print $2}' "$work/lab.out")
+"$build/osdwarden" --db "$work/inv.db" sync --provider "${url%/AdminService/}" --auth none \
+	--cacert "$work/ca.pem" > /dev/null
+for run in 1 2 3; do
+	/usr/bin/time -f "%e %M" "$build/osdwarden" --db "$work/inv.db" check --format json \
+		> "$work/out.json" 2> "$work/time.$run"
+done
+findings=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['findings']))" "$work/out.json")
+printf 'checklist benchmark, lab scale %s (%s findings per run)\n' "$scale" "$findings"
+for run in 1 2 3; do
+	read -r secs rss < "$work/time.$run"
+	printf '  run %s: %s s, peak RSS %s KiB\n' "$run" "$secs" "$rss"
+done
