@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "db/checkstore.h"
+#include "util/who.h"
 
 struct chk_ctx {
 	struct inv *db;
@@ -305,16 +306,6 @@ static bool is_finding(enum chk_state s)
 	return s != ST_PASS && s != ST_NOTAPPLICABLE;
 }
 
-static char *operator_name(void)
-{
-	const char *u = getenv("SUDO_USER");
-	if (!u || !*u)
-		u = getenv("LOGNAME");
-	if (!u || !*u)
-		u = getenv("USER");
-	return strdup(u && *u ? u : "unknown");
-}
-
 int chk_evaluate(struct inv *db, int cat, int64_t now, struct chk_run *run, struct ow_err *err)
 {
 	return chk_evaluate_since(db, cat, now, 0, run, err);
@@ -325,7 +316,6 @@ int chk_evaluate_since(struct inv *db, int cat, int64_t now, int64_t since, stru
 {
 	struct chk_ctx c = { .db = db, .now = now, .fails = json_object() };
 	json_t *prev_fail = json_object(), *summary = json_object();
-	char *op = operator_name();
 	int rc = -1;
 
 	memset(run, 0, sizeof *run);
@@ -365,7 +355,7 @@ int chk_evaluate_since(struct inv *db, int cat, int64_t now, int64_t since, stru
 	/* History: the run and its findings, compared with the last run. */
 	if (inv_begin(db, err) != 0)
 		goto out;
-	if ((run->id = inv_run_begin(db, now, op, err)) < 0 ||
+	if ((run->id = inv_run_begin(db, now, who_operator(), err)) < 0 ||
 	    (run->previous = since > 0 ? since : inv_run_previous(db, run->id, err)) < 0 ||
 	    (run->previous && inv_each_finding(db, run->previous, remember_failure, prev_fail, err) < 0))
 		goto rollback;
@@ -417,7 +407,6 @@ out:
 	json_decref(prev_fail);
 	json_decref(summary);
 	json_decref(c.fails);
-	free(op);
 	if (rc)
 		chk_run_free(run);
 	return rc;

@@ -18,30 +18,27 @@ static bool current(const struct inv_smp *m)
 	return m->seen.gone_at == INV_NULL;
 }
 
-int eval_smp_001(struct chk_ctx *c)
+/* One attestation per current SMP. */
+static int attest_each_smp(struct chk_ctx *c, const char *what)
 {
 	const struct chk_snap *s = chk_data(c);
 
 	for (size_t i = 0; i < s->nsmps; i++)
 		if (current(&s->smps[i]) &&
-		    chk_attest_needed(c, "smp", s->smps[i].server_name, s->smps[i].server_name,
-		                      "SMB signing or IPsec protects user state between clients and "
-		                      "this SMP") != 0)
+		    chk_attest_needed(c, "smp", s->smps[i].server_name, s->smps[i].server_name, what) != 0)
 			return -1;
 	return 0;
 }
 
+int eval_smp_001(struct chk_ctx *c)
+{
+	return attest_each_smp(c, "SMB signing or IPsec protects user state between clients and "
+	                       "this SMP");
+}
+
 int eval_smp_008(struct chk_ctx *c)
 {
-	const struct chk_snap *s = chk_data(c);
-
-	for (size_t i = 0; i < s->nsmps; i++)
-		if (current(&s->smps[i]) &&
-		    chk_attest_needed(c, "smp", s->smps[i].server_name, s->smps[i].server_name,
-		                      "the state store is backed up (site backup does not include "
-		                      "it)") != 0)
-			return -1;
-	return 0;
+	return attest_each_smp(c, "the state store is backed up (site backup does not include it)");
 }
 
 int eval_smp_002(struct chk_ctx *c)

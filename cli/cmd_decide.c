@@ -10,16 +10,7 @@
 #include "cli/cli.h"
 #include "db/records.h"
 #include "util/num.h"
-
-static const char *operator_name(void)
-{
-	const char *u = getenv("SUDO_USER");
-	if (!u || !*u)
-		u = getenv("LOGNAME");
-	if (!u || !*u)
-		u = getenv("USER");
-	return u && *u ? u : "unknown";
-}
+#include "util/who.h"
 
 /* Shared shape of attest and waive: CHECK [--object ID] --TEXT T --expires D. */
 static int decide(struct cli *c, int argc, char **argv, bool waiver)
@@ -84,12 +75,12 @@ static int decide(struct cli *c, int argc, char **argv, bool waiver)
 		days = inv_setting_long(db, "attestation_default_days", 90);
 	if (waiver) {
 		struct inv_waiver w = { .check_id = (char *)check, .object_key = (char *)object,
-		                        .reason = (char *)text, .operator_name = (char *)operator_name(),
+		                        .reason = (char *)text, .operator_name = (char *)who_operator(),
 		                        .created = now, .expires = now + days * 86400 };
 		rc = inv_put_waiver(db, &w, now, &e);
 	} else {
 		struct inv_attestation a = { .check_id = (char *)check, .object_key = (char *)object,
-		                             .note = (char *)text, .operator_name = (char *)operator_name(),
+		                             .note = (char *)text, .operator_name = (char *)who_operator(),
 		                             .created = now, .expires = now + days * 86400 };
 		rc = inv_put_attestation(db, &a, now, &e);
 	}
@@ -97,7 +88,7 @@ static int decide(struct cli *c, int argc, char **argv, bool waiver)
 	if (rc)
 		return cli_fail(c, &e);
 	fprintf(c->out, "%s %s%s%s by %s for %ld days\n", waiver ? "waived" : "attested", check,
-	        object[0] ? " for " : "", object, operator_name(), days);
+	        object[0] ? " for " : "", object, who_operator(), days);
 	return 0;
 }
 
@@ -175,7 +166,7 @@ int cmd_tag(struct cli *c, int argc, char **argv)
 	seg.sanctioned = sanctioned >= 0 ? sanctioned : had ? old.sanctioned : 0;
 	seg.compromised = compromised >= 0 ? compromised : had ? old.compromised : 0;
 	seg.note = note ? (char *)note : had ? old.note : NULL;
-	seg.operator_name = (char *)operator_name();
+	seg.operator_name = (char *)who_operator();
 	seg.updated = now;
 	rc = found > 0 ? found : inv_put_segment(db, &seg, now, &e);
 	if (had)

@@ -291,49 +291,6 @@ static int64_t column_int(sqlite3_stmt *st, int col)
 	                                                   : sqlite3_column_int64(st, col);
 }
 
-static char *column_text(sqlite3_stmt *st, int col)
-{
-	const unsigned char *s = sqlite3_column_text(st, col);
-	return s ? strdup((const char *)s) : NULL;
-}
-
-static int get(struct inv *db, const struct rtable *t, void *rec, struct ow_err *err)
-{
-	sqlite3_stmt *st = stmt(db, t->slot + 1, t, build_get_sql, err);
-	int rc = SQLITE_OK, col = 0;
-
-	if (!st)
-		return OW_EINPUT;
-	for (size_t i = 0; i < t->nkey && rc == SQLITE_OK; i++)
-		rc = bind_field(st, (int)i + 1, rec, &t->fields[i]);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(st);
-		return INV_NOTFOUND;
-	}
-	if (rc != SQLITE_ROW) {
-		inv_sql_error(db, err, "reading a row");
-		sqlite3_reset(st);
-		return OW_EINPUT;
-	}
-	*(int64_t *)((char *)rec + t->id_off) = sqlite3_column_int64(st, col++);
-	for (size_t i = 0; i < t->nfields; i++, col++) {
-		if (t->fields[i].type == FT_TEXT)
-			*text_at(rec, &t->fields[i]) = column_text(st, col);
-		else
-			*int_at(rec, &t->fields[i]) = column_int(st, col);
-	}
-	if (t->seen_off >= 0) {
-		struct inv_seen *s = (struct inv_seen *)((char *)rec + t->seen_off);
-		s->first_seen = column_int(st, col++);
-		s->last_seen = column_int(st, col++);
-		s->gone_at = column_int(st, col);
-	}
-	sqlite3_reset(st);
-	return 0;
-}
-
 /* Fills rec from the current row of st (columns in get's order). */
 static void read_row(const struct rtable *t, sqlite3_stmt *st, void *rec)
 {
@@ -352,6 +309,37 @@ static void read_row(const struct rtable *t, sqlite3_stmt *st, void *rec)
 		s->last_seen = column_int(st, col++);
 		s->gone_at = column_int(st, col);
 	}
+}
+
+static int get(struct inv *db, const struct rtable *t, void *rec, struct ow_err *err)
+{
+	sqlite3_stmt *st = stmt(db, t->slot + 1, t, build_get_sql, err);
+	int rc = SQLITE_OK;
+
+	if (!st)
+		return OW_EINPUT;
+	for (size_t i = 0; i < t->nkey && rc == SQLITE_OK; i++)
+		rc = bind_field(st, (int)i + 1, rec, &t->fields[i]);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return INV_NOTFOUND;
+	}
+	if (rc != SQLITE_ROW) {
+		inv_sql_error(db, err, "reading a row");
+		sqlite3_reset(st);
+		return OW_EINPUT;
+	}
+	read_row(t, st, rec);
+	/* The row's strings live in the statement; the caller keeps copies. */
+	for (size_t i = 0; i < t->nfields; i++) {
+		char **p = text_at(rec, &t->fields[i]);
+		if (t->fields[i].type == FT_TEXT && *p)
+			*p = strdup(*p);
+	}
+	sqlite3_reset(st);
+	return 0;
 }
 
 /* Iterates without copying: text fields point into SQLite's row buffer,
