@@ -271,9 +271,14 @@ int eval_rbac_001(struct chk_ctx *c)
 {
 	const struct chk_snap *s = chk_data(c);
 	long max = chk_policy(c, "osd_manager_max_holders", 5);
-	json_t *holders = json_array();
+	json_t *holders;
 	size_t n = 0;
 
+	/* A site always has administrators: none read is not "few holders". */
+	if (s->nadmins == 0)
+		return chk_emit(c, ST_UNKNOWN, 0, "role", "SMS000AR", "Operating System Deployment Manager",
+		                json_pack("{s:s}", "reason", "no administrative users were read"));
+	holders = json_array();
 	for (size_t i = 0; i < s->nadmins; i++) {
 		const struct inv_admin *a = &s->admins[i];
 		bool all_scope;

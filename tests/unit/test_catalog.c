@@ -1,0 +1,224 @@
+/* Every check of the catalogue: its data missing is never a pass, and
+ * small inventories (seeded with SQL, bypassing db/) make it fail and pass
+ * where the lab suite does not already show both. */
+#include "testutil.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks/checks.h"
+#include "db/db.h"
+
+#define NOW 1780000000LL
+
+static char *g_dir, *g_path;
+
+static const char *const all_classes[] = {
+	"SMS_Site", "SMS_SCI_SysResUse", "SMS_DistributionPointInfo", "SMS_Certificate",
+	"SMS_StateMigration", "SMS_BootImagePackage", "SMS_PackageBaseclass",
+	"SMS_TaskSequencePackage", "SMS_Advertisement", "SMS_Collection", "SMS_CollectionSettings",
+	"SMS_Admin", "SMS_Role", "SMS_SCI_Component", "SMS_SCI_ClientComp", "SMS_SCI_Reserved",
+};
+
+static void sql(const char *text)
+{
+	sqlite3 *s;
+	char *msg = NULL;
+
+	assert_int_equal(sqlite3_open(g_path, &s), SQLITE_OK);
+	if (sqlite3_exec(s, text, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", text, msg);
+	sqlite3_close(s);
+}
+
+/* A fresh inventory whose sync read every class, except `denied`. */
+static void fresh(const char *denied)
+{
+	struct inv_open_opts o = { 0 };
+	struct ow_err e = { 0 };
+	struct inv *db;
+	char q[512];
+
+	if (g_dir) {
+		tu_rmtree(g_dir);
+		free(g_dir);
+		free(g_path);
+	}
+	g_dir = tu_tmpdir();
+	g_path = tu_path(g_dir, "inv.db");
+	o.path = g_path;
+	assert_int_equal(inv_open(&o, &db, &e), 0);
+	inv_close(db);
+	sql("INSERT INTO providers(id, url, auth_mode) VALUES(1, 'https://p/AdminService', 'none')");
+	for (size_t i = 0; i < sizeof all_classes / sizeof all_classes[0]; i++) {
+		snprintf(q, sizeof q, "INSERT INTO sync_classes(provider_id, class, status, synced_at) "
+		         "VALUES(1, '%s', '%s', 1)", all_classes[i],
+		         denied && strcmp(denied, all_classes[i]) == 0 ? "no_access" : "ok");
+		sql(q);
+	}
+}
+
+static struct chk_run evaluate(void)
+{
+	struct inv_open_opts o = { .path = g_path };
+	struct ow_err e = { 0 };
+	struct inv *db;
+	struct chk_run run;
+
+	assert_int_equal(inv_open(&o, &db, &e), 0);
+	if (chk_evaluate(db, -1, NOW, &run, &e) != 0)
+		fail_msg("evaluate: %s", e.msg);
+	inv_close(db);
+	return run;
+}
+
+/* The state of a check's result for an object key containing `key` (NULL:
+ * the check's first result). "none" when there is none. */
+static const char *state_for(const struct chk_run *run, const char *id, const char *key)
+{
+	for (size_t i = 0; i < run->n; i++) {
+		const struct chk_result *r = &run->results[i];
+		if (strcmp(r->def->id, id) == 0 &&
+		    (!key || (r->object_key && strstr(r->object_key, key)) ||
+		     (r->object_name && strstr(r->object_name, key))))
+			return chk_state_name(r->state);
+	}
+	return "none";
+}
+
+static void test_every_check_with_missing_data_is_error_or_notchecked_never_pass(void **state)
+{
+	(void)state;
+	for (size_t k = 0; k < chk_count(); k++) {
+		const struct chk_def *d = chk_at(k);
+		char cls[128];
+		struct chk_run run;
+		const char *st;
+		if (!d->needs) {
+			/* Attestation only: nothing attested yet means not checked. */
+			fresh(NULL);
+			run = evaluate();
+			st = state_for(&run, d->id, NULL);
+			if (strcmp(st, "notchecked") != 0 && strcmp(st, "pass") != 0 &&
+			    strcmp(st, "notapplicable") != 0)
+				fail_msg("%s without data: %s", d->id, st);
+			if (strncmp(d->id, "OSD-CHAIN", 9) != 0 && strcmp(st, "pass") == 0)
+				fail_msg("%s passes with nothing attested", d->id);
+			chk_run_free(&run);
+			continue;
+		}
+		snprintf(cls, sizeof cls, "%.*s", (int)strcspn(d->needs, ","), d->needs);
+		fresh(cls);
+		run = evaluate();
+		st = state_for(&run, d->id, NULL);
+		if (strcmp(st, "error") != 0)
+			fail_msg("%s with %s unreadable: %s, expected error", d->id, cls, st);
+		chk_run_free(&run);
+	}
+}
+
+static void test_every_check_on_an_empty_but_read_site_never_passes_by_default(void **state)
+{
+	struct chk_run run;
+
+	(void)state;
+	fresh(NULL);
+	run = evaluate();
+	for (size_t k = 0; k < chk_count(); k++) {
+		const struct chk_def *d = chk_at(k);
+		const char *st = state_for(&run, d->id, NULL);
+		/* Nothing to judge is notapplicable or awaits an attestation; only
+		 * the chains, which judge other results, may pass on nothing. */
+		if (strcmp(st, "pass") == 0 && strncmp(d->id, "OSD-CHAIN", 9) != 0)
+			fail_msg("%s passes on an empty site", d->id);
+	}
+	chk_run_free(&run);
+}
+
+struct seeded {
+	const char *id, *setup, *key, *want;
+};
+
+static const struct seeded cases[] = {
+	/* PXE responders: untagged fails, sanctioned passes. */
+	{ "OSD-PXE-001", "INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,first_seen,last_seen) VALUES('S','n1','PXEA',1,1,1,1)", "PXEA", "fail" },
+	{ "OSD-PXE-001", "INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,first_seen,last_seen) VALUES('S','n1','PXEA',1,1,1,1);"
+	  "INSERT INTO segments(object_type,object_key,sanctioned,operator,updated) VALUES('dp','PXEA',1,'t',1)", "PXEA", "pass" },
+	{ "OSD-PXE-002", "INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,internet_facing,first_seen,last_seen) VALUES('S','n1','PXEA',1,1,0,1,1)", "PXEA", "notchecked" },
+	{ "OSD-PXE-002", "INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,internet_facing,first_seen,last_seen) VALUES('S','n1','PXEA',1,1,0,1,1);"
+	  "INSERT INTO segments(object_type,object_key,trust,operator,updated) VALUES('dp','PXEA','perimeter','t',1)", "PXEA", "fail" },
+	{ "OSD-PXE-002", "INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,internet_facing,first_seen,last_seen) VALUES('S','n1','PXEA',1,1,0,1,1);"
+	  "INSERT INTO segments(object_type,object_key,trust,operator,updated) VALUES('dp','PXEA','trusted','t',1)", "PXEA", "pass" },
+	/* Unknown values stay unknown. */
+	{ "OSD-PXE-004", "INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,first_seen,last_seen) VALUES('S','n1','PXEA',1,1,1,1)", "PXEA", "unknown" },
+	{ "OSD-PXE-006", "INSERT INTO boot_images(package_id,name,first_seen,last_seen) VALUES('B1','boot',1,1)", "B1", "unknown" },
+	{ "OSD-PXE-005", "INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,pxe_password_set,support_unknown,first_seen,last_seen) VALUES('S','n1','PXEA',1,1,1,1,1,1)", "PXEA", "informational" },
+	{ "OSD-MC-002", "INSERT INTO dps(site_code,nal_path,server_name,is_multicast,first_seen,last_seen) VALUES('S','n1','MCA',1,1,1);"
+	  "INSERT INTO segments(object_type,object_key,sanctioned,operator,updated) VALUES('dp','MCA',1,'t',1)", "MCA", "pass" },
+	/* Certificates. */
+	{ "OSD-CERT-001", "INSERT INTO certificates(smsid,type,key_type,first_seen,last_seen) VALUES('{K}',1,2,1,1)", "{K}", "notchecked" },
+	{ "OSD-CERT-002", "INSERT INTO certificates(smsid,type,key_type,is_blocked,first_seen,last_seen) VALUES('{C}',1,1,0,1,1);"
+	  "INSERT INTO segments(object_type,object_key,compromised,operator,updated) VALUES('certificate','{C}',1,'t',1)", "{C}", "fail" },
+	{ "OSD-MEDIA-001", "INSERT INTO certificates(smsid,type,key_type,is_blocked,first_seen,last_seen) VALUES('{M}',1,1,0,1,1)", "{M}", "notchecked" },
+	{ "OSD-MEDIA-004", "INSERT INTO certificates(smsid,type,key_type,is_blocked,first_seen,last_seen) VALUES('{M}',1,1,0,1,1)", "*", "notchecked" },
+	{ "OSD-MEDIA-002", "INSERT INTO certificates(smsid,type,first_seen,last_seen) VALUES('{M}',1,1,1)", "{M}", "unknown" },
+	/* Provider channel. */
+	{ "OSD-INFRA-001", "INSERT INTO site_settings(site_code,item,name,value,first_seen,last_seen) VALUES('S','SMS Provider','P1','',1,1),('S','SMS Site Server','SS','',1,1)", "P1", "notchecked" },
+	{ "OSD-INFRA-001", "INSERT INTO site_settings(site_code,item,name,value,first_seen,last_seen) VALUES('S','SMS Provider','SS','',1,1),('S','SMS Site Server','SS','',1,1)", "SS", "notapplicable" },
+	/* Task sequences and accounts. */
+	{ "OSD-TS-003", "INSERT INTO task_sequences(id,package_id,name,dynamic_install,first_seen,last_seen) VALUES(1,'T1','ts',1,1,1)", "T1", "notchecked" },
+	{ "OSD-TS-005", "INSERT INTO task_sequences(id,package_id,name,first_seen,last_seen) VALUES(1,'T1','ts',1,1);"
+	  "INSERT INTO ts_run_as(ts_id,step_name,user_name) VALUES(1,'s','D\\u')", "T1", "notchecked" },
+	{ "OSD-NAA-001", "INSERT INTO sites(site_code,site_name,first_seen,last_seen) VALUES('S','s',1,1)", "S", "unknown" },
+	{ "OSD-RBAC-002", "INSERT INTO roles(role_id,role_name,operations,first_seen,last_seen) VALUES('R1','Viewers','[{\"OperationName\":\"ViewRecoveryInformation\"}]',1,1);"
+	  "INSERT INTO admins(admin_id,logon_name,account_type,role_names,first_seen,last_seen) VALUES(1,'D\\g',1,'Viewers',1,1)", "R1", "notchecked" },
+	{ "OSD-RBAC-002", "INSERT INTO roles(role_id,role_name,first_seen,last_seen) VALUES('R1','Viewers',1,1)", "R1", "unknown" },
+	/* State migration points. */
+	{ "OSD-SMP-001", "INSERT INTO smps(site_code,nal_path,server_name,first_seen,last_seen) VALUES('S','n','SMPA',1,1)", "SMPA", "notchecked" },
+	{ "OSD-SMP-008", "INSERT INTO smps(site_code,nal_path,server_name,first_seen,last_seen) VALUES('S','n','SMPA',1,1)", "SMPA", "notchecked" },
+	{ "OSD-SMP-007", "INSERT INTO smps(site_code,nal_path,server_name,first_seen,last_seen,gone_at) VALUES('S','n','SMPGONE',1,1,2)", "SMPGONE", "fail" },
+	{ "OSD-SMP-002", "INSERT INTO smps(site_code,nal_path,server_name,first_seen,last_seen) VALUES('S','n','SMPA',1,1)", "SMPA", "unknown" },
+	{ "OSD-USMT-001", "INSERT INTO packages(package_id,name,version,first_seen,last_seen) VALUES('U1','User State Migration Tool for Windows','10.0.26100.1',1,1)", "U1", "pass" },
+	{ "OSD-USMT-001", "INSERT INTO packages(package_id,name,version,first_seen,last_seen) VALUES('U1','User State Migration Tool for Windows','10.0.22621.1',1,1)", "U1", "fail" },
+	/* A gone object is not judged (only SMP-007 looks at history). */
+	{ "OSD-PXE-004", "INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,pxe_password_set,first_seen,last_seen,gone_at) VALUES('S','n1','OLD',1,1,0,1,1,2)", "OLD", "none" },
+};
+
+static void test_seeded_inventories_give_the_expected_state(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct chk_run run;
+		const char *st;
+		fresh(NULL);
+		sql(cases[i].setup);
+		run = evaluate();
+		st = state_for(&run, cases[i].id, cases[i].key);
+		if (strcmp(st, cases[i].want) != 0)
+			fail_msg("case %zu: %s on %s is %s, expected %s", i, cases[i].id, cases[i].key, st,
+			         cases[i].want);
+		chk_run_free(&run);
+	}
+}
+
+static int cleanup(void **state)
+{
+	(void)state;
+	if (g_dir)
+		tu_rmtree(g_dir);
+	free(g_dir);
+	free(g_path);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_check_with_missing_data_is_error_or_notchecked_never_pass),
+		cmocka_unit_test(test_every_check_on_an_empty_but_read_site_never_passes_by_default),
+		cmocka_unit_test(test_seeded_inventories_give_the_expected_state),
+	};
+	return cmocka_run_group_tests(tests, NULL, cleanup);
+}
