@@ -1,6 +1,7 @@
 #!/bin/sh
 # The demo: start osdwarden-lab on loopback, check it with `doctor`, sync
-# it into a private demo inventory over HTTPS, and show what was read.
+# it into a private demo inventory over HTTPS, show what was read, and run
+# the checklist over it.
 # (The console joins this when it lands.)
 set -eu
 build=${1:-build}
@@ -38,10 +39,13 @@ echo
 echo "== osdwarden sync $site"
 # shellcheck disable=SC2086
 "$build/osdwarden" --db "$db" sync $site
-for list in dps smps certs ts; do
+for list in dps smps ts; do
 	echo
 	echo "== osdwarden list $list"
 	"$build/osdwarden" --db "$db" list "$list" --limit 12
 done
+echo
+echo "== osdwarden check   (the security and privacy checklist over what was synced)"
+"$build/osdwarden" --db "$db" check
 echo
 echo "Inventory: $db   (osdwarden --db $db list assocs|media|admins ...)"
