@@ -352,11 +352,14 @@ int chk_evaluate_since(struct inv *db, int cat, int64_t now, int64_t since, stru
 	grade(run, CAT_PRIVACY, run->grades.privacy, &run->grades.privacy_score,
 	      &run->grades.privacy_capped);
 
-	/* History: the run and its findings, compared with the last run. */
-	if (inv_begin(db, err) != 0)
+	/* History: the run and its findings, compared with the last run. A
+	 * read-only inventory is compared with, never written to. */
+	bool store = !inv_read_only(db);
+	if (store && inv_begin(db, err) != 0)
 		goto out;
-	if ((run->id = inv_run_begin(db, now, who_operator(), err)) < 0 ||
-	    (run->previous = since > 0 ? since : inv_run_previous(db, run->id, err)) < 0 ||
+	if ((store && (run->id = inv_run_begin(db, now, who_operator(), err)) < 0) ||
+	    (run->previous = since > 0 ? since
+	                               : inv_run_previous(db, store ? run->id : INT64_MAX, err)) < 0 ||
 	    (run->previous && inv_each_finding(db, run->previous, remember_failure, prev_fail, err) < 0))
 		goto rollback;
 	for (size_t i = 0; i < run->n; i++) {
@@ -375,7 +378,7 @@ int chk_evaluate_since(struct inv *db, int cat, int64_t now, int64_t since, stru
 			json_object_set_new(summary, r->def->id, counts = json_object());
 		json_object_set_new(counts, chk_state_name(r->state),
 		                    json_integer(json_integer_value(json_object_get(counts, chk_state_name(r->state))) + 1));
-		if (is_finding(r->state)) {
+		if (store && is_finding(r->state)) {
 			struct inv_finding f = { r->def->id, chk_state_name(r->state), chk_sev_name(r->sev),
 			                         r->object_type, r->object_key, r->object_name, r->evidence,
 			                         r->baseline, r->waived };
@@ -383,7 +386,7 @@ int chk_evaluate_since(struct inv *db, int cat, int64_t now, int64_t since, stru
 				goto rollback;
 		}
 	}
-	{
+	if (store) {
 		char *s = json_dumps(summary, JSON_COMPACT);
 		int frc = inv_run_finish(db, run->id, now, run->grades.security, run->grades.privacy,
 		                         s, err);
@@ -394,7 +397,8 @@ int chk_evaluate_since(struct inv *db, int cat, int64_t now, int64_t since, stru
 	rc = 0;
 	goto out;
 rollback:
-	inv_rollback(db);
+	if (store)
+		inv_rollback(db);
 out:
 	free_snapshot(&c.snap);
 	for (size_t i = 0; i < c.n; i++) {

@@ -268,6 +268,16 @@ static void test_fail_on_sets_the_exit_code(void **state)
 	r = tu_cli(g_db, (const char *const[]){ "check", "--fail-on", "severe", NULL });
 	assert_int_equal(r.rc, 2);
 	tu_run_free(&r);
+	/* Read-only: evaluates and compares, stores nothing. */
+	long long runs = tu_sql_int(g_db, "SELECT count(*) FROM check_runs");
+	r = tu_cli(g_db, (const char *const[]){ "--read-only", "check", "--format", "json", NULL });
+	assert_int_equal(r.rc, 0);
+	run = json_loads(r.out, 0, NULL);
+	assert_non_null(json_object_get(run, "findings"));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(run, "run"), "previous")), runs);
+	json_decref(run);
+	tu_run_free(&r);
+	assert_int_equal(tu_sql_int(g_db, "SELECT count(*) FROM check_runs"), runs);
 	r = tu_cli(g_db, (const char *const[]){ "check", "--category", "privacy", "--format", "json", NULL });
 	run = json_loads(r.out, 0, NULL);
 	assert_string_equal(check_state(run, "OSD-PXE-004"), "absent");
