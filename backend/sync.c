@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "backend/adminservice.h"
+#include "db/audit.h"
 #include "db/records.h"
 #include "util/buf.h"
 #include "util/secret.h"
@@ -1624,6 +1625,16 @@ int sync_run(struct inv *db, const struct sync_opts *o, struct sync_result *res,
 		}
 	}
 	prov.last_sync_result = (char *)(res->denied ? "partial" : "ok");
+	{
+		char summary[700];
+		snprintf(summary, sizeof summary, "rows=%zu classes=%zu denied=%s%s%s", s.rows,
+		         res->classes, res->denied ? res->denied_names : "none",
+		         o->site ? " site=" : "", o->site ? o->site : "");
+		if (audit_append(db, s.now, "sync", s.base, summary, prov.last_sync_result, &s.err) != 0) {
+			rc = OW_EINPUT;
+			goto fail;
+		}
+	}
 	if (inv_put_provider(db, &prov, s.now, &s.err) != 0 || inv_commit(db, &s.err) != 0) {
 		rc = OW_EINPUT;
 		goto fail;

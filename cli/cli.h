@@ -35,5 +35,6 @@ int cmd_check(struct cli *c, int argc, char **argv);
 int cmd_attest(struct cli *c, int argc, char **argv);
 int cmd_waive(struct cli *c, int argc, char **argv);
 int cmd_tag(struct cli *c, int argc, char **argv);
+int cmd_audit(struct cli *c, int argc, char **argv);
 
 #endif

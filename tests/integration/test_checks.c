@@ -365,6 +365,16 @@ static void test_attestations_waivers_and_tags_change_results_as_they_should(voi
 			assert_true(json_is_false(json_object_get(f, "waived")));
 	}
 	json_decref(run);
+	/* Every decision is in the audit log, and the log verifies. */
+	assert_true(tu_sql_int(g_db, "SELECT count(*) FROM audit WHERE action IN "
+	                             "('attest','waive','tag')") == 4);
+	assert_true(tu_sql_int(g_db, "SELECT count(*) FROM audit WHERE action = 'sync'") == 1);
+	{
+		struct tu_run v = tu_cli(g_db, (const char *const[]){ "audit", "verify", NULL });
+		assert_int_equal(v.rc, 0);
+		assert_non_null(strstr(v.out, "audit log intact: 5 rows"));
+		tu_run_free(&v);
+	}
 	/* Usage errors: unknown check, waiver without expiry. */
 	assert_int_equal(cli_rc((const char *const[]){ "waive", "OSD-NOPE-1", "--reason", "x", "--expires", "1", NULL }), 2);
 	assert_int_equal(cli_rc((const char *const[]){ "waive", "OSD-PXE-004", "--reason", "x", NULL }), 2);
