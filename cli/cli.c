@@ -38,6 +38,8 @@ static const struct command commands[] = {
 	  "tag dp SERVER [--trust trusted|untrusted|perimeter] [--sanctioned|--not-sanctioned]\n"
 	  "       tag cert SMSID --compromised|--not-compromised   [--note TEXT]",
 	  "tell osdwarden what the site cannot know" },
+	{ "settings", cmd_settings, "settings [list] | settings set KEY VALUE",
+	  "show or change the policy thresholds the checks use" },
 	{ "audit", cmd_audit, "audit list [--format text|json] | audit verify",
 	  "show the tamper-evident audit log, or check its hash chain" },
 	{ "list", cmd_list,

@@ -36,5 +36,6 @@ int cmd_attest(struct cli *c, int argc, char **argv);
 int cmd_waive(struct cli *c, int argc, char **argv);
 int cmd_tag(struct cli *c, int argc, char **argv);
 int cmd_audit(struct cli *c, int argc, char **argv);
+int cmd_settings(struct cli *c, int argc, char **argv);
 
 #endif

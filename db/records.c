@@ -631,3 +631,38 @@ long inv_setting_long(struct inv *db, const char *key, long def)
 	sqlite3_finalize(st);
 	return v;
 }
+
+int inv_each_setting(struct inv *db, int (*fn)(void *ctx, const char *key, const char *value,
+                                               const char *description),
+                     void *ctx, struct ow_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int stop = 0;
+
+	if (sqlite3_prepare_v2(db->sql, "SELECT key, value, description FROM settings ORDER BY key",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return inv_sql_error(db, err, "reading settings"), -1;
+	while (!stop && sqlite3_step(st) == SQLITE_ROW)
+		stop = fn(ctx, (const char *)sqlite3_column_text(st, 0),
+		          (const char *)sqlite3_column_text(st, 1),
+		          (const char *)sqlite3_column_text(st, 2));
+	sqlite3_finalize(st);
+	return stop;
+}
+
+int inv_setting_set(struct inv *db, const char *key, const char *value, struct ow_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->sql, "UPDATE settings SET value = ?2 WHERE key = ?1", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return inv_sql_error(db, err, "changing a setting");
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return inv_sql_error(db, err, "changing a setting");
+	return sqlite3_changes(db->sql) ? 0 : INV_NOTFOUND;
+}

@@ -271,6 +271,13 @@ INV_RECORD_API(segment, inv_segment)
  * a number. */
 long inv_setting_long(struct inv *db, const char *key, long def);
 
+/* Every setting; strings valid only during fn. */
+int inv_each_setting(struct inv *db, int (*fn)(void *ctx, const char *key, const char *value,
+                                               const char *description),
+                     void *ctx, struct ow_err *err);
+/* Changes an existing setting (unknown keys are refused: INV_NOTFOUND). */
+int inv_setting_set(struct inv *db, const char *key, const char *value, struct ow_err *err);
+
 /* Removes the child rows of one parent before a sync writes them anew:
  * the folders of an SMP, the run-as steps of a task sequence. */
 int inv_clear_smp_folders(struct inv *db, int64_t smp_id, struct ow_err *err);

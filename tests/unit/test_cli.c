@@ -269,6 +269,28 @@ static void test_damaged_inventory_exits_2_with_advice(void **state)
 	tu_run_free(&r);
 }
 
+static void test_settings_list_and_set_with_validation_and_audit(void **state)
+{
+	struct tu_run r = RUN("settings");
+
+	(void)state;
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "assoc_released_max_days"));
+	tu_run_free(&r);
+	r = RUN("settings", "set", "assoc_released_max_days", "7");
+	assert_int_equal(r.rc, 0);
+	tu_run_free(&r);
+	assert_int_equal(tu_sql_int(g_db, "SELECT value FROM settings WHERE key='assoc_released_max_days'"), 7);
+	assert_int_equal(tu_sql_int(g_db, "SELECT count(*) FROM audit WHERE action='setting'"), 1);
+	r = RUN("settings", "set", "no_such_threshold", "7");
+	assert_int_equal(r.rc, 2);
+	tu_run_free(&r);
+	r = RUN("settings", "set", "assoc_released_max_days", "-1");
+	assert_int_equal(r.rc, 2);
+	tu_run_free(&r);
+	assert_int_equal(tu_sql_int(g_db, "SELECT value FROM settings WHERE key='assoc_released_max_days'"), 7);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +306,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_command_prints_usage_and_exits_2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_on_a_missing_inventory_exits_2_without_creating_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_inventory_exits_2_with_advice, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_settings_list_and_set_with_validation_and_audit, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
