@@ -87,8 +87,15 @@ long chk_policy(struct chk_ctx *c, const char *key, long def);
 int chk_emit(struct chk_ctx *c, enum chk_state st, int sev, const char *object_type,
              const char *object_key, const char *object_name, json_t *evidence);
 
+/* The same with evidence already serialised as ASCII-only compact JSON
+ * (for the hot paths that emit hundreds of thousands of results). */
+int chk_emit_text(struct chk_ctx *c, enum chk_state st, int sev, const char *object_type,
+                  const char *object_key, const char *object_name, const char *evidence_json);
+
 /* Whether the current run already has a failing result of check id for
- * object key (NULL: any object). For chains. */
+ * object key (NULL: any object). For chains. Per-object answers exist
+ * for the PXE and TS areas only (what the chains ask); for other areas
+ * only "any object" is indexed. */
 bool chk_failed(struct chk_ctx *c, const char *id, const char *object_key);
 
 struct chk_result {

@@ -59,8 +59,9 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-int chk_emit(struct chk_ctx *c, enum chk_state st, int sev, const char *object_type,
-             const char *object_key, const char *object_name, json_t *evidence)
+static struct chk_result *new_result(struct chk_ctx *c, enum chk_state st, int sev,
+                                     const char *object_type, const char *object_key,
+                                     const char *object_name)
 {
 	struct chk_result *r;
 
@@ -68,9 +69,8 @@ int chk_emit(struct chk_ctx *c, enum chk_state st, int sev, const char *object_t
 		size_t cap = c->cap ? c->cap * 2 : 256;
 		struct chk_result *n = realloc(c->res, cap * sizeof *n);
 		if (!n) {
-			json_decref(evidence);
 			c->oom = true;
-			return -1;
+			return NULL;
 		}
 		c->res = n;
 		c->cap = cap;
@@ -83,19 +83,41 @@ int chk_emit(struct chk_ctx *c, enum chk_state st, int sev, const char *object_t
 	r->object_type = dup_or_null(object_type);
 	r->object_key = dup_or_null(object_key);
 	r->object_name = dup_or_null(object_name);
-	/* ASCII-only from the start, so exports can embed it as it is. */
-	r->evidence = evidence ? json_dumps(evidence, JSON_COMPACT | JSON_PRESERVE_ORDER |
-	                                              JSON_ENSURE_ASCII) : NULL;
-	json_decref(evidence);
 	c->emitted++;
 	if (st == ST_FAIL) {
+		/* Only chains ask, and only for the per-DP checks; keying every
+		 * failure would cost a hash insert per association. */
 		char key[600];
 		snprintf(key, sizeof key, "%s|", r->def->id);
 		json_object_set_new(c->fails, key, json_true());
-		snprintf(key, sizeof key, "%s|%s", r->def->id, object_key ? object_key : "");
-		json_object_set_new(c->fails, key, json_true());
+		if (strcmp(r->def->area, "PXE") == 0 || strcmp(r->def->area, "TS") == 0) {
+			snprintf(key, sizeof key, "%s|%s", r->def->id, object_key ? object_key : "");
+			json_object_set_new(c->fails, key, json_true());
+		}
 	}
-	return 0;
+	return r;
+}
+
+int chk_emit(struct chk_ctx *c, enum chk_state st, int sev, const char *object_type,
+             const char *object_key, const char *object_name, json_t *evidence)
+{
+	struct chk_result *r = new_result(c, st, sev, object_type, object_key, object_name);
+
+	/* ASCII-only from the start, so exports can embed it as it is. */
+	if (r && evidence)
+		r->evidence = json_dumps(evidence, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	json_decref(evidence);
+	return r ? 0 : -1;
+}
+
+int chk_emit_text(struct chk_ctx *c, enum chk_state st, int sev, const char *object_type,
+                  const char *object_key, const char *object_name, const char *evidence_json)
+{
+	struct chk_result *r = new_result(c, st, sev, object_type, object_key, object_name);
+
+	if (r && evidence_json)
+		r->evidence = strdup(evidence_json);
+	return r ? 0 : -1;
 }
 
 /* Chains ask this per object: a hash lookup, not a scan of every result

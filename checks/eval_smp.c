@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "checks/eval.h"
+#include "util/buf.h"
 
 static json_t *smp_evidence(const struct inv_smp *m)
 {
@@ -78,8 +79,9 @@ int eval_smp_003(struct chk_ctx *c)
 	return 0;
 }
 
-/* Associations can be hundreds of thousands: each failing one is a
- * result, the passing ones are counted into one. */
+/* Associations can be hundreds of thousands: they are read once for both
+ * association checks; each failing one is a result, the passing ones are
+ * counted into one; evidence is formatted directly (no JSON tree each). */
 struct assoc_scan {
 	struct chk_ctx *c;
 	bool released;       /* SMP-004 (restored) or SMP-005 (never restored) */
@@ -87,7 +89,23 @@ struct assoc_scan {
 	long days;
 	size_t ok;
 	int rc;
+	struct buf ev;
 };
+
+/* JSON string body, ASCII only, for evidence built by hand. */
+static void json_text(struct buf *b, const char *s)
+{
+	buf_addc(b, '"');
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_addf(b, "\\%c", *p);
+		else if (*p < 0x20 || *p >= 0x7f)
+			buf_addf(b, "\\u%04x", *p);   /* bytes, not code points: evidence only */
+		else
+			buf_addc(b, (char)*p);
+	}
+	buf_addc(b, '"');
+}
 
 static int scan_assoc(void *ctx, const struct inv_assoc *a)
 {
@@ -105,26 +123,29 @@ static int scan_assoc(void *ctx, const struct inv_assoc *a)
 	snprintf(key, sizeof key, "%lld:%lld", (long long)a->source_id, (long long)a->restore_id);
 	snprintf(name, sizeof name, "%s -> %s", a->source_name ? a->source_name : "?",
 	         a->restore_name ? a->restore_name : "?");
-	sc->rc = chk_emit(sc->c, ST_FAIL, 0, "association", key, name,
-	                  json_pack("{s:I,s:I,s:s?,s:{s:s,s:i}}",
-	                            sc->released ? "store_released" : "store_created", (json_int_t)when,
-	                            "age_days", (json_int_t)((chk_now(sc->c) - when) / DAY),
-	                            "store_path", a->store_path, "policy",
-	                            "setting", sc->released ? "assoc_released_max_days"
-	                                                    : "assoc_unreleased_max_days",
-	                            "value", (int)sc->days));
+	buf_reset(&sc->ev);
+	buf_addf(&sc->ev, "{\"%s\":%lld,\"age_days\":%lld,\"store_path\":",
+	         sc->released ? "store_released" : "store_created", (long long)when,
+	         (long long)((chk_now(sc->c) - when) / DAY));
+	json_text(&sc->ev, a->store_path);
+	buf_addf(&sc->ev, ",\"policy\":{\"setting\":\"%s\",\"value\":%ld}}",
+	         sc->released ? "assoc_released_max_days" : "assoc_unreleased_max_days", sc->days);
+	sc->rc = chk_emit_text(sc->c, ST_FAIL, 0, "association", key, name, buf_str(&sc->ev));
 	return sc->rc;
 }
 
 static int associations(struct chk_ctx *c, bool released)
 {
-	struct assoc_scan sc = { c, released, 0, 0, 0, 0 };
+	struct assoc_scan sc = { c, released, 0, 0, 0, 0, BUF_INIT };
 	struct ow_err e = { 0 };
+	int rc;
 
 	sc.days = chk_policy(c, released ? "assoc_released_max_days" : "assoc_unreleased_max_days",
 	                     released ? 14 : 60);
 	sc.limit = (int64_t)sc.days * DAY;
-	if (inv_each_assoc(chk_db(c), false, scan_assoc, &sc, &e) < 0 || sc.rc)
+	rc = inv_each_assoc(chk_db(c), false, scan_assoc, &sc, &e);
+	buf_free(&sc.ev);
+	if (rc < 0 || sc.rc)
 		return -1;
 	if (sc.ok)
 		return chk_emit(c, ST_PASS, 0, "associations", "*", "associations within policy",
