@@ -309,14 +309,11 @@ static char *finding_key(const char *id, const char *object_key)
 	return k;
 }
 
-static int remember_failure(void *ctx, const struct inv_finding *f)
+static int remember_failure(void *ctx, const char *check_id, const char *object_key)
 {
 	json_t *set = ctx;
-	char *k;
+	char *k = finding_key(check_id, object_key);
 
-	if (strcmp(f->state, "fail") != 0)
-		return 0;
-	k = finding_key(f->check_id, f->object_key);
 	if (k)
 		json_object_set_new(set, k, json_true());
 	free(k);
@@ -382,7 +379,7 @@ int chk_evaluate_since(struct inv *db, int cat, int64_t now, int64_t since, stru
 	if ((store && (run->id = inv_run_begin(db, now, who_operator(), err)) < 0) ||
 	    (run->previous = since > 0 ? since
 	                               : inv_run_previous(db, store ? run->id : INT64_MAX, err)) < 0 ||
-	    (run->previous && inv_each_finding(db, run->previous, remember_failure, prev_fail, err) < 0))
+	    (run->previous && inv_each_failure(db, run->previous, remember_failure, prev_fail, err) < 0))
 		goto rollback;
 	for (size_t i = 0; i < run->n; i++) {
 		struct chk_result *r = &run->results[i];

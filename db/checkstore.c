@@ -129,6 +129,24 @@ int inv_each_finding(struct inv *db, int64_t run_id,
 	return stop;
 }
 
+int inv_each_failure(struct inv *db, int64_t run_id,
+                     int (*fn)(void *ctx, const char *check_id, const char *object_key),
+                     void *ctx, struct ow_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int stop = 0;
+
+	if (sqlite3_prepare_v2(db->sql, "SELECT check_id, object_key FROM findings "
+	                       "WHERE run_id = ?1 AND state = 'fail'", -1, &st, NULL) != SQLITE_OK)
+		return inv_sql_error(db, err, "reading findings"), -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	while (!stop && sqlite3_step(st) == SQLITE_ROW)
+		stop = fn(ctx, (const char *)sqlite3_column_text(st, 0),
+		          (const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	return stop;
+}
+
 const char *inv_class_status(struct inv *db, const char *cls)
 {
 	sqlite3_stmt *st = NULL;

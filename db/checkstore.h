@@ -32,6 +32,12 @@ int inv_each_finding(struct inv *db, int64_t run_id,
                      int (*fn)(void *ctx, const struct inv_finding *f), void *ctx,
                      struct ow_err *err);
 
+/* The failing findings of a run, as (check, object key) only: what a
+ * baseline comparison needs, without reading the evidence. */
+int inv_each_failure(struct inv *db, int64_t run_id,
+                     int (*fn)(void *ctx, const char *check_id, const char *object_key),
+                     void *ctx, struct ow_err *err);
+
 /* How the last syncs read a class: "ok" when some provider read it,
  * "no_access" when none could, "never" when no sync has tried. */
 const char *inv_class_status(struct inv *db, const char *cls);
