@@ -410,7 +410,7 @@ int chk_evaluate_since(struct inv *db, int cat, int64_t now, int64_t since, stru
 		int frc = inv_run_finish(db, run->id, now, run->grades.security, run->grades.privacy,
 		                         s, err);
 		free(s);
-		if (frc != 0 || inv_commit(db, err) != 0)
+		if (frc != 0 || inv_history_prune(db, run->id, err) != 0 || inv_commit(db, err) != 0)
 			goto rollback;
 	}
 	rc = 0;

@@ -1,6 +1,7 @@
 #include "db/checkstore.h"
 
 #include "db/internal.h"
+#include "db/records.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -84,6 +85,29 @@ int inv_run_finish(struct inv *db, int64_t run_id, int64_t finished, const char 
 	bind_text(st, 4, privacy_grade);
 	bind_text(st, 5, summary_json);
 	return step_done(db, st, "finishing a check run", err);
+}
+
+int inv_history_prune(struct inv *db, int64_t run_id, struct ow_err *err)
+{
+	static const char *const sql[] = {
+		"DELETE FROM findings WHERE run_id IN (SELECT id FROM check_runs WHERE id <= ?1 - ?2)",
+		"UPDATE findings SET evidence_json = NULL WHERE evidence_json IS NOT NULL AND run_id IN "
+		"(SELECT id FROM check_runs WHERE id <= ?1 - ?3)",
+	};
+	long keep = inv_setting_long(db, "history_runs_kept", 30);
+	long evidence = inv_setting_long(db, "history_evidence_runs", 5);
+
+	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(db->sql, sql[i], -1, &st, NULL) != SQLITE_OK)
+			return inv_sql_error(db, err, "pruning check history");
+		sqlite3_bind_int64(st, 1, run_id);
+		sqlite3_bind_int64(st, 2, keep < 2 ? 2 : keep);
+		sqlite3_bind_int64(st, 3, evidence < 1 ? 1 : evidence);
+		if (step_done(db, st, "pruning check history", err) != 0)
+			return OW_EINPUT;
+	}
+	return 0;
 }
 
 int64_t inv_run_previous(struct inv *db, int64_t run_id, struct ow_err *err)

@@ -246,7 +246,17 @@ static const char *const migration_4[] = {
 	NULL,
 };
 
-static const char *const *const migrations[] = { migration_1, migration_2, migration_3, migration_4 };
+/* History retention: a run at scale stores hundreds of thousands of
+ * findings; old runs keep their summary (grades, counts) for trends. */
+static const char *const migration_5[] = {
+	"INSERT INTO settings(key, value, description) VALUES"
+	"  ('history_runs_kept', '30', 'check runs whose findings are kept (older runs keep their summary)'),"
+	"  ('history_evidence_runs', '5', 'check runs whose findings keep their evidence')",
+	NULL,
+};
+
+static const char *const *const migrations[] = { migration_1, migration_2, migration_3, migration_4,
+	                                          migration_5 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 int schema_latest_version(void)
