@@ -87,6 +87,12 @@ long chk_policy(struct chk_ctx *c, const char *key, long def);
 int chk_emit(struct chk_ctx *c, enum chk_state st, int sev, const char *object_type,
              const char *object_key, const char *object_name, json_t *evidence);
 
+/* Work one evaluator does for a later one (e.g. one scan of 200k
+ * associations for two checks): kept by name until the run ends, then
+ * released with free_fn. get returns NULL when absent. */
+void *chk_memo_get(struct chk_ctx *c, const char *name);
+int chk_memo_put(struct chk_ctx *c, const char *name, void *p, void (*free_fn)(void *));
+
 /* The same with evidence already serialised as ASCII-only compact JSON
  * (for the hot paths that emit hundreds of thousands of results). */
 int chk_emit_text(struct chk_ctx *c, enum chk_state st, int sev, const char *object_type,

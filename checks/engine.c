@@ -17,8 +17,35 @@ struct chk_ctx {
 	size_t n, cap;
 	size_t emitted;           /* results of the current check */
 	json_t *fails;            /* "ID|object" and "ID|" for every failure so far */
+	struct {
+		const char *name;
+		void *p;
+		void (*free_fn)(void *);
+	} memo[4];
 	bool oom;
 };
+
+void *chk_memo_get(struct chk_ctx *c, const char *name)
+{
+	for (size_t i = 0; i < sizeof c->memo / sizeof c->memo[0]; i++)
+		if (c->memo[i].name && strcmp(c->memo[i].name, name) == 0)
+			return c->memo[i].p;
+	return NULL;
+}
+
+int chk_memo_put(struct chk_ctx *c, const char *name, void *p, void (*free_fn)(void *))
+{
+	for (size_t i = 0; i < sizeof c->memo / sizeof c->memo[0]; i++) {
+		if (!c->memo[i].name) {
+			c->memo[i].name = name;
+			c->memo[i].p = p;
+			c->memo[i].free_fn = free_fn;
+			return 0;
+		}
+	}
+	free_fn(p);
+	return -1;
+}
 
 static const char *const state_names[] = {
 	"pass", "fail", "error", "unknown", "notapplicable", "notchecked", "informational", "fixed",
@@ -430,6 +457,9 @@ out:
 	json_decref(prev_fail);
 	json_decref(summary);
 	json_decref(c.fails);
+	for (size_t i = 0; i < sizeof c.memo / sizeof c.memo[0]; i++)
+		if (c.memo[i].name)
+			c.memo[i].free_fn(c.memo[i].p);
 	if (rc)
 		chk_run_free(run);
 	return rc;

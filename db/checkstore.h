@@ -24,9 +24,9 @@ int inv_finding_add(struct inv *db, int64_t run_id, const struct inv_finding *f,
 int inv_run_finish(struct inv *db, int64_t run_id, int64_t finished, const char *security_grade,
                    const char *privacy_grade, const char *summary_json, struct ow_err *err);
 
-/* Applies the retention settings after run_id: findings of runs older
- * than history_runs_kept are deleted, evidence of runs older than
- * history_evidence_runs is dropped. Run summaries always stay. */
+/* Applies the retention setting after run_id: findings of runs older
+ * than the last history_runs_kept are deleted. Run summaries (grades,
+ * counts per check) always stay, for trends. */
 int inv_history_prune(struct inv *db, int64_t run_id, struct ow_err *err);
 
 /* The run before run_id (0 when none), or -1 with err set. */

@@ -250,8 +250,7 @@ static const char *const migration_4[] = {
  * findings; old runs keep their summary (grades, counts) for trends. */
 static const char *const migration_5[] = {
 	"INSERT INTO settings(key, value, description) VALUES"
-	"  ('history_runs_kept', '30', 'check runs whose findings are kept (older runs keep their summary)'),"
-	"  ('history_evidence_runs', '5', 'check runs whose findings keep their evidence')",
+	"  ('history_runs_kept', '10', 'check runs whose findings are kept (older runs keep their summary)')",
 	NULL,
 };
 

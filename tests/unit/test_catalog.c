@@ -203,16 +203,14 @@ static void test_seeded_inventories_give_the_expected_state(void **state)
 	}
 }
 
-/* Old runs lose their findings (and, sooner, their evidence) but keep
- * their summary. */
+/* Old runs lose their findings but keep their summary. */
 static void test_history_is_pruned_by_the_retention_settings(void **state)
 {
 	(void)state;
 	fresh(NULL);
 	sql("INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,pxe_password_set,first_seen,last_seen) "
 	    "VALUES('S','n1','PXEA',1,1,0,1,1);"
-	    "UPDATE settings SET value='3' WHERE key='history_runs_kept';"
-	    "UPDATE settings SET value='1' WHERE key='history_evidence_runs'");
+	    "UPDATE settings SET value='3' WHERE key='history_runs_kept'");
 	for (int i = 0; i < 5; i++) {
 		struct chk_run run = evaluate();
 		chk_run_free(&run);
@@ -220,8 +218,6 @@ static void test_history_is_pruned_by_the_retention_settings(void **state)
 	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM check_runs"), 5);
 	assert_int_equal(tu_sql_int(g_path, "SELECT count(DISTINCT run_id) FROM findings"), 3);
 	assert_int_equal(tu_sql_int(g_path, "SELECT min(run_id) FROM findings"), 3);
-	assert_int_equal(tu_sql_int(g_path, "SELECT count(DISTINCT run_id) FROM findings "
-	                                    "WHERE evidence_json IS NOT NULL"), 1);
 	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM check_runs WHERE summary_json IS NULL"), 0);
 }
 
