@@ -3,8 +3,6 @@
 #include "db/internal.h"
 #include "db/records.h"
 
-#include <stdio.h>
-#include <string.h>
 
 static int step_done(struct inv *db, sqlite3_stmt *st, const char *doing, struct ow_err *err)
 {
@@ -125,32 +123,6 @@ int64_t inv_run_previous(struct inv *db, int64_t run_id, struct ow_err *err)
 	return prev;
 }
 
-int inv_each_finding(struct inv *db, int64_t run_id,
-                     int (*fn)(void *ctx, const struct inv_finding *f), void *ctx,
-                     struct ow_err *err)
-{
-	sqlite3_stmt *st = NULL;
-	int rc, stop = 0;
-
-	if (sqlite3_prepare_v2(db->sql, "SELECT check_id, state, severity, object_type, object_key, "
-	                       "object_name, evidence_json, baseline, waived FROM findings "
-	                       "WHERE run_id = ?1 ORDER BY id", -1, &st, NULL) != SQLITE_OK)
-		return inv_sql_error(db, err, "reading findings"), -1;
-	sqlite3_bind_int64(st, 1, run_id);
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct inv_finding f = {
-			(const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
-			(const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
-			(const char *)sqlite3_column_text(st, 4), (const char *)sqlite3_column_text(st, 5),
-			(const char *)sqlite3_column_text(st, 6), (const char *)sqlite3_column_text(st, 7),
-			sqlite3_column_int(st, 8),
-		};
-		stop = fn(ctx, &f);
-	}
-	sqlite3_finalize(st);
-	return stop;
-}
-
 int inv_each_failure(struct inv *db, int64_t run_id,
                      int (*fn)(void *ctx, const char *check_id, const char *object_key),
                      void *ctx, struct ow_err *err)
@@ -184,25 +156,3 @@ const char *inv_class_status(struct inv *db, const char *cls)
 	return status;
 }
 
-int inv_tags_of(struct inv *db, const char *object_type, const char *object_key,
-                struct inv_tags *out)
-{
-	sqlite3_stmt *st = NULL;
-
-	memset(out, 0, sizeof *out);
-	if (sqlite3_prepare_v2(db->sql, "SELECT trust, sanctioned, compromised FROM segments "
-	                       "WHERE object_type = ?1 AND object_key = ?2 COLLATE NOCASE", -1, &st,
-	                       NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(st, 1, object_type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, object_key ? object_key : "", -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(st, 0);
-		out->tagged = true;
-		snprintf(out->trust, sizeof out->trust, "%s", t ? t : "");
-		out->sanctioned = sqlite3_column_int(st, 1);
-		out->compromised = sqlite3_column_int(st, 2);
-	}
-	sqlite3_finalize(st);
-	return 0;
-}

@@ -3,7 +3,6 @@
 #ifndef OW_DB_CHECKSTORE_H
 #define OW_DB_CHECKSTORE_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
 #include "db/db.h"
@@ -32,11 +31,6 @@ int inv_history_prune(struct inv *db, int64_t run_id, struct ow_err *err);
 /* The run before run_id (0 when none), or -1 with err set. */
 int64_t inv_run_previous(struct inv *db, int64_t run_id, struct ow_err *err);
 
-/* Findings of a run, in insertion order; the strings live only during fn. */
-int inv_each_finding(struct inv *db, int64_t run_id,
-                     int (*fn)(void *ctx, const struct inv_finding *f), void *ctx,
-                     struct ow_err *err);
-
 /* The failing findings of a run, as (check, object key) only: what a
  * baseline comparison needs, without reading the evidence. */
 int inv_each_failure(struct inv *db, int64_t run_id,
@@ -46,15 +40,5 @@ int inv_each_failure(struct inv *db, int64_t run_id,
 /* How the last syncs read a class: "ok" when some provider read it,
  * "no_access" when none could, "never" when no sync has tried. */
 const char *inv_class_status(struct inv *db, const char *cls);
-
-/* Operator tags on an object (segments table): trust is NULL when
- * untagged. Strings valid until the next call. */
-struct inv_tags {
-	char trust[16];
-	int sanctioned, compromised;
-	bool tagged;
-};
-int inv_tags_of(struct inv *db, const char *object_type, const char *object_key,
-                struct inv_tags *out);
 
 #endif

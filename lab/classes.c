@@ -854,15 +854,6 @@ void lab_class_etag(const struct lab_site *s, const struct lab_class *c, size_t 
 	free_row(&r);
 }
 
-bool lab_class_key_numeric(const struct lab_class *c, size_t i)
-{
-	/* Every numeric key of the served classes is an id ending in "ID"
-	 * or FileType; string keys are the rest. */
-	const char *k = c->keys[i];
-	return strcmp(k, "FileType") == 0 || strcmp(k, "AdminID") == 0 ||
-	       strstr(k, "ResourceID") != NULL;
-}
-
 const char *lab_class_property(const struct lab_site *s, const struct lab_class *c,
                                const char *name, bool *lazy)
 {

@@ -18,7 +18,6 @@ const struct lab_class *lab_class_find(const char *name);
 const char *lab_class_name(const struct lab_class *c);
 size_t lab_class_nkeys(const struct lab_class *c);
 const char *lab_class_key(const struct lab_class *c, size_t i);
-bool lab_class_key_numeric(const struct lab_class *c, size_t i);
 
 /* Objects of the class, including removed ones (see lab_class_live). */
 size_t lab_class_count(const struct lab_site *s, const struct lab_class *c);
