@@ -137,10 +137,11 @@ int chk_evaluate_since(struct inv *db, int cat, int64_t now, int64_t since, stru
                        struct ow_err *err);
 void chk_run_free(struct chk_run *run);
 
-/* Exports. */
-void chk_write_text(FILE *f, const struct chk_run *run, bool ascii);
+/* Exports. Each returns 0, or -1 when the report could not be written in
+ * full (out of memory, or a write error on f). */
+int chk_write_text(FILE *f, const struct chk_run *run, bool ascii);
 int chk_write_json(FILE *f, const struct chk_run *run);
 int chk_write_sarif(FILE *f, const struct chk_run *run);
-void chk_write_markdown(FILE *f, const struct chk_run *run);
+int chk_write_markdown(FILE *f, const struct chk_run *run);
 
 #endif

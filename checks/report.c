@@ -6,29 +6,57 @@
 #include "util/buf.h"
 #include "util/sanitize.h"
 
-/* Which state stands for a check with several results: the worst news. */
-static enum chk_state check_state(const struct chk_run *run, const struct chk_def *d)
+/* What the results say about each check, in catalogue order, from one
+ * pass over them (at scale there are hundreds of thousands). */
+struct check_sum {
+	bool present;
+	enum chk_state state;   /* the worst news among its results */
+	size_t fails;
+};
+
+static size_t def_index(const struct chk_def *d)
+{
+	return (size_t)(d - chk_at(0));   /* results point into the catalogue array */
+}
+
+/* A new array of chk_count() entries, or NULL when out of memory. */
+static struct check_sum *summarize(const struct chk_run *run)
 {
 	static const enum chk_state order[] = {
 		ST_FAIL, ST_ERROR, ST_UNKNOWN, ST_NOTCHECKED, ST_FIXED, ST_INFORMATIONAL, ST_PASS,
 	};
-	bool seen[ST_FIXED + 1] = { false };
+	size_t n = chk_count();
+	struct check_sum *sum = calloc(n, sizeof *sum);
+	bool (*seen)[ST_FIXED + 1] = calloc(n, sizeof *seen);
 
-	for (size_t i = 0; i < run->n; i++)
-		if (run->results[i].def == d)
-			seen[run->results[i].state] = true;
-	for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
-		if (seen[order[k]])
-			return order[k];
-	return ST_NOTAPPLICABLE;
+	if (!sum || !seen) {
+		free(sum);
+		free(seen);
+		return NULL;
+	}
+	for (size_t i = 0; i < run->n; i++) {
+		size_t k = def_index(run->results[i].def);
+		sum[k].present = true;
+		seen[k][run->results[i].state] = true;
+		sum[k].fails += run->results[i].state == ST_FAIL;
+	}
+	for (size_t k = 0; k < n; k++) {
+		sum[k].state = ST_NOTAPPLICABLE;
+		for (size_t o = 0; o < sizeof order / sizeof order[0]; o++) {
+			if (seen[k][order[o]]) {
+				sum[k].state = order[o];
+				break;
+			}
+		}
+	}
+	free(seen);
+	return sum;
 }
 
-static bool in_run(const struct chk_run *run, const struct chk_def *d)
+/* How every export ends: all of it reached f, or -1. */
+static int finish(FILE *f, int rc)
 {
-	for (size_t i = 0; i < run->n; i++)
-		if (run->results[i].def == d)
-			return true;
-	return false;
+	return (fflush(f) != 0 || ferror(f) || rc != 0) ? -1 : 0;
 }
 
 static bool is_finding(enum chk_state s)
@@ -36,9 +64,13 @@ static bool is_finding(enum chk_state s)
 	return s != ST_PASS && s != ST_NOTAPPLICABLE;
 }
 
-void chk_write_text(FILE *f, const struct chk_run *run, bool ascii)
+int chk_write_text(FILE *f, const struct chk_run *run, bool ascii)
 {
 	unsigned flags = ascii ? SAN_ASCII : 0;
+	struct check_sum *sum = summarize(run);
+
+	if (!sum)
+		return -1;
 
 	fprintf(f, "osdwarden check: run %lld%s  security %s (%d)%s  privacy %s (%d)%s\n",
 	        (long long)run->id, run->previous ? "" : " (first run)", run->grades.security,
@@ -48,15 +80,13 @@ void chk_write_text(FILE *f, const struct chk_run *run, bool ascii)
 	fprintf(f, "%-13s %-8s %-16s %s\n", "STATE", "SEVERITY", "CHECK", "TITLE");
 	for (size_t k = 0; k < chk_count(); k++) {
 		const struct chk_def *d = chk_at(k);
-		size_t fails = 0, shown = 0;
-		if (!in_run(run, d))
+		size_t shown = 0;
+		if (!sum[k].present)
 			continue;
-		for (size_t i = 0; i < run->n; i++)
-			fails += run->results[i].def == d && run->results[i].state == ST_FAIL;
-		fprintf(f, "%-13s %-8s %-16s %s", chk_state_name(check_state(run, d)), chk_sev_name(d->sev),
+		fprintf(f, "%-13s %-8s %-16s %s", chk_state_name(sum[k].state), chk_sev_name(d->sev),
 		        d->id, d->title);
-		if (fails)
-			fprintf(f, " (%zu failing)", fails);
+		if (sum[k].fails)
+			fprintf(f, " (%zu failing)", sum[k].fails);
 		fputc('\n', f);
 		for (size_t i = 0; i < run->n; i++) {
 			const struct chk_result *r = &run->results[i];
@@ -64,9 +94,8 @@ void chk_write_text(FILE *f, const struct chk_run *run, bool ascii)
 			if (r->def != d || (r->state != ST_FAIL && r->state != ST_ERROR && r->state != ST_FIXED))
 				continue;
 			if (++shown > 5) {
-				if (shown == 6)
-					fprintf(f, "    ... and more (osdwarden check --format json)\n");
-				continue;
+				fprintf(f, "    ... and more (osdwarden check --format json)\n");
+				break;
 			}
 			name = san_str(r->object_name ? r->object_name : r->object_key, 60, flags);
 			fprintf(f, "    %-6s %-9s %s%s\n", chk_state_name(r->state),
@@ -74,6 +103,8 @@ void chk_write_text(FILE *f, const struct chk_run *run, bool ascii)
 			free(name);
 		}
 	}
+	free(sum);
+	return finish(f, 0);
 }
 
 /* Streams the findings: one small tree per finding, so memory does not
@@ -93,15 +124,22 @@ int chk_write_json(FILE *f, const struct chk_run *run)
 	                    "capped", run->grades.security_capped,
 	                    "privacy", "grade", run->grades.privacy, "score", run->grades.privacy_score,
 	                    "capped", run->grades.privacy_capped));
+	struct check_sum *sum = summarize(run);
+	if (!sum) {
+		json_decref(head);
+		json_decref(checks);
+		return -1;
+	}
 	for (size_t k = 0; k < chk_count(); k++) {
 		const struct chk_def *d = chk_at(k);
-		if (!in_run(run, d))
+		if (!sum[k].present)
 			continue;
 		json_array_append_new(checks, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s?}", "id", d->id,
 		                      "title", d->title, "category", chk_cat_name(d->cat), "severity",
 		                      chk_sev_name(d->sev), "automation", chk_auto_name(d->automation),
-		                      "state", chk_state_name(check_state(run, d)), "refs", d->refs));
+		                      "state", chk_state_name(sum[k].state), "refs", d->refs));
 	}
+	free(sum);
 	json_object_set_new(head, "checks", checks);
 	/* ASCII only, like every JSON osdwarden writes: terminal-safe as is. */
 	text = json_dumps(head, JSON_INDENT(1) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
@@ -136,7 +174,7 @@ int chk_write_json(FILE *f, const struct chk_run *run)
 		free(s);
 	}
 	fputs("\n ]\n}\n", f);
-	return rc || ferror(f) ? -1 : 0;
+	return finish(f, rc);
 }
 
 /* --- SARIF 2.1.0: rules = checks, results = findings, suppressions =
@@ -169,10 +207,17 @@ int chk_write_sarif(FILE *f, const struct chk_run *run)
 	size_t nrules = 0;
 	int rc;
 
+	struct check_sum *sum = summarize(run);
+
+	if (!sum) {
+		json_decref(rules);
+		json_decref(results);
+		return -1;
+	}
 	for (size_t k = 0; k < chk_count() && k < 64; k++) {
 		const struct chk_def *d = chk_at(k);
 		index[k] = nrules;
-		if (!in_run(run, d))
+		if (!sum[k].present)
 			continue;
 		json_array_append_new(rules, json_pack(
 			"{s:s,s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s,s:s,s:s,s:s?,s:s}}",
@@ -187,12 +232,10 @@ int chk_write_sarif(FILE *f, const struct chk_run *run)
 	for (size_t i = 0; i < run->n; i++) {
 		const struct chk_result *r = &run->results[i];
 		json_t *res, *ev, *loc;
-		size_t k;
+		size_t k = def_index(r->def);
 		char fq[600], msg[800];
 		if (!is_finding(r->state))
 			continue;
-		for (k = 0; k < chk_count() && chk_at(k) != r->def; k++)
-			;
 		snprintf(fq, sizeof fq, "%s/%s", r->object_type ? r->object_type : "site",
 		         r->object_key ? r->object_key : "*");
 		snprintf(msg, sizeof msg, "%s: %s (%s)", r->def->title,
@@ -226,7 +269,8 @@ int chk_write_sarif(FILE *f, const struct chk_run *run)
 	rc = json_dumpf(root, f, JSON_INDENT(1) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
 	fputc('\n', f);
 	json_decref(root);
-	return rc;
+	free(sum);
+	return finish(f, rc);
 }
 
 /* --- Markdown: a report a reviewer reads. Site strings are sanitized and
@@ -243,7 +287,7 @@ static void md_text(FILE *f, const char *s, size_t max)
 	free(safe);
 }
 
-void chk_write_markdown(FILE *f, const struct chk_run *run)
+int chk_write_markdown(FILE *f, const struct chk_run *run)
 {
 	fprintf(f, "# osdwarden checklist report\n\n");
 	fprintf(f, "Run %lld%s. Security grade **%s** (score %d%s), privacy grade **%s** (score %d%s).\n\n",
@@ -252,21 +296,21 @@ void chk_write_markdown(FILE *f, const struct chk_run *run)
 	        run->grades.privacy, run->grades.privacy_score,
 	        run->grades.privacy_capped ? ", capped by a failing chain" : "");
 	fprintf(f, "A grade ending in `*` is incomplete: some checks could not be evaluated.\n\n");
+	struct check_sum *sum = summarize(run);
+	if (!sum)
+		return -1;
 	fprintf(f, "| state | severity | check | title | failing |\n|---|---|---|---|---|\n");
 	for (size_t k = 0; k < chk_count(); k++) {
 		const struct chk_def *d = chk_at(k);
-		size_t fails = 0;
-		if (!in_run(run, d))
+		if (!sum[k].present)
 			continue;
-		for (size_t i = 0; i < run->n; i++)
-			fails += run->results[i].def == d && run->results[i].state == ST_FAIL;
-		fprintf(f, "| %s | %s | %s | %s | %zu |\n", chk_state_name(check_state(run, d)),
-		        chk_sev_name(d->sev), d->id, d->title, fails);
+		fprintf(f, "| %s | %s | %s | %s | %zu |\n", chk_state_name(sum[k].state),
+		        chk_sev_name(d->sev), d->id, d->title, sum[k].fails);
 	}
 	for (size_t k = 0; k < chk_count(); k++) {
 		const struct chk_def *d = chk_at(k);
 		size_t shown = 0;
-		if (check_state(run, d) != ST_FAIL)
+		if (!sum[k].present || sum[k].state != ST_FAIL)
 			continue;
 		fprintf(f, "\n## %s — %s (%s, %s)\n\n%s\n\n**Fix.** %s\n\n", d->id, d->title,
 		        chk_sev_name(d->sev), chk_cat_name(d->cat), d->rationale, d->remediation);
@@ -283,4 +327,6 @@ void chk_write_markdown(FILE *f, const struct chk_run *run)
 			fprintf(f, " — %s%s\n", r->baseline ? r->baseline : "", r->waived ? ", waived" : "");
 		}
 	}
+	free(sum);
+	return finish(f, 0);
 }

@@ -79,14 +79,19 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		return cli_fail(c, &e);
 	}
 	if (strcmp(format, "json") == 0)
-		chk_write_json(c->out, &run);
+		rc = chk_write_json(c->out, &run);
 	else if (strcmp(format, "sarif") == 0)
-		chk_write_sarif(c->out, &run);
+		rc = chk_write_sarif(c->out, &run);
 	else if (strcmp(format, "markdown") == 0)
-		chk_write_markdown(c->out, &run);
+		rc = chk_write_markdown(c->out, &run);
 	else
-		chk_write_text(c->out, &run, c->ascii);
-	rc = 0;
+		rc = chk_write_text(c->out, &run, c->ascii);
+	if (rc != 0) {
+		chk_run_free(&run);
+		inv_close(db);
+		return cli_fail(c, &(struct ow_err){ OW_EINPUT,
+		                "writing the report failed; it is incomplete (run osdwarden check again)" });
+	}
 	for (size_t i = 0; fail_on_set && i < run.n; i++)
 		if (run.results[i].state == ST_FAIL && !run.results[i].waived &&
 		    run.results[i].sev >= fail_on)

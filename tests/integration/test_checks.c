@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../labproc.h"
+#include "cli/cli.h"
 #include "../unit/testutil.h"
 
 #define PW "pw-for-tests"
@@ -284,6 +285,21 @@ static void test_fail_on_sets_the_exit_code(void **state)
 	assert_string_equal(check_state(run, "OSD-SMP-003"), "fail");
 	json_decref(run);
 	tu_run_free(&r);
+	/* A report that cannot be written in full is an error, in every format. */
+	for (const char *const *fmt = (const char *const[]){ "text", "json", "sarif", "markdown", NULL };
+	     *fmt; fmt++) {
+		char *err_text = NULL;
+		size_t err_len = 0;
+		FILE *full = fopen("/dev/full", "w"), *err = open_memstream(&err_text, &err_len);
+		char *argv[] = { (char *)"osdwarden", (char *)"--db", g_db, (char *)"check",
+		                 (char *)"--category", (char *)"privacy", (char *)"--format", (char *)*fmt, NULL };
+		assert_non_null(full);
+		assert_int_equal(cli_main(8, argv, full, err), 2);
+		fclose(full);
+		fclose(err);
+		assert_non_null(strstr(err_text, "incomplete"));
+		free(err_text);
+	}
 }
 
 static int cli_rc(const char *const *args)
