@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../jsonschema.h"
 #include "../labproc.h"
 #include "cli/cli.h"
 #include "../unit/testutil.h"
@@ -211,6 +212,27 @@ static void test_data_not_read_is_an_error_never_a_pass(void **state)
 	tu_run_free(&r);
 }
 
+/* The SARIF text validates against the vendored SARIF 2.1.0 schema. */
+static void assert_valid_sarif(const char *text)
+{
+	const char *dir = getenv("OW_TESTDATA");
+	char path[1024], err[700];
+	json_t *schema, *doc;
+	enum js_result v;
+
+	snprintf(path, sizeof path, "%s/sarif-2.1.0-rtm.5.json", dir ? dir : "tests/data");
+	schema = json_load_file(path, 0, NULL);
+	doc = json_loads(text, 0, NULL);
+	assert_non_null(schema);
+	assert_non_null(doc);
+	v = js_validate(schema, doc, err, sizeof err);
+	if (v != JS_VALID)
+		fprintf(stderr, "# SARIF output is not valid SARIF 2.1.0: %s\n", err);
+	assert_int_equal(v, JS_VALID);
+	json_decref(doc);
+	json_decref(schema);
+}
+
 static void test_history_marks_findings_new_unchanged_and_fixed(void **state)
 {
 	struct labproc lp;
@@ -247,6 +269,14 @@ static void test_history_marks_findings_new_unchanged_and_fixed(void **state)
 	run = check_json(NULL, NULL);
 	assert_string_equal(state_of(run, "OSD-CERT-002", "OLDPXE09"), "fixed");
 	json_decref(run);
+	/* The same history as SARIF: new, unchanged and absent baselines. */
+	{
+		struct tu_run r = tu_cli(g_db, (const char *const[]){ "check", "--format", "sarif", "--since", "1", NULL });
+		assert_int_equal(r.rc, 0);
+		assert_non_null(strstr(r.out, "\"baselineState\": \"absent\""));
+		assert_valid_sarif(r.out);
+		tu_run_free(&r);
+	}
 }
 
 static void test_fail_on_sets_the_exit_code(void **state)
@@ -416,6 +446,7 @@ static void test_sarif_and_markdown_exports_are_well_formed_and_safe(void **stat
 	assert_int_equal(r.rc, 0);
 	sarif = json_loads(r.out, 0, NULL);
 	assert_non_null(sarif);
+	assert_valid_sarif(r.out);
 	tu_run_free(&r);
 	assert_string_equal(json_string_value(json_object_get(sarif, "version")), "2.1.0");
 	run0 = json_array_get(json_object_get(sarif, "runs"), 0);
