@@ -93,6 +93,10 @@ int chk_emit(struct chk_ctx *c, enum chk_state st, int sev, const char *object_t
 void *chk_memo_get(struct chk_ctx *c, const char *name);
 int chk_memo_put(struct chk_ctx *c, const char *name, void *p, void (*free_fn)(void *));
 
+/* Marks the result just emitted as a failure that a live attestation for
+ * its object closes (e.g. "folders deleted by hand"). */
+void chk_last_attestable(struct chk_ctx *c);
+
 /* The same with evidence already serialised as ASCII-only compact JSON
  * (for the hot paths that emit hundreds of thousands of results). */
 int chk_emit_text(struct chk_ctx *c, enum chk_state st, int sev, const char *object_type,
@@ -112,6 +116,7 @@ struct chk_result {
 	char *evidence;          /* compact JSON */
 	const char *baseline;    /* new, unchanged, fixed, or NULL (not a finding) */
 	bool waived;             /* a live waiver covers this failure */
+	bool attestable;         /* a failure an operator attestation closes */
 };
 
 struct chk_grades {

@@ -147,6 +147,12 @@ int chk_emit_text(struct chk_ctx *c, enum chk_state st, int sev, const char *obj
 	return r ? 0 : -1;
 }
 
+void chk_last_attestable(struct chk_ctx *c)
+{
+	if (c->n)
+		c->res[c->n - 1].attestable = true;
+}
+
 /* Chains ask this per object: a hash lookup, not a scan of every result
  * (at scale there are hundreds of thousands). */
 bool chk_failed(struct chk_ctx *c, const char *id, const char *object_key)
@@ -238,7 +244,7 @@ static void apply_decisions(struct chk_ctx *c, struct chk_result *r)
 {
 	const struct chk_snap *s = &c->snap;
 
-	if (r->state == ST_NOTCHECKED) {
+	if (r->state == ST_NOTCHECKED || (r->state == ST_FAIL && r->attestable)) {
 		for (size_t i = 0; i < s->nattests; i++) {
 			const struct inv_attestation *a = &s->attests[i];
 			if (!covers(a->check_id, a->object_key, a->expires, r, c->now))

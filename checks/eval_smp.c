@@ -261,6 +261,7 @@ int eval_smp_007(struct chk_ctx *c)
 		                       "gone_at", (json_int_t)m->seen.gone_at, "needs",
 		                       "an attestation that the folder and share were deleted")))
 			return -1;
+		chk_last_attestable(c);
 	}
 	return 0;
 }
