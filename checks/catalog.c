@@ -273,3 +273,8 @@ const struct chk_def *chk_find(const char *id)
 			return &catalog[i];
 	return NULL;
 }
+
+size_t chk_index(const struct chk_def *d)
+{
+	return (size_t)(d - chk_at(0));
+}

@@ -73,6 +73,8 @@ struct chk_def {
 
 size_t chk_count(void);
 const struct chk_def *chk_at(size_t i);
+/* The position of a catalogue entry (results point into the catalogue). */
+size_t chk_index(const struct chk_def *d);
 const struct chk_def *chk_find(const char *id);
 
 /* For evaluators. */

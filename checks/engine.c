@@ -333,24 +333,54 @@ static void grade(const struct chk_run *run, enum chk_cat cat, char out[4], int 
 	out[2] = '\0';
 }
 
-static char *finding_key(const char *id, const char *object_key)
+/* The previous run's failures, as a sorted set of 64-bit hashes of
+ * "check|object": a lookup per result without a string or an allocation
+ * per key (the association checks have hundreds of thousands). */
+struct keyset {
+	uint64_t *h;
+	size_t n, cap;
+	bool oom;
+};
+
+static uint64_t finding_hash(const char *id, const char *object_key)
 {
-	size_t n = strlen(id) + strlen(object_key ? object_key : "") + 2;
-	char *k = malloc(n);
-	if (k)
-		snprintf(k, n, "%s|%s", id, object_key ? object_key : "");
-	return k;
+	uint64_t h = 1469598103934665603ULL;   /* FNV-1a */
+	for (const char *p = id; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	h = (h ^ '|') * 1099511628211ULL;
+	for (const char *p = object_key ? object_key : ""; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return h;
 }
 
 static int remember_failure(void *ctx, const char *check_id, const char *object_key)
 {
-	json_t *set = ctx;
-	char *k = finding_key(check_id, object_key);
+	struct keyset *set = ctx;
 
-	if (k)
-		json_object_set_new(set, k, json_true());
-	free(k);
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 1024;
+		uint64_t *h = realloc(set->h, cap * sizeof *h);
+		if (!h) {
+			set->oom = true;
+			return -1;
+		}
+		set->h = h;
+		set->cap = cap;
+	}
+	set->h[set->n++] = finding_hash(check_id, object_key);
 	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static bool failed_before(const struct keyset *set, const char *id, const char *object_key)
+{
+	uint64_t h = finding_hash(id, object_key);
+	return set->n && bsearch(&h, set->h, set->n, sizeof h, cmp_u64);
 }
 
 static bool is_finding(enum chk_state s)
@@ -367,11 +397,17 @@ int chk_evaluate_since(struct inv *db, int cat, int64_t now, int64_t since, stru
                        struct ow_err *err)
 {
 	struct chk_ctx c = { .db = db, .now = now, .fails = json_object() };
-	json_t *prev_fail = json_object(), *summary = json_object();
+	struct keyset prev_fail = { 0 };
+	/* Per check (catalogue order) and state: how many results. */
+	size_t (*counts)[ST_FIXED + 1] = calloc(chk_count(), sizeof *counts);
 	int rc = -1;
 
 	memset(run, 0, sizeof *run);
 	run->started = now;
+	if (!counts || !c.fails) {
+		ow_err_set(err, OW_EINPUT, "out of memory");
+		goto out;
+	}
 	if (load_snapshot(db, &c.snap, err) != 0)
 		goto out;
 	for (size_t i = 0; i < chk_count(); i++) {
@@ -412,24 +448,23 @@ int chk_evaluate_since(struct inv *db, int cat, int64_t now, int64_t since, stru
 	if ((store && (run->id = inv_run_begin(db, now, who_operator(), err)) < 0) ||
 	    (run->previous = since > 0 ? since
 	                               : inv_run_previous(db, store ? run->id : INT64_MAX, err)) < 0 ||
-	    (run->previous && inv_each_failure(db, run->previous, remember_failure, prev_fail, err) < 0))
+	    (run->previous && inv_each_failure(db, run->previous, remember_failure, &prev_fail, err) < 0))
 		goto rollback;
+	if (prev_fail.oom) {
+		ow_err_set(err, OW_EINPUT, "out of memory");
+		goto rollback;
+	}
+	qsort(prev_fail.h, prev_fail.n, sizeof *prev_fail.h, cmp_u64);
 	for (size_t i = 0; i < run->n; i++) {
 		struct chk_result *r = &run->results[i];
-		char *k = finding_key(r->def->id, r->object_key);
-		bool failed_before = k && json_object_get(prev_fail, k);
-		json_t *counts = json_object_get(summary, r->def->id);
-		free(k);
+		bool before = failed_before(&prev_fail, r->def->id, r->object_key);
 		if (r->state == ST_FAIL)
-			r->baseline = failed_before ? "unchanged" : "new";
-		else if ((r->state == ST_PASS || r->state == ST_INFORMATIONAL) && failed_before) {
+			r->baseline = before ? "unchanged" : "new";
+		else if ((r->state == ST_PASS || r->state == ST_INFORMATIONAL) && before) {
 			r->state = ST_FIXED;
 			r->baseline = "fixed";
 		}
-		if (!counts)
-			json_object_set_new(summary, r->def->id, counts = json_object());
-		json_object_set_new(counts, chk_state_name(r->state),
-		                    json_integer(json_integer_value(json_object_get(counts, chk_state_name(r->state))) + 1));
+		counts[chk_index(r->def)][r->state]++;
 		if (store && is_finding(r->state)) {
 			struct inv_finding f = { r->def->id, chk_state_name(r->state), chk_sev_name(r->sev),
 			                         r->object_type, r->object_key, r->object_name, r->evidence,
@@ -439,9 +474,25 @@ int chk_evaluate_since(struct inv *db, int cat, int64_t now, int64_t since, stru
 		}
 	}
 	if (store) {
-		char *s = json_dumps(summary, JSON_COMPACT);
-		int frc = inv_run_finish(db, run->id, now, run->grades.security, run->grades.privacy,
-		                         s, err);
+		/* {"CHECK": {"state": count, ...}, ...} for the trends. */
+		json_t *summary = json_object();
+		char *s;
+		int frc;
+		for (size_t k = 0; k < chk_count(); k++) {
+			json_t *per = NULL;
+			for (int st = 0; st <= ST_FIXED; st++) {
+				if (!counts[k][st])
+					continue;
+				if (!per)
+					json_object_set_new(summary, chk_at(k)->id, per = json_object());
+				json_object_set_new(per, chk_state_name((enum chk_state)st),
+				                    json_integer((json_int_t)counts[k][st]));
+			}
+		}
+		s = json_dumps(summary, JSON_COMPACT);
+		json_decref(summary);
+		frc = s ? inv_run_finish(db, run->id, now, run->grades.security, run->grades.privacy,
+		                         s, err) : (ow_err_set(err, OW_EINPUT, "out of memory"), -1);
 		free(s);
 		if (frc != 0 || inv_history_prune(db, run->id, err) != 0 || inv_commit(db, err) != 0)
 			goto rollback;
@@ -460,8 +511,8 @@ out:
 		free(c.res[i].evidence);
 	}
 	free(c.res);
-	json_decref(prev_fail);
-	json_decref(summary);
+	free(prev_fail.h);
+	free(counts);
 	json_decref(c.fails);
 	for (size_t i = 0; i < sizeof c.memo / sizeof c.memo[0]; i++)
 		if (c.memo[i].name)

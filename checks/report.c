@@ -14,11 +14,6 @@ struct check_sum {
 	size_t fails;
 };
 
-static size_t def_index(const struct chk_def *d)
-{
-	return (size_t)(d - chk_at(0));   /* results point into the catalogue array */
-}
-
 /* A new array of chk_count() entries, or NULL when out of memory. */
 static struct check_sum *summarize(const struct chk_run *run)
 {
@@ -35,7 +30,7 @@ static struct check_sum *summarize(const struct chk_run *run)
 		return NULL;
 	}
 	for (size_t i = 0; i < run->n; i++) {
-		size_t k = def_index(run->results[i].def);
+		size_t k = chk_index(run->results[i].def);
 		sum[k].present = true;
 		seen[k][run->results[i].state] = true;
 		sum[k].fails += run->results[i].state == ST_FAIL;
@@ -232,7 +227,7 @@ int chk_write_sarif(FILE *f, const struct chk_run *run)
 	for (size_t i = 0; i < run->n; i++) {
 		const struct chk_result *r = &run->results[i];
 		json_t *res, *ev, *loc;
-		size_t k = def_index(r->def);
+		size_t k = chk_index(r->def);
 		char fq[600], msg[800];
 		if (!is_finding(r->state))
 			continue;
