@@ -24,3 +24,5 @@ for run in 1 2 3; do
 	read -r secs rss < "$work/time.$run"
 	printf '  run %s: %s s, peak RSS %s KiB\n' "$run" "$secs" "$rss"
 done
+printf 'phases (bench_checks, in-process; evaluate = load + evaluators + baseline, nothing stored):\n'
+"$build/bench/bench_checks" "$work/inv.db" 3

@@ -195,18 +195,50 @@ static const char *sarif_kind(enum chk_state s)
 	return "open";   /* could not be decided */
 }
 
+/* One SARIF result for a finding (a new object, or NULL out of memory). */
+static json_t *sarif_result(const struct chk_result *r, size_t rule_index)
+{
+	json_t *res, *ev, *loc;
+	char fq[600], msg[800];
+
+	snprintf(fq, sizeof fq, "%s/%s", r->object_type ? r->object_type : "site",
+	         r->object_key ? r->object_key : "*");
+	snprintf(msg, sizeof msg, "%s: %s (%s)", r->def->title, r->object_name ? r->object_name : fq,
+	         chk_state_name(r->state));
+	ev = r->evidence ? json_loads(r->evidence, 0, NULL) : NULL;
+	loc = json_pack("[{s:[{s:s,s:s,s:s}]}]", "logicalLocations", "name",
+	                r->object_name ? r->object_name : fq, "fullyQualifiedName", fq, "kind", "resource");
+	res = json_pack("{s:s,s:I,s:s,s:s,s:{s:s},s:o,s:{s:s,s:s,s:o}}", "ruleId", r->def->id,
+	                "ruleIndex", (json_int_t)rule_index, "kind", sarif_kind(r->state), "level",
+	                sarif_level(r), "message", "text", msg, "locations", loc, "properties", "state",
+	                chk_state_name(r->state), "severity", chk_sev_name(r->sev), "evidence",
+	                ev ? json_incref(ev) : json_object());
+	if (res && r->baseline)
+		json_object_set_new(res, "baselineState",
+		                    json_string(strcmp(r->baseline, "fixed") == 0 ? "absent" : r->baseline));
+	if (res && r->waived) {
+		json_t *w = ev ? json_object_get(ev, "waiver") : NULL;
+		const char *why = w ? json_string_value(json_object_get(w, "reason")) : NULL;
+		json_object_set_new(res, "suppressions", json_pack("[{s:s,s:s,s:s}]", "kind", "external",
+		                    "status", "accepted", "justification", why ? why : "waived"));
+	}
+	json_decref(ev);
+	return res;
+}
+
+/* The log is written as a stream: the head (tool and rules) as one
+ * document with its "results" array left open, then one result at a time,
+ * so memory does not grow with the number of findings. */
 int chk_write_sarif(FILE *f, const struct chk_run *run)
 {
-	json_t *rules = json_array(), *results = json_array(), *root;
-	size_t index[64];
-	size_t nrules = 0;
-	int rc;
-
+	json_t *rules = json_array(), *root;
+	size_t index[64], nrules = 0, written = 0;
+	char *text, *open_at;
+	int rc = 0;
 	struct check_sum *sum = summarize(run);
 
 	if (!sum) {
 		json_decref(rules);
-		json_decref(results);
 		return -1;
 	}
 	for (size_t k = 0; k < chk_count() && k < 64; k++) {
@@ -224,47 +256,39 @@ int chk_write_sarif(FILE *f, const struct chk_run *run)
 			"seedTopic", d->seed_topic));
 		nrules++;
 	}
-	for (size_t i = 0; i < run->n; i++) {
-		const struct chk_result *r = &run->results[i];
-		json_t *res, *ev, *loc;
-		size_t k = chk_index(r->def);
-		char fq[600], msg[800];
-		if (!is_finding(r->state))
-			continue;
-		snprintf(fq, sizeof fq, "%s/%s", r->object_type ? r->object_type : "site",
-		         r->object_key ? r->object_key : "*");
-		snprintf(msg, sizeof msg, "%s: %s (%s)", r->def->title,
-		         r->object_name ? r->object_name : fq, chk_state_name(r->state));
-		ev = r->evidence ? json_loads(r->evidence, 0, NULL) : NULL;
-		loc = json_pack("[{s:[{s:s,s:s,s:s}]}]", "logicalLocations", "name",
-		                r->object_name ? r->object_name : fq, "fullyQualifiedName", fq, "kind",
-		                "resource");
-		res = json_pack("{s:s,s:I,s:s,s:s,s:{s:s},s:o,s:{s:s,s:s,s:o}}", "ruleId", r->def->id,
-		                "ruleIndex", (json_int_t)index[k], "kind", sarif_kind(r->state),
-		                "level", sarif_level(r), "message", "text", msg, "locations", loc,
-		                "properties", "state", chk_state_name(r->state), "severity",
-		                chk_sev_name(r->sev), "evidence", ev ? ev : json_object());
-		if (r->baseline)
-			json_object_set_new(res, "baselineState", json_string(
-				strcmp(r->baseline, "fixed") == 0 ? "absent" : r->baseline));
-		if (r->waived) {
-			json_t *w = ev ? json_object_get(ev, "waiver") : NULL;
-			json_object_set_new(res, "suppressions", json_pack("[{s:s,s:s,s:s}]", "kind",
-			                    "external", "status", "accepted", "justification",
-			                    w ? json_string_value(json_object_get(w, "reason")) : "waived"));
-		}
-		json_array_append_new(results, res);
-	}
-	root = json_pack("{s:s,s:s,s:[{s:{s:{s:s,s:s,s:s,s:o}},s:o,s:{s:I,s:s,s:s}}]}",
+	free(sum);
+	/* "results" holds a marker string that is cut out and replaced by the stream. */
+	root = json_pack("{s:s,s:s,s:[{s:{s:{s:s,s:s,s:s,s:o}},s:{s:I,s:s,s:s},s:s}]}",
 	                 "$schema", "https://json.schemastore.org/sarif-2.1.0.json", "version", "2.1.0",
 	                 "runs", "tool", "driver", "name", "osdwarden", "version", OSDWARDEN_VERSION,
 	                 "informationUri", "https://example.invalid/osdwarden", "rules", rules,
-	                 "results", results, "properties", "runId", (json_int_t)run->id,
-	                 "securityGrade", run->grades.security, "privacyGrade", run->grades.privacy);
-	rc = json_dumpf(root, f, JSON_INDENT(1) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
-	fputc('\n', f);
+	                 "properties", "runId", (json_int_t)run->id, "securityGrade",
+	                 run->grades.security, "privacyGrade", run->grades.privacy,
+	                 "results", "@RESULTS@");
+	text = root ? json_dumps(root, JSON_INDENT(1) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(root);
-	free(sum);
+	open_at = text ? strstr(text, "\"@RESULTS@\"") : NULL;
+	if (!open_at) {
+		free(text);
+		return -1;
+	}
+	fprintf(f, "%.*s[", (int)(open_at - text), text);
+	for (size_t i = 0; i < run->n && rc == 0; i++) {
+		const struct chk_result *r = &run->results[i];
+		json_t *res;
+		if (!is_finding(r->state))
+			continue;
+		res = sarif_result(r, index[chk_index(r->def)]);
+		if (!res) {
+			rc = -1;
+			break;
+		}
+		fputs(written++ ? ",\n" : "\n", f);
+		rc = json_dumpf(res, f, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
+		json_decref(res);
+	}
+	fprintf(f, "\n   ]%s\n", open_at + strlen("\"@RESULTS@\""));
+	free(text);
 	return finish(f, rc);
 }
 
