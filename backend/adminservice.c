@@ -201,6 +201,49 @@ char *as_instance_url(const char *base, const struct as_class *c, const char *co
 	return buf_detach(&b);
 }
 
+void as_add_literal(struct buf *b, const char *v)
+{
+	buf_addc(b, '\'');
+	for (const char *p = v; *p; p++) {
+		if (*p == '\'')
+			buf_addc(b, '\'');
+		buf_addc(b, *p);
+	}
+	buf_addc(b, '\'');
+}
+
+char *as_filter_url(const char *base, const char *cls, const char *filter)
+{
+	struct buf b = BUF_INIT;
+
+	buf_addf(&b, "%s/wmi/%s?$filter=", base, cls);
+	add_escaped(&b, filter);
+	return buf_detach(&b);
+}
+
+char *as_write_url(const char *base, enum as_write_kind k, const char *const *key_values)
+{
+	const struct as_write *w = as_write_find(k);
+	struct buf b = BUF_INIT, key = BUF_INIT;
+	const char *pct;
+
+	if (!w)
+		return NULL;
+	if (w->cls && key_values)
+		key_part(&key, as_class_find(w->cls), key_values);
+	buf_addf(&b, "%s/", base);
+	pct = strstr(w->path, "%s");
+	if (pct) {
+		buf_add(&b, w->path, (size_t)(pct - w->path));
+		buf_adds(&b, buf_str(&key));
+		buf_adds(&b, pct + 2);
+	} else {
+		buf_adds(&b, w->path);
+	}
+	buf_free(&key);
+	return buf_detach(&b);
+}
+
 char *as_metadata_url(const char *base, const char *route)
 {
 	struct buf b = BUF_INIT;
@@ -300,7 +343,7 @@ int as_parse_page(struct buf *body, json_t **root, json_t **rows, const char **n
 }
 
 /* The site's error message, sanitized and bounded, or "". */
-static char *site_message(const struct http_resp *r)
+char *as_site_message(const struct http_resp *r)
 {
 	json_t *j = r->body.data ? json_loadb(r->body.data, r->body.len, 0, NULL) : NULL;
 	const char *m = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
@@ -322,7 +365,7 @@ int as_check_read(const struct http_resp *r, const char *url, bool collection,
 		return ow_err_set(err, OW_ESITE, "%s: authentication failed (HTTP 401); check "
 		                  "--auth and --user, the password or token, or the Kerberos "
 		                  "ticket (klist)", url);
-	msg = site_message(r);
+	msg = as_site_message(r);
 	if (r->status == 404 && collection)
 		rc = ow_err_set(err, AS_NO_ACCESS, "no RBAC access (HTTP 404%s%s): the account holds "
 		                "no Configuration Manager role that can read this class",

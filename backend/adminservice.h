@@ -65,6 +65,17 @@ struct as_write {
 };
 
 const struct as_write *as_write_find(enum as_write_kind k);
+/* The URL a write is sent to; key_values as for as_instance_url (in the
+ * order of the class's keys) when the write names an instance. */
+char *as_write_url(const char *base, enum as_write_kind k, const char *const *key_values);
+
+/* Appends v as an OData string literal ('' for a quote). */
+void as_add_literal(struct buf *b, const char *v);
+/* A collection URL with a $filter expression (percent-encoded here). */
+char *as_filter_url(const char *base, const char *cls, const char *filter);
+/* The site's own error message from a response, sanitized and bounded
+ * (new string, "" when there is none). */
+char *as_site_message(const struct http_resp *r);
 
 /* A page body into rows. Repairs what strict JSON parsers refuse but real
  * services send (lone UTF-16 surrogate escapes become U+FFFD; raw bytes

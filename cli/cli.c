@@ -42,6 +42,26 @@ static const struct command commands[] = {
 	  "show or change the policy thresholds the checks use" },
 	{ "audit", cmd_audit, "audit list [--format text|json] | audit verify",
 	  "show the tamper-evident audit log, or check its hash chain" },
+	{ "cert", cmd_cert, "cert block|unblock SMSID [--yes] [--dry-run] [site options]",
+	  "block or unblock a certificate on the site, verified and audited" },
+	{ "assoc", cmd_assoc,
+	  "assoc delete SOURCE_ID RESTORE_ID [--yes] [--dry-run]\n"
+	  "       assoc prune [--released-before DAYS] [--yes] [--dry-run]",
+	  "delete computer associations, one or all restored long enough ago" },
+	{ "smp", cmd_smp,
+	  "smp decommission SERVER [--step next | --step attest --note TEXT] [--yes]\n"
+	  "       smp restore-only SERVER on|off | smp deletion-policy SERVER DAYS\n"
+	  "       smp remove SERVER   [--yes] [--dry-run]",
+	  "decommission a state migration point step by step, or change one" },
+	{ "dp", cmd_dp,
+	  "dp pxe SERVER [--active on|off] [--bind all|listed] [--macs MAC,...] [--yes] [--dry-run]",
+	  "change a distribution point's PXE responder" },
+	{ "boot", cmd_boot, "boot f8-off PACKAGE_ID [--yes] [--dry-run]",
+	  "turn the F8 command prompt off in a boot image" },
+	{ "task", cmd_task,
+	  "task list | task show ID | task resume ID [--step next | --step attest --note TEXT]\n"
+	  "       task start cert-block SMSID | assoc-prune [DAYS] | fix CHECK OBJECT",
+	  "guided tasks: persisted step by step, resumable after a dropped session" },
 	{ "list", cmd_list,
 	  "list dps|smps|media|certs|assocs|ts|admins [--format text|json|csv]\n"
 	  "       [--filter TEXT] [--sort COLUMN] [--desc] [--limit N]",

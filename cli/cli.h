@@ -37,5 +37,11 @@ int cmd_waive(struct cli *c, int argc, char **argv);
 int cmd_tag(struct cli *c, int argc, char **argv);
 int cmd_audit(struct cli *c, int argc, char **argv);
 int cmd_settings(struct cli *c, int argc, char **argv);
+int cmd_cert(struct cli *c, int argc, char **argv);
+int cmd_assoc(struct cli *c, int argc, char **argv);
+int cmd_dp(struct cli *c, int argc, char **argv);
+int cmd_boot(struct cli *c, int argc, char **argv);
+int cmd_smp(struct cli *c, int argc, char **argv);
+int cmd_task(struct cli *c, int argc, char **argv);
 
 #endif

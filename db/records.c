@@ -566,6 +566,13 @@ int64_t inv_mark_gone(struct inv *db, const char *table, int64_t since, int64_t 
 	                    since, now, false, err);
 }
 
+int64_t inv_mark_one_gone(struct inv *db, const char *table, int64_t id, int64_t now,
+                          struct ow_err *err)
+{
+	return run_on_table(db, table, "UPDATE ", " SET gone_at=?2 WHERE id=?1 AND gone_at IS NULL",
+	                    id, now, false, err);
+}
+
 int64_t inv_count(struct inv *db, const char *table, struct ow_err *err)
 {
 	return run_on_table(db, table, "SELECT count(*) FROM ", " WHERE gone_at IS NULL",

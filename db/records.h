@@ -294,6 +294,11 @@ int64_t inv_sync_stamp(struct inv *db, int64_t now, struct ow_err *err);
 int64_t inv_mark_gone(struct inv *db, const char *table, int64_t since, int64_t now,
                       struct ow_err *err);
 
+/* Marks one row (by id) of a component table gone at `now`, after an
+ * action removed it from the site. Returns rows changed (0 or 1) or -1. */
+int64_t inv_mark_one_gone(struct inv *db, const char *table, int64_t id, int64_t now,
+                          struct ow_err *err);
+
 /* Rows in a table whose gone_at is NULL; -1 with err set on error. */
 int64_t inv_count(struct inv *db, const char *table, struct ow_err *err);
 

@@ -254,8 +254,17 @@ static const char *const migration_5[] = {
 	NULL,
 };
 
+/* Guided tasks carry their parameters (e.g. the MAC list a fix applies)
+ * and each step what its last attempt said. */
+static const char *const migration_6[] = {
+	"ALTER TABLE task_runs ADD COLUMN params TEXT",
+	"ALTER TABLE task_steps ADD COLUMN detail TEXT",
+	"CREATE INDEX task_runs_target ON task_runs(kind, target, state)",
+	NULL,
+};
+
 static const char *const *const migrations[] = { migration_1, migration_2, migration_3, migration_4,
-	                                          migration_5 };
+	                                          migration_5, migration_6 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 int schema_latest_version(void)

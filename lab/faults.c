@@ -13,6 +13,7 @@ static const struct {
 } names[] = {
 	{ "500", FAULT_500 }, { "503", FAULT_503 }, { "429", FAULT_429 },
 	{ "reset", FAULT_RESET }, { "slow", FAULT_SLOW }, { "truncate", FAULT_TRUNCATE },
+	{ "lost", FAULT_LOST },
 	{ "badjson", FAULT_BADJSON }, { "repeat-page", FAULT_REPEAT_PAGE },
 	{ "oversize", FAULT_OVERSIZE },
 };
@@ -104,7 +105,7 @@ int lab_faults_parse(const char *spec, uint64_t seed, struct lab_faults *out, ch
 		size_t n = comma ? (size_t)(comma - p) : strlen(p);
 		if (out->n == sizeof out->f / sizeof out->f[0] || parse_item(p, n, &out->f[out->n]) != 0) {
 			snprintf(err, errlen, "bad fault '%.*s': want KIND[=ARG]@RATE or KIND@req=N, "
-			         "KIND one of 500, 503, 429, reset, slow=DURATION, truncate, badjson, "
+			         "KIND one of 500, 503, 429, reset, lost, slow=DURATION, truncate, badjson, "
 			         "repeat-page, oversize", (int)n, p);
 			return -1;
 		}

@@ -1,5 +1,6 @@
 /* Fault injection: --faults "500@0.05,429@req=7,reset@0.01,slow=2s@0.02,
  * truncate@req=3,badjson@0.01,repeat-page@req=4,oversize@req=9". Each
+ * "lost@req=N" carries a write out and never answers it. Each
  * fault fires at a rate (deterministic from the seed and the request
  * order) or on one request number (1-based, counting every request). */
 #ifndef OW_LAB_FAULTS_H
@@ -18,6 +19,8 @@ enum lab_fault_kind {
 	FAULT_BADJSON,      /* 200 with a body that is not JSON */
 	FAULT_REPEAT_PAGE,  /* the first page again, whatever was asked */
 	FAULT_OVERSIZE,     /* a row with a field far over any sane cap */
+	FAULT_LOST,         /* the request is carried out, then the connection
+	                       closes without an answer (a timeout after sending) */
 };
 
 struct lab_fault {

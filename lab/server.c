@@ -1000,6 +1000,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		if (write && a.status >= 200 && a.status < 300)
 			journal_add(srv, method, url, buf_str(&r->body));
 		pthread_mutex_unlock(&srv->lock);
+		if (fault.kind == FAULT_LOST) {
+			/* Done, but the answer never leaves: the client cannot know. */
+			log_request(srv, r, method, user, a.status, 0, &fault);
+			buf_free(&a.body);
+			MHD_free(user);
+			return MHD_NO;
+		}
 	}
 	rc = send_answer(c, &a, &fault, &sent);
 	log_request(srv, r, method, user, a.status, sent, &fault);

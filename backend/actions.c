@@ -1,0 +1,930 @@
+/* Writes to a site, each through one sequence (see actions.h). An action
+ * is described by a struct op: how to re-read its object, how to judge
+ * what was read, how to write, and how to bring the inventory in line;
+ * run_op() is the sequence itself, the same for every action. */
+#define _POSIX_C_SOURCE 200809L
+#include "backend/actions.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "backend/adminservice.h"
+#include "db/audit.h"
+#include "db/records.h"
+#include "util/buf.h"
+#include "util/sanitize.h"
+
+const char *act_outcome_name(enum act_outcome o)
+{
+	switch (o) {
+	case ACT_APPLIED: return "applied";
+	case ACT_ALREADY: return "already-applied";
+	case ACT_NOT_APPLIED: return "not-applied";
+	case ACT_FAILED: return "failed";
+	case ACT_UNKNOWN: return "unknown";
+	case ACT_REFUSED: return "refused";
+	case ACT_DRY_RUN: return "dry-run";
+	}
+	return "?";
+}
+
+bool act_ok(enum act_outcome o)
+{
+	return o == ACT_APPLIED || o == ACT_ALREADY;
+}
+
+/* What a re-read says about the object. */
+enum judgement {
+	J_DONE,       /* already as the action wants it */
+	J_AS_SEEN,    /* as the inventory showed it: the write may go ahead */
+	J_CHANGED,    /* neither: the site changed since the last sync */
+};
+
+struct op {
+	struct inv *db;
+	struct act_site *site;
+	const char *action;          /* audit action name, e.g. "cert.block" */
+	char target[300];            /* audit target, sanitized */
+	char observed[300];          /* what the last re-read showed, for messages */
+	char change[200];            /* the change asked for, for the audit row */
+	/* The object and the wanted state. */
+	const char *smsid;
+	bool flag;
+	int64_t a, b;
+	int days;
+	const struct act_pxe *pxe;
+	const char *role;            /* SysResUse RoleName */
+	struct inv_cert cert;
+	struct inv_assoc assoc;
+	struct inv_smp smp;
+	struct inv_dp dp;
+	struct inv_boot_image boot;
+	/* Steps. read: *row = the object's current JSON, NULL if the site no
+	 * longer has it. */
+	int (*read)(struct op *o, json_t **row, struct ow_err *err);
+	enum judgement (*judge)(struct op *o, json_t *row);
+	/* The request: verb, URL and body (new strings) from the read row. */
+	int (*request)(struct op *o, json_t *row, const char **verb, char **url, char **body);
+	/* The inventory, once the site is known to be as wanted. */
+	int (*record)(struct op *o, int64_t now, struct ow_err *err);
+};
+
+static void say(struct act_result *r, enum act_outcome o, const char *fmt, ...) OW_PRINTF(3, 4);
+static void say(struct act_result *r, enum act_outcome o, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->outcome = o;
+	va_start(ap, fmt);
+	vsnprintf(r->message, sizeof r->message, fmt, ap);
+	va_end(ap);
+}
+
+static void set_target(struct op *o, const char *fmt, ...) OW_PRINTF(2, 3);
+static void set_target(struct op *o, const char *fmt, ...)
+{
+	char raw[600];
+	char *clean;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	va_end(ap);
+	clean = san_str(raw, sizeof o->target - 1, 0);
+	snprintf(o->target, sizeof o->target, "%s", clean ? clean : "?");
+	free(clean);
+}
+
+/* --- reading ------------------------------------------------------------- */
+
+/* GETs url and returns its first row (or NULL when the answer has none).
+ * instance: a 404 means "no such object" rather than "no access". */
+static int get_first_row(struct op *o, const char *url, bool instance, json_t **row,
+                         struct ow_err *err)
+{
+	struct http_resp r = { 0 };
+	json_t *root = NULL, *rows = NULL;
+	const char *next = NULL;
+	int rc;
+
+	*row = NULL;
+	rc = http_request(o->site->http, "GET", url, NULL, true, &r, err);
+	if (rc == 0 && instance && r.status == 404) {
+		http_resp_free(&r);
+		return 0;
+	}
+	if (rc == 0)
+		rc = as_check_read(&r, url, !instance, err);
+	if (rc == 0)
+		rc = as_parse_page(&r.body, &root, &rows, &next, err);
+	if (rc == 0 && json_array_size(rows))
+		*row = json_incref(json_array_get(rows, 0));
+	json_decref(root);
+	http_resp_free(&r);
+	return rc;
+}
+
+static int get_filtered(struct op *o, const char *cls, const char *filter, json_t **row,
+                        struct ow_err *err)
+{
+	char *url = as_filter_url(o->site->base, cls, filter);
+	int rc = url ? get_first_row(o, url, false, row, err)
+	             : (int)ow_err_set(err, OW_EINPUT, "out of memory");
+	free(url);
+	return rc;
+}
+
+/* Integer or boolean as 0/1; INV_NULL when absent or of another type. */
+static int64_t int_of(json_t *v)
+{
+	if (json_is_boolean(v))
+		return json_is_true(v);
+	if (json_is_integer(v))
+		return json_integer_value(v);
+	return INV_NULL;
+}
+
+/* An embedded SMS_EmbeddedProperty / PropertyList of a site control row. */
+static json_t *embedded(json_t *row, const char *list, const char *key, const char *name)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(as_get(row, list), i, e) {
+		const char *n = json_string_value(as_get(e, key));
+		if (n && strcasecmp(n, name) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static int64_t prop(json_t *row, const char *name)
+{
+	return int_of(as_get(embedded(row, "Props", "PropertyName", name), "Value"));
+}
+
+/* Sets an existing property's Value, or adds the property. */
+static void set_prop(json_t *row, const char *name, int64_t v)
+{
+	json_t *e = embedded(row, "Props", "PropertyName", name), *props = as_get(row, "Props");
+
+	if (e) {
+		json_object_set_new(e, "Value", json_integer(v));
+		return;
+	}
+	if (!json_is_array(props))
+		json_object_set_new(row, "Props", props = json_array());
+	json_array_append_new(props, json_pack("{s:s,s:s,s:I,s:s,s:s}", "@odata.type",
+	                      "#AdminService.SMS_EmbeddedProperty", "PropertyName", name, "Value",
+	                      (json_int_t)v, "Value1", "", "Value2", ""));
+}
+
+/* A PropList's values joined with ','. New string ("" when absent). */
+static char *proplist(json_t *row, const char *name)
+{
+	json_t *e = embedded(row, "PropLists", "PropertyListName", name), *v;
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	json_array_foreach(as_get(e, "Values"), i, v)
+		if (json_is_string(v))
+			buf_addf(&b, "%s%s", b.len ? "," : "", json_string_value(v));
+	buf_adds(&b, "");
+	return buf_detach(&b);
+}
+
+static void set_proplist(json_t *row, const char *name, const char *csv)
+{
+	json_t *e = embedded(row, "PropLists", "PropertyListName", name), *vals = json_array();
+	json_t *lists = as_get(row, "PropLists");
+	char *copy = strdup(csv), *save = NULL;
+
+	for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save))
+		json_array_append_new(vals, json_string(t));
+	free(copy);
+	if (e) {
+		json_object_set_new(e, "Values", vals);
+		return;
+	}
+	if (!json_is_array(lists))
+		json_object_set_new(row, "PropLists", lists = json_array());
+	json_array_append_new(lists, json_pack("{s:s,s:s,s:o}", "@odata.type",
+	                      "#AdminService.SMS_EmbeddedPropertyList", "PropertyListName", name,
+	                      "Values", vals));
+}
+
+/* Comma lists equal as sets of MAC addresses (order and case ignored). */
+static bool same_macs(const char *a, const char *b)
+{
+	char *x = strdup(a ? a : ""), *save = NULL;
+	size_t na = 0, nb = 0;
+	bool same = x != NULL;
+
+	for (const char *p = b ? b : ""; *p; p++)
+		nb += *p == ',';
+	nb += b && *b;
+	for (char *t = x ? strtok_r(x, ",", &save) : NULL; t && same; t = strtok_r(NULL, ",", &save)) {
+		size_t n = strlen(t);
+		const char *p = b ? b : "";
+		bool found = false;
+		na++;
+		while (*p && !found) {
+			size_t m = strcspn(p, ",");
+			found = m == n && strncasecmp(p, t, n) == 0;
+			p += m + (p[m] == ',');
+		}
+		same = found;
+	}
+	free(x);
+	return same && na == nb;
+}
+
+/* --- the sequence ------------------------------------------------------------ */
+
+static int finish(struct op *o, struct act_result *res, int64_t now, bool record,
+                  const char *extra_outcome, struct ow_err *err)
+{
+	char outcome[800];
+
+	if (inv_begin(o->db, err) != 0)
+		return err->kind;
+	if (extra_outcome && audit_append(o->db, now, o->action, o->target, res->request,
+	                                  extra_outcome, err) != 0)
+		goto fail;
+	snprintf(outcome, sizeof outcome, "%s%s%s", act_outcome_name(res->outcome),
+	         res->outcome == ACT_APPLIED || res->outcome == ACT_ALREADY ? "" : ": ",
+	         res->outcome == ACT_APPLIED || res->outcome == ACT_ALREADY ? "" : res->message);
+	if (audit_append(o->db, now, o->action, o->target, res->request, outcome, err) != 0)
+		goto fail;
+	res->audited = true;
+	if (record && o->record(o, now, err) != 0)
+		goto fail;
+	if (inv_commit(o->db, err) != 0)
+		goto fail;
+	return 0;
+fail:
+	inv_rollback(o->db);
+	return err->kind ? err->kind : OW_EINPUT;
+}
+
+/* One re-read and its judgement; J_CHANGED with a message when the read fails. */
+static int reread(struct op *o, enum judgement *j, struct ow_err *err)
+{
+	json_t *row = NULL;
+	int rc = o->read(o, &row, err);
+
+	if (rc == 0)
+		*j = o->judge(o, row);
+	json_decref(row);
+	return rc;
+}
+
+static int run_op(struct op *o, bool dry_run, struct act_result *res, struct ow_err *err)
+{
+	struct ow_err e = { 0 };
+	struct http_resp r = { 0 };
+	json_t *row = NULL;
+	const char *verb = NULL;
+	char *url = NULL, *body = NULL, *msg;
+	enum judgement j;
+	int64_t now = inv_now();
+	int rc;
+
+	memset(res, 0, sizeof *res);
+	snprintf(res->request, sizeof res->request, "%s", o->change);
+	snprintf(res->target, sizeof res->target, "%s", o->target);
+	if (o->site->read_only || inv_read_only(o->db)) {
+		say(res, ACT_REFUSED, "read-only: nothing was sent to the site%s",
+		    inv_read_only(o->db) ? " (the inventory is open read-only)" : "");
+		return inv_read_only(o->db) ? 0 : finish(o, res, now, false, NULL, err);
+	}
+	if (o->read(o, &row, &e) != 0) {
+		say(res, ACT_FAILED, "could not re-read the object before writing, so nothing was "
+		    "sent: %s", e.msg);
+		return dry_run ? 0 : finish(o, res, now, false, NULL, err);
+	}
+	j = o->judge(o, row);
+	if (j == J_DONE) {
+		json_decref(row);
+		say(res, ACT_ALREADY, "already so on the site (%s); nothing was sent", o->observed);
+		return dry_run ? 0 : finish(o, res, now, true, NULL, err);
+	}
+	if (j == J_CHANGED) {
+		json_decref(row);
+		say(res, ACT_REFUSED, "the site changed since the last sync (%s); nothing was sent. "
+		    "Run `osdwarden sync`, look again, then retry", o->observed);
+		return dry_run ? 0 : finish(o, res, now, false, NULL, err);
+	}
+	if (o->request(o, row, &verb, &url, &body) != 0) {
+		json_decref(row);
+		return ow_err_set(err, OW_EINPUT, "out of memory");
+	}
+	json_decref(row);
+	snprintf(res->request, sizeof res->request, "%s %s %s", verb,
+	         strncmp(url, o->site->base, strlen(o->site->base)) == 0 ? url + strlen(o->site->base) + 1 : url,
+	         o->change);
+	if (dry_run) {
+		say(res, ACT_DRY_RUN, "would send %s (now: %s); nothing was sent", res->request,
+		    o->observed);
+		free(url);
+		free(body);
+		return 0;
+	}
+	/* Sent once, never retried: a write that may have happened is re-read. */
+	rc = http_request(o->site->http, verb, url, body, false, &r, &e);
+	if (body)
+		memset(body, 0, strlen(body));   /* a PUT carries the whole row */
+	free(body);
+	free(url);
+	if (rc != 0) {
+		char first[900];
+		http_resp_free(&r);
+		snprintf(first, sizeof first, "unknown: no answer after sending (%s)", e.msg);
+		memset(&e, 0, sizeof e);
+		if (reread(o, &j, &e) == 0 && j == J_DONE) {
+			res->resolved_by_reread = true;
+			say(res, ACT_APPLIED, "the answer was lost, and a re-read shows the change was "
+			    "made (%s); nothing was resent", o->observed);
+			return finish(o, res, now, true, first, err);
+		}
+		if (e.msg[0] == '\0' && j == J_AS_SEEN) {
+			res->resolved_by_reread = true;
+			say(res, ACT_NOT_APPLIED, "the answer was lost, and a re-read shows no change "
+			    "(%s); nothing was resent. Run the action again to retry", o->observed);
+			return finish(o, res, now, false, first, err);
+		}
+		say(res, ACT_UNKNOWN, "no answer after sending, and the re-read could not tell "
+		    "whether the site made the change (%s). Nothing was resent; run the same action "
+		    "again: it re-reads first and sends only if the change is not there",
+		    e.msg[0] ? e.msg : o->observed);
+		return finish(o, res, now, false, NULL, err);
+	}
+	if (r.status == 401 || r.status == 403 || r.status == 404) {
+		msg = as_site_message(&r);
+		o->site->read_only = true;
+		say(res, ACT_FAILED, "the site refused the write (HTTP %ld%s%s): the account may "
+		    "read but not change this; osdwarden now treats the site as read-only for this "
+		    "session. Use an account with the Configuration Manager role for this change",
+		    r.status, msg && *msg ? ": " : "", msg ? msg : "");
+		free(msg);
+		http_resp_free(&r);
+		return finish(o, res, now, false, NULL, err);
+	}
+	if (r.status < 200 || r.status > 299) {
+		msg = as_site_message(&r);
+		say(res, ACT_FAILED, "the site answered HTTP %ld%s%s", r.status, msg && *msg ? ": " : "",
+		    msg ? msg : "");
+		free(msg);
+		http_resp_free(&r);
+		return finish(o, res, now, false, NULL, err);
+	}
+	if (r.body.len) {
+		/* Methods answer {"ReturnValue": n}; anything but 0 is a failure. */
+		json_t *ans = json_loadb(r.body.data, r.body.len, 0, NULL);
+		int64_t rv = int_of(as_get(ans, "ReturnValue"));
+		json_decref(ans);
+		if (rv != INV_NULL && rv != 0) {
+			say(res, ACT_FAILED, "the site ran the method and it returned %lld",
+			    (long long)rv);
+			http_resp_free(&r);
+			return finish(o, res, now, false, NULL, err);
+		}
+	}
+	http_resp_free(&r);
+	if (reread(o, &j, &e) != 0) {
+		say(res, ACT_UNKNOWN, "the site accepted the write, but the re-read to verify it "
+		    "failed (%s); run the action again to verify", e.msg);
+		return finish(o, res, now, false, NULL, err);
+	}
+	if (j != J_DONE) {
+		say(res, ACT_NOT_APPLIED, "the site accepted the request but the re-read shows no "
+		    "change (%s). Site control changes may need the console; nothing else was sent",
+		    o->observed);
+		return finish(o, res, now, false, NULL, err);
+	}
+	say(res, ACT_APPLIED, "verified on the site (%s)", o->observed);
+	return finish(o, res, now, true, NULL, err);
+}
+
+/* --- certificates --------------------------------------------------------- */
+
+static int cert_read(struct op *o, json_t **row, struct ow_err *err)
+{
+	struct buf f = BUF_INIT;
+	int rc;
+
+	buf_adds(&f, "SMSID eq ");
+	as_add_literal(&f, o->smsid);
+	rc = get_filtered(o, "SMS_Certificate", buf_str(&f), row, err);
+	buf_free(&f);
+	return rc;
+}
+
+static enum judgement cert_judge(struct op *o, json_t *row)
+{
+	int64_t v = int_of(as_get(row, "IsBlocked"));
+
+	if (!row) {
+		snprintf(o->observed, sizeof o->observed, "the certificate is no longer on the site");
+		return J_CHANGED;
+	}
+	snprintf(o->observed, sizeof o->observed, "IsBlocked=%s",
+	         v == INV_NULL ? "unknown" : v ? "true" : "false");
+	if (v != INV_NULL && (v != 0) == o->flag)
+		return J_DONE;
+	if (v == INV_NULL || o->cert.is_blocked == INV_NULL || v == o->cert.is_blocked)
+		return J_AS_SEEN;
+	return J_CHANGED;
+}
+
+static int cert_request(struct op *o, json_t *row, const char **verb, char **url, char **body)
+{
+	json_t *b = json_pack("{s:s,s:b}", "SMSID", o->smsid, "Blocked", o->flag);
+
+	(void)row;
+	*verb = as_write_find(AS_BLOCK_CERTIFICATE)->verb;
+	*url = as_write_url(o->site->base, AS_BLOCK_CERTIFICATE, NULL);
+	*body = b ? json_dumps(b, JSON_COMPACT) : NULL;
+	json_decref(b);
+	return *url && *body ? 0 : -1;
+}
+
+static int cert_record(struct op *o, int64_t now, struct ow_err *err)
+{
+	o->cert.is_blocked = o->flag;
+	return inv_put_cert(o->db, &o->cert, now, err);
+}
+
+int act_cert_block(struct inv *db, struct act_site *site, const char *smsid, bool block,
+                   bool dry_run, struct act_result *res, struct ow_err *err)
+{
+	struct op o = { .db = db, .site = site, .action = block ? "cert.block" : "cert.unblock",
+	                .smsid = smsid, .flag = block, .read = cert_read, .judge = cert_judge,
+	                .request = cert_request, .record = cert_record };
+	int rc;
+
+	o.cert.smsid = (char *)smsid;
+	rc = inv_get_cert(db, &o.cert, err);
+	if (rc == INV_NOTFOUND || (rc == 0 && o.cert.seen.gone_at != INV_NULL)) {
+		if (rc == 0)
+			inv_free_cert(&o.cert);
+		return ow_err_set(err, OW_EINPUT, "no certificate %s in the inventory; run `osdwarden "
+		                  "sync`, then `osdwarden list certs` to find its SMSID", smsid);
+	}
+	if (rc)
+		return rc;
+	set_target(&o, "certificate %s (%s)", smsid, o.cert.issued_to ? o.cert.issued_to : "?");
+	snprintf(o.change, sizeof o.change, "Blocked=%s", block ? "true" : "false");
+	rc = run_op(&o, dry_run, res, err);
+	inv_free_cert(&o.cert);
+	return rc;
+}
+
+/* --- computer associations ---------------------------------------------- */
+
+static int assoc_read(struct op *o, json_t **row, struct ow_err *err)
+{
+	char f[128];
+
+	snprintf(f, sizeof f, "SourceClientResourceID eq %lld and RestoreClientResourceID eq %lld",
+	         (long long)o->a, (long long)o->b);
+	return get_filtered(o, "SMS_StateMigration", f, row, err);
+}
+
+static enum judgement assoc_judge(struct op *o, json_t *row)
+{
+	if (!row) {
+		snprintf(o->observed, sizeof o->observed, "the association is not on the site");
+		return J_DONE;
+	}
+	snprintf(o->observed, sizeof o->observed, "the association is on the site");
+	return J_AS_SEEN;
+}
+
+static int assoc_request(struct op *o, json_t *row, const char **verb, char **url, char **body)
+{
+	json_t *b = json_pack("{s:I,s:I}", "SourceClientResourceID", (json_int_t)o->a,
+	                      "RestoreClientResourceID", (json_int_t)o->b);
+
+	(void)row;
+	*verb = as_write_find(AS_DELETE_ASSOCIATION)->verb;
+	*url = as_write_url(o->site->base, AS_DELETE_ASSOCIATION, NULL);
+	*body = b ? json_dumps(b, JSON_COMPACT) : NULL;
+	json_decref(b);
+	return *url && *body ? 0 : -1;
+}
+
+static int assoc_record(struct op *o, int64_t now, struct ow_err *err)
+{
+	return inv_mark_one_gone(o->db, "associations", o->assoc.id, now, err) < 0 ? OW_EINPUT : 0;
+}
+
+int act_assoc_delete(struct inv *db, struct act_site *site, int64_t source_id,
+                     int64_t restore_id, bool dry_run, struct act_result *res,
+                     struct ow_err *err)
+{
+	struct op o = { .db = db, .site = site, .action = "assoc.delete", .a = source_id,
+	                .b = restore_id, .read = assoc_read, .judge = assoc_judge,
+	                .request = assoc_request, .record = assoc_record };
+	int rc;
+
+	o.assoc.source_id = source_id;
+	o.assoc.restore_id = restore_id;
+	rc = inv_get_assoc(db, &o.assoc, err);
+	if (rc == INV_NOTFOUND)
+		return ow_err_set(err, OW_EINPUT, "no computer association %lld -> %lld in the "
+		                  "inventory; run `osdwarden sync`, then `osdwarden list assocs`",
+		                  (long long)source_id, (long long)restore_id);
+	if (rc)
+		return rc;
+	set_target(&o, "association %lld:%lld (%s -> %s)", (long long)source_id,
+	           (long long)restore_id, o.assoc.source_name ? o.assoc.source_name : "?",
+	           o.assoc.restore_name ? o.assoc.restore_name : "?");
+	snprintf(o.change, sizeof o.change, "delete the association");
+	rc = run_op(&o, dry_run, res, err);
+	inv_free_assoc(&o.assoc);
+	return rc;
+}
+
+/* --- site roles (SMP, DP): SMS_SCI_SysResUse rows --------------------------- */
+
+static int role_read(struct op *o, json_t **row, struct ow_err *err)
+{
+	struct buf f = BUF_INIT;
+	const char *site = o->role[4] == 'S' ? o->smp.site_code : o->dp.site_code;
+	const char *nal = o->role[4] == 'S' ? o->smp.nal_path : o->dp.nal_path;
+	int rc;
+
+	buf_adds(&f, "SiteCode eq ");
+	as_add_literal(&f, site);
+	buf_adds(&f, " and NALPath eq ");
+	as_add_literal(&f, nal);
+	buf_adds(&f, " and RoleName eq ");
+	as_add_literal(&f, o->role);
+	rc = get_filtered(o, "SMS_SCI_SysResUse", buf_str(&f), row, err);
+	buf_free(&f);
+	return rc;
+}
+
+/* The row's own key values, from the row the site sent. */
+static char *role_url(struct op *o, json_t *row, enum as_write_kind k)
+{
+	char filetype[32];
+	const char *v[4];
+	int64_t ft = int_of(as_get(row, "FileType"));
+
+	snprintf(filetype, sizeof filetype, "%lld", (long long)(ft == INV_NULL ? 0 : ft));
+	v[0] = filetype;
+	v[1] = json_string_value(as_get(row, "ItemName"));
+	v[2] = json_string_value(as_get(row, "ItemType"));
+	v[3] = json_string_value(as_get(row, "SiteCode"));
+	if (!v[1] || !v[2] || !v[3])
+		return NULL;
+	return as_write_url(o->site->base, k, v);
+}
+
+/* The row as the service expects it back: no OData annotations. */
+static char *role_body(json_t *row)
+{
+	json_t *copy = json_deep_copy(row);
+	const char *k;
+	void *tmp;
+	json_t *v;
+	char *s;
+
+	json_object_foreach_safe(copy, tmp, k, v)
+		if (strncmp(k, "@odata.", 7) == 0)
+			json_object_del(copy, k);
+	s = copy ? json_dumps(copy, JSON_COMPACT) : NULL;
+	json_decref(copy);
+	return s;
+}
+
+static enum judgement smp_missing(struct op *o, json_t *row)
+{
+	(void)row;
+	snprintf(o->observed, sizeof o->observed, "the state migration point role is no longer "
+	         "on the site");
+	return J_CHANGED;
+}
+
+static bool seen_as(int64_t inventory, int64_t site)
+{
+	return inventory == INV_NULL || site == INV_NULL || inventory == site;
+}
+
+static enum judgement restore_only_judge(struct op *o, json_t *row)
+{
+	int64_t q = prop(row, "SMPQuiesceState");
+
+	if (!row)
+		return smp_missing(o, row);
+	snprintf(o->observed, sizeof o->observed, "SMPQuiesceState=%lld", (long long)q);
+	if (q != INV_NULL && (q == 1) == o->flag)
+		return J_DONE;
+	return seen_as(o->smp.restore_only, q == INV_NULL ? INV_NULL : q == 1) ? J_AS_SEEN : J_CHANGED;
+}
+
+static int restore_only_request(struct op *o, json_t *row, const char **verb, char **url,
+                                char **body)
+{
+	set_prop(row, "SMPQuiesceState", o->flag ? 1 : 0);
+	*verb = as_write_find(AS_UPDATE_SITE_ROLE)->verb;
+	*url = role_url(o, row, AS_UPDATE_SITE_ROLE);
+	*body = role_body(row);
+	return *url && *body ? 0 : -1;
+}
+
+static int restore_only_record(struct op *o, int64_t now, struct ow_err *err)
+{
+	o->smp.restore_only = o->flag;
+	return inv_put_smp(o->db, &o->smp, now, err);
+}
+
+static enum judgement policy_judge(struct op *o, json_t *row)
+{
+	int64_t d = prop(row, "SMPStoreDeletionDelayTimeInMinutes");
+	int64_t c = prop(row, "SMPStoreDeletionCycleTimeInMinutes");
+	int64_t want_d = (int64_t)o->days * 1440, want_c = o->days ? 1440 : 0;
+
+	if (!row)
+		return smp_missing(o, row);
+	snprintf(o->observed, sizeof o->observed, "deletion delay %lld min, cycle %lld min",
+	         (long long)d, (long long)c);
+	if (d == want_d && c == want_c)
+		return J_DONE;
+	return seen_as(o->smp.deletion_delay_min, d) && seen_as(o->smp.deletion_cycle_min, c)
+	               ? J_AS_SEEN : J_CHANGED;
+}
+
+static int policy_request(struct op *o, json_t *row, const char **verb, char **url, char **body)
+{
+	set_prop(row, "SMPStoreDeletionDelayTimeInMinutes", (int64_t)o->days * 1440);
+	set_prop(row, "SMPStoreDeletionCycleTimeInMinutes", o->days ? 1440 : 0);
+	*verb = as_write_find(AS_UPDATE_SITE_ROLE)->verb;
+	*url = role_url(o, row, AS_UPDATE_SITE_ROLE);
+	*body = role_body(row);
+	return *url && *body ? 0 : -1;
+}
+
+static int policy_record(struct op *o, int64_t now, struct ow_err *err)
+{
+	o->smp.deletion_delay_min = (int64_t)o->days * 1440;
+	o->smp.deletion_cycle_min = o->days ? 1440 : 0;
+	return inv_put_smp(o->db, &o->smp, now, err);
+}
+
+static enum judgement remove_judge(struct op *o, json_t *row)
+{
+	if (!row) {
+		snprintf(o->observed, sizeof o->observed, "the role is not on the site");
+		return J_DONE;
+	}
+	snprintf(o->observed, sizeof o->observed, "the role is on the site");
+	return J_AS_SEEN;
+}
+
+static int remove_request(struct op *o, json_t *row, const char **verb, char **url, char **body)
+{
+	*verb = as_write_find(AS_REMOVE_SITE_ROLE)->verb;
+	*url = role_url(o, row, AS_REMOVE_SITE_ROLE);
+	*body = NULL;
+	return *url ? 0 : -1;
+}
+
+static int remove_record(struct op *o, int64_t now, struct ow_err *err)
+{
+	return inv_mark_one_gone(o->db, "smps", o->smp.id, now, err) < 0 ? OW_EINPUT : 0;
+}
+
+/* The current SMP of the inventory whose server is `server`. */
+static int find_smp(struct inv *db, const char *server, struct inv_smp *out, struct ow_err *err)
+{
+	struct inv_smp *all = NULL;
+	size_t n = 0;
+	int rc = inv_load_smp(db, false, &all, &n, err);
+	bool found = false;
+
+	for (size_t i = 0; rc == 0 && i < n && !found; i++) {
+		if (strcasecmp(all[i].server_name, server) != 0)
+			continue;
+		/* get replaces the key strings with its own copies */
+		out->site_code = all[i].site_code;
+		out->nal_path = all[i].nal_path;
+		found = (rc = inv_get_smp(db, out, err)) == 0;
+	}
+	inv_unload_smp(all, n);
+	if (rc == 0 && !found)
+		rc = ow_err_set(err, OW_EINPUT, "no state migration point on server '%s' in the "
+		                "inventory; run `osdwarden sync`, then `osdwarden list smps`", server);
+	return rc;
+}
+
+static int smp_action(struct op *o, const char *server, bool dry_run, struct act_result *res,
+                      struct ow_err *err)
+{
+	int rc = find_smp(o->db, server, &o->smp, err);
+
+	if (rc)
+		return rc;
+	o->role = "SMS State Migration Point";
+	o->read = role_read;
+	set_target(o, "state migration point %s", o->smp.server_name);
+	rc = run_op(o, dry_run, res, err);
+	inv_free_smp(&o->smp);
+	return rc;
+}
+
+int act_smp_restore_only(struct inv *db, struct act_site *site, const char *server, bool on,
+                         bool dry_run, struct act_result *res, struct ow_err *err)
+{
+	struct op o = { .db = db, .site = site, .action = on ? "smp.restore-only.on"
+	                                                     : "smp.restore-only.off",
+	                .flag = on, .judge = restore_only_judge, .request = restore_only_request,
+	                .record = restore_only_record };
+	snprintf(o.change, sizeof o.change, "SMPQuiesceState=%d", on ? 1 : 0);
+	return smp_action(&o, server, dry_run, res, err);
+}
+
+int act_smp_deletion_policy(struct inv *db, struct act_site *site, const char *server,
+                            int days, bool dry_run, struct act_result *res,
+                            struct ow_err *err)
+{
+	struct op o = { .db = db, .site = site, .action = "smp.deletion-policy", .days = days,
+	                .judge = policy_judge, .request = policy_request, .record = policy_record };
+	if (days < 0 || days > 3650)
+		return ow_err_set(err, OW_EINPUT, "the deletion delay is 0 to 3650 days, not %d", days);
+	snprintf(o.change, sizeof o.change, "SMPStoreDeletionDelayTimeInMinutes=%d "
+	         "SMPStoreDeletionCycleTimeInMinutes=%d", days * 1440, days ? 1440 : 0);
+	return smp_action(&o, server, dry_run, res, err);
+}
+
+int act_smp_remove(struct inv *db, struct act_site *site, const char *server, bool dry_run,
+                   struct act_result *res, struct ow_err *err)
+{
+	struct op o = { .db = db, .site = site, .action = "smp.remove-role", .judge = remove_judge,
+	                .request = remove_request, .record = remove_record };
+	snprintf(o.change, sizeof o.change, "remove the role");
+	return smp_action(&o, server, dry_run, res, err);
+}
+
+/* --- DP PXE responder ------------------------------------------------------ */
+
+static enum judgement pxe_judge(struct op *o, json_t *row)
+{
+	int64_t active = prop(row, "IsActive"), bind = prop(row, "BindPolicy");
+	char *macs;
+	bool done, seen;
+
+	if (!row) {
+		snprintf(o->observed, sizeof o->observed, "the distribution point role is no longer "
+		         "on the site");
+		return J_CHANGED;
+	}
+	macs = proplist(row, "BindExcept");
+	snprintf(o->observed, sizeof o->observed, "IsActive=%lld BindPolicy=%lld BindExcept=[%.120s]",
+	         (long long)active, (long long)bind, macs ? macs : "");
+	done = (o->pxe->active < 0 || active == o->pxe->active) &&
+	       (o->pxe->bind_policy < 0 || bind == o->pxe->bind_policy) &&
+	       (!o->pxe->macs || same_macs(macs, o->pxe->macs));
+	seen = seen_as(o->dp.is_active, active) && seen_as(o->dp.bind_policy, bind) &&
+	       (!o->dp.bind_except || same_macs(macs, o->dp.bind_except));
+	free(macs);
+	return done ? J_DONE : seen ? J_AS_SEEN : J_CHANGED;
+}
+
+static int pxe_request(struct op *o, json_t *row, const char **verb, char **url, char **body)
+{
+	if (o->pxe->active >= 0)
+		set_prop(row, "IsActive", o->pxe->active);
+	if (o->pxe->bind_policy >= 0)
+		set_prop(row, "BindPolicy", o->pxe->bind_policy);
+	if (o->pxe->macs)
+		set_proplist(row, "BindExcept", o->pxe->macs);
+	*verb = as_write_find(AS_UPDATE_SITE_ROLE)->verb;
+	*url = role_url(o, row, AS_UPDATE_SITE_ROLE);
+	*body = role_body(row);
+	return *url && *body ? 0 : -1;
+}
+
+static int pxe_record(struct op *o, int64_t now, struct ow_err *err)
+{
+	char *old = o->dp.bind_except;
+	int rc;
+
+	if (o->pxe->active >= 0)
+		o->dp.is_active = o->pxe->active;
+	if (o->pxe->bind_policy >= 0)
+		o->dp.bind_policy = o->pxe->bind_policy;
+	if (o->pxe->macs)
+		o->dp.bind_except = (char *)o->pxe->macs;
+	rc = inv_put_dp(o->db, &o->dp, now, err);
+	o->dp.bind_except = old;
+	return rc;
+}
+
+int act_dp_pxe(struct inv *db, struct act_site *site, const char *server,
+               const struct act_pxe *want, bool dry_run, struct act_result *res,
+               struct ow_err *err)
+{
+	struct op o = { .db = db, .site = site, .action = "dp.pxe", .pxe = want,
+	                .role = "SMS Distribution Point", .read = role_read, .judge = pxe_judge,
+	                .request = pxe_request, .record = pxe_record };
+	struct inv_dp *all = NULL;
+	size_t n = 0;
+	int rc = inv_load_dp(db, false, &all, &n, err);
+	bool found = false;
+
+	for (size_t i = 0; rc == 0 && i < n && !found; i++) {
+		if (strcasecmp(all[i].server_name, server) != 0)
+			continue;
+		o.dp.site_code = all[i].site_code;
+		o.dp.nal_path = all[i].nal_path;
+		found = inv_get_dp(db, &o.dp, err) == 0;
+	}
+	inv_unload_dp(all, n);
+	if (rc)
+		return rc;
+	if (!found)
+		return ow_err_set(err, OW_EINPUT, "no distribution point on server '%s' in the "
+		                  "inventory; run `osdwarden sync`, then `osdwarden list dps`", server);
+	set_target(&o, "distribution point %s", o.dp.server_name);
+	snprintf(o.change, sizeof o.change, "%s%s%s%s%s%.100s%s", want->active < 0 ? "" : "IsActive=",
+	         want->active < 0 ? "" : want->active ? "1 " : "0 ",
+	         want->bind_policy < 0 ? "" : "BindPolicy=",
+	         want->bind_policy < 0 ? "" : want->bind_policy ? "1 " : "0 ",
+	         want->macs ? "BindExcept=[" : "", want->macs ? want->macs : "", want->macs ? "]" : "");
+	rc = run_op(&o, dry_run, res, err);
+	inv_free_dp(&o.dp);
+	return rc;
+}
+
+/* --- boot images ----------------------------------------------------------- */
+
+static int boot_read(struct op *o, json_t **row, struct ow_err *err)
+{
+	const char *v[1] = { o->boot.package_id };
+	char *url = as_instance_url(o->site->base, as_class_find("SMS_BootImagePackage"), v);
+	int rc = url ? get_first_row(o, url, true, row, err)
+	             : (int)ow_err_set(err, OW_EINPUT, "out of memory");
+
+	free(url);
+	return rc;
+}
+
+static enum judgement boot_judge(struct op *o, json_t *row)
+{
+	int64_t v = int_of(as_get(row, "EnableLabShell"));
+
+	if (!row) {
+		snprintf(o->observed, sizeof o->observed, "the boot image is no longer on the site");
+		return J_CHANGED;
+	}
+	snprintf(o->observed, sizeof o->observed, "EnableLabShell=%s",
+	         v == INV_NULL ? "unknown" : v ? "true" : "false");
+	if (v == 0)
+		return J_DONE;
+	return seen_as(o->boot.enable_lab_shell, v) ? J_AS_SEEN : J_CHANGED;
+}
+
+static int boot_request(struct op *o, json_t *row, const char **verb, char **url, char **body)
+{
+	const char *v[1] = { o->boot.package_id };
+
+	json_object_set_new(row, "EnableLabShell", json_false());
+	*verb = as_write_find(AS_UPDATE_BOOT_IMAGE)->verb;
+	*url = as_write_url(o->site->base, AS_UPDATE_BOOT_IMAGE, v);
+	*body = role_body(row);
+	return *url && *body ? 0 : -1;
+}
+
+static int boot_record(struct op *o, int64_t now, struct ow_err *err)
+{
+	o->boot.enable_lab_shell = 0;
+	return inv_put_boot_image(o->db, &o->boot, now, err);
+}
+
+int act_boot_f8_off(struct inv *db, struct act_site *site, const char *package_id,
+                    bool dry_run, struct act_result *res, struct ow_err *err)
+{
+	struct op o = { .db = db, .site = site, .action = "boot.f8-off", .read = boot_read,
+	                .judge = boot_judge, .request = boot_request, .record = boot_record };
+	int rc;
+
+	o.boot.package_id = (char *)package_id;
+	rc = inv_get_boot_image(db, &o.boot, err);
+	if (rc == INV_NOTFOUND)
+		return ow_err_set(err, OW_EINPUT, "no boot image %s in the inventory; run `osdwarden "
+		                  "sync`, then `osdwarden list media`", package_id);
+	if (rc)
+		return rc;
+	set_target(&o, "boot image %s (%s)", package_id, o.boot.name ? o.boot.name : "?");
+	snprintf(o.change, sizeof o.change, "EnableLabShell=false");
+	rc = run_op(&o, dry_run, res, err);
+	inv_free_boot_image(&o.boot);
+	return rc;
+}

@@ -1,0 +1,523 @@
+/* The commands that change a site: cert, assoc, smp, dp, boot. Each asks
+ * backend/actions to do the work (gate, re-read, write once, verify,
+ * audit); this file only finds the site, asks for confirmation and
+ * prints the outcome.
+ *
+ * Confirmation: --yes, or on a terminal a typed confirmation (the last 6
+ * characters of the SMSID, the server name, or the count). Without a
+ * terminal and without --yes nothing is sent. --dry-run needs neither. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "backend/actions.h"
+#include "backend/adminservice.h"
+#include "cli/cli.h"
+#include "cli/cmd_act.h"
+#include "cli/siteopts.h"
+#include "db/records.h"
+#include "util/num.h"
+#include "util/sanitize.h"
+
+void act_session_init(struct act_session *s)
+{
+	memset(s, 0, sizeof *s);
+	siteopts_init(&s->so);
+	s->pxe.active = -1;
+	s->pxe.bind_policy = -1;
+	s->released_before = -1;
+}
+
+int act_session_parse(struct cli *c, const char *cmd, struct act_session *s, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		SITEOPTS_LONGOPTS,
+		{ "yes", no_argument, NULL, 'y' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "released-before", required_argument, NULL, 'r' },
+		{ "active", required_argument, NULL, 'a' },
+		{ "bind", required_argument, NULL, 'b' },
+		{ "macs", required_argument, NULL, 'm' },
+		{ "step", required_argument, NULL, 's' },
+		{ "note", required_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt, rc;
+	long v;
+
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "hy", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h': return cli_usage(c, cmd, "help");
+		case 'y': s->yes = true; break;
+		case 'n': s->dry_run = true; break;
+		case 'r':
+			if (num_parse_long(optarg, 0, 36500, &v) != 0)
+				return cli_usage(c, cmd, "--released-before wants days, not '%s'", optarg);
+			s->released_before = v;
+			break;
+		case 'a':
+			if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0)
+				return cli_usage(c, cmd, "--active is on or off, not '%s'", optarg);
+			s->pxe.active = strcmp(optarg, "on") == 0;
+			break;
+		case 'b':
+			if (strcmp(optarg, "all") != 0 && strcmp(optarg, "listed") != 0)
+				return cli_usage(c, cmd, "--bind is all (every interface) or listed (only "
+				                 "the --macs addresses), not '%s'", optarg);
+			s->pxe.bind_policy = strcmp(optarg, "listed") == 0;
+			break;
+		case 'm': s->pxe.macs = optarg; break;
+		case 's': s->step = optarg; break;
+		case 'N': s->note = optarg; break;
+		default:
+			rc = siteopts_option(c, cmd, &s->so, opt, optarg);
+			if (rc < 0)
+				return OW_EINPUT;
+			if (rc == 0)
+				return cli_usage(c, cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+			s->provider_given |= opt == 0x200;
+		}
+	}
+	for (; optind < argc; optind++) {
+		if (s->npos == sizeof s->pos / sizeof s->pos[0])
+			return cli_usage(c, cmd, "unexpected '%s'", argv[optind]);
+		s->pos[s->npos++] = argv[optind];
+	}
+	return 0;
+}
+
+/* The provider the object's site was last synced from; the only one
+ * when the site is not known. Copies into the session. */
+static int pick_provider(struct cli *c, const char *cmd, struct act_session *s,
+                         const char *site_code)
+{
+	struct inv_provider *provs = NULL;
+	struct inv_site *sites = NULL;
+	size_t np = 0, ns = 0;
+	struct ow_err e = { 0 };
+	int64_t want = INV_NULL;
+	int rc;
+
+	if (inv_load_provider(s->db, false, &provs, &np, &e) != 0 ||
+	    inv_load_site(s->db, false, &sites, &ns, &e) != 0) {
+		inv_unload_provider(provs, np);
+		return cli_fail(c, &e);
+	}
+	for (size_t i = 0; site_code && i < ns; i++)
+		if (strcasecmp(sites[i].site_code, site_code) == 0)
+			want = sites[i].provider_id;
+	if (want == INV_NULL && np == 1)
+		want = provs[0].id;
+	rc = -1;
+	for (size_t i = 0; i < np; i++) {
+		if (provs[i].id != want)
+			continue;
+		s->prov_url = strdup(provs[i].url);
+		s->prov_user = provs[i].user_name ? strdup(provs[i].user_name) : NULL;
+		s->prov_ca = provs[i].ca_file ? strdup(provs[i].ca_file) : NULL;
+		s->so.provider = s->prov_url;
+		if (!s->so.http.user)
+			s->so.http.user = s->prov_user;
+		if (!s->so.http.cacert)
+			s->so.http.cacert = s->prov_ca;
+		if (http_auth_parse(provs[i].auth_mode, &s->so.http.auth) != 0)
+			s->so.http.auth = HTTP_AUTH_NEGOTIATE;
+		s->so.http.insecure |= provs[i].insecure == 1;
+		rc = 0;
+	}
+	inv_unload_provider(provs, np);
+	inv_unload_site(sites, ns);
+	if (rc && np)
+		return cli_usage(c, cmd, "this inventory was synced from %zu providers; say which one "
+		                 "with --provider URL", np);
+	if (rc)
+		return cli_usage(c, cmd, "this inventory was never synced; sync it first, or give "
+		                 "--provider URL");
+	return 0;
+}
+
+int act_session_open_db(struct cli *c, struct act_session *s)
+{
+	return cli_open_inventory(c, &s->db);
+}
+
+int act_session_connect(struct cli *c, const char *cmd, struct act_session *s,
+                        const char *site_code)
+{
+	struct ow_err e = { 0 };
+	int rc;
+
+	if (s->site.base)
+		return 0;
+	if (!s->provider_given && (rc = pick_provider(c, cmd, s, site_code)) != 0)
+		return rc;
+	if ((rc = siteopts_finish(c, cmd, &s->so)) != 0)
+		return rc;
+	if (!(s->base = as_base_url(s->so.provider, &e)) ||
+	    http_client_new(&s->so.http, &s->http, &e) != 0)
+		return cli_fail(c, &e);
+	s->site.http = s->http;
+	s->site.base = s->base;
+	s->site.read_only = c->read_only;
+	return 0;
+}
+
+void act_session_close(struct act_session *s)
+{
+	http_client_free(s->http);
+	free(s->base);
+	inv_close(s->db);
+	siteopts_done(&s->so);
+	free(s->prov_url);
+	free(s->prov_user);
+	free(s->prov_ca);
+	memset(s, 0, sizeof *s);
+}
+
+int act_confirm(struct cli *c, const struct act_session *s, const char *what, const char *expect)
+{
+	char line[256];
+	char *clean = san_str(expect, 80, c->ascii ? SAN_ASCII : 0);
+	int rc = 0;
+
+	if (s->yes || s->dry_run) {
+		free(clean);
+		return 0;
+	}
+	if (!isatty(STDIN_FILENO)) {
+		fprintf(c->err, "osdwarden: %s: not confirmed, so nothing was sent. Run it on a "
+		        "terminal to confirm, add --dry-run to see what would happen, or --yes to "
+		        "confirm in a script\n", what);
+		free(clean);
+		return OW_EINPUT;
+	}
+	fprintf(c->err, "%s\nType %s to confirm (anything else cancels): ", what, clean);
+	fflush(c->err);
+	if (!fgets(line, sizeof line, stdin))
+		line[0] = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
+	if (strcmp(line, expect) != 0) {
+		fprintf(c->err, "osdwarden: not confirmed; nothing was sent\n");
+		rc = OW_EINPUT;
+	}
+	free(clean);
+	return rc;
+}
+
+int act_print(struct cli *c, const struct act_result *r)
+{
+	unsigned fl = c->ascii ? SAN_ASCII : 0;
+	char *msg = san_str(r->message, 600, fl), *target = san_str(r->target, 200, fl);
+
+	fprintf(c->out, "%s: %s: %s\n", act_outcome_name(r->outcome), target ? target : "",
+	        msg ? msg : "");
+	free(msg);
+	free(target);
+	return act_ok(r->outcome) || r->outcome == ACT_DRY_RUN ? 0 : 1;
+}
+
+/* --- cert block|unblock SMSID ---------------------------------------------- */
+
+int cmd_cert(struct cli *c, int argc, char **argv)
+{
+	struct act_session s;
+	struct act_result res;
+	struct ow_err e = { 0 };
+	struct inv_cert cert = { 0 };
+	char what[400];
+	bool block;
+	int rc;
+
+	act_session_init(&s);
+	if ((rc = act_session_parse(c, "cert", &s, argc, argv)) != 0)
+		goto out;
+	if (s.npos != 2 || (strcmp(s.pos[0], "block") != 0 && strcmp(s.pos[0], "unblock") != 0)) {
+		rc = cli_usage(c, "cert", "say block or unblock, then the certificate's SMSID");
+		goto out;
+	}
+	block = strcmp(s.pos[0], "block") == 0;
+	if ((rc = act_session_open_db(c, &s)) != 0)
+		goto out;
+	cert.smsid = (char *)s.pos[1];
+	rc = inv_get_cert(s.db, &cert, &e);
+	if (rc == INV_NOTFOUND) {
+		ow_err_set(&e, OW_EINPUT, "no certificate %s in the inventory; run `osdwarden sync`, "
+		           "then `osdwarden list certs` to find its SMSID", s.pos[1]);
+		rc = cli_fail(c, &e);
+		goto out;
+	}
+	if (rc) {
+		rc = cli_fail(c, &e);
+		goto out;
+	}
+	snprintf(what, sizeof what, "%s certificate %s issued to %s (type %lld%s)%s",
+	         block ? "Block" : "Unblock", s.pos[1], cert.issued_to ? cert.issued_to : "?",
+	         (long long)cert.type, cert.key_type == 2 ? ", PKI-issued: also revoke it at the CA" : "",
+	         block ? ": PXE or media that use it stop working" : "");
+	if ((rc = act_session_connect(c, "cert", &s, cert.site_code)) != 0 ||
+	    (rc = act_confirm(c, &s, what, strlen(s.pos[1]) > 6 ? s.pos[1] + strlen(s.pos[1]) - 6
+	                                                          : s.pos[1])) != 0)
+		goto out;
+	if ((rc = act_cert_block(s.db, &s.site, s.pos[1], block, s.dry_run, &res, &e)) != 0) {
+		rc = cli_fail(c, &e);
+		goto out;
+	}
+	rc = act_print(c, &res);
+out:
+	cert.smsid = NULL;
+	inv_free_cert(&cert);
+	act_session_close(&s);
+	return rc;
+}
+
+/* --- assoc delete SOURCE RESTORE | assoc prune ------------------------------- */
+
+struct pair {
+	int64_t src, dst;
+};
+
+struct prune {
+	int64_t cutoff;
+	struct pair *p;
+	size_t n, cap;
+	char *first_site;
+};
+
+static int collect_released(void *ctx, const struct inv_assoc *a)
+{
+	struct prune *pr = ctx;
+
+	if (a->store_released == INV_NULL || a->store_released > pr->cutoff)
+		return 0;
+	if (pr->n == pr->cap) {
+		size_t cap = pr->cap ? pr->cap * 2 : 256;
+		struct pair *np = realloc(pr->p, cap * sizeof *np);
+		if (!np)
+			return -1;
+		pr->p = np;
+		pr->cap = cap;
+	}
+	pr->p[pr->n].src = a->source_id;
+	pr->p[pr->n++].dst = a->restore_id;
+	if (!pr->first_site && a->site_code)
+		pr->first_site = strdup(a->site_code);
+	return 0;
+}
+
+static int assoc_prune(struct cli *c, struct act_session *s)
+{
+	struct prune pr = { 0 };
+	struct ow_err e = { 0 };
+	size_t counts[ACT_DRY_RUN + 1] = { 0 };
+	long days = s->released_before >= 0 ? s->released_before
+	                                    : inv_setting_long(s->db, "assoc_released_max_days", 14);
+	bool tty = isatty(fileno(c->err));
+	char what[200], count[32];
+	int rc;
+
+	pr.cutoff = inv_now() - (int64_t)days * 86400;
+	if (inv_each_assoc(s->db, false, collect_released, &pr, &e) != 0) {
+		free(pr.p);
+		free(pr.first_site);
+		return cli_fail(c, &e);
+	}
+	fprintf(c->out, "%zu computer association(s) restored more than %ld days ago\n", pr.n, days);
+	snprintf(what, sizeof what, "Delete %zu computer association(s) restored more than %ld "
+	         "days ago (their stored user state goes with them)", pr.n, days);
+	snprintf(count, sizeof count, "%zu", pr.n);
+	rc = pr.n == 0 ? 0 : act_session_connect(c, "assoc", s, pr.first_site);
+	if (rc == 0 && pr.n)
+		rc = act_confirm(c, s, what, count);
+	for (size_t i = 0; rc == 0 && i < pr.n; i++) {
+		struct act_result res;
+		if (act_assoc_delete(s->db, &s->site, pr.p[i].src, pr.p[i].dst, s->dry_run, &res, &e)) {
+			rc = cli_fail(c, &e);
+			break;
+		}
+		counts[res.outcome]++;
+		if (s->dry_run || !act_ok(res.outcome) || !tty)
+			act_print(c, &res);
+		if (tty)
+			fprintf(c->err, "\r  %zu/%zu", i + 1, pr.n);
+		if (s->site.read_only && !s->dry_run) {
+			fprintf(c->err, "%sosdwarden: stopping: the site refused a write; %zu left "
+			        "untouched\n", tty ? "\n" : "", pr.n - i - 1);
+			break;
+		}
+	}
+	if (tty && pr.n)
+		fputc('\n', c->err);
+	if (pr.n)
+		fprintf(c->out, "deleted %zu, already gone %zu, not applied %zu, failed %zu, unknown "
+		        "%zu, refused %zu, dry-run %zu\n", counts[ACT_APPLIED], counts[ACT_ALREADY],
+		        counts[ACT_NOT_APPLIED], counts[ACT_FAILED], counts[ACT_UNKNOWN],
+		        counts[ACT_REFUSED], counts[ACT_DRY_RUN]);
+	if (rc == 0 && (counts[ACT_NOT_APPLIED] || counts[ACT_FAILED] || counts[ACT_UNKNOWN] ||
+	                counts[ACT_REFUSED]))
+		rc = 1;
+	free(pr.p);
+	free(pr.first_site);
+	return rc;
+}
+
+int cmd_assoc(struct cli *c, int argc, char **argv)
+{
+	struct act_session s;
+	struct act_result res;
+	struct ow_err e = { 0 };
+	struct inv_assoc a = { 0 };
+	long src, dst;
+	char what[400], expect[32];
+	int rc;
+
+	act_session_init(&s);
+	if ((rc = act_session_parse(c, "assoc", &s, argc, argv)) != 0)
+		goto out;
+	if (s.npos == 1 && strcmp(s.pos[0], "prune") == 0) {
+		if ((rc = act_session_open_db(c, &s)) == 0)
+			rc = assoc_prune(c, &s);
+		goto out;
+	}
+	if (s.npos != 3 || strcmp(s.pos[0], "delete") != 0 ||
+	    num_parse_long(s.pos[1], 1, INT32_MAX, &src) != 0 ||
+	    num_parse_long(s.pos[2], 1, INT32_MAX, &dst) != 0) {
+		rc = cli_usage(c, "assoc", "say delete SOURCE_ID RESTORE_ID (resource IDs, as in "
+		               "`osdwarden list assocs`), or prune");
+		goto out;
+	}
+	if ((rc = act_session_open_db(c, &s)) != 0)
+		goto out;
+	a.source_id = src;
+	a.restore_id = dst;
+	if ((rc = inv_get_assoc(s.db, &a, &e)) != 0) {
+		if (rc == INV_NOTFOUND)
+			ow_err_set(&e, OW_EINPUT, "no computer association %ld -> %ld in the inventory; "
+			           "run `osdwarden sync`, then `osdwarden list assocs`", src, dst);
+		rc = cli_fail(c, &e);
+		goto out;
+	}
+	snprintf(what, sizeof what, "Delete the computer association %s -> %s%s",
+	         a.source_name ? a.source_name : "?", a.restore_name ? a.restore_name : "?",
+	         a.store_released == INV_NULL ? " (NOT yet restored: its user state is lost)" : "");
+	snprintf(expect, sizeof expect, "%ld", dst);
+	if ((rc = act_session_connect(c, "assoc", &s, a.site_code)) != 0 ||
+	    (rc = act_confirm(c, &s, what, expect)) != 0)
+		goto out;
+	if ((rc = act_assoc_delete(s.db, &s.site, src, dst, s.dry_run, &res, &e)) != 0) {
+		rc = cli_fail(c, &e);
+		goto out;
+	}
+	rc = act_print(c, &res);
+out:
+	inv_free_assoc(&a);
+	act_session_close(&s);
+	return rc;
+}
+
+/* --- dp pxe SERVER, boot f8-off ID, smp restore-only|deletion-policy|remove -- */
+
+int cmd_dp(struct cli *c, int argc, char **argv)
+{
+	struct act_session s;
+	struct act_result res;
+	struct ow_err e = { 0 };
+	char what[300];
+	int rc;
+
+	act_session_init(&s);
+	if ((rc = act_session_parse(c, "dp", &s, argc, argv)) != 0)
+		goto out;
+	if (s.npos != 2 || strcmp(s.pos[0], "pxe") != 0 ||
+	    (s.pxe.active < 0 && s.pxe.bind_policy < 0 && !s.pxe.macs)) {
+		rc = cli_usage(c, "dp", "say pxe SERVER and at least one of --active on|off, "
+		               "--bind all|listed, --macs LIST");
+		goto out;
+	}
+	if (s.pxe.bind_policy == 1 && (!s.pxe.macs || !*s.pxe.macs))
+		fprintf(c->err, "osdwarden: note: --bind listed with no --macs leaves the DP "
+		        "answering PXE on no interface\n");
+	snprintf(what, sizeof what, "Change the PXE responder of distribution point %s", s.pos[1]);
+	if ((rc = act_session_open_db(c, &s)) != 0 ||
+	    (rc = act_session_connect(c, "dp", &s, NULL)) != 0 ||
+	    (rc = act_confirm(c, &s, what, s.pos[1])) != 0)
+		goto out;
+	if ((rc = act_dp_pxe(s.db, &s.site, s.pos[1], &s.pxe, s.dry_run, &res, &e)) != 0) {
+		rc = cli_fail(c, &e);
+		goto out;
+	}
+	rc = act_print(c, &res);
+out:
+	act_session_close(&s);
+	return rc;
+}
+
+int cmd_boot(struct cli *c, int argc, char **argv)
+{
+	struct act_session s;
+	struct act_result res;
+	struct ow_err e = { 0 };
+	char what[300];
+	int rc;
+
+	act_session_init(&s);
+	if ((rc = act_session_parse(c, "boot", &s, argc, argv)) != 0)
+		goto out;
+	if (s.npos != 2 || strcmp(s.pos[0], "f8-off") != 0) {
+		rc = cli_usage(c, "boot", "say f8-off PACKAGE_ID");
+		goto out;
+	}
+	snprintf(what, sizeof what, "Turn the F8 command prompt off in boot image %s", s.pos[1]);
+	if ((rc = act_session_open_db(c, &s)) != 0 ||
+	    (rc = act_session_connect(c, "boot", &s, NULL)) != 0 ||
+	    (rc = act_confirm(c, &s, what, s.pos[1])) != 0)
+		goto out;
+	if ((rc = act_boot_f8_off(s.db, &s.site, s.pos[1], s.dry_run, &res, &e)) != 0) {
+		rc = cli_fail(c, &e);
+		goto out;
+	}
+	rc = act_print(c, &res);
+out:
+	act_session_close(&s);
+	return rc;
+}
+
+int act_smp_simple(struct cli *c, struct act_session *s)
+{
+	struct act_result res;
+	struct ow_err e = { 0 };
+	const char *verb = s->pos[0], *server = s->pos[1];
+	char what[300];
+	long days = 0;
+	int rc;
+
+	if (strcmp(verb, "restore-only") == 0 &&
+	    (s->npos != 3 || (strcmp(s->pos[2], "on") != 0 && strcmp(s->pos[2], "off") != 0)))
+		return cli_usage(c, "smp", "say restore-only SERVER on|off");
+	if (strcmp(verb, "deletion-policy") == 0 &&
+	    (s->npos != 3 || num_parse_long(s->pos[2], 0, 3650, &days) != 0))
+		return cli_usage(c, "smp", "say deletion-policy SERVER DAYS (0 = delete right after "
+		                 "the restore)");
+	if (strcmp(verb, "remove") == 0 && s->npos != 2)
+		return cli_usage(c, "smp", "say remove SERVER");
+	snprintf(what, sizeof what, "%s on state migration point %s",
+	         strcmp(verb, "remove") == 0 ? "Remove the role (the folders and share stay on the "
+	                                       "server: delete them by hand)"
+	                                     : "Change the settings", server);
+	if ((rc = act_session_connect(c, "smp", s, NULL)) != 0 ||
+	    (rc = act_confirm(c, s, what, server)) != 0)
+		return rc;
+	if (strcmp(verb, "restore-only") == 0)
+		rc = act_smp_restore_only(s->db, &s->site, server, strcmp(s->pos[2], "on") == 0,
+		                          s->dry_run, &res, &e);
+	else if (strcmp(verb, "deletion-policy") == 0)
+		rc = act_smp_deletion_policy(s->db, &s->site, server, (int)days, s->dry_run, &res, &e);
+	else
+		rc = act_smp_remove(s->db, &s->site, server, s->dry_run, &res, &e);
+	return rc ? cli_fail(c, &e) : act_print(c, &res);
+}
