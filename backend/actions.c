@@ -706,11 +706,15 @@ static int find_smp(struct inv *db, const char *server, struct inv_smp *out, str
 {
 	struct inv_smp *all = NULL;
 	size_t n = 0;
-	int rc = inv_load_smp(db, false, &all, &n, err);
+	/* Gone ones too (a removed role): the re-read then says what is so. */
+	int rc = inv_load_smp(db, true, &all, &n, err);
 	bool found = false;
 
+	for (int pass = 0; pass < 2; pass++)
 	for (size_t i = 0; rc == 0 && i < n && !found; i++) {
-		if (strcasecmp(all[i].server_name, server) != 0)
+		/* a current row first, then a gone one */
+		if (strcasecmp(all[i].server_name, server) != 0 ||
+		    (pass == 0) != (all[i].seen.gone_at == INV_NULL))
 			continue;
 		/* get replaces the key strings with its own copies */
 		out->site_code = all[i].site_code;

@@ -316,6 +316,12 @@ int http_request(struct http_client *c, const char *method, const char *url,
 		resp_reset(r);
 		r->attempts = attempt;
 		setup(c, c->easy, method, url, json_body, &x);
+		/* A request that must not be repeated gets a connection of its
+		 * own: on a kept-alive connection the server closed, libcurl
+		 * itself resends the request, which for a write is exactly the
+		 * blind retry we must never make (the lab's "lost" fault). */
+		curl_easy_setopt(c->easy, CURLOPT_FRESH_CONNECT, idempotent ? 0L : 1L);
+		curl_easy_setopt(c->easy, CURLOPT_FORBID_REUSE, idempotent ? 0L : 1L);
 		rc = curl_easy_perform(c->easy);
 		finish(c->easy, &x);
 		v = verdict(c, rc, &x, url, idempotent, attempt, write, err);

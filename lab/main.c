@@ -16,7 +16,8 @@ static void usage(FILE *f)
 	fputs("usage: osdwarden-lab [--port N] [--scale S] [--seed N] [--now EPOCH]\n"
 	      "                     [--tls | --plain] [--ca-out FILE]\n"
 	      "                     [--auth basic|none] [--user U] [--password-file F]\n"
-	      "                     [--norole-user U] [--deny CLASS,...] [--faults SPEC]\n"
+	      "                     [--norole-user U] [--deny CLASS,...] [--deny-writes]\n"
+	      "                     [--faults SPEC]\n"
 	      "                     [--log FILE]\n"
 	      "                     [--state FILE] [--next-link] [--page-max N]\n"
 	      "       osdwarden-lab --seed N --print-canaries\n\n"
@@ -24,7 +25,7 @@ static void usage(FILE *f)
 	      "Manager site (--port 0: any free port, printed). The password is random\n"
 	      "unless --password or --password-file gives one. --faults, e.g.\n"
 	      "  500@0.05,429@req=7,reset@0.01,slow=2s@0.02,truncate@req=3,badjson@0.01,\n"
-	      "  repeat-page@req=4,oversize@req=9\n", f);
+	      "  repeat-page@req=4,oversize@req=9,lost@req=12 (a write done, its answer never sent)\n", f);
 }
 
 static long number(const char *opt, const char *v, long min, long max)
@@ -85,6 +86,7 @@ int main(int argc, char **argv)
 		{ "password-file", required_argument, NULL, 'W' },
 		{ "norole-user", required_argument, NULL, 'n' },
 		{ "deny", required_argument, NULL, 'D' },
+		{ "deny-writes", no_argument, NULL, 0x100 },
 		{ "faults", required_argument, NULL, 'f' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "state", required_argument, NULL, 't' },
@@ -127,6 +129,7 @@ int main(int argc, char **argv)
 		case 'W': password = read_password_file(optarg); break;
 		case 'n': cfg.norole_user = optarg; break;
 		case 'D': cfg.deny = optarg; break;
+		case 0x100: cfg.deny_writes = true; break;
 		case 'f': cfg.faults = optarg; break;
 		case 'l': cfg.log_path = optarg; break;
 		case 't': cfg.state_path = optarg; break;

@@ -982,7 +982,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		/* Anonymous or wrong password: 401 with an empty body. */
 		a.status = 401;
 		a.www_auth = true;
-	} else if (who == 2) {
+	} else if (who == 2 || (srv->cfg.deny_writes && strcmp(method, "GET") != 0)) {
 		a.status = 404;
 		buf_adds(&a.body, "{\"error\":{\"code\":\"404\",\"message\":\"Access denied  WMI QUERY: \"}}");
 		a.type = JSON_TYPE;

@@ -16,6 +16,7 @@ struct lab_config {
 	const char *user, *password;
 	const char *norole_user;    /* authenticates, holds no role: 404 everywhere */
 	const char *deny;           /* classes (',' separated) the lab's user may not read: 404 */
+	bool deny_writes;           /* the lab's user may read but not write: 404 on every write */
 	const char *ca_out;         /* where to write the CA (PEM) */
 	const char *faults;
 	const char *log_path;

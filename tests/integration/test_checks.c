@@ -15,61 +15,36 @@
 #include <unistd.h>
 
 #include "../jsonschema.h"
-#include "../labproc.h"
+#include "../labsite.h"
 #include "cli/cli.h"
 #include "../unit/testutil.h"
 
-#define PW "pw-for-tests"
+#define PW LS_PASSWORD
 
-static char g_dir[256], g_db[300], g_pwfile[300];
+static struct labsite g_ls;
 
 static int setup(void **state)
 {
-	const char *base = getenv("TMPDIR");
-	FILE *f;
-
 	(void)state;
-	snprintf(g_dir, sizeof g_dir, "%s/osdwarden-checks-XXXXXX", base && *base ? base : "/tmp");
-	assert_non_null(mkdtemp(g_dir));
-	snprintf(g_db, sizeof g_db, "%s/inv.db", g_dir);
-	snprintf(g_pwfile, sizeof g_pwfile, "%s/pw", g_dir);
-	f = fopen(g_pwfile, "w");
-	fputs(PW "\n", f);
-	fclose(f);
+	labsite_init(&g_ls, "checks");
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	tu_rmtree(g_dir);
+	labsite_free(&g_ls);
 	return 0;
 }
 
 static void start(struct labproc *lp, const char *const *extra)
 {
-	const char *args[20] = { "--password-file", g_pwfile, "--now", "1780000000", "--seed", "1" };
-	int n = 6;
-	for (; extra && *extra; extra++)
-		args[n++] = *extra;
-	args[n] = NULL;
-	labproc_start(lp, args);
+	labsite_start(&g_ls, lp, extra);
 }
 
 static int sync_lab(const struct labproc *lp)
 {
-	char origin[600];
-	struct tu_run r;
-	int rc;
-
-	snprintf(origin, sizeof origin, "%.*s", (int)(strlen(lp->url) - 14), lp->url);
-	setenv("OSDWARDEN_PASSWORD", PW, 1);
-	r = tu_cli(g_db, (const char *const[]){ "sync", "--provider", origin, "--auth", "basic",
-	                                        "--user", "labadmin", "--cacert", lp->ca, NULL });
-	unsetenv("OSDWARDEN_PASSWORD");
-	rc = r.rc;
-	tu_run_free(&r);
-	return rc;
+	return labsite_sync(&g_ls, lp);
 }
 
 static json_t *check_json(int *rc_out, const char *const *extra)
@@ -82,7 +57,7 @@ static json_t *check_json(int *rc_out, const char *const *extra)
 	for (; extra && *extra; extra++)
 		args[n++] = *extra;
 	args[n] = NULL;
-	r = tu_cli(g_db, args);
+	r = tu_cli(g_ls.db, args);
 	if (rc_out)
 		*rc_out = r.rc;
 	j = json_loads(r.out, 0, NULL);
@@ -207,7 +182,7 @@ static void test_data_not_read_is_an_error_never_a_pass(void **state)
 	assert_string_equal(state_of(run, "OSD-CERT-002", "SMS_Certificate"), "error");
 	assert_string_equal(check_state(run, "OSD-PXE-004"), "fail");   /* others still judged */
 	json_decref(run);
-	r = tu_cli(g_db, (const char *const[]){ "check", NULL });
+	r = tu_cli(g_ls.db, (const char *const[]){ "check", NULL });
 	assert_non_null(strstr(r.out, "security F*"));   /* incomplete, and says so */
 	tu_run_free(&r);
 }
@@ -271,7 +246,7 @@ static void test_history_marks_findings_new_unchanged_and_fixed(void **state)
 	json_decref(run);
 	/* The same history as SARIF: new, unchanged and absent baselines. */
 	{
-		struct tu_run r = tu_cli(g_db, (const char *const[]){ "check", "--format", "sarif", "--since", "1", NULL });
+		struct tu_run r = tu_cli(g_ls.db, (const char *const[]){ "check", "--format", "sarif", "--since", "1", NULL });
 		assert_int_equal(r.rc, 0);
 		json_t *log = json_loads(r.out, 0, NULL), *res;
 		bool absent = false;
@@ -303,20 +278,20 @@ static void test_fail_on_sets_the_exit_code(void **state)
 	run = check_json(&rc, (const char *const[]){ "--fail-on", "critical", NULL });
 	assert_int_equal(rc, 1);
 	json_decref(run);
-	r = tu_cli(g_db, (const char *const[]){ "check", "--fail-on", "severe", NULL });
+	r = tu_cli(g_ls.db, (const char *const[]){ "check", "--fail-on", "severe", NULL });
 	assert_int_equal(r.rc, 2);
 	tu_run_free(&r);
 	/* Read-only: evaluates and compares, stores nothing. */
-	long long runs = tu_sql_int(g_db, "SELECT count(*) FROM check_runs");
-	r = tu_cli(g_db, (const char *const[]){ "--read-only", "check", "--format", "json", NULL });
+	long long runs = tu_sql_int(g_ls.db, "SELECT count(*) FROM check_runs");
+	r = tu_cli(g_ls.db, (const char *const[]){ "--read-only", "check", "--format", "json", NULL });
 	assert_int_equal(r.rc, 0);
 	run = json_loads(r.out, 0, NULL);
 	assert_non_null(json_object_get(run, "findings"));
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(run, "run"), "previous")), runs);
 	json_decref(run);
 	tu_run_free(&r);
-	assert_int_equal(tu_sql_int(g_db, "SELECT count(*) FROM check_runs"), runs);
-	r = tu_cli(g_db, (const char *const[]){ "check", "--category", "privacy", "--format", "json", NULL });
+	assert_int_equal(tu_sql_int(g_ls.db, "SELECT count(*) FROM check_runs"), runs);
+	r = tu_cli(g_ls.db, (const char *const[]){ "check", "--category", "privacy", "--format", "json", NULL });
 	run = json_loads(r.out, 0, NULL);
 	assert_string_equal(check_state(run, "OSD-PXE-004"), "absent");
 	assert_string_equal(check_state(run, "OSD-SMP-003"), "fail");
@@ -328,7 +303,7 @@ static void test_fail_on_sets_the_exit_code(void **state)
 		char *err_text = NULL;
 		size_t err_len = 0;
 		FILE *full = fopen("/dev/full", "w"), *err = open_memstream(&err_text, &err_len);
-		char *argv[] = { (char *)"osdwarden", (char *)"--db", g_db, (char *)"check",
+		char *argv[] = { (char *)"osdwarden", (char *)"--db", g_ls.db, (char *)"check",
 		                 (char *)"--category", (char *)"privacy", (char *)"--format", (char *)*fmt, NULL };
 		assert_non_null(full);
 		assert_int_equal(cli_main(8, argv, full, err), 2);
@@ -341,7 +316,7 @@ static void test_fail_on_sets_the_exit_code(void **state)
 
 static int cli_rc(const char *const *args)
 {
-	struct tu_run r = tu_cli(g_db, args);
+	struct tu_run r = tu_cli(g_ls.db, args);
 	int rc = r.rc;
 	if (rc)
 		fprintf(stderr, "%s", r.err);
@@ -377,7 +352,7 @@ static void test_attestations_waivers_and_tags_change_results_as_they_should(voi
 	snprintf(later, sizeof later, "%ld", now);
 	{
 		const char *args[] = { "check", "--format", "json", "--as-of", later, "--fail-on", "critical", NULL };
-		struct tu_run r = tu_cli(g_db, args);
+		struct tu_run r = tu_cli(g_ls.db, args);
 		run = json_loads(r.out, 0, NULL);
 		rc = r.rc;
 		tu_run_free(&r);
@@ -407,7 +382,7 @@ static void test_attestations_waivers_and_tags_change_results_as_they_should(voi
 	snprintf(later, sizeof later, "%ld", now + 2 * 86400);
 	{
 		const char *args[] = { "check", "--format", "json", "--as-of", later, NULL };
-		struct tu_run r = tu_cli(g_db, args);
+		struct tu_run r = tu_cli(g_ls.db, args);
 		run = json_loads(r.out, 0, NULL);
 		tu_run_free(&r);
 	}
@@ -419,11 +394,11 @@ static void test_attestations_waivers_and_tags_change_results_as_they_should(voi
 	}
 	json_decref(run);
 	/* Every decision is in the audit log, and the log verifies. */
-	assert_true(tu_sql_int(g_db, "SELECT count(*) FROM audit WHERE action IN "
+	assert_true(tu_sql_int(g_ls.db, "SELECT count(*) FROM audit WHERE action IN "
 	                             "('attest','waive','tag')") == 4);
-	assert_true(tu_sql_int(g_db, "SELECT count(*) FROM audit WHERE action = 'sync'") == 1);
+	assert_true(tu_sql_int(g_ls.db, "SELECT count(*) FROM audit WHERE action = 'sync'") == 1);
 	{
-		struct tu_run v = tu_cli(g_db, (const char *const[]){ "audit", "verify", NULL });
+		struct tu_run v = tu_cli(g_ls.db, (const char *const[]){ "audit", "verify", NULL });
 		assert_int_equal(v.rc, 0);
 		assert_non_null(strstr(v.out, "audit log intact: 5 rows"));
 		tu_run_free(&v);
@@ -449,7 +424,7 @@ static void test_sarif_and_markdown_exports_are_well_formed_and_safe(void **stat
 	labproc_stop(&lp);
 	assert_int_equal(cli_rc((const char *const[]){ "waive", "OSD-PXE-004", "--reason", "lab",
 	                                               "--expires", "30", NULL }), 0);
-	r = tu_cli(g_db, (const char *const[]){ "check", "--format", "sarif", "--as-of", "1780000000", NULL });
+	r = tu_cli(g_ls.db, (const char *const[]){ "check", "--format", "sarif", "--as-of", "1780000000", NULL });
 	assert_int_equal(r.rc, 0);
 	sarif = json_loads(r.out, 0, NULL);
 	assert_non_null(sarif);
@@ -482,14 +457,14 @@ static void test_sarif_and_markdown_exports_are_well_formed_and_safe(void **stat
 	assert_true(suppressed);
 	json_decref(sarif);
 	/* Markdown: the hostile association name is shown, escaped, inert. */
-	r = tu_cli(g_db, (const char *const[]){ "check", "--format", "markdown", "--as-of", "1780000000", NULL });
+	r = tu_cli(g_ls.db, (const char *const[]){ "check", "--format", "markdown", "--as-of", "1780000000", NULL });
 	assert_int_equal(r.rc, 0);
 	assert_null(strchr(r.out, '\x1b'));
 	assert_non_null(strstr(r.out, "Media^\\[\\]52;c;"));
 	assert_non_null(strstr(r.out, "# osdwarden checklist report"));
 	tu_run_free(&r);
 	/* --since compares with a named run: against run 1, a fail is unchanged. */
-	r = tu_cli(g_db, (const char *const[]){ "check", "--format", "json", "--since", "1", NULL });
+	r = tu_cli(g_ls.db, (const char *const[]){ "check", "--format", "json", "--since", "1", NULL });
 	json_t *j = json_loads(r.out, 0, NULL);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "run"), "previous")), 1);
 	json_decref(j);

@@ -1,0 +1,438 @@
+/* Writes against osdwarden-lab: each action applied and verified; the same
+ * action again is already-applied with no second request (the lab's log
+ * counts them); a lost answer is unknown until a re-read decides, and is
+ * never resent; read-only sends nothing; a decommission resumes after
+ * every step; the audit log verifies and catches tampering. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../labsite.h"
+#include "../unit/testutil.h"
+#include "backend/actions.h"
+#include "backend/adminservice.h"
+#include "db/db.h"
+
+static struct labsite g_ls;
+
+static int setup(void **state)
+{
+	(void)state;
+	labsite_init(&g_ls, "actions");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	labsite_free(&g_ls);
+	return 0;
+}
+
+/* Requests in the lab's log that are not GETs (every write attempt). */
+static int writes_logged(void)
+{
+	char *log = tu_read_file(g_ls.log, NULL);
+	int n = 0;
+
+	for (const char *p = log; p && (p = strstr(p, "\"method\":\"")); p += 10)
+		n += strncmp(p + 10, "GET\"", 4) != 0;
+	free(log);
+	return n;
+}
+
+static int requests_logged(void)
+{
+	char *log = tu_read_file(g_ls.log, NULL);
+	int n = 0;
+
+	for (const char *p = log; p && (p = strchr(p, '\n')); p++)
+		n++;
+	free(log);
+	return n;
+}
+
+/* First column of the first row, as text ("" when none). */
+static void sql_text(const char *sql, char *out, size_t n)
+{
+	sqlite3 *s;
+	sqlite3_stmt *st;
+
+	out[0] = '\0';
+	assert_int_equal(sqlite3_open_v2(g_ls.db, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(s, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(s);
+}
+
+/* The library's view of the lab: an inventory and a client. */
+struct site {
+	struct inv *db;
+	struct http_client *http;
+	char *base;
+	struct act_site s;
+};
+
+static void open_site(const struct labproc *lp, struct site *x)
+{
+	struct inv_open_opts o = { .path = g_ls.db };
+	struct http_opts h = { .auth = HTTP_AUTH_BASIC, .user = "labadmin", .secret = LS_PASSWORD,
+	                       .cacert = lp->ca, .timeout_s = 10 };
+	struct ow_err e = { 0 };
+	char origin[600];
+
+	labsite_origin(lp, origin, sizeof origin);
+	assert_int_equal(inv_open(&o, &x->db, &e), 0);
+	assert_int_equal(http_client_new(&h, &x->http, &e), 0);
+	x->base = as_base_url(origin, &e);
+	assert_non_null(x->base);
+	x->s = (struct act_site){ x->http, x->base, false };
+}
+
+static void close_site(struct site *x)
+{
+	inv_close(x->db);
+	http_client_free(x->http);
+	free(x->base);
+}
+
+/* Runs one action twice: applied with one write, then already-applied
+ * with none. */
+#define TWICE(call)                                                                         \
+	do {                                                                                \
+		struct act_result r1, r2;                                                   \
+		struct ow_err e1 = { 0 }, e2 = { 0 };                                       \
+		int w0 = writes_logged();                                                   \
+		struct act_result *res = &r1;                                               \
+		struct ow_err *err = &e1;                                                   \
+		assert_int_equal(call, 0);                                                  \
+		if (r1.outcome != ACT_APPLIED)                                              \
+			fail_msg("%s: %s: %s", #call, act_outcome_name(r1.outcome), r1.message); \
+		assert_int_equal(writes_logged(), w0 + 1);                                  \
+		res = &r2;                                                                  \
+		err = &e2;                                                                  \
+		assert_int_equal(call, 0);                                                  \
+		if (r2.outcome != ACT_ALREADY)                                              \
+			fail_msg("again %s: %s: %s", #call, act_outcome_name(r2.outcome), r2.message); \
+		assert_int_equal(writes_logged(), w0 + 1);                                  \
+	} while (0)
+
+static void test_each_write_is_applied_verified_and_idempotent(void **state)
+{
+	struct labproc lp;
+	struct site x;
+	char smsid[80], src[32], dst[32], q[200];
+	struct act_pxe listed = { -1, 1, "00:15:5D:01:02:03,00:15:5D:0A:0B:0C" };
+	struct act_pxe off = { 0, -1, NULL };
+
+	(void)state;
+	labsite_start(&g_ls, &lp, NULL);
+	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
+	open_site(&lp, &x);
+	sql_text("SELECT smsid FROM certificates WHERE is_blocked=0 AND type=2 ORDER BY smsid",
+	         smsid, sizeof smsid);
+	assert_true(smsid[0] == '{');
+	TWICE(act_cert_block(x.db, &x.s, smsid, true, false, res, err));
+	snprintf(q, sizeof q, "SELECT is_blocked FROM certificates WHERE smsid='%s'", smsid);
+	assert_int_equal(tu_sql_int(g_ls.db, q), 1);
+	TWICE(act_cert_block(x.db, &x.s, smsid, false, false, res, err));
+	assert_int_equal(tu_sql_int(g_ls.db, q), 0);
+
+	sql_text("SELECT source_id FROM associations ORDER BY id", src, sizeof src);
+	sql_text("SELECT restore_id FROM associations ORDER BY id", dst, sizeof dst);
+	TWICE(act_assoc_delete(x.db, &x.s, atoll(src), atoll(dst), false, res, err));
+	snprintf(q, sizeof q, "SELECT gone_at IS NOT NULL FROM associations WHERE source_id=%s", src);
+	assert_int_equal(tu_sql_int(g_ls.db, q), 1);
+
+	TWICE(act_smp_restore_only(x.db, &x.s, "SMP01.holdout.example", true, false, res, err));
+	assert_int_equal(tu_sql_int(g_ls.db, "SELECT restore_only FROM smps WHERE server_name="
+	                                      "'SMP01.holdout.example'"), 1);
+	TWICE(act_smp_restore_only(x.db, &x.s, "SMP01.holdout.example", false, false, res, err));
+	TWICE(act_smp_deletion_policy(x.db, &x.s, "SMP01.holdout.example", 7, false, res, err));
+	assert_int_equal(tu_sql_int(g_ls.db, "SELECT deletion_delay_min FROM smps WHERE server_name="
+	                                      "'SMP01.holdout.example'"), 7 * 1440);
+	TWICE(act_dp_pxe(x.db, &x.s, "DP00003.holdout.example", &listed, false, res, err));
+	assert_int_equal(tu_sql_int(g_ls.db, "SELECT bind_policy FROM dps WHERE server_name="
+	                                      "'DP00003.holdout.example'"), 1);
+	TWICE(act_dp_pxe(x.db, &x.s, "DP00003.holdout.example", &off, false, res, err));
+	assert_int_equal(tu_sql_int(g_ls.db, "SELECT is_active FROM dps WHERE server_name="
+	                                      "'DP00003.holdout.example'"), 0);
+	TWICE(act_boot_f8_off(x.db, &x.s, "HLD00001", false, res, err));
+	assert_int_equal(tu_sql_int(g_ls.db, "SELECT enable_lab_shell FROM boot_images WHERE "
+	                                      "package_id='HLD00001'"), 0);
+	TWICE(act_smp_remove(x.db, &x.s, "SMP03.holdout.example", false, res, err));
+
+	/* A fresh sync agrees with what the actions recorded. */
+	close_site(&x);
+	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
+	assert_int_equal(tu_sql_int(g_ls.db, q), 1);
+	assert_int_equal(tu_sql_int(g_ls.db, "SELECT gone_at IS NOT NULL FROM smps WHERE server_name="
+	                                      "'SMP03.holdout.example'"), 1);
+	assert_int_equal(tu_sql_int(g_ls.db, "SELECT enable_lab_shell FROM boot_images WHERE "
+	                                      "package_id='HLD00001'"), 0);
+	labproc_stop(&lp);
+	/* Every outcome is in an intact audit log. */
+	struct tu_run r = tu_cli(g_ls.db, (const char *const[]){ "audit", "verify", NULL });
+	assert_int_equal(r.rc, 0);
+	tu_run_free(&r);
+}
+
+static void test_lost_answer_is_unknown_then_decided_by_reread_never_resent(void **state)
+{
+	struct labproc lp;
+	struct site x;
+	struct act_result res;
+	struct ow_err e = { 0 };
+	char a[80], b[80];
+	struct tu_run r;
+
+	(void)state;
+	labsite_start(&g_ls, &lp, (const char *const[]){ "--state", g_ls.state, NULL });
+	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
+	labproc_stop(&lp);
+	sql_text("SELECT smsid FROM certificates WHERE is_blocked=0 ORDER BY smsid", a, sizeof a);
+	sql_text("SELECT smsid FROM certificates WHERE is_blocked=0 ORDER BY smsid DESC", b, sizeof b);
+
+	/* Request 1 is the re-read, 2 the write: done, but never answered. */
+	labsite_start(&g_ls, &lp, (const char *const[]){ "--state", g_ls.state, "--faults",
+	                                                 "lost@req=2", NULL });
+	open_site(&lp, &x);
+	int w0 = writes_logged();
+	assert_int_equal(act_cert_block(x.db, &x.s, a, true, false, &res, &e), 0);
+	assert_int_equal(res.outcome, ACT_APPLIED);
+	assert_true(res.resolved_by_reread);
+	assert_int_equal(writes_logged(), w0 + 1);
+	close_site(&x);
+	labproc_stop(&lp);
+
+	/* Lost answer and a failing re-read: unknown. The next attempt reads
+	 * first, finds it done, and sends nothing. */
+	labsite_start(&g_ls, &lp, (const char *const[]){ "--state", g_ls.state, "--faults",
+	                                                 "lost@req=2,500@req=3", NULL });
+	open_site(&lp, &x);
+	w0 = writes_logged();
+	assert_int_equal(act_cert_block(x.db, &x.s, b, true, false, &res, &e), 0);
+	assert_int_equal(res.outcome, ACT_UNKNOWN);
+	assert_int_equal(writes_logged(), w0 + 1);
+	assert_int_equal(act_cert_block(x.db, &x.s, b, true, false, &res, &e), 0);
+	assert_int_equal(res.outcome, ACT_ALREADY);
+	assert_int_equal(writes_logged(), w0 + 1);
+	close_site(&x);
+	labproc_stop(&lp);
+
+	r = tu_cli(g_ls.db, (const char *const[]){ "audit", "list", "--format", "json", NULL });
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "unknown: no answer after sending"));
+	assert_non_null(strstr(r.out, "\"outcome\":\"unknown: "));
+	tu_run_free(&r);
+}
+
+static void test_read_only_sends_no_write(void **state)
+{
+	struct labproc lp;
+	struct site x;
+	struct act_result res;
+	struct ow_err e = { 0 };
+	char smsid[80];
+	struct tu_run r;
+	int n0;
+
+	(void)state;
+	labsite_start(&g_ls, &lp, NULL);
+	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
+	sql_text("SELECT smsid FROM certificates WHERE is_blocked=0 ORDER BY smsid", smsid,
+	         sizeof smsid);
+	/* --read-only: refused before anything is sent, reads included. */
+	n0 = requests_logged();
+	setenv("OSDWARDEN_PASSWORD", LS_PASSWORD, 1);
+	r = tu_cli(g_ls.db, (const char *const[]){ "--read-only", "cert", "block", smsid, "--yes", NULL });
+	unsetenv("OSDWARDEN_PASSWORD");
+	assert_int_equal(r.rc, 1);
+	assert_non_null(strstr(r.out, "refused: "));
+	tu_run_free(&r);
+	assert_int_equal(requests_logged(), n0);
+	/* No --yes and no terminal: nothing is sent either. */
+	setenv("OSDWARDEN_PASSWORD", LS_PASSWORD, 1);
+	r = tu_cli(g_ls.db, (const char *const[]){ "cert", "block", smsid, NULL });
+	unsetenv("OSDWARDEN_PASSWORD");
+	assert_int_equal(r.rc, 2);
+	assert_non_null(strstr(r.err, "nothing was sent"));
+	tu_run_free(&r);
+	assert_int_equal(requests_logged(), n0);
+	labproc_stop(&lp);
+
+	/* An account that may read but not write: the first write is refused
+	 * by the site (404), and from then on nothing more is sent. */
+	labsite_start(&g_ls, &lp, (const char *const[]){ "--deny-writes", NULL });
+	open_site(&lp, &x);
+	n0 = writes_logged();
+	assert_int_equal(act_cert_block(x.db, &x.s, smsid, true, false, &res, &e), 0);
+	assert_int_equal(res.outcome, ACT_FAILED);
+	assert_non_null(strstr(res.message, "read-only"));
+	assert_true(x.s.read_only);
+	assert_int_equal(act_smp_restore_only(x.db, &x.s, "SMP01.holdout.example", true, false,
+	                                      &res, &e), 0);
+	assert_int_equal(res.outcome, ACT_REFUSED);
+	assert_int_equal(writes_logged(), n0 + 1);
+	close_site(&x);
+	labproc_stop(&lp);
+}
+
+/* One `osdwarden` invocation per step, as after a dropped session. */
+static struct tu_run cli_step(const char *const *args)
+{
+	struct tu_run r;
+
+	setenv("OSDWARDEN_PASSWORD", LS_PASSWORD, 1);
+	r = tu_cli(g_ls.db, args);
+	unsetenv("OSDWARDEN_PASSWORD");
+	return r;
+}
+
+static long long current_step(void)
+{
+	return tu_sql_int(g_ls.db, "SELECT current_step FROM task_runs WHERE kind='smp-decommission'");
+}
+
+#define SMP "SMP02.holdout.example"
+
+static void test_decommission_resumes_after_every_step(void **state)
+{
+	static const struct {
+		const char *step, *note;
+		int rc;
+		long long after;   /* current step after it */
+		int writes;        /* writes it sends */
+	} steps[] = {
+		{ "next", NULL, 1, 1, 0 },                     /* blocked: unrestored associations */
+		{ "attest", "owners agreed to lose them", 0, 2, 0 },
+		{ "next", NULL, 0, 3, 0 },                     /* restore-only: done before, see below */
+		{ "next", NULL, 1, 3, 0 },                     /* an attest step needs a note */
+		{ "attest", "copied to \\\\backup\\smp02", 0, 4, 0 },
+		{ "next", NULL, 0, 5, 1 },                     /* remove the role */
+		{ "attest", "share and D:\\SMPSTORE deleted", 0, 6, 0 },
+		{ "next", NULL, 0, 7, -1 },                    /* delete the associations */
+		{ "next", NULL, 0, 8, 0 },                     /* verify on the site */
+	};
+	struct labproc lp;
+	struct tu_run r;
+	int w;
+
+	(void)state;
+	labsite_start(&g_ls, &lp, NULL);
+	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
+	r = cli_step((const char *const[]){ "smp", "decommission", SMP, NULL });
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "started task #"));
+	tu_run_free(&r);
+	assert_int_equal(current_step(), 1);
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		const char *args[10] = { "smp", "decommission", SMP, "--step", steps[i].step, "--yes" };
+		int n = 6;
+		if (steps[i].note) {
+			args[n++] = "--note";
+			args[n++] = steps[i].note;
+		}
+		args[n] = NULL;
+		if (i == 2) {
+			/* As if an earlier session wrote restore-only mode, then
+			 * dropped before recording the step: no second write. */
+			r = cli_step((const char *const[]){ "smp", "restore-only", SMP, "on", "--yes", NULL });
+			assert_int_equal(r.rc, 0);
+			tu_run_free(&r);
+		}
+		w = writes_logged();
+		r = cli_step(args);
+		if (r.rc != steps[i].rc || current_step() != steps[i].after)
+			fail_msg("step %zu (%s): exit %d, at step %lld; out: %s err: %s", i, steps[i].step,
+			         r.rc, current_step(), r.out, r.err);
+		if (i == 2)
+			assert_non_null(strstr(r.out, "already-applied"));
+		tu_run_free(&r);
+		if (steps[i].writes >= 0)
+			assert_int_equal(writes_logged(), w + steps[i].writes);
+		else
+			assert_true(writes_logged() > w);
+	}
+	r = cli_step((const char *const[]){ "task", "list", NULL });
+	assert_non_null(strstr(r.out, "smp-decommission  done"));
+	tu_run_free(&r);
+	/* The folder-deletion attestation closes OSD-SMP-007 for this SMP. */
+	assert_int_equal(tu_sql_int(g_ls.db, "SELECT count(*) FROM attestations WHERE check_id="
+	                                      "'OSD-SMP-007' AND object_key='" SMP "'"), 1);
+	/* Resuming a finished task does nothing and sends nothing. */
+	w = writes_logged();
+	r = cli_step((const char *const[]){ "task", "resume", "1", "--step", "next", "--yes", NULL });
+	assert_non_null(strstr(r.out, "nothing to do"));
+	tu_run_free(&r);
+	assert_int_equal(writes_logged(), w);
+	labproc_stop(&lp);
+
+	/* The audit log holds every step and verifies; an edited row breaks it. */
+	r = tu_cli(g_ls.db, (const char *const[]){ "audit", "verify", NULL });
+	assert_int_equal(r.rc, 0);
+	tu_run_free(&r);
+	{
+		sqlite3 *s;
+		assert_int_equal(sqlite3_open(g_ls.db, &s), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(s, "UPDATE audit SET outcome='done: nothing' WHERE seq=("
+		                              "SELECT min(seq) FROM audit WHERE action='task.step')",
+		                              NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(s);
+	}
+	r = tu_cli(g_ls.db, (const char *const[]){ "audit", "verify", NULL });
+	assert_int_equal(r.rc, 1);
+	tu_run_free(&r);
+}
+
+static void test_assoc_prune_deletes_what_the_policy_says_once(void **state)
+{
+	struct labproc lp;
+	struct tu_run r;
+	long long due;
+	int w;
+
+	(void)state;
+	labsite_start(&g_ls, &lp, NULL);
+	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
+	due = tu_sql_int(g_ls.db, "SELECT count(*) FROM associations WHERE store_released IS NOT NULL "
+	                          "AND gone_at IS NULL AND store_released < strftime('%s','now') - 30*86400");
+	assert_true(due > 0);
+	w = writes_logged();
+	r = cli_step((const char *const[]){ "assoc", "prune", "--released-before", "30", "--dry-run", NULL });
+	assert_int_equal(r.rc, 0);
+	tu_run_free(&r);
+	assert_int_equal(writes_logged(), w);
+	r = cli_step((const char *const[]){ "assoc", "prune", "--released-before", "30", "--yes", NULL });
+	assert_int_equal(r.rc, 0);
+	tu_run_free(&r);
+	assert_int_equal(writes_logged(), w + due);
+	r = cli_step((const char *const[]){ "assoc", "prune", "--released-before", "30", "--yes", NULL });
+	assert_int_equal(r.rc, 0);
+	assert_non_null(strstr(r.out, "0 computer association(s)"));
+	tu_run_free(&r);
+	assert_int_equal(writes_logged(), w + due);
+	labproc_stop(&lp);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_each_write_is_applied_verified_and_idempotent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lost_answer_is_unknown_then_decided_by_reread_never_resent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_only_sends_no_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decommission_resumes_after_every_step, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_assoc_prune_deletes_what_the_policy_says_once, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

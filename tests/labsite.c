@@ -1,0 +1,72 @@
+#define _POSIX_C_SOURCE 200809L
+#include "labsite.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit/testutil.h"
+
+void labsite_init(struct labsite *ls, const char *name)
+{
+	const char *base = getenv("TMPDIR");
+	FILE *f;
+
+	snprintf(ls->dir, sizeof ls->dir, "%s/osdwarden-%s-XXXXXX", base && *base ? base : "/tmp",
+	         name);
+	assert_non_null(mkdtemp(ls->dir));
+	snprintf(ls->db, sizeof ls->db, "%s/inv.db", ls->dir);
+	snprintf(ls->pwfile, sizeof ls->pwfile, "%s/pw", ls->dir);
+	snprintf(ls->state, sizeof ls->state, "%s/lab-state.json", ls->dir);
+	snprintf(ls->log, sizeof ls->log, "%s/lab-requests.log", ls->dir);
+	f = fopen(ls->pwfile, "w");
+	assert_non_null(f);
+	fputs(LS_PASSWORD "\n", f);
+	fclose(f);
+}
+
+void labsite_free(struct labsite *ls)
+{
+	tu_rmtree(ls->dir);
+}
+
+void labsite_start(struct labsite *ls, struct labproc *lp, const char *const *extra)
+{
+	const char *args[24] = { "--password-file", ls->pwfile, "--now", "1780000000", "--seed", "1",
+	                         "--log", ls->log };
+	int n = 8;
+
+	for (; extra && *extra && n < 23; extra++)
+		args[n++] = *extra;
+	args[n] = NULL;
+	labproc_start(lp, args);
+}
+
+void labsite_origin(const struct labproc *lp, char *out, size_t n)
+{
+	snprintf(out, n, "%.*s", (int)(strlen(lp->url) - strlen("/AdminService/")), lp->url);
+}
+
+int labsite_sync(struct labsite *ls, const struct labproc *lp)
+{
+	char origin[600];
+	struct tu_run r;
+	int rc;
+
+	labsite_origin(lp, origin, sizeof origin);
+	setenv("OSDWARDEN_PASSWORD", LS_PASSWORD, 1);
+	r = tu_cli(ls->db, (const char *const[]){ "sync", "--provider", origin, "--auth", "basic",
+	                                          "--user", "labadmin", "--cacert", lp->ca, NULL });
+	unsetenv("OSDWARDEN_PASSWORD");
+	rc = r.rc;
+	if (rc)
+		fprintf(stderr, "# sync failed (%d): %s\n", rc, r.err);
+	tu_run_free(&r);
+	return rc;
+}
