@@ -425,6 +425,56 @@ static void test_assoc_prune_deletes_what_the_policy_says_once(void **state)
 	labproc_stop(&lp);
 }
 
+/* The other guided tasks: blocking a certificate (self-signed: the CA
+ * step is skipped) and fixing a failing check with a write. */
+static void test_cert_block_and_fix_tasks_run_to_the_end(void **state)
+{
+	struct labproc lp;
+	struct tu_run r;
+	char smsid[80];
+	int w;
+
+	(void)state;
+	labsite_start(&g_ls, &lp, NULL);
+	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
+	sql_text("SELECT smsid FROM certificates WHERE is_blocked=0 AND key_type=1 ORDER BY smsid",
+	         smsid, sizeof smsid);
+	r = cli_step((const char *const[]){ "task", "start", "cert-block", smsid, NULL });
+	assert_int_equal(r.rc, 0);
+	tu_run_free(&r);
+	for (int i = 0; i < 3; i++) {
+		r = cli_step((const char *const[]){ "task", "resume", "1", "--step", "next", "--yes", NULL });
+		assert_int_equal(r.rc, 0);
+		if (i == 2)
+			assert_non_null(strstr(r.out, "skipped"));
+		tu_run_free(&r);
+	}
+	assert_int_equal(tu_sql_int(g_ls.db, "SELECT state='done' FROM task_runs WHERE id=1"), 1);
+
+	/* OSD-PXE-006 fails on the boot image with F8 on; the fix task turns
+	 * it off on the site, then re-evaluates the checklist. */
+	r = cli_step((const char *const[]){ "check", "--format", "json", NULL });
+	assert_non_null(strstr(r.out, "{\"check_id\":\"OSD-PXE-006\",\"state\":\"fail\""));
+	tu_run_free(&r);
+	r = cli_step((const char *const[]){ "task", "start", "fix", "OSD-PXE-006", "HLD00001", NULL });
+	assert_int_equal(r.rc, 0);
+	tu_run_free(&r);
+	w = writes_logged();
+	r = cli_step((const char *const[]){ "task", "resume", "2", "--step", "next", "--yes", NULL });
+	assert_int_equal(r.rc, 0);
+	tu_run_free(&r);
+	assert_int_equal(writes_logged(), w + 1);
+	r = cli_step((const char *const[]){ "task", "resume", "2", "--step", "next", NULL });
+	if (r.rc != 0 || !strstr(r.out, "is now pass"))
+		fail_msg("fix verify: %d %s %s", r.rc, r.out, r.err);
+	tu_run_free(&r);
+	/* A check osdwarden cannot fix by itself is refused. */
+	r = cli_step((const char *const[]){ "task", "start", "fix", "OSD-RBAC-002", "x", NULL });
+	assert_int_equal(r.rc, 2);
+	tu_run_free(&r);
+	labproc_stop(&lp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -433,6 +483,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_only_sends_no_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decommission_resumes_after_every_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_assoc_prune_deletes_what_the_policy_says_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cert_block_and_fix_tasks_run_to_the_end, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
