@@ -352,8 +352,7 @@ static int cert_impact(struct wfc *c, struct ow_err *err)
 	       cert.key_type == 2 ? "PKI-issued (revoke it at the CA as well)" : "self-signed",
 	       cert.is_blocked == 1 ? "already blocked" : "not blocked",
 	       cert.type == 1 ? "every boot media made with it" : "the PXE responder that uses it");
-	cert.smsid = NULL;
-	inv_free_cert(&cert);
+	inv_free_cert(&cert);   /* get replaced the key with its own copy */
 	return 0;
 }
 
@@ -377,7 +376,6 @@ static int cert_revoked(struct wfc *c, struct ow_err *err)
 		return rc == INV_NOTFOUND ? (result(c, "failed", "the certificate is gone from the "
 		                                    "inventory"), 0) : rc;
 	pki = cert.key_type == 2;
-	cert.smsid = NULL;
 	inv_free_cert(&cert);
 	if (!pki) {
 		result(c, "skipped", "self-signed: there is no CA to revoke it at");
@@ -585,7 +583,6 @@ static int target_known(struct inv *db, const char *kind, const char *target, js
 	if (strcmp(kind, "cert-block") == 0) {
 		struct inv_cert cert = { .smsid = (char *)target };
 		int rc = inv_get_cert(db, &cert, err);
-		cert.smsid = NULL;
 		if (rc == 0)
 			inv_free_cert(&cert);
 		return rc == INV_NOTFOUND ? (int)ow_err_set(err, OW_EINPUT, "no certificate %s in "

@@ -454,7 +454,8 @@ int chk_evaluate_since(struct inv *db, int cat, int64_t now, int64_t since, stru
 		ow_err_set(err, OW_EINPUT, "out of memory");
 		goto rollback;
 	}
-	qsort(prev_fail.h, prev_fail.n, sizeof *prev_fail.h, cmp_u64);
+	if (prev_fail.n)
+		qsort(prev_fail.h, prev_fail.n, sizeof *prev_fail.h, cmp_u64);
 	for (size_t i = 0; i < run->n; i++) {
 		struct chk_result *r = &run->results[i];
 		bool before = failed_before(&prev_fail, r->def->id, r->object_key);

@@ -246,6 +246,8 @@ int cmd_cert(struct cli *c, int argc, char **argv)
 		goto out;
 	cert.smsid = (char *)s.pos[1];
 	rc = inv_get_cert(s.db, &cert, &e);
+	if (rc != 0)
+		cert.smsid = NULL;   /* still ours (argv); get replaces it only on success */
 	if (rc == INV_NOTFOUND) {
 		ow_err_set(&e, OW_EINPUT, "no certificate %s in the inventory; run `osdwarden sync`, "
 		           "then `osdwarden list certs` to find its SMSID", s.pos[1]);
@@ -270,7 +272,6 @@ int cmd_cert(struct cli *c, int argc, char **argv)
 	}
 	rc = act_print(c, &res);
 out:
-	cert.smsid = NULL;
 	inv_free_cert(&cert);
 	act_session_close(&s);
 	return rc;

@@ -7,7 +7,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "jsonschema.h"
 
-#include <math.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -84,8 +83,9 @@ static bool is_type(json_t *v, const char *t)
 	if (strcmp(t, "null") == 0) return json_is_null(v);
 	if (strcmp(t, "number") == 0) return json_is_number(v);
 	if (strcmp(t, "integer") == 0)
-		return json_is_integer(v) ||
-		       (json_is_real(v) && floor(json_real_value(v)) == json_real_value(v));
+		return json_is_integer(v) || (json_is_real(v) && json_real_value(v) < 9e15 &&
+		                              json_real_value(v) > -9e15 &&
+		                              (double)(long long)json_real_value(v) == json_real_value(v));
 	return false;
 }
 
