@@ -197,7 +197,7 @@ int act_confirm(struct cli *c, const struct act_session *s, const char *what, co
 		free(clean);
 		return OW_EINPUT;
 	}
-	fprintf(c->err, "%s\nType %s to confirm (anything else cancels): ", what, clean);
+	fprintf(c->err, "%s\nType '%s' to confirm (anything else cancels): ", what, clean);
 	fflush(c->err);
 	if (!fgets(line, sizeof line, stdin))
 		line[0] = '\0';
