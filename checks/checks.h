@@ -114,7 +114,8 @@ struct chk_result {
 	const struct chk_def *def;
 	enum chk_state state;
 	enum chk_sev sev;
-	char *object_type, *object_key, *object_name;
+	char *object_type, *object_key, *object_name;   /* inside `strings` */
+	char *strings;           /* owns the three strings above */
 	char *evidence;          /* compact JSON */
 	const char *baseline;    /* new, unchanged, fixed, or NULL (not a finding) */
 	bool waived;             /* a live waiver covers this failure */

@@ -16,7 +16,8 @@ struct chk_ctx {
 	struct chk_result *res;
 	size_t n, cap;
 	size_t emitted;           /* results of the current check */
-	json_t *fails;            /* "ID|object" and "ID|" for every failure so far */
+	json_t *fails;            /* "ID|object" for failures of the per-DP checks so far */
+	bool failed[64];          /* per catalogue entry: some object failed */
 	struct {
 		const char *name;
 		void *p;
@@ -81,11 +82,6 @@ long chk_policy(struct chk_ctx *c, const char *key, long def)
 	return inv_setting_long(c->db, key, def);
 }
 
-static char *dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 static struct chk_result *new_result(struct chk_ctx *c, enum chk_state st, int sev,
                                      const char *object_type, const char *object_key,
                                      const char *object_name)
@@ -107,16 +103,34 @@ static struct chk_result *new_result(struct chk_ctx *c, enum chk_state st, int s
 	r->def = c->cur;
 	r->state = st;
 	r->sev = sev ? (enum chk_sev)sev : c->cur->sev;
-	r->object_type = dup_or_null(object_type);
-	r->object_key = dup_or_null(object_key);
-	r->object_name = dup_or_null(object_name);
+	/* The three strings share one allocation (hundreds of thousands of
+	 * results at scale): object_type leads it, r->strings owns it. */
+	{
+		size_t lt = object_type ? strlen(object_type) + 1 : 0;
+		size_t lk = object_key ? strlen(object_key) + 1 : 0;
+		size_t ln = object_name ? strlen(object_name) + 1 : 0;
+		char *b = lt + lk + ln ? malloc(lt + lk + ln) : NULL;
+		if (lt + lk + ln && !b) {
+			c->n--;
+			c->oom = true;
+			return NULL;
+		}
+		r->strings = b;
+		if (object_type)
+			r->object_type = memcpy(b, object_type, lt);
+		if (object_key)
+			r->object_key = memcpy(b + lt, object_key, lk);
+		if (object_name)
+			r->object_name = memcpy(b + lt + lk, object_name, ln);
+	}
 	c->emitted++;
 	if (st == ST_FAIL) {
 		/* Only chains ask, and only for the per-DP checks; keying every
 		 * failure would cost a hash insert per association. */
 		char key[600];
-		snprintf(key, sizeof key, "%s|", r->def->id);
-		json_object_set_new(c->fails, key, json_true());
+		size_t k = chk_index(r->def);
+		if (k < sizeof c->failed)
+			c->failed[k] = true;
 		if (strcmp(r->def->area, "PXE") == 0 || strcmp(r->def->area, "TS") == 0) {
 			snprintf(key, sizeof key, "%s|%s", r->def->id, object_key ? object_key : "");
 			json_object_set_new(c->fails, key, json_true());
@@ -158,8 +172,13 @@ void chk_last_attestable(struct chk_ctx *c)
 bool chk_failed(struct chk_ctx *c, const char *id, const char *object_key)
 {
 	char key[600];
+	const struct chk_def *d;
 
-	snprintf(key, sizeof key, "%s|%s", id, object_key ? object_key : "");
+	if (!object_key) {
+		d = chk_find(id);
+		return d && chk_index(d) < sizeof c->failed && c->failed[chk_index(d)];
+	}
+	snprintf(key, sizeof key, "%s|%s", id, object_key);
 	return json_object_get(c->fails, key) != NULL;
 }
 
@@ -506,9 +525,7 @@ rollback:
 out:
 	free_snapshot(&c.snap);
 	for (size_t i = 0; i < c.n; i++) {
-		free(c.res[i].object_type);
-		free(c.res[i].object_key);
-		free(c.res[i].object_name);
+		free(c.res[i].strings);
 		free(c.res[i].evidence);
 	}
 	free(c.res);
@@ -526,9 +543,7 @@ out:
 void chk_run_free(struct chk_run *run)
 {
 	for (size_t i = 0; i < run->n; i++) {
-		free(run->results[i].object_type);
-		free(run->results[i].object_key);
-		free(run->results[i].object_name);
+		free(run->results[i].strings);
 		free(run->results[i].evidence);
 	}
 	free(run->results);
