@@ -182,6 +182,18 @@ static const struct seeded cases[] = {
 	{ "OSD-RBAC-002", "INSERT INTO roles(role_id,role_name,operations,first_seen,last_seen) VALUES('R1','Viewers','[{\"OperationName\":\"ViewRecoveryInformation\"}]',1,1);"
 	  "INSERT INTO admins(admin_id,logon_name,account_type,role_names,first_seen,last_seen) VALUES(1,'D\\g',1,'Viewers',1,1)", "R1", "notchecked" },
 	{ "OSD-RBAC-002", "INSERT INTO roles(role_id,role_name,first_seen,last_seen) VALUES('R1','Viewers',1,1)", "R1", "unknown" },
+	{ "OSD-RBAC-002", "INSERT INTO roles(role_id,role_name,operations,first_seen,last_seen) VALUES('R1','Viewers','[{\"OperationName\":\"ViewRecoveryInformation\"}]',1,1);"
+	  "INSERT INTO admins(admin_id,logon_name,account_type,role_names,first_seen,last_seen) VALUES(1,'D\\alice',0,'Viewers',1,1)", "R1", "fail" },
+	/* OS Deployment Manager: a few groups pass, a user at scope All fails. */
+	{ "OSD-RBAC-001", "INSERT INTO admins(admin_id,logon_name,account_type,role_names,categories,first_seen,last_seen) VALUES"
+	  "(1,'D\\osd-admins',1,'Operating System Deployment Manager','Default',1,1)", "SMS000AR", "pass" },
+	{ "OSD-RBAC-001", "INSERT INTO admins(admin_id,logon_name,account_type,role_names,categories,first_seen,last_seen) VALUES"
+	  "(1,'D\\bob',0,'Operating System Deployment Manager','All',1,1)", "1", "fail" },
+	/* The privacy chain: retention failing and recovery broadly viewable. */
+	{ "OSD-CHAIN-PRIV", "INSERT INTO smps(site_code,nal_path,server_name,deletion_delay_min,deletion_cycle_min,first_seen,last_seen) VALUES('S','n','SMPA',1440,1440,1,1)", "*", "pass" },
+	{ "OSD-CHAIN-PRIV", "INSERT INTO smps(site_code,nal_path,server_name,deletion_delay_min,deletion_cycle_min,first_seen,last_seen) VALUES('S','n','SMPA',525600,1440,1,1);"
+	  "INSERT INTO roles(role_id,role_name,operations,first_seen,last_seen) VALUES('R1','Viewers','[{\"OperationName\":\"ViewRecoveryInformation\"}]',1,1);"
+	  "INSERT INTO admins(admin_id,logon_name,account_type,role_names,first_seen,last_seen) VALUES(1,'D\\alice',0,'Viewers',1,1)", "*", "fail" },
 	/* State migration points. */
 	{ "OSD-SMP-001", "INSERT INTO smps(site_code,nal_path,server_name,first_seen,last_seen) VALUES('S','n','SMPA',1,1)", "SMPA", "notchecked" },
 	{ "OSD-SMP-008", "INSERT INTO smps(site_code,nal_path,server_name,first_seen,last_seen) VALUES('S','n','SMPA',1,1)", "SMPA", "notchecked" },
