@@ -143,6 +143,9 @@ int chk_evaluate(struct inv *db, int cat, int64_t now, struct chk_run *run, stru
 /* The same, comparing with run `since` instead of the previous one. */
 int chk_evaluate_since(struct inv *db, int cat, int64_t now, int64_t since, struct chk_run *run,
                        struct ow_err *err);
+/* The same evaluation, compared with the latest stored run but not stored
+ * itself: for views that show the checklist without adding to history. */
+int chk_evaluate_peek(struct inv *db, int64_t now, struct chk_run *run, struct ow_err *err);
 void chk_run_free(struct chk_run *run);
 
 /* Exports. Each returns 0, or -1 when the report could not be written in

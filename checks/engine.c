@@ -412,8 +412,22 @@ int chk_evaluate(struct inv *db, int cat, int64_t now, struct chk_run *run, stru
 	return chk_evaluate_since(db, cat, now, 0, run, err);
 }
 
+static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool keep,
+                    struct chk_run *run, struct ow_err *err);
+
 int chk_evaluate_since(struct inv *db, int cat, int64_t now, int64_t since, struct chk_run *run,
                        struct ow_err *err)
+{
+	return evaluate(db, cat, now, since, true, run, err);
+}
+
+int chk_evaluate_peek(struct inv *db, int64_t now, struct chk_run *run, struct ow_err *err)
+{
+	return evaluate(db, -1, now, 0, false, run, err);
+}
+
+static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool keep,
+                    struct chk_run *run, struct ow_err *err)
 {
 	struct chk_ctx c = { .db = db, .now = now, .fails = json_object() };
 	struct keyset prev_fail = { 0 };
@@ -461,7 +475,7 @@ int chk_evaluate_since(struct inv *db, int cat, int64_t now, int64_t since, stru
 
 	/* History: the run and its findings, compared with the last run. A
 	 * read-only inventory is compared with, never written to. */
-	bool store = !inv_read_only(db);
+	bool store = keep && !inv_read_only(db);
 	if (store && inv_begin(db, err) != 0)
 		goto out;
 	if ((store && (run->id = inv_run_begin(db, now, who_operator(), err)) < 0) ||

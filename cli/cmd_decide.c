@@ -7,22 +7,12 @@
 #include <time.h>
 
 #include "checks/checks.h"
+#include "checks/decide.h"
 #include "cli/cli.h"
 #include "db/audit.h"
 #include "db/records.h"
 #include "util/num.h"
 #include "util/who.h"
-
-/* The decision and its audit row are one transaction. */
-static int audit_decision(struct inv *db, int64_t now, const char *what, const char *check,
-                          const char *object, const char *text, long days, struct ow_err *e)
-{
-	char target[300], request[1200];
-
-	snprintf(target, sizeof target, "%s%s%s", check, object[0] ? " " : "", object);
-	snprintf(request, sizeof request, "days=%ld text=%s", days, text);
-	return audit_append(db, now, what, target, request, "recorded", e);
-}
 
 /* Shared shape of attest and waive: CHECK [--object ID] --TEXT T --expires D. */
 static int decide(struct cli *c, int argc, char **argv, bool waiver)
@@ -85,23 +75,7 @@ static int decide(struct cli *c, int argc, char **argv, bool waiver)
 		return rc;
 	if (days < 0)
 		days = inv_setting_long(db, "attestation_default_days", 90);
-	rc = inv_begin(db, &e);
-	if (rc == 0 && waiver) {
-		struct inv_waiver w = { .check_id = (char *)check, .object_key = (char *)object,
-		                        .reason = (char *)text, .operator_name = (char *)who_operator(),
-		                        .created = now, .expires = now + days * 86400 };
-		rc = inv_put_waiver(db, &w, now, &e);
-	} else if (rc == 0) {
-		struct inv_attestation a = { .check_id = (char *)check, .object_key = (char *)object,
-		                             .note = (char *)text, .operator_name = (char *)who_operator(),
-		                             .created = now, .expires = now + days * 86400 };
-		rc = inv_put_attestation(db, &a, now, &e);
-	}
-	rc = rc ? rc : audit_decision(db, now, cmd, check, object, text, days, &e);
-	if (rc == 0)
-		rc = inv_commit(db, &e);
-	else
-		inv_rollback(db);
+	rc = chk_decide(db, waiver, check, object, text, days, now, &e);
 	inv_close(db);
 	if (rc)
 		return cli_fail(c, &e);

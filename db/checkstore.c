@@ -156,3 +156,29 @@ const char *inv_class_status(struct inv *db, const char *cls)
 	return status;
 }
 
+
+int inv_each_run_failures(struct inv *db, int n, int (*fn)(void *ctx, int64_t id, int64_t started,
+                                                            long failing),
+                          void *ctx, struct ow_err *err)
+{
+	/* The summary is {"CHECK": {"fail": n, ...}, ...}; SQLite's JSON
+	 * functions add the fail counts up. */
+	static const char sql[] =
+		"SELECT id, started, (SELECT coalesce(sum(json_extract(value, '$.fail')), 0) "
+		"FROM json_each(coalesce(summary_json, '{}'))) FROM ("
+		"SELECT id, started, summary_json FROM check_runs WHERE finished IS NOT NULL "
+		"ORDER BY id DESC LIMIT ?1) ORDER BY id";
+	sqlite3_stmt *st = NULL;
+	int rc, stop = 0;
+
+	if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
+		return inv_sql_error(db, err, "reading check history");
+	sqlite3_bind_int(st, 1, n);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		stop = fn(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+		          (long)sqlite3_column_int64(st, 2));
+	if (!stop && rc != SQLITE_DONE)
+		stop = inv_sql_error(db, err, "reading check history");
+	sqlite3_finalize(st);
+	return stop;
+}

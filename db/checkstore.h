@@ -37,6 +37,12 @@ int inv_each_failure(struct inv *db, int64_t run_id,
                      int (*fn)(void *ctx, const char *check_id, const char *object_key),
                      void *ctx, struct ow_err *err);
 
+/* The last n finished runs, oldest first: id, start time, and the number
+ * of failing results from their summary (for trends). */
+int inv_each_run_failures(struct inv *db, int n, int (*fn)(void *ctx, int64_t id, int64_t started,
+                                                            long failing),
+                          void *ctx, struct ow_err *err);
+
 /* How the last syncs read a class: "ok" when some provider read it,
  * "no_access" when none could, "never" when no sync has tried. */
 const char *inv_class_status(struct inv *db, const char *cls);

@@ -1,0 +1,17 @@
+/* Operator decisions on the checklist: an attestation closes a manual
+ * control, a waiver keeps a failure visible but out of the grade. Each is
+ * written with its audit row in one transaction. */
+#ifndef OW_CHECKS_DECIDE_H
+#define OW_CHECKS_DECIDE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db/db.h"
+
+/* object "" = every object of the check. days > 0 (callers default an
+ * attestation to the attestation_default_days setting). */
+int chk_decide(struct inv *db, bool waiver, const char *check, const char *object,
+               const char *text, long days, int64_t now, struct ow_err *err);
+
+#endif
