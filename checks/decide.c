@@ -1,6 +1,10 @@
 #include "checks/decide.h"
 
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "checks/checks.h"
 
 #include "db/audit.h"
 #include "db/records.h"
@@ -32,4 +36,26 @@ int chk_decide(struct inv *db, bool waiver, const char *check, const char *objec
 	else
 		inv_rollback(db);
 	return rc;
+}
+
+int chk_recheck(void *ctx, struct inv *db, const char *check, const char *object, char *state,
+                size_t n, struct ow_err *err)
+{
+	struct chk_run run;
+	const char *found = "pass";
+
+	(void)ctx;
+	if (chk_evaluate(db, -1, (int64_t)time(NULL), &run, err) != 0)
+		return err->kind ? (int)err->kind : OW_EINPUT;
+	for (size_t i = 0; i < run.n; i++) {
+		const struct chk_result *r = &run.results[i];
+		if (strcmp(r->def->id, check) == 0 && r->object_key &&
+		    (strcmp(r->object_key, object) == 0 ||
+		     (r->object_name && strcmp(r->object_name, object) == 0)) &&
+		    r->state != ST_PASS && r->state != ST_FIXED)
+			found = chk_state_name(r->state);
+	}
+	snprintf(state, n, "%s", found);
+	chk_run_free(&run);
+	return 0;
 }

@@ -5,6 +5,7 @@
 #define OW_CHECKS_DECIDE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "db/db.h"
@@ -13,5 +14,11 @@
  * attestation to the attestation_default_days setting). */
 int chk_decide(struct inv *db, bool waiver, const char *check, const char *object,
                const char *text, long days, int64_t now, struct ow_err *err);
+
+/* Evaluates the checklist (a stored run, as `osdwarden check` does) and
+ * writes the state of check on object ("pass" when it has no other
+ * result) into state. Shaped as backend/workflows' recheck hook. */
+int chk_recheck(void *ctx, struct inv *db, const char *check, const char *object, char *state,
+                size_t n, struct ow_err *err);
 
 #endif

@@ -11,36 +11,13 @@
 #include <unistd.h>
 
 #include "backend/workflows.h"
-#include "checks/checks.h"
+#include "checks/decide.h"
 #include "cli/cli.h"
 #include "cli/cmd_act.h"
+#include "db/records.h"
 #include "db/tasks.h"
 #include "util/num.h"
 #include "util/sanitize.h"
-
-/* Re-evaluates the checklist (a stored run, like `osdwarden check`) and
- * reports the worst state of check on object. */
-static int recheck(void *ctx, struct inv *db, const char *check, const char *object, char *state,
-                   size_t n, struct ow_err *err)
-{
-	struct chk_run run;
-	const char *found = "pass";
-
-	(void)ctx;
-	if (chk_evaluate(db, -1, (int64_t)time(NULL), &run, err) != 0)
-		return err->kind ? err->kind : OW_EINPUT;
-	for (size_t i = 0; i < run.n; i++) {
-		const struct chk_result *r = &run.results[i];
-		if (strcmp(r->def->id, check) == 0 && r->object_key &&
-		    (strcmp(r->object_key, object) == 0 || (r->object_name &&
-		                                           strcmp(r->object_name, object) == 0)) &&
-		    r->state != ST_PASS && r->state != ST_FIXED)
-			found = chk_state_name(r->state);
-	}
-	snprintf(state, n, "%s", found);
-	chk_run_free(&run);
-	return 0;
-}
 
 static void show_progress(void *ctx, size_t done, size_t total)
 {
@@ -96,7 +73,7 @@ static int show(struct cli *c, struct inv *db, int64_t id)
 static int step(struct cli *c, struct act_session *s, int64_t id)
 {
 	struct inv_task t;
-	struct wf_env env = { .db = s->db, .site = &s->site, .recheck = recheck };
+	struct wf_env env = { .db = s->db, .site = &s->site, .recheck = chk_recheck };
 	struct wf_result res;
 	struct ow_err e = { 0 };
 	char *msg;

@@ -1,0 +1,87 @@
+/* `osdwarden tui`: the console over the inventory. Writes reach the site
+ * the way the other commands' do (provider from the inventory, password
+ * from the environment, a file or a prompt), connected on the first write. */
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/cmd_act.h"
+#include "tui/tui.h"
+
+struct hook_ctx {
+	struct cli *c;
+	struct act_session *s;
+};
+
+static int connect_site(void *ctx, struct act_site **site, char *err, size_t n)
+{
+	struct hook_ctx *h = ctx;
+	FILE *saved = h->c->err;
+	char *msg = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&msg, &len);
+	int rc;
+
+	/* Messages go to the console's status line, not over the screen. */
+	if (mem)
+		h->c->err = mem;
+	rc = act_session_connect(h->c, "tui", h->s, NULL);
+	h->c->err = saved;
+	if (mem)
+		fclose(mem);
+	if (rc == 0) {
+		*site = &h->s->site;
+	} else {
+		snprintf(err, n, "%s", msg && *msg ? msg : "no provider to reach");
+		err[strcspn(err, "\n")] = '\0';
+	}
+	free(msg);
+	return rc;
+}
+
+int cmd_tui(struct cli *c, int argc, char **argv)
+{
+	struct act_session s;
+	struct hook_ctx h = { c, &s };
+	struct tui_opts o = { 0 };
+	int rc, rows = 0, cols = 0;
+
+	act_session_init(&s);
+	/* --script FILE, --size COLSxROWS and --view NAME, then the site options. */
+	for (int i = 1; i + 1 < argc; i++) {
+		if (strcmp(argv[i], "--script") == 0 || strcmp(argv[i], "--size") == 0 ||
+		    strcmp(argv[i], "--view") == 0) {
+			if (argv[i][2] == 's' && argv[i][3] == 'c')
+				o.script = argv[i + 1];
+			else if (argv[i][2] == 's' &&
+			         (sscanf(argv[i + 1], "%dx%d", &cols, &rows) != 2 || cols < 20 || rows < 5))
+				return cli_usage(c, "tui", "--size is COLSxROWS, e.g. 80x24");
+			else if (argv[i][2] == 'v')
+				o.start_view = argv[i + 1];
+			memmove(argv + i, argv + i + 2, (size_t)(argc - i - 1) * sizeof *argv);
+			argc -= 2;
+			i--;
+		}
+	}
+	if ((rc = act_session_parse(c, "tui", &s, argc, argv)) != 0)
+		goto out;
+	if ((rc = act_session_open_db(c, &s)) != 0)
+		goto out;
+	o.db = s.db;
+	o.read_only = c->read_only;
+	o.no_color = c->no_color;
+	o.ascii = c->ascii;
+	o.rows = rows;
+	o.cols = cols;
+	o.err = c->err;
+	o.site.connect = connect_site;
+	o.site.ctx = &h;
+	s.yes = true;   /* the console asks itself, in its own dialogs */
+	rc = tui_run(&o);
+out:
+	act_session_close(&s);
+	return rc;
+}

@@ -1,0 +1,173 @@
+/* Shared by the console's modules: the request table, the view interface,
+ * the application state, and the drawing helpers. */
+#ifndef OW_TUI_INTERNAL_H
+#define OW_TUI_INTERNAL_H
+
+#include <curses.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "tui/tui.h"
+#include "util/buf.h"
+
+/* One row per request: name (also its `:` command), key, second key, the
+ * views it belongs to (NULL = everywhere), help text, flags. Dispatch, the
+ * hint bar, the `:` commands and the help view all come from this table. */
+#define CTRL(c) ((c) & 0x1f)
+#define REQ_DANGEROUS 1u   /* writes to the site: refused centrally when read-only */
+#define REQ_HINT 2u        /* shown in the hint bar of the views it belongs to */
+
+#define TUI_REQUESTS(_)                                                                         \
+	_(UP, "up", 'k', KEY_UP, NULL, "move up", 0)                                            \
+	_(DOWN, "down", 'j', KEY_DOWN, NULL, "move down", 0)                                     \
+	_(PAGE_UP, "page-up", KEY_PPAGE, 0, NULL, "previous page", 0)                           \
+	_(PAGE_DOWN, "page-down", KEY_NPAGE, ' ', NULL, "next page", 0)                          \
+	_(HALF_UP, "half-up", CTRL('u'), 0, NULL, "half a page up", 0)                          \
+	_(HALF_DOWN, "half-down", CTRL('d'), 0, NULL, "half a page down", 0)                    \
+	_(FIRST, "first", 'g', KEY_HOME, NULL, "first row", 0)                                  \
+	_(LAST, "last", 'G', KEY_END, NULL, "last row", 0)                                      \
+	_(ENTER, "enter", '\n', KEY_ENTER, NULL, "open / explain", REQ_HINT)                    \
+	_(BACK, "back", 'q', 27, NULL, "back", 0)                                              \
+	_(QUIT, "quit", 'Q', 0, NULL, "quit", REQ_HINT)                                        \
+	_(FILTER, "filter", '/', 0, NULL, "filter the rows", REQ_HINT)                          \
+	_(NEXT_TAB, "next-tab", '\t', KEY_RIGHT, "detail", "next tab", 0)                       \
+	_(SORT_PREV, "sort-prev", '<', 0, NULL, "sort by the previous column", 0)               \
+	_(SORT_NEXT, "sort-next", '>', 0, NULL, "sort by the next column", 0)                   \
+	_(PROMPT, "prompt", ':', 0, NULL, "command prompt", REQ_HINT)                          \
+	_(HELP, "help", '?', KEY_F(1), NULL, "help", REQ_HINT)                                 \
+	_(SYNC, "sync", 'r', 0, NULL, "sync the site now", 0)                                   \
+	_(REDRAW, "redraw", CTRL('l'), 0, NULL, "redraw the screen", 0)                          \
+	_(TASKS, "tasks", 't', 0, NULL, "guided tasks", 0)                                     \
+	_(BLOCK, "block", 'B', 0, "cert", "block the certificate", REQ_DANGEROUS | REQ_HINT)  \
+	_(UNBLOCK, "unblock", 'U', 0, "cert", "unblock the certificate", REQ_DANGEROUS | REQ_HINT) \
+	_(DELETE, "delete", 'D', 0, "assoc", "delete the association", REQ_DANGEROUS | REQ_HINT) \
+	_(PRUNE, "prune", 'P', 0, "assoc", "prune restored associations", REQ_DANGEROUS | REQ_HINT) \
+	_(DECOMMISSION, "decommission", 'W', 0, "smp", "decommission walkthrough", REQ_DANGEROUS | REQ_HINT) \
+	_(RESTORE_ONLY, "restore-only", 'R', 0, "smp", "restore-only mode on", REQ_DANGEROUS | REQ_HINT) \
+	_(RUN_STEP, "run-step", 'n', 0, "wizard", "run the current step", REQ_HINT)            \
+	_(ATTEST_STEP, "attest-step", 'a', 0, "wizard", "attest the current step", REQ_HINT)    \
+	_(ATTEST, "attest", 'A', 0, "checks privacy explain", "attest (note, expiry)", REQ_HINT) \
+	_(WAIVE, "waive", 'W', 0, "checks privacy explain", "waive (reason, expiry)", REQ_HINT) \
+	_(FIX, "fix", 'F', 0, "explain", "start the guided fix", REQ_HINT)
+
+enum tui_req {
+	REQ_NONE,
+#define REQ_ENUM(id, name, k1, k2, views, help, flags) REQ_##id,
+	TUI_REQUESTS(REQ_ENUM)
+#undef REQ_ENUM
+	REQ_COUNT
+};
+
+struct tui_req_info {
+	enum tui_req req;
+	const char *name;
+	int key1, key2;
+	const char *views;       /* space separated view names, or NULL */
+	const char *help;
+	unsigned flags;
+};
+
+const struct tui_req_info *tui_req_at(size_t i);   /* NULL past the end */
+const struct tui_req_info *tui_req_info(enum tui_req r);
+/* The request a key means in view (view-scoped rows first). */
+enum tui_req tui_req_for_key(int key, const char *view);
+const char *tui_key_name(int key, char *buf, size_t n);
+
+/* What a view's request handler asks of the loop (htop style). */
+enum {
+	TUI_HANDLED = 1,
+	TUI_RELOAD = 2,          /* the view re-reads its data */
+	TUI_CLOSE = 4,           /* pop the view */
+};
+
+struct tui_app;
+struct tui_view;
+
+struct tui_view_ops {
+	const char *name;        /* ":" command and request scope: "cert", "dash" */
+	const char *title;
+	int (*load)(struct tui_app *a, struct tui_view *v);    /* (re)reads; 0 or -1 */
+	void (*draw)(struct tui_app *a, struct tui_view *v, int top, int rows);
+	int (*request)(struct tui_app *a, struct tui_view *v, enum tui_req r);
+	void (*free)(struct tui_view *v);
+	/* Optional: "3 of 41" for the title when filtered. */
+	void (*counts)(struct tui_view *v, char *buf, size_t n);
+};
+
+struct tui_view {
+	const struct tui_view_ops *ops;
+	void *priv;
+	char filter[128];
+	int cursor;              /* selected row on screen, kept across resizes */
+	char title_extra[160];
+};
+
+/* Semantic styles, mapped to colours or (monochrome) attributes in one table. */
+enum tui_style { ST_NORMAL, ST_TITLE, ST_SELECTED, ST_OK, ST_WARN, ST_DANGER, ST_DIM, ST_HEADER,
+	         ST_COUNT };
+
+struct tui_app {
+	struct tui_opts o;
+	struct tui_view *stack[8];
+	int depth;
+	bool quit;
+	char flash[400];
+	bool flash_error;
+	/* The `:` prompt's history. */
+	char *history[32];
+	int nhistory;
+	/* Script mode. */
+	FILE *script;
+	SCREEN *screen;
+	FILE *null_out, *null_in;
+	struct act_site *site;    /* connected on the first write */
+	bool site_read_only;      /* learned from a refused write */
+	char site_name[80];
+	attr_t style[ST_COUNT];
+};
+
+/* Views (one file each). */
+extern const struct tui_view_ops tui_dash_ops, tui_checks_ops, tui_privacy_ops, tui_tasks_ops,
+	tui_help_ops, tui_audit_ops;
+/* The list views ("dp", "smp", "media", "cert", "assoc", "ts", "accounts"). */
+const struct tui_view_ops *tui_list_ops(const char *name);
+const char *tui_view_names(void);
+/* Pushes a new view (its load is called); 0 or -1 with a flash. */
+int tui_push(struct tui_app *a, const struct tui_view_ops *ops, void *priv);
+struct tui_view *tui_top(struct tui_app *a);
+/* The explanation of one check, pushed over the checklist. */
+int tui_push_explain(struct tui_app *a, const char *check_id);
+/* The wizard of one guided task run. */
+int tui_push_wizard(struct tui_app *a, long long task_id);
+/* A read-only detail pager of key/value lines (owned text). */
+int tui_push_pager(struct tui_app *a, const char *title, char *text);
+
+/* Status line messages (sanitized here). */
+void tui_flash(struct tui_app *a, bool error, const char *fmt, ...) OW_PRINTF(3, 4);
+
+/* Dialogs; all draw over the current screen and return when answered. */
+bool tui_confirm(struct tui_app *a, const char *title, const char *body);   /* default No */
+/* Type-to-confirm: true only if the operator typed expect exactly. */
+bool tui_confirm_typed(struct tui_app *a, const char *title, const char *body, const char *expect);
+/* A line of text (note, reason); false when cancelled. */
+bool tui_ask(struct tui_app *a, const char *question, char *out, size_t n);
+
+/* The site for a write: connects on first use (the terminal is handed
+ * back meanwhile). NULL with a flash when it cannot. */
+struct act_site *tui_site(struct tui_app *a);
+/* Central gate for DANGEROUS requests: false (and a flash) when read-only. */
+bool tui_may_write(struct tui_app *a, const char *what);
+
+/* Drawing: text is sanitized and cut to the columns given. */
+void tui_put(struct tui_app *a, int y, int x, int cols, enum tui_style st, const char *text);
+void tui_putf(struct tui_app *a, int y, int x, int cols, enum tui_style st, const char *fmt, ...)
+	OW_PRINTF(6, 7);
+const char *tui_glyph(const struct tui_app *a, const char *utf8, const char *ascii);
+
+/* Input: the next key (from the terminal or the script). -1 at the end
+ * of a script. */
+int tui_getkey(struct tui_app *a);
+/* Writes the screen as text (script mode and `:save-display`). */
+int tui_save_display(struct tui_app *a, const char *path);
+
+#endif

@@ -1,0 +1,389 @@
+#define _GNU_SOURCE
+/* The security and privacy checklists, and the explanation of one check:
+ * why it matters, the evidence per object, the fix (console path and
+ * PowerShell), and the guided task that makes the fix when osdwarden can. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "backend/workflows.h"
+#include "checks/checks.h"
+#include "checks/decide.h"
+#include "db/records.h"
+#include "tui/internal.h"
+
+struct row {
+	const struct chk_def *def;
+	enum chk_state worst;
+	long failing, total, waived;
+};
+
+struct checklist {
+	enum chk_cat cat;
+	struct chk_run run;
+	bool have_run;
+	struct row rows[64];
+	int nrows;
+	int first;                 /* first row on screen */
+};
+
+static int rank(enum chk_state s)
+{
+	switch (s) {
+	case ST_FAIL: return 7;
+	case ST_ERROR: return 6;
+	case ST_UNKNOWN: return 5;
+	case ST_NOTCHECKED: return 4;
+	case ST_INFORMATIONAL: return 3;
+	case ST_FIXED: return 2;
+	case ST_PASS: return 1;
+	default: return 0;
+	}
+}
+
+static const char *state_mark(const struct tui_app *a, enum chk_state s)
+{
+	switch (s) {
+	case ST_FAIL: return tui_glyph(a, "\xe2\x9c\x97 FAIL", "x FAIL");
+	case ST_PASS: case ST_FIXED: return tui_glyph(a, "\xe2\x9c\x93 pass", "ok pass");
+	case ST_ERROR: return "! error";
+	case ST_UNKNOWN: return "? unknown";
+	case ST_NOTCHECKED: return "~ attest";
+	case ST_NOTAPPLICABLE: return "- n/a";
+	case ST_INFORMATIONAL: return "i info";
+	}
+	return "?";
+}
+
+static enum tui_style state_style(enum chk_state s)
+{
+	return s == ST_FAIL ? ST_DANGER : s == ST_ERROR || s == ST_UNKNOWN ? ST_WARN
+	       : s == ST_PASS || s == ST_FIXED ? ST_OK : ST_NORMAL;
+}
+
+static void free_list(struct checklist *cl)
+{
+	if (cl->have_run)
+		chk_run_free(&cl->run);
+	cl->have_run = false;
+}
+
+static int cl_load(struct tui_app *a, struct tui_view *v)
+{
+	struct checklist *cl = v->priv;
+	struct ow_err e = { 0 };
+
+	if (!cl) {
+		if (!(cl = v->priv = calloc(1, sizeof *cl)))
+			return -1;
+		cl->cat = strcmp(v->ops->name, "privacy") == 0 ? CAT_PRIVACY : CAT_SECURITY;
+	}
+	free_list(cl);
+	if (chk_evaluate_peek(a->o.db, (int64_t)time(NULL), &cl->run, &e) != 0) {
+		tui_flash(a, true, "the checklist could not be evaluated: %s", e.msg);
+		return 0;
+	}
+	cl->have_run = true;
+	cl->nrows = 0;
+	for (size_t k = 0; k < chk_count() && cl->nrows < 64; k++) {
+		const struct chk_def *d = chk_at(k);
+		struct row *r;
+		if (d->cat != cl->cat)
+			continue;
+		if (v->filter[0] && !strcasestr(d->id, v->filter) && !strcasestr(d->title, v->filter))
+			continue;
+		r = &cl->rows[cl->nrows++];
+		memset(r, 0, sizeof *r);
+		r->def = d;
+		r->worst = ST_NOTAPPLICABLE;
+	}
+	for (size_t i = 0; i < cl->run.n; i++) {
+		const struct chk_result *res = &cl->run.results[i];
+		for (int k = 0; k < cl->nrows; k++) {
+			struct row *r = &cl->rows[k];
+			if (r->def != res->def)
+				continue;
+			r->total++;
+			if (res->state == ST_FAIL && res->waived) {
+				r->waived++;
+			} else {
+				r->failing += res->state == ST_FAIL;
+				if (rank(res->state) > rank(r->worst))
+					r->worst = res->state;
+			}
+		}
+	}
+	if (v->cursor >= cl->nrows)
+		v->cursor = cl->nrows ? cl->nrows - 1 : 0;
+	return 0;
+}
+
+static void cl_draw(struct tui_app *a, struct tui_view *v, int top, int rows)
+{
+	struct checklist *cl = v->priv;
+	int body = rows - 1;
+
+	tui_put(a, top, 2, COLS - 2, ST_HEADER, "STATE      SEV       CHECK           TITLE");
+	if (v->cursor < cl->first)
+		cl->first = v->cursor;
+	if (v->cursor >= cl->first + body)
+		cl->first = v->cursor - body + 1;
+	for (int i = 0; i < body && cl->first + i < cl->nrows; i++) {
+		const struct row *r = &cl->rows[cl->first + i];
+		bool sel = cl->first + i == v->cursor;
+		int y = top + 1 + i;
+		char count[48] = "";
+		if (r->failing)
+			snprintf(count, sizeof count, "  %ld of %ld", r->failing, r->total);
+		if (r->waived)
+			snprintf(count + strlen(count), sizeof count - strlen(count), "  %ld waived", r->waived);
+		if (sel) {
+			attrset(a->style[ST_SELECTED]);
+			mvhline(y, 0, ' ', COLS);
+			attrset(A_NORMAL);
+			tui_put(a, y, 0, 2, ST_SELECTED, ">");
+		}
+		tui_put(a, y, 2, 10, sel ? ST_SELECTED : state_style(r->worst), state_mark(a, r->worst));
+		tui_putf(a, y, 13, COLS - 13, sel ? ST_SELECTED : ST_NORMAL, "%-9s %-15s %s%s",
+		         chk_sev_name(r->def->sev), r->def->id, r->def->title, count);
+	}
+}
+
+static void cl_counts(struct tui_view *v, char *buf, size_t n)
+{
+	struct checklist *cl = v->priv;
+	snprintf(buf, n, "%d of %zu", cl ? cl->nrows : 0, chk_count());
+}
+
+static int cl_request(struct tui_app *a, struct tui_view *v, enum tui_req r)
+{
+	struct checklist *cl = v->priv;
+	int page = LINES - 5 > 1 ? LINES - 5 : 1;
+	const struct chk_def *d = v->cursor < cl->nrows ? cl->rows[v->cursor].def : NULL;
+
+	switch (r) {
+	case REQ_UP: v->cursor -= v->cursor > 0; return TUI_HANDLED;
+	case REQ_DOWN: v->cursor += v->cursor + 1 < cl->nrows; return TUI_HANDLED;
+	case REQ_PAGE_DOWN: case REQ_HALF_DOWN:
+		v->cursor = v->cursor + page < cl->nrows ? v->cursor + page : cl->nrows - 1;
+		return TUI_HANDLED;
+	case REQ_PAGE_UP: case REQ_HALF_UP:
+		v->cursor = v->cursor > page ? v->cursor - page : 0;
+		return TUI_HANDLED;
+	case REQ_FIRST: v->cursor = 0; return TUI_HANDLED;
+	case REQ_LAST: v->cursor = cl->nrows ? cl->nrows - 1 : 0; return TUI_HANDLED;
+	case REQ_ENTER:
+		if (d)
+			tui_push_explain(a, d->id);
+		return TUI_HANDLED;
+	default: return 0;
+	}
+}
+
+static void cl_free(struct tui_view *v)
+{
+	struct checklist *cl = v->priv;
+	if (cl)
+		free_list(cl);
+	free(cl);
+}
+
+const struct tui_view_ops tui_checks_ops = { "checks", "security checklist", cl_load, cl_draw,
+	                                     cl_request, cl_free, cl_counts };
+const struct tui_view_ops tui_privacy_ops = { "privacy", "privacy checklist", cl_load, cl_draw,
+	                                      cl_request, cl_free, cl_counts };
+
+/* --- explaining one check --------------------------------------------------- */
+
+struct explain {
+	const struct chk_def *def;
+	struct buf text;
+	char first_object[200];    /* the first failing object: what attest/waive/fix act on */
+	int scroll;
+};
+
+static void wrap(struct buf *b, const char *label, const char *text, int width)
+{
+	int col = 0, indent = (int)strlen(label);
+	const char *p = text ? text : "";
+
+	buf_adds(b, label);
+	col = indent;
+	while (*p) {
+		size_t word = strcspn(p, " ");
+		if (col + (int)word > width && col > indent) {
+			buf_addf(b, "\n%*s", indent, "");
+			col = indent;
+		}
+		buf_add(b, p, word);
+		col += (int)word;
+		p += word;
+		if (*p == ' ') {
+			buf_addc(b, ' ');
+			col++;
+			p++;
+		}
+	}
+	buf_addc(b, '\n');
+}
+
+static int ex_load(struct tui_app *a, struct tui_view *v)
+{
+	struct explain *ex = v->priv;
+	struct chk_run run;
+	struct ow_err e = { 0 };
+	long fails = 0, total = 0, shown = 0;
+	int width = COLS - 4 > 40 ? COLS - 4 : 40;
+	struct buf ev = BUF_INIT;
+
+	buf_free(&ex->text);
+	ex->first_object[0] = '\0';
+	if (chk_evaluate_peek(a->o.db, (int64_t)time(NULL), &run, &e) != 0) {
+		tui_flash(a, true, "%s", e.msg);
+		return 0;
+	}
+	for (size_t i = 0; i < run.n; i++) {
+		const struct chk_result *r = &run.results[i];
+		if (r->def != ex->def)
+			continue;
+		total++;
+		if (r->state == ST_PASS || r->state == ST_NOTAPPLICABLE)
+			continue;
+		fails += r->state == ST_FAIL;
+		if (!ex->first_object[0] && r->object_key)
+			snprintf(ex->first_object, sizeof ex->first_object, "%s", r->object_key);
+		if (shown++ < 8)
+			buf_addf(&ev, "  %s %s  %s\n", chk_state_name(r->state),
+			         r->object_name ? r->object_name : r->object_key ? r->object_key : "site",
+			         r->evidence ? r->evidence : "");
+	}
+	if (shown > 8)
+		buf_addf(&ev, "  ... and %ld more (osdwarden check --format json)\n", shown - 8);
+	chk_run_free(&run);
+	snprintf(v->title_extra, sizeof v->title_extra, "%s %s", tui_glyph(a, "\xe2\x80\xba", ">"),
+	         ex->def->id);
+	buf_addf(&ex->text, "%s  %s  %s   %ld of %ld objects failing\n",
+	         fails ? "FAIL" : "no failure", chk_sev_name(ex->def->sev), ex->def->title, fails, total);
+	wrap(&ex->text, "Why  ", ex->def->rationale, width);
+	buf_adds(&ex->text, "Evidence\n");
+	buf_adds(&ex->text, ev.len ? buf_str(&ev) : "  nothing to show: every object passes\n");
+	wrap(&ex->text, "Fix  ", ex->def->remediation, width);
+	if (ex->def->refs)
+		wrap(&ex->text, "Refs ", ex->def->refs, width);
+	if (wf_can_fix(ex->def->id))
+		buf_addf(&ex->text, "Guided fix: F starts it for %s\n",
+		         ex->first_object[0] ? ex->first_object : "the first failing object");
+	buf_free(&ev);
+	return 0;
+}
+
+static void ex_draw(struct tui_app *a, struct tui_view *v, int top, int rows)
+{
+	struct explain *ex = v->priv;
+	const char *p = buf_str(&ex->text);
+	int line = 0, y = top;
+
+	while (*p && y < top + rows) {
+		size_t n = strcspn(p, "\n");
+		char l[1024];
+		snprintf(l, sizeof l, "%.*s", (int)(n < sizeof l - 1 ? n : sizeof l - 1), p);
+		if (line++ >= ex->scroll)
+			tui_put(a, y++, 1, COLS - 2, line == 1 ? ST_HEADER : ST_NORMAL, l);
+		p += n + (p[n] == '\n');
+	}
+}
+
+static int decide(struct tui_app *a, struct explain *ex, bool waiver)
+{
+	char text[300], days_s[16];
+	struct ow_err e = { 0 };
+	long days;
+
+	if (a->o.read_only) {
+		tui_flash(a, true, "read-only: the inventory cannot record a decision");
+		return TUI_HANDLED;
+	}
+	if (!tui_ask(a, waiver ? "Waiver reason (for the reviewer)" : "Attestation note", text,
+	             sizeof text)) {
+		tui_flash(a, false, "nothing recorded");
+		return TUI_HANDLED;
+	}
+	if (!tui_ask(a, waiver ? "Expires in days (required)" : "Expires in days (Enter: default)",
+	             days_s, sizeof days_s) && waiver) {
+		tui_flash(a, true, "a waiver needs an expiry; nothing recorded");
+		return TUI_HANDLED;
+	}
+	days = atol(days_s);
+	if (days <= 0)
+		days = inv_setting_long(a->o.db, "attestation_default_days", 90);
+	if (chk_decide(a->o.db, waiver, ex->def->id, ex->first_object, text, days,
+	               (int64_t)time(NULL), &e) != 0)
+		tui_flash(a, true, "%s", e.msg);
+	else
+		tui_flash(a, false, "%s %s %s for %ld days (audited)", waiver ? "waived" : "attested",
+		          ex->def->id, ex->first_object, days);
+	return TUI_HANDLED | TUI_RELOAD;
+}
+
+static int ex_request(struct tui_app *a, struct tui_view *v, enum tui_req r)
+{
+	struct explain *ex = v->priv;
+	struct ow_err e = { 0 };
+	char params[400], target[300];
+	int64_t id;
+	bool resumed;
+
+	switch (r) {
+	case REQ_DOWN: ex->scroll++; return TUI_HANDLED;
+	case REQ_UP: ex->scroll -= ex->scroll > 0; return TUI_HANDLED;
+	case REQ_ATTEST: return decide(a, ex, false);
+	case REQ_WAIVE: return decide(a, ex, true);
+	case REQ_FIX:
+		if (!wf_can_fix(ex->def->id) || !ex->first_object[0]) {
+			tui_flash(a, true, "no guided fix for %s%s", ex->def->id,
+			          ex->first_object[0] ? "" : " here (nothing fails)");
+			return TUI_HANDLED;
+		}
+		if (!tui_may_write(a, "the guided fix"))
+			return TUI_HANDLED;
+		{
+			json_t *p = json_pack("{s:s,s:s}", "check", ex->def->id, "object", ex->first_object);
+			char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
+			snprintf(params, sizeof params, "%s", text ? text : "{}");
+			free(text);
+			json_decref(p);
+		}
+		snprintf(target, sizeof target, "%s %s", ex->def->id, ex->first_object);
+		if (wf_start(a->o.db, "fix", target, params, &id, &resumed, &e) != 0)
+			tui_flash(a, true, "%s", e.msg);
+		else
+			tui_push_wizard(a, id);
+		return TUI_HANDLED;
+	default: return 0;
+	}
+}
+
+static void ex_free(struct tui_view *v)
+{
+	struct explain *ex = v->priv;
+	if (ex)
+		buf_free(&ex->text);
+	free(ex);
+}
+
+static const struct tui_view_ops explain_ops = { "explain", "checklist", ex_load, ex_draw,
+	                                         ex_request, ex_free, NULL };
+
+int tui_push_explain(struct tui_app *a, const char *check_id)
+{
+	struct explain *ex = calloc(1, sizeof *ex);
+
+	if (!ex || !(ex->def = chk_find(check_id))) {
+		free(ex);
+		return -1;
+	}
+	return tui_push(a, &explain_ops, ex);
+}

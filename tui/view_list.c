@@ -1,0 +1,452 @@
+/* The inventory lists as console tables: a window of rows read from db/
+ * with keyset paging (the same cost at row 900,000 as at row 0), a live
+ * filter and sort pushed into SQL, and the actions each list offers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backend/actions.h"
+#include "backend/workflows.h"
+#include "db/list.h"
+#include "db/records.h"
+#include "tui/internal.h"
+
+struct list_view {
+	const struct inv_list *list;
+	struct inv_page page;
+	enum inv_anchor anchor;
+	struct inv_cursor at;        /* for INV_AFTER / INV_BEFORE */
+	bool have_at;
+	int sort_col;
+	bool desc;
+	int rows;                    /* window size the page was read for */
+	char loaded_filter[128];     /* the filter the page was read with */
+};
+
+struct list_def {
+	const char *view, *list, *title;
+	const struct tui_view_ops *ops;
+};
+
+static int lv_load(struct tui_app *a, struct tui_view *v);
+static void lv_draw(struct tui_app *a, struct tui_view *v, int top, int rows);
+static int lv_request(struct tui_app *a, struct tui_view *v, enum tui_req r);
+static void lv_free(struct tui_view *v);
+static void lv_counts(struct tui_view *v, char *buf, size_t n);
+
+#define LIST_OPS(var, name, title) \
+	static const struct tui_view_ops var = { name, title, lv_load, lv_draw, lv_request, lv_free, lv_counts }
+LIST_OPS(dp_ops, "dp", "distribution points");
+LIST_OPS(smp_ops, "smp", "state migration points");
+LIST_OPS(media_ops, "media", "boot media and images");
+LIST_OPS(cert_ops, "cert", "certificates");
+LIST_OPS(assoc_ops, "assoc", "computer associations");
+LIST_OPS(ts_ops, "ts", "task sequences");
+LIST_OPS(accounts_ops, "accounts", "administrative accounts");
+
+static const struct list_def defs[] = {
+	{ "dp", "dps", "distribution points", &dp_ops },
+	{ "smp", "smps", "state migration points", &smp_ops },
+	{ "media", "media", "boot media and images", &media_ops },
+	{ "cert", "certs", "certificates", &cert_ops },
+	{ "assoc", "assocs", "computer associations", &assoc_ops },
+	{ "ts", "ts", "task sequences", &ts_ops },
+	{ "accounts", "admins", "administrative accounts", &accounts_ops },
+};
+
+const struct tui_view_ops *tui_list_ops(const char *name)
+{
+	for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++)
+		if (strcmp(defs[i].view, name) == 0)
+			return defs[i].ops;
+	return NULL;
+}
+
+static const char *list_name_of(const struct tui_view *v)
+{
+	for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++)
+		if (defs[i].ops == v->ops)
+			return defs[i].list;
+	return NULL;
+}
+
+static int body_rows(void)
+{
+	return LINES - 4 > 1 ? LINES - 4 : 1;   /* title, header, status, hints */
+}
+
+static int read_page(struct tui_app *a, struct tui_view *v, enum inv_anchor anchor,
+                     const struct inv_cursor *at)
+{
+	struct list_view *lv = v->priv;
+	struct inv_page_req req = { v->filter, lv->sort_col, lv->desc, anchor, at, body_rows(),
+	                            true };
+	struct inv_page page = { 0 };
+	struct ow_err e = { 0 };
+
+	if (inv_list_page(a->o.db, lv->list, &req, &page, &e) != 0) {
+		tui_flash(a, true, "%s", e.msg);
+		return -1;
+	}
+	/* A move past either end keeps the current window. */
+	if (page.nrows == 0 && (anchor == INV_AFTER || anchor == INV_BEFORE)) {
+		inv_page_free(&page);
+		return 1;
+	}
+	inv_page_free(&lv->page);
+	lv->page = page;
+	lv->anchor = anchor;
+	lv->rows = body_rows();
+	if (lv->have_at)
+		inv_cursor_free(&lv->at);
+	lv->have_at = false;
+	if (at && inv_cursor_from_row(&(struct inv_row){ at->key, at->sort, NULL }, &lv->at) == 0)
+		lv->have_at = true;
+	if (v->cursor >= (int)page.nrows)
+		v->cursor = page.nrows ? (int)page.nrows - 1 : 0;
+	return 0;
+}
+
+static int lv_load(struct tui_app *a, struct tui_view *v)
+{
+	struct list_view *lv = v->priv;
+	struct inv_cursor at;
+	int rc;
+
+	if (!lv) {
+		lv = calloc(1, sizeof *lv);
+		if (!lv)
+			return -1;
+		lv->list = inv_list_find(list_name_of(v));
+		lv->sort_col = -1;
+		lv->anchor = INV_FIRST;
+		v->priv = lv;
+	}
+	/* A new filter starts at the top; otherwise the same window again
+	 * (after an action or a resize), so the cursor row stays put. */
+	if (strcmp(lv->loaded_filter, v->filter) != 0 || !lv->have_at) {
+		snprintf(lv->loaded_filter, sizeof lv->loaded_filter, "%s", v->filter);
+		return read_page(a, v, lv->anchor == INV_LAST && !v->filter[0] ? INV_LAST : INV_FIRST,
+		                 NULL) < 0 ? -1 : 0;
+	}
+	at = lv->at;
+	lv->have_at = false;   /* read_page copies it before replacing it */
+	rc = read_page(a, v, lv->anchor, &at);
+	if (rc == 1) {
+		/* the rows past the anchor went away (deleted): from the top */
+		rc = read_page(a, v, INV_FIRST, NULL);
+	}
+	inv_cursor_free(&at);
+	return rc < 0 ? -1 : 0;
+}
+
+static void lv_free(struct tui_view *v)
+{
+	struct list_view *lv = v->priv;
+
+	if (!lv)
+		return;
+	inv_page_free(&lv->page);
+	if (lv->have_at)
+		inv_cursor_free(&lv->at);
+	free(lv);
+}
+
+static void lv_counts(struct tui_view *v, char *buf, size_t n)
+{
+	struct list_view *lv = v->priv;
+
+	if (lv && lv->page.filtered >= 0)
+		snprintf(buf, n, "%lld of %lld", (long long)lv->page.filtered, (long long)lv->page.total);
+}
+
+static void cell_text(const struct inv_col *col, const struct inv_cell *c, char *out, size_t n)
+{
+	if (c->null) {
+		snprintf(out, n, "-");
+	} else if (col->kind == INV_TEXT) {
+		snprintf(out, n, "%s", c->s ? c->s : "");
+	} else if (col->kind == INV_BOOL) {
+		snprintf(out, n, "%s", c->i ? "yes" : "no");
+	} else if (col->kind == INV_TIME) {
+		time_t t = (time_t)c->i;
+		struct tm tm;
+		strftime(out, n, "%Y-%m-%d", gmtime_r(&t, &tm));
+	} else {
+		snprintf(out, n, "%lld", (long long)c->i);
+	}
+}
+
+static void lv_draw(struct tui_app *a, struct tui_view *v, int top, int rows)
+{
+	struct list_view *lv = v->priv;
+	size_t ncols = inv_list_ncols(lv->list);
+	int x = 2;
+
+	for (size_t c = 0; c < ncols && x < COLS; c++) {
+		const struct inv_col *col = inv_list_col(lv->list, c);
+		bool sorted = (int)c == lv->sort_col;
+		char h[64];
+		snprintf(h, sizeof h, "%s%s", col->title, sorted ? (lv->desc ? " v" : " ^") : "");
+		tui_put(a, top, x, col->width < COLS - x ? col->width : COLS - x, ST_HEADER, h);
+		x += col->width + 2;
+	}
+	for (size_t r = 0; r < lv->page.nrows && (int)r < rows - 1; r++) {
+		const struct inv_row *row = &lv->page.rows[r];
+		bool sel = (int)r == v->cursor;
+		enum tui_style st = sel ? ST_SELECTED : ST_NORMAL;
+		x = 2;
+		if (sel) {
+			attrset(a->style[ST_SELECTED]);
+			mvhline(top + 1 + (int)r, 0, ' ', COLS);
+			attrset(A_NORMAL);
+			tui_put(a, top + 1 + (int)r, 0, 2, st, ">");
+		}
+		for (size_t c = 0; c < ncols && x < COLS; c++) {
+			const struct inv_col *col = inv_list_col(lv->list, c);
+			char text[512];
+			cell_text(col, &row->cells[c], text, sizeof text);
+			tui_put(a, top + 1 + (int)r, x, col->width < COLS - x ? col->width : COLS - x, st,
+			        text);
+			x += col->width + 2;
+		}
+	}
+	if (lv->page.nrows == 0)
+		tui_put(a, top + 2, 2, COLS - 4, ST_DIM,
+		        v->filter[0] ? "nothing matches the filter (Esc on / clears it)"
+		                     : "nothing in the inventory yet: sync the site (osdwarden sync)");
+}
+
+/* The selected row's value in the column called name (NULL when none). */
+static const struct inv_cell *selected(struct tui_view *v, const char *name)
+{
+	struct list_view *lv = v->priv;
+	int c = inv_list_col_index(lv->list, name);
+
+	if (c < 0 || v->cursor < 0 || v->cursor >= (int)lv->page.nrows)
+		return NULL;
+	return &lv->page.rows[v->cursor].cells[c];
+}
+
+static const char *selected_text(struct tui_view *v, const char *name)
+{
+	const struct inv_cell *c = selected(v, name);
+	return c && !c->null ? c->s : NULL;
+}
+
+static void report(struct tui_app *a, const struct act_result *r)
+{
+	tui_flash(a, !act_ok(r->outcome), "%s: %s", act_outcome_name(r->outcome), r->message);
+	if (r->outcome == ACT_FAILED && a->site && a->site->read_only)
+		a->site_read_only = true;
+}
+
+static int cert_action(struct tui_app *a, struct tui_view *v, bool block)
+{
+	const char *smsid = selected_text(v, "smsid"), *who = selected_text(v, "issued_to");
+	struct act_site *site;
+	struct act_result res;
+	struct ow_err e = { 0 };
+	char body[600], expect[8];
+	size_t n;
+
+	if (!smsid) {
+		tui_flash(a, true, "no certificate selected");
+		return TUI_HANDLED;
+	}
+	n = strlen(smsid);
+	snprintf(expect, sizeof expect, "%s", n > 6 ? smsid + n - 6 : smsid);
+	snprintf(body, sizeof body, "%s certificate issued to %s\nSMSID %s\n\n%s",
+	         block ? "Block the" : "Unblock the", who ? who : "?", smsid,
+	         block ? "PXE or media that present it stop receiving policy.\n"
+	                 "Reversible with Unblock; a PKI certificate must also be revoked at the CA."
+	               : "The certificate is trusted again.");
+	if (!tui_confirm_typed(a, block ? "Block certificate" : "Unblock certificate", body, expect)) {
+		tui_flash(a, false, "not confirmed; nothing was sent");
+		return TUI_HANDLED;
+	}
+	if (!(site = tui_site(a)))
+		return TUI_HANDLED;
+	if (act_cert_block(a->o.db, site, smsid, block, false, &res, &e) != 0)
+		tui_flash(a, true, "%s", e.msg);
+	else
+		report(a, &res);
+	return TUI_HANDLED | TUI_RELOAD;
+}
+
+static int assoc_delete(struct tui_app *a, struct tui_view *v)
+{
+	const struct inv_cell *src = selected(v, "source_id"), *dst = selected(v, "restore_id");
+	const char *from = selected_text(v, "source_name"), *to = selected_text(v, "restore_name");
+	const struct inv_cell *rel = selected(v, "released");
+	struct act_site *site;
+	struct act_result res;
+	struct ow_err e = { 0 };
+	char body[400];
+
+	if (!src || !dst || src->null || dst->null) {
+		tui_flash(a, true, "no association selected");
+		return TUI_HANDLED;
+	}
+	snprintf(body, sizeof body, "Delete the computer association %s -> %s?\n%s",
+	         from ? from : "?", to ? to : "?",
+	         rel && !rel->null ? "It was restored; its stored user state goes with it."
+	                           : "NOT restored yet: its user state will be lost.");
+	if (!tui_confirm(a, "Delete association", body)) {
+		tui_flash(a, false, "kept; nothing was sent");
+		return TUI_HANDLED;
+	}
+	if (!(site = tui_site(a)))
+		return TUI_HANDLED;
+	if (act_assoc_delete(a->o.db, site, src->i, dst->i, false, &res, &e) != 0)
+		tui_flash(a, true, "%s", e.msg);
+	else
+		report(a, &res);
+	return TUI_HANDLED | TUI_RELOAD;
+}
+
+static int start_task(struct tui_app *a, const char *kind, const char *target)
+{
+	struct ow_err e = { 0 };
+	int64_t id;
+	bool resumed;
+
+	if (wf_start(a->o.db, kind, target, NULL, &id, &resumed, &e) != 0) {
+		tui_flash(a, true, "%s", e.msg);
+		return TUI_HANDLED;
+	}
+	tui_flash(a, false, "%s task #%lld", resumed ? "resuming" : "started", (long long)id);
+	tui_push_wizard(a, id);
+	return TUI_HANDLED;
+}
+
+static int smp_restore_only(struct tui_app *a, struct tui_view *v)
+{
+	const char *server = selected_text(v, "server");
+	struct act_site *site;
+	struct act_result res;
+	struct ow_err e = { 0 };
+	char body[300];
+
+	if (!server)
+		return TUI_HANDLED;
+	snprintf(body, sizeof body, "Put %s in restore-only mode?\nIt stops accepting new user "
+	         "state; restores continue.", server);
+	if (!tui_confirm(a, "Restore-only mode", body) || !(site = tui_site(a)))
+		return TUI_HANDLED;
+	if (act_smp_restore_only(a->o.db, site, server, true, false, &res, &e) != 0)
+		tui_flash(a, true, "%s", e.msg);
+	else
+		report(a, &res);
+	return TUI_HANDLED | TUI_RELOAD;
+}
+
+static int step_rows(struct tui_app *a, struct tui_view *v, int delta)
+{
+	struct list_view *lv = v->priv;
+	int n = (int)lv->page.nrows, want = v->cursor + delta;
+	struct inv_cursor at;
+
+	if (want >= 0 && want < n) {
+		v->cursor = want;
+		return TUI_HANDLED;
+	}
+	if (n == 0)
+		return TUI_HANDLED;
+	/* Scroll the window by one row through SQL, not through memory. */
+	if (want >= n && lv->page.more | (lv->anchor != INV_LAST)) {
+		if (inv_cursor_from_row(&lv->page.rows[0], &at) == 0) {
+			if (read_page(a, v, INV_AFTER, &at) == 0 && (int)lv->page.nrows == n)
+				v->cursor = n - 1;
+			inv_cursor_free(&at);
+		}
+	} else if (want < 0 && inv_cursor_from_row(&lv->page.rows[n - 1], &at) == 0) {
+		if (read_page(a, v, INV_BEFORE, &at) == 0)
+			v->cursor = 0;
+		inv_cursor_free(&at);
+	}
+	return TUI_HANDLED;
+}
+
+static int page_rows(struct tui_app *a, struct tui_view *v, bool down)
+{
+	struct list_view *lv = v->priv;
+	struct inv_cursor at;
+	int n = (int)lv->page.nrows;
+
+	if (n == 0 || inv_cursor_from_row(&lv->page.rows[down ? n - 1 : 0], &at) != 0)
+		return TUI_HANDLED;
+	if (read_page(a, v, down ? INV_AFTER : INV_BEFORE, &at) == 1)
+		v->cursor = down ? n - 1 : 0;
+	inv_cursor_free(&at);
+	return TUI_HANDLED;
+}
+
+static int detail(struct tui_app *a, struct tui_view *v)
+{
+	struct list_view *lv = v->priv;
+	struct buf b = BUF_INIT;
+
+	if (v->cursor >= (int)lv->page.nrows)
+		return TUI_HANDLED;
+	for (size_t c = 0; c < inv_list_ncols(lv->list); c++) {
+		const struct inv_col *col = inv_list_col(lv->list, c);
+		char text[512];
+		cell_text(col, &lv->page.rows[v->cursor].cells[c], text, sizeof text);
+		buf_addf(&b, "%-18s %s\n", col->name, text);
+	}
+	tui_push_pager(a, v->ops->title, buf_detach(&b));
+	return TUI_HANDLED;
+}
+
+static int lv_request(struct tui_app *a, struct tui_view *v, enum tui_req r)
+{
+	struct list_view *lv = v->priv;
+	int half = body_rows() / 2 > 0 ? body_rows() / 2 : 1;
+
+	switch (r) {
+	case REQ_UP: return step_rows(a, v, -1);
+	case REQ_DOWN: return step_rows(a, v, 1);
+	case REQ_HALF_UP: return step_rows(a, v, -half);
+	case REQ_HALF_DOWN: return step_rows(a, v, half);
+	case REQ_PAGE_DOWN: return page_rows(a, v, true);
+	case REQ_PAGE_UP: return page_rows(a, v, false);
+	case REQ_FIRST:
+		v->cursor = 0;
+		read_page(a, v, INV_FIRST, NULL);
+		return TUI_HANDLED;
+	case REQ_LAST:
+		read_page(a, v, INV_LAST, NULL);
+		v->cursor = lv->page.nrows ? (int)lv->page.nrows - 1 : 0;
+		return TUI_HANDLED;
+	case REQ_SORT_NEXT:
+	case REQ_SORT_PREV: {
+		int n = (int)inv_list_ncols(lv->list);
+		if (lv->sort_col < 0)
+			lv->sort_col = 0;
+		else if (r == REQ_SORT_NEXT && lv->sort_col == n - 1)
+			lv->desc = !lv->desc, lv->sort_col = 0;
+		else
+			lv->sort_col = (lv->sort_col + (r == REQ_SORT_NEXT ? 1 : n - 1)) % n;
+		v->cursor = 0;
+		read_page(a, v, INV_FIRST, NULL);
+		return TUI_HANDLED;
+	}
+	case REQ_ENTER: return detail(a, v);
+	case REQ_BLOCK: return cert_action(a, v, true);
+	case REQ_UNBLOCK: return cert_action(a, v, false);
+	case REQ_DELETE: return assoc_delete(a, v);
+	case REQ_PRUNE: {
+		char days[16];
+		snprintf(days, sizeof days, "%ld", inv_setting_long(a->o.db, "assoc_released_max_days", 14));
+		return start_task(a, "assoc-prune", days);
+	}
+	case REQ_DECOMMISSION: {
+		const char *server = selected_text(v, "server");
+		return server ? start_task(a, "smp-decommission", server) : TUI_HANDLED;
+	}
+	case REQ_RESTORE_ONLY: return smp_restore_only(a, v);
+	default: return 0;
+	}
+}

@@ -1,0 +1,157 @@
+/* Text views: help (generated from the request table), the audit log,
+ * and a pager for an object's fields. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db/audit.h"
+#include "tui/internal.h"
+
+/* A scrollable block of lines, shared by the three. */
+struct text {
+	struct buf b;
+	char title[120];
+	int scroll;
+};
+
+static void text_draw(struct tui_app *a, struct tui_view *v, int top, int rows)
+{
+	struct text *t = v->priv;
+	const char *p = buf_str(&t->b);
+	int line = 0, y = top;
+
+	while (*p && y < top + rows) {
+		size_t n = strcspn(p, "\n");
+		char l[1024];
+		snprintf(l, sizeof l, "%.*s", (int)(n < sizeof l - 1 ? n : sizeof l - 1), p);
+		if (line++ >= t->scroll)
+			tui_put(a, y++, 1, COLS - 2, ST_NORMAL, l);
+		p += n + (p[n] == '\n');
+	}
+}
+
+static int text_request(struct tui_app *a, struct tui_view *v, enum tui_req r)
+{
+	struct text *t = v->priv;
+	int page = LINES - 4;
+
+	(void)a;
+	switch (r) {
+	case REQ_DOWN: t->scroll++; return TUI_HANDLED;
+	case REQ_UP: t->scroll -= t->scroll > 0; return TUI_HANDLED;
+	case REQ_PAGE_DOWN: case REQ_HALF_DOWN: t->scroll += page; return TUI_HANDLED;
+	case REQ_PAGE_UP: case REQ_HALF_UP: t->scroll = t->scroll > page ? t->scroll - page : 0;
+		return TUI_HANDLED;
+	case REQ_FIRST: t->scroll = 0; return TUI_HANDLED;
+	case REQ_ENTER: return TUI_HANDLED;
+	default: return 0;
+	}
+}
+
+static void text_free(struct tui_view *v)
+{
+	struct text *t = v->priv;
+	if (t)
+		buf_free(&t->b);
+	free(t);
+}
+
+static struct text *text_of(struct tui_view *v)
+{
+	if (!v->priv)
+		v->priv = calloc(1, sizeof(struct text));
+	return v->priv;
+}
+
+/* --- help ------------------------------------------------------------------- */
+
+static int help_load(struct tui_app *a, struct tui_view *v)
+{
+	struct text *t = text_of(v);
+	char kb1[16], kb2[16];
+
+	(void)a;
+	if (!t)
+		return -1;
+	buf_reset(&t->b);
+	buf_adds(&t->b, "Keys (the same table drives the keys, the : commands and this page)\n\n");
+	for (size_t i = 0; tui_req_at(i); i++) {
+		const struct tui_req_info *r = tui_req_at(i);
+		char keys[40];
+		snprintf(keys, sizeof keys, "%s%s%s", tui_key_name(r->key1, kb1, sizeof kb1),
+		         r->key2 ? " " : "", r->key2 ? tui_key_name(r->key2, kb2, sizeof kb2) : "");
+		buf_addf(&t->b, "  %-12s :%-14s %s%s%s%s\n", keys, r->name, r->help,
+		         r->views ? " (in " : "", r->views ? r->views : "", r->views ? ")" : "");
+	}
+	buf_adds(&t->b, "\nViews: 0 dash  1 dp  2 smp  3 media  4 cert  5 assoc  6 ts  7 checks  "
+	         "8 privacy  9 tasks\n       :accounts  :audit  :help   (Tab completes after :)\n"
+	         "Writes are refused centrally in read-only mode; every write is verified and "
+	         "audited.\n");
+	return 0;
+}
+
+const struct tui_view_ops tui_help_ops = { "help", "help", help_load, text_draw, text_request,
+	                                   text_free, NULL };
+
+/* --- audit log ----------------------------------------------------------------- */
+
+static int audit_row(void *ctx, const struct audit_entry *e)
+{
+	struct buf *b = ctx;
+	time_t t = (time_t)e->ts;
+	struct tm tm;
+	char when[32];
+
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M", gmtime_r(&t, &tm));
+	buf_addf(b, "%5lld %s %-10s %-18s %-16.16s %s\n", (long long)e->seq, when,
+	         e->operator_name ? e->operator_name : "", e->action ? e->action : "",
+	         e->outcome ? e->outcome : "", e->target ? e->target : "");
+	return 0;
+}
+
+static int audit_load(struct tui_app *a, struct tui_view *v)
+{
+	struct text *t = text_of(v);
+	struct ow_err e = { 0 };
+
+	if (!t)
+		return -1;
+	buf_reset(&t->b);
+	buf_adds(&t->b, "  SEQ TIME (UTC)       OPERATOR   ACTION             OUTCOME          TARGET\n");
+	if (audit_each(a->o.db, audit_row, &t->b, &e) != 0)
+		tui_flash(a, true, "%s", e.msg);
+	return 0;
+}
+
+const struct tui_view_ops tui_audit_ops = { "audit", "audit log", audit_load, text_draw,
+	                                    text_request, text_free, NULL };
+
+/* --- pager --------------------------------------------------------------------- */
+
+static int pager_load(struct tui_app *a, struct tui_view *v)
+{
+	(void)a;
+	(void)v;
+	return 0;
+}
+
+static const struct tui_view_ops pager_ops = { "detail", "detail", pager_load, text_draw,
+	                                       text_request, text_free, NULL };
+
+int tui_push_pager(struct tui_app *a, const char *title, char *text)
+{
+	struct text *t = calloc(1, sizeof *t);
+
+	if (!t) {
+		free(text);
+		return -1;
+	}
+	buf_adds(&t->b, text ? text : "");
+	free(text);
+	if (tui_push(a, &pager_ops, t) != 0)
+		return -1;
+	snprintf(tui_top(a)->title_extra, sizeof tui_top(a)->title_extra, "%s %s",
+	         tui_glyph(a, "\xe2\x80\xba", ">"), title);
+	return 0;
+}
