@@ -134,20 +134,16 @@ static void draw_frame(struct tui_app *a)
 		return;
 	if (v->ops->counts)
 		v->ops->counts(v, counts, sizeof counts);
-	snprintf(title, sizeof title, " osdwarden %s %s %s %s%s%s%s%s", tui_glyph(a, "\xc2\xb7", "-"),
-	         a->site_name[0] ? a->site_name : "no site", tui_glyph(a, "\xc2\xb7", "-"),
-	         v->ops->title, v->title_extra[0] ? " " : "", v->title_extra,
-	         v->filter[0] ? "  /" : "", v->filter);
+	snprintf(title, sizeof title, " osdwarden %s %s %s %s%s%s%s%s%s%s%s",
+	         tui_glyph(a, "\xc2\xb7", "-"), a->site_name[0] ? a->site_name : "no site",
+	         tui_glyph(a, "\xc2\xb7", "-"), v->ops->title, v->title_extra[0] ? " " : "",
+	         v->title_extra, v->filter[0] ? "  /" : "", v->filter,
+	         v->filter[0] && counts[0] ? " (" : "", v->filter[0] ? counts : "",
+	         v->filter[0] && counts[0] ? ")" : "");
 	attrset(a->style[ST_TITLE]);
 	mvhline(0, 0, ' ', COLS);
 	attrset(A_NORMAL);
 	tui_put(a, 0, 0, COLS - 6, ST_TITLE, title);
-	if (counts[0] && v->filter[0]) {
-		char c[80];
-		snprintf(c, sizeof c, " (%s)", counts);
-		tui_put(a, 0, (int)width_of(title) < COLS - 30 ? (int)width_of(title) : COLS - 30, 20,
-		        ST_TITLE, c);
-	}
 	tui_put(a, 0, COLS - 5, 5, ST_TITLE, ro);
 	v->ops->draw(a, v, 1, LINES - 3);
 	if (a->flash[0])
@@ -519,6 +515,8 @@ static void command(struct tui_app *a, const char *cmd)
 	if (!*cmd)
 		return;
 	add_history(a, cmd);
+	if (strncmp(cmd, "save-display ", 13) != 0)
+		a->flash[0] = '\0';
 	if (strcmp(cmd, "q") == 0 || strcmp(cmd, "quit") == 0) {
 		a->quit = true;
 	} else if (strncmp(cmd, "save-display ", 13) == 0) {
@@ -713,11 +711,17 @@ int tui_run(const struct tui_opts *opts)
 			continue;
 		}
 		if (LINES < MIN_ROWS || COLS < MIN_COLS) {
+			/* Only quitting and commands make sense on this screen. */
 			if (key == 'Q')
 				a.quit = true;
+			else if (key == ':')
+				dispatch(&a, REQ_PROMPT);
 			continue;
 		}
-		a.flash[0] = '\0';
+		/* A message stays until the next key (the prompt keeps it, so
+		 * :save-display captures what the operator was shown). */
+		if (key != ':')
+			a.flash[0] = '\0';
 		if (key >= '0' && key <= '9') {
 			static const char *const digits[] = { "dash", "dp", "smp", "media", "cert",
 			                                      "assoc", "ts", "checks", "privacy", "tasks" };

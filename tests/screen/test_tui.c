@@ -1,0 +1,362 @@
+/* Screen tests (tig style): the real binary runs `osdwarden tui --script`
+ * on an inventory synced from osdwarden-lab; the script types keys and
+ * saves the screen as text with :save-display; the tests read the screens. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../labsite.h"
+#include "../unit/testutil.h"
+
+static struct labsite g_ls;
+static struct labproc g_lab;
+
+static int setup_all(void **state)
+{
+	(void)state;
+	labsite_init(&g_ls, "tui");
+	labsite_start(&g_ls, &g_lab, NULL);
+	return labsite_sync(&g_ls, &g_lab);
+}
+
+static int teardown_all(void **state)
+{
+	(void)state;
+	labproc_stop(&g_lab);
+	labsite_free(&g_ls);
+	return 0;
+}
+
+/* Runs the console on the script (lines joined), in the given locale,
+ * with extra global options before `tui`. Returns the exit code. */
+static int run_tui(const char *lang, const char *global, const char *size, const char *script)
+{
+	char path[400], *bin = tu_path(getenv("OW_BUILD_DIR") ? getenv("OW_BUILD_DIR") : "build",
+	                                "osdwarden");
+	pid_t pid;
+	int status;
+
+	snprintf(path, sizeof path, "%s/keys", g_ls.dir);
+	assert_int_equal(tu_write_file(path, script, strlen(script)), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		const char *argv[16];
+		int n = 0;
+		argv[n++] = bin;
+		argv[n++] = "--db";
+		argv[n++] = g_ls.db;
+		if (global)
+			argv[n++] = global;
+		argv[n++] = "tui";
+		argv[n++] = "--script";
+		argv[n++] = path;
+		argv[n++] = "--size";
+		argv[n++] = size ? size : "80x24";
+		argv[n] = NULL;
+		setenv("LANG", lang, 1);
+		setenv("LC_ALL", lang, 1);
+		setenv("TERM", "xterm", 1);
+		setenv("OSDWARDEN_PASSWORD", LS_PASSWORD, 1);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	free(bin);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* A saved screen (new string), checked to hold no escape byte: nothing
+ * from the site reaches the terminal as a control sequence. */
+static char *screen(const char *name)
+{
+	char path[400];
+	char *s;
+
+	snprintf(path, sizeof path, "%s/%s", g_ls.dir, name);
+	s = tu_read_file(path, NULL);
+	if (!s)
+		fail_msg("no screen %s was saved", name);
+	assert_null(strchr(s, '\x1b'));
+	assert_null(strchr(s, '\a'));
+	return s;
+}
+
+static void expect(const char *scr, const char *text)
+{
+	if (!strstr(scr, text))
+		fail_msg("the screen lacks \"%s\":\n%s", text, scr);
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static int longest_line(const char *s)
+{
+	int best = 0, cur = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '\n') {
+			best = cur > best ? cur : best;
+			cur = 0;
+		} else if ((*p & 0xC0) != 0x80) {
+			cur++;
+		}
+	}
+	return best;
+}
+
+#define SAVE(name) ":save-display %s/" name "\n"
+
+static void test_dashboard_shows_grades_components_and_the_site(void **state)
+{
+	char script[1000];
+	char *s;
+
+	(void)state;
+	snprintf(script, sizeof script, SAVE("dash"), g_ls.dir);
+	assert_int_equal(run_tui("C.UTF-8", NULL, NULL, script), 0);
+	s = screen("dash");
+	expect(s, "dashboard");
+	expect(s, "Security  grade");
+	expect(s, "Privacy  grade");
+	expect(s, "CHAIN-CRED1");
+	expect(s, "distribution points");
+	expect(s, "computer associations");
+	expect(s, "[RW]");
+	assert_int_equal(count_lines(s), 24);
+	free(s);
+}
+
+static void test_list_filter_counts_and_hostile_names_are_inert(void **state)
+{
+	char script[1000];
+	char *s;
+
+	(void)state;
+	snprintf(script, sizeof script, "4\n" SAVE("certs") "/PXE<Enter>\n" SAVE("filtered"),
+	         g_ls.dir, g_ls.dir);
+	assert_int_equal(run_tui("C.UTF-8", NULL, NULL, script), 0);
+	s = screen("certs");
+	expect(s, "certificates");
+	expect(s, "ISSUED TO");
+	expect(s, "Build<U+202E>exe.txt");        /* a bidi override, shown not obeyed */
+	free(s);
+	s = screen("filtered");
+	expect(s, "/PXE");
+	expect(s, " of ");                        /* "(n of m)" in the title */
+	expect(s, "PXE    self");
+	assert_null(strstr(s, "media  self"));
+	free(s);
+	/* The association with an OSC 52 clipboard sequence in its name. */
+	snprintf(script, sizeof script, "5\n/Media<Enter>\n" SAVE("hostile"), g_ls.dir);
+	assert_int_equal(run_tui("C.UTF-8", NULL, NULL, script), 0);
+	s = screen("hostile");
+	expect(s, "Media^[]52;c;");
+	free(s);
+}
+
+static void test_prompt_completes_and_remembers_commands(void **state)
+{
+	char script[1000];
+	char *s;
+
+	(void)state;
+	snprintf(script, sizeof script, ":ce<Tab><Enter>\n" SAVE("cert") ":dash\n:<Up><Up><Enter>\n"
+	         SAVE("again") ":nosuchview\n" SAVE("bad"), g_ls.dir, g_ls.dir, g_ls.dir);
+	assert_int_equal(run_tui("C.UTF-8", NULL, NULL, script), 0);
+	s = screen("cert");
+	expect(s, "certificates");
+	free(s);
+	s = screen("again");
+	expect(s, "certificates");
+	free(s);
+	s = screen("bad");
+	expect(s, "unknown command 'nosuchview'");
+	free(s);
+}
+
+static void test_checklist_explains_a_check(void **state)
+{
+	char script[1000];
+	char *s;
+
+	(void)state;
+	snprintf(script, sizeof script, "7\n/PXE-004<Enter>\n<Enter>\n" SAVE("explain") "<Esc>\n8\n"
+	         SAVE("privacy"), g_ls.dir, g_ls.dir);
+	assert_int_equal(run_tui("C.UTF-8", NULL, NULL, script), 0);
+	s = screen("explain");
+	expect(s, "OSD-PXE-004");
+	expect(s, "Why");
+	expect(s, "Evidence");
+	expect(s, "Fix");
+	free(s);
+	s = screen("privacy");
+	expect(s, "privacy checklist");
+	expect(s, "OSD-SMP-004");
+	free(s);
+}
+
+static void test_help_lists_every_request(void **state)
+{
+	char script[1000];
+	char *s;
+
+	(void)state;
+	snprintf(script, sizeof script, "?\n" SAVE("help"), g_ls.dir);
+	assert_int_equal(run_tui("C.UTF-8", NULL, "100x40", script), 0);
+	s = screen("help");
+	expect(s, ":block");
+	expect(s, ":decommission");
+	expect(s, "(in cert)");
+	free(s);
+}
+
+static void test_read_only_refuses_writes_centrally(void **state)
+{
+	char script[1000];
+	char *s;
+
+	(void)state;
+	snprintf(script, sizeof script, "4\nB\n" SAVE("refused"), g_ls.dir);
+	assert_int_equal(run_tui("C.UTF-8", "--read-only", NULL, script), 0);
+	s = screen("refused");
+	expect(s, "[RO]");
+	expect(s, "read-only: block the certificate refused; nothing was sent");
+	free(s);
+}
+
+static void test_resize_and_too_small(void **state)
+{
+	char script[1000];
+	char *s;
+
+	(void)state;
+	snprintf(script, sizeof script, "4\n<Down><Down>\n<Resize 100x30>\n" SAVE("big")
+	         "<Resize 50x10>\n" SAVE("small") "<Resize 80x24>\n" SAVE("back"),
+	         g_ls.dir, g_ls.dir, g_ls.dir);
+	assert_int_equal(run_tui("C.UTF-8", NULL, NULL, script), 0);
+	s = screen("big");
+	assert_int_equal(count_lines(s), 30);
+	assert_true(longest_line(s) <= 100);
+	expect(s, ">");
+	free(s);
+	s = screen("small");
+	expect(s, "terminal too small");
+	free(s);
+	s = screen("back");
+	/* the cursor row survived the resizes */
+	{
+		const char *third = s;
+		for (int i = 0; i < 4; i++)
+			third = strchr(third, '\n') + 1;
+		assert_int_equal(third[0], '>');
+	}
+	free(s);
+}
+
+static void test_ascii_locale_uses_no_utf8_glyph(void **state)
+{
+	char script[1000];
+	char *s;
+
+	(void)state;
+	snprintf(script, sizeof script, SAVE("dash") "7\n" SAVE("checks"), g_ls.dir, g_ls.dir);
+	assert_int_equal(run_tui("C", NULL, NULL, script), 0);
+	s = screen("checks");
+	expect(s, "x FAIL");
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		assert_true(*p < 0x80);
+	free(s);
+	s = screen("dash");
+	expect(s, "osdwarden - ");
+	free(s);
+}
+
+static void test_block_a_certificate_with_typed_confirmation(void **state)
+{
+	char script[1000], smsid[64] = "";
+	char *s, *line;
+
+	(void)state;
+	/* The PXE certificate of DP00003: the first PXE row once filtered. */
+	snprintf(script, sizeof script, "4\n/DP00003<Enter>\nB\nwrong<Enter>\n" SAVE("cancelled")
+	         "B\n", g_ls.dir);
+	assert_int_equal(run_tui("C.UTF-8", NULL, "140x24", script), 0);
+	s = screen("cancelled");
+	expect(s, "not confirmed; nothing was sent");
+	line = strstr(s, "{");
+	assert_non_null(line);
+	snprintf(smsid, sizeof smsid, "%.38s", line);
+	free(s);
+	snprintf(script, sizeof script, "4\n/DP00003<Enter>\nB\n%s<Enter>\n" SAVE("blocked"),
+	         smsid + 32, g_ls.dir);
+	assert_int_equal(run_tui("C.UTF-8", NULL, "140x24", script), 0);
+	s = screen("blocked");
+	expect(s, "applied: verified on the site (IsBlocked=true)");
+	free(s);
+}
+
+static void test_decommission_wizard_runs_and_resumes(void **state)
+{
+	char script[2000];
+	char *s;
+
+	(void)state;
+	/* Start from the SMP list (W), accept step 1 with a note, run step 2,
+	 * then leave. */
+	snprintf(script, sizeof script, "2\n/SMP02<Enter>\nW\n" SAVE("wizard")
+	         "a\nowners agreed<Enter>\nn\ny\n" SAVE("step3") "Q\n", g_ls.dir, g_ls.dir);
+	assert_int_equal(run_tui("C.UTF-8", NULL, NULL, script), 0);
+	s = screen("wizard");
+	expect(s, "smp-decommission SMP02.holdout.example");
+	expect(s, "step 1 of 7");
+	free(s);
+	s = screen("step3");
+	expect(s, "step 3 of 7");
+	expect(s, "restore-only mode on");
+	free(s);
+	/* A new session: the task is still there, at step 3. */
+	snprintf(script, sizeof script, "9\n" SAVE("tasks") "<Enter>\n" SAVE("resumed")
+	         "a\nD:\\backup<Enter>\n" SAVE("step4"), g_ls.dir, g_ls.dir, g_ls.dir);
+	assert_int_equal(run_tui("C.UTF-8", NULL, NULL, script), 0);
+	s = screen("tasks");
+	expect(s, "smp-decommission  open");
+	free(s);
+	s = screen("resumed");
+	expect(s, "step 3 of 7");
+	free(s);
+	s = screen("step4");
+	expect(s, "step 4 of 7");
+	expect(s, "D:\\backup");
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dashboard_shows_grades_components_and_the_site),
+		cmocka_unit_test(test_list_filter_counts_and_hostile_names_are_inert),
+		cmocka_unit_test(test_prompt_completes_and_remembers_commands),
+		cmocka_unit_test(test_checklist_explains_a_check),
+		cmocka_unit_test(test_help_lists_every_request),
+		cmocka_unit_test(test_read_only_refuses_writes_centrally),
+		cmocka_unit_test(test_resize_and_too_small),
+		cmocka_unit_test(test_ascii_locale_uses_no_utf8_glyph),
+		cmocka_unit_test(test_block_a_certificate_with_typed_confirmation),
+		cmocka_unit_test(test_decommission_wizard_runs_and_resumes),
+	};
+	return cmocka_run_group_tests(tests, setup_all, teardown_all);
+}
