@@ -42,6 +42,28 @@ static int connect_site(void *ctx, struct act_site **site, char *err, size_t n)
 	return rc;
 }
 
+static int sync_site(void *ctx, sync_progress_fn progress, void *pctx, char *msg, size_t n)
+{
+	struct hook_ctx *h = ctx;
+	struct sync_opts o = { 0 };
+	struct sync_result res;
+	struct ow_err e = { 0 };
+	int rc;
+
+	o.provider = h->s->so.provider;
+	o.http = h->s->so.http;
+	o.concurrency = h->s->so.concurrency;
+	o.progress = progress;
+	o.progress_ctx = pctx;
+	rc = sync_run(h->s->db, &o, &res, &e);
+	if (rc == 0 || rc == OW_EPARTIAL)
+		snprintf(msg, n, "synced %zu rows from %zu classes in %.1f s%s%s", res.rows, res.classes,
+		         res.seconds, res.denied ? "; no access to " : "", res.denied ? res.denied_names : "");
+	else
+		snprintf(msg, n, "sync failed, the inventory is as it was: %s", e.msg);
+	return rc == OW_EPARTIAL ? 0 : rc;
+}
+
 int cmd_tui(struct cli *c, int argc, char **argv)
 {
 	struct act_session s;
@@ -78,6 +100,7 @@ int cmd_tui(struct cli *c, int argc, char **argv)
 	o.cols = cols;
 	o.err = c->err;
 	o.site.connect = connect_site;
+	o.site.sync = sync_site;
 	o.site.ctx = &h;
 	s.yes = true;   /* the console asks itself, in its own dialogs */
 	rc = tui_run(&o);

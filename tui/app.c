@@ -187,7 +187,7 @@ int tui_getkey(struct tui_app *a)
 {
 	if (!a->script) {
 		int ch = getch();
-		return ch == ERR ? -1 : ch;
+		return ch == ERR ? TUI_TICK : ch;
 	}
 	for (;;) {
 		if (line_pos < line_len) {
@@ -273,6 +273,8 @@ static bool edit_line(struct tui_app *a, int y, const char *label, char *text, s
 		refresh();
 		key = tui_getkey(a);
 		curs_set(0);
+		if (key == TUI_TICK)
+			continue;   /* no refresh under a prompt */
 		if (key == -1 || key == 27)
 			return false;
 		if (key == '\n' || key == '\r' || key == KEY_ENTER)
@@ -546,6 +548,68 @@ static void live_filter(struct tui_app *a, const char *text)
 	draw_frame(a);
 }
 
+/* --- sync with a progress bar per class --------------------------------------- */
+
+struct sync_screen {
+	struct tui_app *a;
+	struct {
+		char cls[48];
+		size_t rows;
+		double rate;
+		bool done;
+	} c[24];
+	int n;
+};
+
+static void sync_progress(void *ctx, const struct sync_progress *p)
+{
+	struct sync_screen *ss = ctx;
+	struct tui_app *a = ss->a;
+	int i;
+
+	for (i = 0; i < ss->n && strcmp(ss->c[i].cls, p->cls) != 0; i++)
+		;
+	if (i == ss->n && ss->n < 24)
+		snprintf(ss->c[ss->n++].cls, sizeof ss->c[0].cls, "%s", p->cls);
+	if (i >= 24)
+		return;
+	ss->c[i].rows = p->rows;
+	ss->c[i].rate = p->rows_per_s;
+	ss->c[i].done = p->done;
+	erase();
+	tui_putf(a, 0, 0, COLS, ST_TITLE, " syncing %s", a->site_name);
+	for (int k = 0; k < ss->n && k + 2 < LINES - 1; k++) {
+		int w = COLS - 60 > 10 ? COLS - 60 : 10;
+		char bar[256] = "";
+		int fill = ss->c[k].done ? w : (int)(ss->c[k].rows / 1000 % (size_t)w);
+		for (int b = 0; b < w && b < 250; b++)
+			strcat(bar, b < fill ? tui_glyph(a, "\xe2\x96\x88", "#") : " ");
+		tui_putf(a, k + 2, 1, COLS - 2, ss->c[k].done ? ST_OK : ST_NORMAL,
+		         "%-28s %9zu rows  %s  %s", ss->c[k].cls, ss->c[k].rows, bar,
+		         ss->c[k].done ? "done" : "reading");
+	}
+	refresh();
+}
+
+static void sync_now(struct tui_app *a)
+{
+	struct sync_screen ss = { .a = a };
+	char msg[600];
+	int rc;
+
+	if (a->o.read_only) {
+		tui_flash(a, true, "read-only: a sync writes the inventory; refused");
+		return;
+	}
+	if (!a->o.site.sync || !tui_site(a))
+		return;
+	rc = a->o.site.sync(a->o.site.ctx, sync_progress, &ss, msg, sizeof msg);
+	tui_flash(a, rc != 0, "%s", msg);
+	for (int i = 0; i < a->depth; i++)
+		if (a->stack[i]->ops->load)
+			a->stack[i]->ops->load(a, a->stack[i]);
+}
+
 static void dispatch(struct tui_app *a, enum tui_req r)
 {
 	struct tui_view *v = tui_top(a);
@@ -607,8 +671,7 @@ static void dispatch(struct tui_app *a, enum tui_req r)
 		clearok(curscr, TRUE);
 		break;
 	case REQ_SYNC:
-		tui_flash(a, false, "sync from a shell: osdwarden sync (the console reads the "
-		          "inventory it writes)");
+		sync_now(a);
 		break;
 	default:
 		if (info)
@@ -658,6 +721,10 @@ static int start_terminal(struct tui_app *a)
 			return 2;
 		}
 		set_escdelay(25);
+		/* Every 30 s without a key the view re-reads the inventory (a
+		 * sync in another session shows up); dialogs and prompts have
+		 * their own input loops, so the refresh pauses while they are open. */
+		timeout(30000);
 	}
 	set_term(a->screen);
 	cbreak();
@@ -706,6 +773,11 @@ int tui_run(const struct tui_opts *opts)
 		key = tui_getkey(&a);
 		if (key == -1)
 			break;
+		if (key == TUI_TICK) {
+			if (v && v->ops->load && LINES >= MIN_ROWS && COLS >= MIN_COLS)
+				v->ops->load(&a, v);
+			continue;
+		}
 		if (key == KEY_RESIZE) {
 			/* Views keep their cursor row; the frame re-lays itself out. */
 			continue;

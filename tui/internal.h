@@ -165,7 +165,8 @@ void tui_putf(struct tui_app *a, int y, int x, int cols, enum tui_style st, cons
 const char *tui_glyph(const struct tui_app *a, const char *utf8, const char *ascii);
 
 /* Input: the next key (from the terminal or the script). -1 at the end
- * of a script. */
+ * of a script; TUI_TICK when the terminal was idle for the refresh period. */
+#define TUI_TICK (-3)
 int tui_getkey(struct tui_app *a);
 /* Writes the screen as text (script mode and `:save-display`). */
 int tui_save_display(struct tui_app *a, const char *path);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "backend/actions.h"
+#include "backend/sync.h"
 #include "db/db.h"
 
 /* How the console reaches the site for a write, provided by the caller
@@ -16,6 +17,9 @@
  * non-zero with a message in err. */
 struct tui_site_hooks {
 	int (*connect)(void *ctx, struct act_site **site, char *err, size_t errlen);
+	/* Syncs the inventory from the site connect reached, reporting per
+	 * class; 0 with a summary in msg, or non-zero with the error in msg. */
+	int (*sync)(void *ctx, sync_progress_fn progress, void *pctx, char *msg, size_t n);
 	void *ctx;
 };
 

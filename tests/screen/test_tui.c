@@ -344,6 +344,28 @@ static void test_decommission_wizard_runs_and_resumes(void **state)
 	free(s);
 }
 
+/* r syncs from the console (the provider and password as for `sync`) and
+ * every view re-reads the inventory it wrote. */
+static void test_sync_from_the_console(void **state)
+{
+	char script[1000];
+	char *s;
+
+	(void)state;
+	snprintf(script, sizeof script, "r\n" SAVE("synced"), g_ls.dir);
+	assert_int_equal(run_tui("C.UTF-8", NULL, NULL, script), 0);
+	s = screen("synced");
+	expect(s, "synced ");
+	expect(s, " rows from 16 classes");
+	expect(s, "Security  grade");
+	free(s);
+	/* Read-only: refused before anything is read or written. */
+	assert_int_equal(run_tui("C.UTF-8", "--read-only", NULL, script), 0);
+	s = screen("synced");
+	expect(s, "read-only: a sync writes the inventory; refused");
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_ascii_locale_uses_no_utf8_glyph),
 		cmocka_unit_test(test_block_a_certificate_with_typed_confirmation),
 		cmocka_unit_test(test_decommission_wizard_runs_and_resumes),
+		cmocka_unit_test(test_sync_from_the_console),
 	};
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
