@@ -62,6 +62,8 @@ static const struct command commands[] = {
 	  "task list | task show ID | task resume ID [--step next | --step attest --note TEXT]\n"
 	  "       task start cert-block SMSID | assoc-prune [DAYS] | fix CHECK OBJECT",
 	  "guided tasks: persisted step by step, resumable after a dropped session" },
+	{ "demo", cmd_demo, "demo",
+	  "start osdwarden-lab on loopback, sync it, open the console on it" },
 	{ "tui", cmd_tui, "tui [--script FILE [--size COLSxROWS]] [--view NAME] [site options]",
 	  "the console: dashboard, lists, checklists, guided tasks" },
 	{ "list", cmd_list,

@@ -44,5 +44,6 @@ int cmd_boot(struct cli *c, int argc, char **argv);
 int cmd_smp(struct cli *c, int argc, char **argv);
 int cmd_task(struct cli *c, int argc, char **argv);
 int cmd_tui(struct cli *c, int argc, char **argv);
+int cmd_demo(struct cli *c, int argc, char **argv);
 
 #endif

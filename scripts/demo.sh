@@ -2,7 +2,8 @@
 # The demo: start osdwarden-lab on loopback, check it with `doctor`, sync
 # it into a private demo inventory over HTTPS, show what was read, and run
 # the checklist over it.
-# (The console joins this when it lands.)
+# On a terminal it ends in the console, on the lab site (writes reach the
+# lab with the demo's password); without one it stops after the report.
 set -eu
 build=${1:-build}
 dir="$build/demo"
@@ -49,3 +50,11 @@ echo "== osdwarden check   (the security and privacy checklist over what was syn
 "$build/osdwarden" --db "$db" check
 echo
 echo "Inventory: $db   (osdwarden --db $db list assocs|media|admins ...)"
+if [ -t 0 ] && [ -t 1 ]; then
+	echo
+	echo "== osdwarden tui   (the console; ? for help, Q to quit)"
+	sleep 1
+	OSDWARDEN_PASSWORD=$(cat "$pw") "$build/osdwarden" --db "$db" tui
+else
+	echo "(not on a terminal: the console is skipped; run: osdwarden --db $db tui)"
+fi
