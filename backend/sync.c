@@ -1565,7 +1565,8 @@ int sync_run(struct inv *db, const struct sync_opts *o, struct sync_result *res,
 		rc = OW_EINPUT;
 		goto out;
 	}
-	if ((s.now = inv_sync_stamp(db, s.now, &s.err)) < 0) {
+	if ((s.now = inv_sync_stamp(db, s.now, &s.err)) < 0 ||
+	    inv_assoc_index_hold(db, true, &s.err) != 0) {
 		rc = OW_EINPUT;
 		goto fail;
 	}
@@ -1635,7 +1636,8 @@ int sync_run(struct inv *db, const struct sync_opts *o, struct sync_result *res,
 			goto fail;
 		}
 	}
-	if (inv_put_provider(db, &prov, s.now, &s.err) != 0 || inv_commit(db, &s.err) != 0) {
+	if (inv_put_provider(db, &prov, s.now, &s.err) != 0 ||
+	    inv_assoc_index_hold(db, false, &s.err) != 0 || inv_commit(db, &s.err) != 0) {
 		rc = OW_EINPUT;
 		goto fail;
 	}

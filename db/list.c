@@ -20,6 +20,9 @@ struct inv_list {
 	int default_sort;
 	const struct list_col *cols;
 	size_t ncols;
+	/* An FTS5 trigram index over exactly the filter columns (rowid = key),
+	 * used for filters of 3 characters or more; NULL: LIKE only. */
+	const char *fts;
 };
 
 #define TXT(n, t, w, e, f) { { n, t, INV_TEXT, w }, e, f }
@@ -85,7 +88,7 @@ static const struct list_col assoc_cols[] = {
 	INT("restore_id", "RST ID", 10, "restore_id"),
 	TXT("migration_status", "STATUS", 11,
 	    "CASE migration_status WHEN 0 THEN 'not started' WHEN 1 THEN 'in progress' "
-	    "WHEN 2 THEN 'completed' ELSE CAST(migration_status AS TEXT) END", true),
+	    "WHEN 2 THEN 'completed' ELSE CAST(migration_status AS TEXT) END", false),
 	TIME("created", "CREATED", "store_created"),
 	TIME("released", "RELEASED", "store_released"),
 	TXT("store_path", "STORE", 30, "store_path", true),
@@ -123,13 +126,14 @@ static const char media_from[] =
 	"  valid_until, is_blocked FROM certificates WHERE type = 1 AND gone_at IS NULL) AS m";
 
 static const struct inv_list lists[] = {
-	{ "dps", "dps", "gone_at IS NULL", "id", 1, dp_cols, N(dp_cols) },
-	{ "smps", "smps", "gone_at IS NULL", "id", 1, smp_cols, N(smp_cols) },
-	{ "media", media_from, "1", "rk", 2, media_cols, N(media_cols) },
-	{ "certs", "certificates", "gone_at IS NULL", "id", 2, cert_cols, N(cert_cols) },
-	{ "assocs", "associations", "gone_at IS NULL", "id", 0, assoc_cols, N(assoc_cols) },
-	{ "ts", "task_sequences", "gone_at IS NULL", "id", 1, ts_cols, N(ts_cols) },
-	{ "admins", "admins", "gone_at IS NULL", "id", 0, admin_cols, N(admin_cols) },
+	{ "dps", "dps", "gone_at IS NULL", "id", 1, dp_cols, N(dp_cols), NULL },
+	{ "smps", "smps", "gone_at IS NULL", "id", 1, smp_cols, N(smp_cols), NULL },
+	{ "media", media_from, "1", "rk", 2, media_cols, N(media_cols), NULL },
+	{ "certs", "certificates", "gone_at IS NULL", "id", 2, cert_cols, N(cert_cols), NULL },
+	{ "assocs", "associations", "gone_at IS NULL", "id", 0, assoc_cols, N(assoc_cols),
+	  "assoc_fts" },
+	{ "ts", "task_sequences", "gone_at IS NULL", "id", 1, ts_cols, N(ts_cols), NULL },
+	{ "admins", "admins", "gone_at IS NULL", "id", 0, admin_cols, N(admin_cols), NULL },
 };
 
 const struct inv_list *inv_list_find(const char *name)
@@ -173,10 +177,49 @@ static bool has_filter(const struct inv_page_req *req)
 	return req->filter && req->filter[0];
 }
 
-static void add_filter(struct buf *sql, const struct inv_list *l)
+/* Whether the filter goes through the list's trigram index: only 3
+ * characters and more make a trigram. */
+static bool use_fts(const struct inv_list *l, const char *filter)
+{
+	size_t chars = 0;
+
+	for (const unsigned char *p = (const unsigned char *)(filter ? filter : ""); *p; p++)
+		chars += (*p & 0xC0) != 0x80;
+	return l->fts && chars >= 3;
+}
+
+/* The filter as an FTS5 query: every trigram of it, ANDed (the index
+ * keeps no positions, so no phrase; LIKE then checks the order). */
+static char *fts_query(const char *text)
+{
+	struct buf b = BUF_INIT;
+	size_t starts[130], n = 0, len = strlen(text);
+
+	for (size_t i = 0; i < len && n < 129; i++)
+		if (((unsigned char)text[i] & 0xC0) != 0x80)
+			starts[n++] = i;
+	starts[n] = len;
+	for (size_t k = 0; k + 3 <= n; k++) {
+		buf_adds(&b, k ? " AND \"" : "\"");
+		for (size_t i = starts[k]; i < starts[k + 3]; i++) {
+			if (text[i] == '"')
+				buf_addc(&b, '"');
+			buf_addc(&b, text[i]);
+		}
+		buf_addc(&b, '"');
+	}
+	return buf_detach(&b);
+}
+
+static void add_filter(struct buf *sql, const struct inv_list *l, bool fts)
 {
 	bool first = true;
 
+	if (fts) {
+		buf_addf(sql, " AND %s IN (SELECT rowid FROM %s WHERE %s MATCH :m)", l->key, l->fts,
+		         l->fts);
+		return;
+	}
 	buf_adds(sql, " AND (");
 	for (size_t i = 0; i < l->ncols; i++) {
 		if (!l->cols[i].filter)
@@ -264,18 +307,27 @@ static int read_cell(sqlite3_stmt *st, int col, struct inv_cell *c)
 }
 
 static int64_t count_rows(struct inv *db, const struct inv_list *l, const char *pattern,
-                          struct ow_err *err)
+                          const char *phrase, struct ow_err *err)
 {
 	struct buf sql = BUF_INIT;
 	sqlite3_stmt *st = NULL;
 	int64_t n = -1;
 
-	buf_addf(&sql, "SELECT count(*) FROM %s WHERE %s", l->from, l->where);
+	if (!pattern && strcmp(l->where, "gone_at IS NULL") == 0)
+		/* All rows less the gone ones: count(*) of a table reads its
+		 * smallest index, and the gone rows have a partial index of
+		 * their own; "WHERE gone_at IS NULL" would read every row. */
+		buf_addf(&sql, "SELECT (SELECT count(*) FROM %s) - (SELECT count(*) FROM %s WHERE "
+		         "gone_at IS NOT NULL)", l->from, l->from);
+	else
+		buf_addf(&sql, "SELECT count(*) FROM %s WHERE %s", l->from, l->where);
 	if (pattern)
-		add_filter(&sql, l);
+		add_filter(&sql, l, phrase != NULL);
 	if (sqlite3_prepare_v2(db->sql, buf_str(&sql), -1, &st, NULL) == SQLITE_OK) {
 		if (pattern)
 			bind_named_text(st, ":f", pattern);
+		if (phrase)
+			bind_named_text(st, ":m", phrase);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			n = sqlite3_column_int64(st, 0);
 	}
@@ -336,7 +388,7 @@ int inv_list_page(struct inv *db, const struct inv_list *l, const struct inv_pag
 	bool keyset = req->anchor == INV_AFTER || req->anchor == INV_BEFORE;
 	struct buf sql = BUF_INIT;
 	sqlite3_stmt *st = NULL;
-	char *pattern = NULL;
+	char *pattern = NULL, *phrase = NULL;
 	int rc = 0;
 
 	memset(page, 0, sizeof *page);
@@ -346,15 +398,18 @@ int inv_list_page(struct inv *db, const struct inv_list *l, const struct inv_pag
 		return ow_err_set(err, OW_EINPUT, "a page holds 1 to 10000 rows, not %d", req->limit);
 	if (keyset && !req->cursor)
 		return ow_err_set(err, OW_EINPUT, "paging after or before a row needs its cursor");
-	if (has_filter(req) && !(pattern = like_pattern(req->filter)))
+	if (has_filter(req) && (!(pattern = like_pattern(req->filter)) ||
+	                        (use_fts(l, req->filter) && !(phrase = fts_query(req->filter))))) {
+		free(pattern);
 		return ow_err_set(err, OW_EINPUT, "out of memory");
+	}
 
 	buf_addf(&sql, "SELECT %s, %s", l->key, sort);
 	for (size_t i = 0; i < l->ncols; i++)
 		buf_addf(&sql, ", %s", l->cols[i].expr);
 	buf_addf(&sql, " FROM %s WHERE %s", l->from, l->where);
 	if (pattern)
-		add_filter(&sql, l);
+		add_filter(&sql, l, phrase != NULL);
 	if (keyset)
 		add_keyset(&sql, sort, l->key, desc, req->cursor->sort.null);
 	buf_addf(&sql, " ORDER BY %s %s, %s %s LIMIT :lim", sort, desc ? "DESC" : "ASC",
@@ -369,6 +424,8 @@ int inv_list_page(struct inv *db, const struct inv_list *l, const struct inv_pag
 	}
 	if (pattern)
 		bind_named_text(st, ":f", pattern);
+	if (phrase)
+		bind_named_text(st, ":m", phrase);
 	if (keyset) {
 		bind_cell(st, ":v", &req->cursor->sort);
 		bind_named_int(st, ":k", req->cursor->key);
@@ -378,15 +435,17 @@ int inv_list_page(struct inv *db, const struct inv_list *l, const struct inv_pag
 	if (rc == 0 && backward)
 		reverse_rows(page);
 	if (rc == 0 && req->want_counts) {
-		page->total = count_rows(db, l, NULL, err);
-		page->filtered = pattern ? count_rows(db, l, pattern, err) : page->total;
-		if (page->total < 0 || page->filtered < 0)
+		/* The total is a scan of the whole list: once, when asked. */
+		page->total = req->skip_total ? -1 : count_rows(db, l, NULL, NULL, err);
+		page->filtered = pattern ? count_rows(db, l, pattern, phrase, err) : page->total;
+		if ((!req->skip_total && page->total < 0) || (pattern && page->filtered < 0))
 			rc = OW_EINPUT;
 	}
 out:
 	sqlite3_finalize(st);
 	buf_free(&sql);
 	free(pattern);
+	free(phrase);
 	if (rc)
 		inv_page_free(page);
 	return rc;

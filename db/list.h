@@ -66,6 +66,7 @@ struct inv_page_req {
 	const struct inv_cursor *cursor;  /* for INV_AFTER / INV_BEFORE */
 	int limit;                   /* rows wanted, 1..10000 */
 	bool want_counts;            /* fill total and filtered */
+	bool skip_total;             /* with want_counts: the caller knows the total (-1 here) */
 };
 
 struct inv_page {

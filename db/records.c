@@ -573,6 +573,18 @@ int64_t inv_mark_one_gone(struct inv *db, const char *table, int64_t id, int64_t
 	                    id, now, false, err);
 }
 
+int inv_assoc_index_hold(struct inv *db, bool hold, struct ow_err *err)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db->sql, hold ? "UPDATE assoc_fts_hold SET hold = 1"
+	                                    : "INSERT INTO assoc_fts(assoc_fts) VALUES('rebuild');"
+	                                      "UPDATE assoc_fts_hold SET hold = 0",
+	                      NULL, NULL, &msg);
+
+	sqlite3_free(msg);
+	return rc == SQLITE_OK ? 0 : inv_sql_error(db, err, "indexing association names");
+}
+
 int64_t inv_count(struct inv *db, const char *table, struct ow_err *err)
 {
 	return run_on_table(db, table, "SELECT count(*) FROM ", " WHERE gone_at IS NULL",

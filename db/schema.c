@@ -263,8 +263,41 @@ static const char *const migration_6[] = {
 	NULL,
 };
 
+/* A trigram index over the computer names of the associations (the
+ * association list's filter columns): a substring filter over a million
+ * associations answers from the index (~1 ms) instead of a scan (~450 ms).
+ * Names only and detail=none keep it small (a store path would make it
+ * 8x slower to build). Triggers keep it in step with single changes; a
+ * sync holds them (assoc_fts_hold) and rebuilds the index once at its end,
+ * which costs a fraction of maintaining it row by row. */
+static const char *const migration_7[] = {
+	"CREATE VIRTUAL TABLE assoc_fts USING fts5(source_name, restore_name,"
+	"  content='associations', content_rowid='id', tokenize='trigram', detail='none')",
+	"INSERT INTO assoc_fts(assoc_fts) VALUES('rebuild')",
+	"CREATE TABLE assoc_fts_hold (hold INTEGER NOT NULL)",
+	"INSERT INTO assoc_fts_hold VALUES (0)",
+	"CREATE TRIGGER assoc_fts_insert AFTER INSERT ON associations"
+	"  WHEN (SELECT hold FROM assoc_fts_hold) = 0 BEGIN"
+	"  INSERT INTO assoc_fts(rowid, source_name, restore_name)"
+	"  VALUES (new.id, new.source_name, new.restore_name); END",
+	"CREATE TRIGGER assoc_fts_delete AFTER DELETE ON associations"
+	"  WHEN (SELECT hold FROM assoc_fts_hold) = 0 BEGIN"
+	"  INSERT INTO assoc_fts(assoc_fts, rowid, source_name, restore_name)"
+	"  VALUES ('delete', old.id, old.source_name, old.restore_name); END",
+	"CREATE TRIGGER assoc_fts_update AFTER UPDATE OF source_name, restore_name ON associations"
+	"  WHEN (old.source_name IS NOT new.source_name OR old.restore_name IS NOT new.restore_name)"
+	"  AND (SELECT hold FROM assoc_fts_hold) = 0 BEGIN"
+	"  INSERT INTO assoc_fts(assoc_fts, rowid, source_name, restore_name)"
+	"  VALUES ('delete', old.id, old.source_name, old.restore_name);"
+	"  INSERT INTO assoc_fts(rowid, source_name, restore_name)"
+	"  VALUES (new.id, new.source_name, new.restore_name); END",
+	/* the few gone rows, so the list's total is a subtraction, not a scan */
+	"CREATE INDEX assoc_gone ON associations(gone_at) WHERE gone_at IS NOT NULL",
+	NULL,
+};
+
 static const char *const *const migrations[] = { migration_1, migration_2, migration_3, migration_4,
-	                                          migration_5, migration_6 };
+	                                          migration_5, migration_6, migration_7 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 int schema_latest_version(void)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <wchar.h>
 
@@ -254,6 +255,25 @@ int tui_save_display(struct tui_app *a, const char *path)
 	return fclose(f) == 0 ? 0 : -1;
 }
 
+/* --- timing (bench/tui) ------------------------------------------------------ */
+
+static FILE *timing;
+static struct timespec t0;
+
+/* Logs how long the screen took since the key was read. */
+static void time_key(int key)
+{
+	struct timespec t1;
+	char kb[16];
+
+	if (!timing)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fprintf(timing, "%s %.2f\n", key == -1 ? "start" : tui_key_name(key, kb, sizeof kb),
+	        (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	fflush(timing);
+}
+
 /* --- line input (prompt, filter, dialogs) --------------------------------- */
 
 /* Edits text in place on row y after label. live (may be NULL) is called
@@ -271,7 +291,10 @@ static bool edit_line(struct tui_app *a, int y, const char *label, char *text, s
 		tui_putf(a, y, 0, COLS, ST_NORMAL, "%s%s", label, text);
 		curs_set(1);
 		refresh();
+		if (live && len)
+			time_key(text[len - 1]);   /* the live filter's screen is done */
 		key = tui_getkey(a);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		curs_set(0);
 		if (key == TUI_TICK)
 			continue;   /* no refresh under a prompt */
@@ -753,7 +776,7 @@ static void stop_terminal(struct tui_app *a)
 int tui_run(const struct tui_opts *opts)
 {
 	struct tui_app a;
-	int rc;
+	int rc, last_key = -1;
 
 	memset(&a, 0, sizeof a);
 	a.o = *opts;
@@ -764,13 +787,23 @@ int tui_run(const struct tui_opts *opts)
 		stop_terminal(&a);
 		return rc;
 	}
+	/* OSDWARDEN_TUI_TIMING=FILE: per key, the time from the key to the
+	 * finished screen (bench/tui reads it). */
+	{
+		const char *tp = getenv("OSDWARDEN_TUI_TIMING");
+		timing = tp && *tp ? fopen(tp, "w") : NULL;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	go(&a, a.o.start_view ? a.o.start_view : "dash");
 	while (!a.quit) {
 		struct tui_view *v = tui_top(&a);
 		int key;
 		draw_frame(&a);
 		refresh();
+		time_key(last_key);
 		key = tui_getkey(&a);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		last_key = key;
 		if (key == -1)
 			break;
 		if (key == TUI_TICK) {
@@ -807,5 +840,7 @@ int tui_run(const struct tui_opts *opts)
 	for (int i = 0; i < a.nhistory; i++)
 		free(a.history[i]);
 	stop_terminal(&a);
+	if (timing)
+		fclose(timing);
 	return 0;
 }

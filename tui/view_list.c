@@ -22,6 +22,8 @@ struct list_view {
 	bool desc;
 	int rows;                    /* window size the page was read for */
 	char loaded_filter[128];     /* the filter the page was read with */
+	char counted_filter[128];    /* the filter the counts are for */
+	int64_t total;               /* rows without a filter, counted once per load (-1: not yet) */
 };
 
 struct list_def {
@@ -80,8 +82,14 @@ static int read_page(struct tui_app *a, struct tui_view *v, enum inv_anchor anch
                      const struct inv_cursor *at)
 {
 	struct list_view *lv = v->priv;
+	/* Counts are shown only for a filter, and change only with it: not
+	 * recounted (a scan of the whole list) on every page. */
+	/* A one- or two-letter filter over a large list would be counted by
+	 * a scan (no trigram yet): counted from the third letter on. */
+	bool counts = v->filter[0] && strcmp(lv->counted_filter, v->filter) != 0 &&
+	              (strlen(v->filter) >= 3 || (lv->total >= 0 && lv->total < 100000));
 	struct inv_page_req req = { v->filter, lv->sort_col, lv->desc, anchor, at, body_rows(),
-	                            true };
+	                            counts || lv->total < 0, lv->total >= 0 };
 	struct inv_page page = { 0 };
 	struct ow_err e = { 0 };
 
@@ -94,6 +102,14 @@ static int read_page(struct tui_app *a, struct tui_view *v, enum inv_anchor anch
 		inv_page_free(&page);
 		return 1;
 	}
+	if (req.want_counts && page.total >= 0)
+		lv->total = page.total;
+	if (counts)
+		snprintf(lv->counted_filter, sizeof lv->counted_filter, "%s", v->filter);
+	else
+		page.filtered = v->filter[0] && strcmp(lv->counted_filter, v->filter) == 0
+		                        ? lv->page.filtered : -1;
+	page.total = lv->total;
 	inv_page_free(&lv->page);
 	lv->page = page;
 	lv->anchor = anchor;
@@ -121,6 +137,7 @@ static int lv_load(struct tui_app *a, struct tui_view *v)
 		lv->list = inv_list_find(list_name_of(v));
 		lv->sort_col = -1;
 		lv->anchor = INV_FIRST;
+		lv->total = -1;
 		v->priv = lv;
 	}
 	/* A new filter starts at the top; otherwise the same window again
@@ -157,7 +174,7 @@ static void lv_counts(struct tui_view *v, char *buf, size_t n)
 {
 	struct list_view *lv = v->priv;
 
-	if (lv && lv->page.filtered >= 0)
+	if (lv && v->filter[0] && lv->page.filtered >= 0)
 		snprintf(buf, n, "%lld of %lld", (long long)lv->page.filtered, (long long)lv->page.total);
 }
 

@@ -263,6 +263,105 @@ static void test_filter_takes_wildcards_literally(void **state)
 	}
 }
 
+/* The association list filters its computer names through a trigram
+ * index from three characters on: the counts and rows must be what a
+ * plain substring search of the names finds, after inserts, renames and
+ * deletions (one by one, and a bulk load that holds the index), for
+ * quotes, wildcards and non-ASCII text too. */
+static bool contains_ci(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; hay && *hay; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return true;
+	return false;
+}
+
+static void test_association_filter_index_agrees_with_a_substring_scan(void **state)
+{
+	struct fx *f = *state;
+	const struct inv_list *l = inv_list_find("assocs");
+	struct ow_err e = { 0 };
+	char names[300][3][64];
+	bool alive[300];
+	unsigned seed = 11;
+	const char *filters[] = { "ws0", "WS01", "smp\\", "\\\\SMP", "o\"q", "50%", "_x_", "ab", "x",
+	                          "kiosk-7", "\xc3\xa9t\xc3\xa9" };
+
+	for (int i = 0; i < 300; i++) {
+		struct inv_assoc a = { .source_id = 1000 + i, .restore_id = 5000 + i,
+		                       .migration_type = 1, .migration_behavior = 0,
+		                       .migration_status = i % 3, .store_created = 1,
+		                       .store_released = INV_NULL, .store_deleted = INV_NULL };
+		unsigned r = rnd(&seed);
+		snprintf(names[i][0], 64, "%s%03u", r % 3 ? "WS" : "KIOSK-", r % 120);
+		snprintf(names[i][1], 64, "%s", r % 7 == 0 ? "o\"quote" : r % 11 == 0 ? "50%_x_" : "ws777");
+		snprintf(names[i][2], 64, "\\\\SMP%02u\\store\\%s", r % 5, r % 13 == 0 ? "\xc3\xa9t\xc3\xa9" : "d");
+		a.source_name = names[i][0];
+		a.restore_name = names[i][1];
+		a.store_path = names[i][2];
+		a.site_code = (char *)"HLD";
+		assert_int_equal(inv_put_assoc(f->db, &a, 100, &e), 0);
+		alive[i] = true;
+	}
+	/* renames (the update trigger) and deletions (the delete trigger) */
+	for (int i = 0; i < 300; i += 17) {
+		struct inv_assoc a = { .source_id = 1000 + i, .restore_id = 5000 + i };
+		assert_int_equal(inv_get_assoc(f->db, &a, &e), 0);
+		snprintf(names[i][0], 64, "RENAMED-%d", i);
+		free(a.source_name);
+		a.source_name = strdup(names[i][0]);
+		assert_int_equal(inv_put_assoc(f->db, &a, 200, &e), 0);
+		inv_free_assoc(&a);
+	}
+	assert_int_equal(inv_begin(f->db, &e), 0);
+	for (int i = 5; i < 300; i += 29) {
+		struct inv_assoc a = { .source_id = 1000 + i, .restore_id = 5000 + i };
+		assert_int_equal(inv_get_assoc(f->db, &a, &e), 0);
+		assert_int_equal(inv_mark_one_gone(f->db, "associations", a.id, 300, &e), 1);
+		inv_free_assoc(&a);
+		alive[i] = false;
+	}
+	assert_int_equal(inv_commit(f->db, &e), 0);
+	for (size_t k = 0; k < sizeof filters / sizeof filters[0]; k++) {
+		struct inv_page_req req = { .sort_col = -1, .anchor = INV_FIRST, .limit = 10000,
+		                            .want_counts = true, .filter = filters[k] };
+		struct inv_page p;
+		int64_t want = 0;
+		for (int i = 0; i < 300; i++)
+			want += alive[i] && (contains_ci(names[i][0], filters[k]) ||
+			                     contains_ci(names[i][1], filters[k]));
+		assert_int_equal(inv_list_page(f->db, l, &req, &p, &e), 0);
+		if (p.filtered != want || (int64_t)p.nrows != want)
+			fail_msg("filter '%s': %lld counted, %zu listed, %lld expected", filters[k],
+			         (long long)p.filtered, p.nrows, (long long)want);
+		inv_page_free(&p);
+	}
+	/* A bulk load as a sync does it: triggers held, one rebuild at the end. */
+	assert_int_equal(inv_begin(f->db, &e), 0);
+	assert_int_equal(inv_assoc_index_hold(f->db, true, &e), 0);
+	for (int i = 0; i < 10; i++) {
+		char src[32];
+		struct inv_assoc a = { .source_id = 90000 + i, .restore_id = 95000 + i,
+		                       .source_name = src, .restore_name = (char *)"x",
+		                       .migration_type = INV_NULL, .migration_behavior = INV_NULL,
+		                       .migration_status = INV_NULL, .store_created = INV_NULL,
+		                       .store_released = INV_NULL, .store_deleted = INV_NULL };
+		snprintf(src, sizeof src, "BULK-%d", i);
+		assert_int_equal(inv_put_assoc(f->db, &a, 400, &e), 0);
+	}
+	assert_int_equal(inv_assoc_index_hold(f->db, false, &e), 0);
+	assert_int_equal(inv_commit(f->db, &e), 0);
+	{
+		struct inv_page_req req = { .sort_col = -1, .anchor = INV_FIRST, .limit = 100,
+		                            .want_counts = true, .filter = "bulk-" };
+		struct inv_page p;
+		assert_int_equal(inv_list_page(f->db, l, &req, &p, &e), 0);
+		assert_int_equal(p.filtered, 10);
+		inv_page_free(&p);
+	}
+}
+
 static void test_rows_gone_from_the_site_are_not_listed(void **state)
 {
 	struct fx *f = *state;
@@ -345,6 +444,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_page_after_then_before_returns_the_same_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filter_is_case_insensitive_and_counts_are_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filter_takes_wildcards_literally, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_association_filter_index_agrees_with_a_substring_scan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rows_gone_from_the_site_are_not_listed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_media_list_shows_boot_images_and_media_certificates, setup, teardown),
 		cmocka_unit_test(test_every_list_answers_on_an_empty_inventory),

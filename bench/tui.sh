@@ -1,0 +1,32 @@
+#!/bin/sh
+# Console benchmark: an inventory with N computer associations (default
+# 1,000,000), the console in script mode, the time from each keystroke to
+# the finished screen (OSDWARDEN_TUI_TIMING) and the peak RSS. Prints figures.
+#   bench/tui.sh [BUILD_DIR] [N]
+set -eu
+build=${1:-build}
+n=${2:-1000000}
+work=$(mktemp -d /tmp/osdwarden-bench-tui-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+start=$(date +%s.%N)
+"$build/bench/fill_assocs" "$work/inv.db" "$n" >/dev/null
+end=$(date +%s.%N)
+printf 'console benchmark: %s associations (inventory built in %.1f s)\n' "$n" \
+	"$(echo "$end - $start" | bc)"
+cat > "$work/keys" <<'KEYS'
+5
+<PgDn>
+<PgDn>
+G
+/7919<Enter>
+KEYS
+for run in 1 2 3; do
+	OSDWARDEN_TUI_TIMING="$work/t.$run" LANG=C.UTF-8 TERM=xterm /usr/bin/time -f "%M" \
+		"$build/osdwarden" --db "$work/inv.db" --read-only tui --script "$work/keys" \
+		--size 80x24 2> "$work/rss.$run"
+	# start = the dashboard at launch; 5 = open the association view; then
+	# PgDn, PgDn, G, and the four filter keystrokes (each redraws with counts)
+	printf '  run %s: ' "$run"
+	awk '{ printf "%s %s ms  ", $1, $2 }' "$work/t.$run"
+	printf '| peak RSS %s KiB\n' "$(tail -1 "$work/rss.$run")"
+done
