@@ -365,11 +365,26 @@ static int draw_box(struct tui_app *a, const char *title, const char *body, int 
 		for (int i = 0; i < w; i++)
 			addch(' ');
 	}
-	attrset(A_NORMAL);
-	mvhline(top, x, a->o.ascii ? '-' : ACS_HLINE, w);
-	mvhline(top + lines + 2 + extra, x, a->o.ascii ? '-' : ACS_HLINE, w);
-	mvvline(top, x, a->o.ascii ? '|' : ACS_VLINE, lines + 3 + extra);
-	mvvline(top, x + w - 1, a->o.ascii ? '|' : ACS_VLINE, lines + 3 + extra);
+	/* Box lines as characters, not the terminal's alternate charset:
+	 * the same on every terminal, in screen dumps and in tmux. */
+	{
+		struct buf line = BUF_INIT;
+		const char *h = tui_glyph(a, "\xe2\x94\x80", "-"), *v = tui_glyph(a, "\xe2\x94\x82", "|");
+		for (int i = 0; i < w; i++)
+			buf_adds(&line, i == 0 ? tui_glyph(a, "\xe2\x94\x8c", "+")
+			                : i == w - 1 ? tui_glyph(a, "\xe2\x94\x90", "+") : h);
+		mvaddstr(top, x, buf_str(&line));
+		buf_reset(&line);
+		for (int i = 0; i < w; i++)
+			buf_adds(&line, i == 0 ? tui_glyph(a, "\xe2\x94\x94", "+")
+			                : i == w - 1 ? tui_glyph(a, "\xe2\x94\x98", "+") : h);
+		mvaddstr(top + lines + 2 + extra, x, buf_str(&line));
+		buf_free(&line);
+		for (int y = top + 1; y < top + lines + 2 + extra; y++) {
+			mvaddstr(y, x, v);
+			mvaddstr(y, x + w - 1, v);
+		}
+	}
 	tui_putf(a, top, x + 2, w - 4, ST_HEADER, " %s ", title);
 	int y = top + 1;
 	for (p = body; p && *p; y++) {
@@ -406,7 +421,7 @@ bool tui_confirm_typed(struct tui_app *a, const char *title, const char *body, c
 
 	draw_frame(a);
 	y = draw_box(a, title, body, 1);
-	snprintf(label, sizeof label, "Type %s to confirm (Esc cancels): ", expect);
+	snprintf(label, sizeof label, "Type '%s' to confirm (Esc cancels): ", expect);
 	tui_put(a, y, (COLS - 70) / 2 > 0 ? (COLS - 70) / 2 : 0, 70, ST_HEADER, label);
 	ok = edit_line(a, LINES - 2, label, typed, sizeof typed, NULL, false);
 	return ok && strcmp(typed, expect) == 0;

@@ -128,9 +128,8 @@ static void wz_draw(struct tui_app *a, struct tui_view *v, int top, int rows)
 	bool open = strcmp(w->t.state, "open") == 0;
 	int y = top + 1;
 
-	tui_putf(a, top, 1, COLS - 2, ST_HEADER, "%s %s %s %s", w->t.kind, w->t.target,
-	         tui_glyph(a, "\xe2\x80\x94", "-"),
-	         open ? "" : w->t.state);
+	tui_putf(a, top, 1, COLS - 2, ST_HEADER, "%s %s%s%s", w->t.kind, w->t.target,
+	         open ? "" : " - ", open ? "" : w->t.state);
 	if (open)
 		tui_putf(a, top, COLS - 16, 16, ST_HEADER, "step %d of %zu", w->t.current, w->t.nsteps);
 	for (size_t i = 0; i < w->t.nsteps && y < top + rows; i++) {
