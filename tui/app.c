@@ -122,7 +122,7 @@ static void draw_hints(struct tui_app *a, struct tui_view *v)
 static void draw_frame(struct tui_app *a)
 {
 	struct tui_view *v = tui_top(a);
-	char counts[64] = "", title[400];
+	char counts[64] = "", title[900];
 	const char *ro = a->o.read_only || a->site_read_only ? "[RO]" : "[RW]";
 
 	erase();
