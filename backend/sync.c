@@ -961,18 +961,23 @@ static json_t *key_values(const struct as_class *c, json_t *row)
 	return vals;
 }
 
-static void progress(struct pager *p, bool done)
+static int progress(struct pager *p, bool done)
 {
 	struct sync_progress pr;
 	double dt = now_s() - p->t0;
 
 	if (!p->s->o || !p->s->o->progress)
-		return;
+		return 0;
 	pr.cls = p->c->name;
 	pr.rows = p->rows;
 	pr.rows_per_s = dt > 0 ? (double)p->rows / dt : 0;
 	pr.done = done;
-	p->s->o->progress(p->s->o->progress_ctx, &pr);
+	if (p->s->o->progress(p->s->o->progress_ctx, &pr) == 0)
+		return 0;
+	ow_err_set(&p->s->err, OW_EINPUT, "the sync was stopped by the operator while reading %s",
+	           p->c->name);
+	p->failed = true;
+	return 1;
 }
 
 
@@ -1325,8 +1330,7 @@ static int process_page(struct pager *p, size_t index, struct buf *body)
 		p->ended = true;
 	}
 	free(next);
-	progress(p, false);
-	return 0;
+	return progress(p, false);
 }
 
 static char *pager_next(void *ctx, size_t i)
@@ -1530,8 +1534,7 @@ static int read_class(struct sync *s, const struct class_map *m, size_t *rows)
 		}
 	}
 	json_decref(p.lazy_keys);
-	progress(&p, true);
-	return 0;
+	return progress(&p, true) ? -1 : 0;
 }
 
 static int record_class(struct sync *s, const char *cls, const char *status, size_t rows,

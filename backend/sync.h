@@ -18,7 +18,9 @@ struct sync_progress {
 	bool done;            /* this class is finished */
 };
 
-typedef void (*sync_progress_fn)(void *ctx, const struct sync_progress *p);
+/* Called as pages arrive and when a class is done. A non-zero return
+ * aborts the sync: it stops and writes nothing, like any failure. */
+typedef int (*sync_progress_fn)(void *ctx, const struct sync_progress *p);
 
 struct sync_opts {
 	const char *provider;       /* as the operator typed it */

@@ -67,7 +67,7 @@ static const struct command commands[] = {
 	{ "tui", cmd_tui, "tui [--script FILE [--size COLSxROWS]] [--view NAME] [site options]",
 	  "the console: dashboard, lists, checklists, guided tasks" },
 	{ "list", cmd_list,
-	  "list dps|smps|media|certs|assocs|ts|admins [--format text|json|csv]\n"
+	  "list dps|smps|media|certs|assocs|ts|admins|sites [--format text|json|csv]\n"
 	  "       [--filter TEXT] [--sort COLUMN] [--desc] [--limit N]",
 	  "print one inventory list" },
 };

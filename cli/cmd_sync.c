@@ -6,13 +6,14 @@
 #include "cli/siteopts.h"
 
 /* One status line per class on a terminal, rewritten in place. */
-static void show_progress(void *ctx, const struct sync_progress *p)
+static int show_progress(void *ctx, const struct sync_progress *p)
 {
 	FILE *f = ctx;
 
 	fprintf(f, "\r  %-28s %9zu rows %9.0f rows/s%s", p->cls, p->rows, p->rows_per_s,
 	        p->done ? "\n" : "");
 	fflush(f);
+	return 0;
 }
 
 int cmd_sync(struct cli *c, int argc, char **argv)

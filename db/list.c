@@ -115,6 +115,17 @@ static const struct list_col admin_cols[] = {
 	INT("admin_id", "ID", 8, "admin_id"),
 };
 
+static const struct list_col site_cols[] = {
+	TXT("site_code", "SITE", 4, "site_code", true),
+	TXT("name", "NAME", 24, "site_name", true),
+	TXT("server", "SERVER", 26, "server_name", true),
+	TXT("version", "VERSION", 14, "version", true),
+	INT("build", "BUILD", 6, "build_number"),
+	TXT("parent", "PARENT", 6, "parent_site_code", true),
+	TXT("provider", "PROVIDER", 30,
+	    "(SELECT url FROM providers p WHERE p.id = sites.provider_id)", false),
+};
+
 /* Boot images and boot-media certificates side by side: the media in
  * circulation is only visible through its certificate (reference §6). */
 static const char media_from[] =
@@ -134,6 +145,7 @@ static const struct inv_list lists[] = {
 	  "assoc_fts" },
 	{ "ts", "task_sequences", "gone_at IS NULL", "id", 1, ts_cols, N(ts_cols), NULL },
 	{ "admins", "admins", "gone_at IS NULL", "id", 0, admin_cols, N(admin_cols), NULL },
+	{ "sites", "sites", "gone_at IS NULL", "id", 0, site_cols, N(site_cols), NULL },
 };
 
 const struct inv_list *inv_list_find(const char *name)
@@ -146,7 +158,7 @@ const struct inv_list *inv_list_find(const char *name)
 
 const char *inv_list_names(void)
 {
-	return "dps|smps|media|certs|assocs|ts|admins";
+	return "dps|smps|media|certs|assocs|ts|admins|sites";
 }
 
 const char *inv_list_name(const struct inv_list *l)

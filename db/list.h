@@ -23,7 +23,7 @@ struct inv_col {
 struct inv_list;
 
 /* The list called name ("dps", "smps", "media", "certs", "assocs", "ts",
- * "admins"), or NULL. */
+ * "admins", "sites"), or NULL. */
 const struct inv_list *inv_list_find(const char *name);
 /* Names of every list joined with '|', for help texts. */
 const char *inv_list_names(void);

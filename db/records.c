@@ -1,6 +1,7 @@
 #include "db/records.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -571,6 +572,28 @@ int64_t inv_mark_one_gone(struct inv *db, const char *table, int64_t id, int64_t
 {
 	return run_on_table(db, table, "UPDATE ", " SET gone_at=?2 WHERE id=?1 AND gone_at IS NULL",
 	                    id, now, false, err);
+}
+
+char *inv_raw_json(struct inv *db, const char *table, int64_t id, struct ow_err *err)
+{
+	const struct rtable *t = history_table(table);
+	sqlite3_stmt *st = NULL;
+	char sql[200], *out = NULL;
+
+	if (!t) {
+		ow_err_set(err, OW_EINPUT, "no component table named '%s'", table);
+		return NULL;
+	}
+	snprintf(sql, sizeof sql, "SELECT raw_json FROM %s WHERE id = ?1", t->table);
+	if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK) {
+		inv_sql_error(db, err, "reading an object's raw JSON");
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		out = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return out;
 }
 
 int inv_assoc_index_hold(struct inv *db, bool hold, struct ow_err *err)

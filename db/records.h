@@ -299,6 +299,10 @@ int64_t inv_mark_gone(struct inv *db, const char *table, int64_t since, int64_t 
 int64_t inv_mark_one_gone(struct inv *db, const char *table, int64_t id, int64_t now,
                           struct ow_err *err);
 
+/* The non-secret JSON a component row was built from (new string), or
+ * NULL when none was kept (certificates and associations keep none). */
+char *inv_raw_json(struct inv *db, const char *table, int64_t id, struct ow_err *err);
+
 /* A bulk load (a sync) holds the association name index's triggers and
  * rebuilds it once when released; both inside the caller's transaction. */
 int inv_assoc_index_hold(struct inv *db, bool hold, struct ow_err *err);

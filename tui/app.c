@@ -515,7 +515,7 @@ static const struct tui_view_ops *view_by_name(const char *name)
 
 const char *tui_view_names(void)
 {
-	return "dash dp smp media cert assoc ts accounts checks privacy tasks audit help quit "
+	return "dash dp smp media cert assoc ts accounts sites checks privacy tasks audit help quit "
 	       "save-display";
 }
 
@@ -526,7 +526,7 @@ static void go(struct tui_app *a, const char *name)
 
 	if (!ops) {
 		tui_flash(a, true, "no view '%s'; try dash, dp, smp, media, cert, assoc, ts, accounts, "
-		          "checks, privacy, tasks, audit, help", name);
+		          "sites, checks, privacy, tasks, audit, help", name);
 		return;
 	}
 	while (a->depth)
@@ -599,18 +599,18 @@ struct sync_screen {
 	int n;
 };
 
-static void sync_progress(void *ctx, const struct sync_progress *p)
+static int sync_progress(void *ctx, const struct sync_progress *p)
 {
 	struct sync_screen *ss = ctx;
 	struct tui_app *a = ss->a;
-	int i;
+	int i, key = ERR;
 
 	for (i = 0; i < ss->n && strcmp(ss->c[i].cls, p->cls) != 0; i++)
 		;
 	if (i == ss->n && ss->n < 24)
 		snprintf(ss->c[ss->n++].cls, sizeof ss->c[0].cls, "%s", p->cls);
 	if (i >= 24)
-		return;
+		return 0;
 	ss->c[i].rows = p->rows;
 	ss->c[i].rate = p->rows_per_s;
 	ss->c[i].done = p->done;
@@ -626,7 +626,15 @@ static void sync_progress(void *ctx, const struct sync_progress *p)
 		         "%-28s %9zu rows  %s  %s", ss->c[k].cls, ss->c[k].rows, bar,
 		         ss->c[k].done ? "done" : "reading");
 	}
+	tui_put(a, LINES - 1, 0, COLS, ST_DIM, "Esc stops the sync; nothing is written then");
 	refresh();
+	/* Esc aborts: the sync stops and the inventory stays as it was. */
+	if (!a->script) {
+		nodelay(stdscr, TRUE);
+		key = getch();
+		timeout(30000);
+	}
+	return key == 27;
 }
 
 static void sync_now(struct tui_app *a)

@@ -139,8 +139,9 @@ struct tui_view *tui_top(struct tui_app *a);
 int tui_push_explain(struct tui_app *a, const char *check_id);
 /* The wizard of one guided task run. */
 int tui_push_wizard(struct tui_app *a, long long task_id);
-/* A read-only detail pager of key/value lines (owned text). */
-int tui_push_pager(struct tui_app *a, const char *title, char *text);
+/* A read-only detail pager with tabs: fields, findings, raw JSON (each an
+ * owned string, NULL = no such tab). */
+int tui_push_pager(struct tui_app *a, const char *title, char *fields, char *findings, char *raw);
 
 /* Status line messages (sanitized here). */
 void tui_flash(struct tui_app *a, bool error, const char *fmt, ...) OW_PRINTF(3, 4);

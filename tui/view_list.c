@@ -1,6 +1,7 @@
 /* The inventory lists as console tables: a window of rows read from db/
  * with keyset paging (the same cost at row 900,000 as at row 0), a live
  * filter and sort pushed into SQL, and the actions each list offers. */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "backend/actions.h"
 #include "backend/workflows.h"
+#include "checks/checks.h"
 #include "db/list.h"
 #include "db/records.h"
 #include "tui/internal.h"
@@ -29,6 +31,8 @@ struct list_view {
 struct list_def {
 	const char *view, *list, *title;
 	const struct tui_view_ops *ops;
+	const char *table;        /* the component table (raw JSON), or NULL */
+	const char *ident;        /* the column findings name their object by */
 };
 
 static int lv_load(struct tui_app *a, struct tui_view *v);
@@ -46,15 +50,17 @@ LIST_OPS(cert_ops, "cert", "certificates");
 LIST_OPS(assoc_ops, "assoc", "computer associations");
 LIST_OPS(ts_ops, "ts", "task sequences");
 LIST_OPS(accounts_ops, "accounts", "administrative accounts");
+LIST_OPS(sites_ops, "sites", "sites");
 
 static const struct list_def defs[] = {
-	{ "dp", "dps", "distribution points", &dp_ops },
-	{ "smp", "smps", "state migration points", &smp_ops },
-	{ "media", "media", "boot media and images", &media_ops },
-	{ "cert", "certs", "certificates", &cert_ops },
-	{ "assoc", "assocs", "computer associations", &assoc_ops },
-	{ "ts", "ts", "task sequences", &ts_ops },
-	{ "accounts", "admins", "administrative accounts", &accounts_ops },
+	{ "dp", "dps", "distribution points", &dp_ops, "dps", "server" },
+	{ "smp", "smps", "state migration points", &smp_ops, "smps", "server" },
+	{ "media", "media", "boot media and images", &media_ops, NULL, "id" },
+	{ "cert", "certs", "certificates", &cert_ops, "certificates", "smsid" },
+	{ "assoc", "assocs", "computer associations", &assoc_ops, "associations", NULL },
+	{ "ts", "ts", "task sequences", &ts_ops, "task_sequences", "package_id" },
+	{ "accounts", "admins", "administrative accounts", &accounts_ops, "admins", "logon_name" },
+	{ "sites", "sites", "sites", &sites_ops, "sites", "site_code" },
 };
 
 const struct tui_view_ops *tui_list_ops(const char *name)
@@ -65,12 +71,18 @@ const struct tui_view_ops *tui_list_ops(const char *name)
 	return NULL;
 }
 
-static const char *list_name_of(const struct tui_view *v)
+static const struct list_def *def_of(const struct tui_view *v)
 {
 	for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++)
 		if (defs[i].ops == v->ops)
-			return defs[i].list;
+			return &defs[i];
 	return NULL;
+}
+
+static const char *list_name_of(const struct tui_view *v)
+{
+	const struct list_def *d = def_of(v);
+	return d ? d->list : NULL;
 }
 
 static int body_rows(void)
@@ -400,20 +412,57 @@ static int page_rows(struct tui_app *a, struct tui_view *v, bool down)
 	return TUI_HANDLED;
 }
 
+/* Enter: the object's fields, its findings in the checklist, and the raw
+ * JSON the inventory kept of it. */
 static int detail(struct tui_app *a, struct tui_view *v)
 {
 	struct list_view *lv = v->priv;
-	struct buf b = BUF_INIT;
+	const struct list_def *d = def_of(v);
+	const struct inv_row *row;
+	struct buf fields = BUF_INIT, findings = BUF_INIT;
+	char ident[300] = "", *raw = NULL;
+	struct chk_run run;
+	struct ow_err e = { 0 };
 
 	if (v->cursor >= (int)lv->page.nrows)
 		return TUI_HANDLED;
+	row = &lv->page.rows[v->cursor];
 	for (size_t c = 0; c < inv_list_ncols(lv->list); c++) {
 		const struct inv_col *col = inv_list_col(lv->list, c);
 		char text[512];
-		cell_text(col, &lv->page.rows[v->cursor].cells[c], text, sizeof text);
-		buf_addf(&b, "%-18s %s\n", col->name, text);
+		cell_text(col, &row->cells[c], text, sizeof text);
+		buf_addf(&fields, "%-18s %s\n", col->name, text);
 	}
-	tui_push_pager(a, v->ops->title, buf_detach(&b));
+	if (d->ident) {
+		const char *s = selected_text(v, d->ident);
+		snprintf(ident, sizeof ident, "%s", s ? s : "");
+	} else if (selected(v, "source_id") && selected(v, "restore_id")) {
+		snprintf(ident, sizeof ident, "%lld:%lld", (long long)selected(v, "source_id")->i,
+		         (long long)selected(v, "restore_id")->i);
+	}
+	if (ident[0] && chk_evaluate_peek(a->o.db, (int64_t)time(NULL), &run, &e) == 0) {
+		for (size_t i = 0; i < run.n; i++) {
+			const struct chk_result *r = &run.results[i];
+			if ((!r->object_key || strcmp(r->object_key, ident) != 0) &&
+			    (!r->object_name || strcmp(r->object_name, ident) != 0))
+				continue;
+			buf_addf(&findings, "%-13s %-8s %s  %s\n  %s\n", r->def->id, chk_state_name(r->state),
+			         chk_sev_name(r->sev), r->def->title, r->evidence ? r->evidence : "");
+		}
+		chk_run_free(&run);
+	}
+	if (!findings.len)
+		buf_adds(&findings, "no finding names this object\n");
+	if (d->table) {
+		char *text = inv_raw_json(a->o.db, d->table, row->key, &e);
+		json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+		raw = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+		json_decref(j);
+		free(text);
+		if (!raw)
+			raw = strdup("the inventory keeps no raw JSON for this kind of object\n");
+	}
+	tui_push_pager(a, v->ops->title, buf_detach(&fields), buf_detach(&findings), raw);
 	return TUI_HANDLED;
 }
 

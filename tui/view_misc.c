@@ -8,18 +8,30 @@
 #include "db/audit.h"
 #include "tui/internal.h"
 
-/* A scrollable block of lines, shared by the three. */
+/* A scrollable block of lines, shared by the three; the pager has tabs
+ * (fields, findings, raw JSON), each its own block. */
 struct text {
 	struct buf b;
-	char title[120];
+	struct buf tabs[3];
+	const char *tab_names[3];
+	int ntabs, tab;
 	int scroll;
 };
 
 static void text_draw(struct tui_app *a, struct tui_view *v, int top, int rows)
 {
 	struct text *t = v->priv;
-	const char *p = buf_str(&t->b);
+	const char *p = buf_str(t->ntabs ? &t->tabs[t->tab] : &t->b);
 	int line = 0, y = top;
+
+	if (t->ntabs) {
+		char bar[200] = "";
+		for (int i = 0; i < t->ntabs; i++)
+			snprintf(bar + strlen(bar), sizeof bar - strlen(bar), i == t->tab ? "[%s]  " : " %s   ",
+			         t->tab_names[i]);
+		tui_putf(a, y++, 1, COLS - 2, ST_HEADER, "%s(Tab switches)", bar);
+		rows--;
+	}
 
 	while (*p && y < top + rows) {
 		size_t n = strcspn(p, "\n");
@@ -45,6 +57,12 @@ static int text_request(struct tui_app *a, struct tui_view *v, enum tui_req r)
 		return TUI_HANDLED;
 	case REQ_FIRST: t->scroll = 0; return TUI_HANDLED;
 	case REQ_ENTER: return TUI_HANDLED;
+	case REQ_NEXT_TAB:
+		if (t->ntabs) {
+			t->tab = (t->tab + 1) % t->ntabs;
+			t->scroll = 0;
+		}
+		return TUI_HANDLED;
 	default: return 0;
 	}
 }
@@ -52,8 +70,11 @@ static int text_request(struct tui_app *a, struct tui_view *v, enum tui_req r)
 static void text_free(struct tui_view *v)
 {
 	struct text *t = v->priv;
-	if (t)
+	if (t) {
 		buf_free(&t->b);
+		for (int i = 0; i < 3; i++)
+			buf_free(&t->tabs[i]);
+	}
 	free(t);
 }
 
@@ -85,7 +106,7 @@ static int help_load(struct tui_app *a, struct tui_view *v)
 		         r->views ? " (in " : "", r->views ? r->views : "", r->views ? ")" : "");
 	}
 	buf_adds(&t->b, "\nViews: 0 dash  1 dp  2 smp  3 media  4 cert  5 assoc  6 ts  7 checks  "
-	         "8 privacy  9 tasks\n       :accounts  :audit  :help   (Tab completes after :)\n"
+	         "8 privacy  9 tasks\n       :accounts  :sites  :audit  :help   (Tab completes after :)\n"
 	         "Writes are refused centrally in read-only mode; every write is verified and "
 	         "audited.\n");
 	return 0;
@@ -139,16 +160,24 @@ static int pager_load(struct tui_app *a, struct tui_view *v)
 static const struct tui_view_ops pager_ops = { "detail", "detail", pager_load, text_draw,
 	                                       text_request, text_free, NULL };
 
-int tui_push_pager(struct tui_app *a, const char *title, char *text)
+int tui_push_pager(struct tui_app *a, const char *title, char *fields, char *findings, char *raw)
 {
 	struct text *t = calloc(1, sizeof *t);
+	char *parts[3] = { fields, findings, raw };
+	static const char *const names[3] = { "fields", "findings", "raw JSON" };
 
 	if (!t) {
-		free(text);
+		for (int i = 0; i < 3; i++)
+			free(parts[i]);
 		return -1;
 	}
-	buf_adds(&t->b, text ? text : "");
-	free(text);
+	for (int i = 0; i < 3; i++) {
+		if (!parts[i])
+			continue;
+		t->tab_names[t->ntabs] = names[i];
+		buf_adds(&t->tabs[t->ntabs++], parts[i]);
+		free(parts[i]);
+	}
 	if (tui_push(a, &pager_ops, t) != 0)
 		return -1;
 	snprintf(tui_top(a)->title_extra, sizeof tui_top(a)->title_extra, "%s %s",

@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "../labproc.h"
+#include "backend/sync.h"
+#include "db/db.h"
 #include "../unit/testutil.h"
 #include "cli/cli.h"
 #include "lab/site.h"
@@ -359,6 +361,51 @@ static void test_fatal_faults_leave_the_previous_inventory_byte_identical(void *
 	free(before);
 }
 
+/* Stopping a sync (Esc in the console) is a failure like any other:
+ * nothing written, the inventory file byte-identical. */
+static int stop_on_the_third_page(void *ctx, const struct sync_progress *p)
+{
+	int *pages = ctx;
+	(void)p;
+	return ++*pages == 3;
+}
+
+static void test_a_sync_stopped_by_the_operator_writes_nothing(void **state)
+{
+	struct labproc lp;
+	struct inv_open_opts oo = { .path = g_db };
+	struct sync_opts o = { 0 };
+	struct sync_result res;
+	struct ow_err e = { 0 };
+	struct inv *db;
+	char origin[600];
+	char *before, *after;
+	size_t n0, n1;
+	int pages = 0;
+
+	(void)state;
+	unlink(g_db);
+	start(&lp, "11", NULL);
+	expect_sync_ok(&lp, NULL);
+	before = file_bytes(g_db, &n0);
+	snprintf(origin, sizeof origin, "%.*s", (int)(strlen(lp.url) - 14), lp.url);
+	o.provider = origin;
+	o.http = (struct http_opts){ .auth = HTTP_AUTH_BASIC, .user = "labadmin", .secret = PW,
+	                             .cacert = lp.ca };
+	o.progress = stop_on_the_third_page;
+	o.progress_ctx = &pages;
+	assert_int_equal(inv_open(&oo, &db, &e), 0);
+	assert_int_not_equal(sync_run(db, &o, &res, &e), 0);
+	assert_non_null(strstr(e.msg, "stopped by the operator"));
+	inv_close(db);
+	labproc_stop(&lp);
+	after = file_bytes(g_db, &n1);
+	assert_int_equal(n0, n1);
+	assert_memory_equal(before, after, n0);
+	free(before);
+	free(after);
+}
+
 static void test_a_class_without_access_is_partial_exit_4_and_keeps_old_rows(void **state)
 {
 	struct labproc lp;
@@ -525,6 +572,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_secret_canaries_never_reach_the_inventory_or_output, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transient_faults_are_retried_to_success, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fatal_faults_leave_the_previous_inventory_byte_identical, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_sync_stopped_by_the_operator_writes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_class_without_access_is_partial_exit_4_and_keeps_old_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auth_and_tls_failures_exit_3_and_say_what_to_do, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_names_are_stored_intact_and_printed_sanitized, setup, teardown),

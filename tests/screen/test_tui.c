@@ -366,6 +366,63 @@ static void test_sync_from_the_console(void **state)
 	free(s);
 }
 
+/* Every view opens on the lab site and shows its own header. */
+static void test_every_view_opens(void **state)
+{
+	static const struct {
+		const char *cmd, *shows;
+	} views[] = {
+		{ "dash", "component" }, { "dp", "SERVER" }, { "smp", "DELETE AFTER MIN" },
+		{ "media", "boot image" }, { "cert", "ISSUED TO" }, { "assoc", "RESTORE" },
+		{ "ts", "RUN AS" }, { "accounts", "LOGON NAME" }, { "sites", "Holdout Primary" },
+		{ "checks", "OSD-PXE-004" }, { "privacy", "OSD-PRIV-001" }, { "tasks", "KIND" },
+		{ "audit", "sync" }, { "help", ":block" },
+	};
+	char script[4000] = "", *s;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof views / sizeof views[0]; i++)
+		snprintf(script + strlen(script), sizeof script - strlen(script),
+		         ":%s\n:save-display %s/view-%s\n", views[i].cmd, g_ls.dir, views[i].cmd);
+	/* NO_COLOR: the monochrome theme draws the same screens. */
+	setenv("NO_COLOR", "1", 1);
+	assert_int_equal(run_tui("C.UTF-8", "--no-color", "100x30", script), 0);
+	unsetenv("NO_COLOR");
+	for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
+		char name[64];
+		snprintf(name, sizeof name, "view-%s", views[i].cmd);
+		s = screen(name);
+		expect(s, views[i].shows);
+		free(s);
+	}
+}
+
+/* Enter on a list row: fields, then (Tab) its findings, then the raw JSON
+ * the inventory kept, which never holds the PXE password. */
+static void test_detail_has_fields_findings_and_raw_tabs(void **state)
+{
+	char script[1000];
+	char *s;
+
+	(void)state;
+	snprintf(script, sizeof script, "1\n/PXE01<Enter>\n<Enter>\n" SAVE("fields") "<Tab>\n"
+	         SAVE("findings") "<Tab>\n" SAVE("raw"), g_ls.dir, g_ls.dir, g_ls.dir);
+	assert_int_equal(run_tui("C.UTF-8", NULL, "100x40", script), 0);
+	s = screen("fields");
+	expect(s, "[fields]");
+	expect(s, "PXE01.holdout.example");
+	free(s);
+	s = screen("findings");
+	expect(s, "[findings]");
+	expect(s, "OSD-PXE-004");
+	free(s);
+	s = screen("raw");
+	expect(s, "[raw JSON]");
+	expect(s, "\"ServerName\": \"PXE01.holdout.example\"");
+	assert_null(strstr(s, "PXEPassword\": \""));
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -380,6 +437,8 @@ int main(void)
 		cmocka_unit_test(test_block_a_certificate_with_typed_confirmation),
 		cmocka_unit_test(test_decommission_wizard_runs_and_resumes),
 		cmocka_unit_test(test_sync_from_the_console),
+		cmocka_unit_test(test_every_view_opens),
+		cmocka_unit_test(test_detail_has_fields_findings_and_raw_tabs),
 	};
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
