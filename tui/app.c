@@ -397,6 +397,8 @@ static int draw_box(struct tui_app *a, const char *title, const char *body, int 
 	return y;
 }
 
+static bool script_save_in_dialog(struct tui_app *a, int key);
+
 bool tui_confirm(struct tui_app *a, const char *title, const char *body)
 {
 	for (;;) {
@@ -406,11 +408,93 @@ bool tui_confirm(struct tui_app *a, const char *title, const char *body)
 		tui_put(a, y, (COLS - 40) / 2, 40, ST_HEADER, "y yes    n / Esc / Enter: no");
 		refresh();
 		key = tui_getkey(a);
+		if (script_save_in_dialog(a, key))
+			continue;
 		if (key == 'y' || key == 'Y')
 			return true;
 		if (key == 'n' || key == 'N' || key == 27 || key == '\n' || key == -1)
 			return false;
 	}
+}
+
+/* In a key script, ":save-display PATH" also works while a dialog is
+ * open, so tests can see dialogs; on a terminal ':' is just a key. */
+static bool script_save_in_dialog(struct tui_app *a, int key)
+{
+	char cmd[300];
+	size_t n = 0;
+	int k;
+
+	if (!a->script || key != ':')
+		return false;
+	while ((k = tui_getkey(a)) != '\n' && k != -1)
+		if (n + 1 < sizeof cmd && k > 0 && k < 256)
+			cmd[n++] = (char)k;
+	cmd[n] = '\0';
+	if (strncmp(cmd, "save-display ", 13) == 0)
+		tui_save_display(a, cmd + 13);
+	return true;
+}
+
+int tui_choose(struct tui_app *a, const char *title, const char *body, const char *keys)
+{
+	for (;;) {
+		int key;
+		draw_frame(a);
+		draw_box(a, title, body, 0);
+		refresh();
+		key = tui_getkey(a);
+		if (script_save_in_dialog(a, key))
+			continue;
+		if (key == 27 || key == -1)
+			return 27;
+		if (key > 0 && key < 256 && strchr(keys, key))
+			return key;
+	}
+}
+
+bool tui_abort_pressed(struct tui_app *a)
+{
+	int key;
+
+	if (a->script)
+		return false;
+	nodelay(stdscr, TRUE);
+	key = getch();
+	timeout(30000);
+	return key == 27;
+}
+
+static void dispatch(struct tui_app *a, enum tui_req r);
+
+/* x: the requests of this view, each with why it cannot run now. */
+static void actions_menu(struct tui_app *a, struct tui_view *v)
+{
+	struct buf b = BUF_INIT, keys = BUF_INIT;
+	char kb[16];
+	int key;
+
+	for (size_t i = 0; tui_req_at(i); i++) {
+		const struct tui_req_info *r = tui_req_at(i);
+		if (!r->views || tui_req_for_key(r->key1, v->ops->name) != r->req)
+			continue;
+		buf_addf(&b, "%-6s %-14s %s", tui_key_name(r->key1, kb, sizeof kb), r->name, r->help);
+		if ((r->flags & REQ_DANGEROUS) && (a->o.read_only || a->site_read_only))
+			buf_adds(&b, "  [refused: read-only]");
+		else if ((r->flags & REQ_DANGEROUS) && !a->o.site.connect)
+			buf_adds(&b, "  [no site to write to]");
+		else
+			buf_addc(&keys, (char)r->key1);
+		buf_addc(&b, '\n');
+	}
+	if (!b.len)
+		buf_adds(&b, "nothing to do on this view beyond moving and filtering\n");
+	buf_adds(&b, "\na key runs it; Esc closes");
+	key = tui_choose(a, "Actions", buf_str(&b), buf_str(&keys));
+	buf_free(&b);
+	buf_free(&keys);
+	if (key != 27)
+		dispatch(a, tui_req_for_key(key, v->ops->name));
 }
 
 bool tui_confirm_typed(struct tui_app *a, const char *title, const char *body, const char *expect)
@@ -699,6 +783,9 @@ static void dispatch(struct tui_app *a, enum tui_req r)
 		break;
 	case REQ_TASKS:
 		go(a, "tasks");
+		break;
+	case REQ_ACTIONS:
+		actions_menu(a, v);
 		break;
 	case REQ_PROMPT: {
 		char cmd[256] = "";

@@ -21,7 +21,7 @@
 	_(UP, "up", 'k', KEY_UP, NULL, "move up", 0)                                            \
 	_(DOWN, "down", 'j', KEY_DOWN, NULL, "move down", 0)                                     \
 	_(PAGE_UP, "page-up", KEY_PPAGE, 0, NULL, "previous page", 0)                           \
-	_(PAGE_DOWN, "page-down", KEY_NPAGE, ' ', NULL, "next page", 0)                          \
+	_(PAGE_DOWN, "page-down", KEY_NPAGE, 0, NULL, "next page", 0)                            \
 	_(HALF_UP, "half-up", CTRL('u'), 0, NULL, "half a page up", 0)                          \
 	_(HALF_DOWN, "half-down", CTRL('d'), 0, NULL, "half a page down", 0)                    \
 	_(FIRST, "first", 'g', KEY_HOME, NULL, "first row", 0)                                  \
@@ -38,9 +38,11 @@
 	_(SYNC, "sync", 'r', 0, NULL, "sync the site now", 0)                                   \
 	_(REDRAW, "redraw", CTRL('l'), 0, NULL, "redraw the screen", 0)                          \
 	_(TASKS, "tasks", 't', 0, NULL, "guided tasks", 0)                                     \
+	_(ACTIONS, "actions", 'x', 0, NULL, "what can be done here (and why not)", REQ_HINT)    \
+	_(MARK, "mark", ' ', 0, "assoc", "mark or unmark the row", 0)                          \
 	_(BLOCK, "block", 'B', 0, "cert", "block the certificate", REQ_DANGEROUS | REQ_HINT)  \
 	_(UNBLOCK, "unblock", 'U', 0, "cert", "unblock the certificate", REQ_DANGEROUS | REQ_HINT) \
-	_(DELETE, "delete", 'D', 0, "assoc", "delete the association", REQ_DANGEROUS | REQ_HINT) \
+	_(DELETE, "delete", 'D', 0, "assoc", "delete the association (or the marked ones)", REQ_DANGEROUS | REQ_HINT) \
 	_(PRUNE, "prune", 'P', 0, "assoc", "prune restored associations", REQ_DANGEROUS | REQ_HINT) \
 	_(DECOMMISSION, "decommission", 'W', 0, "smp", "decommission walkthrough", REQ_DANGEROUS | REQ_HINT) \
 	_(RESTORE_ONLY, "restore-only", 'R', 0, "smp", "restore-only mode on", REQ_DANGEROUS | REQ_HINT) \
@@ -150,6 +152,11 @@ void tui_flash(struct tui_app *a, bool error, const char *fmt, ...) OW_PRINTF(3,
 bool tui_confirm(struct tui_app *a, const char *title, const char *body);   /* default No */
 /* Type-to-confirm: true only if the operator typed expect exactly. */
 bool tui_confirm_typed(struct tui_app *a, const char *title, const char *body, const char *expect);
+/* A choice among keys shown in a box; returns the key pressed (Esc: 27). */
+int tui_choose(struct tui_app *a, const char *title, const char *body, const char *keys);
+/* Whether Esc was pressed since the last call (long loops poll it; always
+ * false in script mode). */
+bool tui_abort_pressed(struct tui_app *a);
 /* A line of text (note, reason); false when cancelled. */
 bool tui_ask(struct tui_app *a, const char *question, char *out, size_t n);
 

@@ -26,6 +26,10 @@ struct list_view {
 	char loaded_filter[128];     /* the filter the page was read with */
 	char counted_filter[128];    /* the filter the counts are for */
 	int64_t total;               /* rows without a filter, counted once per load (-1: not yet) */
+	struct mark {
+		int64_t key, src, dst;
+	} *marked;                   /* marked rows (Space), for bulk actions */
+	size_t nmarked, capmarked;
 };
 
 struct list_def {
@@ -38,6 +42,7 @@ struct list_def {
 static int lv_load(struct tui_app *a, struct tui_view *v);
 static void lv_draw(struct tui_app *a, struct tui_view *v, int top, int rows);
 static int lv_request(struct tui_app *a, struct tui_view *v, enum tui_req r);
+static int step_rows(struct tui_app *a, struct tui_view *v, int delta);
 static void lv_free(struct tui_view *v);
 static void lv_counts(struct tui_view *v, char *buf, size_t n);
 
@@ -179,6 +184,7 @@ static void lv_free(struct tui_view *v)
 	inv_page_free(&lv->page);
 	if (lv->have_at)
 		inv_cursor_free(&lv->at);
+	free(lv->marked);
 	free(lv);
 }
 
@@ -232,6 +238,9 @@ static void lv_draw(struct tui_app *a, struct tui_view *v, int top, int rows)
 			attrset(A_NORMAL);
 			tui_put(a, top + 1 + (int)r, 0, 2, st, ">");
 		}
+		for (size_t m = 0; m < lv->nmarked; m++)
+			if (lv->marked[m].key == row->key)
+				tui_put(a, top + 1 + (int)r, 1, 1, st, "*");
 		for (size_t c = 0; c < ncols && x < COLS; c++) {
 			const struct inv_col *col = inv_list_col(lv->list, c);
 			char text[512];
@@ -301,6 +310,93 @@ static int cert_action(struct tui_app *a, struct tui_view *v, bool block)
 		tui_flash(a, true, "%s", e.msg);
 	else
 		report(a, &res);
+	return TUI_HANDLED | TUI_RELOAD;
+}
+
+static int toggle_mark(struct tui_app *a, struct tui_view *v)
+{
+	struct list_view *lv = v->priv;
+	int64_t key;
+
+	if (v->cursor >= (int)lv->page.nrows)
+		return TUI_HANDLED;
+	key = lv->page.rows[v->cursor].key;
+	for (size_t m = 0; m < lv->nmarked; m++)
+		if (lv->marked[m].key == key) {
+			lv->marked[m] = lv->marked[--lv->nmarked];
+			tui_flash(a, false, "%zu marked", lv->nmarked);
+			return step_rows(a, v, 1);
+		}
+	if (lv->nmarked == lv->capmarked) {
+		size_t cap = lv->capmarked ? lv->capmarked * 2 : 64;
+		struct mark *n = realloc(lv->marked, cap * sizeof *n);
+		if (!n)
+			return TUI_HANDLED;
+		lv->marked = n;
+		lv->capmarked = cap;
+	}
+	if (!selected(v, "source_id") || !selected(v, "restore_id"))
+		return TUI_HANDLED;
+	lv->marked[lv->nmarked].key = key;
+	lv->marked[lv->nmarked].src = selected(v, "source_id")->i;
+	lv->marked[lv->nmarked++].dst = selected(v, "restore_id")->i;
+	tui_flash(a, false, "%zu marked (D deletes them)", lv->nmarked);
+	return step_rows(a, v, 1);
+}
+
+/* D with marked rows: the count typed to confirm, then one verified
+ * deletion after another; Esc stops between two; on a failure the
+ * operator aborts, skips it, or skips every further failure. */
+static int assoc_delete_marked(struct tui_app *a, struct tui_view *v)
+{
+	struct list_view *lv = v->priv;
+	struct act_site *site;
+	size_t counts[ACT_DRY_RUN + 1] = { 0 }, done = 0;
+	char body[300], expect[24];
+	bool skip_all = false, stopped = false;
+
+	snprintf(expect, sizeof expect, "%zu", lv->nmarked);
+	snprintf(body, sizeof body, "Delete %zu marked computer associations?\nEach is re-read "
+	         "first, deleted, verified and audited. Esc stops between two.", lv->nmarked);
+	if (!tui_confirm_typed(a, "Delete associations", body, expect)) {
+		tui_flash(a, false, "not confirmed; nothing was sent");
+		return TUI_HANDLED;
+	}
+	if (!(site = tui_site(a)))
+		return TUI_HANDLED;
+	for (size_t m = 0; m < lv->nmarked && !stopped; m++) {
+		struct act_result res;
+		struct ow_err e = { 0 };
+		int rc = act_assoc_delete(a->o.db, site, lv->marked[m].src, lv->marked[m].dst, false,
+		                          &res, &e);
+		done++;
+		if (rc == 0)
+			counts[res.outcome]++;
+		tui_putf(a, LINES - 2, 0, COLS, ST_NORMAL, "deleting %zu/%zu ... (Esc stops)", done,
+		         lv->nmarked);
+		refresh();
+		if ((rc || !act_ok(res.outcome)) && !skip_all) {
+			char q[900];
+			snprintf(q, sizeof q, "%s\n\na abort   s skip it   S skip every failure",
+			         rc ? e.msg : res.message);
+			int k = tui_choose(a, "A deletion did not go through", q, "asS");
+			if (k == 'a' || k == 27)
+				stopped = true;
+			skip_all = k == 'S';
+		}
+		if (site->read_only) {
+			a->site_read_only = true;
+			stopped = true;
+		}
+		if (tui_abort_pressed(a))
+			stopped = true;
+	}
+	tui_flash(a, counts[ACT_FAILED] + counts[ACT_UNKNOWN] + counts[ACT_NOT_APPLIED] +
+	          counts[ACT_REFUSED] > 0,
+	          "%s%zu deleted, %zu already gone, %zu not deleted (audit log has each)",
+	          stopped ? "stopped: " : "", counts[ACT_APPLIED], counts[ACT_ALREADY],
+	          done - counts[ACT_APPLIED] - counts[ACT_ALREADY]);
+	lv->nmarked = 0;
 	return TUI_HANDLED | TUI_RELOAD;
 }
 
@@ -502,7 +598,8 @@ static int lv_request(struct tui_app *a, struct tui_view *v, enum tui_req r)
 	case REQ_ENTER: return detail(a, v);
 	case REQ_BLOCK: return cert_action(a, v, true);
 	case REQ_UNBLOCK: return cert_action(a, v, false);
-	case REQ_DELETE: return assoc_delete(a, v);
+	case REQ_DELETE: return lv->nmarked ? assoc_delete_marked(a, v) : assoc_delete(a, v);
+	case REQ_MARK: return toggle_mark(a, v);
 	case REQ_PRUNE: {
 		char days[16];
 		snprintf(days, sizeof days, "%ld", inv_setting_long(a->o.db, "assoc_released_max_days", 14));

@@ -423,6 +423,36 @@ static void test_detail_has_fields_findings_and_raw_tabs(void **state)
 	free(s);
 }
 
+/* Space marks associations, D deletes the marked ones after the count is
+ * typed, each verified; x lists what the view can do, and why not. */
+static void test_marked_associations_and_the_actions_menu(void **state)
+{
+	char script[1000];
+	char *s;
+
+	(void)state;
+	snprintf(script, sizeof script, "5\n<Space><Space><Space>\n" SAVE("marked")
+	         "D\n3<Enter>\n" SAVE("deleted") "4\nx\n" SAVE("menu") "<Esc>\n", g_ls.dir, g_ls.dir,
+	         g_ls.dir);
+	assert_int_equal(run_tui("C.UTF-8", NULL, "100x30", script), 0);
+	s = screen("marked");
+	expect(s, "3 marked");
+	free(s);
+	s = screen("deleted");
+	expect(s, "3 deleted, 0 already gone, 0 not deleted");
+	free(s);
+	s = screen("menu");
+	expect(s, "Actions");
+	expect(s, "block the certificate");
+	assert_null(strstr(s, "refused: read-only"));
+	free(s);
+	snprintf(script, sizeof script, "4\nx\n" SAVE("menu-ro") "<Esc>\n", g_ls.dir);
+	assert_int_equal(run_tui("C.UTF-8", "--read-only", "100x30", script), 0);
+	s = screen("menu-ro");
+	expect(s, "[refused: read-only]");
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -439,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_sync_from_the_console),
 		cmocka_unit_test(test_every_view_opens),
 		cmocka_unit_test(test_detail_has_fields_findings_and_raw_tabs),
+		cmocka_unit_test(test_marked_associations_and_the_actions_menu),
 	};
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
