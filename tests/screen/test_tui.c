@@ -453,6 +453,34 @@ static void test_marked_associations_and_the_actions_menu(void **state)
 	free(s);
 }
 
+/* The other wizards: P on associations starts the prune task, F on an
+ * explained check the guided fix; both run to the end from the console. */
+static void test_prune_and_fix_wizards(void **state)
+{
+	char script[1500];
+	char *s;
+
+	(void)state;
+	snprintf(script, sizeof script, "5\nP\n" SAVE("prune1") "n\nn\ny\nn\n" SAVE("prune-done")
+	         "7\n/PXE-006<Enter>\n<Enter>\nF\n" SAVE("fix1") "n\ny\nn\n" SAVE("fix-done"),
+	         g_ls.dir, g_ls.dir, g_ls.dir, g_ls.dir);
+	assert_int_equal(run_tui("C.UTF-8", NULL, "100x30", script), 0);
+	s = screen("prune1");
+	expect(s, "assoc-prune 14");
+	expect(s, "step 1 of 3");
+	free(s);
+	s = screen("prune-done");
+	expect(s, "assoc-prune 14 - done");
+	free(s);
+	s = screen("fix1");
+	expect(s, "fix OSD-PXE-006 HLD00001");
+	free(s);
+	s = screen("fix-done");
+	expect(s, " - done");
+	expect(s, "is now pass");
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -470,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_every_view_opens),
 		cmocka_unit_test(test_detail_has_fields_findings_and_raw_tabs),
 		cmocka_unit_test(test_marked_associations_and_the_actions_menu),
+		cmocka_unit_test(test_prune_and_fix_wizards),
 	};
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
