@@ -5,7 +5,7 @@ set -eu
 
 packages="build-essential pkg-config meson ninja-build libncurses-dev libsqlite3-dev
 libcurl4-openssl-dev libjansson-dev libyajl-dev libcmocka-dev libmicrohttpd-dev libgnutls28-dev
-tmux aha clang locales"
+tmux aha clang libclang-rt-14-dev locales"
 
 missing=""
 for p in $packages; do
