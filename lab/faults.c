@@ -11,7 +11,7 @@ static const struct {
 	const char *name;
 	enum lab_fault_kind kind;
 } names[] = {
-	{ "500", FAULT_500 }, { "503", FAULT_503 }, { "429", FAULT_429 },
+	{ "500", FAULT_500 }, { "503", FAULT_503 }, { "429", FAULT_429 }, { "401", FAULT_401 },
 	{ "reset", FAULT_RESET }, { "slow", FAULT_SLOW }, { "truncate", FAULT_TRUNCATE },
 	{ "lost", FAULT_LOST },
 	{ "badjson", FAULT_BADJSON }, { "repeat-page", FAULT_REPEAT_PAGE },
@@ -105,7 +105,7 @@ int lab_faults_parse(const char *spec, uint64_t seed, struct lab_faults *out, ch
 		size_t n = comma ? (size_t)(comma - p) : strlen(p);
 		if (out->n == sizeof out->f / sizeof out->f[0] || parse_item(p, n, &out->f[out->n]) != 0) {
 			snprintf(err, errlen, "bad fault '%.*s': want KIND[=ARG]@RATE or KIND@req=N, "
-			         "KIND one of 500, 503, 429, reset, lost, slow=DURATION, truncate, badjson, "
+			         "KIND one of 500, 503, 429, 401, reset, lost, slow=DURATION, truncate, badjson, "
 			         "repeat-page, oversize", (int)n, p);
 			return -1;
 		}

@@ -21,6 +21,7 @@ enum lab_fault_kind {
 	FAULT_OVERSIZE,     /* a row with a field far over any sane cap */
 	FAULT_LOST,         /* the request is carried out, then the connection
 	                       closes without an answer (a timeout after sending) */
+	FAULT_401,          /* an authentication failure in the middle of a session */
 };
 
 struct lab_fault {

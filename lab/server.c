@@ -978,7 +978,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		MHD_free(user);
 		return MHD_NO;
 	}
-	if (who == 0) {
+	if (who == 0 || fault.kind == FAULT_401) {
 		/* Anonymous or wrong password: 401 with an empty body. */
 		a.status = 401;
 		a.www_auth = true;
