@@ -6,7 +6,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 30
 MESON_OPTS ?= -Dwerror=true
 
-.PHONY: all deps build demo test test-asan fuzz clean
+.PHONY: all deps build demo test test-asan test-valgrind fuzz bench clean
 
 all: build
 
@@ -33,6 +33,16 @@ test-asan: deps $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		meson test -C $(ASAN_BUILD) --print-errorlogs
+
+# The in-process suites under valgrind memcheck (slow: not part of CI).
+test-valgrind: build
+	meson test -C $(BUILD) --print-errorlogs --wrap='valgrind --error-exitcode=9 \
+		--leak-check=full --errors-for-leak-kinds=definite -q' \
+		actions checks sync faults cli db list catalog audit mapping adminservice sanitize timeparse
+
+# Every benchmark and one table of their figures.
+bench: build
+	sh bench/run $(BUILD)
 
 # libFuzzer targets (clang), each run FUZZ_SECONDS on its seed corpus.
 $(FUZZ_BUILD)/build.ninja:
