@@ -4,6 +4,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 30
+VALGRIND_WRAP = --wrap='valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite -q'
 MESON_OPTS ?= -Dwerror=true
 
 .PHONY: all deps build demo test test-asan test-valgrind fuzz bench clean
@@ -36,8 +37,7 @@ test-asan: deps $(ASAN_BUILD)/build.ninja
 
 # The in-process suites under valgrind memcheck (slow: not part of CI).
 test-valgrind: build
-	meson test -C $(BUILD) --print-errorlogs --wrap='valgrind --error-exitcode=9 \
-		--leak-check=full --errors-for-leak-kinds=definite -q' \
+	meson test -C $(BUILD) --print-errorlogs $(VALGRIND_WRAP) \
 		actions checks sync faults cli db list catalog audit mapping adminservice sanitize timeparse
 
 # Every benchmark and one table of their figures.

@@ -136,6 +136,9 @@ static const char *huge_name(struct lab_site *s)
 
 static const char *const ESC_NAME = "Media\x1b]52;c;ZXZpbA==\a Build\x1b[2J";
 static const char *const BIDI_NAME = "Build\xe2\x80\xae" "exe.txt";
+/* What a spreadsheet would run, and what Markdown would render as markup. */
+static const char *const FORMULA_NAME = "=HYPERLINK(\"http://x.invalid/\",\"open me\")";
+static const char *const MARKUP_NAME = "*WS* | [click](javascript:alert(1)) `x` <b>";
 
 static void gen_sites(struct lab_site *s)
 {
@@ -338,6 +341,8 @@ static void gen_assocs(struct lab_site *s, uint64_t *rng)
 	s->assocs[3].created = days_ago(s, rng, 5);
 	s->assocs[3].released = 0;
 	s->assocs[4].source_name = ESC_NAME;
+	s->assocs[4].restore_name = FORMULA_NAME;
+	s->assocs[5].source_name = MARKUP_NAME;
 }
 
 static void gen_software(struct lab_site *s, uint64_t *rng)

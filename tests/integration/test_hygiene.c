@@ -244,11 +244,91 @@ static void test_no_secret_anywhere_after_every_kind_of_use(void **state)
 	}
 }
 
+/* No raw control sequence in any text output: no ESC, no C1 control,
+ * no bidi override or isolate as raw bytes (they are shown as text). */
+static void assert_inert(const char *what, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p; p++) {
+		if (*p == 0x1b || *p == 0x07 || (*p < 0x20 && *p != '\n' && *p != '\t' && *p != '\r'))
+			fail_msg("%s: a raw control byte 0x%02x", what, *p);
+		if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+			fail_msg("%s: a raw C1 control", what);
+		if (p[0] == 0xE2 && ((p[1] == 0x80 && p[2] >= 0xAA && p[2] <= 0xAE) ||
+		                     (p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9)))
+			fail_msg("%s: a raw bidi control", what);
+	}
+}
+
+/* Every output path fed the lab's hostile names (an OSC 52 clipboard
+ * write, a screen clear, a right-to-left override, a spreadsheet formula,
+ * Markdown markup): text, CSV, Markdown, the audit log and the console
+ * draw them inert; CSV defuses the formula; Markdown escapes the markup. */
+static void test_hostile_names_are_inert_on_every_output_path(void **state)
+{
+	static const char *const lists[] = { "dps", "smps", "media", "certs", "assocs", "ts",
+	                                     "admins", "sites" };
+	struct labproc lp;
+	char origin[600], keys[2000], script[600], path[700], *out, *screen_text;
+	int rc;
+
+	(void)state;
+	labsite_start(&g_ls, &lp, NULL);
+	labsite_origin(&lp, origin, sizeof origin);
+	out = run((const char *const[]){ "sync", "--provider", origin, "--auth", "basic", "--user",
+	                                 "labadmin", "--cacert", lp.ca, NULL }, &rc);
+	assert_int_equal(rc, 0);
+	free(out);
+	labproc_stop(&lp);
+	for (size_t l = 0; l < 8; l++) {
+		out = run((const char *const[]){ "list", lists[l], NULL }, &rc);
+		assert_inert(lists[l], out);
+		free(out);
+		out = run((const char *const[]){ "list", lists[l], "--format", "csv", NULL }, &rc);
+		assert_inert(lists[l], out);
+		if (strcmp(lists[l], "assocs") == 0) {
+			/* the formula is a text cell a spreadsheet will not run */
+			assert_non_null(strstr(out, "\"'=HYPERLINK("));
+			assert_null(strstr(out, ",=HYPERLINK("));
+			assert_null(strstr(out, ",\"=HYPERLINK("));
+		}
+		free(out);
+	}
+	out = run((const char *const[]){ "check", NULL }, &rc);
+	assert_inert("check text", out);
+	free(out);
+	out = run((const char *const[]){ "check", "--format", "markdown", NULL }, &rc);
+	assert_inert("check markdown", out);
+	assert_null(strstr(out, "[click](javascript"));   /* no live link */
+	free(out);
+	out = run((const char *const[]){ "audit", "list", NULL }, &rc);
+	assert_inert("audit list", out);
+	free(out);
+	snprintf(script, sizeof script, "%s/keys2", g_ls.dir);
+	snprintf(keys, sizeof keys, "5\n:save-display %s/h1\n/Media<Enter>\n<Enter>\n"
+	         ":save-display %s/h2\n<Tab>\n:save-display %s/h3\n:accounts\n:save-display %s/h4\n"
+	         "1\n/HOSTILE<Enter>\n:save-display %s/h5\n", g_ls.dir, g_ls.dir, g_ls.dir, g_ls.dir,
+	         g_ls.dir);
+	assert_int_equal(tu_write_file(script, keys, strlen(keys)), 0);
+	out = run((const char *const[]){ "tui", "--script", script, NULL }, &rc);
+	assert_int_equal(rc, 0);
+	free(out);
+	for (int i = 1; i <= 5; i++) {
+		snprintf(path, sizeof path, "%s/h%d", g_ls.dir, i);
+		screen_text = tu_read_file(path, NULL);
+		assert_non_null(screen_text);
+		assert_inert(path, screen_text);
+		free(screen_text);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_the_password_is_not_visible_in_proc),
 		cmocka_unit_test(test_no_secret_anywhere_after_every_kind_of_use),
+		cmocka_unit_test(test_hostile_names_are_inert_on_every_output_path),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
