@@ -1,5 +1,9 @@
 #include "db/checkstore.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "db/internal.h"
 #include "db/records.h"
 
@@ -179,6 +183,75 @@ int inv_each_run_failures(struct inv *db, int n, int (*fn)(void *ctx, int64_t id
 		          (long)sqlite3_column_int64(st, 2));
 	if (!stop && rc != SQLITE_DONE)
 		stop = inv_sql_error(db, err, "reading check history");
+	sqlite3_finalize(st);
+	return stop;
+}
+
+int inv_run_latest(struct inv *db, struct inv_run_info *out, struct ow_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (sqlite3_prepare_v2(db->sql, "SELECT id, started, finished, security_grade, privacy_grade,"
+	                       " summary_json FROM check_runs WHERE finished IS NOT NULL"
+	                       " ORDER BY id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return inv_sql_error(db, err, "reading the latest check run");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *sec = sqlite3_column_text(st, 3), *pri = sqlite3_column_text(st, 4);
+		const unsigned char *sum = sqlite3_column_text(st, 5);
+		out->id = sqlite3_column_int64(st, 0);
+		out->started = sqlite3_column_int64(st, 1);
+		out->finished = sqlite3_column_int64(st, 2);
+		snprintf(out->security, sizeof out->security, "%s", sec ? (const char *)sec : "?");
+		snprintf(out->privacy, sizeof out->privacy, "%s", pri ? (const char *)pri : "?");
+		out->summary_json = strdup(sum ? (const char *)sum : "{}");
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return INV_NOTFOUND;
+	if (rc != SQLITE_ROW || !out->summary_json)
+		return inv_sql_error(db, err, "reading the latest check run");
+	return 0;
+}
+
+void inv_run_info_free(struct inv_run_info *r)
+{
+	free(r->summary_json);
+	r->summary_json = NULL;
+}
+
+int inv_each_finding(struct inv *db, int64_t run_id, const char *check_id,
+                     const char *object_type, int limit,
+                     int (*fn)(void *ctx, const struct inv_finding *f), void *ctx,
+                     struct ow_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int stop = 0, rc = SQLITE_DONE;
+
+	if (sqlite3_prepare_v2(db->sql, "SELECT check_id, state, severity, object_type, object_key,"
+	                       " object_name, evidence_json, baseline, waived FROM findings"
+	                       " WHERE run_id = ?1 AND (?2 IS NULL OR check_id = ?2)"
+	                       " AND (?3 IS NULL OR object_type = ?3) ORDER BY id"
+	                       " LIMIT CASE WHEN ?4 > 0 THEN ?4 ELSE -1 END", -1, &st, NULL) != SQLITE_OK)
+		return inv_sql_error(db, err, "reading findings");
+	sqlite3_bind_int64(st, 1, run_id);
+	bind_text(st, 2, check_id);
+	bind_text(st, 3, object_type);
+	sqlite3_bind_int(st, 4, limit);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct inv_finding f = {
+			(const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+			(const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
+			(const char *)sqlite3_column_text(st, 4), (const char *)sqlite3_column_text(st, 5),
+			(const char *)sqlite3_column_text(st, 6), (const char *)sqlite3_column_text(st, 7),
+			sqlite3_column_int(st, 8),
+		};
+		stop = fn(ctx, &f);
+	}
+	if (!stop && rc != SQLITE_DONE)
+		stop = inv_sql_error(db, err, "reading findings");
 	sqlite3_finalize(st);
 	return stop;
 }

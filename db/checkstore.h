@@ -37,6 +37,24 @@ int inv_each_failure(struct inv *db, int64_t run_id,
                      int (*fn)(void *ctx, const char *check_id, const char *object_key),
                      void *ctx, struct ow_err *err);
 
+/* The latest finished run: what the console shows without re-evaluating. */
+struct inv_run_info {
+	int64_t id, started, finished;
+	char security[8], privacy[8];
+	char *summary_json;        /* {"CHECK": {"state": n, ...}, ...}; owned */
+};
+/* 0, INV_NOTFOUND (-1) when no run was stored, or an error kind. */
+int inv_run_latest(struct inv *db, struct inv_run_info *out, struct ow_err *err);
+void inv_run_info_free(struct inv_run_info *r);
+
+/* Stored findings of a run, in the order they were stored, optionally of
+ * one check and/or object type, at most limit (0: all). The finding is
+ * valid only during fn; fn returns non-zero to stop. */
+int inv_each_finding(struct inv *db, int64_t run_id, const char *check_id,
+                     const char *object_type, int limit,
+                     int (*fn)(void *ctx, const struct inv_finding *f), void *ctx,
+                     struct ow_err *err);
+
 /* The last n finished runs, oldest first: id, start time, and the number
  * of failing results from their summary (for trends). */
 int inv_each_run_failures(struct inv *db, int n, int (*fn)(void *ctx, int64_t id, int64_t started,

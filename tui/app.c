@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include "checks/checks.h"
 #include "tui/internal.h"
 #include "util/sanitize.h"
 #include "util/width.h"
@@ -740,6 +741,30 @@ static void sync_now(struct tui_app *a)
 			a->stack[i]->ops->load(a, a->stack[i]);
 }
 
+/* c: a stored check run, as `osdwarden check` makes; the views then show it. */
+static void check_now(struct tui_app *a)
+{
+	struct chk_run run;
+	struct ow_err e = { 0 };
+
+	if (a->o.read_only) {
+		tui_flash(a, true, "read-only: a check run is stored in the inventory; refused");
+		return;
+	}
+	tui_put(a, LINES - 2, 0, COLS, ST_NORMAL, "evaluating the checklist ...");
+	refresh();
+	if (chk_evaluate(a->o.db, -1, (int64_t)time(NULL), &run, &e) != 0) {
+		tui_flash(a, true, "the checklist could not be evaluated: %s", e.msg);
+		return;
+	}
+	tui_flash(a, false, "check run #%lld stored: security %s, privacy %s", (long long)run.id,
+	          run.grades.security, run.grades.privacy);
+	chk_run_free(&run);
+	for (int i = 0; i < a->depth; i++)
+		if (a->stack[i]->ops->load)
+			a->stack[i]->ops->load(a, a->stack[i]);
+}
+
 static void dispatch(struct tui_app *a, enum tui_req r)
 {
 	struct tui_view *v = tui_top(a);
@@ -805,6 +830,9 @@ static void dispatch(struct tui_app *a, enum tui_req r)
 		break;
 	case REQ_SYNC:
 		sync_now(a);
+		break;
+	case REQ_CHECK:
+		check_now(a);
 		break;
 	default:
 		if (info)

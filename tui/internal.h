@@ -36,6 +36,7 @@
 	_(PROMPT, "prompt", ':', 0, NULL, "command prompt", REQ_HINT)                          \
 	_(HELP, "help", '?', KEY_F(1), NULL, "help", REQ_HINT)                                 \
 	_(SYNC, "sync", 'r', 0, NULL, "sync the site now", 0)                                   \
+	_(CHECK, "check", 'c', 0, NULL, "evaluate the checklist now and store the run", 0)      \
 	_(REDRAW, "redraw", CTRL('l'), 0, NULL, "redraw the screen", 0)                          \
 	_(TASKS, "tasks", 't', 0, NULL, "guided tasks", 0)                                     \
 	_(ACTIONS, "actions", 'x', 0, NULL, "what can be done here (and why not)", REQ_HINT)    \

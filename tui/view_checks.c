@@ -12,6 +12,8 @@
 #include "backend/workflows.h"
 #include "checks/checks.h"
 #include "checks/decide.h"
+#include "checks/stored.h"
+#include "db/checkstore.h"
 #include "db/records.h"
 #include "tui/internal.h"
 
@@ -25,6 +27,8 @@ struct checklist {
 	enum chk_cat cat;
 	struct chk_run run;
 	bool have_run;
+	struct chk_stored stored;
+	bool use_stored;
 	struct row rows[64];
 	int nrows;
 	int first;                 /* first row on screen */
@@ -82,11 +86,19 @@ static int cl_load(struct tui_app *a, struct tui_view *v)
 		cl->cat = strcmp(v->ops->name, "privacy") == 0 ? CAT_PRIVACY : CAT_SECURITY;
 	}
 	free_list(cl);
-	if (chk_evaluate_peek(a->o.db, (int64_t)time(NULL), &cl->run, &e) != 0) {
-		tui_flash(a, true, "the checklist could not be evaluated: %s", e.msg);
-		return 0;
+	/* The latest stored run when there is one (fast at any size); else an
+	 * evaluation that is shown, not stored. */
+	int src = chk_stored_load(a->o.db, &cl->stored, &e);
+	cl->use_stored = src == 0;
+	if (!cl->use_stored) {
+		if (src != INV_NOTFOUND || chk_evaluate_peek(a->o.db, (int64_t)time(NULL), &cl->run, &e) != 0) {
+			tui_flash(a, true, "the checklist could not be read: %s", e.msg);
+			return 0;
+		}
+		cl->have_run = true;
 	}
-	cl->have_run = true;
+	snprintf(v->title_extra, sizeof v->title_extra, "%s", cl->use_stored ? "(stored run; c re-evaluates)"
+	                                                                      : "(evaluated now)");
 	cl->nrows = 0;
 	for (size_t k = 0; k < chk_count() && cl->nrows < 64; k++) {
 		const struct chk_def *d = chk_at(k);
@@ -99,8 +111,14 @@ static int cl_load(struct tui_app *a, struct tui_view *v)
 		memset(r, 0, sizeof *r);
 		r->def = d;
 		r->worst = ST_NOTAPPLICABLE;
+		if (cl->use_stored) {
+			r->worst = chk_stored_worst(&cl->stored, k);
+			r->failing = cl->stored.counts[k][ST_FAIL];
+			for (int st = 0; st <= ST_FIXED; st++)
+				r->total += cl->stored.counts[k][st];
+		}
 	}
-	for (size_t i = 0; i < cl->run.n; i++) {
+	for (size_t i = 0; cl->have_run && i < cl->run.n; i++) {
 		const struct chk_result *res = &cl->run.results[i];
 		for (int k = 0; k < cl->nrows; k++) {
 			struct row *r = &cl->rows[k];
@@ -230,9 +248,29 @@ static void wrap(struct buf *b, const char *label, const char *text, int width)
 	buf_addc(b, '\n');
 }
 
+struct ev_ctx {
+	struct explain *ex;
+	struct buf *ev;
+	long shown;
+};
+
+static int stored_evidence(void *ctx, const struct inv_finding *f)
+{
+	struct ev_ctx *c = ctx;
+
+	if (!c->ex->first_object[0] && f->object_key && strcmp(f->state, "fail") == 0)
+		snprintf(c->ex->first_object, sizeof c->ex->first_object, "%s", f->object_key);
+	if (c->shown++ < 8)
+		buf_addf(c->ev, "  %s %s  %s\n", f->state, f->object_name ? f->object_name
+		                                  : f->object_key ? f->object_key : "site",
+		         f->evidence_json ? f->evidence_json : "");
+	return 0;
+}
+
 static int ex_load(struct tui_app *a, struct tui_view *v)
 {
 	struct explain *ex = v->priv;
+	struct chk_stored cs;
 	struct chk_run run;
 	struct ow_err e = { 0 };
 	long fails = 0, total = 0, shown = 0;
@@ -241,6 +279,21 @@ static int ex_load(struct tui_app *a, struct tui_view *v)
 
 	buf_free(&ex->text);
 	ex->first_object[0] = '\0';
+	if (chk_stored_load(a->o.db, &cs, &e) == 0) {
+		/* the stored run's findings of this check (only non-passing ones
+		 * are stored), and its counts */
+		struct ev_ctx ctx = { ex, &ev, 0 };
+		size_t k = chk_index(ex->def);
+		for (int st = 0; st <= ST_FIXED; st++)
+			total += cs.counts[k][st];
+		fails = cs.counts[k][ST_FAIL];
+		inv_each_finding(a->o.db, cs.run_id, ex->def->id, NULL, 9, stored_evidence, &ctx, &e);
+		shown = ctx.shown;
+		if (shown > 8 && fails + cs.counts[k][ST_NOTCHECKED] > 8)
+			shown = fails + cs.counts[k][ST_NOTCHECKED] + cs.counts[k][ST_ERROR] +
+			        cs.counts[k][ST_UNKNOWN];
+		goto compose;
+	}
 	if (chk_evaluate_peek(a->o.db, (int64_t)time(NULL), &run, &e) != 0) {
 		tui_flash(a, true, "%s", e.msg);
 		return 0;
@@ -260,9 +313,10 @@ static int ex_load(struct tui_app *a, struct tui_view *v)
 			         r->object_name ? r->object_name : r->object_key ? r->object_key : "site",
 			         r->evidence ? r->evidence : "");
 	}
+	chk_run_free(&run);
+compose:
 	if (shown > 8)
 		buf_addf(&ev, "  ... and %ld more (osdwarden check --format json)\n", shown - 8);
-	chk_run_free(&run);
 	snprintf(v->title_extra, sizeof v->title_extra, "%s %s", tui_glyph(a, "\xe2\x80\xba", ">"),
 	         ex->def->id);
 	buf_addf(&ex->text, "%s  %s  %s   %ld of %ld objects failing\n",

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "checks/checks.h"
+#include "checks/stored.h"
 #include "db/checkstore.h"
 #include "db/records.h"
 #include "db/tasks.h"
@@ -14,6 +15,7 @@
 
 struct dash {
 	bool evaluated;
+	int64_t from_run, run_time;        /* the stored run shown, or 0 when evaluated here */
 	struct chk_grades grades;
 	long sev[2][SEV_CRITICAL + 1];     /* failing findings per category and severity */
 	long attest[2];                    /* notchecked per category */
@@ -67,6 +69,23 @@ static int component_of(const char *type)
 
 static void age(int64_t t, char *out, size_t n);
 
+struct first_fail {
+	struct dash *d;
+	int comp;
+};
+
+static int first_fail(void *ctx, const struct inv_finding *f)
+{
+	struct first_fail *ff = ctx;
+	const struct chk_def *def = chk_find(f->check_id);
+
+	if (strcmp(f->state, "fail") != 0 || f->waived)
+		return 0;
+	snprintf(ff->d->comp[ff->comp].first, sizeof ff->d->comp[0].first, "%s: %s",
+	         f->object_name ? f->object_name : "?", def ? def->title : f->check_id);
+	return 1;
+}
+
 static int dash_load(struct tui_app *a, struct tui_view *v)
 {
 	static const char *const labels[] = { "distribution points", "state migration points",
@@ -76,7 +95,9 @@ static int dash_load(struct tui_app *a, struct tui_view *v)
 	                                      "associations" };
 	struct dash *d = v->priv;
 	struct chk_run run;
+	struct chk_stored cs;
 	struct ow_err e = { 0 };
+	int src;
 	struct inv_provider *provs = NULL;
 	size_t np = 0;
 
@@ -87,7 +108,41 @@ static int dash_load(struct tui_app *a, struct tui_view *v)
 		d->comp[i].label = labels[i];
 		d->comp[i].total = (long)inv_count(a->o.db, tables[i], &e);
 	}
-	if (chk_evaluate_peek(a->o.db, (int64_t)time(NULL), &run, &e) == 0) {
+	/* The latest stored run, when there is one: reading it back costs
+	 * milliseconds where evaluating a large site costs seconds. */
+	if ((src = chk_stored_load(a->o.db, &cs, &e)) == 0) {
+		static const char *const types[5][3] = {
+			{ "dp", NULL, NULL }, { "smp", "smp_folder", NULL },
+			{ "boot_image", "media", "package" }, { "certificate", NULL, NULL },
+			{ "association", NULL, NULL },
+		};
+		d->evaluated = true;
+		d->from_run = cs.run_id;
+		d->run_time = cs.finished;
+		snprintf(d->grades.security, sizeof d->grades.security, "%.3s", cs.security);
+		snprintf(d->grades.privacy, sizeof d->grades.privacy, "%.3s", cs.privacy);
+		for (size_t k = 0; k < chk_count() && k < 64; k++) {
+			const struct chk_def *def = chk_at(k);
+			int cat = def->cat == CAT_PRIVACY;
+			long fails = cs.counts[k][ST_FAIL];
+			d->attest[cat] += cs.counts[k][ST_NOTCHECKED];
+			d->sev[cat][def->sev] += fails;
+			if (fails && strncmp(def->id, "OSD-CHAIN-", 10) == 0)
+				for (int c = 0; c < 2; c++)
+					if (!d->chains[cat][c][0]) {
+						snprintf(d->chains[cat][c], sizeof d->chains[0][0], "%s: %s",
+						         def->id + 4, def->title);
+						break;
+					}
+		}
+		/* The first failing object of each component, from the stored findings. */
+		for (int c = 0; c < 5; c++) {
+			struct first_fail ff = { d, c };
+			d->comp[c].attention = -1;
+			for (int t = 0; t < 3 && types[c][t] && !d->comp[c].first[0]; t++)
+				inv_each_finding(a->o.db, cs.run_id, NULL, types[c][t], 200, first_fail, &ff, &e);
+		}
+	} else if (src == INV_NOTFOUND && chk_evaluate_peek(a->o.db, (int64_t)time(NULL), &run, &e) == 0) {
 		d->evaluated = true;
 		d->grades = run.grades;
 		for (size_t i = 0; i < run.n; i++) {
@@ -189,7 +244,16 @@ static void dash_draw(struct tui_app *a, struct tui_view *v, int top, int rows)
 
 	draw_panel(a, d, 0, top + 1, 1, half - 2);
 	draw_panel(a, d, 1, top + 1, half + 1, half - 2);
-	y = top + 7;
+	y = top + 6;
+	if (d->from_run) {
+		char when[64];
+		age(d->run_time, when, sizeof when);
+		tui_putf(a, y, 1, COLS - 2, ST_DIM, "checklist: stored run #%lld, %s (c evaluates now)",
+		         (long long)d->from_run, when + 7 /* "synced " */);
+	} else {
+		tui_put(a, y, 1, COLS - 2, ST_DIM, "checklist: evaluated now, not stored (c stores a run)");
+	}
+	y = top + 8;
 	for (int i = 0; i < d->ntrend; i++)
 		if (d->trend[i] > max)
 			max = d->trend[i];
@@ -207,9 +271,16 @@ static void dash_draw(struct tui_app *a, struct tui_view *v, int top, int rows)
 	y++;
 	tui_put(a, y++, 1, COLS - 2, ST_HEADER, "  component                total  attention");
 	for (int i = 0; i < 5 && y < top + rows - 2; i++)
-		tui_putf(a, y++, 1, COLS - 2, d->comp[i].attention ? ST_WARN : ST_NORMAL,
-		         "%d %-24s %5ld  %5ld   %s", i + 1, d->comp[i].label, d->comp[i].total,
-		         d->comp[i].attention, d->comp[i].first);
+	{
+		char att[24];
+		if (d->comp[i].attention < 0)
+			snprintf(att, sizeof att, "%s", d->comp[i].first[0] ? "yes" : "-");
+		else
+			snprintf(att, sizeof att, "%ld", d->comp[i].attention);
+		tui_putf(a, y++, 1, COLS - 2, d->comp[i].first[0] ? ST_WARN : ST_NORMAL,
+		         "%d %-24s %5ld  %5s   %s", i + 1, d->comp[i].label, d->comp[i].total, att,
+		         d->comp[i].first);
+	}
 	y++;
 	for (int i = 0; i < d->ntasks && y < top + rows; i++)
 		tui_putf(a, y++, 1, COLS - 2, ST_NORMAL, "task in progress: %s (t opens tasks)",

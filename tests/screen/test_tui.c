@@ -481,6 +481,38 @@ static void test_prune_and_fix_wizards(void **state)
 	free(s);
 }
 
+/* c stores a check run; the dashboard and the checklists then read it
+ * back instead of evaluating again (what keeps a large site fast). */
+static void test_views_read_the_stored_check_run(void **state)
+{
+	char script[1000];
+	char *s;
+
+	(void)state;
+	snprintf(script, sizeof script, "c\n" SAVE("stored") "7\n" SAVE("checks-stored")
+	         "/PXE-004<Enter>\n<Enter>\n" SAVE("explain-stored"), g_ls.dir, g_ls.dir, g_ls.dir);
+	assert_int_equal(run_tui("C.UTF-8", NULL, "100x30", script), 0);
+	s = screen("stored");
+	expect(s, "check run #");
+	expect(s, "checklist: stored run #");
+	expect(s, "Security  grade");
+	free(s);
+	s = screen("checks-stored");
+	expect(s, "(stored run; c re-evaluates)");
+	expect(s, "OSD-PXE-004");
+	free(s);
+	s = screen("explain-stored");
+	expect(s, "Evidence");
+	expect(s, "fail PXE01.holdout.example");
+	free(s);
+	/* read-only: nothing stored, refused centrally */
+	snprintf(script, sizeof script, "c\n" SAVE("stored-ro"), g_ls.dir);
+	assert_int_equal(run_tui("C.UTF-8", "--read-only", "100x30", script), 0);
+	s = screen("stored-ro");
+	expect(s, "read-only: a check run is stored in the inventory; refused");
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -499,6 +531,7 @@ int main(void)
 		cmocka_unit_test(test_detail_has_fields_findings_and_raw_tabs),
 		cmocka_unit_test(test_marked_associations_and_the_actions_menu),
 		cmocka_unit_test(test_prune_and_fix_wizards),
+		cmocka_unit_test(test_views_read_the_stored_check_run),
 	};
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }

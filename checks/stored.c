@@ -1,0 +1,48 @@
+#include "checks/stored.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "db/checkstore.h"
+#include "db/records.h"
+
+int chk_stored_load(struct inv *db, struct chk_stored *out, struct ow_err *err)
+{
+	struct inv_run_info r;
+	json_t *sum, *per, *n;
+	const char *id, *state;
+	int rc = inv_run_latest(db, &r, err);
+
+	memset(out, 0, sizeof *out);
+	if (rc)
+		return rc;
+	out->run_id = r.id;
+	out->finished = r.finished;
+	snprintf(out->security, sizeof out->security, "%s", r.security);
+	snprintf(out->privacy, sizeof out->privacy, "%s", r.privacy);
+	sum = json_loads(r.summary_json, 0, NULL);
+	inv_run_info_free(&r);
+	json_object_foreach(sum, id, per) {
+		const struct chk_def *d = chk_find(id);
+		size_t k = d ? chk_index(d) : 64;
+		if (k >= 64)
+			continue;   /* a check this build no longer has */
+		json_object_foreach(per, state, n)
+			for (int st = 0; st <= ST_FIXED; st++)
+				if (strcmp(chk_state_name((enum chk_state)st), state) == 0)
+					out->counts[k][st] += (long)json_integer_value(n);
+	}
+	json_decref(sum);
+	return 0;
+}
+
+enum chk_state chk_stored_worst(const struct chk_stored *s, size_t k)
+{
+	static const enum chk_state order[] = { ST_FAIL, ST_ERROR, ST_UNKNOWN, ST_NOTCHECKED,
+	                                        ST_INFORMATIONAL, ST_FIXED, ST_PASS };
+	for (size_t i = 0; k < 64 && i < sizeof order / sizeof order[0]; i++)
+		if (s->counts[k][order[i]])
+			return order[i];
+	return ST_NOTAPPLICABLE;
+}
