@@ -223,23 +223,31 @@ void inv_run_info_free(struct inv_run_info *r)
 }
 
 int inv_each_finding(struct inv *db, int64_t run_id, const char *check_id,
-                     const char *object_type, int limit,
+                     const char *object_type, const char *state, int limit,
                      int (*fn)(void *ctx, const struct inv_finding *f), void *ctx,
                      struct ow_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int stop = 0, rc = SQLITE_DONE;
 
-	if (sqlite3_prepare_v2(db->sql, "SELECT check_id, state, severity, object_type, object_key,"
-	                       " object_name, evidence_json, baseline, waived FROM findings"
-	                       " WHERE run_id = ?1 AND (?2 IS NULL OR check_id = ?2)"
-	                       " AND (?3 IS NULL OR object_type = ?3) ORDER BY id"
-	                       " LIMIT CASE WHEN ?4 > 0 THEN ?4 ELSE -1 END", -1, &st, NULL) != SQLITE_OK)
+	char sql[400];
+
+	/* Only the conditions given: "(?2 IS NULL OR check_id = ?2)" would keep
+	 * SQLite from the (run, check) index (250 ms instead of 0.1 ms). */
+	snprintf(sql, sizeof sql, "SELECT check_id, state, severity, object_type, object_key,"
+	         " object_name, evidence_json, baseline, waived FROM findings WHERE run_id = ?1%s%s%s"
+	         " ORDER BY id LIMIT ?4", check_id ? " AND check_id = ?2" : "",
+	         object_type ? " AND object_type = ?3" : "", state ? " AND state = ?5" : "");
+	if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
 		return inv_sql_error(db, err, "reading findings");
 	sqlite3_bind_int64(st, 1, run_id);
-	bind_text(st, 2, check_id);
-	bind_text(st, 3, object_type);
-	sqlite3_bind_int(st, 4, limit);
+	if (check_id)
+		bind_text(st, 2, check_id);
+	if (object_type)
+		bind_text(st, 3, object_type);
+	sqlite3_bind_int(st, 4, limit > 0 ? limit : -1);
+	if (state)
+		bind_text(st, 5, state);
 	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct inv_finding f = {
 			(const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),

@@ -48,10 +48,10 @@ int inv_run_latest(struct inv *db, struct inv_run_info *out, struct ow_err *err)
 void inv_run_info_free(struct inv_run_info *r);
 
 /* Stored findings of a run, in the order they were stored, optionally of
- * one check and/or object type, at most limit (0: all). The finding is
+ * one check, object type and/or state, at most limit (0: all). The finding is
  * valid only during fn; fn returns non-zero to stop. */
 int inv_each_finding(struct inv *db, int64_t run_id, const char *check_id,
-                     const char *object_type, int limit,
+                     const char *object_type, const char *state, int limit,
                      int (*fn)(void *ctx, const struct inv_finding *f), void *ctx,
                      struct ow_err *err);
 

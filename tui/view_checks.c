@@ -287,7 +287,7 @@ static int ex_load(struct tui_app *a, struct tui_view *v)
 		for (int st = 0; st <= ST_FIXED; st++)
 			total += cs.counts[k][st];
 		fails = cs.counts[k][ST_FAIL];
-		inv_each_finding(a->o.db, cs.run_id, ex->def->id, NULL, 9, stored_evidence, &ctx, &e);
+		inv_each_finding(a->o.db, cs.run_id, ex->def->id, NULL, NULL, 9, stored_evidence, &ctx, &e);
 		shown = ctx.shown;
 		if (shown > 8 && fails + cs.counts[k][ST_NOTCHECKED] > 8)
 			shown = fails + cs.counts[k][ST_NOTCHECKED] + cs.counts[k][ST_ERROR] +

@@ -71,7 +71,8 @@ static void age(int64_t t, char *out, size_t n);
 
 struct first_fail {
 	struct dash *d;
-	int comp;
+	const char *const (*types)[3];
+	int unused;
 };
 
 static int first_fail(void *ctx, const struct inv_finding *f)
@@ -79,10 +80,12 @@ static int first_fail(void *ctx, const struct inv_finding *f)
 	struct first_fail *ff = ctx;
 	const struct chk_def *def = chk_find(f->check_id);
 
-	if (strcmp(f->state, "fail") != 0 || f->waived)
-		return 0;
-	snprintf(ff->d->comp[ff->comp].first, sizeof ff->d->comp[0].first, "%s: %s",
-	         f->object_name ? f->object_name : "?", def ? def->title : f->check_id);
+	for (int c = 0; c < 5; c++)
+		for (int t = 0; t < 3 && ff->types[c][t]; t++)
+			if (f->object_type && strcmp(f->object_type, ff->types[c][t]) == 0 &&
+			    !ff->d->comp[c].first[0])
+				snprintf(ff->d->comp[c].first, sizeof ff->d->comp[0].first, "%s: %s",
+				         f->object_name ? f->object_name : "?", def ? def->title : f->check_id);
 	return 1;
 }
 
@@ -135,12 +138,15 @@ static int dash_load(struct tui_app *a, struct tui_view *v)
 						break;
 					}
 		}
-		/* The first failing object of each component, from the stored findings. */
-		for (int c = 0; c < 5; c++) {
-			struct first_fail ff = { d, c };
+		/* The first failing object of each component: the first failure
+		 * of each failing check, through the (run, check) index. */
+		for (int c = 0; c < 5; c++)
 			d->comp[c].attention = -1;
-			for (int t = 0; t < 3 && types[c][t] && !d->comp[c].first[0]; t++)
-				inv_each_finding(a->o.db, cs.run_id, NULL, types[c][t], 200, first_fail, &ff, &e);
+		for (size_t k = 0; k < chk_count() && k < 64; k++) {
+			struct first_fail ff = { d, types, -1 };
+			if (cs.counts[k][ST_FAIL])
+				inv_each_finding(a->o.db, cs.run_id, chk_at(k)->id, NULL, "fail", 1, first_fail,
+				                 &ff, &e);
 		}
 	} else if (src == INV_NOTFOUND && chk_evaluate_peek(a->o.db, (int64_t)time(NULL), &run, &e) == 0) {
 		d->evaluated = true;
