@@ -38,7 +38,8 @@ test-asan: deps $(ASAN_BUILD)/build.ninja
 # The in-process suites under valgrind memcheck (slow: not part of CI).
 test-valgrind: build
 	meson test -C $(BUILD) --print-errorlogs $(VALGRIND_WRAP) \
-		actions checks sync faults cli db list catalog audit mapping adminservice sanitize timeparse
+		lab actions checks sync faults hygiene tui cli db list catalog audit mapping adminservice \
+		sanitize timeparse jsonschema
 
 # Every benchmark and one table of their figures.
 bench: build
