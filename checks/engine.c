@@ -322,13 +322,15 @@ static void grade(const struct chk_run *run, enum chk_cat cat, char out[4], int 
 	static const int weight[] = { 0, 3, 7, 15, 30 };
 	const struct chk_def *last = NULL;
 	int s = 100, extra = 0;
-	bool error = false, chain = false;
+	bool error = false, chain = false, decided = false;
 
 	for (size_t i = 0; i < run->n; i++) {
 		const struct chk_result *r = &run->results[i];
 		if (r->def->cat != cat)
 			continue;
 		error |= r->state == ST_ERROR;
+		/* something read from the site was judged */
+		decided |= r->def->needs && r->state != ST_ERROR;
 		if (r->state != ST_FAIL || r->waived)
 			continue;
 		if (r->def != last) {
@@ -350,6 +352,13 @@ static void grade(const struct chk_run *run, enum chk_cat cat, char out[4], int 
 		out[0] = 'D';
 	out[1] = error ? '*' : '\0';
 	out[2] = '\0';
+	/* Nothing read, nothing judged: no grade at all, never a good one. */
+	if (!decided) {
+		out[0] = '?';
+		out[1] = '\0';
+		*score = -1;
+		*capped = false;
+	}
 }
 
 /* The previous run's failures, as a sorted set of 64-bit hashes of

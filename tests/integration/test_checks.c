@@ -167,10 +167,15 @@ static void test_data_not_read_is_an_error_never_a_pass(void **state)
 	struct tu_run r;
 
 	(void)state;
-	/* Never synced: everything that reads the site is an error. */
+	/* Never synced: everything that reads the site is an error, and there
+	 * is no grade to give (never a good one). */
 	run = check_json(NULL, NULL);
 	assert_string_equal(check_state(run, "OSD-PXE-004"), "error");
 	assert_string_equal(check_state(run, "OSD-SMP-002"), "error");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(run,
+	                    "grades"), "security"), "grade")), "?");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(run,
+	                    "grades"), "privacy"), "grade")), "?");
 	json_decref(run);
 	/* A class the account may not read. */
 	start(&lp, (const char *const[]){ "--deny", "SMS_Certificate", NULL });
