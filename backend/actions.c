@@ -148,6 +148,13 @@ static int64_t int_of(json_t *v)
 	return INV_NULL;
 }
 
+/* Whether the site's value is what the inventory showed (an unknown on
+ * either side cannot say otherwise). */
+static bool seen_as(int64_t inventory, int64_t site)
+{
+	return inventory == INV_NULL || site == INV_NULL || inventory == site;
+}
+
 /* An embedded SMS_EmbeddedProperty / PropertyList of a site control row. */
 static json_t *embedded(json_t *row, const char *list, const char *key, const char *name)
 {
@@ -436,9 +443,7 @@ static enum judgement cert_judge(struct op *o, json_t *row)
 	         v == INV_NULL ? "unknown" : v ? "true" : "false");
 	if (v != INV_NULL && (v != 0) == o->flag)
 		return J_DONE;
-	if (v == INV_NULL || o->cert.is_blocked == INV_NULL || v == o->cert.is_blocked)
-		return J_AS_SEEN;
-	return J_CHANGED;
+	return seen_as(o->cert.is_blocked, v) ? J_AS_SEEN : J_CHANGED;
 }
 
 static int cert_request(struct op *o, json_t *row, const char **verb, char **url, char **body)
@@ -610,11 +615,6 @@ static enum judgement smp_missing(struct op *o, json_t *row)
 	snprintf(o->observed, sizeof o->observed, "the state migration point role is no longer "
 	         "on the site");
 	return J_CHANGED;
-}
-
-static bool seen_as(int64_t inventory, int64_t site)
-{
-	return inventory == INV_NULL || site == INV_NULL || inventory == site;
 }
 
 static enum judgement restore_only_judge(struct op *o, json_t *row)
