@@ -688,7 +688,7 @@ static int sync_progress(void *ctx, const struct sync_progress *p)
 {
 	struct sync_screen *ss = ctx;
 	struct tui_app *a = ss->a;
-	int i, key = ERR;
+	int i;
 
 	for (i = 0; i < ss->n && strcmp(ss->c[i].cls, p->cls) != 0; i++)
 		;
@@ -714,12 +714,7 @@ static int sync_progress(void *ctx, const struct sync_progress *p)
 	tui_put(a, LINES - 1, 0, COLS, ST_DIM, "Esc stops the sync; nothing is written then");
 	refresh();
 	/* Esc aborts: the sync stops and the inventory stays as it was. */
-	if (!a->script) {
-		nodelay(stdscr, TRUE);
-		key = getch();
-		timeout(30000);
-	}
-	return key == 27;
+	return tui_abort_pressed(a);
 }
 
 static void sync_now(struct tui_app *a)

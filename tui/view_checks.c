@@ -287,11 +287,9 @@ static int ex_load(struct tui_app *a, struct tui_view *v)
 		for (int st = 0; st <= ST_FIXED; st++)
 			total += cs.counts[k][st];
 		fails = cs.counts[k][ST_FAIL];
-		inv_each_finding(a->o.db, cs.run_id, ex->def->id, NULL, NULL, 9, stored_evidence, &ctx, &e);
-		shown = ctx.shown;
-		if (shown > 8 && fails + cs.counts[k][ST_NOTCHECKED] > 8)
-			shown = fails + cs.counts[k][ST_NOTCHECKED] + cs.counts[k][ST_ERROR] +
-			        cs.counts[k][ST_UNKNOWN];
+		inv_each_finding(a->o.db, cs.run_id, ex->def->id, NULL, NULL, 8, stored_evidence, &ctx, &e);
+		/* every result but a pass or "nothing to judge" was stored */
+		shown = total - cs.counts[k][ST_PASS] - cs.counts[k][ST_NOTAPPLICABLE];
 		goto compose;
 	}
 	if (chk_evaluate_peek(a->o.db, (int64_t)time(NULL), &run, &e) != 0) {
