@@ -43,6 +43,9 @@ int act_session_parse(struct cli *c, const char *cmd, struct act_session *s, int
 		{ "macs", required_argument, NULL, 'm' },
 		{ "step", required_argument, NULL, 's' },
 		{ "note", required_argument, NULL, 'N' },
+		{ "script", required_argument, NULL, 'S' },
+		{ "size", required_argument, NULL, 'Z' },
+		{ "view", required_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -75,6 +78,12 @@ int act_session_parse(struct cli *c, const char *cmd, struct act_session *s, int
 		case 'm': s->pxe.macs = optarg; break;
 		case 's': s->step = optarg; break;
 		case 'N': s->note = optarg; break;
+		case 'S': s->script = optarg; break;
+		case 'V': s->view = optarg; break;
+		case 'Z':
+			if (sscanf(optarg, "%dx%d", &s->cols, &s->rows) != 2 || s->cols < 20 || s->rows < 5)
+				return cli_usage(c, cmd, "--size is COLSxROWS, e.g. 80x24");
+			break;
 		default:
 			rc = siteopts_option(c, cmd, &s->so, opt, optarg);
 			if (rc < 0)

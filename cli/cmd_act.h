@@ -15,6 +15,8 @@ struct act_session {
 	long released_before;          /* assoc prune; -1 = the policy setting */
 	struct act_pxe pxe;            /* dp pxe */
 	const char *step, *note;       /* smp decommission, task resume */
+	const char *script, *view;     /* tui --script FILE, --view NAME */
+	int cols, rows;                /* tui --size COLSxROWS */
 	const char *pos[4];
 	size_t npos;
 	struct inv *db;

@@ -69,35 +69,25 @@ int cmd_tui(struct cli *c, int argc, char **argv)
 	struct act_session s;
 	struct hook_ctx h = { c, &s };
 	struct tui_opts o = { 0 };
-	int rc, rows = 0, cols = 0;
+	int rc;
 
 	act_session_init(&s);
-	/* --script FILE, --size COLSxROWS and --view NAME, then the site options. */
-	for (int i = 1; i + 1 < argc; i++) {
-		if (strcmp(argv[i], "--script") == 0 || strcmp(argv[i], "--size") == 0 ||
-		    strcmp(argv[i], "--view") == 0) {
-			if (argv[i][2] == 's' && argv[i][3] == 'c')
-				o.script = argv[i + 1];
-			else if (argv[i][2] == 's' &&
-			         (sscanf(argv[i + 1], "%dx%d", &cols, &rows) != 2 || cols < 20 || rows < 5))
-				return cli_usage(c, "tui", "--size is COLSxROWS, e.g. 80x24");
-			else if (argv[i][2] == 'v')
-				o.start_view = argv[i + 1];
-			memmove(argv + i, argv + i + 2, (size_t)(argc - i - 1) * sizeof *argv);
-			argc -= 2;
-			i--;
-		}
-	}
 	if ((rc = act_session_parse(c, "tui", &s, argc, argv)) != 0)
 		goto out;
+	if (s.npos) {
+		rc = cli_usage(c, "tui", "unexpected '%s'", s.pos[0]);
+		goto out;
+	}
 	if ((rc = act_session_open_db(c, &s)) != 0)
 		goto out;
 	o.db = s.db;
 	o.read_only = c->read_only;
 	o.no_color = c->no_color;
 	o.ascii = c->ascii;
-	o.rows = rows;
-	o.cols = cols;
+	o.script = s.script;
+	o.start_view = s.view;
+	o.rows = s.rows;
+	o.cols = s.cols;
 	o.err = c->err;
 	o.site.connect = connect_site;
 	o.site.sync = sync_site;
