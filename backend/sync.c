@@ -10,6 +10,7 @@
 
 #include "backend/adminservice.h"
 #include "db/audit.h"
+#include "db/stage.h"
 #include "db/records.h"
 #include "util/buf.h"
 #include "util/secret.h"
@@ -1546,30 +1547,34 @@ static int record_class(struct sync *s, const char *cls, const char *status, siz
 	return inv_put_sync_class(s->db, &sc, s->now, &s->err);
 }
 
-int sync_run(struct inv *db, const struct sync_opts *o, struct sync_result *res,
-             struct ow_err *err)
+/* One attempt: the site is read into a stage (the inventory is not locked
+ * meanwhile), then the stage replaces the sync's tables in one short
+ * transaction with the audit row. *stale: an action changed the inventory
+ * during the read, so nothing was applied. */
+static int sync_once(struct inv *db, const struct sync_opts *o, struct sync_result *res,
+                     bool *stale, struct ow_err *err)
 {
-	struct sync s = { .db = db, .o = o, .now = inv_now() };
+	struct sync s = { .o = o, .now = inv_now() };
 	bool denied[N_MAPS] = { false };
 	struct inv_provider prov = { 0 };
+	struct inv *st = NULL;
 	double t0 = now_s();
 	int rc = 0;
 
+	*stale = false;
 	memset(res, 0, sizeof *res);
-	if (inv_read_only(db))
-		return ow_err_set(err, OW_EINPUT, "sync writes the inventory; drop --read-only");
 	if (!(s.base = as_base_url(o->provider, err)))
 		return OW_EINPUT;
 	if (http_client_new(&o->http, &s.http, err) != 0) {
 		free(s.base);
 		return OW_EINPUT;
 	}
-	if (inv_begin(db, err) != 0) {
+	if (inv_stage_open(db, &st, err) != 0 || inv_begin(st, err) != 0) {
 		rc = OW_EINPUT;
 		goto out;
 	}
-	if ((s.now = inv_sync_stamp(db, s.now, &s.err)) < 0 ||
-	    inv_assoc_index_hold(db, true, &s.err) != 0) {
+	s.db = st;
+	if ((s.now = inv_sync_stamp(st, s.now, &s.err)) < 0) {
 		rc = OW_EINPUT;
 		goto fail;
 	}
@@ -1580,7 +1585,7 @@ int sync_run(struct inv *db, const struct sync_opts *o, struct sync_result *res,
 	prov.insecure = o->http.insecure;
 	prov.last_sync_at = s.now;
 	prov.last_sync_result = (char *)"running";
-	if (inv_put_provider(db, &prov, s.now, &s.err) != 0) {
+	if (inv_put_provider(st, &prov, s.now, &s.err) != 0) {
 		rc = OW_EINPUT;
 		goto fail;
 	}
@@ -1622,27 +1627,33 @@ int sync_run(struct inv *db, const struct sync_opts *o, struct sync_result *res,
 				for (size_t q = 0; q < 3 && maps[j].tables[q]; q++)
 					if (denied[j] && strcmp(maps[j].tables[q], maps[t].tables[k]) == 0)
 						complete = false;
-			if (complete && inv_mark_gone(db, maps[t].tables[k], s.now, s.now, &s.err) < 0) {
+			if (complete && inv_mark_gone(st, maps[t].tables[k], s.now, s.now, &s.err) < 0) {
 				rc = OW_EINPUT;
 				goto fail;
 			}
 		}
 	}
 	prov.last_sync_result = (char *)(res->denied ? "partial" : "ok");
+	if (inv_put_provider(st, &prov, s.now, &s.err) != 0 || inv_commit(st, &s.err) != 0) {
+		rc = OW_EINPUT;
+		goto fail;
+	}
+	/* The network is done: only now is the inventory locked. */
+	if (inv_stage_apply(db, st, stale, &s.err) != 0) {
+		rc = s.err.kind ? (int)s.err.kind : OW_EINPUT;
+		goto fail;
+	}
 	{
 		char summary[700];
 		snprintf(summary, sizeof summary, "rows=%zu classes=%zu denied=%s%s%s", s.rows,
 		         res->classes, res->denied ? res->denied_names : "none",
 		         o->site ? " site=" : "", o->site ? o->site : "");
-		if (audit_append(db, s.now, "sync", s.base, summary, prov.last_sync_result, &s.err) != 0) {
+		if (audit_append(db, s.now, "sync", s.base, summary, prov.last_sync_result,
+		                 &s.err) != 0 || inv_commit(db, &s.err) != 0) {
+			inv_rollback(db);
 			rc = OW_EINPUT;
 			goto fail;
 		}
-	}
-	if (inv_put_provider(db, &prov, s.now, &s.err) != 0 ||
-	    inv_assoc_index_hold(db, false, &s.err) != 0 || inv_commit(db, &s.err) != 0) {
-		rc = OW_EINPUT;
-		goto fail;
 	}
 	res->rows = s.rows;
 	res->seconds = now_s() - t0;
@@ -1653,12 +1664,13 @@ int sync_run(struct inv *db, const struct sync_opts *o, struct sync_result *res,
 		           res->denied_names, res->denied > 1 ? "them" : "it");
 	goto out;
 fail:
-	inv_rollback(db);
+	inv_rollback(st);
 	if (err)
 		*err = s.err;
 	if (rc == 0)
 		rc = OW_ESITE;
 out:
+	inv_stage_close(db, st);
 	for (size_t k = 0; k < s.ndpx; k++) {
 		free(s.dpx[k].nal);
 		free(s.dpx[k].bind_except);
@@ -1667,5 +1679,26 @@ out:
 	drop_scratch(&s);
 	http_client_free(s.http);
 	free(s.base);
+	return rc;
+}
+
+int sync_run(struct inv *db, const struct sync_opts *o, struct sync_result *res,
+             struct ow_err *err)
+{
+	/* One more read when an action ran during the first: rare, and the
+	 * second read sees what the action did. */
+	enum { ATTEMPTS = 3 };
+	bool stale = false;
+	int rc = 0;
+
+	if (inv_read_only(db))
+		return ow_err_set(err, OW_EINPUT, "sync writes the inventory; drop --read-only");
+	for (int i = 0; i < ATTEMPTS; i++) {
+		if (err)
+			ow_err_clear(err);
+		rc = sync_once(db, o, res, &stale, err);
+		if (!stale)
+			break;
+	}
 	return rc;
 }

@@ -14,6 +14,10 @@ struct inv {
 	bool read_only;
 	/* Prepared upserts, one per record kind, built on first use. */
 	sqlite3_stmt *put[INV_STMT_CACHE];
+	/* db/stage: a stage remembers the audit head it was copied at; the
+	 * inventory, whether a stage is attached to it. */
+	int64_t stage_seq;
+	bool stage_attached;
 };
 
 /* Turns the last SQLite error on db into an ow_err naming what we were

@@ -1,0 +1,324 @@
+#include "db/stage.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db/internal.h"
+#include "db/schema.h"
+#include "util/buf.h"
+#include "util/fsutil.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The tables a sync writes, parents before children (the order rows are
+ * put back in). Everything else in the inventory belongs to the operator
+ * (checks, waivers, tasks, the audit log) and never passes through a stage:
+ * the stage does not even have those tables, so a sync that tried to write
+ * one would fail loudly instead of losing the write. */
+static const char *const sync_tables[] = {
+	"providers", "sites", "dps", "smps", "smp_folders", "certificates", "associations",
+	"boot_images", "packages", "task_sequences", "ts_run_as", "deployments",
+	"collection_vars", "admins", "roles", "site_settings", "collections", "sync_classes",
+};
+
+/* Audit actions that change none of sync_tables. Any other action logged
+ * since the stage was taken (a write to the site, a task step, another
+ * sync) may have changed a row the stage would overwrite: the stage is then
+ * stale. Unknown actions count as changes, so a new kind fails safe. */
+static const char *const harmless_actions[] = {
+	"attest", "waive", "setting", "tag", "task.start", "task.cancel",
+};
+
+static bool is_sync_table(const char *name)
+{
+	for (size_t i = 0; i < N(sync_tables); i++)
+		if (strcmp(sync_tables[i], name) == 0)
+			return true;
+	return false;
+}
+
+static bool is_harmless(const char *action)
+{
+	for (size_t i = 0; i < N(harmless_actions); i++)
+		if (strcmp(harmless_actions[i], action) == 0)
+			return true;
+	return false;
+}
+
+static int run(sqlite3 *sql, const char *stmt, const char *doing, const char *path,
+               struct ow_err *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(sql, stmt, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	ow_err_set(err, OW_EINPUT, "%s (%s): %s", doing, path, msg ? msg : sqlite3_errmsg(sql));
+	sqlite3_free(msg);
+	return OW_EINPUT;
+}
+
+/* "INSERT INTO dst.t(c1,c2) SELECT c1,c2 FROM src.t" with the columns as
+ * the stage has them: both sides come from the same migrations, but naming
+ * the columns keeps the copy right even if their order ever differs. */
+static int copy_sql(sqlite3 *sql, const char *dst, const char *src, const char *stage,
+                    const char *table, struct buf *out, struct ow_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	struct buf cols = BUF_INIT;
+	int n = 0;
+
+	if (sqlite3_prepare_v2(sql, "SELECT name FROM pragma_table_info(?1, ?2)", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return ow_err_set(err, OW_EINPUT, "reading the columns of %s: %s", table,
+		                  sqlite3_errmsg(sql));
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, stage, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		buf_addf(&cols, "%s\"%s\"", n++ ? "," : "", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (n == 0) {
+		buf_free(&cols);
+		return ow_err_set(err, OW_EINPUT, "the staging area has no table %s", table);
+	}
+	buf_reset(out);
+	buf_addf(out, "INSERT INTO %s.\"%s\"(%s) SELECT %s FROM %s.\"%s\"", dst, table,
+	         buf_str(&cols), buf_str(&cols), src, table);
+	buf_free(&cols);
+	return 0;
+}
+
+/* Drops every trigger, view and table the sync does not own from a fresh
+ * stage: the stage then holds exactly the sync's tables. */
+static int trim(struct inv *st, struct ow_err *err)
+{
+	sqlite3_stmt *q = NULL;
+	struct buf drop = BUF_INIT;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->sql, "SELECT type, name FROM sqlite_schema WHERE "
+	                       "type IN ('trigger','view','table') AND name NOT LIKE 'sqlite_%' "
+	                       "ORDER BY type = 'table'", -1, &q, NULL) != SQLITE_OK)
+		return ow_err_set(err, OW_EINPUT, "reading the staging schema: %s",
+		                  sqlite3_errmsg(st->sql));
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		const char *type = (const char *)sqlite3_column_text(q, 0);
+		const char *name = (const char *)sqlite3_column_text(q, 1);
+		if (strcmp(type, "table") == 0 && is_sync_table(name))
+			continue;
+		/* FTS shadow tables go with their virtual table. */
+		if (strcmp(type, "table") == 0 && strncmp(name, "assoc_fts_", 10) == 0 &&
+		    strcmp(name, "assoc_fts_hold") != 0)
+			continue;
+		buf_addf(&drop, "DROP %s IF EXISTS \"%s\";", strcmp(type, "table") == 0 ? "TABLE" :
+		         strcmp(type, "view") == 0 ? "VIEW" : "TRIGGER", name);
+	}
+	sqlite3_finalize(q);
+	rc = run(st->sql, buf_str(&drop), "trimming the staging area", st->path, err);
+	buf_free(&drop);
+	return rc;
+}
+
+static int attach(sqlite3 *sql, const char *path, const char *as, struct ow_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	char stmt[64];
+	int rc;
+
+	snprintf(stmt, sizeof stmt, "ATTACH DATABASE ?1 AS %s", as);
+	rc = sqlite3_prepare_v2(sql, stmt, -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK)
+		return ow_err_set(err, OW_EINPUT, "attaching %s: %s", path, sqlite3_errmsg(sql));
+	return 0;
+}
+
+static int64_t audit_head(sqlite3 *sql, const char *schema)
+{
+	sqlite3_stmt *st = NULL;
+	char q[80];
+	int64_t seq = -1;
+
+	snprintf(q, sizeof q, "SELECT coalesce(max(seq), 0) FROM %s.audit", schema);
+	if (sqlite3_prepare_v2(sql, q, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		seq = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return seq;
+}
+
+static void drop_file(const char *path)
+{
+	char side[4200];
+
+	unlink(path);
+	snprintf(side, sizeof side, "%s-journal", path);
+	unlink(side);
+}
+
+int inv_stage_open(struct inv *live, struct inv **out, struct ow_err *err)
+{
+	struct inv *st = calloc(1, sizeof *st);
+	char *dir = fs_dirname(live->path);
+	struct buf b = BUF_INIT;
+	int fd, rc = OW_EINPUT;
+
+	*out = NULL;
+	if (!st || !dir) {
+		ow_err_set(err, OW_EINPUT, "out of memory");
+		goto fail;
+	}
+	/* Beside the inventory: the same private directory, the same disk. */
+	buf_addf(&b, "%s/.osdwarden-sync-XXXXXX", dir);
+	st->path = buf_detach(&b);
+	if ((fd = mkstemp(st->path)) < 0) {
+		ow_err_set(err, OW_EINPUT, "cannot create the sync's staging file in %s: %s; the "
+		           "inventory's directory must be writable", dir, strerror(errno));
+		free(st->path);
+		st->path = NULL;
+		goto fail;
+	}
+	close(fd);
+	if (sqlite3_open_v2(st->path, &st->sql, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+	                    NULL) != SQLITE_OK) {
+		ow_err_set(err, OW_EINPUT, "opening the staging file %s: %s", st->path,
+		           st->sql ? sqlite3_errmsg(st->sql) : "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->sql, 1);
+	/* Throwaway: no journal, no fsync. A crash leaves a file to delete,
+	 * never a damaged inventory. */
+	if (run(st->sql, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
+	        "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY",
+	        "setting up the staging file", st->path, err) ||
+	    schema_migrate(st->sql, 0, err) || trim(st, err) ||
+	    attach(st->sql, live->path, "live", err))
+		goto fail;
+	/* One read transaction: the copies and the audit head are one snapshot. */
+	if (run(st->sql, "BEGIN", "reading the inventory", st->path, err))
+		goto fail;
+	for (size_t i = 0; i < N(sync_tables); i++) {
+		if (copy_sql(st->sql, "main", "live", "main", sync_tables[i], &b, err) ||
+		    run(st->sql, buf_str(&b), "copying the inventory into the staging area",
+		        st->path, err)) {
+			sqlite3_exec(st->sql, "ROLLBACK", NULL, NULL, NULL);
+			goto fail;
+		}
+	}
+	st->stage_seq = audit_head(st->sql, "live");
+	if (st->stage_seq < 0 || run(st->sql, "COMMIT; DETACH DATABASE live",
+	                             "reading the inventory", st->path, err)) {
+		if (st->stage_seq < 0)
+			ow_err_set(err, OW_EINPUT, "reading the audit log of %s: %s", live->path,
+			           sqlite3_errmsg(st->sql));
+		sqlite3_exec(st->sql, "ROLLBACK", NULL, NULL, NULL);
+		goto fail;
+	}
+	buf_free(&b);
+	free(dir);
+	*out = st;
+	return 0;
+fail:
+	buf_free(&b);
+	free(dir);
+	inv_stage_close(NULL, st);
+	return err && err->kind ? (int)err->kind : rc;
+}
+
+/* The first action since the stage was taken that may have changed the
+ * sync's tables: 1 with its name and row, 0 when there is none. */
+static int changed_since(struct inv *live, int64_t seq, char *what, size_t n, int64_t *at)
+{
+	sqlite3_stmt *st = NULL;
+	int found = 0;
+
+	if (sqlite3_prepare_v2(live->sql, "SELECT seq, action FROM main.audit WHERE seq > ?1 "
+	                       "ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, seq);
+	while (!found && sqlite3_step(st) == SQLITE_ROW) {
+		const char *a = (const char *)sqlite3_column_text(st, 1);
+		if (!is_harmless(a ? a : "")) {
+			*at = sqlite3_column_int64(st, 0);
+			snprintf(what, n, "%s", a ? a : "?");
+			found = 1;
+		}
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+int inv_stage_apply(struct inv *live, struct inv *stage, bool *stale, struct ow_err *err)
+{
+	struct buf b = BUF_INIT;
+	char what[64];
+	int64_t at = 0;
+	int c;
+
+	*stale = false;
+	if (attach(live->sql, stage->path, "stage", err))
+		return OW_EINPUT;
+	live->stage_attached = true;
+	if (run(live->sql, "BEGIN IMMEDIATE", "locking the inventory to apply the sync",
+	        live->path, err))
+		return OW_EINPUT;
+	c = changed_since(live, stage->stage_seq, what, sizeof what, &at);
+	if (c != 0) {
+		inv_rollback(live);
+		if (c < 0)
+			return inv_sql_error(live, err, "reading the audit log");
+		*stale = true;
+		return ow_err_set(err, OW_ESITE, "`%s` (audit row %lld) changed the inventory while "
+		                  "this sync was reading the site, so what the sync read may be older "
+		                  "than what that change recorded; nothing was applied. Sync again",
+		                  what, (long long)at);
+	}
+	/* The FTS triggers are held while the rows are replaced; the index is
+	 * rebuilt once at the end. */
+	if (run(live->sql, "UPDATE main.assoc_fts_hold SET hold = 1", "applying the sync",
+	        live->path, err))
+		goto fail;
+	for (size_t i = 0; i < N(sync_tables); i++) {
+		buf_reset(&b);
+		buf_addf(&b, "DELETE FROM main.\"%s\"", sync_tables[i]);
+		if (run(live->sql, buf_str(&b), "applying the sync", live->path, err))
+			goto fail;
+	}
+	for (size_t i = 0; i < N(sync_tables); i++)
+		if (copy_sql(live->sql, "main", "stage", "stage", sync_tables[i], &b, err) ||
+		    run(live->sql, buf_str(&b), "applying the sync", live->path, err))
+			goto fail;
+	if (run(live->sql, "INSERT INTO main.assoc_fts(assoc_fts) VALUES('rebuild');"
+	        "UPDATE main.assoc_fts_hold SET hold = 0", "indexing association names",
+	        live->path, err))
+		goto fail;
+	buf_free(&b);
+	return 0;
+fail:
+	buf_free(&b);
+	inv_rollback(live);
+	return OW_EINPUT;
+}
+
+void inv_stage_close(struct inv *live, struct inv *stage)
+{
+	if (live && live->stage_attached) {
+		sqlite3_exec(live->sql, "DETACH DATABASE stage", NULL, NULL, NULL);
+		live->stage_attached = false;
+	}
+	if (!stage)
+		return;
+	for (int i = 0; i < INV_STMT_CACHE; i++)
+		sqlite3_finalize(stage->put[i]);
+	sqlite3_close(stage->sql);
+	if (stage->path)
+		drop_file(stage->path);
+	free(stage->path);
+	free(stage);
+}
