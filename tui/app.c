@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <wchar.h>
+#include <sys/stat.h>
 
 #include "checks/checks.h"
 #include "tui/internal.h"
@@ -76,13 +77,22 @@ void tui_put(struct tui_app *a, int y, int x, int cols, enum tui_style st, const
 
 void tui_putf(struct tui_app *a, int y, int x, int cols, enum tui_style st, const char *fmt, ...)
 {
-	char text[1200];
+	/* Sized from the text, not a fixed buffer: what is drawn grows with
+	 * the terminal (bars, padded columns) and tui_put cuts it to fit. */
 	va_list ap;
+	char *text;
+	int n;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !(text = malloc((size_t)n + 1)))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	tui_put(a, y, x, cols, st, text);
+	free(text);
 }
 
 void tui_flash(struct tui_app *a, bool error, const char *fmt, ...)
@@ -226,19 +236,19 @@ int tui_getkey(struct tui_app *a)
 	}
 }
 
-int tui_save_display(struct tui_app *a, const char *path)
+/* The screen as text, one line per row, trailing blanks dropped. */
+static int write_screen(FILE *f)
 {
-	FILE *f = fopen(path, "w");
-	wchar_t w[512];
+	size_t cap = (size_t)(COLS > 0 ? COLS : 1) + 1;
+	wchar_t *w = calloc(cap, sizeof *w);
 	char mb[MB_LEN_MAX];
 	mbstate_t st;
 
-	(void)a;
-	if (!f)
+	if (!w)
 		return -1;
 	for (int y = 0; y < LINES; y++) {
 		struct buf line = BUF_INIT;
-		int n = mvinnwstr(y, 0, w, COLS < 511 ? COLS : 511);
+		int n = mvinnwstr(y, 0, w, (int)cap - 1);
 		for (int i = 0; i < n; i++) {
 			size_t k;
 			memset(&st, 0, sizeof st);
@@ -253,7 +263,81 @@ int tui_save_display(struct tui_app *a, const char *path)
 		fprintf(f, "%.*s\n", (int)line.len, line.data ? line.data : "");
 		buf_free(&line);
 	}
-	return fclose(f) == 0 ? 0 : -1;
+	free(w);
+	return ferror(f) ? -1 : 0;
+}
+
+int tui_save_display(struct tui_app *a, const char *path)
+{
+	/* A new 0600 file that only this process created (mkstemp: O_EXCL),
+	 * renamed over the name: never written through a symlink, never into
+	 * a file someone else prepared, never readable by others. A symlink
+	 * at the name is refused rather than replaced. */
+	struct stat st;
+	struct buf tmp = BUF_INIT;
+	FILE *f;
+	int fd, rc, saved;
+
+	(void)a;
+	if (lstat(path, &st) == 0) {
+		if (S_ISLNK(st.st_mode)) {
+			errno = ELOOP;
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			errno = EEXIST;
+			return -1;
+		}
+	} else if (errno != ENOENT) {
+		return -1;
+	}
+	buf_addf(&tmp, "%s.XXXXXX", path);
+	if (tmp.failed)
+		return -1;
+	fd = mkstemp(tmp.data);
+	if (fd < 0) {
+		saved = errno;
+		buf_free(&tmp);
+		errno = saved;
+		return -1;
+	}
+	f = fdopen(fd, "w");
+	if (!f)
+		close(fd);
+	rc = f && fchmod(fd, 0600) == 0 ? write_screen(f) : -1;
+	if (f && fclose(f) != 0)
+		rc = -1;
+	if (rc == 0 && rename(tmp.data, path) != 0)
+		rc = -1;
+	saved = errno;
+	if (rc != 0)
+		unlink(tmp.data);
+	buf_free(&tmp);
+	errno = saved;
+	return rc;
+}
+
+/* :save-display PATH, from the prompt or (key scripts) inside a dialog.
+ * --read-only refuses it at a terminal: read-only promises no writes. A key
+ * script's saved screens are the output the script was started for, so
+ * they are written (and a failure goes to stderr, as nobody sees the screen). */
+static void save_display_command(struct tui_app *a, const char *path)
+{
+	const char *why;
+
+	if (a->o.read_only && !a->script) {
+		tui_flash(a, true, "read-only: :save-display writes a file; refused, nothing was "
+		          "written (started with --read-only)");
+		return;
+	}
+	if (tui_save_display(a, path) == 0)
+		return;
+	why = errno == ELOOP ? "it is a symbolic link; give the real path"
+	    : errno == EEXIST ? "it exists and is not a regular file; choose another name"
+	    : strerror(errno);
+	tui_flash(a, true, "cannot write %s: %s", path, why);
+	if (a->script)
+		fprintf(a->o.err, "osdwarden: :save-display %s: %s\n", path, why);
 }
 
 /* --- timing (bench/tui) ------------------------------------------------------ */
@@ -433,7 +517,7 @@ static bool script_save_in_dialog(struct tui_app *a, int key)
 			cmd[n++] = (char)k;
 	cmd[n] = '\0';
 	if (strncmp(cmd, "save-display ", 13) == 0)
-		tui_save_display(a, cmd + 13);
+		save_display_command(a, cmd + 13);
 	return true;
 }
 
@@ -646,8 +730,7 @@ static void command(struct tui_app *a, const char *cmd)
 		a->quit = true;
 	} else if (strncmp(cmd, "save-display ", 13) == 0) {
 		draw_frame(a);
-		if (tui_save_display(a, cmd + 13) != 0)
-			tui_flash(a, true, "cannot write %s: %s", cmd + 13, strerror(errno));
+		save_display_command(a, cmd + 13);
 	} else if (view_by_name(cmd)) {
 		go(a, cmd);
 	} else {
@@ -672,6 +755,8 @@ static void live_filter(struct tui_app *a, const char *text)
 }
 
 /* --- sync with a progress bar per class --------------------------------------- */
+
+static const char *progress_dump;
 
 struct sync_screen {
 	struct tui_app *a;
@@ -702,17 +787,24 @@ static int sync_progress(void *ctx, const struct sync_progress *p)
 	erase();
 	tui_putf(a, 0, 0, COLS, ST_TITLE, " syncing %s", a->site_name);
 	for (int k = 0; k < ss->n && k + 2 < LINES - 1; k++) {
+		/* The bar is as wide as the terminal: built on the heap, one
+		 * glyph (three bytes in UTF-8) per column. */
 		int w = COLS - 60 > 10 ? COLS - 60 : 10;
-		char bar[256] = "";
 		int fill = ss->c[k].done ? w : (int)(ss->c[k].rows / 1000 % (size_t)w);
-		for (int b = 0; b < w && b < 250; b++)
-			strcat(bar, b < fill ? tui_glyph(a, "\xe2\x96\x88", "#") : " ");
-		tui_putf(a, k + 2, 1, COLS - 2, ss->c[k].done ? ST_OK : ST_NORMAL,
-		         "%-28s %9zu rows  %s  %s", ss->c[k].cls, ss->c[k].rows, bar,
-		         ss->c[k].done ? "done" : "reading");
+		struct buf line = BUF_INIT;
+		buf_addf(&line, "%-28s %9zu rows  ", ss->c[k].cls, ss->c[k].rows);
+		for (int b = 0; b < w; b++)
+			buf_adds(&line, b < fill ? tui_glyph(a, "\xe2\x96\x88", "#") : " ");
+		buf_addf(&line, "  %s", ss->c[k].done ? "done" : "reading");
+		tui_put(a, k + 2, 1, COLS - 2, ss->c[k].done ? ST_OK : ST_NORMAL, buf_str(&line));
+		buf_free(&line);
 	}
 	tui_put(a, LINES - 1, 0, COLS, ST_DIM, "Esc stops the sync; nothing is written then");
 	refresh();
+	/* OSDWARDEN_TUI_PROGRESS=FILE (key scripts only): every frame is saved
+	 * there, so a screen test sees the last one. */
+	if (a->script && progress_dump)
+		tui_save_display(a, progress_dump);
 	/* Esc aborts: the sync stops and the inventory stays as it was. */
 	return tui_abort_pressed(a);
 }
@@ -925,6 +1017,8 @@ int tui_run(const struct tui_opts *opts)
 	{
 		const char *tp = getenv("OSDWARDEN_TUI_TIMING");
 		timing = tp && *tp ? fopen(tp, "w") : NULL;
+		tp = getenv("OSDWARDEN_TUI_PROGRESS");
+		progress_dump = tp && *tp ? tp : NULL;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	go(&a, a.o.start_view ? a.o.start_view : "dash");

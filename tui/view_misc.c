@@ -35,10 +35,13 @@ static void text_draw(struct tui_app *a, struct tui_view *v, int top, int rows)
 
 	while (*p && y < top + rows) {
 		size_t n = strcspn(p, "\n");
-		char l[1024];
-		snprintf(l, sizeof l, "%.*s", (int)(n < sizeof l - 1 ? n : sizeof l - 1), p);
-		if (line++ >= t->scroll)
-			tui_put(a, y++, 1, COLS - 2, ST_NORMAL, l);
+		if (line++ >= t->scroll) {
+			/* the whole line, however long: tui_put fits it to the width */
+			struct buf l = BUF_INIT;
+			buf_add(&l, p, n);
+			tui_put(a, y++, 1, COLS - 2, ST_NORMAL, buf_str(&l));
+			buf_free(&l);
+		}
 		p += n + (p[n] == '\n');
 	}
 }

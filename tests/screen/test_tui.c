@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -366,6 +367,136 @@ static void test_sync_from_the_console(void **state)
 	free(s);
 }
 
+/* The bar of one finished class: `n` full-block glyphs between spaces. */
+static int has_full_bar(const char *line, size_t len, int n)
+{
+	static const char full[] = "\xe2\x96\x88";
+	const char *p = line, *end = line + len;
+	int run = 0, best = 0;
+
+	while (p < end) {
+		if ((size_t)(end - p) >= 3 && memcmp(p, full, 3) == 0) {
+			run++;
+			p += 3;
+		} else {
+			best = run > best ? run : best;
+			run = 0;
+			p++;
+		}
+	}
+	best = run > best ? run : best;
+	return best == n;
+}
+
+/* r in a UTF-8 terminal of 80, 160 and 250 columns: every class gets a bar
+ * as wide as the terminal allows (COLS - 60 glyphs of three bytes each),
+ * the frames stay inside the screen, and the console comes back to the
+ * dashboard with the sync's summary. The last progress frame is kept by
+ * OSDWARDEN_TUI_PROGRESS (script mode only). */
+static void test_sync_progress_fits_wide_terminals(void **state)
+{
+	static const int widths[] = { 80, 160, 250 };
+	char script[1000], size[32], progress[400], name[64];
+
+	(void)state;
+	/* First the console survives r at each width and shows the summary... */
+	for (size_t i = 0; i < sizeof widths / sizeof widths[0]; i++) {
+		int w = widths[i], rc;
+		char *s;
+		snprintf(size, sizeof size, "%dx30", w);
+		snprintf(progress, sizeof progress, "%s/progress-%d", g_ls.dir, w);
+		snprintf(script, sizeof script, "r\n:save-display %s/synced-%d\n", g_ls.dir, w);
+		setenv("OSDWARDEN_TUI_PROGRESS", progress, 1);
+		rc = run_tui("C.UTF-8", NULL, size, script);
+		unsetenv("OSDWARDEN_TUI_PROGRESS");
+		if (rc != 0)
+			fail_msg("r at %d columns: the console exited %d", w, rc);
+		snprintf(name, sizeof name, "synced-%d", w);
+		s = screen(name);
+		expect(s, "synced ");
+		expect(s, " rows from 16 classes");
+		expect(s, "Security  grade");
+		assert_int_equal(count_lines(s), 30);
+		assert_true(longest_line(s) <= w);
+		free(s);
+	}
+	/* ...then its last progress frame: a full bar per class, in the width. */
+	for (size_t i = 0; i < sizeof widths / sizeof widths[0]; i++) {
+		int w = widths[i], bars = 0;
+		char *s;
+		snprintf(name, sizeof name, "progress-%d", w);
+		s = screen(name);
+		expect(s, " syncing ");
+		expect(s, "Esc stops the sync");
+		assert_int_equal(count_lines(s), 30);
+		assert_true(longest_line(s) <= w);
+		for (const char *l = s; *l;) {
+			size_t n = strcspn(l, "\n");
+			char *line = strndup(l, n);
+			assert_non_null(line);
+			if (strstr(line, " done") && strstr(line, " rows ")) {
+				if (!has_full_bar(line, n, w - 60))
+					fail_msg("at %d columns a finished class lacks a bar of %d glyphs:\n%s",
+					         w, w - 60, s);
+				bars++;
+			}
+			free(line);
+			l += n + (l[n] == '\n');
+		}
+		assert_int_equal(bars, 16);
+		free(s);
+	}
+}
+
+/* :save-display writes a new 0600 file, whatever the umask, replaces an
+ * old screen without writing into it, and refuses a symlink (the file it
+ * points to stays as it was). */
+static void test_save_display_is_private_and_refuses_symlinks(void **state)
+{
+	char script[2000], path[400], target[400], lnk[400], hard[400];
+	struct stat st;
+	char *s;
+	mode_t old;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/private-screen", g_ls.dir);
+	snprintf(target, sizeof target, "%s/someone-elses-file", g_ls.dir);
+	snprintf(lnk, sizeof lnk, "%s/linked-screen", g_ls.dir);
+	snprintf(hard, sizeof hard, "%s/hard-link", g_ls.dir);
+	assert_int_equal(tu_write_file(target, "keep me\n", 8), 0);
+	assert_int_equal(chmod(target, 0644), 0);
+	assert_int_equal(symlink(target, lnk), 0);
+	/* an old screen with a second name: that inode must not be rewritten */
+	assert_int_equal(tu_write_file(path, "old screen\n", 11), 0);
+	assert_int_equal(link(path, hard), 0);
+	snprintf(script, sizeof script, ":save-display %s\n:save-display %s\n" SAVE("after-link"),
+	         path, lnk, g_ls.dir);
+	old = umask(0);
+	assert_int_equal(run_tui("C.UTF-8", NULL, NULL, script), 0);
+	umask(old);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	if ((st.st_mode & 07777) != 0600)
+		fail_msg("the saved screen has mode %04o, not 0600", (unsigned)(st.st_mode & 07777));
+	s = screen("private-screen");
+	expect(s, "Security  grade");
+	free(s);
+	s = tu_read_file(hard, NULL);
+	assert_string_equal(s, "old screen\n");
+	free(s);
+	/* the symlink: refused, the file behind it untouched, the link kept */
+	s = tu_read_file(target, NULL);
+	assert_string_equal(s, "keep me\n");
+	free(s);
+	assert_int_equal(lstat(lnk, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(stat(target, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	s = screen("after-link");
+	expect(s, "linked-screen: it is a symbolic link");
+	free(s);
+}
+
 /* Every view opens on the lab site and shows its own header. */
 static void test_every_view_opens(void **state)
 {
@@ -527,6 +658,8 @@ int main(void)
 		cmocka_unit_test(test_block_a_certificate_with_typed_confirmation),
 		cmocka_unit_test(test_decommission_wizard_runs_and_resumes),
 		cmocka_unit_test(test_sync_from_the_console),
+		cmocka_unit_test(test_sync_progress_fits_wide_terminals),
+		cmocka_unit_test(test_save_display_is_private_and_refuses_symlinks),
 		cmocka_unit_test(test_every_view_opens),
 		cmocka_unit_test(test_detail_has_fields_findings_and_raw_tabs),
 		cmocka_unit_test(test_marked_associations_and_the_actions_menu),

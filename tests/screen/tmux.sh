@@ -65,4 +65,30 @@ tmux -L "$sock" send-keys -t t 'Q'
 wait_for "console-exited-0"
 "$build/osdwarden" --db "$work/inv.db" audit list | grep -q "cert.block applied" || {
 	echo "the block is not in the audit log"; exit 1; }
-echo "ok: start, :cert, filter, block with typed confirmation, hostile names, quit"
+# r (sync from the console) in terminals of 80, 160 and 250 columns: the
+# progress bars are as wide as the terminal and the console survives to
+# show the summary (at 146 columns and more it used to crash).
+for cols in 80 160 250; do
+	tmux -L "$sock" kill-session -t t 2>/dev/null || true
+	tmux -L "$sock" new-session -d -s t -x "$cols" -y 30 \
+		"env LANG=C.UTF-8 TERM=xterm-256color OSDWARDEN_PASSWORD=pw-tmux $build/osdwarden --db $work/inv.db tui; echo console-exited-\$?; sleep 30"
+	wait_for "Security  grade"
+	tmux -L "$sock" send-keys -t t 'r'
+	wait_for " rows from 16 classes"
+	wait_for "Security  grade"
+	width=$(tmux -L "$sock" display -p -t t '#{pane_width}')
+	[ "$width" = "$cols" ] || { echo "the pane is $width columns, not $cols"; exit 1; }
+	tmux -L "$sock" send-keys -t t 'Q'
+	wait_for "console-exited-0"
+done
+# --read-only promises no writes: :save-display is refused at a terminal.
+tmux -L "$sock" kill-session -t t 2>/dev/null || true
+tmux -L "$sock" new-session -d -s t -x 120 -y 30 \
+	"env LANG=C.UTF-8 TERM=xterm-256color $build/osdwarden --db $work/inv.db --read-only tui; echo console-exited-\$?; sleep 30"
+wait_for "Security  grade"
+tmux -L "$sock" send-keys -t t ":save-display $work/ro-screen" Enter
+wait_for "read-only: :save-display writes a file; refused"
+tmux -L "$sock" send-keys -t t 'Q'
+wait_for "console-exited-0"
+[ ! -e "$work/ro-screen" ] || { echo "--read-only wrote $work/ro-screen"; exit 1; }
+echo "ok: start, :cert, filter, block with typed confirmation, hostile names, quit, r at 80/160/250 columns, :save-display refused read-only"
