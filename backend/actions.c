@@ -63,6 +63,7 @@ struct op {
 	struct inv_smp smp;
 	struct inv_dp dp;
 	struct inv_boot_image boot;
+	bool locked;                 /* inside the inventory's write transaction */
 	/* Steps. read: *row = the object's current JSON, NULL if the site no
 	 * longer has it. */
 	int (*read)(struct op *o, json_t **row, struct ow_err *err);
@@ -252,13 +253,21 @@ static bool same_macs(const char *a, const char *b)
 
 /* --- the sequence ------------------------------------------------------------ */
 
+static void unlock(struct op *o)
+{
+	if (o->locked)
+		inv_rollback(o->db);
+	o->locked = false;
+}
+
 static int finish(struct op *o, struct act_result *res, int64_t now, bool record,
                   const char *extra_outcome, struct ow_err *err)
 {
 	char outcome[800];
 
-	if (inv_begin(o->db, err) != 0)
+	if (!o->locked && inv_begin(o->db, err) != 0)
 		return err->kind;
+	o->locked = true;
 	if (extra_outcome && audit_append(o->db, now, o->action, o->target, res->request,
 	                                  extra_outcome, err) != 0)
 		goto fail;
@@ -272,9 +281,10 @@ static int finish(struct op *o, struct act_result *res, int64_t now, bool record
 		goto fail;
 	if (inv_commit(o->db, err) != 0)
 		goto fail;
+	o->locked = false;
 	return 0;
 fail:
-	inv_rollback(o->db);
+	unlock(o);
 	return err->kind ? err->kind : OW_EINPUT;
 }
 
@@ -309,6 +319,18 @@ static int run_op(struct op *o, bool dry_run, struct act_result *res, struct ow_
 		    inv_read_only(o->db) ? " (the inventory is open read-only)" : "");
 		return inv_read_only(o->db) ? 0 : finish(o, res, now, false, NULL, err);
 	}
+	/* From the re-read to the audit row the inventory's write lock is
+	 * held: a write is sent only when its outcome can be recorded, and no
+	 * sync or other change applies between the judgement and the write. */
+	if (!dry_run) {
+		if (inv_begin(o->db, &e) != 0) {
+			say(res, ACT_REFUSED, "the inventory is being written by another osdwarden (a "
+			    "sync applying what it read, or another change), so nothing was sent (%s). "
+			    "Try again in a moment", e.msg);
+			return 0;
+		}
+		o->locked = true;
+	}
 	if (o->read(o, &row, &e) != 0) {
 		say(res, ACT_FAILED, "could not re-read the object before writing, so nothing was "
 		    "sent: %s", e.msg);
@@ -328,6 +350,7 @@ static int run_op(struct op *o, bool dry_run, struct act_result *res, struct ow_
 	}
 	if (o->request(o, row, &verb, &url, &body) != 0) {
 		json_decref(row);
+		unlock(o);
 		return ow_err_set(err, OW_EINPUT, "out of memory");
 	}
 	json_decref(row);

@@ -1,0 +1,454 @@
+/* Two osdwardens on one inventory: an action racing a sync in both orders,
+ * from the CLI and from the console, a check run stored during a sync, and
+ * two actions at once. After each race the site, the inventory and the audit
+ * log agree, and the audit log verifies.
+ *
+ * The races are made with the lab's slow fault: one request (a page of the
+ * sync, or the write of an action) takes seconds, longer than SQLite's busy
+ * timeout, so that whatever holds the inventory's write lock across it
+ * makes the other side fail. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../labsite.h"
+#include "../unit/testutil.h"
+
+static struct labsite g_ls;
+
+static int setup(void **state)
+{
+	(void)state;
+	labsite_init(&g_ls, "concurrency");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	labsite_free(&g_ls);
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static char *binary(void)
+{
+	return tu_path(getenv("OW_BUILD_DIR") ? getenv("OW_BUILD_DIR") : "build", "osdwarden");
+}
+
+/* The real binary in a child: `osdwarden --db DB args...`, output to
+ * files in the test directory named after tag. */
+static pid_t spawn(const char *tag, const char *const *args)
+{
+	char *bin = binary();
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		const char *argv[40];
+		char out[400];
+		int n = 0;
+		argv[n++] = bin;
+		argv[n++] = "--db";
+		argv[n++] = g_ls.db;
+		for (; *args && n < 39; args++)
+			argv[n++] = *args;
+		argv[n] = NULL;
+		snprintf(out, sizeof out, "%s/%s.out", g_ls.dir, tag);
+		if (!freopen(out, "w", stdout))
+			_exit(126);
+		snprintf(out, sizeof out, "%s/%s.err", g_ls.dir, tag);
+		if (!freopen(out, "w", stderr))
+			_exit(126);
+		setenv("OSDWARDEN_PASSWORD", LS_PASSWORD, 1);
+		setenv("LANG", "C.UTF-8", 1);
+		setenv("LC_ALL", "C.UTF-8", 1);
+		setenv("TERM", "xterm", 1);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	free(bin);
+	return pid;
+}
+
+static int reap(pid_t pid)
+{
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static bool running(pid_t pid)
+{
+	int status;
+	return waitpid(pid, &status, WNOHANG) == 0;
+}
+
+static char *output(const char *tag, const char *stream)
+{
+	char path[400];
+	snprintf(path, sizeof path, "%s/%s.%s", g_ls.dir, tag, stream);
+	return tu_read_file(path, NULL);
+}
+
+/* Lines in the lab's request log: one per request answered. */
+static int requests_logged(void)
+{
+	char *log = tu_read_file(g_ls.log, NULL);
+	int n = 0;
+
+	for (const char *p = log; p && (p = strchr(p, '\n')); p++)
+		n++;
+	free(log);
+	return n;
+}
+
+static int writes_logged(void)
+{
+	char *log = tu_read_file(g_ls.log, NULL);
+	int n = 0;
+
+	for (const char *p = log; p && (p = strstr(p, "\"method\":\"")); p += 10)
+		n += strncmp(p + 10, "GET\"", 4) != 0;
+	free(log);
+	return n;
+}
+
+/* Waits until the lab has answered at least n requests. */
+static void wait_for_requests(int n)
+{
+	double t0 = now_s();
+
+	while (requests_logged() < n) {
+		if (now_s() - t0 > 20)
+			fail_msg("the lab answered %d requests, not %d, in 20 s", requests_logged(), n);
+		usleep(20000);
+	}
+}
+
+static void sql_text(const char *sql, char *out, size_t n)
+{
+	sqlite3 *s;
+	sqlite3_stmt *st;
+
+	out[0] = '\0';
+	assert_int_equal(sqlite3_open_v2(g_ls.db, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(s, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(s);
+}
+
+/* A certificate that is not blocked, by its SMSID. */
+static void unblocked_cert(char *smsid, size_t n, int skip)
+{
+	char q[200];
+	snprintf(q, sizeof q, "SELECT smsid FROM certificates WHERE is_blocked = 0 AND gone_at IS NULL "
+	         "ORDER BY smsid LIMIT 1 OFFSET %d", skip);
+	sql_text(q, smsid, n);
+	assert_true(smsid[0] == '{');
+}
+
+/* What the site says, over the lab's REST API. */
+static bool site_blocked(const struct labproc *lp, const char *smsid)
+{
+	char path[200], user[100];
+	struct http h;
+	bool blocked;
+
+	snprintf(path, sizeof path, "wmi/SMS_Certificate('%s')", smsid);
+	snprintf(user, sizeof user, "labadmin:%s", LS_PASSWORD);
+	h = labproc_http(lp, "GET", path, NULL, user);
+	assert_int_equal(h.status, 200);
+	blocked = strstr(h.body, "\"IsBlocked\":true") != NULL;
+	if (!blocked && !strstr(h.body, "\"IsBlocked\":false"))
+		fail_msg("no IsBlocked in %s", h.body);
+	http_free(&h);
+	return blocked;
+}
+
+static long long inventory_blocked(const char *smsid)
+{
+	char q[200];
+	snprintf(q, sizeof q, "SELECT is_blocked FROM certificates WHERE smsid = '%s'", smsid);
+	return tu_sql_int(g_ls.db, q);
+}
+
+static void assert_audit_verifies(void)
+{
+	struct tu_run r = tu_cli(g_ls.db, (const char *const[]){ "audit", "verify", NULL });
+	if (r.rc != 0)
+		fail_msg("audit verify: %d: %s%s", r.rc, r.out, r.err);
+	tu_run_free(&r);
+}
+
+/* The site, the inventory and the audit log agree on smsid being blocked:
+ * one applied block in the log, recorded before the last sync's row. */
+static void assert_blocked_everywhere(const struct labproc *lp, const char *smsid)
+{
+	char q[400];
+
+	assert_true(site_blocked(lp, smsid));
+	assert_int_equal(inventory_blocked(smsid), 1);
+	snprintf(q, sizeof q, "SELECT count(*) FROM audit WHERE action = 'cert.block' AND "
+	         "target LIKE '%%%s%%' AND outcome = 'applied'", smsid);
+	assert_int_equal(tu_sql_int(g_ls.db, q), 1);
+	assert_audit_verifies();
+}
+
+static void sync_args(const struct labproc *lp, char *origin, size_t n, const char **args)
+{
+	labsite_origin(lp, origin, n);
+	const char *a[] = { "sync", "--provider", origin, "--auth", "basic", "--user", "labadmin",
+	                    "--cacert", lp->ca, NULL };
+	memcpy(args, a, sizeof a);
+}
+
+static void block_args(const struct labproc *lp, char *origin, size_t n, const char *smsid,
+                       const char **args)
+{
+	labsite_origin(lp, origin, n);
+	const char *a[] = { "cert", "block", smsid, "--yes", "--provider", origin, "--auth", "basic",
+	                    "--user", "labadmin", "--cacert", lp->ca, NULL };
+	memcpy(args, a, sizeof a);
+}
+
+/* A sync whose third request takes 7 s (past the 5 s busy timeout); a
+ * certificate blocked from the CLI meanwhile. The block must not wait for
+ * the sync, must be recorded, and the sync must not undo it in the
+ * inventory. */
+static void test_action_during_a_sync_is_recorded_and_kept(void **state)
+{
+	struct labproc lp;
+	char origin[600], smsid[80];
+	const char *sync[12], *block[14];
+	double t0;
+	pid_t pid;
+	struct tu_run r;
+
+	(void)state;
+	labsite_start(&g_ls, &lp, NULL);
+	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
+	unblocked_cert(smsid, sizeof smsid, 0);
+	labproc_stop(&lp);
+	labsite_start(&g_ls, &lp, (const char *const[]){ "--faults", "slow=7s@req=3", NULL });
+	sync_args(&lp, origin, sizeof origin, sync);
+	int before = requests_logged();
+	pid = spawn("sync", sync);
+	wait_for_requests(before + 2);
+	usleep(300000);
+	assert_true(running(pid));
+
+	block_args(&lp, origin, sizeof origin, smsid, block);
+	setenv("OSDWARDEN_PASSWORD", LS_PASSWORD, 1);
+	t0 = now_s();
+	r = tu_cli(g_ls.db, block);
+	unsetenv("OSDWARDEN_PASSWORD");
+	if (r.rc != 0 || !strstr(r.out, "applied"))
+		fail_msg("block during a sync: %d: %s%s", r.rc, r.out, r.err);
+	/* It did not wait for the sync's read to end. */
+	assert_true(now_s() - t0 < 4.0);
+	assert_true(running(pid));
+	tu_run_free(&r);
+
+	if (reap(pid) != 0) {
+		char *e = output("sync", "err");
+		fail_msg("the sync failed: %s", e);
+	}
+	assert_blocked_everywhere(&lp, smsid);
+	/* The sync applied after the block, and read the site again to do so. */
+	assert_true(tu_sql_int(g_ls.db, "SELECT max(seq) FROM audit WHERE action = 'sync'") >
+	            tu_sql_int(g_ls.db, "SELECT max(seq) FROM audit WHERE action = 'cert.block'"));
+	labproc_stop(&lp);
+}
+
+/* The other order: the block's write takes 3 s; a sync started meanwhile
+ * reads the site, then waits for the block to be recorded, and reads again
+ * because the block changed the inventory under it. */
+static void test_sync_during_an_action_waits_and_keeps_it(void **state)
+{
+	struct labproc lp;
+	char origin[600], smsid[80];
+	const char *sync[12], *block[14];
+	pid_t pid;
+	struct tu_run r;
+
+	(void)state;
+	labsite_start(&g_ls, &lp, NULL);
+	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
+	unblocked_cert(smsid, sizeof smsid, 1);
+	labproc_stop(&lp);
+	/* The block's requests are the restarted lab's first: its re-read (1)
+	 * and its write (2). */
+	labsite_start(&g_ls, &lp, (const char *const[]){ "--faults", "slow=3s@req=2", NULL });
+	block_args(&lp, origin, sizeof origin, smsid, block);
+	int before = requests_logged();
+	pid = spawn("block", block);
+	wait_for_requests(before + 1);
+	usleep(300000);
+	assert_true(running(pid));
+
+	sync_args(&lp, origin, sizeof origin, sync);
+	setenv("OSDWARDEN_PASSWORD", LS_PASSWORD, 1);
+	r = tu_cli(g_ls.db, sync);
+	unsetenv("OSDWARDEN_PASSWORD");
+	if (r.rc != 0)
+		fail_msg("sync during a block: %d: %s%s", r.rc, r.out, r.err);
+	tu_run_free(&r);
+	if (reap(pid) != 0) {
+		char *o = output("block", "out"), *e = output("block", "err");
+		fail_msg("the block failed: %s%s", o, e);
+	}
+	assert_blocked_everywhere(&lp, smsid);
+	labproc_stop(&lp);
+}
+
+/* During a long sync the console stores a check run (`c`) and blocks a
+ * certificate with its typed confirmation; the CLI records an
+ * attestation. None of them waits for the sync. */
+static void test_console_and_decisions_work_during_a_sync(void **state)
+{
+	struct labproc lp;
+	char origin[600], smsid[80], script[1200], path[400];
+	const char *sync[12];
+	long long runs0, attests0;
+	pid_t pid, tui;
+	struct tu_run r;
+	char *s;
+
+	(void)state;
+	/* A sync's request count, so that the slow request falls in the
+	 * second sync of a lab that the first sync made the inventory's. */
+	char inventory[sizeof g_ls.db];
+	memcpy(inventory, g_ls.db, sizeof inventory);
+	snprintf(g_ls.db, sizeof g_ls.db, "%s/count.db", g_ls.dir);
+	labsite_start(&g_ls, &lp, NULL);
+	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
+	int per_sync = requests_logged();
+	labproc_stop(&lp);
+	/* The console acts on the inventory's one provider: this lab only. */
+	memcpy(g_ls.db, inventory, sizeof inventory);
+	char fault[40];
+	snprintf(fault, sizeof fault, "slow=8s@req=%d", per_sync + 3);
+	labsite_start(&g_ls, &lp, (const char *const[]){ "--faults", fault, NULL });
+	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
+	assert_int_equal(requests_logged(), 2 * per_sync);
+	/* The PXE certificate of DP00003, as the console's filter finds it. */
+	sql_text("SELECT smsid FROM certificates WHERE issued_to LIKE '%DP00003%' AND is_blocked = 0 "
+	         "ORDER BY smsid LIMIT 1", smsid, sizeof smsid);
+	assert_true(smsid[0] == '{');
+	runs0 = tu_sql_int(g_ls.db, "SELECT count(*) FROM check_runs");
+	attests0 = tu_sql_int(g_ls.db, "SELECT count(*) FROM audit WHERE action = 'attest'");
+	sync_args(&lp, origin, sizeof origin, sync);
+	int before = requests_logged();
+	pid = spawn("sync", sync);
+	wait_for_requests(before + 2);
+	usleep(300000);
+
+	r = tu_cli(g_ls.db, (const char *const[]){ "attest", "OSD-MEDIA-003", "--note",
+	                                           "built on the isolated host", NULL });
+	if (r.rc != 0)
+		fail_msg("attest during a sync: %d: %s%s", r.rc, r.out, r.err);
+	tu_run_free(&r);
+
+	/* The console talks to the provider the inventory names: this lab. */
+	snprintf(path, sizeof path, "%s/keys", g_ls.dir);
+	snprintf(script, sizeof script, "c\n:save-display %s/checked\n"
+	         "4\n/DP00003<Enter>\nB\n%s<Enter>\n:save-display %s/blocked\nQ\n",
+	         g_ls.dir, smsid + strlen(smsid) - 6, g_ls.dir);
+	assert_int_equal(tu_write_file(path, script, strlen(script)), 0);
+	tui = spawn("tui", (const char *const[]){ "tui", "--script", path, "--size", "140x24", NULL });
+	assert_int_equal(reap(tui), 0);
+	/* Done while the sync still reads the site. */
+	assert_true(running(pid));
+	assert_int_equal(tu_sql_int(g_ls.db, "SELECT count(*) FROM check_runs"), runs0 + 1);
+	assert_int_equal(tu_sql_int(g_ls.db, "SELECT count(*) FROM audit WHERE action = 'attest'"),
+	                 attests0 + 1);
+	snprintf(path, sizeof path, "%s/blocked", g_ls.dir);
+	s = tu_read_file(path, NULL);
+	if (!s || !strstr(s, "applied: verified on the site"))
+		fail_msg("the console's block during a sync:\n%s", s ? s : "(no screen)");
+	free(s);
+
+	if (reap(pid) != 0) {
+		char *e = output("sync", "err");
+		fail_msg("the sync failed: %s", e);
+	}
+	assert_blocked_everywhere(&lp, smsid);
+	assert_int_equal(tu_sql_int(g_ls.db, "SELECT count(*) FROM check_runs"), runs0 + 1);
+	labproc_stop(&lp);
+}
+
+/* The same block twice at once: the second waits for the first to be
+ * recorded, re-reads, and finds nothing to send. One write reaches the
+ * site, the log holds one applied and one already-applied. */
+static void test_two_actions_at_once_send_one_write(void **state)
+{
+	struct labproc lp;
+	char origin[600], smsid[80], q[300];
+	const char *block[14];
+	pid_t pid;
+	struct tu_run r;
+	int w0;
+
+	(void)state;
+	labsite_start(&g_ls, &lp, NULL);
+	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
+	unblocked_cert(smsid, sizeof smsid, 2);
+	labproc_stop(&lp);
+	labsite_start(&g_ls, &lp, (const char *const[]){ "--faults", "slow=2s@req=2", NULL });
+	w0 = writes_logged();
+	block_args(&lp, origin, sizeof origin, smsid, block);
+	int before = requests_logged();
+	pid = spawn("block1", block);
+	wait_for_requests(before + 1);
+	usleep(300000);
+	setenv("OSDWARDEN_PASSWORD", LS_PASSWORD, 1);
+	r = tu_cli(g_ls.db, block);
+	unsetenv("OSDWARDEN_PASSWORD");
+	if (r.rc != 0 || !strstr(r.out, "already-applied"))
+		fail_msg("the second block: %d: %s%s", r.rc, r.out, r.err);
+	tu_run_free(&r);
+	assert_int_equal(reap(pid), 0);
+	assert_int_equal(writes_logged(), w0 + 1);
+	assert_blocked_everywhere(&lp, smsid);
+	snprintf(q, sizeof q, "SELECT count(*) FROM audit WHERE action = 'cert.block' AND "
+	         "target LIKE '%%%s%%' AND outcome = 'already-applied'", smsid);
+	assert_int_equal(tu_sql_int(g_ls.db, q), 1);
+	labproc_stop(&lp);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_action_during_a_sync_is_recorded_and_kept, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_sync_during_an_action_waits_and_keeps_it, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_console_and_decisions_work_during_a_sync, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_two_actions_at_once_send_one_write, setup,
+		                                teardown),
+	};
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
