@@ -16,6 +16,7 @@
 #include "db/audit.h"
 #include "db/records.h"
 #include "util/buf.h"
+#include "util/mac.h"
 #include "util/sanitize.h"
 
 const char *act_outcome_name(enum act_outcome o)
@@ -861,11 +862,21 @@ int act_dp_pxe(struct inv *db, struct act_site *site, const char *server,
 	struct op o = { .db = db, .site = site, .action = "dp.pxe", .pxe = want,
 	                .role = "SMS Distribution Point", .read = role_read, .judge = pxe_judge,
 	                .request = pxe_request, .record = pxe_record };
+	struct act_pxe norm = *want;
 	struct inv_dp *all = NULL;
+	char *macs = NULL;
 	size_t n = 0;
-	int rc = inv_load_dp(db, false, &all, &n, err);
+	int rc;
 	bool found = false;
 
+	/* Every caller (CLI, console, workflows) comes through here: the MAC
+	 * list is checked and written in the site's form before anything is
+	 * read or sent. */
+	if (want->macs && mac_list_normalise(want->macs, &macs, err) != 0)
+		return err->kind;
+	norm.macs = macs;
+	o.pxe = &norm;
+	rc = inv_load_dp(db, false, &all, &n, err);
 	for (size_t i = 0; rc == 0 && i < n && !found; i++) {
 		if (strcasecmp(all[i].server_name, server) != 0)
 			continue;
@@ -874,19 +885,39 @@ int act_dp_pxe(struct inv *db, struct act_site *site, const char *server,
 		found = inv_get_dp(db, &o.dp, err) == 0;
 	}
 	inv_unload_dp(all, n);
-	if (rc)
-		return rc;
-	if (!found)
+	if (rc || !found) {
+		if (found)
+			inv_free_dp(&o.dp);
+		free(macs);
+		if (rc)
+			return rc;
 		return ow_err_set(err, OW_EINPUT, "no distribution point on server '%s' in the "
 		                  "inventory; run `osdwarden sync`, then `osdwarden list dps`", server);
+	}
+	/* BindPolicy 1 with an empty list is OSD-PXE-003's misconfiguration
+	 * (PXE answering on no interface): never written, whether the empty
+	 * list is asked for or already there. */
+	{
+		bool listed = norm.bind_policy >= 0 ? norm.bind_policy == 1 : o.dp.bind_policy == 1;
+		const char *after = norm.macs ? norm.macs : o.dp.bind_except;
+		if (listed && (!after || !*after)) {
+			ow_err_set(err, OW_EINPUT, "distribution point %s would answer PXE on no "
+			           "interface (BindPolicy 1 with no MAC address); give its PXE interfaces "
+			           "with --macs, or use --active off to stop PXE", o.dp.server_name);
+			inv_free_dp(&o.dp);
+			free(macs);
+			return OW_EINPUT;
+		}
+	}
 	set_target(&o, "distribution point %s", o.dp.server_name);
-	snprintf(o.change, sizeof o.change, "%s%s%s%s%s%.100s%s", want->active < 0 ? "" : "IsActive=",
-	         want->active < 0 ? "" : want->active ? "1 " : "0 ",
-	         want->bind_policy < 0 ? "" : "BindPolicy=",
-	         want->bind_policy < 0 ? "" : want->bind_policy ? "1 " : "0 ",
-	         want->macs ? "BindExcept=[" : "", want->macs ? want->macs : "", want->macs ? "]" : "");
+	snprintf(o.change, sizeof o.change, "%s%s%s%s%s%.100s%s", norm.active < 0 ? "" : "IsActive=",
+	         norm.active < 0 ? "" : norm.active ? "1 " : "0 ",
+	         norm.bind_policy < 0 ? "" : "BindPolicy=",
+	         norm.bind_policy < 0 ? "" : norm.bind_policy ? "1 " : "0 ",
+	         norm.macs ? "BindExcept=[" : "", norm.macs ? norm.macs : "", norm.macs ? "]" : "");
 	rc = run_op(&o, dry_run, res, err);
 	inv_free_dp(&o.dp);
+	free(macs);
 	return rc;
 }
 

@@ -19,6 +19,7 @@
 #include "cli/cmd_act.h"
 #include "cli/siteopts.h"
 #include "db/records.h"
+#include "util/mac.h"
 #include "util/num.h"
 #include "util/sanitize.h"
 
@@ -75,7 +76,17 @@ int act_session_parse(struct cli *c, const char *cmd, struct act_session *s, int
 				                 "the --macs addresses), not '%s'", optarg);
 			s->pxe.bind_policy = strcmp(optarg, "listed") == 0;
 			break;
-		case 'm': s->pxe.macs = optarg; break;
+		case 'm': {
+			/* checked here, before anything is opened; act_dp_pxe checks
+			 * and normalises again for the console and the workflows */
+			struct ow_err e = { 0 };
+			char *norm = NULL;
+			if (mac_list_normalise(optarg, &norm, &e) != 0)
+				return cli_usage(c, cmd, "--macs: %s", e.msg);
+			free(norm);
+			s->pxe.macs = optarg;
+			break;
+		}
 		case 's': s->step = optarg; break;
 		case 'N': s->note = optarg; break;
 		case 'S': s->script = optarg; break;
@@ -449,9 +460,13 @@ int cmd_dp(struct cli *c, int argc, char **argv)
 		               "--bind all|listed, --macs LIST");
 		goto out;
 	}
-	if (s.pxe.bind_policy == 1 && (!s.pxe.macs || !*s.pxe.macs))
-		fprintf(c->err, "osdwarden: note: --bind listed with no --macs leaves the DP "
-		        "answering PXE on no interface\n");
+	if (s.pxe.bind_policy == 1 && s.pxe.macs && !*s.pxe.macs) {
+		/* exactly OSD-PXE-003's misconfiguration: PXE answering nowhere */
+		rc = cli_usage(c, "dp", "--bind listed with no MAC address would leave the "
+		               "distribution point answering PXE on no interface; list its PXE "
+		               "interfaces with --macs, or use --active off to stop PXE");
+		goto out;
+	}
 	snprintf(what, sizeof what, "Change the PXE responder of distribution point %s", s.pos[1]);
 	if ((rc = act_session_open_db(c, &s)) != 0 ||
 	    (rc = act_session_connect(c, "dp", &s, NULL)) != 0 ||

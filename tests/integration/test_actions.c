@@ -475,6 +475,83 @@ static void test_cert_block_and_fix_tasks_run_to_the_end(void **state)
 	labproc_stop(&lp);
 }
 
+/* act_dp_pxe is where the console and the workflows come in too: a MAC
+ * list that is not six hex pairs, or BindPolicy 1 left with no address
+ * (OSD-PXE-003: PXE answering nowhere), is refused before anything is
+ * read from or sent to the site; a good list is written in the site's
+ * form. */
+static void test_dp_pxe_refuses_bad_macs_and_an_empty_listed_bind_before_sending(void **state)
+{
+	static const struct {
+		const char *server;
+		struct act_pxe want;
+		const char *says;
+	} refused[] = {
+		{ "DP00003.holdout.example", { -1, 1, "zz:15:5D:01:02:03" }, "is not a MAC address" },
+		{ "DP00003.holdout.example", { -1, -1, "00:15:5D:01:02" }, "is not a MAC address" },
+		{ "DP00003.holdout.example", { -1, -1, "00:15:5D:01:02:03,,00:15:5D:01:02:04" },
+		  "an empty entry" },
+		{ "DP00003.holdout.example", { -1, 1, "" }, "would answer PXE on no interface" },
+		/* PXE03 is already BindPolicy 1 with an empty list: not made so again */
+		{ "PXE03.holdout.example", { -1, 1, NULL }, "would answer PXE on no interface" },
+		{ "PXE01.holdout.example", { -1, 1, "" }, "would answer PXE on no interface" },
+	};
+	struct act_pxe good = { -1, 1, "00-15-5d-0a-0b-0c,00:15:5D:0A:0B:0D" };
+	struct labproc lp;
+	struct site x;
+	struct act_result res;
+	char stored[200];
+	int n0;
+
+	(void)state;
+	labsite_start(&g_ls, &lp, NULL);
+	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
+	open_site(&lp, &x);
+	n0 = requests_logged();
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		struct ow_err e = { 0 };
+		int rc = act_dp_pxe(x.db, &x.s, refused[i].server, &refused[i].want, false, &res, &e);
+		if (rc != OW_EINPUT || !strstr(e.msg, refused[i].says))
+			fail_msg("case %zu (%s): rc %d, '%s'", i, refused[i].server, rc, e.msg);
+	}
+	assert_int_equal(requests_logged(), n0);
+	assert_int_equal(tu_sql_int(g_ls.db, "SELECT count(*) FROM audit WHERE action = 'dp.pxe'"), 0);
+	/* The CLI says the same and sends nothing either. */
+	{
+		struct tu_run r = cli_step((const char *const[]){ "dp", "pxe", "PXE01.holdout.example",
+		                                                   "--bind", "listed", "--macs", "",
+		                                                   "--yes", NULL });
+		assert_int_equal(r.rc, 2);
+		assert_non_null(strstr(r.err, "answering PXE on no interface"));
+		tu_run_free(&r);
+		r = cli_step((const char *const[]){ "dp", "pxe", "PXE01.holdout.example", "--macs",
+		                                    "00:15:5D:01:02:03;reboot", "--yes", NULL });
+		assert_int_equal(r.rc, 2);
+		assert_non_null(strstr(r.err, "is not a MAC address"));
+		tu_run_free(&r);
+	}
+	assert_int_equal(requests_logged(), n0);
+	/* A good list, in mixed forms: applied as the site writes it. */
+	{
+		struct ow_err e = { 0 };
+		int w0 = writes_logged();
+		assert_int_equal(act_dp_pxe(x.db, &x.s, "DP00003.holdout.example", &good, false, &res,
+		                            &e), 0);
+		if (res.outcome != ACT_APPLIED)
+			fail_msg("%s: %s", act_outcome_name(res.outcome), res.message);
+		assert_int_equal(writes_logged(), w0 + 1);
+	}
+	sql_text("SELECT bind_except FROM dps WHERE server_name = 'DP00003.holdout.example'", stored,
+	         sizeof stored);
+	assert_string_equal(stored, "00:15:5D:0A:0B:0C,00:15:5D:0A:0B:0D");
+	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
+	sql_text("SELECT bind_except FROM dps WHERE server_name = 'DP00003.holdout.example'", stored,
+	         sizeof stored);
+	assert_string_equal(stored, "00:15:5D:0A:0B:0C,00:15:5D:0A:0B:0D");
+	close_site(&x);
+	labproc_stop(&lp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -484,6 +561,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_decommission_resumes_after_every_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_assoc_prune_deletes_what_the_policy_says_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cert_block_and_fix_tasks_run_to_the_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dp_pxe_refuses_bad_macs_and_an_empty_listed_bind_before_sending, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

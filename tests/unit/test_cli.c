@@ -5,6 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -291,6 +299,210 @@ static void test_settings_list_and_set_with_validation_and_audit(void **state)
 	assert_int_equal(tu_sql_int(g_db, "SELECT value FROM settings WHERE key='assoc_released_max_days'"), 7);
 }
 
+/* The real binary (not cli_main in-process: main() is what is tested),
+ * with stdout on /dev/full and stderr kept in errbuf. Returns the exit
+ * code, 128 + signal when killed. */
+static int run_with_full_stdout(const char *const *args, char *errbuf, size_t n)
+{
+	char *bin = tu_path(getenv("OW_BUILD_DIR") ? getenv("OW_BUILD_DIR") : "build", "osdwarden");
+	char *errpath = tu_path(g_dir, "stderr.txt"), *text;
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		const char *argv[16];
+		int k = 0, full = open("/dev/full", O_WRONLY), e;
+		e = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (full < 0 || e < 0 || dup2(full, 1) < 0 || dup2(e, 2) < 0)
+			_exit(126);
+		argv[k++] = bin;
+		argv[k++] = "--db";
+		argv[k++] = g_db;
+		for (; *args && k < 15; args++)
+			argv[k++] = *args;
+		argv[k] = NULL;
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	text = tu_read_file(errpath, NULL);
+	snprintf(errbuf, n, "%s", text ? text : "");
+	free(text);
+	free(errpath);
+	free(bin);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* A full disk (or a closed pipe) under any command that prints is a
+ * failure the caller must see: exit 2 and a word on stderr, never 0. */
+static void test_every_printing_command_reports_a_short_write(void **state)
+{
+	const char *const *const cmds[] = {
+		(const char *const[]){ "--help", NULL },
+		(const char *const[]){ "settings", NULL },
+		(const char *const[]){ "audit", "list", NULL },
+		(const char *const[]){ "audit", "verify", NULL },
+		(const char *const[]){ "task", "list", NULL },
+		(const char *const[]){ "list", "dps", NULL },
+	};
+	struct tu_run r = RUN("settings", "set", "assoc_released_max_days", "7");
+	char err[2000];
+
+	(void)state;
+	assert_int_equal(r.rc, 0);   /* an audit row for audit list/verify to print */
+	tu_run_free(&r);
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		int rc = run_with_full_stdout(cmds[i], err, sizeof err);
+		if (rc != 2 || !strstr(err, "cannot write the output") || !strstr(err, "No space left"))
+			fail_msg("osdwarden %s %s with stdout on /dev/full: exit %d, stderr '%s'",
+			         cmds[i][0], cmds[i][1] ? cmds[i][1] : "", rc, err);
+	}
+	/* A command that failed keeps its own exit code. */
+	assert_int_equal(run_with_full_stdout((const char *const[]){ "list", "nosuch", NULL },
+	                                      err, sizeof err), 2);
+	assert_non_null(strstr(err, "no list 'nosuch'"));
+}
+
+/* --macs is checked where it is parsed: six hex pairs, ':' or '-', and
+ * `--bind listed` never with an empty list (that is OSD-PXE-003: PXE
+ * answering on no interface). Nothing reaches the inventory or a site. */
+static void test_dp_pxe_refuses_malformed_and_empty_mac_lists(void **state)
+{
+	static const struct {
+		const char *macs, *bind, *says;
+	} cases[] = {
+		{ "zz:15:5D:01:02:03", NULL, "'zz:15:5D:01:02:03' is not a MAC address" },
+		{ "00:15:5D:01:02", NULL, "'00:15:5D:01:02' is not a MAC address" },
+		{ "00:15:5D:01:02:03:04", NULL, "is not a MAC address" },
+		{ "00:15-5D:01:02:03", NULL, "is not a MAC address" },
+		{ "00:15:5D:01:02:03,,00:15:5D:01:02:04", NULL, "an empty entry" },
+		{ "00:15:5D:01:02:03;rm -rf", NULL, "is not a MAC address" },
+		{ "00:15:5D:01:02:03,00-15-5d-01-02-03", NULL, "twice" },
+		{ "", "listed", "--bind listed with no MAC address" },
+		{ " ", "listed", "is not a MAC address" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct tu_run r = cases[i].bind
+			? RUN("dp", "pxe", "PXE01", "--bind", cases[i].bind, "--macs", cases[i].macs, "--yes")
+			: RUN("dp", "pxe", "PXE01", "--macs", cases[i].macs, "--yes");
+		if (r.rc != 2 || !strstr(r.err, cases[i].says))
+			fail_msg("--macs '%s': rc %d, stderr '%s'", cases[i].macs, r.rc, r.err);
+		tu_run_free(&r);
+	}
+	/* Refused before the inventory was even opened. */
+	assert_false(access(g_db, F_OK) == 0);
+}
+
+/* A /proc file (its size reads as 0, so tu_read_file cannot): new string. */
+static char *read_proc(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *data = calloc(1, 16384);
+	size_t n;
+
+	assert_non_null(f);
+	assert_non_null(data);
+	n = fread(data, 1, 16383, f);
+	data[n] = '\0';
+	fclose(f);
+	return data;
+}
+
+/* The owner of /proc/PID/status: the process's uid while it may be
+ * dumped, root once PR_SET_DUMPABLE is 0. */
+static uid_t proc_owner(pid_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_uid;
+}
+
+/* The process that holds the password never leaves a core file: seen
+ * from outside while `osdwarden doctor` waits on a server that never
+ * answers. /proc/PID/limits shows RLIMIT_CORE, and /proc/PID files belong
+ * to root when the process is not dumpable (so the child runs as nobody
+ * when the test runs as root). */
+static void test_core_dumps_are_disabled_for_the_process(void **state)
+{
+	char *bin = tu_path(getenv("OW_BUILD_DIR") ? getenv("OW_BUILD_DIR") : "build", "osdwarden");
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof sa;
+	uid_t as = getuid() == 0 ? 65534 : getuid();
+	int srv = socket(AF_INET, SOCK_STREAM, 0), conn, status;
+	char provider[64], path[64], *limits;
+	pid_t pid;
+
+	(void)state;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(srv >= 0);
+	assert_int_equal(bind(srv, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(listen(srv, 4), 0);
+	assert_int_equal(getsockname(srv, (struct sockaddr *)&sa, &len), 0);
+	snprintf(provider, sizeof provider, "https://127.0.0.1:%d", ntohs(sa.sin_port));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		struct rlimit core;
+		/* core files allowed as far as the hard limit lets: what
+		 * osdwarden then shows is its own doing */
+		if (getrlimit(RLIMIT_CORE, &core) == 0) {
+			core.rlim_cur = core.rlim_max;
+			setrlimit(RLIMIT_CORE, &core);
+		}
+		if (getuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+			_exit(126);
+		unsetenv("OSDWARDEN_PASSWORD");
+		execl(bin, bin, "doctor", "--provider", provider, "--auth", "none", "--timeout", "30",
+		      (char *)NULL);
+		_exit(127);
+	}
+	/* Once it connects, main() has long run: the state is final. */
+	conn = accept(srv, NULL, NULL);
+	assert_true(conn >= 0);
+	snprintf(path, sizeof path, "/proc/%d/limits", (int)pid);
+	limits = read_proc(path);
+	{
+		const char *l = strstr(limits, "Max core file size");
+		char soft[32] = "", hard[32] = "";
+		assert_non_null(l);
+		assert_int_equal(sscanf(l + strlen("Max core file size"), "%31s %31s", soft, hard), 2);
+		if (strcmp(soft, "0") != 0 || strcmp(hard, "0") != 0)
+			fail_msg("core files are allowed: soft %s, hard %s", soft, hard);
+	}
+	{
+		char *st;
+		snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+		st = read_proc(path);
+		/* it really runs as that user, so owner root means "not dumpable" */
+		{
+			const char *u = strstr(st, "\nUid:");
+			assert_non_null(u);
+			assert_int_equal(strtol(u + 5, NULL, 10), (long)as);
+		}
+		free(st);
+		if (proc_owner(pid) != 0)
+			fail_msg("osdwarden is dumpable: /proc/%d/status belongs to uid %d", (int)pid,
+			         (int)proc_owner(pid));
+	}
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	close(conn);
+	close(srv);
+	free(limits);
+	free(bin);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +519,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_only_on_a_missing_inventory_exits_2_without_creating_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_inventory_exits_2_with_advice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_settings_list_and_set_with_validation_and_audit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_printing_command_reports_a_short_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dp_pxe_refuses_malformed_and_empty_mac_lists, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_core_dumps_are_disabled_for_the_process, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
