@@ -74,6 +74,24 @@ static const struct as_write writes[] = {
 	{ AS_UPDATE_BOOT_IMAGE, "PUT", "wmi/SMS_BootImagePackage%s", "SMS_BootImagePackage", true, NULL },
 };
 
+/* PkgFlags: the SDK documents no multicast bit at all. 0x04000000 is
+ * binary delta replication (AP_USE_BINARY_DELTA_REP), not encryption;
+ * whether a package encrypts its multicast is not exposed as a bit
+ * anyone documents, so there is no row for it. */
+static const struct as_flag flags[] = {
+	{ "SMS_PackageBaseclass", "PkgFlags", "multicast allowed", 0x08000000ul, false,
+	  "one community source; not in the SDK's PkgFlags table" },
+};
+
+const struct as_flag *as_flag_find(const char *cls, const char *property, const char *meaning)
+{
+	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+		if (strcmp(flags[i].cls, cls) == 0 && strcmp(flags[i].property, property) == 0 &&
+		    strcmp(flags[i].meaning, meaning) == 0)
+			return &flags[i];
+	return NULL;
+}
+
 const struct as_class *as_class_find(const char *name)
 {
 	for (size_t i = 0; i < N_CLASSES; i++)

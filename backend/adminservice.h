@@ -65,6 +65,18 @@ struct as_write {
 };
 
 const struct as_write *as_write_find(enum as_write_kind k);
+
+/* Flag bits of the site's classes that osdwarden interprets. Unverified
+ * ones (verified false) are guesses to confirm on a real site: checks may
+ * scope a question by them, never pass on them. */
+struct as_flag {
+	const char *cls, *property, *meaning;
+	unsigned long mask;
+	bool verified;
+	const char *source;
+};
+/* The bit of cls.property with that meaning, or NULL when none is known. */
+const struct as_flag *as_flag_find(const char *cls, const char *property, const char *meaning);
 /* The URL a write is sent to; key_values as for as_instance_url (in the
  * order of the class's keys) when the write names an instance. */
 char *as_write_url(const char *base, enum as_write_kind k, const char *const *key_values);

@@ -69,6 +69,10 @@ struct chk_def {
 	const char *task;                      /* guided task that fixes it, or NULL */
 	const char *needs;                     /* AdminService classes it reads, ',' separated */
 	chk_eval_fn eval;
+	/* Checks whose results it combines (chains), ',' separated, each
+	 * earlier in the catalogue; NULL for a check that reads only the
+	 * inventory. What it depends on is needs plus its inputs' needs. */
+	const char *inputs;
 };
 
 size_t chk_count(void);
@@ -76,6 +80,9 @@ const struct chk_def *chk_at(size_t i);
 /* The position of a catalogue entry (results point into the catalogue). */
 size_t chk_index(const struct chk_def *d);
 const struct chk_def *chk_find(const char *id);
+/* Whether d reads class cls, itself or through one of its inputs: the
+ * one answer to "what does this check depend on", from its catalogue row. */
+bool chk_depends_on(const struct chk_def *d, const char *cls);
 
 /* For evaluators. */
 struct inv *chk_db(struct chk_ctx *c);
@@ -104,11 +111,20 @@ void chk_last_attestable(struct chk_ctx *c);
 int chk_emit_text(struct chk_ctx *c, enum chk_state st, int sev, const char *object_type,
                   const char *object_key, const char *object_name, const char *evidence_json);
 
-/* Whether the current run already has a failing result of check id for
- * object key (NULL: any object). For chains. Per-object answers exist
- * for the PXE and TS areas only (what the chains ask); for other areas
- * only "any object" is indexed. */
-bool chk_failed(struct chk_ctx *c, const char *id, const char *object_key);
+/* For chains: what the current run says about check id, which must be
+ * one of the current check's declared inputs (an undeclared one fails
+ * the evaluation). CHK_IN_UNREAD: it could not be evaluated (a class it
+ * reads was not read, or it has an error result). */
+enum chk_in {
+	CHK_IN_NONE,      /* evaluated; nothing of its kind to judge */
+	CHK_IN_CLEAR,     /* evaluated; no object failed, none left open */
+	CHK_IN_FAILED,    /* some object failed (waived or not) */
+	CHK_IN_UNSURE,    /* no failure, but some object unknown or awaiting an attestation */
+	CHK_IN_UNREAD,
+};
+enum chk_in chk_input(struct chk_ctx *c, const char *id);
+/* Whether d's row declares check id as one of its inputs. */
+bool chk_reads_input(const struct chk_def *d, const char *id);
 
 struct chk_result {
 	const struct chk_def *def;
@@ -125,7 +141,10 @@ struct chk_result {
 struct chk_grades {
 	char security[4], privacy[4];   /* "A".."F", "*" appended when incomplete */
 	int security_score, privacy_score;
-	bool security_capped, privacy_capped;
+	bool security_capped, privacy_capped;   /* by a failing critical chain */
+	/* Critical chains that could not be judged (error or unknown), ','
+	 * separated, "" when none: the grade is capped at D and marked '*'. */
+	char security_unjudged[64], privacy_unjudged[64];
 };
 
 struct chk_run {

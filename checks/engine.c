@@ -16,8 +16,10 @@ struct chk_ctx {
 	struct chk_result *res;
 	size_t n, cap;
 	size_t emitted;           /* results of the current check */
-	json_t *fails;            /* "ID|object" for failures of the per-DP checks so far */
-	bool failed[64];          /* per catalogue entry: some object failed */
+	/* Per catalogue entry, what its results said (IN_* bits), for the
+	 * chains that combine them. */
+	unsigned char seen[64];
+	const char *undeclared;   /* an input a chain asked for without declaring it */
 	struct {
 		const char *name;
 		void *p;
@@ -124,18 +126,6 @@ static struct chk_result *new_result(struct chk_ctx *c, enum chk_state st, int s
 			r->object_name = memcpy(b + lt + lk, object_name, ln);
 	}
 	c->emitted++;
-	if (st == ST_FAIL) {
-		/* Only chains ask, and only for the per-DP checks; keying every
-		 * failure would cost a hash insert per association. */
-		char key[600];
-		size_t k = chk_index(r->def);
-		if (k < sizeof c->failed)
-			c->failed[k] = true;
-		if (strcmp(r->def->area, "PXE") == 0 || strcmp(r->def->area, "TS") == 0) {
-			snprintf(key, sizeof key, "%s|%s", r->def->id, object_key ? object_key : "");
-			json_object_set_new(c->fails, key, json_true());
-		}
-	}
 	return r;
 }
 
@@ -167,19 +157,72 @@ void chk_last_attestable(struct chk_ctx *c)
 		c->res[c->n - 1].attestable = true;
 }
 
-/* Chains ask this per object: a hash lookup, not a scan of every result
- * (at scale there are hundreds of thousands). */
-bool chk_failed(struct chk_ctx *c, const char *id, const char *object_key)
-{
-	char key[600];
-	const struct chk_def *d;
+static void add_to_evidence(struct chk_result *r, const char *name, json_t *v);
 
-	if (!object_key) {
-		d = chk_find(id);
-		return d && chk_index(d) < sizeof c->failed && c->failed[chk_index(d)];
+enum { IN_RAN = 1, IN_JUDGED = 2, IN_FAILED = 4, IN_UNSURE = 8, IN_ERROR = 16 };
+
+/* What a check's results (after attestations) tell a chain. */
+static unsigned char seen_of(const struct chk_result *r, size_t n)
+{
+	unsigned char f = IN_RAN;
+
+	for (size_t i = 0; i < n; i++) {
+		enum chk_state st = r[i].state;
+		f |= st != ST_NOTAPPLICABLE ? IN_JUDGED : 0;
+		f |= st == ST_FAIL ? IN_FAILED : 0;
+		f |= st == ST_UNKNOWN || st == ST_NOTCHECKED ? IN_UNSURE : 0;
+		f |= st == ST_ERROR ? IN_ERROR : 0;
 	}
-	snprintf(key, sizeof key, "%s|%s", id, object_key);
-	return json_object_get(c->fails, key) != NULL;
+	return f;
+}
+
+static enum chk_in in_of(unsigned char f)
+{
+	/* A failure that was read stands even when something else was not. */
+	return f & IN_FAILED ? CHK_IN_FAILED
+	       : !(f & IN_RAN) || (f & IN_ERROR) ? CHK_IN_UNREAD
+	       : f & IN_UNSURE ? CHK_IN_UNSURE
+	       : f & IN_JUDGED ? CHK_IN_CLEAR : CHK_IN_NONE;
+}
+
+enum chk_in chk_input(struct chk_ctx *c, const char *id)
+{
+	const struct chk_def *d = chk_find(id);
+
+	if (!d || !chk_reads_input(c->cur, id) || chk_index(d) >= sizeof c->seen) {
+		c->undeclared = id;
+		return CHK_IN_UNREAD;
+	}
+	return in_of(c->seen[chk_index(d)]);
+}
+
+/* The engine's half of "a chain never passes on unread inputs": when an
+ * input could not be evaluated, a pass or an unknown of the chain is an
+ * error naming the inputs; a failure shown by what was read stays. */
+static void chain_unread_inputs(struct chk_ctx *c, size_t first)
+{
+	json_t *unread = json_array();
+	char id[64];
+
+	for (const char *p = c->cur->inputs; p && *p; p += strcspn(p, ","), p += *p == ',') {
+		const struct chk_def *in;
+		snprintf(id, sizeof id, "%.*s", (int)strcspn(p, ","), p);
+		in = chk_find(id);
+		if (!in || chk_index(in) >= sizeof c->seen ||
+		    (in_of(c->seen[chk_index(in)]) == CHK_IN_UNREAD))
+			json_array_append_new(unread, json_string(id));
+	}
+	for (size_t k = first; json_array_size(unread) && k < c->n; k++) {
+		struct chk_result *r = &c->res[k];
+		if (r->state != ST_PASS && r->state != ST_UNKNOWN)
+			continue;
+		r->state = ST_ERROR;
+		add_to_evidence(r, "inputs_not_evaluated", json_deep_copy(unread));
+		add_to_evidence(r, "reason", json_string("a check this chain combines could not be "
+		                "evaluated (see its error): sync again with an account that can read "
+		                "its classes"));
+	}
+	json_decref(unread);
 }
 
 static int load_snapshot(struct inv *db, struct chk_snap *s, struct ow_err *err)
@@ -314,16 +357,19 @@ static bool classes_readable(struct chk_ctx *c)
 /* Scoring, per category: 100 minus, for each check with failing objects,
  * a weight by severity (critical 30, high 15, medium 7, low 3) plus one
  * point per further failing object up to five. A >= 90, B >= 80, C >= 65,
- * D >= 50, else F. A failing critical chain caps the grade at D. Any
- * "error" in the category marks the grade incomplete with '*'. */
+ * D >= 50, else F. A failing critical chain caps the grade at D, and so
+ * does one that could not be judged (error or unknown): its worst case
+ * was not ruled out; those are named in unjudged. Any "error" in the
+ * category, or an unjudged chain, marks the grade incomplete with '*'. */
 static void grade(const struct chk_run *run, enum chk_cat cat, char out[4], int *score,
-                  bool *capped)
+                  bool *capped, char *unjudged, size_t unjudged_size)
 {
 	static const int weight[] = { 0, 3, 7, 15, 30 };
 	const struct chk_def *last = NULL;
 	int s = 100, extra = 0;
 	bool error = false, chain = false, decided = false;
 
+	unjudged[0] = '\0';
 	for (size_t i = 0; i < run->n; i++) {
 		const struct chk_result *r = &run->results[i];
 		if (r->def->cat != cat)
@@ -331,6 +377,11 @@ static void grade(const struct chk_run *run, enum chk_cat cat, char out[4], int 
 		error |= r->state == ST_ERROR;
 		/* something read from the site was judged */
 		decided |= r->def->needs && r->state != ST_ERROR;
+		if (r->def->inputs && r->sev == SEV_CRITICAL &&
+		    (r->state == ST_ERROR || r->state == ST_UNKNOWN) && !strstr(unjudged, r->def->id)) {
+			size_t l = strlen(unjudged);
+			snprintf(unjudged + l, unjudged_size - l, "%s%s", l ? "," : "", r->def->id);
+		}
 		if (r->state != ST_FAIL || r->waived)
 			continue;
 		if (r->def != last) {
@@ -341,16 +392,16 @@ static void grade(const struct chk_run *run, enum chk_cat cat, char out[4], int 
 			s--;
 			extra++;
 		}
-		chain |= strncmp(r->def->id, "OSD-CHAIN-", 10) == 0 && r->sev == SEV_CRITICAL;
+		chain |= r->def->inputs && r->sev == SEV_CRITICAL;
 	}
 	if (s < 0)
 		s = 0;
 	*score = s;
 	out[0] = s >= 90 ? 'A' : s >= 80 ? 'B' : s >= 65 ? 'C' : s >= 50 ? 'D' : 'F';
 	*capped = chain && out[0] < 'D';
-	if (*capped)
+	if ((chain || unjudged[0]) && out[0] < 'D')
 		out[0] = 'D';
-	out[1] = error ? '*' : '\0';
+	out[1] = error || unjudged[0] ? '*' : '\0';
 	out[2] = '\0';
 	/* Nothing read, nothing judged: no grade at all, never a good one. */
 	if (!decided) {
@@ -438,7 +489,7 @@ int chk_evaluate_peek(struct inv *db, int64_t now, struct chk_run *run, struct o
 static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool keep,
                     struct chk_run *run, struct ow_err *err)
 {
-	struct chk_ctx c = { .db = db, .now = now, .fails = json_object() };
+	struct chk_ctx c = { .db = db, .now = now };
 	struct keyset prev_fail = { 0 };
 	/* Per check (catalogue order) and state: how many results. */
 	size_t (*counts)[ST_FIXED + 1] = calloc(chk_count(), sizeof *counts);
@@ -446,7 +497,7 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 
 	memset(run, 0, sizeof *run);
 	run->started = now;
-	if (!counts || !c.fails) {
+	if (!counts) {
 		ow_err_set(err, OW_EINPUT, "out of memory");
 		goto out;
 	}
@@ -462,12 +513,21 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 			ow_err_set(err, OW_EINPUT, "evaluating %s failed", c.cur->id);
 			goto out;
 		}
+		if (c.undeclared) {
+			ow_err_set(err, OW_EINPUT, "evaluating %s failed: it reads %s, which its catalogue "
+			           "row does not declare as an input", c.cur->id, c.undeclared);
+			goto out;
+		}
 		for (size_t k = first; k < c.n; k++)
 			apply_decisions(&c, &c.res[k]);
+		if (c.cur->inputs)
+			chain_unread_inputs(&c, first);
 		/* Nothing to judge is not a pass. */
 		if (c.emitted == 0)
 			chk_emit(&c, ST_NOTAPPLICABLE, 0, NULL, NULL, NULL,
 			         json_pack("{s:s}", "reason", "no object of the kind it checks"));
+		if (i < sizeof c.seen)
+			c.seen[i] = seen_of(&c.res[first], c.n - first);
 		if (c.oom) {
 			ow_err_set(err, OW_EINPUT, "out of memory");
 			goto out;
@@ -478,9 +538,11 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 	c.res = NULL;   /* the run owns them now */
 	c.n = 0;
 	grade(run, CAT_SECURITY, run->grades.security, &run->grades.security_score,
-	      &run->grades.security_capped);
+	      &run->grades.security_capped, run->grades.security_unjudged,
+	      sizeof run->grades.security_unjudged);
 	grade(run, CAT_PRIVACY, run->grades.privacy, &run->grades.privacy_score,
-	      &run->grades.privacy_capped);
+	      &run->grades.privacy_capped, run->grades.privacy_unjudged,
+	      sizeof run->grades.privacy_unjudged);
 
 	/* History: the run and its findings, compared with the last run. A
 	 * read-only inventory is compared with, never written to. */
@@ -554,7 +616,6 @@ out:
 	free(c.res);
 	free(prev_fail.h);
 	free(counts);
-	json_decref(c.fails);
 	for (size_t i = 0; i < sizeof c.memo / sizeof c.memo[0]; i++)
 		if (c.memo[i].name)
 			c.memo[i].free_fn(c.memo[i].p);

@@ -24,6 +24,15 @@ bool chk_dp_sanctioned(struct chk_ctx *c, const char *server);
 int chk_attest_needed(struct chk_ctx *c, const char *object_type, const char *key,
                       const char *name, const char *what);
 
+/* Three-valued logic for chains: a condition is true, false, or not
+ * known (unknown values, inputs awaiting an attestation or not read). */
+enum chk_tri { TRI_NO, TRI_YES, TRI_UNSURE };
+enum chk_tri chk_tri_and(enum chk_tri a, enum chk_tri b);
+enum chk_tri chk_tri_or(enum chk_tri a, enum chk_tri b);
+/* "Did check X fail": failed yes; clear or nothing to judge no; else unsure. */
+enum chk_tri chk_tri_failed(enum chk_in in);
+json_t *chk_tri_json(enum chk_tri t);
+
 #define EVAL(name) int name(struct chk_ctx *c)
 EVAL(eval_pxe_001); EVAL(eval_pxe_002); EVAL(eval_pxe_003); EVAL(eval_pxe_004);
 EVAL(eval_pxe_005); EVAL(eval_pxe_006); EVAL(eval_mc_001); EVAL(eval_mc_002);

@@ -51,6 +51,27 @@ int chk_attest_needed(struct chk_ctx *c, const char *object_type, const char *ke
 	                json_pack("{s:s,s:s}", "needs", "an operator attestation", "about", what));
 }
 
+enum chk_tri chk_tri_and(enum chk_tri a, enum chk_tri b)
+{
+	return a == TRI_NO || b == TRI_NO ? TRI_NO : a == TRI_YES && b == TRI_YES ? TRI_YES : TRI_UNSURE;
+}
+
+enum chk_tri chk_tri_or(enum chk_tri a, enum chk_tri b)
+{
+	return a == TRI_YES || b == TRI_YES ? TRI_YES : a == TRI_NO && b == TRI_NO ? TRI_NO : TRI_UNSURE;
+}
+
+enum chk_tri chk_tri_failed(enum chk_in in)
+{
+	return in == CHK_IN_FAILED ? TRI_YES
+	       : in == CHK_IN_CLEAR || in == CHK_IN_NONE ? TRI_NO : TRI_UNSURE;
+}
+
+json_t *chk_tri_json(enum chk_tri t)
+{
+	return t == TRI_UNSURE ? json_null() : json_boolean(t == TRI_YES);
+}
+
 /* For controls only a person can confirm: one result for the site. */
 int eval_attest_once(struct chk_ctx *c)
 {

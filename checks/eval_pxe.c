@@ -1,6 +1,7 @@
 /* PXE and multicast responders. */
 #include <string.h>
 
+#include "backend/adminservice.h"
 #include "checks/eval.h"
 
 static json_t *dp_evidence(const struct inv_dp *d)
@@ -181,26 +182,59 @@ int eval_pxe_006(struct chk_ctx *c)
 	return 0;
 }
 
-/* PkgFlags: allow multicast 0x08000000 (one community source); the
- * encrypt bit is not documented (reference §6) -- the lab's assumption,
- * to be confirmed on a real site. */
-#define PKG_MULTICAST_ALLOW 0x08000000
-#define PKG_MULTICAST_ENCRYPT 0x04000000
-
+/* Multicast encryption is a package setting the SMS Provider exposes
+ * through no documented property or bit, so it is attested per package.
+ * What is known scopes the question: the DPs that serve multicast
+ * (IsMulticast, documented) and the packages whose PkgFlags carry the
+ * allow-multicast bit of the contract table (unverified: it only decides
+ * which packages are listed, never that one passes). */
 int eval_mc_001(struct chk_ctx *c)
 {
 	const struct chk_snap *s = chk_data(c);
+	const struct as_flag *allow = as_flag_find("SMS_PackageBaseclass", "PkgFlags",
+	                                           "multicast allowed");
+	json_t *dps = json_array();
+	char bit[160];
+	size_t listed = 0;
+	int rc = 0;
 
-	for (size_t i = 0; i < s->npkgs; i++) {
-		const struct inv_package *p = &s->pkgs[i];
-		json_t *e;
-		if (p->pkg_flags == INV_NULL || !(p->pkg_flags & PKG_MULTICAST_ALLOW))
-			continue;
-		e = json_pack("{s:I,s:b}", "PkgFlags", (json_int_t)p->pkg_flags, "encrypted",
-		              (p->pkg_flags & PKG_MULTICAST_ENCRYPT) != 0);
-		if (chk_emit(c, p->pkg_flags & PKG_MULTICAST_ENCRYPT ? ST_PASS : ST_FAIL, 0, "package",
-		             p->package_id, p->name, e))
-			return -1;
+	for (size_t i = 0; i < s->ndps; i++)
+		if (s->dps[i].is_multicast == 1)
+			json_array_append_new(dps, json_string(s->dps[i].server_name));
+	/* No DP serves multicast: no package is sent that way. */
+	if (json_array_size(dps) == 0) {
+		json_decref(dps);
+		return 0;
 	}
-	return 0;
+	if (allow)
+		snprintf(bit, sizeof bit, "0x%08lx (%s: %s)", allow->mask,
+		         allow->verified ? "documented" : "unverified", allow->source);
+	else
+		snprintf(bit, sizeof bit, "none known");
+	for (size_t i = 0; i < s->npkgs && rc == 0; i++) {
+		const struct inv_package *p = &s->pkgs[i];
+		if (p->pkg_flags != INV_NULL && !(allow && ((unsigned long)p->pkg_flags & allow->mask)))
+			continue;
+		listed++;
+		if (p->pkg_flags == INV_NULL) {
+			rc = chk_emit(c, ST_UNKNOWN, 0, "package", p->package_id, p->name,
+			              json_pack("{s:n,s:s,s:O}", "PkgFlags", "reason", "the package's flags "
+			                        "were not read", "multicast_dps", dps));
+			continue;
+		}
+		rc = chk_emit(c, ST_NOTCHECKED, 0, "package", p->package_id, p->name,
+		              json_pack("{s:I,s:s,s:O,s:s,s:s}", "PkgFlags", (json_int_t)p->pkg_flags,
+		                        "multicast_allowed_bit", bit, "multicast_dps", dps, "needs",
+		                        "an operator attestation", "about", "Encrypt multicast packages "
+		                        "is set on this package (the SMS Provider does not expose it)"));
+	}
+	/* Multicast is served but no package is known to use it: the bit may
+	 * be wrong, so the question goes to the operator for the site. */
+	if (rc == 0 && listed == 0)
+		rc = chk_emit(c, ST_NOTCHECKED, 0, "site", "*", "multicast packages",
+		              json_pack("{s:O,s:s,s:s,s:s}", "multicast_dps", dps, "multicast_allowed_bit",
+		                        bit, "needs", "an operator attestation", "about", "every package "
+		                        "enabled for multicast has Encrypt multicast packages set"));
+	json_decref(dps);
+	return rc;
 }

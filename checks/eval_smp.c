@@ -302,48 +302,74 @@ int eval_usmt_001(struct chk_ctx *c)
 	return 0;
 }
 
+/* A DP field as a condition: unknown when NULL or when the check that
+ * reads it could not be evaluated. */
+static enum chk_tri field_is(int64_t v, int64_t want, enum chk_in in)
+{
+	return in == CHK_IN_UNREAD || v == INV_NULL ? TRI_UNSURE : v == want ? TRI_YES : TRI_NO;
+}
+
 /* CRED-1: a machine that PXE boots without a password, as an unknown
- * computer, receives policy with secrets in it. */
+ * computer, receives policy with secrets in it. Each link is true, false
+ * or not known; the chain fails when every link is shown, passes when one
+ * is shown absent, and is unknown otherwise (the engine makes that an
+ * error when an input could not be evaluated). */
 int eval_chain_cred1(struct chk_ctx *c)
 {
 	const struct chk_snap *s = chk_data(c);
-	bool masked_exposed = chk_failed(c, "OSD-TS-002", NULL);
-	bool runas_on_pxe = false;
+	enum chk_in pw_in = chk_input(c, "OSD-PXE-004"), unk_in = chk_input(c, "OSD-PXE-005");
+	enum chk_in naa_in = chk_input(c, "OSD-NAA-001"), runas_in = chk_input(c, "OSD-TS-004");
+	enum chk_tri masked = chk_tri_failed(chk_input(c, "OSD-TS-002")), runas = TRI_NO;
 
-	for (size_t i = 0; i < s->nrunas && !runas_on_pxe; i++)
+	for (size_t i = 0; i < s->nrunas && runas == TRI_NO; i++)
 		for (size_t k = 0; k < s->ntss; k++)
 			if (s->tss[k].id == s->runas[i].ts_id)
 				for (size_t d = 0; d < s->ndeps; d++)
-					runas_on_pxe |= chk_ieq(s->deps[d].package_id, s->tss[k].package_id) &&
-					                s->deps[d].advert_flags != INV_NULL &&
-					                (s->deps[d].advert_flags & CHK_ADV_MEDIA_PXE);
+					if (chk_ieq(s->deps[d].package_id, s->tss[k].package_id) &&
+					    s->deps[d].advert_flags != INV_NULL &&
+					    (s->deps[d].advert_flags & CHK_ADV_MEDIA_PXE))
+						runas = TRI_YES;
+	if (runas_in == CHK_IN_UNREAD)
+		runas = TRI_UNSURE;
 	for (size_t i = 0; i < s->ndps; i++) {
 		const struct inv_dp *d = &s->dps[i];
-		bool naa, open, secrets;
+		enum chk_tri no_pw, unknown, naa, open, secrets, v;
 		if (!chk_dp_pxe(d))
 			continue;
-		naa = chk_naa_count(s, d->site_code) > 0;
-		open = d->pxe_password_set == 0 && d->support_unknown == 1;
-		secrets = naa || masked_exposed || runas_on_pxe;
-		if (chk_emit(c, open && secrets ? ST_FAIL : ST_PASS, 0, "dp", d->server_name,
-		             d->server_name,
-		             json_pack("{s:b,s:b,s:b,s:b,s:b}", "no_pxe_password", d->pxe_password_set == 0,
-		                       "unknown_computers", d->support_unknown == 1, "naa_configured",
-		                       (int)naa, "masked_variables_on_pxe_collections",
-		                       (int)masked_exposed, "run_as_in_pxe_task_sequences",
-		                       (int)runas_on_pxe)))
+		no_pw = field_is(d->pxe_password_set, 0, pw_in);
+		unknown = field_is(d->support_unknown, 1, unk_in);
+		naa = naa_in == CHK_IN_UNREAD ? TRI_UNSURE
+		      : chk_naa_count(s, d->site_code) > 0 ? TRI_YES : TRI_NO;
+		open = chk_tri_and(no_pw, unknown);
+		secrets = chk_tri_or(chk_tri_or(naa, masked), runas);
+		v = chk_tri_and(open, secrets);
+		if (chk_emit(c, v == TRI_YES ? ST_FAIL : v == TRI_NO ? ST_PASS : ST_UNKNOWN, 0, "dp",
+		             d->server_name, d->server_name,
+		             json_pack("{s:o,s:o,s:o,s:o,s:o}", "no_pxe_password", chk_tri_json(no_pw),
+		                       "unknown_computers", chk_tri_json(unknown), "naa_configured",
+		                       chk_tri_json(naa), "masked_variables_on_pxe_collections",
+		                       chk_tri_json(masked), "run_as_in_pxe_task_sequences",
+		                       chk_tri_json(runas))))
 			return -1;
 	}
 	return 0;
 }
 
+/* User state kept too long that many can recover. No SMP and no
+ * association at all: no user state, nothing to judge. */
 int eval_chain_priv(struct chk_ctx *c)
 {
-	bool kept = chk_failed(c, "OSD-SMP-003", NULL) || chk_failed(c, "OSD-SMP-004", NULL) ||
-	            chk_failed(c, "OSD-SMP-005", NULL);
-	bool broad = chk_failed(c, "OSD-RBAC-002", NULL);
+	enum chk_in k3 = chk_input(c, "OSD-SMP-003"), k4 = chk_input(c, "OSD-SMP-004");
+	enum chk_in k5 = chk_input(c, "OSD-SMP-005");
+	enum chk_tri kept, broad, v;
 
-	return chk_emit(c, kept && broad ? ST_FAIL : ST_PASS, 0, "site", "*", "user state",
-	                json_pack("{s:b,s:b}", "user_state_kept_too_long", (int)kept,
-	                          "recovery_information_broadly_viewable", (int)broad));
+	if (k3 == CHK_IN_NONE && k4 == CHK_IN_NONE && k5 == CHK_IN_NONE)
+		return 0;
+	kept = chk_tri_or(chk_tri_or(chk_tri_failed(k3), chk_tri_failed(k4)), chk_tri_failed(k5));
+	broad = chk_tri_failed(chk_input(c, "OSD-RBAC-002"));
+	v = chk_tri_and(kept, broad);
+	return chk_emit(c, v == TRI_YES ? ST_FAIL : v == TRI_NO ? ST_PASS : ST_UNKNOWN, 0, "site", "*",
+	                "user state",
+	                json_pack("{s:o,s:o}", "user_state_kept_too_long", chk_tri_json(kept),
+	                          "recovery_information_broadly_viewable", chk_tri_json(broad)));
 }

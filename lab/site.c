@@ -372,10 +372,10 @@ static void gen_software(struct lab_site *s, uint64_t *rng)
 		"1", 257, 0, days_ago(s, rng, 200) };
 	s->pkgs[1] = (struct lab_pkg){ "HLD00011", "Windows 11 24H2 reference", "HLD", "3", 257,
 		0, days_ago(s, rng, 10) };
-	s->pkgs[2] = (struct lab_pkg){ "HLD00012", "Drivers (multicast, clear)", "HLD", "1", 0,
+	s->pkgs[2] = (struct lab_pkg){ "HLD00012", "Drivers (multicast)", "HLD", "1", 0,
 		LAB_PKG_MULTICAST_ALLOW, days_ago(s, rng, 30) };
-	s->pkgs[3] = (struct lab_pkg){ "HLD00013", "Drivers (multicast, encrypted)", "HLD", "1", 0,
-		LAB_PKG_MULTICAST_ALLOW | LAB_PKG_MULTICAST_ENCRYPT, days_ago(s, rng, 30) };
+	s->pkgs[3] = (struct lab_pkg){ "HLD00013", "Drivers (multicast, binary delta replication)",
+		"HLD", "1", 0, LAB_PKG_MULTICAST_ALLOW | LAB_PKG_BINARY_DELTA, days_ago(s, rng, 30) };
 	s->pkgs[4] = (struct lab_pkg){ "HLD00014", "User State Migration Tool for Windows", "HLD",
 		"10.0.17763.1", 0, 0, days_ago(s, rng, 900) };
 

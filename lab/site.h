@@ -8,11 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* PkgFlags bits. Allow-multicast is from one community source; the
- * encrypt bit is not publicly documented (reference §6), so this value is
- * the lab's assumption and lives here only. */
+/* PkgFlags bits. Allow-multicast is from one community source (the
+ * lab's assumption, as osdwarden's contract table marks it unverified).
+ * No bit for "encrypt multicast" is documented, so the lab serves none:
+ * whether a package encrypts is not visible from the site. Binary delta
+ * replication is documented (AP_USE_BINARY_DELTA_REP), and set on one
+ * multicast package, the bit osdwarden once misread as "encrypted". */
 #define LAB_PKG_MULTICAST_ALLOW   0x08000000u
-#define LAB_PKG_MULTICAST_ENCRYPT 0x04000000u
+#define LAB_PKG_BINARY_DELTA      0x04000000u
 /* AdvertFlags: available to boot media and PXE. */
 #define LAB_ADV_MEDIA_PXE 0x00040000u
 
