@@ -40,8 +40,10 @@ static const struct command commands[] = {
 	  "tell osdwarden what the site cannot know" },
 	{ "settings", cmd_settings, "settings [list] | settings set KEY VALUE",
 	  "show or change the policy thresholds the checks use" },
-	{ "audit", cmd_audit, "audit list [--format text|json] | audit verify",
-	  "show the tamper-evident audit log, or check its hash chain" },
+	{ "audit", cmd_audit, "audit list [--format text|json] | audit verify | audit export-head "
+	  "[--syslog] | audit re-anchor",
+	  "show the tamper-evident audit log, check its chain and anchor, ship its head off-host, "
+	  "or start a new anchor after a failure you can explain" },
 	{ "cert", cmd_cert, "cert block|unblock SMSID [--yes] [--dry-run] [site options]",
 	  "block or unblock a certificate on the site, verified and audited" },
 	{ "assoc", cmd_assoc,
@@ -136,6 +138,8 @@ int cli_open_inventory(struct cli *c, struct inv **db)
 
 	if (inv_open(&o, db, &e) != 0)
 		return cli_fail(c, &e);
+	if (inv_warning(*db))
+		fprintf(c->err, "osdwarden: warning: %s\n", inv_warning(*db));
 	return 0;
 }
 

@@ -1,7 +1,9 @@
-/* osdwarden audit list | verify */
+/* osdwarden audit list | verify | export-head | re-anchor */
 #include <getopt.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "cli/cli.h"
 #include "cli/out.h"
@@ -43,15 +45,45 @@ static int list_one(void *ctx, const struct audit_entry *e)
 	return 0;
 }
 
+/* The head line goes to syslog as well, for a collector off this host
+ * that the inventory's writers cannot reach. */
+static void to_syslog(const char *line)
+{
+	openlog("osdwarden", LOG_PID, LOG_AUTHPRIV);
+	syslog(LOG_NOTICE, "%s", line);
+	closelog();
+}
+
+static int verify(struct cli *c, struct inv *db)
+{
+	struct audit_report r;
+	struct ow_err e = { 0 };
+	int rc = audit_check(db, &r, &e);
+
+	if (rc == 0)
+		fprintf(c->out, "audit log intact: %lld rows, head %s\n%s\n(osdwarden audit "
+		        "export-head --syslog ships the head off this host)\n", (long long)r.rows,
+		        r.head, r.note);
+	else if (rc == 1)
+		fprintf(c->err, "osdwarden: the audit log was tampered with: %s\n", r.why);
+	else
+		rc = cli_fail(c, &e);
+	return rc;
+}
+
 int cmd_audit(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
+		{ "syslog", no_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char *const subs[] = { "list", "verify", "export-head", "re-anchor" };
 	struct lister l = { c, false, 0 };
 	struct ow_err e = { 0 };
 	struct inv *db;
+	bool use_syslog = false, known = false;
+	const char *sub;
 	int opt, rc;
 
 	optind = 0;
@@ -59,30 +91,47 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (opt == 'f' && (strcmp(optarg, "json") == 0 || strcmp(optarg, "text") == 0))
 			l.json = strcmp(optarg, "json") == 0;
+		else if (opt == 's')
+			use_syslog = true;
 		else
 			return cli_usage(c, "audit", "unknown or incomplete option '%s'", argv[optind - 1]);
 	}
-	if (optind + 1 != argc || (strcmp(argv[optind], "list") && strcmp(argv[optind], "verify")))
-		return cli_usage(c, "audit", "audit list or audit verify");
+	for (size_t i = 0; optind + 1 == argc && i < sizeof subs / sizeof subs[0]; i++)
+		known = known || strcmp(argv[optind], subs[i]) == 0;
+	if (!known)
+		return cli_usage(c, "audit", "audit list, audit verify, audit export-head [--syslog] "
+		                 "or audit re-anchor");
+	sub = argv[optind];
+	if (use_syslog && strcmp(sub, "export-head") != 0)
+		return cli_usage(c, "audit", "--syslog goes with audit export-head");
+	if (strcmp(sub, "re-anchor") == 0 && c->read_only)
+		return cli_usage(c, "audit", "audit re-anchor writes to the inventory; drop --read-only");
 	if ((rc = cli_open_inventory(c, &db)) != 0)
 		return rc;
-	if (strcmp(argv[optind], "list") == 0) {
+	if (strcmp(sub, "list") == 0) {
 		if (l.json)
 			fputc('[', c->out);
 		rc = audit_each(db, list_one, &l, &e) < 0 ? cli_fail(c, &e) : 0;
 		if (l.json)
 			fputs(l.n ? "\n]\n" : "]\n", c->out);
-	} else {
-		int64_t rows, bad;
-		char head[65], why[300] = "";
-		rc = audit_verify(db, &rows, head, &bad, why, sizeof why, &e);
-		if (rc == 0)
-			fprintf(c->out, "audit log intact: %lld rows, head %s\n(keep the head hash "
-			        "elsewhere to detect a rewrite of the whole log)\n", (long long)rows, head);
-		else if (rc == 1)
-			fprintf(c->err, "osdwarden: the audit log was tampered with: %s\n", why);
-		else
+	} else if (strcmp(sub, "verify") == 0) {
+		rc = verify(c, db);
+	} else if (strcmp(sub, "export-head") == 0) {
+		char *line = NULL;
+		if ((rc = audit_export_head(db, &line, &e)) != 0) {
 			rc = cli_fail(c, &e);
+		} else {
+			fprintf(c->out, "%s\n", line);
+			if (use_syslog)
+				to_syslog(line);
+		}
+		free(line);
+	} else {
+		char note[300];
+		if ((rc = audit_reanchor(db, note, sizeof note, &e)) != 0)
+			rc = cli_fail(c, &e);
+		else
+			fprintf(c->out, "%s\n", note);
 	}
 	inv_close(db);
 	return rc;

@@ -24,7 +24,38 @@ int audit_append(struct inv *db, int64_t ts, const char *action, const char *tar
 int audit_each(struct inv *db, int (*fn)(void *ctx, const struct audit_entry *e), void *ctx,
                struct ow_err *err);
 
-/* 0 when the chain is intact (rows > 0 gets the count and head the last
+/* The action of the row that starts (or restarts) anchoring the log under
+ * a key; its target is the key's id. */
+#define AUDIT_ANCHOR_ACTION "audit.anchor"
+
+/* What audit verify found. */
+struct audit_report {
+	int64_t rows;
+	char head[65];
+	int64_t bad_seq;   /* first bad row, when broken */
+	char why[600];     /* when broken: what and where */
+	char note[600];    /* when intact: what vouches for which rows */
+};
+
+/* The chain (every row links to the one before and hashes to its fields)
+ * and the anchor kept outside the inventory (db/anchor.h): truncation, a
+ * rewrite with recomputed hashes, a missing or forged anchor, a missing or
+ * replaced key. 0 intact (note says how far the anchor vouches), 1 broken
+ * (why), an error kind otherwise. */
+int audit_check(struct inv *db, struct audit_report *r, struct ow_err *err);
+
+/* One line for shipping off-host: the inventory, row count, head hash,
+ * key id and an HMAC of them under the audit key. *line is a new string.
+ * Refused (OW_EFINDINGS) when the log does not verify. */
+int audit_export_head(struct inv *db, char **line, struct ow_err *err);
+
+/* After the operator has looked at a verify failure they can explain (a
+ * moved inventory, a lost key): starts a new anchor at the current head in
+ * a transaction of its own, with a row saying so and what verify said
+ * before. Refused when the chain itself is broken. note says what was done. */
+int audit_reanchor(struct inv *db, char *note, size_t note_len, struct ow_err *err);
+
+/* Chain and anchor, as audit_check; 0 when the chain is intact (rows > 0 gets the count and head the last
  * hash, for recording elsewhere); 1 when it is broken, with *bad_seq and
  * why naming the first broken row; an error kind otherwise. */
 int audit_verify(struct inv *db, int64_t *rows, char head[65], int64_t *bad_seq, char *why,

@@ -4,10 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "db/internal.h"
 #include "db/schema.h"
+#include "db/schemacheck.h"
 #include "util/buf.h"
 #include "util/fsutil.h"
 
@@ -109,6 +112,36 @@ static int check_ours(struct inv *db, int version, struct ow_err *err)
 	return 0;
 }
 
+/* A directory others can write lets them replace or remove the inventory
+ * and, worse, create its -wal or -shm before osdwarden does (the sticky bit
+ * stops the first, not the second): SQLite would then read pages they
+ * wrote. Said, not refused: the operator chose the place. */
+static void warn_about_location(struct inv *db)
+{
+	char *dir = fs_dirname(db->path);
+	struct stat st;
+	struct buf b = BUF_INIT;
+
+	if (dir && stat(dir, &st) == 0 && (st.st_mode & S_IWOTH)) {
+		buf_addf(&b, "the inventory's directory %s is world-writable%s: any local account "
+		         "can %screate the inventory's -wal and -shm files before osdwarden does "
+		         "(and so feed it pages it never wrote). Keep the inventory in a private "
+		         "directory (mkdir -m 700), or omit --db for the default place", dir,
+		         (st.st_mode & S_ISVTX) ? " (sticky)" : " without the sticky bit",
+		         (st.st_mode & S_ISVTX) ? "" : "replace or delete the inventory, and ");
+		db->warning = buf_detach(&b);
+	}
+	buf_free(&b);
+	free(dir);
+}
+
+static bool side_file_exists(const char *path, const char *suffix)
+{
+	char p[4200];
+	snprintf(p, sizeof p, "%s%s", path, suffix);
+	return access(p, F_OK) == 0;
+}
+
 static int prepare_location(const char *path, bool is_default, bool read_only,
                             struct ow_err *err)
 {
@@ -116,6 +149,11 @@ static int prepare_location(const char *path, bool is_default, bool read_only,
 	int rc = 0;
 
 	if (read_only) {
+		/* Nothing is written, but the same file is refused as in
+		 * read-write mode (SQLite's NOFOLLOW would say less). */
+		if (fs_is_link(path))
+			return ow_err_set(err, OW_EINPUT, "the inventory %s is a symbolic link; osdwarden "
+			                  "does not follow it. Give --db the real file", path);
 		if (!fs_exists(path))
 			return ow_err_set(err, OW_EINPUT, "there is no inventory at %s yet; run "
 			                  "`osdwarden sync` first, or drop --read-only", path);
@@ -153,9 +191,18 @@ static int open_sqlite(struct inv *db, struct ow_err *err)
 #ifdef SQLITE_OPEN_NOFOLLOW
 	flags |= SQLITE_OPEN_NOFOLLOW;
 #endif
+	if (db->read_only)
+		db->ro_tidy = !side_file_exists(db->path, "-wal") && !side_file_exists(db->path, "-shm");
 	if (sqlite3_open_v2(db->path, &db->sql, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return inv_sql_error(db, err, "opening the inventory");
 	sqlite3_extended_result_codes(db->sql, 1);
+	/* The inventory is a file others may have written: no writing to
+	 * sqlite_schema or shadow tables through SQL, and no function or
+	 * virtual table reached from its schema (a trigger, a view) unless
+	 * SQLite knows it to be harmless. */
+	if (sqlite3_db_config(db->sql, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL) != SQLITE_OK ||
+	    sqlite3_db_config(db->sql, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL) != SQLITE_OK)
+		return inv_sql_error(db, err, "hardening the inventory's connection");
 	sqlite3_busy_timeout(db->sql, 5000);
 	return 0;
 }
@@ -200,6 +247,11 @@ int inv_open(const struct inv_open_opts *opts, struct inv **out, struct ow_err *
 		           db->path, version, latest);
 		goto fail;
 	}
+	/* Before anything runs a statement that a planted trigger could
+	 * ride on (the migrations included). */
+	if (schemacheck_run(db->sql, db->path, version, err))
+		goto fail;
+	warn_about_location(db);
 	if (db->read_only) {
 		int want = opts->target_version > 0 ? opts->target_version : latest;
 		if (version < want) {
@@ -242,6 +294,34 @@ fail:
 	return OW_EINPUT;
 }
 
+/* A read-only connection cannot delete the -wal and -shm it created
+ * (deleting them needs a write lock on the database), so SQLite leaves them.
+ * When there were none before we opened, and the WAL is still empty (no
+ * writer has committed since), a brief read-write connection that changes
+ * nothing hands the tidying to SQLite itself: on its close it deletes both
+ * only if it is the last connection, and leaves them to any writer that is
+ * still using them. An empty WAL means that close writes no page. */
+static void tidy_after_read_only(const char *path)
+{
+	char wal[4200];
+	struct stat st;
+	sqlite3 *s = NULL;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	if (lstat(wal, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != 0)
+		return;
+#ifdef SQLITE_OPEN_NOFOLLOW
+	flags |= SQLITE_OPEN_NOFOLLOW;
+#endif
+	if (sqlite3_open_v2(path, &s, flags, NULL) == SQLITE_OK) {
+		sqlite3_db_config(s, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+		sqlite3_exec(s, "PRAGMA query_only=1; SELECT 1 FROM sqlite_schema LIMIT 1", NULL,
+		             NULL, NULL);
+	}
+	sqlite3_close(s);
+}
+
 void inv_close(struct inv *db)
 {
 	if (!db)
@@ -249,8 +329,16 @@ void inv_close(struct inv *db)
 	for (int i = 0; i < INV_STMT_CACHE; i++)
 		sqlite3_finalize(db->put[i]);
 	sqlite3_close(db->sql);
+	if (db->read_only && db->ro_tidy && db->sql)
+		tidy_after_read_only(db->path);
+	free(db->warning);
 	free(db->path);
 	free(db);
+}
+
+const char *inv_warning(const struct inv *db)
+{
+	return db->warning;
 }
 
 const char *inv_path(const struct inv *db)
@@ -275,7 +363,10 @@ int inv_begin(struct inv *db, struct ow_err *err)
 
 int inv_commit(struct inv *db, struct ow_err *err)
 {
-	return exec(db, "COMMIT", "committing", err);
+	if (exec(db, "COMMIT", "committing", err) != 0)
+		return OW_EINPUT;
+	audit_after_commit(db);
+	return 0;
 }
 
 void inv_rollback(struct inv *db)

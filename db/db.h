@@ -27,6 +27,9 @@ void inv_close(struct inv *db);
 char *inv_default_path(struct ow_err *err);
 
 const char *inv_path(const struct inv *db);
+/* A warning about where the inventory lives (a world-writable directory)
+ * for the caller to show, or NULL; valid until inv_close. */
+const char *inv_warning(const struct inv *db);
 bool inv_read_only(const struct inv *db);
 int inv_version(struct inv *db, struct ow_err *err);
 

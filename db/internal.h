@@ -18,7 +18,23 @@ struct inv {
 	 * inventory, whether a stage is attached to it. */
 	int64_t stage_seq;
 	bool stage_attached;
+	/* read-only: no -wal/-shm existed at open, so those that exist at
+	 * close were ours to tidy away (inv_close). */
+	bool ro_tidy;
+	/* A note for the operator from inv_open (inv_warning), or NULL. */
+	char *warning;
+	/* db/audit: the audit row this connection wrote into the anchor as
+	 * pending inside a transaction still open (0: none); the commit and
+	 * rollback hooks clear it. */
+	int64_t anchor_open_seq;
+	int64_t anchor_committed_seq;   /* set by the commit hook */
+	bool hooks_set;
 };
+
+/* After a successful COMMIT: moves the anchor's pending head to its
+ * committed head (db/audit.c). Never fails: a missed promotion leaves an
+ * anchor that verify still accepts. */
+void audit_after_commit(struct inv *db);
 
 /* Turns the last SQLite error on db into an ow_err naming what we were
  * doing; damaged and foreign files get a message that says what to do. */

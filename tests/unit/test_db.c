@@ -1,6 +1,7 @@
 #include "testutil.h"
 
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -122,9 +123,17 @@ static void test_default_location_is_private_even_with_umask_zero(void **state)
 	assert_string_equal(inv_path(db), file);
 	assert_int_equal(mode_of(dir), 0700);
 	assert_int_equal(mode_of(file), 0600);
+	/* The WAL and shared-memory files follow the database's mode: looked
+	 * at while the connection holds them (the last close deletes them);
+	 * mode_of fails the test when one is absent. */
+	{
+		char *wal = tu_path(dir, "inventory.db-wal"), *shm = tu_path(dir, "inventory.db-shm");
+		assert_int_equal(mode_of(wal), 0600);
+		assert_int_equal(mode_of(shm), 0600);
+		free(wal);
+		free(shm);
+	}
 	inv_close(db);
-	/* The WAL and shared-memory files follow the database's mode. */
-	assert_int_equal(mode_of(file), 0600);
 	free(xdg);
 	free(dir);
 	free(file);
@@ -305,6 +314,173 @@ static void test_read_only_never_creates_or_writes(void **state)
 	inv_close(db);
 }
 
+static bool exists(const char *dir, const char *name)
+{
+	char *p = tu_path(dir, name);
+	bool yes = access(p, F_OK) == 0;
+
+	free(p);
+	return yes;
+}
+
+static void test_read_only_leaves_no_wal_or_shm_behind(void **state)
+{
+	struct fx *f = *state;
+	struct inv *db = open_ok(f->path, false, 0);
+	struct ow_err e = { 0 };
+
+	put_cert(db, "{A}", 1000);
+	inv_close(db);
+	assert_false(exists(f->dir, "inventory.db-wal"));
+	assert_false(exists(f->dir, "inventory.db-shm"));
+	db = open_ok(f->path, true, 0);
+	assert_int_equal(inv_version(db, &e), schema_latest_version());
+	inv_close(db);
+	assert_false(exists(f->dir, "inventory.db-wal"));
+	assert_false(exists(f->dir, "inventory.db-shm"));
+}
+
+static void test_read_only_leaves_a_writers_wal_alone(void **state)
+{
+	struct fx *f = *state;
+	struct inv *w = open_ok(f->path, false, 0), *r;
+	struct inv_cert c = { .smsid = (char *)"{A}" };
+	struct ow_err e = { 0 };
+
+	put_cert(w, "{A}", 1000);
+	r = open_ok(f->path, true, 0);
+	assert_int_equal(inv_get_cert(r, &c, &e), 0);
+	inv_free_cert(&c);
+	inv_close(r);
+	/* the writer's WAL still holds its row, and it still works */
+	assert_true(exists(f->dir, "inventory.db-wal"));
+	assert_true(exists(f->dir, "inventory.db-shm"));
+	put_cert(w, "{B}", 1001);
+	inv_close(w);
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM certificates"), 2);
+}
+
+static void test_db_in_a_world_writable_directory_is_warned_about(void **state)
+{
+	struct fx *f = *state;
+	static const mode_t modes[] = { 0777, 01777 };
+
+	for (int i = 0; i < 2; i++) {
+		char name[16], *dir, *file;
+		struct tu_run r;
+
+		snprintf(name, sizeof name, "open%d", i);
+		dir = tu_path(f->dir, name);
+		file = tu_path(dir, "inv.db");
+		assert_int_equal(mkdir(dir, 0700), 0);
+		assert_int_equal(chmod(dir, modes[i]), 0);
+		r = tu_cli(file, (const char *const[]){ "audit", "verify", NULL });
+		assert_int_equal(r.rc, 0);
+		if (!strstr(r.err, dir) || !strstr(r.err, "world-writable"))
+			fail_msg("no warning naming %s: '%s'", dir, r.err);
+		tu_run_free(&r);
+		free(dir);
+		free(file);
+	}
+	/* a private directory: no warning */
+	{
+		struct tu_run r = tu_cli(f->path, (const char *const[]){ "audit", "verify", NULL });
+		assert_int_equal(r.rc, 0);
+		assert_null(strstr(r.err, "world-writable"));
+		tu_run_free(&r);
+	}
+}
+
+/* Each planted object is refused at open, read-write and read-only, with a
+ * message that names it and says how to remove it; the file is unchanged. */
+static void expect_refused(const struct fx *f, const char *name, const char *remedy)
+{
+	struct ow_err e = { 0 };
+
+	for (int ro = 0; ro < 2; ro++) {
+		memset(&e, 0, sizeof e);
+		assert_int_equal(open_fails(f->path, ro, &e), OW_EINPUT);
+		if (!strstr(e.msg, name) || !strstr(e.msg, remedy))
+			fail_msg("%s open: '%s' does not name %s and '%s'", ro ? "read-only" : "read-write",
+			         e.msg, name, remedy);
+	}
+}
+
+static void test_a_planted_trigger_is_refused_at_open(void **state)
+{
+	struct fx *f = *state;
+	struct inv *db = open_ok(f->path, false, 0);
+
+	inv_close(db);
+	raw_exec(f->path, "CREATE TRIGGER x AFTER INSERT ON audit BEGIN "
+	                  "DELETE FROM audit WHERE action IN ('attest','waive'); END");
+	expect_refused(f, "trigger x", "DROP TRIGGER x");
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM sqlite_schema WHERE name='x'"), 1);
+}
+
+static void test_a_planted_view_is_refused_at_open(void **state)
+{
+	struct fx *f = *state;
+	struct inv *db = open_ok(f->path, false, 0);
+
+	inv_close(db);
+	raw_exec(f->path, "CREATE VIEW v AS SELECT * FROM audit");
+	expect_refused(f, "view v", "DROP VIEW v");
+}
+
+static void test_a_changed_trigger_of_ours_is_refused_at_open(void **state)
+{
+	struct fx *f = *state;
+	struct inv *db = open_ok(f->path, false, 0);
+
+	inv_close(db);
+	raw_exec(f->path, "DROP TRIGGER assoc_fts_insert; CREATE TRIGGER assoc_fts_insert AFTER "
+	                  "INSERT ON associations BEGIN DELETE FROM audit; END");
+	expect_refused(f, "assoc_fts_insert", "restore");
+}
+
+static void test_a_changed_audit_table_is_refused_at_open(void **state)
+{
+	struct fx *f = *state;
+	struct inv *db = open_ok(f->path, false, 0);
+
+	inv_close(db);
+	raw_exec(f->path, "DROP TABLE audit; CREATE TABLE audit (seq INTEGER PRIMARY KEY, ts INTEGER,"
+	                  " operator TEXT, host TEXT, ssh_client TEXT, action TEXT CHECK (action <> "
+	                  "'waive'), target TEXT, request TEXT, outcome TEXT, prev_hash TEXT, hash TEXT)");
+	expect_refused(f, "table audit", "restore");
+}
+
+static void test_an_older_inventory_with_a_planted_trigger_is_refused_before_migrating(void **state)
+{
+	struct fx *f = *state;
+	struct inv *db = open_ok(f->path, false, 1);
+	struct ow_err e = { 0 };
+
+	inv_close(db);
+	raw_exec(f->path, "CREATE TRIGGER y AFTER UPDATE ON waivers BEGIN DELETE FROM audit; END");
+	assert_int_equal(open_fails(f->path, false, &e), OW_EINPUT);
+	assert_non_null(strstr(e.msg, "DROP TRIGGER y"));
+	assert_int_equal(tu_sql_int(f->path, "PRAGMA user_version"), 1);
+	/* and without it, the older inventory opens and migrates */
+	raw_exec(f->path, "DROP TRIGGER y");
+	db = open_ok(f->path, false, 0);
+	assert_int_equal(inv_version(db, &e), schema_latest_version());
+	inv_close(db);
+}
+
+static void test_an_extra_index_or_table_is_tolerated(void **state)
+{
+	struct fx *f = *state;
+	struct inv *db = open_ok(f->path, false, 0);
+
+	inv_close(db);
+	raw_exec(f->path, "CREATE INDEX mine ON certificates(thumbprint); CREATE TABLE notes(t TEXT);"
+	                  "ANALYZE");
+	db = open_ok(f->path, false, 0);
+	inv_close(db);
+}
+
 static void test_read_only_refuses_to_migrate(void **state)
 {
 	struct fx *f = *state;
@@ -422,6 +598,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sqlite_database_of_another_program_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_never_creates_or_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_refuses_to_migrate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_only_leaves_no_wal_or_shm_behind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_only_leaves_a_writers_wal_alone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_db_in_a_world_writable_directory_is_warned_about, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_planted_trigger_is_refused_at_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_planted_view_is_refused_at_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_changed_trigger_of_ours_is_refused_at_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_changed_audit_table_is_refused_at_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_an_older_inventory_with_a_planted_trigger_is_refused_before_migrating, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_an_extra_index_or_table_is_tolerated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_put_updates_in_place_and_keeps_first_seen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rows_not_seen_by_a_sync_are_marked_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_composite_keys_and_child_rows, setup, teardown),
