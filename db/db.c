@@ -197,11 +197,18 @@ static int open_sqlite(struct inv *db, struct ow_err *err)
 		return inv_sql_error(db, err, "opening the inventory");
 	sqlite3_extended_result_codes(db->sql, 1);
 	/* The inventory is a file others may have written: no writing to
-	 * sqlite_schema or shadow tables through SQL, and no function or
-	 * virtual table reached from its schema (a trigger, a view) unless
-	 * SQLite knows it to be harmless. */
+	 * sqlite_schema or shadow tables through SQL (DEFENSIVE). Read-only
+	 * connections also distrust the schema (no function or virtual table
+	 * reached from a trigger or view unless SQLite knows it harmless).
+	 * Writers cannot: our own triggers keep the FTS5 index of associations,
+	 * and FTS5 (3.40) does not declare itself harmless, so with
+	 * trusted_schema off every association write fails ("unsafe use of
+	 * virtual table"). For writers the schema check at open stands in: it
+	 * admits no trigger, view or virtual table the migrations did not
+	 * create, and none of ours with another definition. */
 	if (sqlite3_db_config(db->sql, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL) != SQLITE_OK ||
-	    sqlite3_db_config(db->sql, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL) != SQLITE_OK)
+	    (db->read_only && sqlite3_db_config(db->sql, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0,
+	                                        (int *)NULL) != SQLITE_OK))
 		return inv_sql_error(db, err, "hardening the inventory's connection");
 	sqlite3_busy_timeout(db->sql, 5000);
 	return 0;

@@ -199,7 +199,8 @@ int schemacheck_run(sqlite3 *db, const char *path, int version, struct ow_err *e
 			if (!inert && !is_sqlite_internal(h->name))
 				rc = refuse_foreign(path, h, err);
 		} else if (strcmp(w->type, h->type) != 0 ||
-		           (!is_shadow_of_ours(&want, h->name) && !same_sql(w->sql, h->sql))) {
+		           (!(strcmp(h->type, "table") == 0 && is_shadow_of_ours(&want, h->name)) &&
+		            !same_sql(w->sql, h->sql))) {
 			rc = refuse_changed(path, h, false, err);
 		}
 	}
