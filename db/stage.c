@@ -29,7 +29,7 @@ static const char *const sync_tables[] = {
  * sync) may have changed a row the stage would overwrite: the stage is then
  * stale. Unknown actions count as changes, so a new kind fails safe. */
 static const char *const harmless_actions[] = {
-	"attest", "waive", "setting", "tag", "task.start", "task.cancel",
+	"attest", "waive", "setting", "tag", "task.start", "task.cancel", "audit.anchor",
 };
 
 static bool is_sync_table(const char *name)
