@@ -25,23 +25,40 @@ void secret_free(char *s)
 	}
 }
 
-static char *chomp_dup(char *line)
+/* Reads up to the first newline (or cap - 1 bytes, or the end) with
+ * read(2) into buf, NUL-terminated, the newline dropped. No stdio: its
+ * buffer is freed without being wiped, so the password would stay in the
+ * heap. Returns the length, or -1 (errno set). */
+static ssize_t read_line(int fd, char *buf, size_t cap)
 {
-	char *s;
+	size_t len = 0;
 
-	line[strcspn(line, "\r\n")] = '\0';
-	s = strdup(line);
-	secret_wipe(line, strlen(line));
-	return s;
+	while (len + 1 < cap) {
+		ssize_t n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (memchr(buf + len - (size_t)n, '\n', (size_t)n))
+			break;
+	}
+	buf[len] = '\0';
+	len = strcspn(buf, "\r\n");
+	/* what followed the first line (the rest of a file) is wiped too */
+	secret_wipe(buf + len, cap - len);
+	return (ssize_t)len;
 }
 
 char *secret_from_file(const char *path, struct ow_err *err)
 {
 	char line[4096];
 	struct stat st;
-	FILE *f;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	char *s = NULL;
+	ssize_t n;
 
 	if (fd < 0) {
 		ow_err_set(err, OW_EINPUT, "cannot open the password file %s: %s", path, strerror(errno));
@@ -58,17 +75,21 @@ char *secret_from_file(const char *path, struct ow_err *err)
 		           "run chmod 600 %s", path, (unsigned)(st.st_mode & 0777), path);
 		return NULL;
 	}
-	f = fdopen(fd, "r");
-	if (f && fgets(line, sizeof line, f))
-		s = chomp_dup(line);
-	if (f)
-		fclose(f);
-	else
+	n = read_line(fd, line, sizeof line);
+	if (n < 0) {
+		int e = errno;
 		close(fd);
+		secret_wipe(line, sizeof line);
+		ow_err_set(err, OW_EINPUT, "cannot read the password file %s: %s", path, strerror(e));
+		return NULL;
+	}
+	close(fd);
+	if (n > 0)
+		s = strdup(line);
 	secret_wipe(line, sizeof line);
-	if (!s || !*s) {
-		secret_free(s);
-		ow_err_set(err, OW_EINPUT, "the password file %s is empty", path);
+	if (!s) {
+		ow_err_set(err, OW_EINPUT, n > 0 ? "out of memory reading the password file %s"
+		                                 : "the password file %s is empty", path);
 		return NULL;
 	}
 	return s;
@@ -79,25 +100,29 @@ char *secret_prompt(const char *prompt, struct ow_err *err)
 	struct termios old, quiet;
 	char line[4096];
 	char *s = NULL;
-	FILE *tty = fopen("/dev/tty", "r+");
+	bool restore = false;
+	ssize_t n, shown;
+	int tty = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
 
-	if (!tty) {
+	if (tty < 0) {
 		ow_err_set(err, OW_EINPUT, "no terminal to ask for the password on; set "
 		           "OSDWARDEN_PASSWORD or use --password-file");
 		return NULL;
 	}
-	fputs(prompt, tty);
-	fflush(tty);
-	if (tcgetattr(fileno(tty), &old) == 0) {
+	shown = write(tty, prompt, strlen(prompt));
+	if (tcgetattr(tty, &old) == 0) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+		restore = tcsetattr(tty, TCSAFLUSH, &quiet) == 0;
 	}
-	if (fgets(line, sizeof line, tty))
-		s = chomp_dup(line);
-	tcsetattr(fileno(tty), TCSAFLUSH, &old);
-	fputc('\n', tty);
-	fclose(tty);
+	n = read_line(tty, line, sizeof line);
+	if (n > 0)
+		s = strdup(line);
+	if (restore)
+		tcsetattr(tty, TCSAFLUSH, &old);
+	shown = write(tty, "\n", 1);
+	(void)shown;   /* a lost prompt or newline changes nothing read */
+	close(tty);
 	secret_wipe(line, sizeof line);
 	if (!s)
 		ow_err_set(err, OW_EINPUT, "no password was entered");
