@@ -1,7 +1,9 @@
 /* The fault matrix: sync and every action against osdwarden-lab under each
  * fault kind, at the request where it hurts most, and some combinations
  * (a connection dropped mid-body, a 401 in the middle of a sync). For
- * each: no crash, a message that says what happened, the right exit code,
+ * each: no crash, the exit code and the key words of the message of that
+ * fault kind, a successful sync reading exactly what a clean one reads, no
+ * write at all from a sync,
  * no partial inventory (a failed sync leaves the file byte-identical), and
  * never a duplicate write: after the faulty run and a clean retry, exactly
  * one write succeeded on the site. Prints the table. */
@@ -72,6 +74,64 @@ static int log_lines(void)
 		n++;
 	free(log);
 	return n;
+}
+
+/* What an inventory says about the site, without the local row ids and
+ * the times of the sync: every row of every table a sync fills, with
+ * whether it is gone, and the class statuses of the newest provider. Two
+ * syncs of the same site must give the same text. New string. */
+static char *site_content(const char *path)
+{
+	static const char *const tables[] = {
+		"sites", "dps", "smps", "smp_folders", "certificates", "associations", "boot_images",
+		"packages", "task_sequences", "ts_run_as", "deployments", "collection_vars", "admins",
+		"roles", "site_settings", "collections",
+	};
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	sqlite3 *s;
+	sqlite3_stmt *st;
+
+	assert_non_null(f);
+	assert_int_equal(sqlite3_open_v2(path, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
+		char cols[4000] = "", q[4400];
+		assert_int_equal(sqlite3_prepare_v2(s, "SELECT name FROM pragma_table_info(?1)", -1,
+		                                    &st, NULL), SQLITE_OK);
+		sqlite3_bind_text(st, 1, tables[t], -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *c = (const char *)sqlite3_column_text(st, 0);
+			if (strcmp(c, "id") == 0 || strcmp(c, "first_seen") == 0 ||
+			    strcmp(c, "last_seen") == 0 || strcmp(c, "provider_id") == 0)
+				continue;
+			char expr[200];
+			if (strcmp(c, "gone_at") == 0)
+				snprintf(expr, sizeof expr, "quote(gone_at IS NULL)");
+			else
+				snprintf(expr, sizeof expr, "quote(%s)", c);
+			snprintf(cols + strlen(cols), sizeof cols - strlen(cols), "%s%s",
+			         cols[0] ? "||'|'||" : "", expr);
+		}
+		sqlite3_finalize(st);
+		snprintf(q, sizeof q, "SELECT %s FROM %s ORDER BY 1", cols, tables[t]);
+		assert_int_equal(sqlite3_prepare_v2(s, q, -1, &st, NULL), SQLITE_OK);
+		fprintf(f, "[%s]\n", tables[t]);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			fprintf(f, "%s\n", (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	assert_int_equal(sqlite3_prepare_v2(s, "SELECT class || ' ' || status || ' ' || rows FROM "
+	                                    "sync_classes WHERE provider_id = (SELECT id FROM providers "
+	                                    "ORDER BY last_sync_at DESC LIMIT 1) ORDER BY class", -1,
+	                                    &st, NULL), SQLITE_OK);
+	fputs("[sync_classes]\n", f);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		fprintf(f, "%s\n", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(s);
+	fclose(f);
+	return out;
 }
 
 static int setup(void **state)
@@ -159,28 +219,79 @@ static const char *outcome_word(const struct tu_run *r)
 	return w;
 }
 
+/* One row of the matrix: the fault, the exit code it must give, and words
+ * the message must hold (all of them, '|' between). */
+struct expect {
+	const char *fault;
+	int exit;
+	const char *words;
+};
+
+static const struct expect sync_rows[] = {
+	{ "500@req=3", 3, "SMS_DistributionPointInfo|HTTP 500|nothing was changed" },
+	{ "503@req=3", 0, "synced" },
+	{ "429@req=3", 0, "synced" },
+	{ "401@req=3", 3, "SMS_DistributionPointInfo|HTTP 401|nothing was changed" },
+	{ "reset@req=3", 0, "synced" },
+	{ "truncate@req=3", 0, "synced" },
+	{ "badjson@req=3", 0, "synced" },
+	{ "lost@req=3", 0, "synced" },
+	{ "slow=1s@req=3", 0, "synced" },
+	{ "repeat-page@req=4", 0, "synced" },
+	{ "oversize@req=3", 3, "SMS_DistributionPointInfo|larger|nothing was changed" },
+	{ "truncate@req=4,503@req=6", 0, "synced" },
+	{ "401@req=9", 3, "SMS_BootImagePackage|HTTP 401|nothing was changed" },
+	{ "reset@req=2,reset@req=3,reset@req=4,reset@req=5", 0, "synced" },
+};
+
+/* The same for every action: request 1 is the re-read before the write,
+ * 2 the write, 3 the re-read that verifies it. */
+static const struct expect action_rows[] = {
+	{ "500@req=2", 1, "failed: |the site answered HTTP 500" },
+	{ "503@req=2", 1, "failed: |the site answered HTTP 503" },
+	{ "429@req=2", 1, "failed: |the site answered HTTP 429" },
+	{ "401@req=2", 1, "failed: |refused the write (HTTP 401)|read-only for this session" },
+	{ "reset@req=2", 1, "not-applied: |re-read shows no change|nothing was resent" },
+	/* a write whose answer has a body notices the cut; one with none does not */
+	{ "truncate@req=2", 0, "applied: " },
+	{ "badjson@req=2", 0, "applied: |verified on the site" },
+	{ "lost@req=2", 0, "applied: |the answer was lost|nothing was resent" },
+	{ "slow=1s@req=2", 0, "applied: |verified on the site" },
+	{ "500@req=1", 1, "failed: |nothing was sent|HTTP 500" },
+	{ "reset@req=1", 0, "applied: |verified on the site" },
+	{ "500@req=3", 1, "unknown: |re-read to verify it failed" },
+	{ "lost@req=2,500@req=3", 1, "unknown: |no answer after sending|Nothing was resent" },
+};
+
+static void expect_words(const char *what, const struct expect *x, const struct tu_run *r)
+{
+	char words[300];
+	char *save = NULL;
+
+	snprintf(words, sizeof words, "%s", x->words);
+	for (char *w = strtok_r(words, "|", &save); w; w = strtok_r(NULL, "|", &save))
+		if (!strstr(r->out ? r->out : "", w) && !strstr(r->err ? r->err : "", w))
+			fail_msg("%s under %s: the message lacks \"%s\":\n%s%s", what, x->fault, w,
+			         r->out ? r->out : "", r->err ? r->err : "");
+}
+
 static void test_fault_matrix(void **state)
 {
-	static const char *const sync_faults[] = {
-		"500@req=3", "503@req=3", "429@req=3", "401@req=3", "reset@req=3", "truncate@req=3",
-		"badjson@req=3", "lost@req=3", "slow=1s@req=3", "repeat-page@req=4", "oversize@req=3",
-		"truncate@req=4,503@req=6", "401@req=9", "reset@req=2,reset@req=3,reset@req=4,reset@req=5",
-	};
-	static const char *const action_faults[] = {
-		"500@req=2", "503@req=2", "429@req=2", "401@req=2", "reset@req=2", "truncate@req=2",
-		"badjson@req=2", "lost@req=2", "slow=1s@req=2", "500@req=1", "reset@req=1",
-		"500@req=3", "lost@req=2,500@req=3",
-	};
 	char before_path[400];
+	char *clean = site_content(g_pristine);
 
 	(void)state;
+	/* the comparison has rows to compare */
+	assert_non_null(strstr(clean, "[certificates]\n'"));
+	assert_non_null(strstr(clean, "[associations]\n'"));
 	printf("# %-18s %-44s %4s  %-22s %s\n", "operation", "fault", "exit", "outcome",
 	       "writes (this run / ok after a clean retry)");
 	for (int op = 0; op < OP_COUNT; op++) {
-		const char *const *faults = op == OP_SYNC ? sync_faults : action_faults;
-		size_t nf = op == OP_SYNC ? sizeof sync_faults / sizeof sync_faults[0]
-		                          : sizeof action_faults / sizeof action_faults[0];
+		const struct expect *rows = op == OP_SYNC ? sync_rows : action_rows;
+		size_t nf = op == OP_SYNC ? sizeof sync_rows / sizeof sync_rows[0]
+		                          : sizeof action_rows / sizeof action_rows[0];
 		for (size_t f = 0; f < nf; f++) {
+			const struct expect *x = &rows[f];
 			struct labproc lp;
 			struct tu_run r;
 			int from, attempted, succeeded, a2, s2;
@@ -193,24 +304,34 @@ static void test_fault_matrix(void **state)
 			before = tu_read_file(before_path, &n0);
 			from = log_lines();
 			labsite_start(&g_ls, &lp, (const char *const[]){ "--state", g_ls.state,
-			                                                 "--faults", faults[f], NULL });
+			                                                 "--faults", x->fault, NULL });
 			r = run_op((enum op)op, &lp);
 			labproc_stop(&lp);
 			count_writes(from, &attempted, &succeeded);
-			/* A message, always; an exit code from the table, never a crash. */
-			if (!((r.out && *r.out) || (r.err && *r.err)))
-				fail_msg("%s under %s: no message at all", op_names[op], faults[f]);
-			assert_true(r.rc == 0 || r.rc == 1 || r.rc == 3 || r.rc == 4);
-			/* Never more than one write attempt per run. */
-			assert_true(attempted <= 1);
+			if (r.rc != x->exit)
+				fail_msg("%s under %s: exit %d, want %d:\n%s%s", op_names[op], x->fault, r.rc,
+				         x->exit, r.out ? r.out : "", r.err ? r.err : "");
+			expect_words(op_names[op], x, &r);
+			/* A sync never writes to the site; an action at most once. */
+			if (op == OP_SYNC)
+				assert_int_equal(attempted, 0);
+			else
+				assert_true(attempted <= 1);
 			if (op == OP_SYNC && r.rc != 0) {
 				/* a failed sync changed nothing */
 				after = tu_read_file(g_ls.db, &n1);
 				assert_int_equal(n0, n1);
 				if (memcmp(before, after, n0) != 0)
-					fail_msg("sync under %s changed the inventory", faults[f]);
-				assert_non_null(strstr(r.err, "nothing was changed"));
+					fail_msg("sync under %s changed the inventory", x->fault);
 				free(after);
+			} else if (op == OP_SYNC) {
+				/* a sync that got through despite the fault read what a
+				 * clean one reads: no row lost, doubled or marked gone */
+				char *got = site_content(g_ls.db);
+				if (strcmp(got, clean) != 0)
+					fail_msg("sync under %s succeeded but the inventory differs from a "
+					         "clean sync's", x->fault);
+				free(got);
 			}
 			free(before);
 			/* Then a clean run: the site ends as asked, with exactly one
@@ -221,18 +342,21 @@ static void test_fault_matrix(void **state)
 				count_writes(from, &a2, &s2);
 				if (r2.rc != 0)
 					fail_msg("%s after %s: the clean retry failed (%d): %s %s", op_names[op],
-					         faults[f], r2.rc, r2.out, r2.err);
+					         x->fault, r2.rc, r2.out, r2.err);
 				if (op != OP_SYNC && s2 != 1)
 					fail_msg("%s after %s: %d successful writes over both runs", op_names[op],
-					         faults[f], s2);
+					         x->fault, s2);
+				if (op == OP_SYNC)
+					assert_int_equal(a2, 0);
 				tu_run_free(&r2);
 			}
 			labproc_stop(&lp);
-			printf("# %-18s %-44s %4d  %-22s %d / %d\n", op_names[op], faults[f], r.rc,
+			printf("# %-18s %-44s %4d  %-22s %d / %d\n", op_names[op], x->fault, r.rc,
 			       outcome_word(&r), attempted, op == OP_SYNC ? 0 : s2);
 			tu_run_free(&r);
 		}
 	}
+	free(clean);
 }
 
 int main(void)
