@@ -308,7 +308,11 @@ size_t as_repair_json(char *s, size_t len)
 					continue;
 				}
 			}
-			if (u >= 0xD800 && u <= 0xDFFF) {
+			/* A lone surrogate, or a NUL: a NUL would cut the string
+			 * short in every C consumer (yajl hands it on, SQLite's text
+			 * stops there) or fail jansson's parse, so it becomes a
+			 * visible U+FFFD and the rest of the string is kept. */
+			if ((u >= 0xD800 && u <= 0xDFFF) || u == 0) {
 				memcpy(s + i, "\\ufffd", 6);   /* same length: in place */
 				fixes++;
 			}

@@ -90,8 +90,10 @@ char *as_filter_url(const char *base, const char *cls, const char *filter);
 char *as_site_message(const struct http_resp *r);
 
 /* A page body into rows. Repairs what strict JSON parsers refuse but real
- * services send (lone UTF-16 surrogate escapes become U+FFFD; raw bytes
- * that are not UTF-8 become '?'), in place, then parses. *rows is the
+ * services send (lone UTF-16 surrogate escapes and \u0000 become U+FFFD,
+ * so a NUL never truncates a string nor fails a page; raw bytes that are
+ * not UTF-8 become '?'), in place, then parses. The streaming path makes
+ * the same repair, so both store the same text. *rows is the
  * "value" array (owned by *root). *next_link is borrowed from *root or
  * NULL. Returns 0 or OW_ESITE with a message. */
 int as_parse_page(struct buf *body, json_t **root, json_t **rows, const char **next_link,

@@ -1,5 +1,6 @@
 #include "backend/http.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "util/sanitize.h"
 #include "util/secret.h"
 
 struct http_client {
@@ -16,6 +18,10 @@ struct http_client {
 	CURL *easy;              /* reused: keep-alive for sequential requests */
 	CURLM *multi;
 	unsigned long rng;
+	size_t max_body;         /* the cap in force: o.max_body or a page's */
+	double budget_end;       /* monotonic seconds; 0 = no budget */
+	long budget_s;
+	char budget_what[96];
 };
 
 /* Per-transfer state shared by the callbacks. */
@@ -25,7 +31,16 @@ struct xfer {
 	bool too_big;
 	char errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *headers;
+	double deadline;         /* monotonic seconds: every attempt ends by then */
+	bool by_budget;          /* the deadline is the client's budget, not timeout_s */
 };
+
+static double mono_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
 
 static const struct { const char *name; enum http_auth a; } auth_names[] = {
 	{ "negotiate", HTTP_AUTH_NEGOTIATE }, { "ntlm", HTTP_AUTH_NTLM },
@@ -117,11 +132,12 @@ int http_client_new(const struct http_opts *o, struct http_client **out, struct 
 		return ow_err_set(err, OW_EINPUT, "out of memory");
 	c->o = *o;
 	if (!c->o.connect_timeout_s) c->o.connect_timeout_s = 10;
-	if (!c->o.timeout_s) c->o.timeout_s = 300;
+	if (!c->o.timeout_s) c->o.timeout_s = HTTP_DEFAULT_TIMEOUT_S;
 	if (!c->o.low_speed_s) c->o.low_speed_s = 60;
 	if (!c->o.max_body) c->o.max_body = 64u << 20;
 	if (!c->o.max_attempts) c->o.max_attempts = 4;
 	if (!c->o.retry_base_ms) c->o.retry_base_ms = 250;
+	c->max_body = c->o.max_body;
 	c->rng = o->seed ? o->seed : (unsigned long)time(NULL) ^ (unsigned long)(uintptr_t)c;
 	if (o->secret && !(c->secret = strdup(o->secret))) {
 		free(c);
@@ -150,6 +166,30 @@ void http_client_free(struct http_client *c)
 	free(c);
 }
 
+void http_client_set_max_body(struct http_client *c, size_t max_body)
+{
+	c->max_body = max_body ? max_body : c->o.max_body;
+}
+
+void http_client_set_budget(struct http_client *c, long seconds, const char *what)
+{
+	c->budget_end = seconds > 0 ? mono_s() + (double)seconds : 0;
+	c->budget_s = seconds > 0 ? seconds : 0;
+	snprintf(c->budget_what, sizeof c->budget_what, "%s", what && seconds > 0 ? what : "");
+}
+
+/* When the request starting now must end: timeout_s for it, all attempts
+ * included, or the client's budget if that ends first. */
+static void start_deadline(const struct http_client *c, struct xfer *x)
+{
+	x->deadline = mono_s() + (double)c->o.timeout_s;
+	x->by_budget = false;
+	if (c->budget_end > 0 && c->budget_end < x->deadline) {
+		x->deadline = c->budget_end;
+		x->by_budget = true;
+	}
+}
+
 void http_resp_free(struct http_resp *r)
 {
 	buf_free(&r->body);
@@ -167,20 +207,36 @@ static void resp_reset(struct http_resp *r)
 static void setup(struct http_client *c, CURL *h, const char *method, const char *url,
                   const char *body, struct xfer *x)
 {
+	/* https only (plain http only in the lab's explicit test mode), on
+	 * every URL whatever its source: a scheme a site slips into a link
+	 * (gopher, file, ...) is refused by libcurl itself. */
+	const char *proto = c->o.insecure & HTTP_PLAIN_TEST_LAB ? "http" : "https";
+	double left_ms = (x->deadline - mono_s()) * 1e3;
+	bool verify = !(c->o.insecure & HTTP_INSECURE_TLS);
+
 	curl_easy_reset(h);
 	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, proto);
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, proto);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "osdwarden/" OSDWARDEN_VERSION);
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);   /* never carry credentials elsewhere */
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, c->o.insecure ? 0L : 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, c->o.insecure ? 0L : 2L);
+	/* A redirect is answered as its 3xx status, never followed: a site
+	 * moved elsewhere is for the operator to name in --provider. */
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_UNRESTRICTED_AUTH, 0L);
+	/* Kerberos: authenticate, never hand the site a forwardable ticket. */
+	curl_easy_setopt(h, CURLOPT_GSSAPI_DELEGATION, (long)CURLGSSAPI_DELEGATION_NONE);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, verify ? 1L : 0L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, verify ? 2L : 0L);
 	if (c->o.cacert)
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->o.cacert);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, c->o.connect_timeout_s);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, c->o.timeout_s);
+	/* What is left of the request's time (at least 1 ms, so that an
+	 * attempt begun after the deadline fails as a timeout at once). */
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, left_ms < 1 ? 1L : (long)left_ms);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, c->o.low_speed_s);
-	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->o.max_body);
+	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max_body);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
@@ -216,24 +272,45 @@ static void setup(struct http_client *c, CURL *h, const char *method, const char
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 }
 
+/* A certificate that failed verification: expired, for another name, or
+ * from a CA we were not given -- three different things to fix. */
+static int tls_error(const char *url, const char *detail, struct ow_err *err)
+{
+	if (strstr(detail, "expired"))
+		return ow_err_set(err, OW_ESITE, "%s: the site's TLS certificate has expired (%s). "
+		                  "The site must renew it; osdwarden does not talk to a site whose "
+		                  "certificate is out of date", url, detail);
+	if (strstr(detail, "subject name") || strstr(detail, "host name") ||
+	    strstr(detail, "does not match"))
+		return ow_err_set(err, OW_ESITE, "%s: the site's TLS certificate does not name the "
+		                  "host given in --provider (%s). Use the name the certificate was "
+		                  "issued for (usually the SMS Provider's FQDN), not an address or "
+		                  "an alias", url, detail);
+	return ow_err_set(err, OW_ESITE, "%s: the site's TLS certificate is not trusted (%s). "
+	                  "Export the site's root certificate (by default the \"SMS Issuing\" "
+	                  "root, in the site server's Trusted Root store) as a Base-64 .cer "
+	                  "file and pass it with --cacert FILE", url, detail);
+}
+
 /* What a failed transfer means, in words an operator can act on. */
-static int transport_error(CURLcode rc, const struct xfer *x, const char *url, bool sent_write,
-                           struct ow_err *err)
+static int transport_error(const struct http_client *c, CURLcode rc, const struct xfer *x,
+                           const char *url, bool sent_write, struct ow_err *err)
 {
 	const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
 
 	if (x->too_big || rc == CURLE_FILESIZE_EXCEEDED)
-		return ow_err_set(err, OW_ESITE, "%s: the answer is larger than the %zu MiB cap "
-		                  "per response; the site sent something unexpected", url,
-		                  x->max_body >> 20);
+		return ow_err_set(err, OW_ESITE, "%s: the answer is larger than the %zu KiB "
+		                  "cap for it (a page's cap follows its $top), so it was not read to "
+		                  "the end; the site sent far more than was asked for", url, x->max_body >> 10);
 	switch (rc) {
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_CERTPROBLEM:
-		return ow_err_set(err, OW_ESITE, "%s: the site's TLS certificate is not trusted (%s). "
-		                  "Export the site's root certificate (by default the \"SMS Issuing\" "
-		                  "root, in the site server's Trusted Root store) as a Base-64 .cer "
-		                  "file and pass it with --cacert FILE", url, detail);
+		return tls_error(url, detail, err);
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		return ow_err_set(err, OW_ESITE, "%s: refused: osdwarden talks to a site over %s "
+		                  "only (%s)", url, c->o.insecure & HTTP_PLAIN_TEST_LAB
+		                  ? "plain HTTP (--plain-http-test-lab)" : "HTTPS", detail);
 	case CURLE_SSL_CONNECT_ERROR:
 		return ow_err_set(err, OW_ESITE, "%s: the TLS handshake failed (%s)", url, detail);
 	case CURLE_COULDNT_RESOLVE_HOST:
@@ -246,7 +323,15 @@ static int transport_error(CURLcode rc, const struct xfer *x, const char *url, b
 		if (sent_write)
 			return ow_err_set(err, OW_ESITE, "%s: no answer after the request was sent "
 			                  "(%s); the site may or may not have applied it", url, detail);
-		return ow_err_set(err, OW_ESITE, "%s: timed out (%s)", url, detail);
+		if (x->by_budget)
+			return ow_err_set(err, OW_ESITE, "%s: %s took longer than the %ld s --timeout "
+			                  "allows for it, retries included (%s); the site is very slow, "
+			                  "or keeps connections open without finishing. If it is only "
+			                  "slow, raise --timeout S", url, c->budget_what, c->budget_s,
+			                  detail);
+		return ow_err_set(err, OW_ESITE, "%s: no complete answer within the %ld s --timeout "
+		                  "allows, retries included (%s); if the site is only slow, raise "
+		                  "--timeout S", url, c->o.timeout_s, detail);
 	default:
 		return ow_err_set(err, OW_ESITE, "%s: %s", url, detail);
 	}
@@ -285,11 +370,13 @@ static void finish(CURL *h, struct xfer *x)
 	x->headers = NULL;
 }
 
-/* Decides after one attempt: 0 done, 1 retry, or an error kind. */
+/* Decides after one attempt: 0 done, 1 retry, or an error kind. No
+ * retry once the request's time is up. */
 static int verdict(struct http_client *c, CURLcode rc, struct xfer *x, const char *url,
                    bool idempotent, int attempt, bool write, struct ow_err *err)
 {
-	bool last = attempt >= c->o.max_attempts;
+	bool out_of_time = mono_s() >= x->deadline;
+	bool last = attempt >= c->o.max_attempts || out_of_time;
 
 	if (rc == CURLE_OK) {
 		if (idempotent && !last && http_status_retryable(x->r->status))
@@ -298,7 +385,9 @@ static int verdict(struct http_client *c, CURLcode rc, struct xfer *x, const cha
 	}
 	if (idempotent && !last && !x->too_big && curl_retryable(rc))
 		return 1;
-	return transport_error(rc, x, url, write && rc == CURLE_OPERATION_TIMEDOUT, err);
+	if (out_of_time && rc != CURLE_OK && !x->too_big)
+		rc = CURLE_OPERATION_TIMEDOUT;   /* whatever cut the last attempt, time was up */
+	return transport_error(c, rc, x, url, write && rc == CURLE_OPERATION_TIMEDOUT, err);
 }
 
 int http_request(struct http_client *c, const char *method, const char *url,
@@ -306,12 +395,15 @@ int http_request(struct http_client *c, const char *method, const char *url,
                  struct ow_err *err)
 {
 	bool write = strcmp(method, "GET") != 0;
+	struct xfer first = { 0 };
 
 	memset(r, 0, sizeof *r);
+	start_deadline(c, &first);
 	for (int attempt = 1;; attempt++) {
-		struct xfer x = { r, c->o.max_body, false, "", NULL };
+		struct xfer x = { r, c->max_body, false, "", NULL, first.deadline, first.by_budget };
 		CURLcode rc;
 		int v;
+		long wait;
 
 		resp_reset(r);
 		r->attempts = attempt;
@@ -327,7 +419,12 @@ int http_request(struct http_client *c, const char *method, const char *url,
 		v = verdict(c, rc, &x, url, idempotent, attempt, write, err);
 		if (v != 1)
 			return v;
-		sleep_ms(backoff_ms(c, attempt, r->retry_after_s));
+		/* Never sleep past the deadline: the next attempt then times out
+		 * at once and says so. */
+		wait = backoff_ms(c, attempt, r->retry_after_s);
+		if ((double)wait > (x.deadline - mono_s()) * 1e3)
+			wait = (long)((x.deadline - mono_s()) * 1e3) + 1;
+		sleep_ms(wait > 0 ? wait : 0);
 	}
 }
 
@@ -340,6 +437,8 @@ struct slot {
 	int attempt;
 	bool busy, waiting;
 	struct timespec ready_at;
+	double deadline;          /* of this URL, all its attempts */
+	bool by_budget;
 	struct http_resp resp;
 	struct xfer x;
 };
@@ -355,7 +454,7 @@ static void slot_start(struct http_client *c, struct slot *s)
 {
 	resp_reset(&s->resp);
 	s->resp.attempts = s->attempt;
-	s->x = (struct xfer){ &s->resp, c->o.max_body, false, "", NULL };
+	s->x = (struct xfer){ &s->resp, c->max_body, false, "", NULL, s->deadline, s->by_budget };
 	setup(c, s->h, "GET", s->url, NULL, &s->x);
 	curl_easy_setopt(s->h, CURLOPT_PRIVATE, s);
 	curl_multi_add_handle(c->multi, s->h);
@@ -397,6 +496,9 @@ int http_get_many(struct http_client *c, int concurrency, http_next_fn next,
 				s->url = url;
 				s->index = issued++;
 				s->attempt = 1;
+				start_deadline(c, &s->x);
+				s->deadline = s->x.deadline;
+				s->by_budget = s->x.by_budget;
 				slot_start(c, s);
 				inflight++;
 			}
@@ -418,6 +520,10 @@ int http_get_many(struct http_client *c, int concurrency, http_next_fn next,
 			v = verdict(c, m->data.result, &s->x, s->url, true, s->attempt, false, &e);
 			if (v == 1) {
 				long ms = backoff_ms(c, s->attempt++, s->resp.retry_after_s);
+				if ((double)ms > (s->deadline - mono_s()) * 1e3)
+					ms = (long)((s->deadline - mono_s()) * 1e3) + 1;
+				if (ms < 0)
+					ms = 0;
 				clock_gettime(CLOCK_MONOTONIC, &s->ready_at);
 				s->ready_at.tv_sec += ms / 1000;
 				s->ready_at.tv_nsec += (ms % 1000) * 1000000L;
@@ -448,4 +554,128 @@ int http_get_many(struct http_client *c, int concurrency, http_next_fn next,
 	}
 	free(slots);
 	return stop;
+}
+
+/* --- links a site hands back ------------------------------------------- */
+
+struct url_parts {
+	char *scheme, *host, *port, *path, *user;
+};
+
+static void parts_free(struct url_parts *p)
+{
+	curl_free(p->scheme);
+	curl_free(p->host);
+	curl_free(p->port);
+	curl_free(p->path);
+	curl_free(p->user);
+	memset(p, 0, sizeof *p);
+}
+
+/* Parts of u; a part it lacks (a file: URL has no host) is NULL. */
+static void parts_get(CURLU *u, struct url_parts *p)
+{
+	memset(p, 0, sizeof *p);
+	curl_url_get(u, CURLUPART_SCHEME, &p->scheme, 0);
+	curl_url_get(u, CURLUPART_HOST, &p->host, 0);
+	curl_url_get(u, CURLUPART_PORT, &p->port, CURLU_DEFAULT_PORT);
+	curl_url_get(u, CURLUPART_PATH, &p->path, 0);
+	curl_url_get(u, CURLUPART_USER, &p->user, 0);
+}
+
+static bool same_ci(const char *a, const char *b)
+{
+	return a && b && strcasecmp(a, b) == 0;
+}
+
+/* base's path, without trailing '/', followed by '/' begins path. */
+static bool under_path(const char *base, const char *path)
+{
+	size_t n = base ? strlen(base) : 0;
+
+	while (n && base[n - 1] == '/')
+		n--;
+	return path && strncasecmp(base, path, n) == 0 && path[n] == '/';
+}
+
+char *http_follow_url(const char *base, const char *link, struct ow_err *err)
+{
+	CURLU *b = curl_url(), *l = curl_url();
+	struct url_parts bp = { 0 }, lp = { 0 };
+	const char *why = NULL;
+	char *url = NULL, *out = NULL;
+
+	if (!b || !l) {
+		ow_err_set(err, OW_EINPUT, "out of memory");
+		goto done;
+	}
+	if (curl_url_set(b, CURLUPART_URL, base, 0) != CURLUE_OK ||
+	    curl_url_set(l, CURLUPART_URL, base, 0) != CURLUE_OK) {
+		ow_err_set(err, OW_EINPUT, "the provider URL %s does not parse", base);
+		goto done;
+	}
+	/* Set over the base: a relative link resolves against it. */
+	if (curl_url_set(l, CURLUPART_URL, link, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
+		char *shown = san_str(link, 120, 0);
+		ow_err_set(err, OW_ESITE, "the site's @odata.nextLink (%s) is not a URL that can be "
+		           "followed from the provider %s; nothing was requested with it",
+		           shown ? shown : "?", base);
+		free(shown);
+		goto done;
+	}
+	parts_get(b, &bp);
+	parts_get(l, &lp);
+	if (!same_ci(bp.scheme, lp.scheme))
+		why = "another scheme";
+	else if (!same_ci(bp.host, lp.host))
+		why = "another host";
+	else if (!bp.port || !lp.port || strcmp(bp.port, lp.port) != 0)
+		why = "another port";
+	else if (lp.user)
+		why = "a user name in it";
+	else if (!under_path(bp.path, lp.path))
+		why = "another path";
+	if (why) {
+		char shown[512], *clean;
+		snprintf(shown, sizeof shown, "%s://%s%s%s%s", lp.scheme ? lp.scheme : "?",
+		         lp.host ? lp.host : "", lp.port ? ":" : "", lp.port ? lp.port : "",
+		         lp.path ? lp.path : "");
+		clean = san_str(shown, 200, 0);
+		ow_err_set(err, OW_ESITE, "the site's @odata.nextLink leads to %s (%s), outside the "
+		           "provider %s://%s:%s%s; osdwarden follows a paging link only to the "
+		           "provider's own scheme, host, port and path, so nothing was requested "
+		           "there. If a proxy in front of the SMS Provider rewrites links, give "
+		           "--provider as the links name it", clean ? clean : "?", why, bp.scheme,
+		           bp.host ? bp.host : "", bp.port ? bp.port : "", bp.path ? bp.path : "");
+		free(clean);
+		goto done;
+	}
+	if (curl_url_get(l, CURLUPART_URL, &url, 0) != CURLUE_OK || !(out = strdup(url)))
+		ow_err_set(err, OW_EINPUT, "out of memory");
+done:
+	curl_free(url);
+	parts_free(&bp);
+	parts_free(&lp);
+	curl_url_cleanup(b);
+	curl_url_cleanup(l);
+	return out;
+}
+
+bool http_url_is_loopback(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	bool yes = false;
+
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		struct in_addr a4;
+		if (strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0)
+			yes = true;
+		else if (inet_pton(AF_INET, host, &a4) == 1)
+			yes = (ntohl(a4.s_addr) >> 24) == 127;
+	}
+	curl_free(host);
+	curl_url_cleanup(u);
+	return yes;
 }

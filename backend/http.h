@@ -22,14 +22,19 @@ enum http_auth {
 int http_auth_parse(const char *name, enum http_auth *out);
 const char *http_auth_name(enum http_auth a);
 
+/* Bits of http_opts.insecure; the provider row's `insecure` column keeps
+ * the same bits, so what a run was allowed is what the inventory says. */
+#define HTTP_INSECURE_TLS   1u   /* --insecure: the certificate is not verified */
+#define HTTP_PLAIN_TEST_LAB 2u   /* --plain-http-test-lab: http://, no TLS at all */
+
 struct http_opts {
 	enum http_auth auth;
 	const char *user;          /* NTLM/Basic */
 	const char *secret;        /* password or token; copied, never logged */
 	const char *cacert;        /* the site's root, PEM; NULL = system store */
-	bool insecure;             /* skip verification: loud, recorded */
+	unsigned insecure;         /* HTTP_INSECURE_* bits: loud, recorded; 0 = https, verified */
 	long connect_timeout_s;    /* default 10 */
-	long timeout_s;            /* whole request, default 300 */
+	long timeout_s;            /* one request, all its attempts included, default 300 */
 	long low_speed_s;          /* abort below 1 KB/s for this long, default 60 */
 	size_t max_body;           /* per response, default 64 MiB */
 	int max_attempts;          /* for idempotent requests, default 4 */
@@ -75,6 +80,33 @@ typedef int (*http_done_fn)(void *ctx, size_t index, struct http_resp *r,
                             const struct ow_err *err);
 int http_get_many(struct http_client *c, int concurrency, http_next_fn next,
                   http_done_fn done, void *ctx);
+
+/* The cap per response from now on, enforced while it arrives (the
+ * transfer stops at the first byte over it, so a huge body is never
+ * held); 0 restores the client's max_body. A sync sets it per page. */
+void http_client_set_max_body(struct http_client *c, size_t max_body);
+
+/* From now on every request, retries included, must end within seconds
+ * of this call; one that would outlast it fails with a message that names
+ * `what` (e.g. the class being read) and --timeout. seconds <= 0 clears
+ * the budget (each request still has timeout_s). A sync sets one per
+ * class, so a server that answers a byte at a time cannot hold it for
+ * timeout_s x max_attempts. */
+void http_client_set_budget(struct http_client *c, long seconds, const char *what);
+
+#define HTTP_DEFAULT_TIMEOUT_S 300L
+
+/* The URL to follow for a link a site handed back (an OData nextLink),
+ * resolved against base as a browser would: a new string, or NULL with
+ * err set (OW_ESITE) when it leaves base's exact origin (scheme, host,
+ * port) or its path (base's path followed by '/'), or carries a user
+ * name. The check uses libcurl's own URL parser, the one that would
+ * make the connection, and the URL returned is the one it checked. */
+char *http_follow_url(const char *base, const char *link, struct ow_err *err);
+
+/* True when url's host is a loopback address (127.0.0.0/8, ::1) or
+ * "localhost". */
+bool http_url_is_loopback(const char *url);
 
 /* True when the error says the transfer was cut short or refused in a way
  * a retry of an idempotent request might cure. For tests and callers. */

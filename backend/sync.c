@@ -898,6 +898,16 @@ int sync_map_rows(struct inv *db, const char *cls, void *rows_json, int64_t now,
 
 enum { MAX_WINDOW = 16 };
 
+/* What one page may hold, per row asked for ($top): bytes on the wire
+ * (the lab's largest rows, hostile names included, are ~64 KiB, its
+ * average ~2 KiB) and JSON values (its richest rows, SysResUse with their
+ * embedded properties, ~190). A page over either is refused: the bytes
+ * while they arrive (backend/http), the values before any DOM is built.
+ * So a page's memory is bounded by $top, never by what a site sends. */
+#define PAGE_ROW_BYTES (16u << 10)
+#define PAGE_ENVELOPE_BYTES (1u << 20)
+#define PAGE_ROW_VALUES 1024u
+
 struct pager {
 	struct sync *s;
 	const struct as_class *c;
@@ -1018,8 +1028,21 @@ static void stream_row_start(struct stream *st)
 	buf_reset(&st->key);
 }
 
+static int too_many_rows(struct pager *p, size_t rows)
+{
+	return ow_err_set(&p->s->err, OW_ESITE, "the page has at least %zu rows, more than the %d "
+	                  "its $top asked for; the site ignored the page size, and osdwarden "
+	                  "refuses an unbounded page rather than hold it in memory", rows,
+	                  p->c->page_size);
+}
+
 static int stream_row_end(struct stream *st)
 {
+	if (st->rows >= (size_t)st->p->c->page_size) {
+		too_many_rows(st->p, st->rows + 1);
+		st->failed = 1;
+		return 0;   /* stops the parse before the extra row is stored */
+	}
 	for (size_t i = 0; i < st->m->nfields; i++)
 		if (st->str_off[i] >= 0)
 			*(const char **)(st->rec + st->m->fields[i].off) = st->strs.data + st->str_off[i];
@@ -1263,6 +1286,84 @@ static int check_repeat(struct pager *p, size_t index, const char *key)
 	return 0;
 }
 
+/* Counting a page before it becomes a DOM: rows of the "value" array
+ * and JSON values, stopping at the first over the page's bounds. */
+struct census {
+	int depth;
+	bool in_rows;
+	size_t rows, values, max_rows, max_values;
+};
+
+static int census_value(struct census *c)
+{
+	return ++c->values <= c->max_values;
+}
+
+static int cz_null(void *ctx) { return census_value(ctx); }
+static int cz_bool(void *ctx, int b) { (void)b; return census_value(ctx); }
+static int cz_number(void *ctx, const char *n, size_t len)
+{
+	(void)n; (void)len;
+	return census_value(ctx);
+}
+static int cz_string(void *ctx, const unsigned char *v, size_t len)
+{
+	(void)v; (void)len;
+	return census_value(ctx);
+}
+static int cz_key(void *ctx, const unsigned char *k, size_t len)
+{
+	struct census *c = ctx;
+	if (c->depth == 1)
+		c->in_rows = len == 5 && memcmp(k, "value", 5) == 0;
+	return census_value(c);
+}
+static int cz_start_map(void *ctx)
+{
+	struct census *c = ctx;
+	if (++c->depth == 3 && c->in_rows && ++c->rows > c->max_rows)
+		return 0;
+	return census_value(c);
+}
+static int cz_end(void *ctx)
+{
+	((struct census *)ctx)->depth--;
+	return 1;
+}
+static int cz_start_array(void *ctx)
+{
+	((struct census *)ctx)->depth++;
+	return census_value(ctx);
+}
+
+static const yajl_callbacks census_callbacks = {
+	cz_null, cz_bool, NULL, NULL, cz_number, cz_string,
+	cz_start_map, cz_key, cz_end, cz_start_array, cz_end,
+};
+
+/* 0 when the page is within its bounds (or is not JSON at all: the
+ * parser proper reports that), else OW_ESITE. */
+static int dom_bounds(struct pager *p, struct buf *body)
+{
+	struct census c = { .max_rows = (size_t)p->c->page_size,
+	                    .max_values = (size_t)p->c->page_size * PAGE_ROW_VALUES };
+	yajl_handle h = yajl_alloc(&census_callbacks, NULL, &c);
+
+	if (!h)
+		return ow_err_set(&p->s->err, OW_EINPUT, "out of memory");
+	if (yajl_parse(h, (const unsigned char *)body->data, body->len) == yajl_status_ok)
+		yajl_complete_parse(h);
+	yajl_free(h);
+	if (c.rows > c.max_rows)
+		return too_many_rows(p, c.rows);
+	if (c.values > c.max_values)
+		return ow_err_set(&p->s->err, OW_ESITE, "the page holds more than %zu JSON values "
+		                  "for %d rows; the site sent something unexpected, and osdwarden "
+		                  "refuses it rather than hold it in memory", c.max_values,
+		                  p->c->page_size);
+	return 0;
+}
+
 /* The DOM path: the page as jansson values, each row through its mapper. */
 static int dom_page(struct pager *p, size_t index, struct buf *body, size_t *nrows,
                     char **next_link)
@@ -1271,9 +1372,13 @@ static int dom_page(struct pager *p, size_t index, struct buf *body, size_t *nro
 	json_t *root, *rows, *row;
 	const char *next;
 	size_t i;
-	int rc = as_parse_page(body, &root, &rows, &next, &s->err);
+	int rc;
 
-	if (rc)
+	if (body->data)
+		as_repair_json(body->data, body->len);
+	if (body->data && (rc = dom_bounds(p, body)) != 0)
+		return rc;
+	if ((rc = as_parse_page(body, &root, &rows, &next, &s->err)) != 0)
 		return rc;
 	if (json_array_size(rows)) {
 		char key[512];
@@ -1316,6 +1421,15 @@ static int process_page(struct pager *p, size_t index, struct buf *body)
 	if (rc) {
 		free(next);
 		return rc;
+	}
+	/* A link is followed only within the provider's origin and path;
+	 * what is kept is the URL as checked. */
+	if (next && (index == 0 || p->link_mode)) {
+		char *checked = http_follow_url(p->s->base, next, &p->s->err);
+		free(next);
+		if (!checked)
+			return p->s->err.kind ? (int)p->s->err.kind : OW_ESITE;
+		next = checked;
 	}
 	p->rows += nrows;
 	if (index == 0) {
@@ -1510,8 +1624,15 @@ static int read_class(struct sync *s, const struct class_map *m, size_t *rows)
 		p.window = MAX_WINDOW / 2;
 	p.lazy_keys = json_array();
 	p.first_keys = json_object();
+	/* The whole class, pages, retries and lazy reads, within --timeout;
+	 * each page within what its $top allows. */
+	http_client_set_budget(s->http, s->o->http.timeout_s > 0 ? s->o->http.timeout_s
+	                                                         : HTTP_DEFAULT_TIMEOUT_S, p.c->name);
+	http_client_set_max_body(s->http, (size_t)p.c->page_size * PAGE_ROW_BYTES +
+	                                  PAGE_ENVELOPE_BYTES);
 	rc = http_get_many(s->http, p.window, pager_next, pager_done, &p);
 	(void)rc;
+	http_client_set_max_body(s->http, 0);   /* lazy reads: one object, the client's cap */
 	for (int i = 0; i < MAX_WINDOW; i++)
 		buf_free(&p.pending[i]);
 	free(p.next_link);
@@ -1535,6 +1656,7 @@ static int read_class(struct sync *s, const struct class_map *m, size_t *rows)
 		}
 	}
 	json_decref(p.lazy_keys);
+	http_client_set_budget(s->http, 0, NULL);
 	return progress(&p, true) ? -1 : 0;
 }
 

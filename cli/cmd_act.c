@@ -148,7 +148,8 @@ static int pick_provider(struct cli *c, const char *cmd, struct act_session *s,
 			s->so.http.cacert = s->prov_ca;
 		if (http_auth_parse(provs[i].auth_mode, &s->so.http.auth) != 0)
 			s->so.http.auth = HTTP_AUTH_NEGOTIATE;
-		s->so.http.insecure |= provs[i].insecure == 1;
+		/* The row's HTTP_INSECURE_* bits: warned again by siteopts_finish. */
+		s->so.http.insecure |= (unsigned)provs[i].insecure & (HTTP_INSECURE_TLS | HTTP_PLAIN_TEST_LAB);
 		rc = 0;
 	}
 	inv_unload_provider(provs, np);

@@ -191,7 +191,7 @@ static int run_doctor(struct report *r, struct siteopts *so)
 		rc = OW_ESITE;
 		goto out;
 	}
-	line(r, true, "TLS", so->http.insecure ? "NOT VERIFIED (--insecure)" :
+	line(r, true, "TLS", so->http.insecure & HTTP_INSECURE_TLS ? "NOT VERIFIED (--insecure)" :
 	                     strncmp(base, "https", 5) == 0 ? "the certificate chain verifies"
 	                                                     : "plain HTTP (no TLS)");
 	clock_skew(r, resp.date);

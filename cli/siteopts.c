@@ -1,8 +1,11 @@
 #include "cli/siteopts.h"
 #include "util/num.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "util/secret.h"
@@ -29,8 +32,20 @@ int siteopts_option(struct cli *c, const char *cmd, struct siteopts *so, int opt
 		}
 		return 1;
 	case 0x203: so->http.user = arg; return 1;
-	case 0x204: so->http.cacert = arg; return 1;
-	case 0x205: so->http.insecure = true; return 1;
+	case 0x204:
+		/* Stored on the provider row and used by later runs from any
+		 * directory: resolved now, against the directory it was typed in. */
+		free(so->cacert_abs);
+		if (!(so->cacert_abs = realpath(arg, NULL))) {
+			cli_usage(c, cmd, "--cacert %s: %s; give the file that holds the site's root "
+			          "certificate (PEM, or the Base-64 .cer exported from the site)", arg,
+			          strerror(errno));
+			return -1;
+		}
+		so->http.cacert = so->cacert_abs;
+		return 1;
+	case 0x205: so->http.insecure |= HTTP_INSECURE_TLS; return 1;
+	case 0x209: so->http.insecure |= HTTP_PLAIN_TEST_LAB; return 1;
 	case 0x206:
 		if (num_parse_long(arg, 1, 86400, &v) != 0) {
 			cli_usage(c, cmd, "--timeout wants seconds, not '%s'", arg);
@@ -63,14 +78,48 @@ static char *take_env(const char *name)
 	return copy;
 }
 
+/* Plain HTTP exists for osdwarden-lab --plain and nothing else: only when
+ * asked for by name, only to this machine, and only with the lab's kinds
+ * of login (none, or basic with the lab's test account) -- a Kerberos
+ * ticket, an NTLM exchange or a bearer token are real credentials and
+ * never travel unencrypted. */
+static int plain_http_rules(struct cli *c, const char *cmd, const struct siteopts *so)
+{
+	bool plain_url = strncasecmp(so->provider, "http://", 7) == 0;
+	bool test_lab = so->http.insecure & HTTP_PLAIN_TEST_LAB;
+
+	if (plain_url && !test_lab)
+		return cli_usage(c, cmd, "--provider %s is plain HTTP: the password and everything "
+		                 "read would cross the network unencrypted. Use the SMS Provider's "
+		                 "https:// URL. (Only osdwarden-lab started with --plain is reached "
+		                 "over plain HTTP, and only with --plain-http-test-lab.)", so->provider);
+	if (!test_lab)
+		return 0;
+	if (!plain_url)
+		return cli_usage(c, cmd, "--plain-http-test-lab is for an http:// test lab, and %s "
+		                 "is not one; drop the option", so->provider);
+	if (!http_url_is_loopback(so->provider))
+		return cli_usage(c, cmd, "--plain-http-test-lab reaches only a lab on this machine "
+		                 "(a loopback address: 127.0.0.1, ::1 or localhost), not %s: plain "
+		                 "HTTP never leaves the host", so->provider);
+	if (so->http.auth != HTTP_AUTH_NONE && so->http.auth != HTTP_AUTH_BASIC)
+		return cli_usage(c, cmd, "--auth %s over plain HTTP would hand real credentials to "
+		                 "anyone who can read the traffic; a test lab takes --auth none or "
+		                 "basic (its own test account)", http_auth_name(so->http.auth));
+	return 0;
+}
+
 int siteopts_finish(struct cli *c, const char *cmd, struct siteopts *so)
 {
 	struct ow_err e = { 0 };
+	int rc;
 	bool needs_password = so->http.auth == HTTP_AUTH_NTLM || so->http.auth == HTTP_AUTH_BASIC;
 	bool needs_token = so->http.auth == HTTP_AUTH_BEARER;
 
 	if (!so->provider)
 		return cli_usage(c, cmd, "--provider URL is required (e.g. https://cm01.corp.example)");
+	if ((rc = plain_http_rules(c, cmd, so)) != 0)
+		return rc;
 	if (needs_password && !so->http.user)
 		return cli_usage(c, cmd, "--auth %s needs --user DOMAIN\\\\NAME",
 		                 http_auth_name(so->http.auth));
@@ -88,11 +137,16 @@ int siteopts_finish(struct cli *c, const char *cmd, struct siteopts *so)
 			return cli_fail(c, &e);
 		so->http.secret = so->secret;
 	}
-	if (so->http.insecure)
+	if (so->http.insecure & HTTP_INSECURE_TLS)
 		fprintf(c->err, "osdwarden: WARNING: --insecure: the site's TLS certificate is NOT "
 		        "verified. Anyone on the network path can read and change this session, "
 		        "including credentials. This run is recorded as insecure. Export the site's "
 		        "root certificate and use --cacert FILE instead.\n");
+	if (so->http.insecure & HTTP_PLAIN_TEST_LAB)
+		fprintf(c->err, "osdwarden: WARNING: %s is plain HTTP (--plain-http-test-lab): "
+		        "nothing is encrypted, neither the password nor what is read. This is for "
+		        "osdwarden-lab only, never a real site; the inventory records this provider "
+		        "as plain HTTP and every later run and action says so.\n", so->provider);
 	return 0;
 }
 
@@ -129,4 +183,7 @@ void siteopts_done(struct siteopts *so)
 	secret_free(so->secret);
 	so->secret = NULL;
 	so->http.secret = NULL;
+	free(so->cacert_abs);
+	so->cacert_abs = NULL;
+	so->http.cacert = NULL;
 }

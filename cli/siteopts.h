@@ -16,6 +16,7 @@ struct siteopts {
 	const char *password_file;
 	struct http_opts http;
 	char *secret;           /* owned; secret_free'd by siteopts_done */
+	char *cacert_abs;       /* owned: --cacert made absolute when given */
 	int concurrency;
 };
 
@@ -29,13 +30,17 @@ struct siteopts {
 	{ "insecure", no_argument, NULL, 0x205 },                           \
 	{ "timeout", required_argument, NULL, 0x206 },                      \
 	{ "password-file", required_argument, NULL, 0x207 },                \
-	{ "concurrency", required_argument, NULL, 0x208 }
+	{ "concurrency", required_argument, NULL, 0x208 },                  \
+	{ "plain-http-test-lab", no_argument, NULL, 0x209 }
 
 #define SITEOPTS_USAGE                                                      \
 	"--provider URL [--site CODE]\n"                                    \
 	"       [--auth negotiate|ntlm|basic|bearer|none] [--user NAME]\n"  \
 	"       [--cacert FILE] [--insecure] [--timeout S] [--password-file FILE]\n" \
-	"       [--concurrency N]\n"                                        \
+	"       [--concurrency N] [--plain-http-test-lab]\n"                \
+	"  --timeout S: the most one class of the site may take, retries included\n" \
+	"  (default 300); --plain-http-test-lab: http:// to osdwarden-lab --plain on\n" \
+	"  this machine only, --auth none or basic, recorded and warned every run\n" \
 	"  password/token: OSDWARDEN_PASSWORD / OSDWARDEN_TOKEN, --password-file (0600),\n" \
 	"  or a prompt on the terminal; never on the command line"
 
@@ -51,8 +56,11 @@ int siteopts_parse(struct cli *c, const char *cmd, struct siteopts *so, int argc
 int siteopts_option(struct cli *c, const char *cmd, struct siteopts *so, int opt,
                     const char *arg);
 
-/* Checks the provider is set, finds the secret the auth mode needs, and
- * warns loudly about --insecure. 0 or an exit code (message printed). */
+/* Checks the provider is set and its scheme allowed (https; http only in
+ * the loopback test-lab mode, without real credentials), finds the secret
+ * the auth mode needs, and warns loudly about --insecure and plain HTTP
+ * (from the options or from the provider's row). 0 or an exit code
+ * (message printed). */
 int siteopts_finish(struct cli *c, const char *cmd, struct siteopts *so);
 
 void siteopts_done(struct siteopts *so);

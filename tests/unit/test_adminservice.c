@@ -107,6 +107,90 @@ static void test_repair_turns_lone_surrogates_into_replacement_chars(void **stat
 	assert_string_equal(raw_bad, "{\"a\":\"??\"}");
 }
 
+/* \u0000 becomes U+FFFD in place, like a lone surrogate: jansson parses
+ * the page and the string keeps what follows the NUL. */
+static void test_repair_turns_nul_escapes_into_replacement_chars(void **state)
+{
+	char body[] = "{\"value\":[{\"SiteName\":\"Lab\\u0000.evil\",\"X\":\"a\\\\u0000\"}]}";
+	struct buf b = BUF_INIT;
+	struct ow_err e = { 0 };
+	json_t *root, *rows;
+	const char *next;
+
+	(void)state;
+	buf_adds(&b, body);
+	assert_int_equal(as_parse_page(&b, &root, &rows, &next, &e), 0);
+	assert_string_equal(json_string_value(as_get(json_array_get(rows, 0), "SiteName")),
+	                    "Lab\xEF\xBF\xBD.evil");
+	/* An escaped backslash before "u0000" is text, not an escape. */
+	assert_string_equal(json_string_value(as_get(json_array_get(rows, 0), "X")), "a\\u0000");
+	json_decref(root);
+	buf_free(&b);
+}
+
+/* The nextLink rule: the provider's exact scheme, host and port, under
+ * its path; anything else refused with the reason, and the URL followed
+ * is the one checked. */
+static void test_follow_url_keeps_to_the_provider_origin_and_path(void **state)
+{
+	static const char base[] = "https://cm01.corp.example:8443/AdminService";
+	static const struct { const char *link, *why; } refused[] = {
+		{ "http://cm01.corp.example:8443/AdminService/wmi/SMS_Site", "another scheme" },
+		{ "https://cm02.corp.example:8443/AdminService/wmi/SMS_Site", "another host" },
+		{ "https://cm01.corp.example:8443@evil.example/AdminService/wmi/SMS_Site", "another host" },
+		{ "https://cm01.corp.example/AdminService/wmi/SMS_Site", "another port" },
+		{ "https://cm01.corp.example:443/AdminService/wmi/SMS_Site", "another port" },
+		{ "https://u:p@cm01.corp.example:8443/AdminService/wmi/SMS_Site", "a user name" },
+		{ "https://cm01.corp.example:8443/AdminServiceX/wmi/SMS_Site", "another path" },
+		{ "https://cm01.corp.example:8443/AdminService", "another path" },
+		{ "https://cm01.corp.example:8443/AdminService/../Other/x", "another path" },
+		{ "gopher://cm01.corp.example:8443/AdminService/x", "another scheme" },
+		{ "file:///etc/passwd", "another scheme" },
+		{ "javascript:alert(1)", "not a URL" },
+	};
+	struct ow_err e = { 0 };
+	char *u;
+
+	(void)state;
+	u = http_follow_url(base, "https://CM01.corp.example:8443/AdminService/wmi/SMS_Site?$skip=2", &e);
+	assert_non_null(u);
+	assert_string_equal(u, "https://CM01.corp.example:8443/AdminService/wmi/SMS_Site?$skip=2");
+	free(u);
+	/* A path-absolute link resolves against the provider. */
+	u = http_follow_url(base, "/AdminService/wmi/SMS_Site?$skip=3", &e);
+	assert_non_null(u);
+	assert_string_equal(u, "https://cm01.corp.example:8443/AdminService/wmi/SMS_Site?$skip=3");
+	free(u);
+	/* The default port is the same origin as the port spelled out. */
+	u = http_follow_url("https://cm01/AdminService", "https://cm01:443/AdminService/wmi/X", &e);
+	assert_non_null(u);
+	free(u);
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		memset(&e, 0, sizeof e);
+		u = http_follow_url(base, refused[i].link, &e);
+		if (u)
+			fail_msg("followed %s as %s", refused[i].link, u);
+		assert_int_equal(e.kind, OW_ESITE);
+		if (!strstr(e.msg, refused[i].why) || !strstr(e.msg, "nextLink") ||
+		    !strstr(e.msg, "https://cm01.corp.example:8443/AdminService"))
+			fail_msg("%s: %s", refused[i].link, e.msg);
+	}
+}
+
+static void test_loopback_hosts_are_told_apart_from_others(void **state)
+{
+	(void)state;
+	assert_true(http_url_is_loopback("http://127.0.0.1:8080/AdminService"));
+	assert_true(http_url_is_loopback("http://127.1.2.3/"));
+	assert_true(http_url_is_loopback("http://LOCALHOST:80"));
+	assert_true(http_url_is_loopback("http://[::1]:8080/"));
+	assert_false(http_url_is_loopback("http://128.0.0.1/"));
+	assert_false(http_url_is_loopback("http://cm01.corp.example/"));
+	assert_false(http_url_is_loopback("http://127.0.0.1.evil.example/"));
+	assert_false(http_url_is_loopback("http://localhost.evil.example/"));
+	assert_false(http_url_is_loopback("not a url"));
+}
+
 static void test_page_parse_reports_what_is_wrong(void **state)
 {
 	struct buf b = BUF_INIT;
@@ -203,6 +287,9 @@ int main(void)
 		cmocka_unit_test(test_no_select_list_asks_for_a_secret),
 		cmocka_unit_test(test_every_select_list_includes_the_key_columns),
 		cmocka_unit_test(test_repair_turns_lone_surrogates_into_replacement_chars),
+		cmocka_unit_test(test_repair_turns_nul_escapes_into_replacement_chars),
+		cmocka_unit_test(test_follow_url_keeps_to_the_provider_origin_and_path),
+		cmocka_unit_test(test_loopback_hosts_are_told_apart_from_others),
 		cmocka_unit_test(test_page_parse_reports_what_is_wrong),
 		cmocka_unit_test(test_status_codes_become_operator_advice),
 		cmocka_unit_test(test_secret_suspect_judges_names_and_values),
