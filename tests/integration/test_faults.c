@@ -282,8 +282,12 @@ static void test_fault_matrix(void **state)
 
 	(void)state;
 	/* the comparison has rows to compare */
-	assert_non_null(strstr(clean, "[certificates]\n'"));
-	assert_non_null(strstr(clean, "[associations]\n'"));
+	for (const char *const *t = (const char *const[]){ "[certificates]\n", "[associations]\n",
+	                                                   "[dps]\n", NULL }; *t; t++) {
+		const char *at = strstr(clean, *t);
+		assert_non_null(at);
+		assert_true(at[strlen(*t)] != '[' && at[strlen(*t)] != '\0');
+	}
 	printf("# %-18s %-44s %4s  %-22s %s\n", "operation", "fault", "exit", "outcome",
 	       "writes (this run / ok after a clean retry)");
 	for (int op = 0; op < OP_COUNT; op++) {
