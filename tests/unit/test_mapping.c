@@ -98,7 +98,9 @@ static void expect_text(const char *sql, const char *want)
 	free(got);
 }
 
-/* The database files must not contain a byte string. */
+/* The database files must not contain a byte string. Called while g_db
+ * holds the inventory open, so the -wal and -shm exist (the last close
+ * deletes them): a missing one fails the test instead of passing it. */
 static void assert_absent_from_files(const char *needle)
 {
 	const char *suffix[] = { "", "-wal", "-shm" };
@@ -109,7 +111,7 @@ static void assert_absent_from_files(const char *needle)
 		snprintf(path, sizeof path, "%s%s", g_path, suffix[i]);
 		data = tu_read_file(path, &n);
 		if (!data)
-			continue;
+			fail_msg("%s is absent while the inventory is open: nothing was checked", path);
 		for (size_t k = 0; k + strlen(needle) <= n; k++)
 			if (memcmp(data + k, needle, strlen(needle)) == 0)
 				fail_msg("'%.16s...' found in %s", needle, path);
@@ -194,19 +196,13 @@ static void test_site_accounts_keep_names_never_reserved2(void **state)
 	assert_int_equal(q_int("SELECT count(*) FROM site_settings WHERE item='account'"), 2);
 	expect_text("SELECT value FROM site_settings WHERE item='account' AND name='mayyhem\\networkaccess'",
 	            "Software Distribution");
-	inv_close(g_db);
-	g_db = NULL;
+	assert_true(json_array_size(rows) > 0 && json_array_size(rows7) > 0);
 	json_array_foreach(rows, i, r)
 		assert_absent_from_files(json_string_value(json_object_get(r, "Reserved2")));
 	json_array_foreach(rows7, i, r)
 		assert_absent_from_files(json_string_value(json_object_get(r, "Reserved2")));
 	json_decref(rows);
 	json_decref(rows7);
-	{
-		struct inv_open_opts o = { .path = g_path };
-		struct ow_err e = { 0 };
-		assert_int_equal(inv_open(&o, &g_db, &e), 0);
-	}
 }
 
 static void test_a_field_over_the_cap_is_an_error_not_a_row(void **state)
