@@ -59,6 +59,26 @@ static bool is_finding(enum chk_state s)
 	return s != ST_PASS && s != ST_NOTAPPLICABLE;
 }
 
+/* The critical chains a grade could not judge, one sentence each. */
+static void say_unjudged(FILE *f, const char *before, const char *list, const char *cat,
+                         const char *after)
+{
+	for (const char *p = list; p && *p; p += strcspn(p, ","), p += *p == ',')
+		fprintf(f, "%scritical chain %.*s could not be judged (a check it combines was not read "
+		        "or is unknown): the %s grade cannot be better than D until it is%s\n", before,
+		        (int)strcspn(p, ","), p, cat, after);
+}
+
+/* The same list as a JSON array (new reference). */
+static json_t *unjudged_json(const char *list)
+{
+	json_t *a = json_array();
+
+	for (const char *p = list; p && *p; p += strcspn(p, ","), p += *p == ',')
+		json_array_append_new(a, json_stringn(p, strcspn(p, ",")));
+	return a;
+}
+
 int chk_write_text(FILE *f, const struct chk_run *run, bool ascii)
 {
 	unsigned flags = ascii ? SAN_ASCII : 0;
@@ -72,6 +92,8 @@ int chk_write_text(FILE *f, const struct chk_run *run, bool ascii)
 	        run->grades.security_score, run->grades.security_capped ? " capped by a chain" : "",
 	        run->grades.privacy, run->grades.privacy_score,
 	        run->grades.privacy_capped ? " capped by a chain" : "");
+	say_unjudged(f, "incomplete: ", run->grades.security_unjudged, "security", "");
+	say_unjudged(f, "incomplete: ", run->grades.privacy_unjudged, "privacy", "");
 	fprintf(f, "%-13s %-8s %-16s %s\n", "STATE", "SEVERITY", "CHECK", "TITLE");
 	for (size_t k = 0; k < chk_count(); k++) {
 		const struct chk_def *d = chk_at(k);
@@ -114,11 +136,13 @@ int chk_write_json(FILE *f, const struct chk_run *run)
 	json_object_set_new(head, "run", json_pack("{s:I,s:I,s:o}", "id", (json_int_t)run->id,
 	                                           "started", (json_int_t)run->started, "previous",
 	                                           run->previous ? json_integer(run->previous) : json_null()));
-	json_object_set_new(head, "grades", json_pack("{s:{s:s,s:i,s:b},s:{s:s,s:i,s:b}}",
+	json_object_set_new(head, "grades", json_pack("{s:{s:s,s:i,s:b,s:o},s:{s:s,s:i,s:b,s:o}}",
 	                    "security", "grade", run->grades.security, "score", run->grades.security_score,
 	                    "capped", run->grades.security_capped,
+	                    "unjudged_chains", unjudged_json(run->grades.security_unjudged),
 	                    "privacy", "grade", run->grades.privacy, "score", run->grades.privacy_score,
-	                    "capped", run->grades.privacy_capped));
+	                    "capped", run->grades.privacy_capped,
+	                    "unjudged_chains", unjudged_json(run->grades.privacy_unjudged)));
 	struct check_sum *sum = summarize(run);
 	if (!sum) {
 		json_decref(head);
@@ -257,14 +281,18 @@ int chk_write_sarif(FILE *f, const struct chk_run *run)
 		nrules++;
 	}
 	free(sum);
+	json_t *unjudged = unjudged_json(run->grades.security_unjudged);
+	json_t *more = unjudged_json(run->grades.privacy_unjudged);
+	json_array_extend(unjudged, more);
+	json_decref(more);
 	/* "results" holds a marker string that is cut out and replaced by the stream. */
-	root = json_pack("{s:s,s:s,s:[{s:{s:{s:s,s:s,s:s,s:o}},s:{s:I,s:s,s:s},s:s}]}",
+	root = json_pack("{s:s,s:s,s:[{s:{s:{s:s,s:s,s:s,s:o}},s:{s:I,s:s,s:s,s:o},s:s}]}",
 	                 "$schema", "https://json.schemastore.org/sarif-2.1.0.json", "version", "2.1.0",
 	                 "runs", "tool", "driver", "name", "osdwarden", "version", OSDWARDEN_VERSION,
 	                 "informationUri", "https://example.invalid/osdwarden", "rules", rules,
 	                 "properties", "runId", (json_int_t)run->id, "securityGrade",
 	                 run->grades.security, "privacyGrade", run->grades.privacy,
-	                 "results", "@RESULTS@");
+	                 "unjudgedChains", unjudged, "results", "@RESULTS@");
 	text = root ? json_dumps(root, JSON_INDENT(1) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(root);
 	open_at = text ? strstr(text, "\"@RESULTS@\"") : NULL;
@@ -309,12 +337,18 @@ static void md_text(FILE *f, const char *s, size_t max)
 int chk_write_markdown(FILE *f, const struct chk_run *run)
 {
 	fprintf(f, "# osdwarden checklist report\n\n");
-	fprintf(f, "Run %lld%s. Security grade **%s** (score %d%s), privacy grade **%s** (score %d%s).\n\n",
-	        (long long)run->id, run->previous ? "" : " (first run)", run->grades.security,
-	        run->grades.security_score, run->grades.security_capped ? ", capped by a failing chain" : "",
-	        run->grades.privacy, run->grades.privacy_score,
+	fprintf(f, "Run %lld%s. Security grade **", (long long)run->id,
+	        run->previous ? "" : " (first run)");
+	md_text(f, run->grades.security, 8);
+	fprintf(f, "** (score %d%s), privacy grade **", run->grades.security_score,
+	        run->grades.security_capped ? ", capped by a failing chain" : "");
+	md_text(f, run->grades.privacy, 8);
+	fprintf(f, "** (score %d%s).\n\n", run->grades.privacy_score,
 	        run->grades.privacy_capped ? ", capped by a failing chain" : "");
-	fprintf(f, "A grade ending in `*` is incomplete: some checks could not be evaluated.\n\n");
+	say_unjudged(f, "**Incomplete:** ", run->grades.security_unjudged, "security", ".\n");
+	say_unjudged(f, "**Incomplete:** ", run->grades.privacy_unjudged, "privacy", ".\n");
+	fprintf(f, "A grade ending in `*` is incomplete: some checks could not be evaluated, or a "
+	        "critical chain could not be judged.\n\n");
 	struct check_sum *sum = summarize(run);
 	if (!sum)
 		return -1;

@@ -20,6 +20,7 @@ struct dash {
 	long sev[2][SEV_CRITICAL + 1];     /* failing findings per category and severity */
 	long attest[2];                    /* notchecked per category */
 	char chains[2][2][160];            /* failing chain lines per category */
+	char unjudged[2][160];             /* a critical chain that could not be judged */
 	long trend[12];
 	int ntrend;
 	struct {
@@ -130,6 +131,10 @@ static int dash_load(struct tui_app *a, struct tui_view *v)
 			long fails = cs.counts[k][ST_FAIL];
 			d->attest[cat] += cs.counts[k][ST_NOTCHECKED];
 			d->sev[cat][def->sev] += fails;
+			if (def->inputs && def->sev == SEV_CRITICAL && !d->unjudged[cat][0] &&
+			    (cs.counts[k][ST_ERROR] || cs.counts[k][ST_UNKNOWN]))
+				snprintf(d->unjudged[cat], sizeof d->unjudged[0], "%s: could not be judged",
+				         def->id + 4);
 			if (fails && strncmp(def->id, "OSD-CHAIN-", 10) == 0)
 				for (int c = 0; c < 2; c++)
 					if (!d->chains[cat][c][0]) {
@@ -156,6 +161,10 @@ static int dash_load(struct tui_app *a, struct tui_view *v)
 			int cat = r->def->cat == CAT_PRIVACY, comp;
 			if (r->state == ST_NOTCHECKED)
 				d->attest[cat]++;
+			if (r->def->inputs && r->sev == SEV_CRITICAL && !d->unjudged[cat][0] &&
+			    (r->state == ST_ERROR || r->state == ST_UNKNOWN))
+				snprintf(d->unjudged[cat], sizeof d->unjudged[0], "%s: could not be judged",
+				         r->def->id + 4);
 			if (r->state != ST_FAIL || r->waived)
 				continue;
 			d->sev[cat][r->sev]++;
@@ -230,6 +239,8 @@ static void draw_panel(struct tui_app *a, const struct dash *d, int cat, int y, 
 		if (d->chains[cat][k][0])
 			tui_putf(a, y + 1 + n++, x, w, ST_DANGER, "%s %s", tui_glyph(a, "\xe2\x9c\x97", "x"),
 			         d->chains[cat][k]);
+	if (d->unjudged[cat][0] && n < 2)
+		tui_putf(a, y + 1 + n++, x, w, ST_WARN, "? %s", d->unjudged[cat]);
 	if (n == 0)
 		tui_putf(a, y + 1 + n++, x, w, ST_OK, "%s no failing chain", tui_glyph(a, "\xe2\x9c\x93", "ok"));
 	tui_putf(a, y + 1 + n, x, w, ST_NORMAL, "crit %ld  high %ld  med %ld  low %ld",

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../jsonschema.h"
@@ -286,6 +287,98 @@ static void test_data_not_read_is_an_error_never_a_pass(void **state)
 	r = tu_cli(g_ls.db, (const char *const[]){ "check", NULL });
 	assert_non_null(strstr(r.out, "security F*"));   /* incomplete, and says so */
 	tu_run_free(&r);
+}
+
+static const char *str_or_absent(json_t *j)
+{
+	return json_string_value(j) ? json_string_value(j) : "(absent)";
+}
+
+/* The console's dashboard, as the real binary draws it in script mode
+ * (new string, the saved screen). */
+static char *dashboard_screen(void)
+{
+	char keys[400], shot[400], script[900];
+	char *bin = tu_path(getenv("OW_BUILD_DIR") ? getenv("OW_BUILD_DIR") : "build", "osdwarden");
+	char *text;
+	pid_t pid;
+	int status;
+
+	snprintf(keys, sizeof keys, "%s/keys", g_ls.dir);
+	snprintf(shot, sizeof shot, "%s/dash.txt", g_ls.dir);
+	snprintf(script, sizeof script, ":save-display %s\n", shot);
+	assert_int_equal(tu_write_file(keys, script, strlen(script)), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setenv("LANG", "C.UTF-8", 1);
+		setenv("LC_ALL", "C.UTF-8", 1);
+		setenv("TERM", "xterm", 1);
+		execl(bin, bin, "--db", g_ls.db, "tui", "--script", keys, "--size", "100x30", (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	free(bin);
+	text = tu_read_file(shot, NULL);
+	assert_non_null(text);
+	return text;
+}
+
+/* The issue's reproduction end to end: the classes behind the NAA, the
+ * collection variables, the task sequences and the roles denied. Their
+ * checks say error; both chains could not be judged, and every report
+ * and the console say so by name instead of showing a better grade. */
+static void test_a_chain_that_could_not_be_judged_is_named_everywhere(void **state)
+{
+	struct labproc lp;
+	json_t *run, *priv, *sec;
+	struct tu_run r;
+	char *dash;
+
+	(void)state;
+	start(&lp, (const char *const[]){ "--deny", "SMS_SCI_ClientComp,SMS_CollectionSettings,"
+	                                  "SMS_TaskSequencePackage,SMS_Role", NULL });
+	assert_int_equal(sync_lab(&lp), 4);
+	labproc_stop(&lp);
+	run = check_json(NULL, NULL);
+	assert_string_equal(check_state(run, "OSD-TS-002"), "error");
+	assert_string_equal(check_state(run, "OSD-NAA-001"), "error");
+	assert_string_equal(check_state(run, "OSD-RBAC-002"), "error");
+	assert_string_equal(check_state(run, "OSD-CHAIN-CRED1"), "error");
+	assert_string_equal(check_state(run, "OSD-CHAIN-PRIV"), "error");
+	priv = json_object_get(json_object_get(run, "grades"), "privacy");
+	sec = json_object_get(json_object_get(run, "grades"), "security");
+	/* A full read gives F; unread, never better than D, and marked. */
+	assert_string_equal(json_string_value(json_object_get(priv, "grade")), "D*");
+	assert_string_equal(str_or_absent(json_array_get(json_object_get(priv, "unjudged_chains"), 0)),
+	                    "OSD-CHAIN-PRIV");
+	assert_string_equal(str_or_absent(json_array_get(json_object_get(sec, "unjudged_chains"), 0)),
+	                    "OSD-CHAIN-CRED1");
+	json_decref(run);
+	r = tu_cli(g_ls.db, (const char *const[]){ "check", "--as-of", "1780000000", NULL });
+	assert_non_null(strstr(r.out, "privacy D* (73)"));
+	assert_non_null(strstr(r.out, "critical chain OSD-CHAIN-PRIV could not be judged"));
+	assert_non_null(strstr(r.out, "critical chain OSD-CHAIN-CRED1 could not be judged"));
+	tu_run_free(&r);
+	r = tu_cli(g_ls.db, (const char *const[]){ "check", "--format", "markdown", "--as-of",
+	                                           "1780000000", NULL });
+	assert_non_null(strstr(r.out, "privacy grade **D\\***"));
+	assert_non_null(strstr(r.out, "critical chain OSD-CHAIN-PRIV could not be judged"));
+	tu_run_free(&r);
+	r = tu_cli(g_ls.db, (const char *const[]){ "check", "--format", "sarif", "--as-of",
+	                                           "1780000000", NULL });
+	run = json_loads(r.out, 0, NULL);
+	assert_string_equal(str_or_absent(json_array_get(json_object_get(json_object_get(
+	                    json_array_get(json_object_get(run, "runs"), 0), "properties"),
+	                    "unjudgedChains"), 0)), "OSD-CHAIN-CRED1");
+	json_decref(run);
+	tu_run_free(&r);
+	dash = dashboard_screen();
+	if (!strstr(dash, "CHAIN-PRIV: could not be judged") ||
+	    !strstr(dash, "CHAIN-CRED1: could not be judged") || !strstr(dash, "grade D*"))
+		fail_msg("the dashboard does not name the chain it could not judge:\n%s", dash);
+	free(dash);
 }
 
 /* The SARIF text validates against the vendored SARIF 2.1.0 schema. */
@@ -577,6 +670,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_seeded_misconfigurations_fail_and_clean_counterparts_pass, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_data_not_read_is_an_error_never_a_pass, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_chain_that_could_not_be_judged_is_named_everywhere, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_marks_findings_new_unchanged_and_fixed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fail_on_sets_the_exit_code, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attestations_waivers_and_tags_change_results_as_they_should, setup, teardown),
