@@ -18,6 +18,7 @@
 #include "util/buf.h"
 #include "util/mac.h"
 #include "util/sanitize.h"
+#include "util/secret.h"
 
 const char *act_outcome_name(enum act_outcome o)
 {
@@ -250,6 +251,26 @@ static bool same_macs(const char *a, const char *b)
 	}
 	free(x);
 	return same && na == nb;
+}
+
+/* Zeroes the text of every string inside v before it is freed: a site
+ * control row carries the PXE password's hash blob (Props PXEPassword
+ * Value1), and jansson frees without wiping. Only for values no one else
+ * holds (a deep copy, or a re-read row about to be released). */
+static void wipe_json_strings(json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (json_is_string(v))
+		secret_wipe((char *)json_string_value(v), json_string_length(v));
+	else if (json_is_object(v))
+		json_object_foreach(v, k, x)
+			wipe_json_strings(x);
+	else if (json_is_array(v))
+		json_array_foreach(v, i, x)
+			wipe_json_strings(x);
 }
 
 /* --- the sequence ------------------------------------------------------------ */
@@ -617,18 +638,33 @@ static char *role_url(struct op *o, json_t *row, enum as_write_kind k)
 }
 
 /* The row as the service expects it back: no OData annotations. */
+/* The PUT body: the row without its @odata annotations. New string; the
+ * caller wipes and frees it. Sized first and written once (json_dumpb),
+ * because json_dumps grows its buffer by realloc and leaves each partial
+ * copy of the row in freed memory. */
 static char *role_body(json_t *row)
 {
 	json_t *copy = json_deep_copy(row);
 	const char *k;
 	void *tmp;
 	json_t *v;
-	char *s;
+	char *s = NULL;
+	size_t n;
 
 	json_object_foreach_safe(copy, tmp, k, v)
 		if (strncmp(k, "@odata.", 7) == 0)
 			json_object_del(copy, k);
-	s = copy ? json_dumps(copy, JSON_COMPACT) : NULL;
+	n = copy ? json_dumpb(copy, NULL, 0, JSON_COMPACT) : 0;
+	if (n && (s = malloc(n + 1)) != NULL) {
+		if (json_dumpb(copy, s, n, JSON_COMPACT) == n) {
+			s[n] = '\0';
+		} else {
+			secret_wipe(s, n);
+			free(s);
+			s = NULL;
+		}
+	}
+	wipe_json_strings(copy);
 	json_decref(copy);
 	return s;
 }
