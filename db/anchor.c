@@ -98,8 +98,19 @@ int anchor_key_load(bool create, struct anchor_key *key, struct ow_err *err)
 	size_t len;
 	int rc = 0;
 
+	struct stat st;
+
 	if (!path)
 		return OW_EINPUT;
+	/* A key others can read is a key others can forge anchors with. */
+	if (lstat(path, &st) == 0 && (st.st_mode & 077)) {
+		rc = ow_err_set(err, OW_EINPUT, "the audit key %s can be read by other accounts "
+		                "(mode %04o), so anchors made with it prove nothing: chmod 600 it if "
+		                "nobody else read it, else delete it and re-anchor (osdwarden audit "
+		                "re-anchor)", path, (unsigned)(st.st_mode & 07777));
+		free(path);
+		return rc;
+	}
 	if (read_small(path, text, sizeof text, &len) != 0) {
 		if (errno != ENOENT) {
 			rc = ow_err_set(err, OW_EINPUT, "cannot read the audit key %s: %s", path,

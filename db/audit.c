@@ -576,10 +576,13 @@ int audit_export_head(struct inv *db, char **line, struct ow_err *err)
 		                  "was not exported", r.why);
 	if (anchor_file_for(db->path, &file, &abs, err) != 0)
 		return OW_EINPUT;
-	if ((rc = anchor_key_load(true, &key, err)) != 0) {
+	/* Read-only mode makes nothing, not even a key. */
+	if ((rc = anchor_key_load(!db->read_only, &key, err)) != 0) {
 		free(file);
 		free(abs);
-		return rc == 1 ? OW_EINPUT : rc;
+		return rc == 1 ? (int)ow_err_set(err, OW_EINPUT, "there is no audit key yet to MAC the "
+		                            "head with; run audit export-head without --read-only")
+		               : rc;
 	}
 	buf_addf(&b, "osdwarden-audit-head-v1|%s|%lld|%s", abs, (long long)r.rows, r.head);
 	if (b.failed || anchor_mac(&key, b.data, b.len, mac) != 0) {

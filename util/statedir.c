@@ -29,7 +29,9 @@ char *statedir_path(bool create, struct ow_err *err)
 		ow_err_set(err, OW_EINPUT, "out of memory");
 		return NULL;
 	}
-	if (create && fs_private_dir(dir, true, err) != 0) {
+	/* Created private; an existing directory is tightened only when it is
+	 * osdwarden's own (not one named by OSDWARDEN_STATE_DIR). */
+	if (create && fs_private_dir(dir, !(own && own[0] == '/'), err) != 0) {
 		free(dir);
 		return NULL;
 	}

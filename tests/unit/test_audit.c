@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "db/audit.h"
@@ -316,6 +317,21 @@ static void test_a_replaced_key_is_reported(void **state)
 	free(key);
 }
 
+static void test_a_key_other_accounts_can_read_is_refused(void **state)
+{
+	char *key = tu_path(g_state, "audit.key");
+	struct tu_run r;
+
+	(void)state;
+	assert_int_equal(chmod(key, 0644), 0);
+	r = tu_cli(g_path, (const char *const[]){ "audit", "verify", NULL });
+	assert_int_equal(r.rc, 2);
+	if (!strstr(r.err, "can be read by other accounts"))
+		fail_msg("audit verify: '%s'", r.err);
+	tu_run_free(&r);
+	free(key);
+}
+
 static void test_an_anchor_update_cut_by_a_crash_still_verifies(void **state)
 {
 	struct inv_open_opts o = { .path = g_path };
@@ -504,6 +520,8 @@ int main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_a_missing_key_is_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_replaced_key_is_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_key_other_accounts_can_read_is_refused, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_an_anchor_update_cut_by_a_crash_still_verifies, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_an_older_log_is_anchored_from_its_head_on, setup,
