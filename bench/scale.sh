@@ -19,8 +19,16 @@ url=$(awk '/^url /{print $2}' "$work/lab.out")
 	--provider "${url%/AdminService/}" --auth none --cacert "$work/ca.pem" \
 	> "$work/sync.out" 2> "$work/sync.time"
 kill $lab; lab=""
+# check exits 1 when it has findings at --fail-on; anything else is a failure
+# and no figure is printed for it.
+rc=0
 /usr/bin/time -f "%e %M" "$build/osdwarden" --db "$work/inv.db" check --format json \
-	> "$work/check.json" 2> "$work/check.time" || true
+	> "$work/check.json" 2> "$work/check.time" || rc=$?
+if [ "$rc" -gt 1 ]; then
+	echo "scale.sh: osdwarden check failed (exit $rc):" >&2
+	cat "$work/check.time" >&2
+	exit 1
+fi
 printf '5\n<PgDn>\nG\n/WS01<Enter>\n' > "$work/keys"
 OSDWARDEN_TUI_TIMING="$work/tui.t" LANG=C.UTF-8 TERM=xterm /usr/bin/time -f "%e %M" \
 	"$build/osdwarden" --db "$work/inv.db" --read-only tui --script "$work/keys" \

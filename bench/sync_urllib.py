@@ -1,15 +1,22 @@
 #!/usr/bin/env python3
-"""What an administrator would otherwise write: page the same classes with
-the same $select through urllib, parse with json, store with sqlite3 in one
-transaction. Used by bench/sync.sh for comparison; not part of osdwarden."""
+"""What an administrator would otherwise write, made a fair peer: exactly the
+requests osdwarden made (the lab's log of them, in order), over ONE kept-alive
+HTTPS connection (http.client), each answer parsed with json and its rows
+stored with sqlite3 in one transaction, one table per class with the
+$select'ed properties as columns. Used by bench/sync.sh for comparison; not
+part of osdwarden.
+
+    sync_urllib.py ORIGIN CAFILE DB REQUESTS_LOG
+"""
+import http.client
 import json
 import sqlite3
 import ssl
 import sys
-import urllib.request
+import urllib.parse
 
-base, cafile, db = sys.argv[1], sys.argv[2], sys.argv[3]
-classes = json.loads(sys.argv[4])  # [[class, select], ...]
+origin, cafile, db, log = sys.argv[1:5]
+
 
 def clean(v):
     # Without this the script dies on a lone UTF-16 surrogate in a name
@@ -21,20 +28,35 @@ def clean(v):
     return v
 
 
+host = urllib.parse.urlsplit(origin)
 ctx = ssl.create_default_context(cafile=cafile)
+conn = http.client.HTTPSConnection(host.hostname, host.port, context=ctx)
 con = sqlite3.connect(db)
 con.execute("BEGIN")
-for cls, select in classes:
-    cols = select.split(",")
-    con.execute(f'CREATE TABLE IF NOT EXISTS "{cls}" ({", ".join(f"{c!r} TEXT" for c in cols)})')
-    sql = f'INSERT INTO "{cls}" VALUES ({", ".join("?" * len(cols))})'
-    skip = 0
-    while True:
-        url = f"{base}/wmi/{cls}?$select={select}&$top=1000&$skip={skip}"
-        with urllib.request.urlopen(url, context=ctx) as r:
-            rows = json.load(r)["value"]
-        con.executemany(sql, ([clean(row.get(c)) for c in cols] for row in rows))
-        if len(rows) < 1000:
-            break
-        skip += 1000
+tables = {}
+for line in open(log):
+    r = json.loads(line)
+    if r.get("method", "GET") != "GET":
+        continue
+    path = r["path"] + ("?" + r["query"] if r["query"] else "")
+    conn.request("GET", path, headers={"Accept": "application/json"})
+    resp = conn.getresponse()
+    body = resp.read()
+    if resp.status != 200:
+        continue
+    cls = r["path"].rsplit("/", 1)[-1].split("(", 1)[0]
+    query = urllib.parse.parse_qs(r["query"] or "")
+    cols = query.get("$select", [""])[0].split(",") if "$select" in query else ["json"]
+    doc = json.loads(body)
+    rows = doc.get("value", [doc]) if isinstance(doc, dict) else []
+    key = (cls, tuple(cols))
+    if key not in tables:
+        name = f"{cls}_{len(tables)}"
+        con.execute(f'CREATE TABLE "{name}" ({", ".join(f"{c!r} TEXT" for c in cols)})')
+        tables[key] = f'INSERT INTO "{name}" VALUES ({", ".join("?" * len(cols))})'
+    if cols == ["json"]:
+        con.executemany(tables[key], ([json.dumps(row)] for row in rows))
+    else:
+        con.executemany(tables[key], ([clean(row.get(c)) for c in cols] for row in rows))
 con.commit()
+conn.close()
