@@ -200,7 +200,8 @@ int schemacheck_run(sqlite3 *db, const char *path, int version, struct ow_err *e
 			if (!inert && !is_sqlite_internal(h->name))
 				rc = refuse_foreign(path, h, err);
 		} else if (strcmp(w->type, h->type) != 0 ||
-		           (!(strcmp(h->type, "table") == 0 && is_shadow_of_ours(&want, h->name)) &&
+		           (!(strcmp(h->type, "table") == 0 && is_shadow_of_ours(&want, h->name) &&
+		              !(h->sql && strncmp(h->sql, "CREATE VIRTUAL", 14) == 0)) &&
 		            !same_sql(w->sql, h->sql))) {
 			rc = refuse_changed(path, h, false, err);
 		}
