@@ -407,7 +407,11 @@ static void test_export_head_carries_a_mac_under_the_key(void **state)
 	assert_non_null(strstr(r.out, "rows=5 "));
 	assert_non_null(head = strstr(r.out, "head="));
 	assert_non_null(mac = strstr(r.out, "mac="));
-	keytext = tu_read_file(tu_path(g_state, "audit.key"), &n);
+	{
+		char *kp = tu_path(g_state, "audit.key");
+		keytext = tu_read_file(kp, &n);
+		free(kp);
+	}
 	assert_non_null(keytext);
 	for (int i = 0; i < 32; i++) {
 		unsigned v;
