@@ -47,10 +47,13 @@ static void look(const volatile void *p, size_t n)
 }
 
 #ifdef OW_ASAN
-#include <sanitizer/allocator_interface.h>
+/* From ASan's allocator interface (its header is not always installed). */
+int __sanitizer_install_malloc_and_free_hooks(void (*m)(const volatile void *, size_t),
+                                              void (*f)(const volatile void *));
+size_t __sanitizer_get_allocated_size(const volatile void *p);
 static void on_free(const volatile void *p)
 {
-	look(p, __sanitizer_get_allocated_size((const void *)p));
+	look(p, __sanitizer_get_allocated_size(p));
 }
 static void on_malloc(const volatile void *p, size_t n)
 {
