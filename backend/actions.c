@@ -318,6 +318,7 @@ static int reread(struct op *o, enum judgement *j, struct ow_err *err)
 
 	if (rc == 0)
 		*j = o->judge(o, row);
+	wipe_json_strings(row);
 	json_decref(row);
 	return rc;
 }
@@ -360,21 +361,25 @@ static int run_op(struct op *o, bool dry_run, struct act_result *res, struct ow_
 	}
 	j = o->judge(o, row);
 	if (j == J_DONE) {
+		wipe_json_strings(row);
 		json_decref(row);
 		say(res, ACT_ALREADY, "already so on the site (%s); nothing was sent", o->observed);
 		return dry_run ? 0 : finish(o, res, now, true, NULL, err);
 	}
 	if (j == J_CHANGED) {
+		wipe_json_strings(row);
 		json_decref(row);
 		say(res, ACT_REFUSED, "the site changed since the last sync (%s); nothing was sent. "
 		    "Run `osdwarden sync`, look again, then retry", o->observed);
 		return dry_run ? 0 : finish(o, res, now, false, NULL, err);
 	}
 	if (o->request(o, row, &verb, &url, &body) != 0) {
+		wipe_json_strings(row);
 		json_decref(row);
 		unlock(o);
 		return ow_err_set(err, OW_EINPUT, "out of memory");
 	}
+	wipe_json_strings(row);
 	json_decref(row);
 	snprintf(res->request, sizeof res->request, "%s %s %s", verb,
 	         strncmp(url, o->site->base, strlen(o->site->base)) == 0 ? url + strlen(o->site->base) + 1 : url,
@@ -389,7 +394,7 @@ static int run_op(struct op *o, bool dry_run, struct act_result *res, struct ow_
 	/* Sent once, never retried: a write that may have happened is re-read. */
 	rc = http_request(o->site->http, verb, url, body, false, &r, &e);
 	if (body)
-		memset(body, 0, strlen(body));   /* a PUT carries the whole row */
+		secret_wipe(body, strlen(body));   /* a PUT carries the whole row */
 	free(body);
 	free(url);
 	if (rc != 0) {

@@ -197,6 +197,9 @@ void http_resp_free(struct http_resp *r)
 
 static void resp_reset(struct http_resp *r)
 {
+	/* An answer can hold a site control row with the PXE password hash:
+	 * its bytes are zeroed when the buffer grows or is released. */
+	r->body.wipe = true;
 	buf_reset(&r->body);
 	r->status = 0;
 	r->retry_after_s = -1;

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/secret.h"
+
 static bool buf_grow(struct buf *b, size_t extra)
 {
 	size_t need, cap;
@@ -23,7 +25,17 @@ static bool buf_grow(struct buf *b, size_t extra)
 	cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-	p = realloc(b->data, cap);
+	if (b->wipe) {
+		/* realloc would leave the old block's bytes in freed memory */
+		p = malloc(cap);
+		if (p && b->data) {
+			memcpy(p, b->data, b->len + 1);
+			secret_wipe(b->data, b->cap);
+			free(b->data);
+		}
+	} else {
+		p = realloc(b->data, cap);
+	}
 	if (!p) {
 		b->failed = true;
 		return false;
@@ -71,6 +83,8 @@ void buf_addf(struct buf *b, const char *fmt, ...)
 
 void buf_reset(struct buf *b)
 {
+	if (b->wipe && b->data)
+		secret_wipe(b->data, b->len);
 	b->len = 0;
 	if (b->data)
 		b->data[0] = '\0';
@@ -78,6 +92,8 @@ void buf_reset(struct buf *b)
 
 void buf_free(struct buf *b)
 {
+	if (b->wipe && b->data)
+		secret_wipe(b->data, b->cap);
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;

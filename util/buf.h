@@ -12,9 +12,10 @@ struct buf {
 	size_t len;
 	size_t cap;
 	bool failed;  /* an allocation failed; later appends are ignored */
+	bool wipe;    /* may hold a secret: zeroed when it moves or is freed */
 };
 
-#define BUF_INIT { NULL, 0, 0, false }
+#define BUF_INIT { NULL, 0, 0, false, false }
 
 void buf_add(struct buf *b, const void *p, size_t n);
 void buf_adds(struct buf *b, const char *s);

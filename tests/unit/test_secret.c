@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "util/buf.h"
 #include "util/secret.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -140,11 +141,45 @@ static void test_password_file_reader_leaves_no_copy_in_freed_memory(void **stat
 		fail_msg("the password was in %d freed block(s)", g_found);
 }
 
+/* A buffer marked wipe (what backend/http gives every answer) leaves
+ * nothing in freed memory as it grows or when it is released; an unmarked
+ * one is the control that the watcher sees realloc's leftovers. */
+static void grow_and_free(bool wipe)
+{
+	struct buf b = BUF_INIT;
+
+	b.wipe = wipe;
+	buf_adds(&b, "{\"Props\":[{\"PropertyName\":\"PXEPassword\",\"Value1\":\"");
+	buf_adds(&b, canaries[0]);
+	for (int i = 0; i < 2000; i++)   /* many doublings: each one moves the block */
+		buf_adds(&b, "\"},{\"PropertyName\":\"Other\",\"Value1\":\"x");
+	buf_reset(&b);
+	buf_adds(&b, canaries[1]);
+	buf_free(&b);
+}
+
+static void test_a_wiping_buffer_leaves_no_copy_as_it_grows_or_is_freed(void **state)
+{
+	(void)state;
+	g_found = 0;
+	g_watch = canaries;
+	grow_and_free(false);
+	g_watch = NULL;
+	assert_true(g_found > 0);   /* the watcher sees an unwiped buffer */
+	g_found = 0;
+	g_watch = canaries;
+	grow_and_free(true);
+	g_watch = NULL;
+	if (g_found)
+		fail_msg("a wiping buffer left the secret in %d freed block(s)", g_found);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_the_watcher_sees_a_stdio_buffer_freed_unwiped),
 		cmocka_unit_test(test_password_file_reader_leaves_no_copy_in_freed_memory),
+		cmocka_unit_test(test_a_wiping_buffer_leaves_no_copy_as_it_grows_or_is_freed),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
