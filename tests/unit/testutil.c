@@ -44,24 +44,39 @@ char *tu_path(const char *dir, const char *name)
 
 char *tu_read_file(const char *path, size_t *len)
 {
+	/* Read to the end rather than by the reported size: files under /proc
+	 * report 0 bytes and still have content. */
 	FILE *f = fopen(path, "rb");
 	char *data = NULL;
-	long n;
+	size_t n = 0, cap = 0;
 
 	if (!f)
 		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-	    (data = malloc((size_t)n + 1)) != NULL) {
-		if (fread(data, 1, (size_t)n, f) != (size_t)n) {
-			free(data);
-			data = NULL;
-		} else {
-			data[n] = '\0';
-			if (len)
-				*len = (size_t)n;
+	for (;;) {
+		if (cap - n < 4096) {
+			char *p = realloc(data, cap ? cap * 2 : 8192);
+			if (!p) {
+				free(data);
+				fclose(f);
+				return NULL;
+			}
+			data = p;
+			cap = cap ? cap * 2 : 8192;
 		}
+		size_t got = fread(data + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		free(data);
+		fclose(f);
+		return NULL;
 	}
 	fclose(f);
+	data[n] = '\0';
+	if (len)
+		*len = n;
 	return data;
 }
 
