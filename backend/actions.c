@@ -323,6 +323,49 @@ static int reread(struct op *o, enum judgement *j, struct ow_err *err)
 	return rc;
 }
 
+static void drop_request(char *url, char *body)
+{
+	if (body)
+		secret_wipe(body, strlen(body));   /* a PUT carries the whole row */
+	free(body);
+	free(url);
+}
+
+/* Commits an intent row before the write, so that the write is in the log
+ * even if osdwarden dies between sending it and recording its outcome (the
+ * outcome row, same action and target, answers it; audit verify names an
+ * unanswered one). The lock is then taken again; if anything else was
+ * recorded in between, nothing is sent. 0 to go ahead; otherwise res says
+ * why not, and what could be recorded was. */
+static int record_intent(struct op *o, int64_t now, struct act_result *res)
+{
+	struct ow_err e = { 0 };
+	int64_t seq;
+
+	if (audit_append(o->db, now, o->action, o->target, res->request, AUDIT_INTENT, &e) != 0 ||
+	    (seq = audit_last_seq(o->db, &e)) < 0 || inv_commit(o->db, &e) != 0) {
+		unlock(o);
+		say(res, ACT_FAILED, "the write could not be entered in the audit log first, so "
+		    "nothing was sent: %s", e.msg);
+		return -1;
+	}
+	o->locked = false;
+	if (inv_begin(o->db, &e) != 0) {
+		say(res, ACT_REFUSED, "the inventory was taken by another osdwarden just before the "
+		    "write, so nothing was sent (%s); the audit log shows the write as %s with no "
+		    "outcome. Run the action again", e.msg, AUDIT_INTENT);
+		return -1;
+	}
+	o->locked = true;
+	if (audit_last_seq(o->db, &e) != seq) {
+		say(res, ACT_REFUSED, "another change was recorded at the same moment, so nothing "
+		    "was sent. Run the action again: it re-reads the site first");
+		finish(o, res, now, false, NULL, &e);
+		return -1;
+	}
+	return 0;
+}
+
 static int run_op(struct op *o, bool dry_run, struct act_result *res, struct ow_err *err)
 {
 	struct ow_err e = { 0 };
@@ -387,16 +430,16 @@ static int run_op(struct op *o, bool dry_run, struct act_result *res, struct ow_
 	if (dry_run) {
 		say(res, ACT_DRY_RUN, "would send %s (now: %s); nothing was sent", res->request,
 		    o->observed);
-		free(url);
-		free(body);
+		drop_request(url, body);
+		return 0;
+	}
+	if (record_intent(o, now, res) != 0) {
+		drop_request(url, body);
 		return 0;
 	}
 	/* Sent once, never retried: a write that may have happened is re-read. */
 	rc = http_request(o->site->http, verb, url, body, false, &r, &e);
-	if (body)
-		secret_wipe(body, strlen(body));   /* a PUT carries the whole row */
-	free(body);
-	free(url);
+	drop_request(url, body);
 	if (rc != 0) {
 		char first[900];
 		http_resp_free(&r);

@@ -57,6 +57,33 @@ static int last_row(struct inv *db, int64_t *seq, char hash[65], struct ow_err *
 	return 0;
 }
 
+int64_t audit_last_seq(struct inv *db, struct ow_err *err)
+{
+	char hash[65];
+	int64_t seq;
+
+	return last_row(db, &seq, hash, err) == 0 ? seq : -1;
+}
+
+int audit_open_intents(struct inv *db, int64_t *count, int64_t *first, struct ow_err *err)
+{
+	sqlite3_stmt *st = NULL;
+
+	*count = *first = 0;
+	if (sqlite3_prepare_v2(db->sql, "SELECT count(*), coalesce(min(a.seq), 0) FROM audit a "
+	                       "WHERE a.outcome = ?1 AND NOT EXISTS (SELECT 1 FROM audit b "
+	                       "WHERE b.seq > a.seq AND b.action = a.action AND b.target IS a.target)",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return inv_sql_error(db, err, "reading the audit log");
+	sqlite3_bind_text(st, 1, AUDIT_INTENT, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*count = sqlite3_column_int64(st, 0);
+		*first = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
 static int insert_row(struct inv *db, const struct audit_entry *e, struct ow_err *err)
 {
 	sqlite3_stmt *st = NULL;

@@ -20,6 +20,18 @@ struct audit_entry {
 int audit_append(struct inv *db, int64_t ts, const char *action, const char *target,
                  const char *request, const char *outcome, struct ow_err *err);
 
+/* The outcome of the row an action commits before it sends a write, so
+ * that a write is in the log even when osdwarden dies before its outcome
+ * is recorded; the outcome row (same action and target) follows it. */
+#define AUDIT_INTENT "about to send"
+
+/* The seq of the last row (0 for an empty log); -1 with err set. */
+int64_t audit_last_seq(struct inv *db, struct ow_err *err);
+
+/* Intent rows that no later row of the same action and target answers:
+ * their count and the first one's seq (0 when none). */
+int audit_open_intents(struct inv *db, int64_t *count, int64_t *first, struct ow_err *err);
+
 /* Rows in order; strings valid only during fn. */
 int audit_each(struct inv *db, int (*fn)(void *ctx, const struct audit_entry *e), void *ctx,
                struct ow_err *err);

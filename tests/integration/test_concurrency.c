@@ -437,6 +437,60 @@ static void test_two_actions_at_once_send_one_write(void **state)
 	labproc_stop(&lp);
 }
 
+/* osdwarden killed while its write is on the wire (the lab applies it,
+ * then answers slowly): the log already holds the write as "about to
+ * send", verify names it, and the same action run again finds the change
+ * on the site, sends nothing and records the outcome that answers it. */
+static void test_a_write_cut_off_by_a_kill_stays_in_the_log(void **state)
+{
+	struct labproc lp;
+	char origin[600], smsid[80], q[300];
+	const char *block[14];
+	pid_t pid;
+	struct tu_run r;
+	int w0;
+
+	(void)state;
+	labsite_start(&g_ls, &lp, NULL);
+	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
+	unblocked_cert(smsid, sizeof smsid, 3);
+	labproc_stop(&lp);
+	labsite_start(&g_ls, &lp, (const char *const[]){ "--faults", "slow=4s@req=2", NULL });
+	w0 = writes_logged();
+	block_args(&lp, origin, sizeof origin, smsid, block);
+	int before = requests_logged();
+	pid = spawn("killed", block);
+	wait_for_requests(before + 1);   /* the re-read is answered; the write is next */
+	usleep(700000);
+	assert_true(running(pid));
+	kill(pid, SIGKILL);
+	assert_int_equal(reap(pid), 128 + SIGKILL);
+	assert_true(site_blocked(&lp, smsid));
+	assert_int_equal(inventory_blocked(smsid), 0);
+	snprintf(q, sizeof q, "SELECT count(*) FROM audit WHERE action = 'cert.block' AND "
+	         "target LIKE '%%%s%%' AND outcome = 'about to send'", smsid);
+	assert_int_equal(tu_sql_int(g_ls.db, q), 1);
+	r = tu_cli(g_ls.db, (const char *const[]){ "audit", "verify", NULL });
+	assert_int_equal(r.rc, 0);
+	if (!strstr(r.out, "1 write was entered as \"about to send\" with no outcome"))
+		fail_msg("verify does not name the unanswered write:\n%s", r.out);
+	tu_run_free(&r);
+
+	setenv("OSDWARDEN_PASSWORD", LS_PASSWORD, 1);
+	r = tu_cli(g_ls.db, block);
+	unsetenv("OSDWARDEN_PASSWORD");
+	if (r.rc != 0 || !strstr(r.out, "already-applied"))
+		fail_msg("the block run again: %d: %s%s", r.rc, r.out, r.err);
+	tu_run_free(&r);
+	assert_int_equal(writes_logged(), w0 + 1);
+	assert_int_equal(inventory_blocked(smsid), 1);
+	r = tu_cli(g_ls.db, (const char *const[]){ "audit", "verify", NULL });
+	assert_int_equal(r.rc, 0);
+	assert_null(strstr(r.out, "no outcome"));
+	tu_run_free(&r);
+	labproc_stop(&lp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,6 +501,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_console_and_decisions_work_during_a_sync, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_two_actions_at_once_send_one_write, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_a_write_cut_off_by_a_kill_stays_in_the_log, setup,
 		                                teardown),
 	};
 	signal(SIGPIPE, SIG_IGN);
