@@ -448,24 +448,30 @@ static const struct step_def prune_steps[] = {
 struct fix {
 	const char *check;
 	const char *what;
+	bool removes;   /* the fix deletes the object: afterwards nothing is left to judge */
 };
 
 static const struct fix fixes[] = {
-	{ "OSD-PXE-002", "stop the DP answering PXE (IsActive off)" },
-	{ "OSD-PXE-003", "answer PXE only on the listed MAC addresses" },
-	{ "OSD-PXE-006", "turn the F8 command prompt off in the boot image" },
-	{ "OSD-SMP-002", "set a deletion delay on the SMP" },
-	{ "OSD-SMP-003", "shorten the SMP's deletion delay" },
-	{ "OSD-CERT-002", "block the certificate" },
-	{ "OSD-SMP-004", "delete the restored computer association" },
+	{ "OSD-PXE-002", "stop the DP answering PXE (IsActive off)", false },
+	{ "OSD-PXE-003", "answer PXE only on the listed MAC addresses", false },
+	{ "OSD-PXE-006", "turn the F8 command prompt off in the boot image", false },
+	{ "OSD-SMP-002", "set a deletion delay on the SMP", false },
+	{ "OSD-SMP-003", "shorten the SMP's deletion delay", false },
+	{ "OSD-CERT-002", "block the certificate", false },
+	{ "OSD-SMP-004", "delete the restored computer association", true },
 };
+
+static const struct fix *fix_find(const char *check)
+{
+	for (size_t i = 0; check && i < sizeof fixes / sizeof fixes[0]; i++)
+		if (strcmp(fixes[i].check, check) == 0)
+			return &fixes[i];
+	return NULL;
+}
 
 bool wf_can_fix(const char *check_id)
 {
-	for (size_t i = 0; i < sizeof fixes / sizeof fixes[0]; i++)
-		if (strcmp(fixes[i].check, check_id) == 0)
-			return true;
-	return false;
+	return fix_find(check_id) != NULL;
 }
 
 static int fix_apply(struct wfc *c, struct ow_err *err)
@@ -527,8 +533,15 @@ static int fix_verify(struct wfc *c, struct ow_err *err)
 	                     state, sizeof state, err);
 	if (rc)
 		return rc;
-	result(c, strcmp(state, "fail") == 0 ? "failed" : "done",
-	       "%s on %s is now %s", param(c, "check"), param(c, "object"), state);
+	const struct fix *f = fix_find(param(c, "check"));
+	/* Done only on a pass, or, for a fix that deletes its object, when
+	 * nothing is left to judge; an error or unknown is not a fix. */
+	if (strcmp(state, "pass") == 0 || (f && f->removes && strcmp(state, "not judged") == 0))
+		result(c, "done", "%s on %s is now %s", param(c, "check"), param(c, "object"),
+		       strcmp(state, "pass") == 0 ? "pass" : "gone: nothing left to judge");
+	else
+		result(c, "failed", "%s on %s is %s, not a pass: sync, then look at `osdwarden check` "
+		       "for why", param(c, "check"), param(c, "object"), state);
 	return 0;
 }
 

@@ -42,20 +42,25 @@ int chk_recheck(void *ctx, struct inv *db, const char *check, const char *object
                 size_t n, struct ow_err *err)
 {
 	struct chk_run run;
-	const char *found = "pass";
+	const char *worst = NULL;
+	bool passed = false;
 
 	(void)ctx;
 	if (chk_evaluate(db, -1, (int64_t)time(NULL), &run, err) != 0)
 		return err->kind ? (int)err->kind : OW_EINPUT;
 	for (size_t i = 0; i < run.n; i++) {
 		const struct chk_result *r = &run.results[i];
-		if (strcmp(r->def->id, check) == 0 && r->object_key &&
-		    (strcmp(r->object_key, object) == 0 ||
-		     (r->object_name && strcmp(r->object_name, object) == 0)) &&
-		    r->state != ST_PASS && r->state != ST_FIXED)
-			found = chk_state_name(r->state);
+		if (strcmp(r->def->id, check) != 0 || !r->object_key ||
+		    (strcmp(r->object_key, object) != 0 &&
+		     !(r->object_name && strcmp(r->object_name, object) == 0)))
+			continue;
+		if (r->state == ST_PASS || r->state == ST_FIXED)
+			passed = true;
+		else if (!worst)
+			worst = chk_state_name(r->state);
 	}
-	snprintf(state, n, "%s", found);
+	/* No result for the object is not a pass: the check did not judge it. */
+	snprintf(state, n, "%s", worst ? worst : passed ? "pass" : "not judged");
 	chk_run_free(&run);
 	return 0;
 }

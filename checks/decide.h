@@ -15,9 +15,10 @@
 int chk_decide(struct inv *db, bool waiver, const char *check, const char *object,
                const char *text, long days, int64_t now, struct ow_err *err);
 
-/* Evaluates the checklist (a stored run, as `osdwarden check` does) and
- * writes the state of check on object ("pass" when it has no other
- * result) into state. Shaped as backend/workflows' recheck hook. */
+/* Evaluates the checklist (nothing stored) and writes the state of check
+ * on object into state: its worst result that is not a pass, "pass" when
+ * it was judged and passed, "not judged" when the check has no result for
+ * it. Shaped as backend/workflows' recheck hook. */
 int chk_recheck(void *ctx, struct inv *db, const char *check, const char *object, char *state,
                 size_t n, struct ow_err *err);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "checks/checks.h"
+#include "checks/decide.h"
 #include "db/db.h"
 
 #define NOW 1780000000LL
@@ -534,6 +535,44 @@ static void test_history_is_pruned_by_the_retention_settings(void **state)
 	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM check_runs WHERE summary_json IS NULL"), 0);
 }
 
+/* The re-check a guided fix ends with says "pass" only for an object
+ * the checklist judged and passed: one it did not judge, or could not
+ * (its class unread), is never taken as fixed. */
+static void recheck(const char *check, const char *object, char *state, size_t n)
+{
+	struct inv_open_opts o = { .path = g_path };
+	struct ow_err e = { 0 };
+	struct inv *db;
+
+	assert_int_equal(inv_open(&o, &db, &e), 0);
+	if (chk_recheck(NULL, db, check, object, state, n, &e) != 0)
+		fail_msg("recheck: %s", e.msg);
+	inv_close(db);
+}
+
+static void test_recheck_passes_only_what_was_judged_and_passed(void **state)
+{
+	char st[32];
+
+	(void)state;
+	fresh(NULL);
+	sql("INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,first_seen,last_seen) "
+	    "VALUES('S','n1','PXEA',1,1,1,1);"
+	    "INSERT INTO segments(object_type,object_key,sanctioned,operator,updated) "
+	    "VALUES('dp','PXEA',1,'t',1)");
+	recheck("OSD-PXE-001", "PXEA", st, sizeof st);
+	assert_string_equal(st, "pass");
+	recheck("OSD-PXE-001", "NO-SUCH-DP", st, sizeof st);
+	assert_string_equal(st, "not judged");
+	fresh("SMS_DistributionPointInfo");
+	sql("INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,first_seen,last_seen) "
+	    "VALUES('S','n1','PXEA',1,1,1,1);"
+	    "INSERT INTO segments(object_type,object_key,sanctioned,operator,updated) "
+	    "VALUES('dp','PXEA',1,'t',1)");
+	recheck("OSD-PXE-001", "PXEA", st, sizeof st);
+	assert_string_not_equal(st, "pass");
+}
+
 static int cleanup(void **state)
 {
 	(void)state;
@@ -554,6 +593,7 @@ int main(void)
 		cmocka_unit_test(test_every_check_on_an_empty_but_read_site_never_passes_by_default),
 		cmocka_unit_test(test_seeded_inventories_give_the_expected_state),
 		cmocka_unit_test(test_history_is_pruned_by_the_retention_settings),
+		cmocka_unit_test(test_recheck_passes_only_what_was_judged_and_passed),
 		cmocka_unit_test(test_attestations_close_and_expiry_reopens_every_attestable_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, cleanup);
