@@ -60,47 +60,139 @@ static int run(sqlite3 *sql, const char *stmt, const char *doing, const char *pa
 	return OW_EINPUT;
 }
 
-/* "INSERT INTO dst.t(c1,c2) SELECT c1,c2 FROM src.t" with the columns as
- * the stage has them: both sides come from the same migrations, but naming
- * the columns keeps the copy right even if their order ever differs. */
-static int copy_sql(sqlite3 *sql, const char *dst, const char *src, const char *stage,
-                    const char *table, struct buf *out, struct ow_err *err)
+/* The columns of table as schema has them, in a buf as "c1","c2",... and
+ * one per entry of names (at most max). Both sides come from the same
+ * migrations; naming the columns keeps every statement right even if
+ * their order ever differed. */
+enum { MAX_COLS = 64 };
+
+struct cols {
+	char *name[MAX_COLS];
+	size_t n;
+};
+
+static void cols_free(struct cols *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->name[i]);
+	c->n = 0;
+}
+
+static int cols_load(sqlite3 *sql, const char *schema, const char *table, struct cols *c,
+                     struct ow_err *err)
 {
 	sqlite3_stmt *st = NULL;
-	struct buf cols = BUF_INIT;
-	int n = 0;
 
+	c->n = 0;
 	if (sqlite3_prepare_v2(sql, "SELECT name FROM pragma_table_info(?1, ?2)", -1, &st,
 	                       NULL) != SQLITE_OK)
 		return ow_err_set(err, OW_EINPUT, "reading the columns of %s: %s", table,
 		                  sqlite3_errmsg(sql));
 	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, stage, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		buf_addf(&cols, "%s\"%s\"", n++ ? "," : "", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_bind_text(st, 2, schema, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW && c->n < MAX_COLS)
+		c->name[c->n++] = strdup((const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
-	if (n == 0) {
-		buf_free(&cols);
-		return ow_err_set(err, OW_EINPUT, "the staging area has no table %s", table);
-	}
-	buf_reset(out);
-	buf_addf(out, "INSERT INTO %s.\"%s\"(%s) SELECT %s FROM %s.\"%s\"", dst, table,
-	         buf_str(&cols), buf_str(&cols), src, table);
-	buf_free(&cols);
+	if (c->n == 0 || c->n == MAX_COLS)
+		return ow_err_set(err, OW_EINPUT, "the staging area has no usable table %s", table);
 	return 0;
 }
 
-/* Drops every trigger, view and table the sync does not own from a fresh
- * stage: the stage then holds exactly the sync's tables. */
+/* "p.c1,p.c2,..." (p may be ""), skipping one column (NULL: none). */
+static void cols_list(struct buf *b, const struct cols *c, const char *p, const char *skip)
+{
+	bool first = true;
+
+	for (size_t i = 0; i < c->n; i++) {
+		if (skip && strcmp(c->name[i], skip) == 0)
+			continue;
+		buf_addf(b, "%s%s\"%s\"", first ? "" : ",", p, c->name[i]);
+		first = false;
+	}
+}
+
+static bool cols_has(const struct cols *c, const char *name)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->name[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* A copy of every row: "INSERT INTO dst.t(cols) SELECT cols FROM src.t". */
+static int copy_sql(sqlite3 *sql, const char *dst, const char *src, const char *stage,
+                    const char *table, struct buf *out, struct ow_err *err)
+{
+	struct cols c;
+
+	if (cols_load(sql, stage, table, &c, err))
+		return OW_EINPUT;
+	buf_reset(out);
+	buf_addf(out, "INSERT INTO %s.\"%s\"(", dst, table);
+	cols_list(out, &c, "", NULL);
+	buf_adds(out, ") SELECT ");
+	cols_list(out, &c, "", NULL);
+	buf_addf(out, " FROM %s.\"%s\"", src, table);
+	cols_free(&c);
+	return 0;
+}
+
+/* The statements that make main.t what stage.t is, touching only what
+ * differs: rows the stage no longer has go, rows whose values changed are
+ * rewritten, rows only seen again get their new last_seen (no index holds
+ * it, so that is one write per row, not one per index), new rows are
+ * added. Rows are matched by id: the stage was copied from main, and main
+ * has not changed since (inv_stage_apply checks that first). */
+static int merge_sql(sqlite3 *sql, const char *table, struct buf *out, struct ow_err *err)
+{
+	struct cols c;
+	bool first = true;
+
+	if (cols_load(sql, "stage", table, &c, err))
+		return OW_EINPUT;
+	buf_reset(out);
+	buf_addf(out, "DELETE FROM main.\"%s\" WHERE id NOT IN (SELECT id FROM stage.\"%s\");",
+	         table, table);
+	buf_addf(out, "UPDATE main.\"%s\" AS m SET (", table);
+	cols_list(out, &c, "", "id");
+	buf_adds(out, ") = (");
+	cols_list(out, &c, "s.", "id");
+	buf_addf(out, ") FROM stage.\"%s\" AS s WHERE m.id = s.id AND NOT (", table);
+	for (size_t i = 0; i < c.n; i++) {
+		if (strcmp(c.name[i], "id") == 0 || strcmp(c.name[i], "last_seen") == 0)
+			continue;
+		buf_addf(out, "%sm.\"%s\" IS s.\"%s\"", first ? "" : " AND ", c.name[i], c.name[i]);
+		first = false;
+	}
+	buf_adds(out, first ? "1);" : ");");
+	if (cols_has(&c, "last_seen"))
+		buf_addf(out, "UPDATE main.\"%s\" AS m SET last_seen = s.last_seen FROM "
+		         "stage.\"%s\" AS s WHERE m.id = s.id AND m.last_seen IS NOT s.last_seen;",
+		         table, table);
+	buf_addf(out, "INSERT INTO main.\"%s\"(", table);
+	cols_list(out, &c, "", NULL);
+	buf_adds(out, ") SELECT ");
+	cols_list(out, &c, "", NULL);
+	buf_addf(out, " FROM stage.\"%s\" WHERE id NOT IN (SELECT id FROM main.\"%s\");", table,
+	         table);
+	cols_free(&c);
+	return 0;
+}
+
+/* Drops every trigger, view, index and table the sync does not own from a
+ * fresh stage: the stage then holds exactly the sync's tables. */
 static int trim(struct inv *st, struct ow_err *err)
 {
 	sqlite3_stmt *q = NULL;
 	struct buf drop = BUF_INIT;
 	int rc;
 
+	/* The sort indexes go too: the sync's upserts need only the unique
+	 * keys, which are part of the tables. */
 	if (sqlite3_prepare_v2(st->sql, "SELECT type, name FROM sqlite_schema WHERE "
-	                       "type IN ('trigger','view','table') AND name NOT LIKE 'sqlite_%' "
-	                       "ORDER BY type = 'table'", -1, &q, NULL) != SQLITE_OK)
+	                       "(type IN ('trigger','view','table') OR (type = 'index' AND sql IS "
+	                       "NOT NULL)) AND name NOT LIKE 'sqlite_%' ORDER BY type = 'table'",
+	                       -1, &q, NULL) != SQLITE_OK)
 		return ow_err_set(err, OW_EINPUT, "reading the staging schema: %s",
 		                  sqlite3_errmsg(st->sql));
 	while (sqlite3_step(q) == SQLITE_ROW) {
@@ -108,6 +200,10 @@ static int trim(struct inv *st, struct ow_err *err)
 		const char *name = (const char *)sqlite3_column_text(q, 1);
 		if (strcmp(type, "table") == 0 && is_sync_table(name))
 			continue;
+		if (strcmp(type, "index") == 0) {
+			buf_addf(&drop, "DROP INDEX IF EXISTS \"%s\";", name);
+			continue;
+		}
 		/* FTS shadow tables go with their virtual table. */
 		if (strcmp(type, "table") == 0 && strncmp(name, "assoc_fts_", 10) == 0 &&
 		    strcmp(name, "assoc_fts_hold") != 0)
@@ -254,9 +350,23 @@ static int changed_since(struct inv *live, int64_t seq, char *what, size_t n, in
 	return found;
 }
 
+static int64_t count_new_assocs(struct inv *live)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t n = INT64_MAX;
+
+	if (sqlite3_prepare_v2(live->sql, "SELECT count(*) FROM stage.associations WHERE id NOT IN "
+	                       "(SELECT id FROM main.associations)", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
 int inv_stage_apply(struct inv *live, struct inv *stage, bool *stale, struct ow_err *err)
 {
 	struct buf b = BUF_INIT;
+	bool bulk;
 	char what[64];
 	int64_t at = 0;
 	int c;
@@ -288,22 +398,20 @@ int inv_stage_apply(struct inv *live, struct inv *stage, bool *stale, struct ow_
 	}
 	/* The FTS triggers are held while the rows are replaced; the index is
 	 * rebuilt once at the end. */
-	if (run(live->sql, "UPDATE main.assoc_fts_hold SET hold = 1", "applying the sync",
-	        live->path, err))
+	/* The name index follows single changes through its triggers; a
+	 * sync that brings many new associations holds them and rebuilds the
+	 * index once, which costs far less than row by row. */
+	bulk = count_new_assocs(live) > 10000;
+	if (bulk && run(live->sql, "UPDATE main.assoc_fts_hold SET hold = 1", "applying the sync",
+	                live->path, err))
 		goto fail;
-	for (size_t i = 0; i < N(sync_tables); i++) {
-		buf_reset(&b);
-		buf_addf(&b, "DELETE FROM main.\"%s\"", sync_tables[i]);
-		if (run(live->sql, buf_str(&b), "applying the sync", live->path, err))
-			goto fail;
-	}
 	for (size_t i = 0; i < N(sync_tables); i++)
-		if (copy_sql(live->sql, "main", "stage", "stage", sync_tables[i], &b, err) ||
+		if (merge_sql(live->sql, sync_tables[i], &b, err) ||
 		    run(live->sql, buf_str(&b), "applying the sync", live->path, err))
 			goto fail;
-	if (run(live->sql, "INSERT INTO main.assoc_fts(assoc_fts) VALUES('rebuild');"
-	        "UPDATE main.assoc_fts_hold SET hold = 0", "indexing association names",
-	        live->path, err))
+	if (bulk && run(live->sql, "INSERT INTO main.assoc_fts(assoc_fts) VALUES('rebuild');"
+	                "UPDATE main.assoc_fts_hold SET hold = 0", "indexing association names",
+	                live->path, err))
 		goto fail;
 	buf_free(&b);
 	return 0;
