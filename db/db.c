@@ -25,19 +25,16 @@ int64_t inv_now(void)
 
 char *inv_default_path(struct ow_err *err)
 {
-	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	char *dir = fs_xdg_dir("XDG_DATA_HOME", ".local/share");
 	struct buf b = BUF_INIT;
 
-	/* The XDG spec says a relative XDG_DATA_HOME must be ignored. */
-	if (xdg && xdg[0] == '/')
-		buf_addf(&b, "%s/osdwarden/inventory.db", xdg);
-	else if (home && home[0] == '/')
-		buf_addf(&b, "%s/.local/share/osdwarden/inventory.db", home);
-	else {
+	if (!dir) {
 		ow_err_set(err, OW_EINPUT, "neither XDG_DATA_HOME nor HOME is set to an "
 		           "absolute path; say where the inventory lives with --db FILE");
 		return NULL;
 	}
+	buf_addf(&b, "%s/inventory.db", dir);
+	free(dir);
 	return buf_detach(&b);
 }
 

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/buf.h"
+
 /* A parent on the way may be a symlink (/home -> /usr/home is the
  * operator's business); the store directory itself (last) may not: its
  * target would be chmod'ed and filled with the inventory. */
@@ -150,4 +152,18 @@ bool fs_is_link(const char *path)
 {
 	struct stat st;
 	return lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+char *fs_xdg_dir(const char *var, const char *home_rel)
+{
+	const char *base = getenv(var), *home = getenv("HOME");
+	struct buf b = BUF_INIT;
+
+	if (base && base[0] == '/')
+		buf_addf(&b, "%s/osdwarden", base);
+	else if (home && home[0] == '/')
+		buf_addf(&b, "%s/%s/osdwarden", home, home_rel);
+	else
+		return NULL;
+	return buf_detach(&b);
 }

@@ -20,6 +20,12 @@ int fs_private_dir(const char *dir, bool tighten, struct ow_err *err);
  * others can read is tightened to 0600. */
 int fs_private_file(const char *path, bool *created, struct ow_err *err);
 
+/* osdwarden's directory under an XDG base directory: "$var/osdwarden" when
+ * var is set to an absolute path (the spec says a relative one is
+ * ignored), else "$HOME/home_rel/osdwarden". A new string; NULL when
+ * neither is absolute (or out of memory). */
+char *fs_xdg_dir(const char *var, const char *home_rel);
+
 /* The directory part of path, in a new string ("." when there is none). */
 char *fs_dirname(const char *path);
 
