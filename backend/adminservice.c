@@ -124,14 +124,32 @@ char *as_base_url(const char *provider, struct ow_err *err)
 	size_t n = strlen(provider);
 	static const char suffix[] = "/AdminService";
 
-	if (strncmp(provider, "https://", 8) != 0 && strncmp(provider, "http://", 7) != 0) {
+	size_t scheme = strncasecmp(provider, "https://", 8) == 0 ? 8
+	                : strncasecmp(provider, "http://", 7) == 0 ? 7 : 0;
+
+	if (!scheme) {
 		ow_err_set(err, OW_EINPUT, "--provider wants a URL such as https://cm01.corp.example, "
 		           "not '%s'", provider);
 		return NULL;
 	}
-	while (n && provider[n - 1] == '/')
+	/* user:password@host would be sent, printed, stored and audited: the
+	 * URL itself is not repeated in the message, since it holds them. */
+	if (memchr(provider + scheme, '@', strcspn(provider + scheme, "/?#"))) {
+		ow_err_set(err, OW_EINPUT, "--provider must not carry a user name or password "
+		           "(user:password@host): they would be sent, shown and stored. Give the user "
+		           "with --user, and the password from OSDWARDEN_PASSWORD, --password-file or the "
+		           "prompt");
+		return NULL;
+	}
+	while (n > scheme && provider[n - 1] == '/')
 		n--;
-	buf_add(&b, provider, n);
+	if (n == scheme) {
+		ow_err_set(err, OW_EINPUT, "--provider names no host: give a URL such as "
+		           "https://cm01.corp.example");
+		return NULL;
+	}
+	buf_adds(&b, scheme == 8 ? "https://" : "http://");
+	buf_add(&b, provider + scheme, n - scheme);
 	if (n < sizeof suffix - 1 ||
 	    strcasecmp(buf_str(&b) + n - (sizeof suffix - 1), suffix) != 0)
 		buf_adds(&b, suffix);

@@ -601,6 +601,21 @@ static bool under_path(const char *base, const char *path)
 	return path && strncasecmp(base, path, n) == 0 && path[n] == '/';
 }
 
+/* %2e, %2f, %5c in any case: the path check sees them as text, while a
+ * server (IIS does) may decode them to '.', '/' and '\\' and so leave the
+ * base path ("/AdminService/%2e%2e/x"). No link the service makes needs
+ * them in its path. */
+static bool encoded_separator(const char *link)
+{
+	size_t path_end = strcspn(link, "?#");
+
+	for (size_t i = 0; i + 2 < path_end; i++)
+		if (link[i] == '%' && ((link[i + 1] == '2' && strchr("eEfF", link[i + 2])) ||
+		                       (link[i + 1] == '5' && strchr("cC", link[i + 2]))))
+			return true;
+	return false;
+}
+
 char *http_follow_url(const char *base, const char *link, struct ow_err *err)
 {
 	CURLU *b = curl_url(), *l = curl_url();
@@ -638,6 +653,9 @@ char *http_follow_url(const char *base, const char *link, struct ow_err *err)
 		why = "a user name in it";
 	else if (!under_path(bp.path, lp.path))
 		why = "another path";
+	else if (encoded_separator(link))
+		why = "an encoded dot, slash or backslash in its path, which a server may decode "
+		      "into another path";
 	if (why) {
 		char shown[512], *clean;
 		snprintf(shown, sizeof shown, "%s://%s%s%s%s", lp.scheme ? lp.scheme : "?",
