@@ -1,7 +1,9 @@
-/* `osdwarden demo`: osdwarden-lab (beside this program) on loopback with a
- * fresh random password, a sync of it over HTTPS, then the console on it.
- * Everything lives in a private temporary directory removed at the end,
- * unless --db names the inventory to keep. */
+/* `osdwarden demo`: the path a real site needs, on this machine alone. A
+ * throwaway Kerberos realm (osdwarden-krbrealm, beside this program, runs
+ * MIT krb5kdc on loopback) with a ticket for the demo user, osdwarden-lab
+ * taking Negotiate on https://localhost:PORT, a sync of it, then the
+ * console on it. Everything lives in a private temporary directory removed
+ * at the end, unless --db names the inventory to keep. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -15,9 +17,10 @@
 
 #include "cli/cli.h"
 
-static int lab_path(char *out, size_t n)
+/* out = the directory of this program + name; 0 when it is executable. */
+static int beside_me(const char *name, char *out, size_t n)
 {
-	ssize_t len = readlink("/proc/self/exe", out, n - 20);
+	ssize_t len = readlink("/proc/self/exe", out, n - 40);
 	char *slash;
 
 	if (len <= 0)
@@ -26,32 +29,47 @@ static int lab_path(char *out, size_t n)
 	slash = strrchr(out, '/');
 	if (!slash)
 		return -1;
-	strcpy(slash + 1, "osdwarden-lab");
-	return access(out, X_OK);
+	snprintf(slash + 1, n - (size_t)(slash + 1 - out), "%s", name);
+	return access(out, R_OK);
+}
+
+/* Runs argv with stdout and stderr appended to log; its exit status. */
+static int run_logged(const char *const *argv, const char *log)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (fd >= 0) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+		}
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 static void remove_dir(const char *dir)
 {
-	static const char *const names[] = { "pw", "ca.pem", "inventory.db", "inventory.db-wal",
-	                                     "inventory.db-shm", "lab-state.json", "lab.err" };
-	char p[600];
-
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-		snprintf(p, sizeof p, "%s/%s", dir, names[i]);
-		unlink(p);
-	}
-	rmdir(dir);
+	/* The realm's database, keytabs and logs, the lab's CA and state:
+	 * all of it throwaway, all under dir. */
+	run_logged((const char *const[]){ "rm", "-rf", "--", dir, NULL }, "/dev/null");
 }
 
 int cmd_demo(struct cli *c, int argc, char **argv)
 {
-	char lab[512], dir[256], pwfile[300], ca[300], db[300], errlog[300], line[600];
-	char password[40], url[600] = "", origin[600];
-	unsigned char rnd[16];
+	char lab[512], realm_sh[512], dir[256], realm[300], ca[300], db[300], errlog[300];
+	char realmlog[300], keytab[320], line[600], env[400], url[600] = "", origin[600];
 	const char *base = getenv("TMPDIR");
-	int fds[2], fd, rc = 0;
-	pid_t pid;
-	FILE *out;
+	int fds[2], rc = 0;
+	pid_t pid = -1;
+	FILE *out = NULL;
 
 	(void)argv;
 	if (argc > 1)
@@ -61,9 +79,10 @@ int cmd_demo(struct cli *c, int argc, char **argv)
 		        "`make demo` shows the same site without one\n");
 		return OW_EINPUT;
 	}
-	if (lab_path(lab, sizeof lab) != 0) {
-		fprintf(c->err, "osdwarden: osdwarden-lab is not beside this program (%s); build it "
-		        "with `make`\n", lab);
+	if (beside_me("osdwarden-lab", lab, sizeof lab) != 0 ||
+	    beside_me("osdwarden-krbrealm", realm_sh, sizeof realm_sh) != 0) {
+		fprintf(c->err, "osdwarden: osdwarden-lab and osdwarden-krbrealm are not beside this "
+		        "program (%s); build them with `make`\n", lab);
 		return OW_EINPUT;
 	}
 	snprintf(dir, sizeof dir, "%s/osdwarden-demo-XXXXXX", base && *base ? base : "/tmp");
@@ -71,30 +90,36 @@ int cmd_demo(struct cli *c, int argc, char **argv)
 		fprintf(c->err, "osdwarden: cannot create %s: %s\n", dir, strerror(errno));
 		return OW_EINPUT;
 	}
-	snprintf(pwfile, sizeof pwfile, "%s/pw", dir);
+	snprintf(realm, sizeof realm, "%s/realm", dir);
+	snprintf(realmlog, sizeof realmlog, "%s/realm.log", dir);
+	snprintf(keytab, sizeof keytab, "%s/http.keytab", realm);
 	snprintf(ca, sizeof ca, "%s/ca.pem", dir);
 	snprintf(db, sizeof db, "%s/inventory.db", dir);
 	snprintf(errlog, sizeof errlog, "%s/lab.err", dir);
-	/* A throwaway password for the lab, in a 0600 file and this process's
-	 * environment only. */
-	fd = open("/dev/urandom", O_RDONLY);
-	if (fd < 0 || read(fd, rnd, sizeof rnd) != (ssize_t)sizeof rnd) {
-		if (fd >= 0)
-			close(fd);
-		remove_dir(dir);
-		return OW_EINPUT;
+	/* The realm first: every Kerberos call of this process and its
+	 * children reads the realm's own krb5.conf and ticket cache. */
+	if (run_logged((const char *const[]){ "sh", realm_sh, "start", realm, "labadmin", NULL },
+	               realmlog) != 0) {
+		fprintf(c->err, "osdwarden: the demo's Kerberos realm did not start (see %s; "
+		        "scripts/install-deps.sh installs krb5-kdc)\n", realmlog);
+		rc = OW_EINPUT;
+		goto out;
 	}
-	close(fd);
-	for (size_t i = 0; i < sizeof rnd; i++)
-		snprintf(password + 2 * i, 3, "%02x", rnd[i]);
-	fd = open(pwfile, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	if (fd < 0 || write(fd, password, strlen(password)) < 0 || close(fd) != 0) {
-		remove_dir(dir);
-		return OW_EINPUT;
+	snprintf(env, sizeof env, "%s/krb5.conf", realm);
+	setenv("KRB5_CONFIG", env, 1);
+	snprintf(env, sizeof env, "%s/kdc.conf", realm);
+	setenv("KRB5_KDC_PROFILE", env, 1);
+	snprintf(env, sizeof env, "FILE:%s/ccache", realm);
+	setenv("KRB5CCNAME", env, 1);
+	if (run_logged((const char *const[]){ "sh", realm_sh, "kinit", realm, "labadmin", NULL },
+	               realmlog) != 0) {
+		fprintf(c->err, "osdwarden: no ticket for the demo user (see %s)\n", realmlog);
+		rc = OW_EINPUT;
+		goto out;
 	}
 	if (pipe(fds) != 0 || (pid = fork()) < 0) {
-		remove_dir(dir);
-		return OW_EINPUT;
+		rc = OW_EINPUT;
+		goto out;
 	}
 	if (pid == 0) {
 		int efd = open(errlog, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -103,8 +128,8 @@ int cmd_demo(struct cli *c, int argc, char **argv)
 		dup2(fds[1], STDOUT_FILENO);
 		close(fds[0]);
 		close(fds[1]);
-		execl(lab, lab, "--port", "0", "--seed", "1", "--scale", "1", "--ca-out", ca,
-		      "--password-file", pwfile, (char *)NULL);
+		execl(lab, lab, "--port", "0", "--seed", "1", "--scale", "1", "--auth", "negotiate",
+		      "--keytab", keytab, "--ca-out", ca, (char *)NULL);
 		_exit(127);
 	}
 	close(fds[1]);
@@ -122,29 +147,31 @@ int cmd_demo(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	snprintf(origin, sizeof origin, "%.*s", (int)(strlen(url) - strlen("/AdminService/")), url);
-	fprintf(c->out, "osdwarden-lab is serving %s (a generated site)\n", url);
+	fprintf(c->out, "osdwarden-lab is serving %s (a generated site), over Kerberos: a "
+	        "throwaway realm OSDWARDEN.TEST, a ticket for labadmin@OSDWARDEN.TEST\n", url);
 	if (!c->db_path)
 		c->db_path = db;
-	setenv("OSDWARDEN_PASSWORD", password, 1);
 	{
 		char *sync_argv[] = { (char *)"sync", (char *)"--provider", origin, (char *)"--auth",
-		                      (char *)"basic", (char *)"--user", (char *)"labadmin",
-		                      (char *)"--cacert", ca, NULL };
-		rc = cmd_sync(c, 9, sync_argv);
+		                      (char *)"negotiate", (char *)"--cacert", ca, NULL };
+		rc = cmd_sync(c, 7, sync_argv);
 	}
 	if (rc == 0) {
 		char *tui_argv[] = { (char *)"tui", (char *)"--provider", origin, (char *)"--auth",
-		                     (char *)"basic", (char *)"--user", (char *)"labadmin",
-		                     (char *)"--cacert", ca, NULL };
-		setenv("OSDWARDEN_PASSWORD", password, 1);   /* sync took it from the environment */
-		rc = cmd_tui(c, 9, tui_argv);
+		                     (char *)"negotiate", (char *)"--cacert", ca, NULL };
+		rc = cmd_tui(c, 7, tui_argv);
 	}
-	unsetenv("OSDWARDEN_PASSWORD");
 out:
-	kill(pid, SIGTERM);
-	waitpid(pid, NULL, 0);
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+	}
 	if (out)
 		fclose(out);
+	run_logged((const char *const[]){ "sh", realm_sh, "stop", realm, NULL }, realmlog);
+	unsetenv("KRB5_CONFIG");
+	unsetenv("KRB5_KDC_PROFILE");
+	unsetenv("KRB5CCNAME");
 	if (c->db_path == db)
 		c->db_path = NULL;
 	remove_dir(dir);

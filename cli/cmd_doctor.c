@@ -8,12 +8,14 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "backend/adminservice.h"
 #include "backend/http.h"
+#include "backend/krb.h"
 #include "cli/cli.h"
 #include "cli/siteopts.h"
 #include "util/sanitize.h"
@@ -149,6 +151,98 @@ static void check_metadata(struct report *r, struct http_client *h, const char *
 	free(url);
 }
 
+/* The canonical name of host when DNS gives it under another name (a
+ * CNAME): Kerberos asks for HTTP/<the name in the URL>. */
+static bool dns_alias_of(const char *host, char *canon, size_t n)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_CANONNAME }, *ai = NULL;
+	bool alias = false;
+
+	canon[0] = '\0';
+	if (getaddrinfo(host, NULL, &hints, &ai) == 0 && ai && ai->ai_canonname) {
+		snprintf(canon, n, "%s", ai->ai_canonname);
+		alias = strcasecmp(canon, host) != 0;
+	}
+	if (ai)
+		freeaddrinfo(ai);
+	return alias;
+}
+
+/* Before the first request: what the default credential cache holds. */
+static void kerberos_ticket(struct report *r, const struct siteopts *so, const char *host)
+{
+	struct krb_state st;
+	struct ow_err e = { 0 };
+	char end[64] = "";
+
+	if (so->ticket) {
+		line(r, true, "ticket", "%s: a ticket obtained from the password, kept in memory",
+		     so->http.user);
+		return;
+	}
+	if (krb_inspect(host, &st, &e) != 0) {
+		line(r, false, "ticket", "%s", e.msg);
+		return;
+	}
+	if (st.tgt_end) {
+		struct tm tm;
+		gmtime_r(&st.tgt_end, &tm);
+		strftime(end, sizeof end, "%Y-%m-%d %H:%M UTC", &tm);
+	}
+	if (!st.principal[0])
+		line(r, false, "ticket", "no Kerberos ticket in %s (%s): kinit user@%s",
+		     st.ccache[0] ? st.ccache : "the default cache", st.why, st.host_realm);
+	else if (st.expired)
+		line(r, false, "ticket", "the ticket of %s in %s expired (%s): kinit %s", st.principal,
+		     st.ccache, end[0] ? end : "no valid ticket left", st.principal);
+	else
+		line(r, true, "ticket", "%s in %s, valid until %s", st.principal, st.ccache,
+		     end[0] ? end : "(no ticket-granting ticket)");
+	if (st.principal[0] && strcmp(st.realm, st.host_realm) != 0)
+		line(r, false, "realm", "the ticket is for realm %s, the site's service %s is in %s "
+		     "(a trust between them is needed)", st.realm, st.spn, st.host_realm);
+	if (krb_host_is_ip(host))
+		line(r, false, "SPN", "%s is an IP address: Kerberos asks for HTTP/%s, which no KDC "
+		     "knows; use the provider's FQDN", host, host);
+}
+
+/* A 401: the causes, most likely first, each with what to do. */
+static void explain_401(struct report *r, const struct siteopts *so, const char *host)
+{
+	FILE *o = r->c->out;
+	char canon[256];
+
+	line(r, false, "auth", "HTTP 401 with --auth %s", http_auth_name(so->http.auth));
+	if (so->http.auth == HTTP_AUTH_NEGOTIATE) {
+		struct krb_state st;
+		struct ow_err e = { 0 };
+		bool have = so->ticket || (krb_inspect(host, &st, &e) == 0 && st.principal[0]);
+		fprintf(o, "       in order, what makes a Kerberos site answer 401:\n");
+		fprintf(o, "       1. no ticket, or an expired one: %s (klist; kinit user@REALM)\n",
+		        !have ? "there is NO ticket" : so->ticket ? "a ticket is in memory"
+		        : st.expired ? "the ticket has EXPIRED" : "a valid ticket is there");
+		fprintf(o, "       2. the wrong realm: the ticket's realm must be the site's or "
+		        "trusted by it%s%s%s\n", have && !so->ticket ? " (ticket: " : "",
+		        have && !so->ticket ? st.realm : "", have && !so->ticket ? ")" : "");
+		fprintf(o, "       3. the wrong SPN: this URL asks the KDC for HTTP/%s; the SMS "
+		        "Provider's SPN is HTTP/<its FQDN>", host);
+		if (krb_host_is_ip(host))
+			fprintf(o, " -- %s is an IP address, which never matches", host);
+		else if (dns_alias_of(host, canon, sizeof canon))
+			fprintf(o, " -- %s is a DNS alias (CNAME) of %s: use that name", host, canon);
+		fprintf(o, "\n");
+	} else {
+		fprintf(o, "       check --user and the password or token\n");
+	}
+	fprintf(o, "       %s NTLM: sites from 2509 (build 9141) on refuse it (AdminService.log: "
+	        "\"Rejecting NTLM authentication.\"); only Kerberos gets in\n",
+	        so->http.auth == HTTP_AUTH_NEGOTIATE ? "4." : "-");
+	fprintf(o, "       %s a site whose SMS Provider authentication level is \"Windows Hello for "
+	        "Business\" or \"Certificate\" requires an MFA claim that a ticket from a Linux "
+	        "kinit does not carry: such a site refuses this host whatever the ticket\n",
+	        so->http.auth == HTTP_AUTH_NEGOTIATE ? "5." : "-");
+}
+
 static int run_doctor(struct report *r, struct siteopts *so)
 {
 	struct ow_err e = { 0 };
@@ -180,6 +274,8 @@ static int run_doctor(struct report *r, struct siteopts *so)
 	}
 	freeaddrinfo(ai);
 	line(r, true, "TCP", "port %s answers", port);
+	if (so->http.auth == HTTP_AUTH_NEGOTIATE)
+		kerberos_ticket(r, so, host);
 	so->http.max_attempts = 1;
 	if (http_client_new(&so->http, &h, &e) != 0) {
 		free(base);
@@ -196,9 +292,7 @@ static int run_doctor(struct report *r, struct siteopts *so)
 	                                                     : "plain HTTP (no TLS)");
 	clock_skew(r, resp.date);
 	if (resp.status == 401) {
-		line(r, false, "auth", "HTTP 401 with --auth %s: check the user, the password or "
-		     "token, or the Kerberos ticket (klist; SPN HTTP/%s)", http_auth_name(so->http.auth),
-		     host);
+		explain_401(r, so, host);
 		rc = OW_ESITE;
 		goto out;
 	}
@@ -210,7 +304,9 @@ static int run_doctor(struct report *r, struct siteopts *so)
 	if (http_request(h, "GET", url, NULL, true, &resp, &e) == 0) {
 		rc = as_check_read(&resp, url, true, &e);
 		if (rc == AS_NO_ACCESS)
-			line(r, false, "RBAC", "%s", e.msg);
+			line(r, false, "RBAC", "%s; the site knows who you are (authenticated) but gives "
+			     "this identity no role: ask for a Configuration Manager role for it, in the "
+			     "form the site knows it (DOMAIN\\user for user@REALM)", e.msg);
 		else
 			line(r, rc == 0, "RBAC", rc == 0 ? "the account can read SMS_Site" : "%s", e.msg);
 		if (rc == 0) {

@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "backend/krb.h"
 #include "util/secret.h"
 
 void siteopts_init(struct siteopts *so)
@@ -109,6 +110,59 @@ static int plain_http_rules(struct cli *c, const char *cmd, const struct siteopt
 	return 0;
 }
 
+/* The password or token from the environment, --password-file or a
+ * prompt; NULL with err set. */
+static char *find_secret(const struct siteopts *so, bool token, struct ow_err *e)
+{
+	char *s = take_env(token ? "OSDWARDEN_TOKEN" : "OSDWARDEN_PASSWORD");
+
+	if (!s && so->password_file)
+		s = secret_from_file(so->password_file, e);
+	else if (!s && isatty(STDIN_FILENO))
+		s = secret_prompt(token ? "Bearer token: " : "Password: ", e);
+	else if (!s)
+		ow_err_set(e, OW_EINPUT, "no %s: set %s, use --password-file FILE, or run on "
+		           "a terminal to be asked", token ? "token" : "password",
+		           token ? "OSDWARDEN_TOKEN" : "OSDWARDEN_PASSWORD");
+	return s;
+}
+
+/* Kerberos, before anything is sent: the URL's host is what the SPN is
+ * made of; --user name@REALM with a password gets a ticket into memory;
+ * otherwise the default cache must hold a valid ticket (doctor reports a
+ * missing one itself instead of stopping on it). */
+static int kerberos_rules(struct cli *c, const char *cmd, struct siteopts *so)
+{
+	struct ow_err e = { 0 };
+	char host[256], warn[600];
+
+	if (krb_url_host(so->provider, host, sizeof host) != 0)
+		return cli_usage(c, cmd, "cannot read a host name out of --provider %s", so->provider);
+	if (krb_host_is_ip(host))
+		fprintf(c->err, "osdwarden: WARNING: --provider %s is an IP address: Kerberos will "
+		        "ask the KDC for the service HTTP/%s, which no KDC knows, and the site will "
+		        "answer 401. Use the SMS Provider's FQDN (the name its SPN HTTP/<fqdn> is "
+		        "registered for).\n", so->provider, host);
+	if (so->http.user && strchr(so->http.user, '@')) {
+		int rc;
+		so->secret = find_secret(so, false, &e);
+		if (!so->secret)
+			return cli_fail(c, &e);
+		rc = krb_memory_ticket(so->http.user, so->secret, &so->ticket, &e);
+		/* The password has done its work: it goes now. */
+		secret_free(so->secret);
+		so->secret = NULL;
+		return rc ? cli_fail(c, &e) : 0;
+	}
+	if (strcmp(cmd, "doctor") == 0)
+		return 0;
+	if (krb_preflight(host, warn, sizeof warn, &e) != 0)
+		return cli_fail(c, &e);
+	if (warn[0])
+		fprintf(c->err, "osdwarden: WARNING: %s\n", warn);
+	return 0;
+}
+
 int siteopts_finish(struct cli *c, const char *cmd, struct siteopts *so)
 {
 	struct ow_err e = { 0 };
@@ -123,20 +177,20 @@ int siteopts_finish(struct cli *c, const char *cmd, struct siteopts *so)
 	if (needs_password && !so->http.user)
 		return cli_usage(c, cmd, "--auth %s needs --user DOMAIN\\\\NAME",
 		                 http_auth_name(so->http.auth));
+	if (so->http.auth == HTTP_AUTH_NTLM)
+		fprintf(c->err, "osdwarden: WARNING: --auth ntlm: Configuration Manager sites from "
+		        "2509 (build 9141) on refuse NTLM (AdminService.log: \"Rejecting NTLM "
+		        "authentication.\"), and an NTLM exchange can be relayed by anyone on the "
+		        "path to another server in your name. Use --auth negotiate with a Kerberos "
+		        "ticket (kinit user@REALM).\n");
 	if (needs_password || needs_token) {
-		so->secret = take_env(needs_token ? "OSDWARDEN_TOKEN" : "OSDWARDEN_PASSWORD");
-		if (!so->secret && so->password_file)
-			so->secret = secret_from_file(so->password_file, &e);
-		else if (!so->secret && isatty(STDIN_FILENO))
-			so->secret = secret_prompt(needs_token ? "Bearer token: " : "Password: ", &e);
-		else if (!so->secret)
-			ow_err_set(&e, OW_EINPUT, "no %s: set %s, use --password-file FILE, or run on "
-			           "a terminal to be asked", needs_token ? "token" : "password",
-			           needs_token ? "OSDWARDEN_TOKEN" : "OSDWARDEN_PASSWORD");
+		so->secret = find_secret(so, needs_token, &e);
 		if (!so->secret)
 			return cli_fail(c, &e);
 		so->http.secret = so->secret;
 	}
+	if (so->http.auth == HTTP_AUTH_NEGOTIATE && (rc = kerberos_rules(c, cmd, so)) != 0)
+		return rc;
 	if (so->http.insecure & HTTP_INSECURE_TLS)
 		fprintf(c->err, "osdwarden: WARNING: --insecure: the site's TLS certificate is NOT "
 		        "verified. Anyone on the network path can read and change this session, "
@@ -183,6 +237,8 @@ void siteopts_done(struct siteopts *so)
 	secret_free(so->secret);
 	so->secret = NULL;
 	so->http.secret = NULL;
+	krb_memory_free(so->ticket);
+	so->ticket = NULL;
 	free(so->cacert_abs);
 	so->cacert_abs = NULL;
 	so->http.cacert = NULL;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "backend/http.h"
+#include "backend/krb.h"
 #include "cli/cli.h"
 
 struct siteopts {
@@ -17,6 +18,7 @@ struct siteopts {
 	struct http_opts http;
 	char *secret;           /* owned; secret_free'd by siteopts_done */
 	char *cacert_abs;       /* owned: --cacert made absolute when given */
+	struct krb_memory *ticket; /* owned: --user name@REALM's ticket, in memory */
 	int concurrency;
 };
 
@@ -42,7 +44,12 @@ struct siteopts {
 	"  (default 300); --plain-http-test-lab: http:// to osdwarden-lab --plain on\n" \
 	"  this machine only, --auth none or basic, recorded and warned every run\n" \
 	"  password/token: OSDWARDEN_PASSWORD / OSDWARDEN_TOKEN, --password-file (0600),\n" \
-	"  or a prompt on the terminal; never on the command line"
+	"  or a prompt on the terminal; never on the command line\n"               \
+	"  --auth negotiate (the default): the Kerberos ticket of `kinit user@REALM`, or\n" \
+	"  --user user@REALM with a password (from the same places) for a ticket kept in\n" \
+	"  memory only; the URL names the provider's FQDN (its SPN is HTTP/<fqdn>).\n" \
+	"  --auth ntlm: refused by sites from 2509 on, and relayable\n"          \
+	"  --auth basic: osdwarden-lab only"
 
 void siteopts_init(struct siteopts *so);
 

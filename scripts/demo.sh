@@ -1,22 +1,34 @@
 #!/bin/sh
-# The demo: start osdwarden-lab on loopback, check it with `doctor`, sync
-# it into a private demo inventory over HTTPS, show what was read, and run
-# the checklist over it.
+# The demo, over the path a real site needs: a throwaway Kerberos realm
+# (scripts/krbrealm.sh: MIT krb5kdc on loopback, no system file touched)
+# and a ticket for the demo user, osdwarden-lab taking Negotiate on
+# https://localhost:PORT; check it with `doctor`, sync it into a private
+# demo inventory, show what was read, and run the checklist over it.
 # On a terminal it ends in the console, on the lab site (writes reach the
-# lab with the demo's password); without one it stops after the report.
+# lab with the demo user's ticket); without one it stops after the report.
 set -eu
 build=${1:-build}
 dir="$build/demo"
 umask 077
 mkdir -p "$dir"
 db="$dir/inventory.db"
-pw="$dir/lab-password"
-[ -s "$pw" ] || head -c 18 /dev/urandom | base64 > "$pw"
+realm="$dir/realm"
 
-"$build/osdwarden-lab" --port 0 --seed 1 --scale 1 --ca-out "$dir/lab-ca.pem" \
-	--password-file "$pw" --state "$dir/lab-state.json" > "$dir/lab.out" 2> "$dir/lab.err" &
+rm -rf "$realm"
+if ! sh "$build/osdwarden-krbrealm" start "$realm" labadmin > "$dir/realm.out" 2>&1; then
+	echo "demo: the throwaway Kerberos realm did not start:" >&2
+	cat "$dir/realm.out" >&2
+	exit 1
+fi
+lab=
+trap 'kill $lab 2>/dev/null || true; sh "$build/osdwarden-krbrealm" stop "$realm"' EXIT INT TERM
+# KRB5_CONFIG, KRB5_KDC_PROFILE and KRB5CCNAME for everything below.
+. "$realm/env.sh"
+sh "$build/osdwarden-krbrealm" kinit "$realm" labadmin
+
+"$build/osdwarden-lab" --port 0 --seed 1 --scale 1 --auth negotiate --keytab "$realm/http.keytab" \
+	--ca-out "$dir/lab-ca.pem" --state "$dir/lab-state.json" > "$dir/lab.out" 2> "$dir/lab.err" &
 lab=$!
-trap 'kill $lab 2>/dev/null || true' EXIT INT TERM
 tries=0
 until grep -q '^ready' "$dir/lab.out" 2>/dev/null; do
 	tries=$((tries + 1))
@@ -29,9 +41,11 @@ until grep -q '^ready' "$dir/lab.out" 2>/dev/null; do
 done
 url=$(awk '/^url /{print $2}' "$dir/lab.out")
 origin=${url%/AdminService/}
-site="--provider $origin --auth basic --user labadmin --cacert $dir/lab-ca.pem --password-file $pw"
+site="--provider $origin --auth negotiate --cacert $dir/lab-ca.pem"
 
-echo "== osdwarden-lab is serving $url (a generated site, seed 1)"
+echo "== a throwaway Kerberos realm OSDWARDEN.TEST ($(awk '/^kdc /{print $2}' "$dir/realm.out")):"
+klist | sed 's/^/   /'
+echo "== osdwarden-lab is serving $url (a generated site, seed 1), Negotiate only"
 echo
 echo "== osdwarden doctor $site"
 # shellcheck disable=SC2086
@@ -54,7 +68,7 @@ if [ -t 0 ] && [ -t 1 ]; then
 	echo
 	echo "== osdwarden tui   (the console; ? for help, Q to quit)"
 	sleep 1
-	OSDWARDEN_PASSWORD=$(cat "$pw") "$build/osdwarden" --db "$db" tui
+	"$build/osdwarden" --db "$db" tui
 else
 	echo "(not on a terminal: the console is skipped; run: osdwarden --db $db tui)"
 fi

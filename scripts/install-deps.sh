@@ -5,7 +5,8 @@ set -eu
 
 packages="build-essential pkg-config meson ninja-build libncurses-dev libsqlite3-dev
 libcurl4-openssl-dev libjansson-dev libyajl-dev libcmocka-dev libmicrohttpd-dev libgnutls28-dev
-tmux aha clang libclang-rt-14-dev locales"
+tmux aha clang libclang-rt-14-dev locales
+libkrb5-dev krb5-kdc krb5-admin-server krb5-user"
 
 missing=""
 for p in $packages; do
@@ -29,6 +30,21 @@ else
 fi
 
 echo "install-deps: installing:$missing"
+# Kerberos: the tests and the demo run their own throwaway KDC
+# (scripts/krbrealm.sh); the system's krb5kdc and kadmind must not start
+# (they have no database, and krb5-admin-server's postinst fails when its
+# start fails). Debian's way to say so while installing is a policy-rc.d
+# that refuses; one is put in place only when there is none, and removed.
+# The noninteractive front end answers krb5-config's questions with its
+# defaults, which the tests never read (they point KRB5_CONFIG elsewhere).
+policy=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	policy=/usr/sbin/policy-rc.d
+	printf '#!/bin/sh\n# install-deps.sh: no service starts while it installs\nexit 101\n' |
+		$sudo tee "$policy" >/dev/null
+	$sudo chmod 755 "$policy"
+	trap '$sudo rm -f "$policy"' EXIT
+fi
 $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 # shellcheck disable=SC2086
 $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing

@@ -36,7 +36,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 umask 077
 head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/pw"
-"$build/osdwarden-lab" --port 0 --seed 1 --password-file "$work/pw" --ca-out "$work/ca.pem" \
+"$build/osdwarden-lab" --port 0 --seed 1 --auth basic --password-file "$work/pw" --ca-out "$work/ca.pem" \
 	> "$work/lab.out" 2> "$work/lab.err" &
 lab=$!
 until grep -q '^ready' "$work/lab.out" 2>/dev/null; do sleep 0.1; done

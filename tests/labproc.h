@@ -11,14 +11,15 @@
 struct labproc {
 	pid_t pid;
 	char dir[256];       /* private temp dir: CA, log, state */
-	char url[600];       /* https://127.0.0.1:PORT/AdminService/ */
+	char url[600];       /* https://127.0.0.1:PORT/AdminService/ (localhost: Negotiate) */
 	char ca[300];
 	char log[300];
 	char port[8];
 };
 
-/* Starts the lab with the given extra arguments (NULL-terminated); --port 0
- * and --ca-out are added. Fails the test if it does not come up. */
+/* Starts the lab with the given extra arguments (NULL-terminated); --port 0,
+ * --ca-out and --auth basic (which the arguments may override) are added.
+ * Fails the test if it does not come up. */
 void labproc_start(struct labproc *lp, const char *const *args);
 void labproc_stop(struct labproc *lp);
 
@@ -30,6 +31,7 @@ struct http {
 	double secs;
 	char retry_after[32];
 	char content_type[128];
+	char www_authenticate[128];   /* the first WWW-Authenticate header */
 };
 
 /* path is relative to .../AdminService/ (e.g. "wmi/SMS_Site?$top=1");

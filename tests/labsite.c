@@ -21,6 +21,7 @@ void labsite_init(struct labsite *ls, const char *name)
 	snprintf(ls->dir, sizeof ls->dir, "%s/osdwarden-%s-XXXXXX", base && *base ? base : "/tmp",
 	         name);
 	assert_non_null(mkdtemp(ls->dir));
+	ls->keytab[0] = '\0';
 	snprintf(ls->db, sizeof ls->db, "%s/inv.db", ls->dir);
 	snprintf(ls->pwfile, sizeof ls->pwfile, "%s/pw", ls->dir);
 	snprintf(ls->state, sizeof ls->state, "%s/lab-state.json", ls->dir);
@@ -38,11 +39,17 @@ void labsite_free(struct labsite *ls)
 
 void labsite_start(struct labsite *ls, struct labproc *lp, const char *const *extra)
 {
-	const char *args[24] = { "--password-file", ls->pwfile, "--now", "1780000000", "--seed", "1",
+	const char *args[28] = { "--password-file", ls->pwfile, "--now", "1780000000", "--seed", "1",
 	                         "--log", ls->log };
 	int n = 8;
 
-	for (; extra && *extra && n < 23; extra++)
+	if (ls->keytab[0]) {
+		args[n++] = "--auth";
+		args[n++] = "negotiate";
+		args[n++] = "--keytab";
+		args[n++] = ls->keytab;
+	}
+	for (; extra && *extra && n < 27; extra++)
 		args[n++] = *extra;
 	args[n] = NULL;
 	labproc_start(lp, args);
@@ -53,6 +60,11 @@ void labsite_origin(const struct labproc *lp, char *out, size_t n)
 	snprintf(out, n, "%.*s", (int)(strlen(lp->url) - strlen("/AdminService/")), lp->url);
 }
 
+void labsite_negotiate(struct labsite *ls, const char *keytab)
+{
+	snprintf(ls->keytab, sizeof ls->keytab, "%s", keytab);
+}
+
 int labsite_sync(struct labsite *ls, const struct labproc *lp)
 {
 	char origin[600];
@@ -61,8 +73,13 @@ int labsite_sync(struct labsite *ls, const struct labproc *lp)
 
 	labsite_origin(lp, origin, sizeof origin);
 	setenv("OSDWARDEN_PASSWORD", LS_PASSWORD, 1);
-	r = tu_cli(ls->db, (const char *const[]){ "sync", "--provider", origin, "--auth", "basic",
-	                                          "--user", "labadmin", "--cacert", lp->ca, NULL });
+	if (ls->keytab[0])
+		r = tu_cli(ls->db, (const char *const[]){ "sync", "--provider", origin, "--auth",
+		                                          "negotiate", "--cacert", lp->ca, NULL });
+	else
+		r = tu_cli(ls->db, (const char *const[]){ "sync", "--provider", origin, "--auth",
+		                                          "basic", "--user", "labadmin", "--cacert",
+		                                          lp->ca, NULL });
 	unsetenv("OSDWARDEN_PASSWORD");
 	rc = r.rc;
 	if (rc)

@@ -9,18 +9,25 @@
 
 struct labsite {
 	char dir[256], db[300], pwfile[300], state[300], log[300];
+	char keytab[300];    /* set by labsite_negotiate: the lab takes Kerberos */
 };
 
 /* Creates the directory (under $TMPDIR) and the password file. */
 void labsite_init(struct labsite *ls, const char *name);
 void labsite_free(struct labsite *ls);
 /* Starts the lab (seed 1, --now 1780000000, basic auth with the password
- * file, requests logged to ls->log, appended across restarts) with extra
- * arguments (NULL-terminated, may be NULL). */
+ * file or Negotiate after labsite_negotiate, requests logged to ls->log,
+ * appended across restarts) with extra arguments (NULL-terminated, may be
+ * NULL). */
 void labsite_start(struct labsite *ls, struct labproc *lp, const char *const *extra);
+/* From now on the lab authenticates with Negotiate against keytab (a
+ * krbrealm's HTTP/localhost key) and labsite_sync uses the ticket in
+ * $KRB5CCNAME; without this call the lab takes Basic (the lab-only path). */
+void labsite_negotiate(struct labsite *ls, const char *keytab);
 /* `osdwarden sync` from the lab into ls->db; the exit code. */
 int labsite_sync(struct labsite *ls, const struct labproc *lp);
-/* The origin (https://127.0.0.1:PORT) of a running lab. */
+/* The origin (https://127.0.0.1:PORT, https://localhost:PORT under
+ * Negotiate) of a running lab. */
 void labsite_origin(const struct labproc *lp, char *out, size_t n);
 
 #endif

@@ -21,7 +21,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 printf 'pw-tmux\n' > "$work/pw"
 chmod 600 "$work/pw"
-"$build/osdwarden-lab" --port 0 --seed 1 --now 1780000000 --password-file "$work/pw" \
+"$build/osdwarden-lab" --port 0 --seed 1 --now 1780000000 --auth basic --password-file "$work/pw" \
 	--ca-out "$work/ca.pem" > "$work/lab.out" 2> "$work/lab.err" &
 lab=$!
 i=0
