@@ -35,8 +35,11 @@ static const struct as_class classes[] = {
 	  "PackageID", AS_KEY_QUOTED, "EnableLabShell", PAGE, false, "boot images (F8 prompt)" },
 	{ "SMS_PackageBaseclass", "PackageID,Name,PackageType,PkgFlags,Version,SourceDate,SourceSite",
 	  "PackageID", AS_KEY_QUOTED, NULL, PAGE, false, "OS images and packages (multicast, USMT)" },
-	{ "SMS_TaskSequencePackage", "PackageID,Name,BootImageID,SourceSite",
-	  "PackageID", AS_KEY_QUOTED, "Sequence", PAGE, false, "task sequences (run-as steps)" },
+	/* BootImageID is lazy in the SDK (a site refused it in $select with
+	 * HTTP 400): it comes with Sequence from the keyed GET of each one. */
+	{ "SMS_TaskSequencePackage", "PackageID,Name,SourceSite",
+	  "PackageID", AS_KEY_QUOTED, "Sequence,BootImageID", PAGE, false,
+	  "task sequences (run-as steps, boot image)" },
 	{ "SMS_Advertisement", "AdvertisementID,PackageID,CollectionID,OfferType,AdvertFlags,SourceSite",
 	  "AdvertisementID", AS_KEY_QUOTED, NULL, PAGE, false, "deployments" },
 	{ "SMS_Collection", "CollectionID,Name,MemberCount",
@@ -73,6 +76,49 @@ static const struct as_write writes[] = {
 	{ AS_REMOVE_SITE_ROLE, "DELETE", "wmi/SMS_SCI_SysResUse%s", "SMS_SCI_SysResUse", true, NULL },
 	{ AS_UPDATE_BOOT_IMAGE, "PUT", "wmi/SMS_BootImagePackage%s", "SMS_BootImagePackage", true, NULL },
 };
+
+/* Reference §3: methods that answer with secrets. Matched anywhere in the
+ * decoded URL, so neither a bound form (Class('k')/AdminService.Method), a
+ * static one (Class.Method) nor an encoded spelling gets through. */
+static const char *const denied_methods[] = {
+	"GetEncryptDecryptKey",      /* SMS_StateMigration: decrypts stored user state */
+	"GetTSPolicies",             /* SMS_TaskSequencePackage: policies with run-as passwords */
+	"GetClientConfigPolicies",   /* client policies, network access account included */
+};
+
+static bool contains_ci(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return true;
+	return false;
+}
+
+const char *as_url_denied(const char *url)
+{
+	const char *hit = NULL;
+	char *plain;
+	int len = 0;
+
+	if (!url)
+		return NULL;
+	/* Decoded twice: "%2544" is "%44" is "D". */
+	plain = curl_easy_unescape(NULL, url, 0, &len);
+	if (plain) {
+		char *twice = curl_easy_unescape(NULL, plain, 0, &len);
+		if (twice) {
+			curl_free(plain);
+			plain = twice;
+		}
+	}
+	for (size_t i = 0; i < sizeof denied_methods / sizeof denied_methods[0] && !hit; i++)
+		if (contains_ci(url, denied_methods[i]) || (plain && contains_ci(plain, denied_methods[i])))
+			hit = denied_methods[i];
+	curl_free(plain);
+	return hit;
+}
 
 /* PkgFlags: the SDK documents no multicast bit at all. 0x04000000 is
  * binary delta replication (AP_USE_BINARY_DELTA_REP), not encryption;
@@ -165,26 +211,75 @@ static void add_escaped(struct buf *b, const char *v)
 	curl_free(e);
 }
 
-char *as_page_url(const char *base, const struct as_class *c, long skip, const char *site)
+static void add_site_filter(struct buf *b, const struct as_class *c, const char *site,
+                            char sep)
+{
+	struct buf f = BUF_INIT;
+
+	if (!site || !c->site_scoped)
+		return;
+	buf_adds(&f, "SiteCode eq '");
+	for (const char *p = site; *p; p++) {
+		if (*p == '\'')
+			buf_addc(&f, '\'');
+		buf_addc(&f, *p);
+	}
+	buf_addc(&f, '\'');
+	buf_addc(b, sep);
+	buf_adds(b, "$filter=");
+	add_escaped(b, buf_str(&f));
+	buf_free(&f);
+}
+
+char *as_page_url_top(const char *base, const struct as_class *c, long skip, long top,
+                      const char *site)
 {
 	struct buf b = BUF_INIT;
 
 	buf_addf(&b, "%s/wmi/%s?$select=%s", base, c->name, c->select);
-	if (site && c->site_scoped) {
-		struct buf f = BUF_INIT;
-		buf_adds(&f, "SiteCode eq '");
-		for (const char *p = site; *p; p++) {
-			if (*p == '\'')
-				buf_addc(&f, '\'');
-			buf_addc(&f, *p);
-		}
-		buf_addc(&f, '\'');
-		buf_adds(&b, "&$filter=");
-		add_escaped(&b, buf_str(&f));
-		buf_free(&f);
-	}
-	buf_addf(&b, "&$top=%d&$skip=%ld", c->page_size, skip);
+	add_site_filter(&b, c, site, '&');
+	/* A stable order on the key: without one, nothing promises that page 2
+	 * continues where page 1 ended. */
+	buf_addf(&b, "&$orderby=%s&$top=%ld&$skip=%ld", c->keys, top > 0 ? top : (long)c->page_size,
+	         skip);
 	return buf_detach(&b);
+}
+
+char *as_page_url(const char *base, const struct as_class *c, long skip, const char *site)
+{
+	return as_page_url_top(base, c, skip, 0, site);
+}
+
+char *as_count_url(const char *base, const struct as_class *c, const char *site)
+{
+	struct buf b = BUF_INIT;
+
+	buf_addf(&b, "%s/wmi/%s/$count", base, c->name);
+	add_site_filter(&b, c, site, '?');
+	return buf_detach(&b);
+}
+
+int as_parse_count(const struct http_resp *r, long long *n)
+{
+	char tmp[32], *end;
+	size_t len = r->body.len;
+	const char *p = r->body.data;
+
+	/* A bare number, perhaps with a BOM or spaces around it. */
+	if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3, len -= 3;
+	while (len && (*p == ' ' || *p == '\r' || *p == '\n' || *p == '\t'))
+		p++, len--;
+	while (len && (p[len - 1] == ' ' || p[len - 1] == '\r' || p[len - 1] == '\n'))
+		len--;
+	if (!p || len == 0 || len >= sizeof tmp)
+		return -1;
+	memcpy(tmp, p, len);
+	tmp[len] = '\0';
+	if (tmp[0] < '0' || tmp[0] > '9')
+		return -1;
+	*n = strtoll(tmp, &end, 10);
+	return *end == '\0' && *n >= 0 ? 0 : -1;
 }
 
 static void add_quoted(struct buf *b, const char *v)

@@ -39,9 +39,16 @@ const struct as_class *as_class_at(size_t i);
  * /AdminService (CMG routes). New string, or NULL with err set. */
 char *as_base_url(const char *provider, struct ow_err *err);
 
-/* URLs (new strings). The page URL always carries $top/$skip; site, when
- * set, adds a SiteCode filter for site-scoped classes. */
+/* URLs (new strings). The page URL always carries a stable
+ * $orderby=<keys> and $top/$skip (top <= 0: the class's page size); site,
+ * when set, adds a SiteCode filter for site-scoped classes. The count URL
+ * is <Class>/$count with the same filter: a bare number. */
 char *as_page_url(const char *base, const struct as_class *c, long skip, const char *site);
+char *as_page_url_top(const char *base, const struct as_class *c, long skip, long top,
+                      const char *site);
+char *as_count_url(const char *base, const struct as_class *c, const char *site);
+/* The number a $count answer holds: 0 and *n, or -1 when it is not one. */
+int as_parse_count(const struct http_resp *r, long long *n);
 /* values: the key values in the order of c->keys. */
 char *as_instance_url(const char *base, const struct as_class *c, const char *const *values);
 char *as_metadata_url(const char *base, const char *route);
@@ -80,6 +87,13 @@ const struct as_flag *as_flag_find(const char *cls, const char *property, const 
 /* The URL a write is sent to; key_values as for as_instance_url (in the
  * order of the class's keys) when the write names an instance. */
 char *as_write_url(const char *base, enum as_write_kind k, const char *const *key_values);
+
+/* Methods that hand out secrets (the key that decrypts stored user state,
+ * task sequence and client policies with their account passwords): never
+ * called, whoever asks. Returns the denied method a URL names (its path or
+ * query, percent-decoded, any case), or NULL. backend/http refuses every
+ * such URL before anything is sent. */
+const char *as_url_denied(const char *url);
 
 /* Appends v as an OData string literal ('' for a quote). */
 void as_add_literal(struct buf *b, const char *v);

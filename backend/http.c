@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "backend/adminservice.h"
 #include "util/sanitize.h"
 #include "util/secret.h"
 
@@ -393,6 +394,19 @@ static int verdict(struct http_client *c, CURLcode rc, struct xfer *x, const cha
 	return transport_error(c, rc, x, url, write && rc == CURLE_OPERATION_TIMEDOUT, err);
 }
 
+/* The one gate every URL passes before a connection is made: a method
+ * that hands out secrets (the contract's denylist) is never asked for,
+ * whoever builds the URL. */
+static int refuse_denied(const char *url, struct ow_err *err)
+{
+	const char *m = as_url_denied(url);
+
+	if (!m)
+		return 0;
+	return ow_err_set(err, OW_EINPUT, "refused to send a request to %s: osdwarden never calls "
+	                  "methods that hand out secrets (%s); nothing was sent", m, url);
+}
+
 int http_request(struct http_client *c, const char *method, const char *url,
                  const char *json_body, bool idempotent, struct http_resp *r,
                  struct ow_err *err)
@@ -401,6 +415,8 @@ int http_request(struct http_client *c, const char *method, const char *url,
 	struct xfer first = { 0 };
 
 	memset(r, 0, sizeof *r);
+	if (refuse_denied(url, err) != 0)
+		return OW_EINPUT;
 	start_deadline(c, &first);
 	for (int attempt = 1;; attempt++) {
 		struct xfer x = { r, c->max_body, false, "", NULL, first.deadline, first.by_budget };
@@ -494,8 +510,15 @@ int http_get_many(struct http_client *c, int concurrency, http_next_fn next,
 			} else if (!s->busy) {
 				/* NULL: nothing now; asked again after the next completion. */
 				char *url = next(ctx, issued);
+				struct ow_err de = { 0 };
 				if (!url)
 					continue;
+				if (refuse_denied(url, &de) != 0) {
+					struct http_resp none = { 0 };
+					free(url);
+					stop = done(ctx, issued++, &none, &de);
+					continue;
+				}
 				s->url = url;
 				s->index = issued++;
 				s->attempt = 1;

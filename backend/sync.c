@@ -921,6 +921,14 @@ struct pager {
 	int window;
 	json_t *first_keys;           /* first row key of every page: a repeat is an error */
 	size_t rows;
+	long long count;              /* what <Class>/$count said, -1 when it says nothing */
+	/* $top/$skip paging: page i (i >= base_index) starts at
+	 * base_skip + (i - base_index) * step. A page shorter than step before
+	 * the count is reached means the site caps its pages: the plan starts
+	 * again after the rows read, with the cap as the step, and pages
+	 * already asked for under the old plan are dropped when they arrive. */
+	size_t base_index, issued;
+	long base_skip, step;
 	double t0;
 	json_t *lazy_keys;            /* key value arrays of rows to read one by one */
 };
@@ -981,6 +989,7 @@ static int progress(struct pager *p, bool done)
 		return 0;
 	pr.cls = p->c->name;
 	pr.rows = p->rows;
+	pr.total = p->count;
 	pr.rows_per_s = dt > 0 ? (double)p->rows / dt : 0;
 	pr.done = done;
 	if (p->s->o->progress(p->s->o->progress_ctx, &pr) == 0)
@@ -1402,6 +1411,36 @@ static int dom_page(struct pager *p, size_t index, struct buf *body, size_t *nro
 	return 0;
 }
 
+static long page_skip(const struct pager *p, size_t index)
+{
+	if (index < p->base_index)
+		return (long)index * p->c->page_size;   /* a page of an earlier plan */
+	return p->base_skip + (long)(index - p->base_index) * p->step;
+}
+
+static char *page_url(const struct pager *p, size_t index)
+{
+	return as_page_url_top(p->s->base, p->c, page_skip(p, index), p->step,
+	                       p->s->o ? p->s->o->site : NULL);
+}
+
+/* The page at index was shorter than the plan's step: what to do next. */
+static void short_page(struct pager *p, size_t index, size_t nrows)
+{
+	for (size_t k = index + 1; k < p->issued; k++) {
+		size_t slot = k % MAX_WINDOW;
+		if (p->have[slot]) {
+			buf_free(&p->pending[slot]);
+			p->have[slot] = false;
+		}
+	}
+	p->base_index = p->issued > index + 1 ? p->issued : index + 1;
+	p->base_skip = (long)p->rows;
+	p->step = (long)nrows;
+	/* the pager_done loop moves on to base_index */
+	p->expected = p->base_index - 1;
+}
+
 /* Parses and stores one page; decides the paging mode on the first. */
 static int process_page(struct pager *p, size_t index, struct buf *body)
 {
@@ -1436,13 +1475,23 @@ static int process_page(struct pager *p, size_t index, struct buf *body)
 		p->decided = true;
 		p->link_mode = next != NULL;
 	}
+	if (p->count >= 0 && p->rows > (size_t)p->count) {
+		free(next);
+		return ow_err_set(&p->s->err, OW_ESITE, "the site sent %zu rows where its $count said "
+		                  "%lld; the class changed during the read, or the site pages wrongly",
+		                  p->rows, p->count);
+	}
 	if (p->link_mode) {
 		free(p->next_link);
 		p->next_link = next;
 		next = NULL;
 		p->ended = p->next_link == NULL;
-	} else if (nrows < (size_t)p->c->page_size) {
+	} else if (nrows == 0 || (p->count >= 0 && p->rows == (size_t)p->count)) {
 		p->ended = true;
+	} else if (nrows < (size_t)p->step) {
+		/* Short, yet rows are missing (or the count is unknown): never
+		 * the end by itself; an empty page or the count decides. */
+		short_page(p, index, nrows);
 	}
 	free(next);
 	return progress(p, false);
@@ -1452,26 +1501,32 @@ static char *pager_next(void *ctx, size_t i)
 {
 	struct pager *p = ctx;
 
+	char *url = NULL;
+
 	if (p->ended || p->failed)
 		return NULL;
 	if (i == 0)
-		return as_page_url(p->s->base, p->c, 0, p->s->o ? p->s->o->site : NULL);
-	if (!p->decided)
+		url = page_url(p, 0);
+	else if (!p->decided)
 		return NULL;   /* wait for page 1 to say how to page */
-	if (p->link_mode)
-		return i == p->expected && p->next_link ? strdup(p->next_link) : NULL;
-	if (i >= p->expected + (size_t)p->window)
+	else if (p->link_mode)
+		url = i == p->expected && p->next_link ? strdup(p->next_link) : NULL;
+	else if (i >= p->expected + (size_t)p->window)
 		return NULL;
-	return as_page_url(p->s->base, p->c, (long)i * p->c->page_size, p->s->o ? p->s->o->site : NULL);
+	else if (p->count >= 0 && page_skip(p, i) >= p->count)
+		return NULL;   /* past what the count promises: the pages in flight decide */
+	else
+		url = page_url(p, i);
+	if (url && i + 1 > p->issued)
+		p->issued = i + 1;
+	return url;
 }
 
 /* A page whose body did not parse is read again (a GET is safe to
  * repeat), at most twice. */
 static int refetch(struct pager *p, size_t index, struct buf *body)
 {
-	char *url = p->link_mode ? NULL
-	                         : as_page_url(p->s->base, p->c, (long)index * p->c->page_size,
-	                                       p->s->o ? p->s->o->site : NULL);
+	char *url = p->link_mode ? NULL : page_url(p, index);
 	int rc = -1;
 
 	for (int attempt = 0; url && attempt < 2 && rc != 0; attempt++) {
@@ -1516,14 +1571,17 @@ static int pager_done(void *ctx, size_t index, struct http_resp *r, const struct
 		return 1;
 	}
 	if (rc) {
-		char *url = as_page_url(s->base, p->c, (long)index * p->c->page_size,
-		                        s->o ? s->o->site : NULL);
+		char *url = page_url(p, index);
 		struct ow_err tmp = s->err;
 		ow_err_set(&s->err, tmp.kind, "reading %s (%s): %s", p->c->name, url,
 		           tmp.msg + (tmp.msg[0] == ':' ? 2 : 0));
 		free(url);
 		p->failed = true;
 		return 1;
+	}
+	if (index < p->expected) {
+		/* asked for under a plan a capped page replaced: not ours */
+		return p->ended ? 1 : 0;
 	}
 	if (index >= p->expected + MAX_WINDOW) {
 		ow_err_set(&s->err, OW_ESITE, "reading %s: page window overflow", p->c->name);
@@ -1544,8 +1602,7 @@ static int pager_done(void *ctx, size_t index, struct http_resp *r, const struct
 		buf_free(&p->pending[k]);
 		p->have[k] = false;
 		if (rc) {
-			char *url = as_page_url(s->base, p->c, (long)p->expected * p->c->page_size,
-			                        s->o ? s->o->site : NULL);
+			char *url = page_url(p, p->expected);
 			struct ow_err tmp = s->err;
 			ow_err_set(&s->err, tmp.kind, "reading %s (%s): %s", p->c->name, url, tmp.msg);
 			free(url);
@@ -1613,10 +1670,53 @@ static int lazy_done(void *ctx, size_t index, struct http_resp *r, const struct 
 
 /* --- the run ------------------------------------------------------------- */
 
+/* <Class>/$count, before the pages. 0 with *count (-1 when the site has
+ * no $count for it: paging then ends only on an empty page),
+ * AS_NO_ACCESS for a 404 (no role), or -1 with s->err. */
+static int read_count(struct sync *s, const struct as_class *c, long long *count)
+{
+	char *url = as_count_url(s->base, c, s->o ? s->o->site : NULL);
+	struct http_resp r;
+	struct ow_err e = { 0 };
+	int rc;
+
+	*count = -1;
+	if (http_request(s->http, "GET", url, NULL, true, &r, &e) != 0) {
+		s->err = e;
+		ow_err_prefix(&s->err, "counting %s", c->name);
+		free(url);
+		http_resp_free(&r);
+		return -1;
+	}
+	if (r.status == 200) {
+		rc = as_parse_count(&r, count);
+		if (rc != 0)
+			*count = -1;   /* not a number: as if there were no $count */
+		rc = 0;
+	} else if (r.status == 404 || r.status == 401) {
+		rc = as_check_read(&r, url, true, &e);
+		if (rc != AS_NO_ACCESS) {
+			s->err = e;
+			ow_err_prefix(&s->err, "counting %s", c->name);
+			rc = -1;
+		}
+	} else if (r.status == 400 || r.status == 501) {
+		rc = 0;        /* the segment is not supported: page to an empty page */
+	} else {
+		as_check_read(&r, url, true, &e);
+		s->err = e;
+		ow_err_prefix(&s->err, "counting %s", c->name);
+		rc = -1;
+	}
+	http_resp_free(&r);
+	free(url);
+	return rc;
+}
+
 /* Reads one class. 0 read, 1 denied (no role), -1 failed (s->err). */
 static int read_class(struct sync *s, const struct class_map *m, size_t *rows)
 {
-	struct pager p = { .s = s, .m = m, .c = as_class_find(m->cls), .t0 = now_s() };
+	struct pager p = { .s = s, .m = m, .c = as_class_find(m->cls), .t0 = now_s(), .count = -1 };
 	int rc;
 
 	p.window = s->o->prefetch > 0 ? s->o->prefetch : 3;
@@ -1628,10 +1728,24 @@ static int read_class(struct sync *s, const struct class_map *m, size_t *rows)
 	 * each page within what its $top allows. */
 	http_client_set_budget(s->http, s->o->http.timeout_s > 0 ? s->o->http.timeout_s
 	                                                         : HTTP_DEFAULT_TIMEOUT_S, p.c->name);
+	p.step = p.c->page_size;
+	if ((rc = read_count(s, p.c, &p.count)) != 0) {
+		http_client_set_budget(s->http, 0, NULL);
+		json_decref(p.lazy_keys);
+		json_decref(p.first_keys);
+		return rc == AS_NO_ACCESS ? 1 : -1;
+	}
 	http_client_set_max_body(s->http, (size_t)p.c->page_size * PAGE_ROW_BYTES +
 	                                  PAGE_ENVELOPE_BYTES);
 	rc = http_get_many(s->http, p.window, pager_next, pager_done, &p);
 	(void)rc;
+	if (!p.failed && !p.denied && p.count >= 0 && p.rows != (size_t)p.count) {
+		ow_err_set(&s->err, OW_ESITE, "reading %s: the site's $count says %lld rows, its pages "
+		           "held %zu; osdwarden does not judge a class it read only part of (nothing "
+		           "was changed). Sync again; if it stays so, the site's paging is broken: "
+		           "report it with `osdwarden doctor`", p.c->name, p.count, p.rows);
+		p.failed = true;
+	}
 	http_client_set_max_body(s->http, 0);   /* lazy reads: one object, the client's cap */
 	for (int i = 0; i < MAX_WINDOW; i++)
 		buf_free(&p.pending[i]);

@@ -14,6 +14,7 @@
 struct sync_progress {
 	const char *cls;      /* the class being read */
 	size_t rows;          /* rows of it so far */
+	long long total;      /* what the site's $count said, -1 when unknown */
 	double rows_per_s;
 	bool done;            /* this class is finished */
 };

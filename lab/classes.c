@@ -281,7 +281,7 @@ static void sysres_common(struct lab_row *r, const char *server, const char *sit
 	put(r, "RoleName", E_STR, str(role));
 	put(r, "SiteCode", E_STR, str(site));
 	put(r, "Type", E_I64, u32(type));
-	put(r, "ServiceWindows", E_EMB, json_array());
+	put_lazy(r, "ServiceWindows", E_EMB, json_array());
 }
 
 static void b_sysres(const struct lab_site *s, size_t i, struct lab_row *r)
@@ -491,7 +491,7 @@ static void b_ts(const struct lab_site *s, size_t i, struct lab_row *r)
 		         t->run_as_user, t->run_as_password);
 	buf_adds(&x, "</group></sequence>");
 	pkg_common(r, t->package_id, t->name, t->site, 4, 0, 0, "");
-	put(r, "BootImageID", E_STR, str(t->boot_image));
+	put_lazy(r, "BootImageID", E_STR, str(t->boot_image));
 	put(r, "ProgramFlags", E_I64, u32(0));
 	put_lazy(r, "Sequence", E_STR, str(buf_str(&x)));
 	buf_free(&x);
@@ -563,7 +563,7 @@ static void b_admin(const struct lab_site *s, size_t i, struct lab_row *r)
 	}
 	put(r, "AccountType", E_I64, u32(a->account_type));
 	put(r, "AdminID", E_I64, u32(a->id));
-	put(r, "AdminSid", E_STR, str(a->sid));
+	put_lazy(r, "AdminSid", E_STR, str(a->sid));
 	put(r, "CategoryNames", E_STRS, strs(&a->categories, 1));
 	put(r, "CollectionNames", E_STRS, strs(a->collections, (size_t)a->ncollections));
 	put(r, "CreatedBy", E_STR, str("HOLDOUT\\domainadmin"));
@@ -604,7 +604,7 @@ static void b_role(const struct lab_site *s, size_t i, struct lab_row *r)
 	put(r, "CreatedBy", E_STR, str(x->builtin ? "" : "HOLDOUT\\domainadmin"));
 	put(r, "CreatedDate", E_DATE, date(s->now_ms - 86400000LL * 700 + 593));
 	put(r, "IsBuiltIn", E_BOOL, boolean(x->builtin));
-	put(r, "IsSecAdminRole", E_BOOL, boolean(strcmp(x->id, "SMS0001R") == 0));
+	put_lazy(r, "IsSecAdminRole", E_BOOL, boolean(strcmp(x->id, "SMS0001R") == 0));
 	put(r, "LastModifiedBy", E_STR, str(x->builtin ? "" : "HOLDOUT\\domainadmin"));
 	put(r, "LastModifiedDate", E_DATE, date(s->now_ms - 86400000LL * 700 + 593));
 	put(r, "NumberOfAdmins", E_I64, u32(x->admins));
@@ -887,7 +887,20 @@ static const char *edm_name(enum edm t)
 	return "Collection(AdminService.Embedded)";
 }
 
-void lab_class_metadata(const struct lab_site *s, struct buf *out, const char *route)
+/* The static methods the lab serves, with their parameters as $metadata
+ * declares them (the SDK's names). */
+static const struct lab_method {
+	const char *cls, *name;
+	const char *params[4][2];
+} methods[] = {
+	{ "SMS_CertificateInfo", "BlockCertificate",
+	  { { "SMSID", "Edm.String" }, { "Blocked", "Edm.Boolean" } } },
+	{ "SMS_StateMigration", "DeleteAssociation",
+	  { { "SourceClientResourceID", "Edm.Int64" }, { "RestoreClientResourceID", "Edm.Int64" } } },
+};
+
+void lab_class_metadata(const struct lab_site *s, struct buf *out, const char *route,
+                        const char *without)
 {
 	buf_adds(out, "<?xml version=\"1.0\" encoding=\"utf-8\"?>"
 	         "<edmx:Edmx Version=\"4.0\" xmlns:edmx=\"http://docs.oasis-open.org/odata/ns/edmx\">"
@@ -903,7 +916,7 @@ void lab_class_metadata(const struct lab_site *s, struct buf *out, const char *r
 		const struct lab_class *c = &classes[i];
 		struct lab_row r = { .full = true };
 
-		if (c->count(s) == 0)
+		if (c->count(s) == 0 || lab_site_hidden(without, c->name))
 			continue;
 		c->build(s, 0, &r);
 		qsort(r.e, r.n, sizeof r.e[0], cmp_entry);
@@ -925,21 +938,28 @@ void lab_class_metadata(const struct lab_site *s, struct buf *out, const char *r
 		free_row(&r);
 	}
 	/* The methods osdwarden calls, as static actions. */
-	buf_adds(out, "<Action Name=\"BlockCertificate\" IsBound=\"false\">"
-	         "<Parameter Name=\"SMSID\" Type=\"Edm.String\"/>"
-	         "<Parameter Name=\"Blocked\" Type=\"Edm.Boolean\"/>"
-	         "<ReturnType Type=\"Edm.Int32\"/></Action>"
-	         "<Action Name=\"DeleteAssociation\" IsBound=\"false\">"
-	         "<Parameter Name=\"SourceClientResourceID\" Type=\"Edm.Int64\"/>"
-	         "<Parameter Name=\"RestoreClientResourceID\" Type=\"Edm.Int64\"/>"
-	         "<ReturnType Type=\"Edm.Int32\"/></Action>"
-	         "<EntityContainer Name=\"Container\">");
+	for (size_t m = 0; m < sizeof methods / sizeof methods[0]; m++) {
+		char full[128];
+		snprintf(full, sizeof full, "%s.%s", methods[m].cls, methods[m].name);
+		if (lab_site_hidden(without, full) || lab_site_hidden(without, methods[m].cls))
+			continue;
+		buf_addf(out, "<Action Name=\"%s\" IsBound=\"false\">", full);
+		for (size_t k = 0; k < 4 && methods[m].params[k][0]; k++)
+			buf_addf(out, "<Parameter Name=\"%s\" Type=\"%s\"/>", methods[m].params[k][0],
+			         methods[m].params[k][1]);
+		buf_adds(out, "<ReturnType Type=\"Edm.Int32\"/></Action>");
+	}
+	buf_adds(out, "<EntityContainer Name=\"Container\">");
 	for (size_t i = 0; i < N_CLASSES; i++)
-		buf_addf(out, "<EntitySet Name=\"%s\" EntityType=\"AdminService.%s\"/>",
-		         classes[i].name, classes[i].name);
-	buf_adds(out, "<ActionImport Name=\"SMS_CertificateInfo.BlockCertificate\" "
-	         "Action=\"AdminService.BlockCertificate\"/>"
-	         "<ActionImport Name=\"SMS_StateMigration.DeleteAssociation\" "
-	         "Action=\"AdminService.DeleteAssociation\"/>"
-	         "</EntityContainer></Schema></edmx:DataServices></edmx:Edmx>");
+		if (!lab_site_hidden(without, classes[i].name))
+			buf_addf(out, "<EntitySet Name=\"%s\" EntityType=\"AdminService.%s\"/>",
+			         classes[i].name, classes[i].name);
+	for (size_t m = 0; m < sizeof methods / sizeof methods[0]; m++) {
+		char full[128];
+		snprintf(full, sizeof full, "%s.%s", methods[m].cls, methods[m].name);
+		if (lab_site_hidden(without, full) || lab_site_hidden(without, methods[m].cls))
+			continue;
+		buf_addf(out, "<ActionImport Name=\"%s\" Action=\"AdminService.%s\"/>", full, full);
+	}
+	buf_adds(out, "</EntityContainer></Schema></edmx:DataServices></edmx:Edmx>");
 }

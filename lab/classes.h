@@ -31,8 +31,11 @@ json_t *lab_class_row(const struct lab_site *s, const struct lab_class *c, size_
 void lab_class_etag(const struct lab_site *s, const struct lab_class *c, size_t i,
                     struct buf *out);
 
-/* Appends the CSDL of every entity set and method the lab supports. */
-void lab_class_metadata(const struct lab_site *s, struct buf *out, const char *route);
+/* Appends the CSDL of every entity set and method the lab supports, but
+ * those named in without (classes and Class.Method, ',' separated). Lazy
+ * properties carry the lab's annotation, as the SDK marks them. */
+void lab_class_metadata(const struct lab_site *s, struct buf *out, const char *route,
+                        const char *without);
 
 /* Properties a $select may name for this class (from a schema pass):
  * returns the server's casing of name, or NULL if the class has none.

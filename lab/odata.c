@@ -285,6 +285,44 @@ static int parse_select(struct lab_query *q, const char *v, char *err, size_t er
 	return 0;
 }
 
+static int parse_orderby(struct lab_query *q, const char *v, char *err, size_t errlen)
+{
+	const char *p = v;
+
+	while (*p) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char item[160], *dir;
+
+		while (n && *p == ' ')
+			p++, n--;
+		if (n == 0 || n >= sizeof item || q->norder >= sizeof q->order / sizeof q->order[0]) {
+			snprintf(err, errlen, "The $orderby clause is not valid.");
+			return -1;
+		}
+		memcpy(item, p, n);
+		item[n] = '\0';
+		while (n && item[n - 1] == ' ')
+			item[--n] = '\0';
+		dir = strchr(item, ' ');
+		q->desc[q->norder] = false;
+		if (dir) {
+			*dir++ = '\0';
+			while (*dir == ' ')
+				dir++;
+			if (strcasecmp(dir, "desc") == 0)
+				q->desc[q->norder] = true;
+			else if (strcasecmp(dir, "asc") != 0) {
+				snprintf(err, errlen, "The $orderby direction '%s' is not asc or desc.", dir);
+				return -1;
+			}
+		}
+		q->order[q->norder++] = strdup(item);
+		p = e ? e + 1 : p + strlen(p);
+	}
+	return 0;
+}
+
 int lab_query_parse(const char *raw, struct lab_query *q, char *err, size_t errlen)
 {
 	const char *p = raw ? raw : "";
@@ -319,6 +357,8 @@ int lab_query_parse(const char *raw, struct lab_query *q, char *err, size_t errl
 				rc = -1, snprintf(err, errlen, "Invalid value '%s' for $skip.", val);
 		} else if (strcmp(key, "$select") == 0) {
 			rc = parse_select(q, val, err, errlen);
+		} else if (strcmp(key, "$orderby") == 0) {
+			rc = parse_orderby(q, val, err, errlen);
 		} else if (strcmp(key, "$filter") == 0) {
 			struct parser ps = { val, err, errlen, 0 };
 			filter_free(q->filter);
@@ -348,6 +388,8 @@ void lab_query_free(struct lab_query *q)
 {
 	for (size_t i = 0; i < q->nselect; i++)
 		free(q->select[i]);
+	for (size_t i = 0; i < q->norder; i++)
+		free(q->order[i]);
 	filter_free(q->filter);
 	memset(q, 0, sizeof *q);
 }
@@ -371,6 +413,9 @@ int lab_query_each_property(const struct lab_query *q, int (*fn)(void *, const c
 
 	for (size_t i = 0; i < q->nselect; i++)
 		if ((rc = fn(ctx, q->select[i])) != 0)
+			return rc;
+	for (size_t i = 0; i < q->norder; i++)
+		if ((rc = fn(ctx, q->order[i])) != 0)
 			return rc;
 	return each_filter_prop(q->filter, fn, ctx);
 }
@@ -453,5 +498,75 @@ json_t *lab_select(json_t *row, const struct lab_query *q)
 			}
 		}
 	}
+	return out;
+}
+
+/* --- $orderby ---------------------------------------------------------- */
+
+struct sort_item {
+	size_t index;
+	json_t *v[8];
+};
+
+static int compare_values(json_t *a, json_t *b)
+{
+	bool na = !a || json_is_null(a), nb = !b || json_is_null(b);
+
+	if (na || nb)
+		return na == nb ? 0 : na ? -1 : 1;
+	if (json_is_number(a) && json_is_number(b)) {
+		double x = json_number_value(a), y = json_number_value(b);
+		return x < y ? -1 : x > y;
+	}
+	if (json_is_boolean(a) && json_is_boolean(b))
+		return (int)json_is_true(a) - (int)json_is_true(b);
+	if (json_is_string(a) && json_is_string(b))
+		return strcmp(json_string_value(a), json_string_value(b));
+	return json_typeof(a) < json_typeof(b) ? -1 : json_typeof(a) > json_typeof(b);
+}
+
+/* qsort has no context argument: the order being sorted by is set per
+ * call (the server answers one request at a time, under its lock). */
+static const struct lab_query *sorting;
+
+static int compare_items(const void *pa, const void *pb)
+{
+	const struct sort_item *a = pa, *b = pb;
+
+	for (size_t k = 0; k < sorting->norder; k++) {
+		int c = compare_values(a->v[k], b->v[k]);
+		if (c)
+			return sorting->desc[k] ? -c : c;
+	}
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
+size_t *lab_query_order(const struct lab_query *q, size_t n, json_t *(*row)(void *, size_t),
+                        void *ctx)
+{
+	struct sort_item *items = calloc(n ? n : 1, sizeof *items);
+	size_t *out = malloc((n ? n : 1) * sizeof *out);
+
+	if (!items || !out) {
+		free(items);
+		free(out);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *r = row(ctx, i);
+		items[i].index = i;
+		for (size_t k = 0; k < q->norder; k++)
+			items[i].v[k] = json_incref(lab_get_ci(r, q->order[k]));
+		json_decref(r);
+	}
+	sorting = q;
+	qsort(items, n, sizeof *items, compare_items);
+	sorting = NULL;
+	for (size_t i = 0; i < n; i++) {
+		out[i] = items[i].index;
+		for (size_t k = 0; k < q->norder; k++)
+			json_decref(items[i].v[k]);
+	}
+	free(items);
 	return out;
 }

@@ -1,5 +1,6 @@
-/* The OData query options the lab understands: $top, $skip, $select and a
- * $filter of eq/ne/and/startswith/endswith. Anything else is a 400. */
+/* The OData query options the lab understands: $top, $skip, $select,
+ * $orderby (properties, each asc or desc) and a $filter of
+ * eq/ne/and/startswith/endswith. Anything else is a 400. */
 #ifndef OW_LAB_ODATA_H
 #define OW_LAB_ODATA_H
 
@@ -14,6 +15,9 @@ struct lab_query {
 	long top, skip;
 	char *select[64];
 	size_t nselect;
+	char *order[8];          /* $orderby properties, in order */
+	bool desc[8];
+	size_t norder;
 	struct lab_filter *filter;
 };
 
@@ -26,6 +30,13 @@ void lab_query_free(struct lab_query *q);
  * $filter); stops and returns the first non-zero fn result. */
 int lab_query_each_property(const struct lab_query *q, int (*fn)(void *, const char *),
                             void *ctx);
+
+/* The order $orderby asks for: object indices 0..n-1 sorted by the
+ * values row(ctx, i) holds (numbers by value, strings ordinally, null
+ * first), ties in index order. New array (the caller frees it), or NULL
+ * when out of memory. */
+size_t *lab_query_order(const struct lab_query *q, size_t n, json_t *(*row)(void *, size_t),
+                        void *ctx);
 
 bool lab_filter_match(const struct lab_filter *f, json_t *row);
 

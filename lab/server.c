@@ -16,7 +16,6 @@
 
 #include "lab/classes.h"
 #include "lab/faults.h"
-#include "lab/negotiate.h"
 #include "lab/odata.h"
 #include "lab/tls.h"
 #include "util/buf.h"
@@ -39,7 +38,6 @@ struct lab_server {
 	struct lab_config cfg;
 	struct lab_tls tls;
 	struct lab_faults faults;
-	struct lab_negotiate *nego; /* NULL unless --auth negotiate */
 	pthread_mutex_t lock;       /* the site, key maps, counters, journal */
 	unsigned long requests;
 	struct keymap maps[32];
@@ -48,6 +46,12 @@ struct lab_server {
 	FILE *log;
 	pthread_mutex_t log_lock;
 	uint16_t port;
+	bool page_max_set;          /* --page-max given: it caps every page, whatever $top says */
+	/* $orderby on key properties only: the order is computed once (keys
+	 * never change and objects are never added), so paging a big class
+	 * costs no sort per page. */
+	struct order_cache { const struct lab_class *cls; char by[256]; size_t *perm; } orders[32];
+	size_t norders;
 };
 
 struct req {
@@ -65,7 +69,6 @@ struct answer {
 	const char *type;
 	int retry_after;           /* seconds; 0 = no header */
 	bool www_auth;
-	char *nego_reply;          /* the acceptor's token for a 2xx/4xx after Negotiate */
 };
 
 /* --- small helpers ----------------------------------------------------- */
@@ -312,6 +315,99 @@ static int check_property(void *ctx, const char *name)
 	return 0;
 }
 
+struct order_rows {
+	const struct lab_site *site;
+	const struct lab_class *cls;
+};
+
+static json_t *order_row(void *ctx, size_t i)
+{
+	struct order_rows *o = ctx;
+	return lab_class_row(o->site, o->cls, i, false);
+}
+
+static bool orders_by_keys_only(const struct lab_class *cls, const struct lab_query *q)
+{
+	for (size_t k = 0; k < q->norder; k++) {
+		bool key = false;
+		for (size_t j = 0; j < lab_class_nkeys(cls); j++)
+			key |= strcasecmp(q->order[k], lab_class_key(cls, j)) == 0;
+		if (!key)
+			return false;
+	}
+	return true;
+}
+
+/* The objects in the order $orderby asks for (NULL: their own order, or
+ * out of memory). *owned: the caller frees the result. */
+static const size_t *ordered(struct lab_server *srv, const struct lab_class *cls,
+                             const struct lab_query *q, bool *owned)
+{
+	struct order_rows o = { srv->site, cls };
+	char by[256] = "";
+	size_t *perm;
+
+	*owned = false;
+	if (q->norder == 0)
+		return NULL;
+	for (size_t k = 0; k < q->norder; k++)
+		snprintf(by + strlen(by), sizeof by - strlen(by), "%s%s%s", k ? "," : "", q->order[k],
+		         q->desc[k] ? " desc" : "");
+	bool cacheable = orders_by_keys_only(cls, q);
+	for (size_t i = 0; cacheable && i < srv->norders; i++)
+		if (srv->orders[i].cls == cls && strcasecmp(srv->orders[i].by, by) == 0)
+			return srv->orders[i].perm;
+	perm = lab_query_order(q, lab_class_count(srv->site, cls), order_row, &o);
+	if (perm && cacheable && srv->norders < sizeof srv->orders / sizeof srv->orders[0]) {
+		struct order_cache *e = &srv->orders[srv->norders++];
+		e->cls = cls;
+		snprintf(e->by, sizeof e->by, "%s", by);
+		e->perm = perm;
+		return perm;
+	}
+	*owned = perm != NULL;
+	return perm;
+}
+
+/* GET Class/$count: the number of live objects the $filter matches, as a
+ * bare number (what the community reports the service answers). */
+static void get_count(struct lab_server *srv, const struct lab_class *cls, const char *query,
+                      struct answer *a)
+{
+	struct lab_query q;
+	struct prop_check pc = { srv, cls, false, &q, "" };
+	char err[300];
+	size_t n = lab_class_count(srv->site, cls), live = 0;
+
+	if (lab_query_parse(query, &q, err, sizeof err) != 0) {
+		odata_error(a, 400, err);
+		return;
+	}
+	if (lab_query_each_property(&q, check_property, &pc) != 0) {
+		odata_error(a, 400, pc.msg);
+		lab_query_free(&q);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *row;
+		if (!lab_class_live(srv->site, cls, i))
+			continue;
+		if (!q.filter) {
+			live++;
+			continue;
+		}
+		row = lab_class_row(srv->site, cls, i, false);
+		live += lab_filter_match(q.filter, row);
+		json_decref(row);
+	}
+	live = (size_t)((long)live + srv->cfg.count_offset > 0 ? (long)live + srv->cfg.count_offset : 0);
+	buf_reset(&a->body);
+	buf_addf(&a->body, "%zu", live);
+	a->status = 200;
+	a->type = "text/plain";
+	lab_query_free(&q);
+}
+
 static void get_collection(struct lab_server *srv, struct MHD_Connection *c,
                            const struct lab_class *cls, const char *query,
                            const struct lab_fault *fault, struct answer *a)
@@ -336,11 +432,23 @@ static void get_collection(struct lab_server *srv, struct MHD_Connection *c,
 	}
 	skip = q.has_skip ? q.skip : 0;
 	top = q.has_top ? q.top : (srv->cfg.next_link ? srv->cfg.page_max : -1);
+	/* A capped server sends at most page_max rows whatever $top asks. */
+	if (srv->page_max_set && (top < 0 || top > srv->cfg.page_max))
+		top = srv->cfg.page_max;
 	if (fault->kind == FAULT_REPEAT_PAGE)
 		skip = 0;
+	bool owned;
+	const size_t *order = ordered(srv, cls, &q, &owned);
+	if (q.norder && !order) {
+		odata_error(a, 500, "Out of memory sorting the collection.");
+		lab_query_free(&q);
+		return;
+	}
 	rows = json_array();
-	for (size_t i = 0; i < n; i++) {
+	for (size_t j = 0; j < n; j++) {
+		size_t i = order ? order[j] : j;
 		json_t *row;
+
 		if (!lab_class_live(srv->site, cls, i))
 			continue;
 		if (!q.filter && live < (size_t)skip) {
@@ -376,6 +484,9 @@ static void get_collection(struct lab_server *srv, struct MHD_Connection *c,
 		         top, skip + top);
 		for (size_t i = 0; i < q.nselect; i++)
 			buf_addf(&next, "%s%s", i ? "," : "&$select=", q.select[i]);
+		for (size_t i = 0; i < q.norder; i++)
+			buf_addf(&next, "%s%s%s", i ? "," : "&$orderby=", q.order[i],
+			         q.desc[i] ? "%20desc" : "");
 		json_object_set_new(env, "@odata.nextLink", json_string(buf_str(&next)));
 		buf_free(&next);
 	}
@@ -385,6 +496,8 @@ static void get_collection(struct lab_server *srv, struct MHD_Connection *c,
 		oversize(a);
 	json_decref(env);
 	buf_free(&url);
+	if (owned)
+		free((size_t *)order);
 	lab_query_free(&q);
 }
 
@@ -663,15 +776,38 @@ static void route(struct lab_server *srv, struct MHD_Connection *c, const char *
 			odata_error(a, 405, "Method not allowed.");
 			return;
 		}
-		lab_class_metadata(srv->site, &a->body, path[0] == 'v' ? "v1.0" : "wmi");
+		lab_class_metadata(srv->site, &a->body, path[0] == 'v' ? "v1.0" : "wmi",
+		                   srv->cfg.metadata_without);
 		a->status = 200;
 		a->type = "application/xml";
 		return;
 	}
-	if (strncasecmp(path, "wmi/", 4) != 0 || parse_target(path + 4, &t) != 0) {
+	char counted[200];
+	bool count_only = false;
+	size_t plen = strlen(path);
+	if (plen > 11 && plen - 7 < sizeof counted && strncasecmp(path, "wmi/", 4) == 0 &&
+	    strcasecmp(path + plen - 7, "/$count") == 0) {
+		memcpy(counted, path, plen - 7);
+		counted[plen - 7] = '\0';
+		path = counted;
+		count_only = true;
+	}
+	if (strncasecmp(path, "wmi/", 4) != 0 || parse_target(path + 4, &t) != 0 ||
+	    (count_only && (t.has_key || t.has_method))) {
 		odata_error(a, 404, "No such resource.");
 		return;
 	}
+	/* What --metadata-without took out of $metadata, the lab does not
+	 * serve either: a site that does not expose a class or method. */
+	{
+		char full[200];
+		snprintf(full, sizeof full, "%s%s%s", t.cls, t.has_method ? "." : "", t.method);
+		if (lab_site_hidden(srv->cfg.metadata_without, full)) {
+			odata_error(a, 404, t.has_method ? "No such method." : "No such class.");
+			return;
+		}
+	}
+
 	if (upload && *upload && !(body = json_loads(upload, 0, NULL))) {
 		odata_error(a, 400, "The request body is not valid JSON.");
 		return;
@@ -706,7 +842,9 @@ static void route(struct lab_server *srv, struct MHD_Connection *c, const char *
 		return;
 	}
 	if (!t.has_key) {
-		if (is_get)
+		if (is_get && count_only)
+			get_count(srv, cls, query, a);
+		else if (is_get)
 			get_collection(srv, c, cls, query, fault, a);
 		else
 			odata_error(a, 405, "Only GET is served on a collection.");
@@ -781,7 +919,7 @@ static int journal_replay(struct lab_server *srv, char *err, size_t errlen)
 		return -1;
 	}
 	json_array_foreach(j, i, e) {
-		struct answer a = { 0, BUF_INIT, NULL, 0, false, NULL };
+		struct answer a = { 0, BUF_INIT, NULL, 0, false };
 		struct lab_fault none = { FAULT_NONE, 0, 0, 0 };
 		const char *m = json_string_value(json_object_get(e, "method"));
 		const char *p = json_string_value(json_object_get(e, "path"));
@@ -864,7 +1002,7 @@ static void log_request(struct lab_server *srv, struct req *r, const char *metho
 }
 
 static enum MHD_Result send_answer(struct MHD_Connection *c, struct answer *a,
-                                   const struct lab_fault *fault, bool srv_basic, size_t *sent)
+                                   const struct lab_fault *fault, size_t *sent)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result rc;
@@ -908,89 +1046,24 @@ static enum MHD_Result send_answer(struct MHD_Connection *c, struct answer *a,
 		MHD_add_response_header(resp, "Retry-After", v);
 	}
 	if (a->www_auth) {
-		/* What the lab offers is what it accepts: the real service offers
-		 * Negotiate only; Basic exists in the lab alone. */
-		MHD_add_response_header(resp, "WWW-Authenticate",
-		                        srv_basic ? "Basic realm=\"AdminService\"" : "Negotiate");
-	} else if (a->nego_reply) {
-		char *v = malloc(strlen(a->nego_reply) + 11);
-		if (v) {
-			sprintf(v, "Negotiate %s", a->nego_reply);
-			MHD_add_response_header(resp, "WWW-Authenticate", v);
-			free(v);
-		}
+		MHD_add_response_header(resp, "WWW-Authenticate", "Negotiate");
+		MHD_add_response_header(resp, "WWW-Authenticate", "Basic realm=\"AdminService\"");
 	}
 	rc = MHD_queue_response(c, a->status, resp);
 	MHD_destroy_response(resp);
 	return rc;
 }
 
-/* A principal "name@REALM" is the lab's user when the configured name is
- * the whole principal or, without a realm, its name part. */
-static bool principal_is(const char *principal, const char *want)
+/* Who is asking: 1 = the lab's user, 2 = the role-less user, 0 = nobody. */
+static int authenticate(struct lab_server *srv, struct MHD_Connection *c, char **user)
 {
-	size_t n = strlen(want);
-
-	if (!want || !*want)
-		return false;
-	if (strcmp(principal, want) == 0)
-		return true;
-	return !strchr(want, '@') && strncmp(principal, want, n) == 0 && principal[n] == '@';
-}
-
-/* Negotiate, once per request. A principal the KDC vouches for but the
- * lab does not know is treated as an account without a role (the real
- * service: authenticated, no Configuration Manager role, 404). */
-static int authenticate_negotiate(struct lab_server *srv, struct MHD_Connection *c,
-                                  char **user, char **reply, bool *challenge)
-{
-	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-	char why[400], *principal = NULL;
-	enum lab_nego r = lab_negotiate_check(srv->nego, h, &principal, reply, why, sizeof why);
-	int who;
-
-	*challenge = r == LAB_NEGO_ABSENT;
-	if (r == LAB_NEGO_NTLM || r == LAB_NEGO_FAILED) {
-		/* The lab's log (stderr), as AdminService.log would say it. */
-		fprintf(stderr, "osdwarden-lab: 401: %s\n", why);
-		return 0;
-	}
-	if (r != LAB_NEGO_OK)
-		return 0;
-	who = principal_is(principal, srv->cfg.user) ? 1 : 2;
-	*user = principal;
-	return who;
-}
-
-/* Who is asking: 1 = the lab's user, 2 = the role-less user, 0 = nobody.
- * *user is to be freed with free(). *challenge: the request carried no
- * credentials at all (the first leg of Negotiate). */
-static int authenticate(struct lab_server *srv, struct MHD_Connection *c, char **user,
-                        char **reply, bool *challenge)
-{
-	char *pass = NULL, *name;
-	const char *hdr;
+	char *pass = NULL;
 	int who = 0;
 
 	*user = NULL;
-	*reply = NULL;
-	*challenge = false;
 	if (srv->cfg.auth_none)
 		return 1;
-	if (srv->nego)
-		return authenticate_negotiate(srv, c, user, reply, challenge);
-	hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-	*challenge = !hdr;
-	if (hdr && strncasecmp(hdr, "NTLM", 4) == 0 && (hdr[4] == ' ' || hdr[4] == '\0')) {
-		fprintf(stderr, "osdwarden-lab: 401: Rejecting NTLM authentication. "
-		        "(Authorization: NTLM)\n");
-		return 0;
-	}
-	name = MHD_basic_auth_get_username_password(c, &pass);
-	if (name) {
-		*user = strdup(name);
-		MHD_free(name);
-	}
+	*user = MHD_basic_auth_get_username_password(c, &pass);
 	if (*user && pass && strcmp(pass, srv->cfg.password) == 0) {
 		if (strcmp(*user, srv->cfg.user) == 0)
 			who = 1;
@@ -1010,13 +1083,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 {
 	struct lab_server *srv = cls;
 	struct req *r = *con_cls;
-	struct answer a = { 0, BUF_INIT, NULL, 0, false, NULL };
+	struct answer a = { 0, BUF_INIT, NULL, 0, false };
 	struct lab_fault fault;
 	const char *query;
 	char *user = NULL;
 	size_t sent = 0;
 	enum MHD_Result rc;
-	bool challenge;
 	int who;
 
 	(void)version;
@@ -1037,21 +1109,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	query = strchr(r->raw_uri ? r->raw_uri : "", '?');
 	query = query ? query + 1 : "";
 
-	who = authenticate(srv, c, &user, &a.nego_reply, &challenge);
-	/* A request with no credentials at all is the challenge leg of
-	 * Negotiate (401, then the same request with a token): it is logged
-	 * but neither counted nor faulted, so that `@req=N` names the Nth
-	 * request that carried credentials, whatever the auth mode. */
-	memset(&fault, 0, sizeof fault);
-	if (!(challenge && who == 0)) {
-		pthread_mutex_lock(&srv->lock);
-		fault = lab_faults_pick(&srv->faults, ++srv->requests, url);
-		pthread_mutex_unlock(&srv->lock);
-	}
+	pthread_mutex_lock(&srv->lock);
+	fault = lab_faults_pick(&srv->faults, ++srv->requests);
+	pthread_mutex_unlock(&srv->lock);
+
+	who = authenticate(srv, c, &user);
 	if (fault.kind == FAULT_RESET) {
 		log_request(srv, r, method, user, 0, 0, &fault);
-		free(user);
-		free(a.nego_reply);
+		MHD_free(user);
 		return MHD_NO;
 	}
 	if (who == 0 || fault.kind == FAULT_401) {
@@ -1080,21 +1145,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			/* Done, but the answer never leaves: the client cannot know. */
 			log_request(srv, r, method, user, a.status, 0, &fault);
 			buf_free(&a.body);
-			free(user);
-			free(a.nego_reply);
+			MHD_free(user);
 			return MHD_NO;
 		}
 	}
-	if (a.www_auth) {
-		/* A refused token gets no mutual-authentication reply. */
-		free(a.nego_reply);
-		a.nego_reply = NULL;
-	}
-	rc = send_answer(c, &a, &fault, srv->cfg.auth_basic, &sent);
+	rc = send_answer(c, &a, &fault, &sent);
 	log_request(srv, r, method, user, a.status, sent, &fault);
 	buf_free(&a.body);
-	free(user);
-	free(a.nego_reply);
+	MHD_free(user);
 	return rc;
 }
 
@@ -1144,6 +1202,7 @@ int lab_server_start(struct lab_site *site, const struct lab_config *cfg,
 	}
 	srv->site = site;
 	srv->cfg = *cfg;
+	srv->page_max_set = srv->cfg.page_max > 0;
 	if (srv->cfg.page_max <= 0)
 		srv->cfg.page_max = 1000;
 	pthread_mutex_init(&srv->lock, NULL);
@@ -1152,9 +1211,6 @@ int lab_server_start(struct lab_site *site, const struct lab_config *cfg,
 	if (lab_faults_parse(cfg->faults, site->seed, &srv->faults, err, errlen) != 0)
 		goto fail;
 	if (journal_replay(srv, err, errlen) != 0)
-		goto fail;
-	if (!cfg->auth_none && !cfg->auth_basic &&
-	    lab_negotiate_open(cfg->keytab, &srv->nego, err, errlen) != 0)
 		goto fail;
 	if (cfg->log_path && !(srv->log = fopen(cfg->log_path, "a"))) {
 		snprintf(err, errlen, "cannot open the log %s: %s", cfg->log_path, strerror(errno));
@@ -1226,7 +1282,8 @@ void lab_server_stop(struct lab_server *srv)
 	if (srv->log)
 		fclose(srv->log);
 	json_decref(srv->journal);
-	lab_negotiate_close(srv->nego);
+	for (size_t i = 0; i < srv->norders; i++)
+		free(srv->orders[i].perm);
 	lab_tls_free(&srv->tls);
 	pthread_mutex_destroy(&srv->lock);
 	pthread_mutex_destroy(&srv->log_lock);

@@ -13,9 +13,7 @@ struct lab_config {
 	uint16_t port;              /* 0: any free port */
 	bool plain;                 /* HTTP instead of HTTPS */
 	bool auth_none;
-	bool auth_basic;            /* Basic (lab only); neither flag: Negotiate against keytab */
-	const char *keytab;         /* HTTP/localhost's key, for Negotiate */
-	const char *user, *password; /* Negotiate: user is the principal (name, or name@REALM) */
+	const char *user, *password;
 	const char *norole_user;    /* authenticates, holds no role: 404 everywhere */
 	const char *deny;           /* classes (',' separated) the lab's user may not read: 404 */
 	bool deny_writes;           /* the lab's user may read but not write: 404 on every write */
@@ -24,7 +22,11 @@ struct lab_config {
 	const char *log_path;
 	const char *state_path;
 	bool next_link;             /* emit @odata.nextLink instead of relying on $top/$skip */
-	long page_max;              /* rows per page without $top in next-link mode */
+	long page_max;              /* rows per page without $top in next-link mode; when given,
+	                             * the cap of every page whatever $top asks (--page-max) */
+	const char *metadata_without; /* classes and Class.Method actions (',' separated) the
+	                               * site does not expose: not in $metadata, 404 when asked */
+	long count_offset;          /* added to every Class/$count: a site whose count is wrong */
 };
 
 struct lab_server;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define DAY_MS 86400000LL
 
@@ -530,4 +531,17 @@ void lab_site_free(struct lab_site *s)
 	free(s->roles);
 	free(s->accounts);
 	memset(s, 0, sizeof *s);
+}
+
+bool lab_site_hidden(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; p && *p;) {
+		size_t len = strcspn(p, ",");
+		if (len == n && n && strncasecmp(p, name, n) == 0)
+			return true;
+		p = p[len] ? p + len + 1 : NULL;
+	}
+	return false;
 }

@@ -162,6 +162,10 @@ void lab_site_free(struct lab_site *s);
  * strings); NULL when out of memory. */
 const char *lab_site_strdup(struct lab_site *s, const char *str);
 
+/* True when name (a class, or Class.Method) is in the ',' separated list
+ * (any case): what --metadata-without hides. */
+bool lab_site_hidden(const char *list, const char *name);
+
 /* The deterministic generator the site and the fault injector share. */
 uint64_t lab_rng_next(uint64_t *state);
 

@@ -250,7 +250,9 @@ static void test_action_during_a_sync_is_recorded_and_kept(void **state)
 	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
 	unblocked_cert(smsid, sizeof smsid, 0);
 	labproc_stop(&lp);
-	labsite_start(&g_ls, &lp, (const char *const[]){ "--faults", "slow=7s@req=3", NULL });
+	/* request 6: the page of SMS_DistributionPointInfo (each class is its
+	 * $count, then its page) */
+	labsite_start(&g_ls, &lp, (const char *const[]){ "--faults", "slow=7s@req=6", NULL });
 	sync_args(&lp, origin, sizeof origin, sync);
 	int before = requests_logged();
 	pid = spawn("sync", sync);
@@ -348,7 +350,8 @@ static void test_console_and_decisions_work_during_a_sync(void **state)
 	/* The console acts on the inventory's one provider: this lab only. */
 	memcpy(g_ls.db, inventory, sizeof inventory);
 	char fault[40];
-	snprintf(fault, sizeof fault, "slow=8s@req=%d", per_sync + 3);
+	/* the page of SMS_DistributionPointInfo in the second sync */
+	snprintf(fault, sizeof fault, "slow=8s@req=%d", per_sync + 6);
 	labsite_start(&g_ls, &lp, (const char *const[]){ "--faults", fault, NULL });
 	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
 	assert_int_equal(requests_logged(), 2 * per_sync);

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,7 +386,9 @@ static void test_queries_it_cannot_parse_are_400_with_an_odata_error(void **stat
 		"wmi/SMS_Site?$filter=(SiteCode%20eq%20'A'",
 		"wmi/SMS_Site?$filter=SiteCode%20eq%20'A'%20or%20SiteCode%20eq%20'B'",
 		"wmi/SMS_Site?$top=ten",
-		"wmi/SMS_Site?$orderby=SiteCode",
+		"wmi/SMS_Site?$expand=SiteCode",
+		"wmi/SMS_Site?$orderby=NoSuchProperty",
+		"wmi/SMS_Site?$orderby=SiteCode%20sideways",
 		"wmi/SMS_Site?%24top=1",
 		"wmi/SMS_Site?$select=Nope",
 		"wmi/SMS_Certificate?$select=Thumbprint",
@@ -855,6 +858,191 @@ static void test_bad_fault_spec_is_refused_at_start(void **state)
 	assert_int_equal(WEXITSTATUS(system(cmd)), 2);
 }
 
+/* --- the site's own contract: lazy properties, $count, $orderby, page caps */
+
+static bool sdk_lazy(const char *q)
+{
+	char buf[256], *save = NULL;
+
+	snprintf(buf, sizeof buf, "%s", q ? q : "");
+	for (char *t = strtok_r(buf, "[], ", &save); t; t = strtok_r(NULL, "[], ", &save))
+		if (strcasecmp(t, "lazy") == 0)
+			return true;
+	return false;
+}
+
+static bool listed(json_t *names, const char *name)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(names, i, v)
+		if (strcasecmp(json_string_value(v), name) == 0)
+			return true;
+	return false;
+}
+
+static void test_lab_marks_lazy_exactly_what_the_sdk_marks_lazy(void **state)
+{
+	char dir[4096];
+	DIR *d;
+	struct dirent *de;
+	int classes = 0, lazies = 0;
+
+	(void)state;
+	snprintf(dir, sizeof dir, "%s/adminservice-real/sdk_reference", fixtures());
+	assert_non_null(d = opendir(dir));
+	while ((de = readdir(d)) != NULL) {
+		char path[8192], url[300];
+		json_t *j, *props, *p, *row, *lazy;
+		const char *cls;
+		struct http h;
+		size_t i;
+
+		if (strncmp(de->d_name, "sdk_", 4) != 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		assert_non_null(j = json_load_file(path, 0, NULL));
+		cls = json_string_value(json_object_get(j, "class"));
+		snprintf(url, sizeof url, "wmi/%s?$top=1", cls);
+		h = labproc_http(&g_lab, "GET", url, NULL, USER);
+		if (h.status == 404) {   /* a class the lab does not serve */
+			http_free(&h);
+			json_decref(j);
+			continue;
+		}
+		http_free(&h);
+		json_t *rows = rows_of(&g_lab, url);
+		row = json_array_get(rows, 0);
+		if (!row) {
+			json_decref(rows);
+			json_decref(j);
+			continue;
+		}
+		classes++;
+		lazy = json_object_get(row, "__LAZYPROPERTIES");
+		props = json_object_get(j, "properties_extracted");
+		json_array_foreach(props, i, p) {
+			const char *name = json_string_value(json_object_get(p, "name"));
+			bool want = sdk_lazy(json_string_value(json_object_get(p, "qualifiers")));
+			if (!json_object_get(row, name))
+				continue;   /* not served */
+			if (want != listed(lazy, name))
+				fail_msg("%s.%s: the SDK says %slazy, the lab %s", cls, name, want ? "" : "not ",
+				         want ? "serves it as an ordinary property" : "marks it lazy");
+			if (want) {
+				lazies++;
+				snprintf(url, sizeof url, "wmi/%s?$select=%s&$top=1", cls, name);
+				h = labproc_http(&g_lab, "GET", url, NULL, USER);
+				if (h.status != 400)
+					fail_msg("$select of the lazy %s.%s: HTTP %ld, not 400", cls, name, h.status);
+				http_free(&h);
+			}
+		}
+		json_decref(rows);
+		json_decref(j);
+	}
+	closedir(d);
+	assert_true(classes >= 10);
+	assert_true(lazies >= 5);
+}
+
+static long get_count(const struct labproc *lp, const char *path)
+{
+	struct http h = labproc_http(lp, "GET", path, NULL, USER);
+	char *end;
+	long n;
+
+	if (h.status != 200)
+		fail_msg("GET %s: HTTP %ld: %.200s", path, h.status, h.body);
+	n = strtol(h.body, &end, 10);
+	assert_true(end != h.body && *end == '\0');
+	http_free(&h);
+	return n;
+}
+
+static void test_count_segment_answers_a_bare_number_with_the_filter(void **state)
+{
+	(void)state;
+	assert_int_equal(get_count(&g_lab, "wmi/SMS_StateMigration/$count"),
+	                 (long)count_all(&g_lab, "SMS_StateMigration"));
+	assert_int_equal(get_count(&g_lab, "wmi/SMS_StateMigration/$count?$filter=MigrationStatus%20eq%202"),
+	                 (long)count_filter("wmi/SMS_StateMigration?$filter=MigrationStatus%20eq%202"));
+}
+
+static void test_orderby_sorts_by_the_keys_it_names(void **state)
+{
+	json_t *rows = rows_of(&g_lab, "wmi/SMS_StateMigration?$select=SourceClientResourceID,"
+	                       "RestoreClientResourceID&$orderby=SourceClientResourceID,"
+	                       "RestoreClientResourceID%20desc");
+	json_int_t ps = -1, pr = 0;
+	size_t i;
+	json_t *r;
+
+	(void)state;
+	assert_true(json_array_size(rows) >= 200);
+	json_array_foreach(rows, i, r) {
+		json_int_t s = json_integer_value(json_object_get(r, "SourceClientResourceID"));
+		json_int_t d = json_integer_value(json_object_get(r, "RestoreClientResourceID"));
+		assert_true(s > ps || (s == ps && d < pr));
+		ps = s;
+		pr = d;
+	}
+	json_decref(rows);
+}
+
+/* --page-max caps every page, whatever $top asks, with and without links. */
+static void test_page_max_ignores_a_larger_top(void **state)
+{
+	struct labproc lp;
+	json_t *env;
+
+	(void)state;
+	start_lab(&lp, (const char *const[]){ "--page-max", "64", NULL });
+	env = get_json(&lp, "wmi/SMS_StateMigration?$top=1000&$skip=0", 200);
+	assert_int_equal(json_array_size(json_object_get(env, "value")), 64);
+	assert_null(json_object_get(env, "@odata.nextLink"));
+	json_decref(env);
+	env = get_json(&lp, "wmi/SMS_StateMigration?$top=10", 200);
+	assert_int_equal(json_array_size(json_object_get(env, "value")), 10);
+	json_decref(env);
+	labproc_stop(&lp);
+	start_lab(&lp, (const char *const[]){ "--page-max", "64", "--next-link", NULL });
+	env = get_json(&lp, "wmi/SMS_StateMigration?$top=1000&$skip=0", 200);
+	assert_int_equal(json_array_size(json_object_get(env, "value")), 64);
+	assert_non_null(strstr(json_string_value(json_object_get(env, "@odata.nextLink")),
+	                       "$skip=64"));
+	json_decref(env);
+	labproc_stop(&lp);
+}
+
+static void test_metadata_without_drops_the_named_actions(void **state)
+{
+	struct labproc lp;
+	struct http h;
+
+	(void)state;
+	start_lab(&lp, (const char *const[]){ "--metadata-without",
+	                                      "SMS_CertificateInfo.BlockCertificate,SMS_Advertisement",
+	                                      "--log", "/dev/null", NULL });
+	h = labproc_http(&lp, "GET", "wmi/$metadata", NULL, USER);
+	assert_int_equal(h.status, 200);
+	assert_null(strstr(h.body, "SMS_CertificateInfo.BlockCertificate"));
+	assert_null(strstr(h.body, "<EntitySet Name=\"SMS_Advertisement\""));
+	assert_non_null(strstr(h.body, "SMS_StateMigration.DeleteAssociation"));
+	assert_non_null(strstr(h.body, "<EntitySet Name=\"SMS_Certificate\""));
+	http_free(&h);
+	/* what the metadata lacks, the lab does not serve either */
+	h = labproc_http(&lp, "POST", "wmi/SMS_CertificateInfo.BlockCertificate",
+	                 "{\"SMSID\":\"x\",\"Blocked\":true}", USER);
+	assert_int_equal(h.status, 404);
+	http_free(&h);
+	h = labproc_http(&lp, "GET", "wmi/SMS_Advertisement", NULL, USER);
+	assert_int_equal(h.status, 404);
+	http_free(&h);
+	labproc_stop(&lp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -878,6 +1066,11 @@ int main(void)
 		cmocka_unit_test(test_each_fault_kind_happens_on_its_request),
 		cmocka_unit_test(test_rated_faults_are_deterministic_and_logged),
 		cmocka_unit_test(test_bad_fault_spec_is_refused_at_start),
+		cmocka_unit_test(test_lab_marks_lazy_exactly_what_the_sdk_marks_lazy),
+		cmocka_unit_test(test_count_segment_answers_a_bare_number_with_the_filter),
+		cmocka_unit_test(test_orderby_sorts_by_the_keys_it_names),
+		cmocka_unit_test(test_page_max_ignores_a_larger_top),
+		cmocka_unit_test(test_metadata_without_drops_the_named_actions),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -314,9 +314,12 @@ static void test_transient_faults_are_retried_to_success(void **state)
 {
 	/* 500 is not here: the provider's 500 is usually a WMI error that a
 	 * retry repeats; it fails the sync (see the next test). */
-	const char *specs[] = { "503@req=2", "429@req=2", "reset@req=2", "truncate@req=5",
-	                        "slow=1s@req=2", "badjson@req=3", "503@req=2,429@req=3,reset@req=4",
-	                        "truncate@req=5,truncate@req=6" };
+	/* Each class is read as its $count (req 2k-1 at scale 1) and then its
+	 * page (req 2k): SysResUse's page is req 4, DistributionPointInfo's 6,
+	 * StateMigration's 10, and a retry takes the next number. */
+	const char *specs[] = { "503@req=4", "429@req=4", "reset@req=4", "truncate@req=10",
+	                        "slow=1s@req=4", "badjson@req=6", "503@req=4,429@req=5,reset@req=6",
+	                        "truncate@req=10,truncate@req=11", "503@req=3", "reset@req=9" };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
@@ -354,9 +357,13 @@ static void test_fatal_faults_leave_the_previous_inventory_byte_identical(void *
 		const char *spec, *scale, *says;
 		int rc;
 	} cases[] = {
-		{ "oversize@req=5", "1", "cap", 3 },
-		{ "repeat-page@req=6,repeat-page@req=7,repeat-page@req=8", "11", "repeats page", 3 },
-		{ "500@req=5,500@req=6,500@req=7,500@req=8", "1", "HTTP 500", 3 },
+		/* the page of SMS_StateMigration (its $count is req 9) */
+		{ "oversize@req=10", "1", "cap", 3 },
+		/* at scale 11: its pages 2 and 3, and the boot images' page */
+		{ "repeat-page@req=11,repeat-page@req=12,repeat-page@req=14", "11", "repeats page", 3 },
+		{ "500@req=10,500@req=11,500@req=12,500@req=13", "1", "HTTP 500", 3 },
+		/* a $count the site cannot answer fails the class like a page */
+		{ "500@req=9", "1", "HTTP 500", 3 },
 	};
 	struct labproc good;
 	size_t n0;
@@ -592,6 +599,69 @@ static void test_read_only_mode_refuses_to_sync(void **state)
 	labproc_stop(&lp);
 }
 
+/* A site that sends at most 64 rows a page whatever $top asks, with no
+ * nextLink (the stand-in that lost 84% of the associations), or with one:
+ * every row is read either way, and the boot image of each task sequence
+ * (lazy in the SDK) comes from its keyed GET. */
+static void test_a_capped_page_size_loses_no_rows(void **state)
+{
+	const char *const modes[][4] = {
+		{ "--page-max", "64", NULL },
+		{ "--page-max", "64", "--next-link", NULL },
+		{ "--page-max", "1", NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+		struct labproc lp;
+		const char *scale = i == 2 ? "1" : "11";
+		unlink(g_db);
+		start(&lp, scale, modes[i]);
+		expect_sync_ok(&lp, NULL);
+		compare_with_lab(atoi(scale));
+		assert_int_equal(q("SELECT count(*) FROM task_sequences WHERE boot_image_id IS NULL"), 0);
+		assert_true(q("SELECT count(*) FROM task_sequences") > 0);
+		labproc_stop(&lp);
+	}
+}
+
+/* A site whose $count and pages disagree: the class fails, nothing is
+ * stored, the previous inventory stays byte-identical. */
+static void test_a_count_mismatch_fails_the_class_and_keeps_the_inventory(void **state)
+{
+	static const char *const offsets[] = { "7", "-3" };
+	struct labproc good;
+	size_t n0;
+	char *before;
+
+	(void)state;
+	unlink(g_db);
+	start(&good, "11", NULL);
+	expect_sync_ok(&good, NULL);
+	labproc_stop(&good);
+	before = file_bytes(g_db, &n0);
+	for (size_t i = 0; i < sizeof offsets / sizeof offsets[0]; i++) {
+		struct labproc lp;
+		struct tu_run r;
+		size_t n1;
+		char *after;
+		start(&lp, "11", (const char *const[]){ "--count-offset", offsets[i], "--page-max", "500",
+		                                        NULL });
+		r = sync_with(&lp, NULL);
+		if (r.rc != 3 || !strstr(r.err, "$count") || !strstr(r.err, "SMS_Site") ||
+		    !strstr(r.err, "nothing was changed"))
+			fail_msg("--count-offset %s: exit %d, stderr: %s", offsets[i], r.rc, r.err);
+		tu_run_free(&r);
+		labproc_stop(&lp);
+		after = file_bytes(g_db, &n1);
+		assert_int_equal(n0, n1);
+		if (memcmp(before, after, n0) != 0)
+			fail_msg("--count-offset %s changed the inventory file", offsets[i]);
+		free(after);
+	}
+	free(before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -607,6 +677,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_resync_records_what_disappeared, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_json_has_the_documented_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_mode_refuses_to_sync, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_capped_page_size_loses_no_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_count_mismatch_fails_the_class_and_keeps_the_inventory, setup, teardown),
 	};
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,7 +5,18 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <strings.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "backend/adminservice.h"
+#include "backend/http.h"
 #include "util/secret.h"
 
 static void test_base_url_accepts_origins_and_full_bases(void **state)
@@ -279,6 +290,161 @@ static void test_password_file_must_be_private(void **state)
 	free(p);
 }
 
+/* The SDK's own class pages mark some properties lazy: a collection query
+ * does not fill them, and a $select naming one may be refused (a real site
+ * answered HTTP 400 for BootImageID). No $select of the contract may name
+ * one; such a property is read per instance by keyed GET. */
+static bool qualifiers_say_lazy(const char *q)
+{
+	char buf[256], *save = NULL;
+
+	snprintf(buf, sizeof buf, "%s", q ? q : "");
+	for (char *t = strtok_r(buf, "[], ", &save); t; t = strtok_r(NULL, "[], ", &save))
+		if (strcasecmp(t, "lazy") == 0)
+			return true;
+	return false;
+}
+
+static void test_no_select_names_a_property_the_sdk_marks_lazy(void **state)
+{
+	char dir[512];
+	DIR *d;
+	struct dirent *de;
+	int pages = 0, checked = 0;
+
+	(void)state;
+	snprintf(dir, sizeof dir, "%s/adminservice-real/sdk_reference", tu_fixtures());
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		char path[1024];
+		json_t *j, *props, *p;
+		const char *cls;
+		const struct as_class *c;
+		size_t i;
+
+		if (strncmp(de->d_name, "sdk_", 4) != 0 || !strstr(de->d_name, ".schema.json"))
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		j = json_load_file(path, 0, NULL);
+		if (!j)
+			fail_msg("%s is not JSON", path);
+		pages++;
+		cls = json_string_value(json_object_get(j, "class"));
+		props = json_object_get(j, "properties_extracted");
+		assert_non_null(cls);
+		assert_true(json_is_array(props));
+		c = as_class_find(cls);
+		json_array_foreach(props, i, p) {
+			const char *name = json_string_value(json_object_get(p, "name"));
+			char sel[1100], want[140];
+			if (!c || !name || !qualifiers_say_lazy(json_string_value(json_object_get(p, "qualifiers"))))
+				continue;
+			snprintf(sel, sizeof sel, ",%s,", c->select);
+			snprintf(want, sizeof want, ",%s,", name);
+			checked++;
+			for (char *q = sel; *q; q++)
+				*q = (char)tolower((unsigned char)*q);
+			for (char *q = want; *q; q++)
+				*q = (char)tolower((unsigned char)*q);
+			if (strstr(sel, want))
+				fail_msg("the contract's $select of %s names %s, which the SDK marks lazy "
+				         "(%s): read it per instance instead", cls, name, de->d_name);
+		}
+		json_decref(j);
+	}
+	closedir(d);
+	/* The pages are there and hold lazy properties of classes we read. */
+	assert_true(pages >= 20);
+	assert_true(checked >= 10);
+}
+
+/* A listening socket on loopback nobody accepts on: a request that were
+ * sent would sit in its backlog. */
+static int listener(int *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof a;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(listen(fd, 16), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	*port = ntohs(a.sin_port);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	return fd;
+}
+
+static bool someone_connected(int fd)
+{
+	int c = accept(fd, NULL, NULL);
+	if (c >= 0)
+		close(c);
+	return c >= 0;
+}
+
+static char *many_url;
+static char *one_url(void *ctx, size_t i)
+{
+	(void)ctx;
+	return i == 0 ? strdup(many_url) : NULL;
+}
+static int many_err_kind;
+static int one_done(void *ctx, size_t i, struct http_resp *r, const struct ow_err *e)
+{
+	(void)ctx; (void)i; (void)r;
+	many_err_kind = e ? (int)e->kind : 0;
+	return 0;
+}
+
+static void test_methods_that_hand_out_secrets_are_never_sent(void **state)
+{
+	static const char *const paths[] = {
+		"wmi/SMS_StateMigration.GetEncryptDecryptKey",
+		"wmi/sms_statemigration.getencryptdecryptkey",
+		"wmi/SMS_StateMigration.GetEncrypt%44ecryptKey",
+		"wmi/SMS_TaskSequencePackage('P0100001')/AdminService.GetTSPolicies",
+		"wmi/SMS_TaskSequencePackage.GetClientConfigPolicies",
+		"wmi/SMS_Site?$filter=x&y=GetTSPolicies",
+	};
+	struct http_opts o = { .auth = HTTP_AUTH_NONE, .insecure = HTTP_PLAIN_TEST_LAB,
+	                       .connect_timeout_s = 1, .timeout_s = 2, .max_attempts = 1 };
+	struct http_client *h;
+	struct ow_err e = { 0 };
+	int port, fd = listener(&port);
+	char url[512];
+
+	(void)state;
+	assert_int_equal(http_client_new(&o, &h, &e), 0);
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		struct http_resp r;
+		snprintf(url, sizeof url, "http://127.0.0.1:%d/AdminService/%s", port, paths[i]);
+		assert_true(as_url_denied(url) != NULL);
+		memset(&e, 0, sizeof e);
+		assert_int_not_equal(http_request(h, "POST", url, "{}", false, &r, &e), 0);
+		http_resp_free(&r);
+		assert_non_null(strstr(e.msg, "never"));
+		assert_false(someone_connected(fd));
+		many_url = url;
+		many_err_kind = 0;
+		http_get_many(h, 2, one_url, one_done, NULL);
+		assert_int_not_equal(many_err_kind, 0);
+		assert_false(someone_connected(fd));
+	}
+	/* The control: an ordinary URL does reach the socket. */
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/AdminService/wmi/SMS_Site", port);
+	assert_null(as_url_denied(url));
+	{
+		struct http_resp r;
+		http_request(h, "GET", url, NULL, true, &r, &e);
+		http_resp_free(&r);
+	}
+	assert_true(someone_connected(fd));
+	http_client_free(h);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +460,8 @@ int main(void)
 		cmocka_unit_test(test_status_codes_become_operator_advice),
 		cmocka_unit_test(test_secret_suspect_judges_names_and_values),
 		cmocka_unit_test(test_password_file_must_be_private),
+		cmocka_unit_test(test_no_select_names_a_property_the_sdk_marks_lazy),
+		cmocka_unit_test(test_methods_that_hand_out_secrets_are_never_sent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
