@@ -15,7 +15,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: osdwarden-lab [--port N] [--scale S] [--seed N] [--now EPOCH]\n"
 	      "                     [--tls | --plain] [--ca-out FILE]\n"
-	      "                     [--auth basic|none] [--user U] [--password-file F]\n"
+	      "                     [--auth negotiate|basic|none] [--keytab F] [--user U]\n"
+	      "                     [--password-file F]\n"
 	      "                     [--norole-user U] [--deny CLASS,...] [--deny-writes]\n"
 	      "                     [--faults SPEC]\n"
 	      "                     [--log FILE]\n"
@@ -23,8 +24,17 @@ static void usage(FILE *f)
 	      "                     [--metadata-without CLASS|CLASS.METHOD,...] [--count-offset N]\n"
 	      "       osdwarden-lab --seed N --print-canaries\n\n"
 	      "Serves https://127.0.0.1:PORT/AdminService/ over a generated Configuration\n"
-	      "Manager site (--port 0: any free port, printed). The password is random\n"
-	      "unless --password or --password-file gives one. --faults, e.g.\n"
+	      "Manager site (--port 0: any free port, printed).\n"
+	      "--auth negotiate (the default) is the real service's only way in: Kerberos\n"
+	      "through SPNEGO, checked on every request against the key of HTTP/localhost in\n"
+	      "--keytab F (or $KRB5_KTNAME); use https://localhost:PORT, the name of the\n"
+	      "certificate and of the SPN. --user names the principal with a role (name or\n"
+	      "name@REALM); any other principal authenticates without one (404).\n"
+	      "NTLM is refused (401, 'Rejecting NTLM authentication.'), as sites from 2509 do.\n"
+	      "--auth basic exists in the lab only, never on a real site: the password is\n"
+	      "random unless --password or --password-file gives one.\n"
+	      "The 401 challenge of Negotiate is logged but not counted by --faults @req=N.\n"
+	      "--faults, e.g.\n"
 	      "  500@0.05,429@req=7,reset@0.01,slow=2s@0.02,truncate@req=3,badjson@0.01,\n"
 	      "  repeat-page@req=4,oversize@req=9,lost@req=12 (a write done, its answer never sent)\n", f);
 }
@@ -82,6 +92,7 @@ int main(int argc, char **argv)
 		{ "plain", no_argument, NULL, 'P' },
 		{ "ca-out", required_argument, NULL, 'c' },
 		{ "auth", required_argument, NULL, 'a' },
+		{ "keytab", required_argument, NULL, 'k' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "password", required_argument, NULL, 'w' },
 		{ "password-file", required_argument, NULL, 'W' },
@@ -120,13 +131,18 @@ int main(int argc, char **argv)
 		case 'P': cfg.plain = true; break;
 		case 'c': cfg.ca_out = optarg; break;
 		case 'a':
-			if (strcmp(optarg, "none") == 0)
-				cfg.auth_none = true;
-			else if (strcmp(optarg, "basic") != 0) {
-				fprintf(stderr, "osdwarden-lab: --auth is basic or none\n");
+			cfg.auth_none = strcmp(optarg, "none") == 0;
+			cfg.auth_basic = strcmp(optarg, "basic") == 0;
+			if (!cfg.auth_none && !cfg.auth_basic && strcmp(optarg, "negotiate") != 0) {
+				fprintf(stderr, "osdwarden-lab: --auth is negotiate (the default), "
+				        "basic (lab only) or none, not '%s'%s\n", optarg,
+				        strcmp(optarg, "ntlm") == 0
+				                ? ": sites from 2509 on refuse NTLM, and so does the lab"
+				                : "");
 				return 2;
 			}
 			break;
+		case 'k': cfg.keytab = optarg; break;
 		case 'u': cfg.user = optarg; break;
 		case 'w': password = strdup(optarg); break;
 		case 'W': password = read_password_file(optarg); break;
@@ -164,6 +180,10 @@ int main(int argc, char **argv)
 	if (!password)
 		password = random_password();
 	cfg.password = password;
+	if (!cfg.auth_none && !cfg.auth_basic && !cfg.keytab)
+		cfg.keytab = getenv("KRB5_KTNAME");
+	if (cfg.keytab && strncmp(cfg.keytab, "FILE:", 5) == 0)
+		cfg.keytab += 5;
 
 	/* Signals are taken by sigwait below; the server threads inherit the
 	 * blocked mask so SIGINT/SIGTERM always reach this thread. */
@@ -182,14 +202,20 @@ int main(int argc, char **argv)
 	       "%zu associations (generated in %.0f ms)\n", (unsigned long long)seed, scale,
 	       site.nsites, site.ndps, site.nsmps, site.ncerts, site.nassocs,
 	       (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
-	printf("url %s://127.0.0.1:%u/AdminService/\n", cfg.plain ? "http" : "https",
+	/* Kerberos names the service by host: the client must ask for
+	 * HTTP/localhost, so the URL says localhost (which the certificate
+	 * names too). */
+	printf("url %s://%s:%u/AdminService/\n", cfg.plain ? "http" : "https",
+	       cfg.auth_none || cfg.auth_basic ? "127.0.0.1" : "localhost",
 	       (unsigned)lab_server_port(srv));
 	if (!cfg.plain)
 		printf("ca %s\n", cfg.ca_out ? cfg.ca_out : "(not written: use --ca-out FILE)");
 	if (cfg.auth_none)
 		printf("auth none\n");
+	else if (cfg.auth_basic)
+		printf("auth basic (lab only)\nuser %s\npassword %s\n", cfg.user, cfg.password);
 	else
-		printf("user %s\npassword %s\n", cfg.user, cfg.password);
+		printf("auth negotiate (keytab %s)\nuser %s\n", cfg.keytab, cfg.user);
 	printf("ready\n");
 	fflush(stdout);
 	sigwait(&set, &sig);

@@ -13,7 +13,9 @@ struct lab_config {
 	uint16_t port;              /* 0: any free port */
 	bool plain;                 /* HTTP instead of HTTPS */
 	bool auth_none;
-	const char *user, *password;
+	bool auth_basic;            /* Basic (lab only); neither flag: Negotiate against keytab */
+	const char *keytab;         /* HTTP/localhost's key, for Negotiate */
+	const char *user, *password; /* Negotiate: user is the principal (name, or name@REALM) */
 	const char *norole_user;    /* authenticates, holds no role: 404 everywhere */
 	const char *deny;           /* classes (',' separated) the lab's user may not read: 404 */
 	bool deny_writes;           /* the lab's user may read but not write: 404 on every write */
