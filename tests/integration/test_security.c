@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "../unit/testutil.h"
+#include "backend/http.h"
 
 #define PASSWORD "standin-pw-9f3a"
 
@@ -1030,6 +1031,83 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* --- credentials in the provider URL, encoded paths, the client alone -- */
+
+/* user:password@host in --provider would be sent, printed, stored and
+ * audited: refused before anything is opened or sent, and the message
+ * does not repeat the password. */
+static void test_provider_url_with_credentials_is_refused(void **state)
+{
+	struct trap t;
+	char origin[128], *db = db_path("userinfo");
+	struct tu_run r;
+
+	(void)state;
+	trap_start(&t, "127.0.0.1");
+	snprintf(origin, sizeof origin, "https://reader:Sekr3t-in-url@127.0.0.1:%u", (unsigned)t.port);
+	r = sync_with(db, origin, "none", NULL, NULL);
+	trap_stop(&t);
+	assert_int_equal(r.rc, 2);
+	expect_in(r.err, "must not carry a user name or password");
+	assert_null(strstr(r.out ? r.out : "", "Sekr3t"));
+	assert_null(strstr(r.err ? r.err : "", "Sekr3t"));
+	assert_int_equal(t.conns, 0);
+	tu_run_free(&r);
+	unlink(db);
+	free(db);
+}
+
+/* %2e%2e and %2f stay text for the path check, but a server may decode
+ * them and serve another path: such a link is not followed. */
+static void test_nextlink_with_encoded_dot_segments_is_not_followed(void **state)
+{
+	static const char *const paths[] = { "/AdminService/%2e%2e/secret/x",
+	                                     "/AdminService/..%2fsecret",
+	                                     "/AdminService/%2E%2E%5Cetc" };
+	struct pki p;
+	struct standin s = { 0 };
+	char link[256];
+
+	(void)state;
+	pki_make(&p, "nl-encoded", time(NULL) - 3600, time(NULL) + 86400);
+	standin_start(&s, "127.0.0.1", &p);
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		snprintf(link, sizeof link, "%s%s", s.origin, paths[i]);
+		expect_link_refused(&s, &p, link, "encoded");
+	}
+	standin_stop(&s);
+	pki_free(&p);
+}
+
+/* The client itself speaks https only, whatever URL a caller hands it:
+ * the protocol restriction holds even where no link check runs first. */
+static void test_the_http_client_refuses_other_schemes_itself(void **state)
+{
+	struct http_opts o = { .auth = HTTP_AUTH_BASIC, .user = "u", .secret = PASSWORD,
+	                       .timeout_s = 5, .max_attempts = 1 };
+	struct http_client *c = NULL;
+	struct ow_err e = { 0 };
+	struct trap t;
+	char url[128];
+
+	(void)state;
+	trap_start(&t, "127.0.0.1");
+	assert_int_equal(http_client_new(&o, &c, &e), 0);
+	static const char *const schemes[] = { "gopher", "http", "ftp", "dict" };
+	for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+		struct http_resp r = { 0 };
+		snprintf(url, sizeof url, "%s://127.0.0.1:%u/AdminService/x", schemes[i],
+		         (unsigned)t.port);
+		memset(&e, 0, sizeof e);
+		assert_int_not_equal(http_request(c, "GET", url, NULL, true, &r, &e), 0);
+		http_resp_free(&r);
+	}
+	http_client_free(c);
+	trap_stop(&t);
+	if (t.conns)
+		fail_msg("the client connected to the trap %d times (%.80s)", t.conns, t.first);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1053,6 +1131,9 @@ int main(void)
 		cmocka_unit_test(test_page_with_more_rows_than_top_fails_the_class_on_the_dom_path),
 		cmocka_unit_test(test_huge_page_body_is_refused_while_receiving),
 		cmocka_unit_test(test_slow_server_is_bounded_per_class_by_timeout),
+		cmocka_unit_test(test_provider_url_with_credentials_is_refused),
+		cmocka_unit_test(test_nextlink_with_encoded_dot_segments_is_not_followed),
+		cmocka_unit_test(test_the_http_client_refuses_other_schemes_itself),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
