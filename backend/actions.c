@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <errno.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include "backend/adminservice.h"
 #include "db/audit.h"
@@ -66,6 +69,7 @@ struct op {
 	struct inv_dp dp;
 	struct inv_boot_image boot;
 	bool locked;                 /* inside the inventory's write transaction */
+	bool sent;                   /* the write went out: its outcome must be recorded */
 	/* Steps. read: *row = the object's current JSON, NULL if the site no
 	 * longer has it. */
 	int (*read)(struct op *o, json_t **row, struct ow_err *err);
@@ -275,6 +279,12 @@ static void wipe_json_strings(json_t *v)
 
 /* --- the sequence ------------------------------------------------------------ */
 
+/* An unanswered intent younger than this is another osdwarden still at
+ * work on the object (a write and its re-read take at most two request
+ * timeouts); an older one is a run that died, and the next action's
+ * re-read decides. */
+enum { INTENT_FRESH_S = 15 * 60, OUTCOME_WAIT_MS = 120 * 1000 };
+
 static void unlock(struct op *o)
 {
 	if (o->locked)
@@ -287,8 +297,15 @@ static int finish(struct op *o, struct act_result *res, int64_t now, bool record
 {
 	char outcome[800];
 
-	if (!o->locked && inv_begin(o->db, err) != 0)
+	/* Once a write went out its outcome must be recorded: wait for the
+	 * lock far longer than usual (a sync's apply, another action's row). */
+	if (!o->locked && inv_begin_wait(o->db, o->sent ? OUTCOME_WAIT_MS : 0, err) != 0) {
+		if (o->sent)
+			ow_err_prefix(err, "the write was sent but its outcome could not be recorded; "
+			              "the audit log shows it as \"%s\" with no outcome: run the same "
+			              "action again to record what the site shows", AUDIT_INTENT);
 		return err->kind;
+	}
 	o->locked = true;
 	if (extra_outcome && audit_append(o->db, now, o->action, o->target, res->request,
 	                                  extra_outcome, err) != 0)
@@ -331,38 +348,56 @@ static void drop_request(char *url, char *body)
 	free(url);
 }
 
-/* Commits an intent row before the write, so that the write is in the log
- * even if osdwarden dies between sending it and recording its outcome (the
- * outcome row, same action and target, answers it; audit verify names an
- * unanswered one). The lock is then taken again; if anything else was
- * recorded in between, nothing is sent. 0 to go ahead; otherwise res says
- * why not, and what could be recorded was. */
-static int record_intent(struct op *o, int64_t now, struct act_result *res)
+/* Commits an intent row before the write, in a transaction of its own, so
+ * that the write is in the log even if osdwarden dies between sending it
+ * and recording its outcome (the outcome row, same action and target,
+ * answers it; audit verify names an unanswered one). The row is also the
+ * object's claim: if, since this action began (seq), another row for the
+ * same object was written, or another osdwarden's intent for it is still
+ * fresh, nothing is sent -- so two actions on one object cannot both send,
+ * and the inventory is not locked while the site is slow. 0 to go ahead;
+ * otherwise res says why not. */
+static int record_intent(struct op *o, int64_t now, int64_t seq, struct act_result *res)
 {
 	struct ow_err e = { 0 };
-	int64_t seq;
+	char host[256], this_host[256] = "", intent[64];
+	long pid;
+	int64_t busy;
 
-	if (audit_append(o->db, now, o->action, o->target, res->request, AUDIT_INTENT, &e) != 0 ||
-	    (seq = audit_last_seq(o->db, &e)) < 0 || inv_commit(o->db, &e) != 0) {
+	gethostname(this_host, sizeof this_host - 1);
+	snprintf(intent, sizeof intent, "%s (pid %ld)", AUDIT_INTENT, (long)getpid());
+	if (inv_begin(o->db, &e) != 0) {
+		say(res, ACT_REFUSED, "the inventory is being written by another osdwarden (a sync "
+		    "applying what it read, or another change), so nothing was sent (%s). Try again "
+		    "in a moment", e.msg);
+		return -1;
+	}
+	o->locked = true;
+	busy = audit_claimed(o->db, o->target, seq, now - INTENT_FRESH_S, host, sizeof host, &pid,
+	                     &e);
+	/* An intent of this host whose process is gone is a run that died: its
+	 * outcome is what the re-read just showed, and this action goes on. */
+	if (busy > 0 && pid > 0 && strcmp(host, this_host) == 0 && kill((pid_t)pid, 0) != 0 &&
+	    errno == ESRCH)
+		busy = 0;
+	if (busy != 0) {
+		unlock(o);
+		if (busy < 0)
+			say(res, ACT_FAILED, "could not read the audit log, so nothing was sent: %s", e.msg);
+		else
+			say(res, ACT_REFUSED, "another osdwarden is changing this object (audit row "
+			    "%lld), so nothing was sent. Run the action again once it is done: it "
+			    "re-reads the site first", (long long)busy);
+		return -1;
+	}
+	if (audit_append(o->db, now, o->action, o->target, res->request, intent, &e) != 0 ||
+	    inv_commit(o->db, &e) != 0) {
 		unlock(o);
 		say(res, ACT_FAILED, "the write could not be entered in the audit log first, so "
 		    "nothing was sent: %s", e.msg);
 		return -1;
 	}
 	o->locked = false;
-	if (inv_begin(o->db, &e) != 0) {
-		say(res, ACT_REFUSED, "the inventory was taken by another osdwarden just before the "
-		    "write, so nothing was sent (%s); the audit log shows the write as %s with no "
-		    "outcome. Run the action again", e.msg, AUDIT_INTENT);
-		return -1;
-	}
-	o->locked = true;
-	if (audit_last_seq(o->db, &e) != seq) {
-		say(res, ACT_REFUSED, "another change was recorded at the same moment, so nothing "
-		    "was sent. Run the action again: it re-reads the site first");
-		finish(o, res, now, false, NULL, &e);
-		return -1;
-	}
 	return 0;
 }
 
@@ -374,7 +409,7 @@ static int run_op(struct op *o, bool dry_run, struct act_result *res, struct ow_
 	const char *verb = NULL;
 	char *url = NULL, *body = NULL, *msg;
 	enum judgement j;
-	int64_t now = inv_now();
+	int64_t now = inv_now(), start;
 	int rc;
 
 	memset(res, 0, sizeof *res);
@@ -385,17 +420,11 @@ static int run_op(struct op *o, bool dry_run, struct act_result *res, struct ow_
 		    inv_read_only(o->db) ? " (the inventory is open read-only)" : "");
 		return inv_read_only(o->db) ? 0 : finish(o, res, now, false, NULL, err);
 	}
-	/* From the re-read to the audit row the inventory's write lock is
-	 * held: a write is sent only when its outcome can be recorded, and no
-	 * sync or other change applies between the judgement and the write. */
-	if (!dry_run) {
-		if (inv_begin(o->db, &e) != 0) {
-			say(res, ACT_REFUSED, "the inventory is being written by another osdwarden (a "
-			    "sync applying what it read, or another change), so nothing was sent (%s). "
-			    "Try again in a moment", e.msg);
-			return 0;
-		}
-		o->locked = true;
+	/* Where the log stands before the re-read: any row for this object
+	 * after it means someone else acted meanwhile (record_intent). */
+	if ((start = audit_last_seq(o->db, &e)) < 0) {
+		say(res, ACT_FAILED, "could not read the audit log, so nothing was sent: %s", e.msg);
+		return 0;
 	}
 	if (o->read(o, &row, &e) != 0) {
 		say(res, ACT_FAILED, "could not re-read the object before writing, so nothing was "
@@ -433,11 +462,12 @@ static int run_op(struct op *o, bool dry_run, struct act_result *res, struct ow_
 		drop_request(url, body);
 		return 0;
 	}
-	if (record_intent(o, now, res) != 0) {
+	if (record_intent(o, now, start, res) != 0) {
 		drop_request(url, body);
 		return 0;
 	}
 	/* Sent once, never retried: a write that may have happened is re-read. */
+	o->sent = true;
 	rc = http_request(o->site->http, verb, url, body, false, &r, &e);
 	drop_request(url, body);
 	if (rc != 0) {

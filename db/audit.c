@@ -71,9 +71,9 @@ int audit_open_intents(struct inv *db, int64_t *count, int64_t *first, struct ow
 
 	*count = *first = 0;
 	if (sqlite3_prepare_v2(db->sql, "SELECT count(*), coalesce(min(a.seq), 0) FROM audit a "
-	                       "WHERE a.outcome = ?1 AND NOT EXISTS (SELECT 1 FROM audit b "
-	                       "WHERE b.seq > a.seq AND b.action = a.action AND b.target IS a.target)",
-	                       -1, &st, NULL) != SQLITE_OK)
+	                       "WHERE substr(a.outcome, 1, length(?1)) = ?1 AND NOT EXISTS (SELECT 1 "
+	                       "FROM audit b WHERE b.seq > a.seq AND b.action = a.action AND "
+	                       "b.target IS a.target)", -1, &st, NULL) != SQLITE_OK)
 		return inv_sql_error(db, err, "reading the audit log");
 	sqlite3_bind_text(st, 1, AUDIT_INTENT, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -82,6 +82,41 @@ int audit_open_intents(struct inv *db, int64_t *count, int64_t *first, struct ow
 	}
 	sqlite3_finalize(st);
 	return 0;
+}
+
+int64_t audit_claimed(struct inv *db, const char *target, int64_t since_seq, int64_t fresh_ts,
+                      char *host, size_t host_len, long *pid, struct ow_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t seq = 0;
+
+	*pid = 0;
+	if (host_len)
+		host[0] = '\0';
+	if (sqlite3_prepare_v2(db->sql, "SELECT a.seq, a.host, a.outcome, substr(a.outcome, 1, "
+	                       "length(?4)) = ?4 FROM audit a WHERE a.target IS ?1 AND (a.seq > ?2 OR "
+	                       "(substr(a.outcome, 1, length(?4)) = ?4 AND a.ts >= ?3 AND NOT EXISTS "
+	                       "(SELECT 1 FROM audit b WHERE b.seq > a.seq AND b.target IS a.target))) "
+	                       "ORDER BY a.seq DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK) {
+		inv_sql_error(db, err, "reading the audit log");
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, target, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, since_seq);
+	sqlite3_bind_int64(st, 3, fresh_ts);
+	sqlite3_bind_text(st, 4, AUDIT_INTENT, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *h = (const char *)sqlite3_column_text(st, 1);
+		const char *o = (const char *)sqlite3_column_text(st, 2);
+		const char *p = o ? strstr(o, "(pid ") : NULL;
+		seq = sqlite3_column_int64(st, 0);
+		if (host_len)
+			snprintf(host, host_len, "%s", h ? h : "");
+		if (sqlite3_column_int(st, 3) && p)
+			*pid = strtol(p + 5, NULL, 10);
+	}
+	sqlite3_finalize(st);
+	return seq;
 }
 
 static int insert_row(struct inv *db, const struct audit_entry *e, struct ow_err *err)
@@ -359,6 +394,40 @@ int audit_each(struct inv *db, int (*fn)(void *ctx, const struct audit_entry *e)
 	}
 	sqlite3_finalize(st);
 	return stop;
+}
+
+int audit_latest(struct inv *db, const char *action, const char *target,
+                 int (*fn)(void *ctx, const struct audit_entry *e), void *ctx, struct ow_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int found = 0, rc;
+
+	if (sqlite3_prepare_v2(db->sql, "SELECT seq, ts, operator, host, ssh_client, action, target, "
+	                       "request, outcome, prev_hash, hash FROM audit WHERE action = ?1 AND "
+	                       "target = ?2 AND substr(outcome, 1, length(?3)) <> ?3 ORDER BY seq "
+	                       "DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return inv_sql_error(db, err, "reading the audit log"), -1;
+	sqlite3_bind_text(st, 1, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, target, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, AUDIT_INTENT, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		struct audit_entry e = {
+			sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+			(const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
+			(const char *)sqlite3_column_text(st, 4), (const char *)sqlite3_column_text(st, 5),
+			(const char *)sqlite3_column_text(st, 6), (const char *)sqlite3_column_text(st, 7),
+			(const char *)sqlite3_column_text(st, 8), (const char *)sqlite3_column_text(st, 9),
+			(const char *)sqlite3_column_text(st, 10),
+		};
+		fn(ctx, &e);
+		found = 1;
+	} else if (rc != SQLITE_DONE) {
+		found = -1;
+		inv_sql_error(db, err, "reading the audit log");
+	}
+	sqlite3_finalize(st);
+	return found;
 }
 
 struct verify {

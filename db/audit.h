@@ -28,13 +28,27 @@ int audit_append(struct inv *db, int64_t ts, const char *action, const char *tar
 /* The seq of the last row (0 for an empty log); -1 with err set. */
 int64_t audit_last_seq(struct inv *db, struct ow_err *err);
 
-/* Intent rows that no later row of the same action and target answers:
- * their count and the first one's seq (0 when none). */
+/* Intent rows (outcome AUDIT_INTENT, followed by " (pid N)") that no later
+ * row of the same action and target answers: their count and the first
+ * one's seq (0 when none). */
 int audit_open_intents(struct inv *db, int64_t *count, int64_t *first, struct ow_err *err);
+
+/* Who else is at work on target: the seq of the newest row for it written
+ * after since_seq, or of an unanswered intent for it from fresh_ts on; 0
+ * when there is none, -1 with err set. For an intent, host and *pid say
+ * whose it is (pid 0 otherwise), so the caller can tell a run that died. */
+int64_t audit_claimed(struct inv *db, const char *target, int64_t since_seq, int64_t fresh_ts,
+                      char *host, size_t host_len, long *pid, struct ow_err *err);
 
 /* Rows in order; strings valid only during fn. */
 int audit_each(struct inv *db, int (*fn)(void *ctx, const struct audit_entry *e), void *ctx,
                struct ow_err *err);
+
+/* The latest row with this action and target that is not an intent
+ * (AUDIT_INTENT), given to fn (strings valid only during fn): what the
+ * log last recorded of one decision. 1 found, 0 none, -1 with err set. */
+int audit_latest(struct inv *db, const char *action, const char *target,
+                 int (*fn)(void *ctx, const struct audit_entry *e), void *ctx, struct ow_err *err);
 
 /* The action of the row that starts (or restarts) anchoring the log under
  * a key; its target is the key's id. */

@@ -18,6 +18,9 @@
  * program's SQLite database is refused instead of migrated into. */
 #define INV_APPLICATION_ID 0x4F534457
 
+/* How long a writer waits for another one before giving up. */
+enum { BUSY_MS = 5000 };
+
 int64_t inv_now(void)
 {
 	return (int64_t)time(NULL);
@@ -207,7 +210,7 @@ static int open_sqlite(struct inv *db, struct ow_err *err)
 	    (db->read_only && sqlite3_db_config(db->sql, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0,
 	                                        (int *)NULL) != SQLITE_OK))
 		return inv_sql_error(db, err, "hardening the inventory's connection");
-	sqlite3_busy_timeout(db->sql, 5000);
+	sqlite3_busy_timeout(db->sql, BUSY_MS);
 	return 0;
 }
 
@@ -363,6 +366,18 @@ int inv_version(struct inv *db, struct ow_err *err)
 int inv_begin(struct inv *db, struct ow_err *err)
 {
 	return exec(db, "BEGIN IMMEDIATE", "starting a transaction", err);
+}
+
+int inv_begin_wait(struct inv *db, int wait_ms, struct ow_err *err)
+{
+	int rc;
+
+	if (wait_ms <= 0)
+		return inv_begin(db, err);
+	sqlite3_busy_timeout(db->sql, wait_ms);
+	rc = inv_begin(db, err);
+	sqlite3_busy_timeout(db->sql, BUSY_MS);
+	return rc;
 }
 
 int inv_commit(struct inv *db, struct ow_err *err)

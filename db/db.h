@@ -35,6 +35,8 @@ int inv_version(struct inv *db, struct ow_err *err);
 
 /* Explicit transactions, for callers that write many rows (sync). */
 int inv_begin(struct inv *db, struct ow_err *err);
+/* The same, waiting up to wait_ms for another writer (0: the usual wait). */
+int inv_begin_wait(struct inv *db, int wait_ms, struct ow_err *err);
 int inv_commit(struct inv *db, struct ow_err *err);
 void inv_rollback(struct inv *db);
 

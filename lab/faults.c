@@ -79,7 +79,19 @@ static int parse_item(const char *item, size_t len, struct lab_fault *f)
 	memcpy(when, at + 1, len - head - 1);
 	when[len - head - 1] = '\0';
 	errno = 0;
-	if (strncmp(when, "req=", 4) == 0) {
+	if (strncmp(when, "path=", 5) == 0) {
+		char *hash = strchr(when + 5, '#');
+		f->nth = 1;
+		if (hash) {
+			*hash = '\0';
+			f->nth = strtoul(hash + 1, &end, 10);
+			if (errno || *end || f->nth == 0)
+				return -1;
+		}
+		if (!when[5] || strlen(when + 5) >= sizeof f->path)
+			return -1;
+		snprintf(f->path, sizeof f->path, "%s", when + 5);
+	} else if (strncmp(when, "req=", 4) == 0) {
 		unsigned long r = strtoul(when + 4, &end, 10);
 		if (errno || *end || r == 0)
 			return -1;
@@ -104,7 +116,7 @@ int lab_faults_parse(const char *spec, uint64_t seed, struct lab_faults *out, ch
 		const char *comma = strchr(p, ',');
 		size_t n = comma ? (size_t)(comma - p) : strlen(p);
 		if (out->n == sizeof out->f / sizeof out->f[0] || parse_item(p, n, &out->f[out->n]) != 0) {
-			snprintf(err, errlen, "bad fault '%.*s': want KIND[=ARG]@RATE or KIND@req=N, "
+			snprintf(err, errlen, "bad fault '%.*s': want KIND[=ARG]@RATE, KIND@req=N or KIND@path=TEXT, "
 			         "KIND one of 500, 503, 429, 401, reset, lost, slow=DURATION, truncate, badjson, "
 			         "repeat-page, oversize", (int)n, p);
 			return -1;
@@ -115,13 +127,29 @@ int lab_faults_parse(const char *spec, uint64_t seed, struct lab_faults *out, ch
 	return 0;
 }
 
-struct lab_fault lab_faults_pick(struct lab_faults *fs, unsigned long req)
+/* TEXT anywhere in the path, or at its end when TEXT ends in '$'. */
+static bool path_matches(const char *path, const char *text)
 {
-	struct lab_fault none = { FAULT_NONE, 0, 0, 0 };
+	size_t n = strlen(text), pn;
+
+	if (!path)
+		return false;
+	if (n == 0 || text[n - 1] != '$')
+		return strstr(path, text) != NULL;
+	pn = strlen(path);
+	return pn >= n - 1 && memcmp(path + pn - (n - 1), text, n - 1) == 0;
+}
+
+struct lab_fault lab_faults_pick(struct lab_faults *fs, unsigned long req, const char *path)
+{
+	struct lab_fault none = { .kind = FAULT_NONE };
 
 	for (size_t i = 0; i < fs->n; i++) {
 		struct lab_fault *f = &fs->f[i];
-		if (f->req) {
+		if (f->path[0]) {
+			if (path_matches(path, f->path) && ++f->seen == f->nth)
+				return *f;
+		} else if (f->req) {
 			if (f->req == req)
 				return *f;
 		} else {

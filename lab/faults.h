@@ -2,7 +2,10 @@
  * truncate@req=3,badjson@0.01,repeat-page@req=4,oversize@req=9". Each
  * "lost@req=N" carries a write out and never answers it. Each
  * fault fires at a rate (deterministic from the seed and the request
- * order) or on one request number (1-based, counting every request). */
+ * order), on one request number (1-based, counting every request), or on
+ * the Nth request (default the first) whose path holds a text
+ * ("slow=7s@path=SMS_StateMigration#2": that class in the second sync, a
+ * place that does not move when the number of requests does). */
 #ifndef OW_LAB_FAULTS_H
 #define OW_LAB_FAULTS_H
 
@@ -27,8 +30,11 @@ enum lab_fault_kind {
 struct lab_fault {
 	enum lab_fault_kind kind;
 	unsigned ms;        /* FAULT_SLOW */
-	double rate;        /* 0 when req is used */
+	double rate;        /* 0 when req or path is used */
 	unsigned long req;
+	char path[48];      /* "@path=TEXT[#N]": the Nth request whose path holds TEXT
+	                       (ends with it, when TEXT ends in '$') */
+	unsigned long nth, seen;
 };
 
 struct lab_faults {
@@ -43,7 +49,7 @@ int lab_faults_parse(const char *spec, uint64_t seed, struct lab_faults *out, ch
 
 /* The fault for request number req (first match wins), or FAULT_NONE.
  * Not thread-safe: call under the server lock. */
-struct lab_fault lab_faults_pick(struct lab_faults *fs, unsigned long req);
+struct lab_fault lab_faults_pick(struct lab_faults *fs, unsigned long req, const char *path);
 
 const char *lab_fault_name(enum lab_fault_kind k);
 
