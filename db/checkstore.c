@@ -154,8 +154,11 @@ const char *inv_class_status(struct inv *db, const char *cls)
 	                       "WHERE class = ?1", -1, &st, NULL) != SQLITE_OK)
 		return "never";
 	sqlite3_bind_text(st, 1, cls, -1, SQLITE_STATIC);
+	/* Read only when every provider that asked for it read it: with one
+	 * that could not, its site's rows are missing, and a check over the
+	 * class would judge the others' rows as if they were all. */
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 1) > 0)
-		status = sqlite3_column_int(st, 0) > 0 ? "ok" : "no_access";
+		status = sqlite3_column_int(st, 0) == sqlite3_column_int(st, 1) ? "ok" : "no_access";
 	sqlite3_finalize(st);
 	return status;
 }

@@ -18,6 +18,7 @@ struct inv {
 	 * inventory, whether a stage is attached to it. */
 	int64_t stage_seq;
 	bool stage_attached;
+	int stage_fd;          /* a stage's lock on its own file, -1 when none */
 	/* read-only: no -wal/-shm existed at open, so those that exist at
 	 * close were ours to tidy away (inv_close). */
 	bool ro_tidy;

@@ -5,6 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 
 #include "db/internal.h"
 #include "db/schema.h"
@@ -12,6 +16,9 @@
 #include "util/fsutil.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
+
+#define STAGE_PREFIX ".osdwarden-sync-"
+
 
 /* The tables a sync writes, parents before children (the order rows are
  * put back in). Everything else in the inventory belongs to the operator
@@ -258,6 +265,34 @@ static void drop_file(const char *path)
 	unlink(side);
 }
 
+/* Deletes the stages that syncs killed before their end left in dir: ours
+ * (a regular file of this account), and not locked by a running sync. */
+static void sweep(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char path[4096];
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		struct stat sb;
+		int fd;
+		if (strncmp(de->d_name, STAGE_PREFIX, sizeof STAGE_PREFIX - 1) != 0 ||
+		    strstr(de->d_name, "-journal"))
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_uid == geteuid() &&
+		    flock(fd, LOCK_EX | LOCK_NB) == 0)
+			drop_file(path);
+		close(fd);
+	}
+	closedir(d);
+}
+
 int inv_stage_open(struct inv *live, struct inv **out, struct ow_err *err)
 {
 	struct inv *st = calloc(1, sizeof *st);
@@ -270,8 +305,10 @@ int inv_stage_open(struct inv *live, struct inv **out, struct ow_err *err)
 		ow_err_set(err, OW_EINPUT, "out of memory");
 		goto fail;
 	}
+	st->stage_fd = -1;
+	sweep(dir);
 	/* Beside the inventory: the same private directory, the same disk. */
-	buf_addf(&b, "%s/.osdwarden-sync-XXXXXX", dir);
+	buf_addf(&b, "%s/" STAGE_PREFIX "XXXXXX", dir);
 	st->path = buf_detach(&b);
 	if ((fd = mkstemp(st->path)) < 0) {
 		ow_err_set(err, OW_EINPUT, "cannot create the sync's staging file in %s: %s; the "
@@ -280,7 +317,16 @@ int inv_stage_open(struct inv *live, struct inv **out, struct ow_err *err)
 		st->path = NULL;
 		goto fail;
 	}
-	close(fd);
+	/* Held until the stage is deleted: a sweep tells a live stage from
+	 * one a killed sync left behind by this lock (flock, which SQLite's
+	 * own fcntl locks do not touch). */
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		ow_err_set(err, OW_EINPUT, "cannot lock the sync's staging file %s: %s", st->path,
+		           strerror(errno));
+		close(fd);
+		goto fail;
+	}
+	st->stage_fd = fd;
 	if (sqlite3_open_v2(st->path, &st->sql, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
 	                    NULL) != SQLITE_OK) {
 		ow_err_set(err, OW_EINPUT, "opening the staging file %s: %s", st->path,
@@ -435,6 +481,8 @@ void inv_stage_close(struct inv *live, struct inv *stage)
 	sqlite3_close(stage->sql);
 	if (stage->path)
 		drop_file(stage->path);
+	if (stage->stage_fd >= 0)
+		close(stage->stage_fd);
 	free(stage->path);
 	free(stage);
 }

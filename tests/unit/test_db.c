@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "db/checkstore.h"
 #include "db/db.h"
 #include "db/records.h"
 #include "db/schema.h"
@@ -583,6 +584,31 @@ static void test_composite_keys_and_child_rows(void **state)
 	assert_int_equal(tu_sql_int(f->path, "SELECT min_disk_space IS NULL FROM smp_folders"), 1);
 }
 
+/* Two providers in one inventory, one of which could not read a class:
+ * the class is not "read" (checks over it would judge the other site's
+ * rows as if they were all), only when every provider read it. */
+static void test_a_class_one_provider_could_not_read_is_not_read(void **state)
+{
+	struct fx *f = *state;
+	struct inv *db = open_ok(f->path, false, 0);
+	sqlite3 *s;
+
+	inv_close(db);
+	assert_int_equal(sqlite3_open(f->path, &s), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(s,
+		"INSERT INTO providers(id, url, auth_mode) VALUES(1, 'https://a/AdminService', 'none'),"
+		"(2, 'https://b/AdminService', 'none');"
+		"INSERT INTO sync_classes(provider_id, class, status, synced_at) VALUES"
+		"(1, 'SMS_Role', 'ok', 1), (2, 'SMS_Role', 'no_access', 1),"
+		"(1, 'SMS_Admin', 'ok', 1), (2, 'SMS_Admin', 'ok', 1)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(s);
+	db = open_ok(f->path, true, 0);
+	assert_string_equal(inv_class_status(db, "SMS_Admin"), "ok");
+	assert_string_not_equal(inv_class_status(db, "SMS_Role"), "ok");
+	assert_string_equal(inv_class_status(db, "SMS_Site"), "never");
+	inv_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -610,6 +636,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_put_updates_in_place_and_keeps_first_seen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rows_not_seen_by_a_sync_are_marked_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_composite_keys_and_child_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_class_one_provider_could_not_read_is_not_read, setup,
+		                                teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

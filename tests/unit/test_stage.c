@@ -6,6 +6,9 @@
 #include "testutil.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,6 +230,36 @@ static void test_the_stage_has_none_of_the_operators_tables(void **state)
 	inv_stage_close(g_db, st);
 }
 
+/* A sync killed before its end leaves its stage behind; the next one
+ * deletes it, but never the stage of a sync still running (it holds a
+ * lock on its file) nor anything that is not a stage file of ours. */
+static void test_a_killed_syncs_stage_is_swept_and_a_live_one_kept(void **state)
+{
+	char *stale = tu_path(g_dir, ".osdwarden-sync-KILLED"), *live = tu_path(g_dir,
+	                                                                     ".osdwarden-sync-RUNNING");
+	char *other = tu_path(g_dir, "notes.txt");
+	struct inv *st = NULL;
+	struct ow_err e = { 0 };
+	int fd;
+
+	(void)state;
+	assert_int_equal(tu_write_file(stale, "x", 1), 0);
+	assert_int_equal(tu_write_file(live, "y", 1), 0);
+	assert_int_equal(tu_write_file(other, "z", 1), 0);
+	fd = open(live, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);   /* a sync at work */
+	assert_int_equal(inv_stage_open(g_db, &st, &e), 0);
+	inv_stage_close(g_db, st);
+	assert_int_equal(access(stale, F_OK), -1);
+	assert_int_equal(access(live, F_OK), 0);
+	assert_int_equal(access(other, F_OK), 0);
+	close(fd);
+	free(stale);
+	free(live);
+	free(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,6 +271,8 @@ int main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_the_stage_has_none_of_the_operators_tables, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(test_a_killed_syncs_stage_is_swept_and_a_live_one_kept,
+		                                setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
