@@ -52,7 +52,8 @@ int inv_sql_error(struct inv *db, struct ow_err *err, const char *doing)
 	if (code == SQLITE_CORRUPT)
 		return ow_err_set(err, OW_EINPUT, "the inventory %s is damaged (%s) while %s; "
 		                  "it was left untouched. Restore it from a backup, or move "
-		                  "it aside and sync again", db->path,
+		                  "it aside and sync again (its audit anchor still describes the "
+		                  "old file: then osdwarden audit re-anchor)", db->path,
 		                  sqlite3_errmsg(db->sql), doing);
 	if (code == SQLITE_READONLY && db->read_only)
 		return ow_err_set(err, OW_EINPUT, "%s: the inventory is open read-only", doing);

@@ -157,7 +157,8 @@ static int refuse_changed(const char *path, const struct obj *o, bool missing, s
 	ow_err_set(err, OW_EINPUT, "the inventory %s: osdwarden's %s %s %s, so the inventory "
 	           "was not opened and was left untouched. It was changed outside osdwarden; "
 	           "restore the inventory from a backup (then osdwarden audit verify), or move it "
-	           "aside and sync again", path, o->type, name ? name : "?",
+	           "aside and sync again (then osdwarden audit re-anchor: the anchor still describes "
+	           "the old file)", path, o->type, name ? name : "?",
 	           missing ? "is missing" : "has a definition osdwarden did not write");
 	free(name);
 	return OW_EINPUT;
