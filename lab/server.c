@@ -16,6 +16,7 @@
 
 #include "lab/classes.h"
 #include "lab/faults.h"
+#include "lab/negotiate.h"
 #include "lab/odata.h"
 #include "lab/tls.h"
 #include "util/buf.h"
@@ -38,6 +39,7 @@ struct lab_server {
 	struct lab_config cfg;
 	struct lab_tls tls;
 	struct lab_faults faults;
+	struct lab_negotiate *nego; /* NULL unless --auth negotiate */
 	pthread_mutex_t lock;       /* the site, key maps, counters, journal */
 	unsigned long requests;
 	struct keymap maps[32];
@@ -69,6 +71,7 @@ struct answer {
 	const char *type;
 	int retry_after;           /* seconds; 0 = no header */
 	bool www_auth;
+	char *nego_reply;          /* the acceptor's token for a 2xx/4xx after Negotiate */
 };
 
 /* --- small helpers ----------------------------------------------------- */
@@ -919,7 +922,7 @@ static int journal_replay(struct lab_server *srv, char *err, size_t errlen)
 		return -1;
 	}
 	json_array_foreach(j, i, e) {
-		struct answer a = { 0, BUF_INIT, NULL, 0, false };
+		struct answer a = { 0, BUF_INIT, NULL, 0, false, NULL };
 		struct lab_fault none = { .kind = FAULT_NONE };
 		const char *m = json_string_value(json_object_get(e, "method"));
 		const char *p = json_string_value(json_object_get(e, "path"));
@@ -1002,7 +1005,7 @@ static void log_request(struct lab_server *srv, struct req *r, const char *metho
 }
 
 static enum MHD_Result send_answer(struct MHD_Connection *c, struct answer *a,
-                                   const struct lab_fault *fault, size_t *sent)
+                                   const struct lab_fault *fault, bool srv_basic, size_t *sent)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result rc;
@@ -1046,24 +1049,89 @@ static enum MHD_Result send_answer(struct MHD_Connection *c, struct answer *a,
 		MHD_add_response_header(resp, "Retry-After", v);
 	}
 	if (a->www_auth) {
-		MHD_add_response_header(resp, "WWW-Authenticate", "Negotiate");
-		MHD_add_response_header(resp, "WWW-Authenticate", "Basic realm=\"AdminService\"");
+		/* What the lab offers is what it accepts: the real service offers
+		 * Negotiate only; Basic exists in the lab alone. */
+		MHD_add_response_header(resp, "WWW-Authenticate",
+		                        srv_basic ? "Basic realm=\"AdminService\"" : "Negotiate");
+	} else if (a->nego_reply) {
+		char *v = malloc(strlen(a->nego_reply) + 11);
+		if (v) {
+			sprintf(v, "Negotiate %s", a->nego_reply);
+			MHD_add_response_header(resp, "WWW-Authenticate", v);
+			free(v);
+		}
 	}
 	rc = MHD_queue_response(c, a->status, resp);
 	MHD_destroy_response(resp);
 	return rc;
 }
 
-/* Who is asking: 1 = the lab's user, 2 = the role-less user, 0 = nobody. */
-static int authenticate(struct lab_server *srv, struct MHD_Connection *c, char **user)
+/* A principal "name@REALM" is the lab's user when the configured name is
+ * the whole principal or, without a realm, its name part. */
+static bool principal_is(const char *principal, const char *want)
 {
-	char *pass = NULL;
+	size_t n = strlen(want);
+
+	if (!want || !*want)
+		return false;
+	if (strcmp(principal, want) == 0)
+		return true;
+	return !strchr(want, '@') && strncmp(principal, want, n) == 0 && principal[n] == '@';
+}
+
+/* Negotiate, once per request. A principal the KDC vouches for but the
+ * lab does not know is treated as an account without a role (the real
+ * service: authenticated, no Configuration Manager role, 404). */
+static int authenticate_negotiate(struct lab_server *srv, struct MHD_Connection *c,
+                                  char **user, char **reply, bool *challenge)
+{
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	char why[400], *principal = NULL;
+	enum lab_nego r = lab_negotiate_check(srv->nego, h, &principal, reply, why, sizeof why);
+	int who;
+
+	*challenge = r == LAB_NEGO_ABSENT;
+	if (r == LAB_NEGO_NTLM || r == LAB_NEGO_FAILED) {
+		/* The lab's log (stderr), as AdminService.log would say it. */
+		fprintf(stderr, "osdwarden-lab: 401: %s\n", why);
+		return 0;
+	}
+	if (r != LAB_NEGO_OK)
+		return 0;
+	who = principal_is(principal, srv->cfg.user) ? 1 : 2;
+	*user = principal;
+	return who;
+}
+
+/* Who is asking: 1 = the lab's user, 2 = the role-less user, 0 = nobody.
+ * *user is to be freed with free(). *challenge: the request carried no
+ * credentials at all (the first leg of Negotiate). */
+static int authenticate(struct lab_server *srv, struct MHD_Connection *c, char **user,
+                        char **reply, bool *challenge)
+{
+	char *pass = NULL, *name;
+	const char *hdr;
 	int who = 0;
 
 	*user = NULL;
+	*reply = NULL;
+	*challenge = false;
 	if (srv->cfg.auth_none)
 		return 1;
-	*user = MHD_basic_auth_get_username_password(c, &pass);
+	if (srv->nego)
+		return authenticate_negotiate(srv, c, user, reply, challenge);
+	hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	*challenge = !hdr;
+	if (hdr && strncasecmp(hdr, "NTLM", 4) == 0 && (hdr[4] == ' ' || hdr[4] == '\0')) {
+		fprintf(stderr, "osdwarden-lab: 401: Rejecting NTLM authentication. "
+		        "(Authorization: NTLM)\n");
+		return 0;
+	}
+	name = MHD_basic_auth_get_username_password(c, &pass);
+	if (name) {
+		*user = strdup(name);
+		MHD_free(name);
+	}
 	if (*user && pass && strcmp(pass, srv->cfg.password) == 0) {
 		if (strcmp(*user, srv->cfg.user) == 0)
 			who = 1;
@@ -1083,12 +1151,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 {
 	struct lab_server *srv = cls;
 	struct req *r = *con_cls;
-	struct answer a = { 0, BUF_INIT, NULL, 0, false };
+	struct answer a = { 0, BUF_INIT, NULL, 0, false, NULL };
 	struct lab_fault fault;
 	const char *query;
 	char *user = NULL;
 	size_t sent = 0;
 	enum MHD_Result rc;
+	bool challenge;
 	int who;
 
 	(void)version;
@@ -1109,14 +1178,21 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	query = strchr(r->raw_uri ? r->raw_uri : "", '?');
 	query = query ? query + 1 : "";
 
-	pthread_mutex_lock(&srv->lock);
-	fault = lab_faults_pick(&srv->faults, ++srv->requests, url);
-	pthread_mutex_unlock(&srv->lock);
-
-	who = authenticate(srv, c, &user);
+	who = authenticate(srv, c, &user, &a.nego_reply, &challenge);
+	/* A request with no credentials at all is the challenge leg of
+	 * Negotiate (401, then the same request with a token): it is logged
+	 * but neither counted nor faulted, so that `@req=N` names the Nth
+	 * request that carried credentials, whatever the auth mode. */
+	memset(&fault, 0, sizeof fault);
+	if (!(challenge && who == 0)) {
+		pthread_mutex_lock(&srv->lock);
+		fault = lab_faults_pick(&srv->faults, ++srv->requests, url);
+		pthread_mutex_unlock(&srv->lock);
+	}
 	if (fault.kind == FAULT_RESET) {
 		log_request(srv, r, method, user, 0, 0, &fault);
-		MHD_free(user);
+		free(user);
+		free(a.nego_reply);
 		return MHD_NO;
 	}
 	if (who == 0 || fault.kind == FAULT_401) {
@@ -1145,14 +1221,21 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			/* Done, but the answer never leaves: the client cannot know. */
 			log_request(srv, r, method, user, a.status, 0, &fault);
 			buf_free(&a.body);
-			MHD_free(user);
+			free(user);
+			free(a.nego_reply);
 			return MHD_NO;
 		}
 	}
-	rc = send_answer(c, &a, &fault, &sent);
+	if (a.www_auth) {
+		/* A refused token gets no mutual-authentication reply. */
+		free(a.nego_reply);
+		a.nego_reply = NULL;
+	}
+	rc = send_answer(c, &a, &fault, srv->cfg.auth_basic, &sent);
 	log_request(srv, r, method, user, a.status, sent, &fault);
 	buf_free(&a.body);
-	MHD_free(user);
+	free(user);
+	free(a.nego_reply);
 	return rc;
 }
 
@@ -1211,6 +1294,9 @@ int lab_server_start(struct lab_site *site, const struct lab_config *cfg,
 	if (lab_faults_parse(cfg->faults, site->seed, &srv->faults, err, errlen) != 0)
 		goto fail;
 	if (journal_replay(srv, err, errlen) != 0)
+		goto fail;
+	if (!cfg->auth_none && !cfg->auth_basic &&
+	    lab_negotiate_open(cfg->keytab, &srv->nego, err, errlen) != 0)
 		goto fail;
 	if (cfg->log_path && !(srv->log = fopen(cfg->log_path, "a"))) {
 		snprintf(err, errlen, "cannot open the log %s: %s", cfg->log_path, strerror(errno));
@@ -1284,6 +1370,7 @@ void lab_server_stop(struct lab_server *srv)
 	json_decref(srv->journal);
 	for (size_t i = 0; i < srv->norders; i++)
 		free(srv->orders[i].perm);
+	lab_negotiate_close(srv->nego);
 	lab_tls_free(&srv->tls);
 	pthread_mutex_destroy(&srv->lock);
 	pthread_mutex_destroy(&srv->log_lock);
