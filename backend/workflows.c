@@ -14,6 +14,7 @@
 
 #include "backend/adminservice.h"
 #include "db/audit.h"
+#include "db/decision.h"
 #include "db/records.h"
 #include "util/buf.h"
 #include "util/who.h"
@@ -195,18 +196,17 @@ static int smp_share_deleted(struct wfc *c, struct ow_err *err)
 	                             .note = (char *)c->note, .operator_name = (char *)who_operator(),
 	                             .created = now, .expires = now + 3650LL * 86400 };
 
-	char target[300];
+	struct decision d = { false, a.check_id, a.object_key, a.note, a.created, a.expires };
 
 	attest_step(c, "delete the SMP's share and folders on the server (the site does not)");
 	if (c->res->needs_note)
 		return 0;
-	/* This is the attestation OSD-SMP-007 asks for, so the check closes. */
-	snprintf(target, sizeof target, "OSD-SMP-007 %s", c->task->target);
+	/* This is the attestation OSD-SMP-007 asks for, so the check closes:
+	 * its audit row is what the check honours. */
 	if (inv_begin(c->env->db, err) != 0)
 		return err->kind;
 	if (inv_put_attestation(c->env->db, &a, now, err) != 0 ||
-	    audit_append(c->env->db, now, "attest", target, c->note,
-	                 "recorded by the decommission task", err) != 0 ||
+	    decision_record(c->env->db, &d, "recorded by the decommission task", err) != 0 ||
 	    inv_commit(c->env->db, err) != 0) {
 		inv_rollback(c->env->db);
 		return err->kind ? err->kind : OW_EINPUT;

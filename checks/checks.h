@@ -147,12 +147,22 @@ struct chk_grades {
 	char security_unjudged[64], privacy_unjudged[64];
 };
 
+/* Operator decisions the inventory holds that the audit log does not
+ * vouch for (db/decision.h): never honoured, counted for the report. */
+struct chk_ignored {
+	size_t waivers, attestations, settings;   /* live rows set aside */
+	char setting_keys[256];                   /* ',' separated; their defaults were used */
+	bool log_broken;                          /* the log did not verify: nothing was honoured */
+	char why[600];                            /* then: what audit verify said */
+};
+
 struct chk_run {
 	int64_t id, previous;
 	int64_t started;
 	struct chk_result *results;
 	size_t n;
 	struct chk_grades grades;
+	struct chk_ignored ignored;
 };
 
 /* Evaluates every check (or one category when cat >= 0), stores the run

@@ -6,31 +6,30 @@
 
 #include "checks/checks.h"
 
-#include "db/audit.h"
+#include "db/decision.h"
 #include "db/records.h"
 #include "util/who.h"
 
 int chk_decide(struct inv *db, bool waiver, const char *check, const char *object,
                const char *text, long days, int64_t now, struct ow_err *err)
 {
-	char target[300], request[1200];
+	/* What the audit row records is what the checks will honour. */
+	struct decision d = { waiver, check, object, text, now, now + days * 86400 };
 	int rc = inv_begin(db, err);
 
 	if (rc == 0 && waiver) {
 		struct inv_waiver w = { .check_id = (char *)check, .object_key = (char *)object,
 		                        .reason = (char *)text, .operator_name = (char *)who_operator(),
-		                        .created = now, .expires = now + days * 86400 };
+		                        .created = d.created, .expires = d.expires };
 		rc = inv_put_waiver(db, &w, now, err);
 	} else if (rc == 0) {
 		struct inv_attestation a = { .check_id = (char *)check, .object_key = (char *)object,
 		                             .note = (char *)text, .operator_name = (char *)who_operator(),
-		                             .created = now, .expires = now + days * 86400 };
+		                             .created = d.created, .expires = d.expires };
 		rc = inv_put_attestation(db, &a, now, err);
 	}
-	snprintf(target, sizeof target, "%s%s%s", check, object[0] ? " " : "", object);
-	snprintf(request, sizeof request, "days=%ld text=%s", days, text);
 	if (rc == 0)
-		rc = audit_append(db, now, waiver ? "waive" : "attest", target, request, "recorded", err);
+		rc = decision_record(db, &d, "recorded", err);
 	if (rc == 0)
 		rc = inv_commit(db, err);
 	else

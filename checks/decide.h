@@ -1,6 +1,7 @@
 /* Operator decisions on the checklist: an attestation closes a manual
  * control, a waiver keeps a failure visible but out of the grade. Each is
- * written with its audit row in one transaction. */
+ * written with its audit row (db/decision.h) in one transaction; the
+ * checks honour it only as that row records it. */
 #ifndef OW_CHECKS_DECIDE_H
 #define OW_CHECKS_DECIDE_H
 

@@ -6,11 +6,23 @@
 #include <unistd.h>
 
 #include "db/checkstore.h"
+#include "db/decision.h"
 #include "util/who.h"
+
+/* What the audit log says of one waiver or attestation of the snapshot. */
+struct verdict {
+	int v;                      /* enum decision_verdict */
+	struct decision_row row;
+};
 
 struct chk_ctx {
 	struct inv *db;
 	struct chk_snap snap;
+	/* Decisions count only as the audit log records them: the log's
+	 * verdict on the settings, and one per waiver and attestation
+	 * (parallel to snap.waivers and snap.attests). */
+	struct decision_log log;
+	struct verdict *wv, *av;
 	int64_t now;
 	const struct chk_def *cur;
 	struct chk_result *res;
@@ -81,7 +93,7 @@ int64_t chk_now(struct chk_ctx *c) { return c->now; }
 
 long chk_policy(struct chk_ctx *c, const char *key, long def)
 {
-	return inv_setting_long(c->db, key, def);
+	return decision_setting_long(&c->log, key, def, NULL);
 }
 
 static struct chk_result *new_result(struct chk_ctx *c, enum chk_state st, int sev,
@@ -249,6 +261,52 @@ static int load_snapshot(struct inv *db, struct chk_snap *s, struct ow_err *err)
 	               ? -1 : 0;
 }
 
+/* Judges every waiver and attestation against the audit log, once per
+ * run (a check-wide one may cover hundreds of thousands of results), and
+ * counts the live ones that are set aside, and the settings. */
+static int judge_decisions(struct chk_ctx *c, struct chk_ignored *ign, struct ow_err *err)
+{
+	const struct chk_snap *s = &c->snap;
+
+	if (decision_log_open(c->db, &c->log, err) != 0)
+		return -1;
+	c->wv = calloc(s->nwaivers ? s->nwaivers : 1, sizeof *c->wv);
+	c->av = calloc(s->nattests ? s->nattests : 1, sizeof *c->av);
+	if (!c->wv || !c->av) {
+		ow_err_set(err, OW_EINPUT, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < s->nwaivers + s->nattests; i++) {
+		bool waiver = i < s->nwaivers;
+		const struct inv_waiver *w = waiver ? &s->waivers[i] : NULL;
+		const struct inv_attestation *a = waiver ? NULL : &s->attests[i - s->nwaivers];
+		struct verdict *v = waiver ? &c->wv[i] : &c->av[i - s->nwaivers];
+		struct decision d = {
+			waiver, waiver ? w->check_id : a->check_id, waiver ? w->object_key : a->object_key,
+			waiver ? w->reason : a->note, waiver ? w->created : a->created,
+			waiver ? w->expires : a->expires,
+		};
+		if (!d.object)
+			d.object = "";
+		v->v = decision_verify(c->db, &c->log, &d, &v->row, err);
+		if (v->v < 0)
+			return -1;
+		if (v->v != DECISION_HONOURED && d.expires > c->now)
+			*(waiver ? &ign->waivers : &ign->attestations) += 1;
+	}
+	for (size_t i = 0; i < c->log.nsettings; i++) {
+		size_t l = strlen(ign->setting_keys);
+		if (c->log.settings[i].honoured)
+			continue;
+		ign->settings++;
+		snprintf(ign->setting_keys + l, sizeof ign->setting_keys - l, "%s%s", l ? "," : "",
+		         c->log.settings[i].key);
+	}
+	ign->log_broken = !c->log.intact;
+	snprintf(ign->why, sizeof ign->why, "%s", c->log.why);
+	return 0;
+}
+
 static void free_snapshot(struct chk_snap *s)
 {
 	inv_unload_site(s->sites, s->nsites);
@@ -300,35 +358,64 @@ static void add_to_evidence(struct chk_result *r, const char *name, json_t *v)
 	json_decref(e);
 }
 
+/* A live decision covers r but the audit log does not vouch for it. */
+static void not_honoured(struct chk_ctx *c, struct chk_result *r, bool waiver,
+                         const struct verdict *v)
+{
+	char why[900];
+
+	decision_explain(&c->log, waiver, (enum decision_verdict)v->v, &v->row, why, sizeof why);
+	add_to_evidence(r, waiver ? "waiver_not_honoured" : "attestation_not_honoured",
+	                json_string(why));
+}
+
 /* Attestations close manual controls; waivers keep a failure visible but
- * out of the grade and of --fail-on. Expired ones count for nothing. */
+ * out of the grade and of --fail-on. Expired ones count for nothing, nor
+ * do those the audit log does not record as they stand: "by" and "at"
+ * come from the audit row that vouches for them. */
 static void apply_decisions(struct chk_ctx *c, struct chk_result *r)
 {
 	const struct chk_snap *s = &c->snap;
+	const struct verdict *unvouched = NULL;
 
 	if (r->state == ST_NOTCHECKED || (r->state == ST_FAIL && r->attestable)) {
 		for (size_t i = 0; i < s->nattests; i++) {
 			const struct inv_attestation *a = &s->attests[i];
 			if (!covers(a->check_id, a->object_key, a->expires, r, c->now))
 				continue;
+			if (c->av[i].v != DECISION_HONOURED) {
+				unvouched = unvouched ? unvouched : &c->av[i];
+				continue;
+			}
 			r->state = ST_PASS;
-			add_to_evidence(r, "attestation", json_pack("{s:s,s:s,s:I,s:I}", "by",
-			                a->operator_name, "note", a->note, "at", (json_int_t)a->created,
-			                "until", (json_int_t)a->expires));
+			add_to_evidence(r, "attestation", json_pack("{s:s,s:s,s:I,s:I,s:I}", "by",
+			                c->av[i].row.operator_name, "note", a->note, "at",
+			                (json_int_t)c->av[i].row.ts, "until", (json_int_t)a->expires,
+			                "audit_seq", (json_int_t)c->av[i].row.seq));
 			return;
 		}
+		if (unvouched)
+			not_honoured(c, r, false, unvouched);
 	}
 	if (r->state == ST_FAIL) {
+		unvouched = NULL;
 		for (size_t i = 0; i < s->nwaivers; i++) {
 			const struct inv_waiver *w = &s->waivers[i];
 			if (!covers(w->check_id, w->object_key, w->expires, r, c->now))
 				continue;
+			if (c->wv[i].v != DECISION_HONOURED) {
+				unvouched = unvouched ? unvouched : &c->wv[i];
+				continue;
+			}
 			r->waived = true;
-			add_to_evidence(r, "waiver", json_pack("{s:s,s:s,s:I,s:I}", "by",
-			                w->operator_name, "reason", w->reason, "at", (json_int_t)w->created,
-			                "until", (json_int_t)w->expires));
+			add_to_evidence(r, "waiver", json_pack("{s:s,s:s,s:I,s:I,s:I}", "by",
+			                c->wv[i].row.operator_name, "reason", w->reason, "at",
+			                (json_int_t)c->wv[i].row.ts, "until", (json_int_t)w->expires,
+			                "audit_seq", (json_int_t)c->wv[i].row.seq));
 			return;
 		}
+		if (unvouched)
+			not_honoured(c, r, true, unvouched);
 	}
 }
 
@@ -501,7 +588,7 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 		ow_err_set(err, OW_EINPUT, "out of memory");
 		goto out;
 	}
-	if (load_snapshot(db, &c.snap, err) != 0)
+	if (load_snapshot(db, &c.snap, err) != 0 || judge_decisions(&c, &run->ignored, err) != 0)
 		goto out;
 	for (size_t i = 0; i < chk_count(); i++) {
 		c.cur = chk_at(i);
@@ -599,7 +686,7 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 		frc = s ? inv_run_finish(db, run->id, now, run->grades.security, run->grades.privacy,
 		                         s, err) : (ow_err_set(err, OW_EINPUT, "out of memory"), -1);
 		free(s);
-		if (frc != 0 || inv_history_prune(db, run->id, err) != 0 || inv_commit(db, err) != 0)
+		if (frc != 0 || inv_history_prune(db, run->id, chk_policy(&c, "history_runs_kept", 10), err) != 0 || inv_commit(db, err) != 0)
 			goto rollback;
 	}
 	rc = 0;
@@ -609,6 +696,9 @@ rollback:
 		inv_rollback(db);
 out:
 	free_snapshot(&c.snap);
+	decision_log_close(&c.log);
+	free(c.wv);
+	free(c.av);
 	for (size_t i = 0; i < c.n; i++) {
 		free(c.res[i].strings);
 		free(c.res[i].evidence);

@@ -79,6 +79,52 @@ static json_t *unjudged_json(const char *list)
 	return a;
 }
 
+static void md_text(FILE *f, const char *s, size_t max);
+
+/* Decisions in the inventory that the audit log does not vouch for: how
+ * many were set aside, and why, in one sentence each; text writes the
+ * parts that come from the inventory, escaped the way the format needs. */
+static void say_ignored(FILE *f, const char *before, const struct chk_ignored *ig,
+                        const char *after, void (*text)(FILE *f, const char *s, size_t max))
+{
+	if (ig->waivers || ig->attestations || ig->settings) {
+		fprintf(f, "%snot honoured: %zu waiver(s), %zu attestation(s) and %zu setting(s) are in "
+		        "the inventory but not in the audit log as they stand", before, ig->waivers,
+		        ig->attestations, ig->settings);
+		if (ig->settings) {
+			fputs(" (the default is used for ", f);
+			text(f, ig->setting_keys, sizeof ig->setting_keys);
+			fputc(')', f);
+		}
+		fprintf(f, ": record them again with osdwarden waive, attest or settings set%s\n", after);
+	}
+	if (ig->log_broken) {
+		fprintf(f, "%sthe audit log does not verify (", before);
+		text(f, ig->why, sizeof ig->why);
+		fprintf(f, "): no waiver, attestation or changed setting is honoured until it does "
+		        "(osdwarden audit verify)%s\n", after);
+	}
+}
+
+static void plain_text(FILE *f, const char *s, size_t max)
+{
+	char *safe = san_str(s ? s : "", max, SAN_ASCII);
+	fputs(safe ? safe : "?", f);
+	free(safe);
+}
+
+/* The same as JSON (new reference). */
+static json_t *ignored_json(const struct chk_ignored *ig)
+{
+	json_t *o = json_pack("{s:I,s:I,s:o,s:b}", "waivers", (json_int_t)ig->waivers,
+	                      "attestations", (json_int_t)ig->attestations, "settings",
+	                      unjudged_json(ig->setting_keys), "audit_log_verifies", !ig->log_broken);
+
+	if (o && ig->log_broken)
+		json_object_set_new(o, "why", json_string(ig->why));
+	return o;
+}
+
 int chk_write_text(FILE *f, const struct chk_run *run, bool ascii)
 {
 	unsigned flags = ascii ? SAN_ASCII : 0;
@@ -94,6 +140,7 @@ int chk_write_text(FILE *f, const struct chk_run *run, bool ascii)
 	        run->grades.privacy_capped ? " capped by a chain" : "");
 	say_unjudged(f, "incomplete: ", run->grades.security_unjudged, "security", "");
 	say_unjudged(f, "incomplete: ", run->grades.privacy_unjudged, "privacy", "");
+	say_ignored(f, "", &run->ignored, "", plain_text);
 	fprintf(f, "%-13s %-8s %-16s %s\n", "STATE", "SEVERITY", "CHECK", "TITLE");
 	for (size_t k = 0; k < chk_count(); k++) {
 		const struct chk_def *d = chk_at(k);
@@ -143,6 +190,7 @@ int chk_write_json(FILE *f, const struct chk_run *run)
 	                    "privacy", "grade", run->grades.privacy, "score", run->grades.privacy_score,
 	                    "capped", run->grades.privacy_capped,
 	                    "unjudged_chains", unjudged_json(run->grades.privacy_unjudged)));
+	json_object_set_new(head, "ignored_decisions", ignored_json(&run->ignored));
 	struct check_sum *sum = summarize(run);
 	if (!sum) {
 		json_decref(head);
@@ -293,6 +341,10 @@ int chk_write_sarif(FILE *f, const struct chk_run *run)
 	                 "properties", "runId", (json_int_t)run->id, "securityGrade",
 	                 run->grades.security, "privacyGrade", run->grades.privacy,
 	                 "unjudgedChains", unjudged, "results", "@RESULTS@");
+	if (root)
+		json_object_set_new(json_object_get(json_array_get(json_object_get(root, "runs"), 0),
+		                                    "properties"),
+		                    "ignoredDecisions", ignored_json(&run->ignored));
 	text = root ? json_dumps(root, JSON_INDENT(1) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(root);
 	open_at = text ? strstr(text, "\"@RESULTS@\"") : NULL;
@@ -347,6 +399,7 @@ int chk_write_markdown(FILE *f, const struct chk_run *run)
 	        run->grades.privacy_capped ? ", capped by a failing chain" : "");
 	say_unjudged(f, "**Incomplete:** ", run->grades.security_unjudged, "security", ".\n");
 	say_unjudged(f, "**Incomplete:** ", run->grades.privacy_unjudged, "privacy", ".\n");
+	say_ignored(f, "**Audit:** ", &run->ignored, ".\n", md_text);
 	fprintf(f, "A grade ending in `*` is incomplete: some checks could not be evaluated, or a "
 	        "critical chain could not be judged.\n\n");
 	struct check_sum *sum = summarize(run);

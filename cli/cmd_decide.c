@@ -10,6 +10,7 @@
 #include "checks/decide.h"
 #include "cli/cli.h"
 #include "db/audit.h"
+#include "db/decision.h"
 #include "db/records.h"
 #include "util/num.h"
 #include "util/who.h"
@@ -74,7 +75,7 @@ static int decide(struct cli *c, int argc, char **argv, bool waiver)
 	if ((rc = cli_open_inventory(c, &db)) != 0)
 		return rc;
 	if (days < 0)
-		days = inv_setting_long(db, "attestation_default_days", 90);
+		days = decision_setting_now(db, "attestation_default_days", 90);
 	rc = chk_decide(db, waiver, check, object, text, days, now, &e);
 	inv_close(db);
 	if (rc)

@@ -4,14 +4,28 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "db/audit.h"
+#include "db/decision.h"
 #include "db/records.h"
 #include "util/num.h"
 
+struct listing {
+	struct cli *c;
+	struct decision_log log;
+};
+
+/* A value the audit log does not record is shown with the one the checks
+ * use instead. */
 static int show(void *ctx, const char *key, const char *value, const char *description)
 {
-	struct cli *c = ctx;
-	fprintf(c->out, "%-30s %8s  %s\n", key, value, description ? description : "");
+	struct listing *l = ctx;
+	bool ignored;
+	long used = decision_setting_long(&l->log, key, 0, &ignored);
+
+	fprintf(l->c->out, "%-30s %8s  %s", key, value, description ? description : "");
+	if (ignored)
+		fprintf(l->c->out, " [not in the audit log: the checks use the default, %ld; set it "
+		        "with osdwarden settings set]", used);
+	fputc('\n', l->c->out);
 	return 0;
 }
 
@@ -23,9 +37,15 @@ int cmd_settings(struct cli *c, int argc, char **argv)
 	int rc;
 
 	if (argc == 1 || (argc == 2 && strcmp(argv[1], "list") == 0)) {
+		struct listing l = { .c = c };
 		if ((rc = cli_open_inventory(c, &db)) != 0)
 			return rc;
-		rc = inv_each_setting(db, show, c, &e) < 0 ? cli_fail(c, &e) : 0;
+		if (decision_log_open(db, &l.log, &e) != 0) {
+			inv_close(db);
+			return cli_fail(c, &e);
+		}
+		rc = inv_each_setting(db, show, &l, &e) < 0 ? cli_fail(c, &e) : 0;
+		decision_log_close(&l.log);
 		inv_close(db);
 		return rc;
 	}
@@ -39,22 +59,13 @@ int cmd_settings(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "settings", "settings set writes the inventory; drop --read-only");
 	if ((rc = cli_open_inventory(c, &db)) != 0)
 		return rc;
-	rc = inv_begin(db, &e);
-	if (rc == 0)
-		rc = inv_setting_set(db, argv[2], argv[3], &e);
-	if (rc == INV_NOTFOUND) {
-		inv_rollback(db);
-		inv_close(db);
+	/* The checks honour a value other than the default only as its
+	 * audit row records it: both are written here, together. */
+	rc = decision_set_setting(db, argv[2], v, (int64_t)time(NULL), &e);
+	inv_close(db);
+	if (rc == INV_NOTFOUND)
 		return cli_usage(c, "settings", "there is no setting '%s' (osdwarden settings list)",
 		                 argv[2]);
-	}
-	if (rc == 0) {
-		char req[128];
-		snprintf(req, sizeof req, "value=%ld", v);
-		rc = audit_append(db, (int64_t)time(NULL), "setting", argv[2], req, "recorded", &e);
-	}
-	rc = rc ? (inv_rollback(db), rc) : inv_commit(db, &e);
-	inv_close(db);
 	if (rc)
 		return cli_fail(c, &e);
 	fprintf(c->out, "%s = %ld\n", argv[2], v);

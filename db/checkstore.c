@@ -89,14 +89,13 @@ int inv_run_finish(struct inv *db, int64_t run_id, int64_t finished, const char 
 	return step_done(db, st, "finishing a check run", err);
 }
 
-int inv_history_prune(struct inv *db, int64_t run_id, struct ow_err *err)
+int inv_history_prune(struct inv *db, int64_t run_id, long keep, struct ow_err *err)
 {
 	/* Deleting whole runs is cheap (an index range); rewriting rows to
 	 * drop their evidence was not (measured: slower than the run). */
 	static const char *const sql[] = {
 		"DELETE FROM findings WHERE run_id <= ?1 - ?2",
 	};
-	long keep = inv_setting_long(db, "history_runs_kept", 10);
 
 	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
 		sqlite3_stmt *st = NULL;

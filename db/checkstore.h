@@ -24,9 +24,10 @@ int inv_run_finish(struct inv *db, int64_t run_id, int64_t finished, const char 
                    const char *privacy_grade, const char *summary_json, struct ow_err *err);
 
 /* Applies the retention setting after run_id: findings of runs older
- * than the last history_runs_kept are deleted. Run summaries (grades,
- * counts per check) always stay, for trends. */
-int inv_history_prune(struct inv *db, int64_t run_id, struct ow_err *err);
+ * than the last `keep` (the history_runs_kept setting as the check run
+ * honours it, at least 2) are deleted. Run summaries (grades, counts per
+ * check) always stay, for trends. */
+int inv_history_prune(struct inv *db, int64_t run_id, long keep, struct ow_err *err);
 
 /* The run before run_id (0 when none), or -1 with err set. */
 int64_t inv_run_previous(struct inv *db, int64_t run_id, struct ow_err *err);

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -543,6 +544,18 @@ static void test_attestations_waivers_and_tags_change_results_as_they_should(voi
 	                                               "--sanctioned", "--trust", "trusted", NULL }), 0);
 	assert_int_equal(cli_rc((const char *const[]){ "tag", "cert", "{86F4BFE4-0D0D-4A83-8C79-0A6584ED0302}",
 	                                               "--compromised", NULL }), 0);
+	/* A waiver written straight into the inventory (check-wide, ten
+	 * years) has no audit row: it is not honoured, and the report counts it. */
+	{
+		sqlite3 *s;
+		char q[300];
+		snprintf(q, sizeof q, "INSERT INTO waivers(check_id,object_key,reason,operator,created,"
+		         "expires) VALUES('OSD-PXE-001','','planted','mallory',%ld,%ld)", now,
+		         now + 3650L * 86400);
+		assert_int_equal(sqlite3_open(g_ls.db, &s), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(s, q, NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(s);
+	}
 	snprintf(later, sizeof later, "%ld", now);
 	{
 		const char *args[] = { "check", "--format", "json", "--as-of", later, "--fail-on", "critical", NULL };
@@ -568,6 +581,20 @@ static void test_attestations_waivers_and_tags_change_results_as_they_should(voi
 		}
 	}
 	assert_true(waived_seen);
+	json_array_foreach(json_object_get(run, "findings"), i, f) {
+		const char *id = json_string_value(json_object_get(f, "check_id"));
+		const char *name = json_string_value(json_object_get(f, "object_name"));
+		if (strcmp(id, "OSD-PXE-001") == 0 && strstr(name, "PXE01")) {
+			char *ev = json_dumps(json_object_get(f, "evidence"), 0);
+			assert_true(json_is_false(json_object_get(f, "waived")));
+			assert_non_null(ev);
+			if (!strstr(ev, "not in the audit log"))
+				fail_msg("PXE01's evidence does not say the waiver was not honoured: %s", ev);
+			free(ev);
+		}
+	}
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(run, "ignored_decisions"),
+	                                                    "waivers")), 1);
 	assert_string_equal(state_of(run, "OSD-CERT-002", "86F4BFE4"), "fail");
 	/* Chains are still critical and unwaived: --fail-on critical trips. */
 	assert_int_equal(rc, 1);

@@ -10,6 +10,7 @@
 
 #include "checks/checks.h"
 #include "checks/decide.h"
+#include "db/audit.h"
 #include "db/db.h"
 
 #define NOW 1780000000LL
@@ -85,6 +86,29 @@ static struct chk_run evaluate(void)
 	return run;
 }
 
+/* Decisions as osdwarden records them (with their audit rows): the
+ * checks honour no other. */
+static void decide(bool waiver, const char *check, const char *object, long days, int64_t now)
+{
+	struct inv_open_opts o = { .path = g_path };
+	struct ow_err e = { 0 };
+	struct inv *db;
+
+	assert_int_equal(inv_open(&o, &db, &e), 0);
+	if (chk_decide(db, waiver, check, object, "reviewed", days, now, &e) != 0)
+		fail_msg("chk_decide %s %s: %s", check, object, e.msg);
+	inv_close(db);
+}
+
+static void set_setting(const char *key, const char *value)
+{
+	struct tu_run r = tu_cli(g_path, (const char *const[]){ "settings", "set", key, value, NULL });
+
+	if (r.rc != 0)
+		fail_msg("settings set %s %s: exit %d: %s", key, value, r.rc, r.err);
+	tu_run_free(&r);
+}
+
 /* The state of a check's result for an object key containing `key` (NULL:
  * the check's first result). "none" when there is none. */
 static const char *state_for(const struct chk_run *run, const char *id, const char *key)
@@ -106,8 +130,6 @@ static const char *state_for(const struct chk_run *run, const char *id, const ch
  * denied class that leaves one passing is the defect, not the seed. */
 static void seed_clean_site(void)
 {
-	char q[600];
-
 	sql("INSERT INTO sites(site_code,site_name,first_seen,last_seen) VALUES('S','site',1,1);"
 	    "INSERT INTO site_settings(site_code,item,name,value,first_seen,last_seen) VALUES"
 	    "('S','SMS_SITE_COMPONENT_MANAGER','IISSSLState','1024',1,1),"
@@ -147,13 +169,9 @@ static void seed_clean_site(void)
 	    "INSERT INTO associations(source_id,restore_id,source_name,restore_name,store_created,"
 	    "store_released,first_seen,last_seen) VALUES(1,2,'WS1','WS2',1779900000,1779950000,1,1),"
 	    "(3,4,'WS3','WS4',1779900000,NULL,1,1)");
-	for (size_t k = 0; k < chk_count(); k++) {
-		if (chk_at(k)->automation == AUTO_AUTO)
-			continue;
-		snprintf(q, sizeof q, "INSERT INTO attestations(check_id,object_key,note,operator,created,"
-		         "expires) VALUES('%s','','reviewed','t',1,%lld)", chk_at(k)->id, NOW + 86400);
-		sql(q);
-	}
+	for (size_t k = 0; k < chk_count(); k++)
+		if (chk_at(k)->automation != AUTO_AUTO)
+			decide(false, chk_at(k)->id, "", 1, NOW);
 }
 
 static bool passes_anywhere(const struct chk_run *run, const struct chk_def *d)
@@ -439,14 +457,12 @@ static void test_seeded_inventories_give_the_expected_state(void **state)
  * the failing state: nothing in the inventory can make them pass. */
 static void attest_all_notchecked(const struct chk_run *run, const struct chk_def *d, long long expires)
 {
-	char q[600];
 	for (size_t i = 0; i < run->n; i++) {
 		const struct chk_result *r = &run->results[i];
 		if (r->def != d || (r->state != ST_NOTCHECKED && !(r->state == ST_FAIL && r->attestable)))
 			continue;
-		snprintf(q, sizeof q, "INSERT OR REPLACE INTO attestations(check_id,object_key,note,operator,created,expires) "
-		         "VALUES('%s','%s','reviewed','t',1,%lld)", d->id, r->object_key ? r->object_key : "", expires);
-		sql(q);
+		/* one day's attestation made a day before it expires */
+		decide(false, d->id, r->object_key ? r->object_key : "", 1, expires - 86400);
 	}
 }
 
@@ -523,8 +539,8 @@ static void test_history_is_pruned_by_the_retention_settings(void **state)
 	(void)state;
 	fresh(NULL);
 	sql("INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,pxe_password_set,first_seen,last_seen) "
-	    "VALUES('S','n1','PXEA',1,1,0,1,1);"
-	    "UPDATE settings SET value='3' WHERE key='history_runs_kept'");
+	    "VALUES('S','n1','PXEA',1,1,0,1,1)");
+	set_setting("history_runs_kept", "3");
 	for (int i = 0; i < 5; i++) {
 		struct chk_run run = evaluate();
 		chk_run_free(&run);
@@ -573,6 +589,253 @@ static void test_recheck_passes_only_what_was_judged_and_passed(void **state)
 	assert_string_not_equal(st, "pass");
 }
 
+/* --- Operator decisions count only as the audit log records them. ---
+ * A waiver, an attestation or a changed policy threshold written into the
+ * inventory with SQL (by anyone who can write the file) is not honoured;
+ * the same made through osdwarden is; one edited after its audit row is
+ * not; and when the log no longer verifies, none is. */
+
+static struct chk_run evaluate_at(int64_t now)
+{
+	struct inv_open_opts o = { .path = g_path };
+	struct ow_err e = { 0 };
+	struct inv *db;
+	struct chk_run run;
+
+	assert_int_equal(inv_open(&o, &db, &e), 0);
+	if (chk_evaluate(db, -1, now, &run, &e) != 0)
+		fail_msg("evaluate: %s", e.msg);
+	inv_close(db);
+	return run;
+}
+
+/* The first result of check id for an object key or name containing key. */
+static const struct chk_result *result_for(const struct chk_run *run, const char *id,
+                                           const char *key)
+{
+	for (size_t i = 0; i < run->n; i++) {
+		const struct chk_result *r = &run->results[i];
+		if (strcmp(r->def->id, id) == 0 &&
+		    ((r->object_key && strstr(r->object_key, key)) ||
+		     (r->object_name && strstr(r->object_name, key))))
+			return r;
+	}
+	fail_msg("%s has no result for %s", id, key);
+	return NULL;
+}
+
+/* A PXE DP without a password (PXE-004 fails), an SMP awaiting its
+ * backup attestation (SMP-008), and an association restored 30 days ago
+ * (SMP-004 fails under the default of 14 days, passes under 99999). */
+static void seed_decisions_site(void)
+{
+	char q[600];
+
+	snprintf(q, sizeof q,
+	         "INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,pxe_password_set,"
+	         "first_seen,last_seen) VALUES('S','n1','PXEA',1,1,0,1,1);"
+	         "INSERT INTO smps(site_code,nal_path,server_name,deletion_delay_min,deletion_cycle_min,"
+	         "first_seen,last_seen) VALUES('S','n','SMPA',1440,1440,1,1);"
+	         "INSERT INTO associations(source_id,restore_id,source_name,restore_name,store_created,"
+	         "store_released,first_seen,last_seen) VALUES(1,2,'OLDWS1','OLDWS2',%lld,%lld,1,1)",
+	         NOW - 40 * 86400LL, NOW - 30 * 86400LL);
+	sql(q);
+}
+
+/* What an unrecorded or changed decision leaves: the check as if it
+ * were not there, and evidence saying why. */
+static void assert_not_honoured(const struct chk_run *run)
+{
+	const struct chk_result *w = result_for(run, "OSD-PXE-004", "PXEA"), *a;
+
+	assert_string_equal(chk_state_name(w->state), "fail");
+	assert_false(w->waived);
+	assert_non_null(w->evidence);
+	if (!strstr(w->evidence, "not honoured"))
+		fail_msg("the waiver's evidence does not say it was not honoured: %s", w->evidence);
+	a = result_for(run, "OSD-SMP-008", "SMPA");
+	assert_string_equal(chk_state_name(a->state), "notchecked");
+	assert_non_null(a->evidence);
+	if (!strstr(a->evidence, "not honoured"))
+		fail_msg("the attestation's evidence does not say it was not honoured: %s", a->evidence);
+	/* the default of 14 days, not the unrecorded value */
+	assert_string_equal(state_for(run, "OSD-SMP-004", "OLDWS"), "fail");
+}
+
+static void test_decisions_written_with_sql_are_not_honoured(void **state)
+{
+	struct chk_run run;
+	char q[600];
+
+	(void)state;
+	fresh(NULL);
+	seed_decisions_site();
+	snprintf(q, sizeof q,
+	         "INSERT INTO waivers(check_id,object_key,reason,operator,created,expires) "
+	         "VALUES('OSD-PXE-004','PXEA','planted','mallory',%lld,%lld);"
+	         "INSERT INTO attestations(check_id,object_key,note,operator,created,expires) "
+	         "VALUES('OSD-SMP-008','SMPA','planted','mallory',%lld,%lld);"
+	         "UPDATE settings SET value='99999' WHERE key='assoc_released_max_days'",
+	         NOW - 10, NOW + 3650 * 86400LL, NOW - 10, NOW + 3650 * 86400LL);
+	sql(q);
+	run = evaluate_at(NOW);
+	assert_not_honoured(&run);
+	if (!strstr(result_for(&run, "OSD-PXE-004", "PXEA")->evidence, "not in the audit log"))
+		fail_msg("evidence: %s", result_for(&run, "OSD-PXE-004", "PXEA")->evidence);
+	assert_int_equal(run.ignored.waivers, 1);
+	assert_int_equal(run.ignored.attestations, 1);
+	assert_int_equal(run.ignored.settings, 1);
+	assert_non_null(strstr(run.ignored.setting_keys, "assoc_released_max_days"));
+	chk_run_free(&run);
+}
+
+static void test_decisions_made_through_osdwarden_are_honoured(void **state)
+{
+	struct chk_run run;
+
+	(void)state;
+	fresh(NULL);
+	seed_decisions_site();
+	decide(true, "OSD-PXE-004", "PXEA", 30, NOW - 10);
+	decide(false, "OSD-SMP-008", "SMPA", 30, NOW - 10);
+	set_setting("assoc_released_max_days", "36500");
+	run = evaluate_at(NOW);
+	assert_string_equal(chk_state_name(result_for(&run, "OSD-PXE-004", "PXEA")->state), "fail");
+	assert_true(result_for(&run, "OSD-PXE-004", "PXEA")->waived);
+	assert_string_equal(chk_state_name(result_for(&run, "OSD-SMP-008", "SMPA")->state), "pass");
+	assert_string_equal(state_for(&run, "OSD-SMP-004", "OLDWS"), "none");
+	assert_string_equal(state_for(&run, "OSD-SMP-004", NULL), "pass");
+	assert_int_equal(run.ignored.waivers + run.ignored.attestations + run.ignored.settings, 0);
+	chk_run_free(&run);
+}
+
+static void test_a_decision_edited_after_its_audit_row_is_not_honoured(void **state)
+{
+	struct chk_run run;
+
+	(void)state;
+	fresh(NULL);
+	seed_decisions_site();
+	/* One day each, then stretched to ten years in the table. */
+	decide(true, "OSD-PXE-004", "PXEA", 1, NOW - 10);
+	decide(false, "OSD-SMP-008", "SMPA", 1, NOW - 10);
+	set_setting("assoc_released_max_days", "20");
+	sql("UPDATE waivers SET expires = expires + 3650 * 86400;"
+	    "UPDATE attestations SET expires = expires + 3650 * 86400;"
+	    "UPDATE settings SET value='99999' WHERE key='assoc_released_max_days'");
+	run = evaluate_at(NOW + 2 * 86400);
+	assert_not_honoured(&run);
+	assert_int_equal(run.ignored.waivers, 1);
+	assert_int_equal(run.ignored.attestations, 1);
+	assert_int_equal(run.ignored.settings, 1);
+	chk_run_free(&run);
+	/* The same for a decision moved to another object. */
+	fresh(NULL);
+	seed_decisions_site();
+	sql("INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,pxe_password_set,"
+	    "first_seen,last_seen) VALUES('S','n2','PXEB',1,1,0,1,1)");
+	decide(true, "OSD-PXE-004", "PXEB", 30, NOW - 10);
+	sql("UPDATE waivers SET object_key = 'PXEA'");
+	run = evaluate_at(NOW);
+	assert_false(result_for(&run, "OSD-PXE-004", "PXEA")->waived);
+	assert_int_equal(run.ignored.waivers, 1);
+	chk_run_free(&run);
+}
+
+static void test_a_log_that_no_longer_verifies_honours_no_decision(void **state)
+{
+	struct chk_run run;
+
+	(void)state;
+	fresh(NULL);
+	seed_decisions_site();
+	decide(true, "OSD-PXE-004", "PXEA", 30, NOW - 10);
+	decide(false, "OSD-SMP-008", "SMPA", 30, NOW - 10);
+	set_setting("assoc_released_max_days", "36500");
+	/* Honoured while the log verifies... */
+	run = evaluate_at(NOW);
+	assert_true(result_for(&run, "OSD-PXE-004", "PXEA")->waived);
+	chk_run_free(&run);
+	/* ...and none once one of its rows was changed. */
+	sql("UPDATE audit SET outcome = 'edited' WHERE seq = (SELECT min(seq) FROM audit "
+	    "WHERE action = 'waive')");
+	run = evaluate_at(NOW);
+	assert_not_honoured(&run);
+	if (!strstr(result_for(&run, "OSD-PXE-004", "PXEA")->evidence, "does not verify"))
+		fail_msg("evidence: %s", result_for(&run, "OSD-PXE-004", "PXEA")->evidence);
+	assert_int_equal(run.ignored.waivers, 1);
+	assert_int_equal(run.ignored.attestations, 1);
+	assert_int_equal(run.ignored.settings, 1);
+	assert_true(run.ignored.log_broken);
+	chk_run_free(&run);
+}
+
+/* Rows recorded before the request text carried the expiry: chk_decide's
+ * "days=N text=T" and the decommission task's bare note (ten years) are
+ * matched by check and object (target), creation time (ts) and expiry
+ * (ts + N days); an expiry edited since is still refused. */
+static void old_decision(bool waiver, const char *check, const char *object, const char *request,
+                         const char *outcome, const char *text, int64_t created, int64_t expires)
+{
+	struct inv_open_opts o = { .path = g_path };
+	struct ow_err e = { 0 };
+	struct inv *db;
+	char target[300];
+
+	assert_int_equal(inv_open(&o, &db, &e), 0);
+	snprintf(target, sizeof target, "%s %s", check, object);
+	assert_int_equal(inv_begin(db, &e), 0);
+	if (waiver) {
+		struct inv_waiver w = { .check_id = (char *)check, .object_key = (char *)object,
+		                        .reason = (char *)text, .operator_name = (char *)"old",
+		                        .created = created, .expires = expires };
+		assert_int_equal(inv_put_waiver(db, &w, created, &e), 0);
+	} else {
+		struct inv_attestation a = { .check_id = (char *)check, .object_key = (char *)object,
+		                             .note = (char *)text, .operator_name = (char *)"old",
+		                             .created = created, .expires = expires };
+		assert_int_equal(inv_put_attestation(db, &a, created, &e), 0);
+	}
+	assert_int_equal(audit_append(db, created, waiver ? "waive" : "attest", target, request,
+	                              outcome, &e), 0);
+	assert_int_equal(inv_commit(db, &e), 0);
+	inv_close(db);
+}
+
+static void test_decisions_recorded_in_the_older_audit_format_are_honoured(void **state)
+{
+	struct chk_run run;
+	const int64_t t = NOW - 100;
+
+	(void)state;
+	fresh(NULL);
+	seed_decisions_site();
+	sql("INSERT INTO smps(site_code,nal_path,server_name,first_seen,last_seen,gone_at) "
+	    "VALUES('S','n-gone','SMPGONE',1,1,2)");
+	old_decision(true, "OSD-PXE-004", "PXEA", "days=30 text=lab until May", "recorded",
+	             "lab until May", t, t + 30 * 86400LL);
+	old_decision(false, "OSD-SMP-008", "SMPA", "days=5 text=backed up to tape", "recorded",
+	             "backed up to tape", t, t + 5 * 86400LL);
+	old_decision(false, "OSD-SMP-007", "SMPGONE", "share removed by hand",
+	             "recorded by the decommission task", "share removed by hand", t,
+	             t + 3650 * 86400LL);
+	run = evaluate_at(NOW);
+	assert_true(result_for(&run, "OSD-PXE-004", "PXEA")->waived);
+	assert_string_equal(chk_state_name(result_for(&run, "OSD-SMP-008", "SMPA")->state), "pass");
+	assert_string_equal(chk_state_name(result_for(&run, "OSD-SMP-007", "SMPGONE")->state), "pass");
+	assert_int_equal(run.ignored.waivers + run.ignored.attestations, 0);
+	chk_run_free(&run);
+	/* Stretched in the table: the old row's days no longer match. */
+	sql("UPDATE waivers SET expires = expires + 86400; UPDATE attestations SET expires = "
+	    "expires + 86400 WHERE check_id = 'OSD-SMP-007'");
+	run = evaluate_at(NOW);
+	assert_false(result_for(&run, "OSD-PXE-004", "PXEA")->waived);
+	assert_string_equal(chk_state_name(result_for(&run, "OSD-SMP-007", "SMPGONE")->state), "fail");
+	assert_int_equal(run.ignored.waivers, 1);
+	assert_int_equal(run.ignored.attestations, 1);
+	chk_run_free(&run);
+}
+
 static int cleanup(void **state)
 {
 	(void)state;
@@ -595,6 +858,11 @@ int main(void)
 		cmocka_unit_test(test_history_is_pruned_by_the_retention_settings),
 		cmocka_unit_test(test_recheck_passes_only_what_was_judged_and_passed),
 		cmocka_unit_test(test_attestations_close_and_expiry_reopens_every_attestable_check),
+		cmocka_unit_test(test_decisions_written_with_sql_are_not_honoured),
+		cmocka_unit_test(test_decisions_made_through_osdwarden_are_honoured),
+		cmocka_unit_test(test_a_decision_edited_after_its_audit_row_is_not_honoured),
+		cmocka_unit_test(test_a_log_that_no_longer_verifies_honours_no_decision),
+		cmocka_unit_test(test_decisions_recorded_in_the_older_audit_format_are_honoured),
 	};
 	return cmocka_run_group_tests(tests, NULL, cleanup);
 }
