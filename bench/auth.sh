@@ -47,7 +47,7 @@ one_sync() {
 	t0=$(date +%s.%N)
 	"$build/osdwarden" --db "$work/inv.db" sync --provider "$(cat "$work/$n.origin")" \
 		--cacert "$work/$n.ca" "$@" > "$work/sync.out" 2> "$work/sync.err" ||
-		{ cat "$work/sync.err" >&2; exit 1; }
+		{ cat "$work/sync.err" "$work/$n.err" >&2; exit 1; }
 	t1=$(date +%s.%N)
 	echo "$t0 $t1" | awk '{printf "%.3f\n", $2 - $1}' >> "$work/$n.times"
 }
