@@ -14,16 +14,23 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../krbrealm.h"
 #include "../labsite.h"
 #include "../unit/testutil.h"
 
 static struct labsite g_ls;
 static struct labproc g_lab;
+static struct krbrealm g_kr;
 
+/* The console talks to the lab as to a real site: over Negotiate, with
+ * the ticket of a throwaway realm in $KRB5CCNAME. */
 static int setup_all(void **state)
 {
 	(void)state;
+	krbrealm_start(&g_kr, (const char *const[]){ "labadmin", NULL });
+	krbrealm_kinit(&g_kr, "labadmin", NULL);
 	labsite_init(&g_ls, "tui");
+	labsite_negotiate(&g_ls, g_kr.keytab);
 	labsite_start(&g_ls, &g_lab, NULL);
 	return labsite_sync(&g_ls, &g_lab);
 }
@@ -33,6 +40,7 @@ static int teardown_all(void **state)
 	(void)state;
 	labproc_stop(&g_lab);
 	labsite_free(&g_ls);
+	krbrealm_stop(&g_kr);
 	return 0;
 }
 
