@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../krbrealm.h"
 #include "../labsite.h"
 #include "../unit/testutil.h"
 #include "backend/actions.h"
@@ -22,11 +23,17 @@
 #include "db/db.h"
 
 static struct labsite g_ls;
+static struct krbrealm g_kr;
 
+/* Writes go to the lab as to a real site: over Negotiate, with the ticket
+ * of a throwaway realm in $KRB5CCNAME. */
 static int setup(void **state)
 {
 	(void)state;
+	krbrealm_start(&g_kr, (const char *const[]){ "labadmin", NULL });
+	krbrealm_kinit(&g_kr, "labadmin", NULL);
 	labsite_init(&g_ls, "actions");
+	labsite_negotiate(&g_ls, g_kr.keytab);
 	return 0;
 }
 
@@ -34,6 +41,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	labsite_free(&g_ls);
+	krbrealm_stop(&g_kr);
 	return 0;
 }
 
@@ -86,8 +94,7 @@ struct site {
 static void open_site(const struct labproc *lp, struct site *x)
 {
 	struct inv_open_opts o = { .path = g_ls.db };
-	struct http_opts h = { .auth = HTTP_AUTH_BASIC, .user = "labadmin", .secret = LS_PASSWORD,
-	                       .cacert = lp->ca, .timeout_s = 10 };
+	struct http_opts h = { .auth = HTTP_AUTH_NEGOTIATE, .cacert = lp->ca, .timeout_s = 10 };
 	struct ow_err e = { 0 };
 	char origin[600];
 
