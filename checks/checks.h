@@ -151,6 +151,7 @@ struct chk_grades {
  * vouch for (db/decision.h): never honoured, counted for the report. */
 struct chk_ignored {
 	size_t waivers, attestations, settings;   /* live rows set aside */
+	size_t tags;                              /* tags set aside: the objects count as untagged */
 	char setting_keys[256];                   /* ',' separated; their defaults were used */
 	bool log_broken;                          /* the log did not verify: nothing was honoured */
 	char why[600];                            /* then: what audit verify said */

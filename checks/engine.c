@@ -302,6 +302,26 @@ static int judge_decisions(struct chk_ctx *c, struct chk_ignored *ign, struct ow
 		snprintf(ign->setting_keys + l, sizeof ign->setting_keys - l, "%s%s", l ? "," : "",
 		         c->log.settings[i].key);
 	}
+	/* A tag the log does not vouch for is dropped: the object counts as
+	 * untagged (a sanctioned or trusted tag only ever makes a check pass). */
+	size_t keep = 0;
+	for (size_t i = 0; i < c->snap.ntags; i++) {
+		struct inv_segment *t = &c->snap.tags[i];
+		int v = decision_verify_tag(c->db, &c->log, t, err);
+		if (v < 0) {
+			for (size_t k = i; k < c->snap.ntags; k++)
+				inv_free_segment(&c->snap.tags[k]);
+			c->snap.ntags = keep;
+			return -1;
+		}
+		if (v == DECISION_HONOURED) {
+			c->snap.tags[keep++] = *t;
+		} else {
+			inv_free_segment(t);
+			ign->tags++;
+		}
+	}
+	c->snap.ntags = keep;
 	ign->log_broken = !c->log.intact;
 	snprintf(ign->why, sizeof ign->why, "%s", c->log.why);
 	return 0;

@@ -87,16 +87,17 @@ static void md_text(FILE *f, const char *s, size_t max);
 static void say_ignored(FILE *f, const char *before, const struct chk_ignored *ig,
                         const char *after, void (*text)(FILE *f, const char *s, size_t max))
 {
-	if (ig->waivers || ig->attestations || ig->settings) {
-		fprintf(f, "%snot honoured: %zu waiver(s), %zu attestation(s) and %zu setting(s) are in "
-		        "the inventory but not in the audit log as they stand", before, ig->waivers,
-		        ig->attestations, ig->settings);
+	if (ig->waivers || ig->attestations || ig->settings || ig->tags) {
+		fprintf(f, "%snot honoured: %zu waiver(s), %zu attestation(s), %zu setting(s) and %zu "
+		        "tag(s) are in the inventory but not in the audit log as they stand", before,
+		        ig->waivers, ig->attestations, ig->settings, ig->tags);
 		if (ig->settings) {
 			fputs(" (the default is used for ", f);
 			text(f, ig->setting_keys, sizeof ig->setting_keys);
 			fputc(')', f);
 		}
-		fprintf(f, ": record them again with osdwarden waive, attest or settings set%s\n", after);
+		fprintf(f, ": record them again with osdwarden waive, attest, settings set or tag%s\n",
+		        after);
 	}
 	if (ig->log_broken) {
 		fprintf(f, "%sthe audit log does not verify (", before);
@@ -116,9 +117,10 @@ static void plain_text(FILE *f, const char *s, size_t max)
 /* The same as JSON (new reference). */
 static json_t *ignored_json(const struct chk_ignored *ig)
 {
-	json_t *o = json_pack("{s:I,s:I,s:o,s:b}", "waivers", (json_int_t)ig->waivers,
+	json_t *o = json_pack("{s:I,s:I,s:o,s:I,s:b}", "waivers", (json_int_t)ig->waivers,
 	                      "attestations", (json_int_t)ig->attestations, "settings",
-	                      unjudged_json(ig->setting_keys), "audit_log_verifies", !ig->log_broken);
+	                      unjudged_json(ig->setting_keys), "tags", (json_int_t)ig->tags,
+	                      "audit_log_verifies", !ig->log_broken);
 
 	if (o && ig->log_broken)
 		json_object_set_new(o, "why", json_string(ig->why));

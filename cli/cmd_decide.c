@@ -166,11 +166,9 @@ int cmd_tag(struct cli *c, int argc, char **argv)
 		rc = inv_put_segment(db, &seg, now, &e);
 	if (rc == 0) {
 		char target[300], request[300];
-		snprintf(target, sizeof target, "%s %s", type, key);
-		snprintf(request, sizeof request, "trust=%s sanctioned=%lld compromised=%lld",
-		         seg.trust ? seg.trust : "-", (long long)seg.sanctioned,
-		         (long long)seg.compromised);
-		rc = audit_append(db, now, "tag", target, request, "recorded", &e);
+		decision_tag_target(&seg, target, sizeof target);
+		decision_tag_request(&seg, request, sizeof request);
+		rc = audit_append(db, now, DECISION_TAG, target, request, "recorded", &e);
 		rc = rc ? rc : inv_commit(db, &e);
 	}
 	if (rc && found <= 0)

@@ -333,6 +333,52 @@ int decision_verify(struct inv *db, const struct decision_log *log, const struct
 	return !m.found ? DECISION_UNRECORDED : m.same ? DECISION_HONOURED : DECISION_CHANGED;
 }
 
+void decision_tag_target(const struct inv_segment *t, char *out, size_t n)
+{
+	snprintf(out, n, "%s %s", t->object_type ? t->object_type : "",
+	         t->object_key ? t->object_key : "");
+}
+
+void decision_tag_request(const struct inv_segment *t, char *out, size_t n)
+{
+	snprintf(out, n, "trust=%s sanctioned=%lld compromised=%lld", t->trust ? t->trust : "-",
+	         (long long)t->sanctioned, (long long)t->compromised);
+}
+
+struct tag_match {
+	const struct inv_segment *t;
+	char want[300];
+	bool same;
+};
+
+static int compare_tag_row(void *ctx, const struct audit_entry *e)
+{
+	struct tag_match *m = ctx;
+
+	m->same = e->ts == m->t->updated && e->request && strcmp(e->request, m->want) == 0;
+	return 0;
+}
+
+int decision_verify_tag(struct inv *db, const struct decision_log *log, const struct inv_segment *t,
+                        struct ow_err *err)
+{
+	struct tag_match m = { .t = t };
+	char target[300];
+
+	if (!log->intact)
+		return DECISION_LOG_BROKEN;
+	decision_tag_target(t, target, sizeof target);
+	decision_tag_request(t, m.want, sizeof m.want);
+	switch (audit_latest(db, DECISION_TAG, target, compare_tag_row, &m, err)) {
+	case 0:
+		return DECISION_UNRECORDED;
+	case 1:
+		return m.same ? DECISION_HONOURED : DECISION_CHANGED;
+	default:
+		return -1;
+	}
+}
+
 void decision_explain(const struct decision_log *log, bool waiver, enum decision_verdict v,
                       const struct decision_row *row, char *out, size_t n)
 {

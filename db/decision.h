@@ -13,11 +13,13 @@
 #include <stdint.h>
 
 #include "db/db.h"
+#include "db/records.h"
 
 /* Audit actions of the three kinds. */
 #define DECISION_WAIVE "waive"
 #define DECISION_ATTEST "attest"
 #define DECISION_SETTING "setting"
+#define DECISION_TAG "tag"
 
 /* A waiver or an attestation, as the table holds it. */
 struct decision {
@@ -88,6 +90,18 @@ struct decision_row {
  * for HONOURED and CHANGED. -1 with err set when the log cannot be read. */
 int decision_verify(struct inv *db, const struct decision_log *log, const struct decision *d,
                     struct decision_row *row, struct ow_err *err);
+
+/* A tag (segment trust, sanctioned responder, compromised certificate):
+ * its audit target ("dp SERVER", "certificate SMSID") and request
+ * ("trust=T sanctioned=N compromised=N"), the same text `osdwarden tag`
+ * has always written. */
+void decision_tag_target(const struct inv_segment *t, char *out, size_t n);
+void decision_tag_request(const struct inv_segment *t, char *out, size_t n);
+
+/* Whether the latest "tag" row for t records it as it stands, at
+ * t->updated; -1 with err set when the log cannot be read. */
+int decision_verify_tag(struct inv *db, const struct decision_log *log, const struct inv_segment *t,
+                        struct ow_err *err);
 
 /* The sentence a check result carries for a decision not honoured. */
 void decision_explain(const struct decision_log *log, bool waiver, enum decision_verdict v,

@@ -12,6 +12,8 @@
 #include "checks/decide.h"
 #include "db/audit.h"
 #include "db/db.h"
+#include "db/decision.h"
+#include "db/records.h"
 
 #define NOW 1780000000LL
 
@@ -26,6 +28,29 @@ static void sql(const char *text)
 	if (sqlite3_exec(s, text, NULL, NULL, &msg) != SQLITE_OK)
 		fail_msg("%s: %s", text, msg);
 	sqlite3_close(s);
+}
+
+/* What `osdwarden tag` adds to the rows a seed put in segments: the audit
+ * row that vouches for each (the checks honour a tag only with it). */
+static void record_tags(void)
+{
+	struct inv_open_opts o = { .path = g_path };
+	struct ow_err e = { 0 };
+	struct inv_segment *t = NULL;
+	struct inv *db;
+	size_t n = 0;
+	char target[300], request[300];
+
+	assert_int_equal(inv_open(&o, &db, &e), 0);
+	assert_int_equal(inv_load_segment(db, false, &t, &n, &e), 0);
+	for (size_t i = 0; i < n; i++) {
+		decision_tag_target(&t[i], target, sizeof target);
+		decision_tag_request(&t[i], request, sizeof request);
+		if (audit_append(db, t[i].updated, DECISION_TAG, target, request, "recorded", &e) != 0)
+			fail_msg("audit: %s", e.msg);
+	}
+	inv_unload_segment(t, n);
+	inv_close(db);
 }
 
 static bool listed(const char *const *list, const char *item)
@@ -169,6 +194,7 @@ static void seed_clean_site(void)
 	    "INSERT INTO associations(source_id,restore_id,source_name,restore_name,store_created,"
 	    "store_released,first_seen,last_seen) VALUES(1,2,'WS1','WS2',1779900000,1779950000,1,1),"
 	    "(3,4,'WS3','WS4',1779900000,NULL,1,1)");
+	record_tags();
 	for (size_t k = 0; k < chk_count(); k++)
 		if (chk_at(k)->automation != AUTO_AUTO)
 			decide(false, chk_at(k)->id, "", 1, NOW);
@@ -441,6 +467,7 @@ static void test_seeded_inventories_give_the_expected_state(void **state)
 		const char *st;
 		fresh(NULL);
 		sql(cases[i].setup);
+		record_tags();
 		run = evaluate();
 		st = state_for(&run, cases[i].id, cases[i].key);
 		if (strcmp(st, cases[i].want) != 0)
@@ -576,6 +603,7 @@ static void test_recheck_passes_only_what_was_judged_and_passed(void **state)
 	    "VALUES('S','n1','PXEA',1,1,1,1);"
 	    "INSERT INTO segments(object_type,object_key,sanctioned,operator,updated) "
 	    "VALUES('dp','PXEA',1,'t',1)");
+	record_tags();
 	recheck("OSD-PXE-001", "PXEA", st, sizeof st);
 	assert_string_equal(st, "pass");
 	recheck("OSD-PXE-001", "NO-SUCH-DP", st, sizeof st);
@@ -585,6 +613,7 @@ static void test_recheck_passes_only_what_was_judged_and_passed(void **state)
 	    "VALUES('S','n1','PXEA',1,1,1,1);"
 	    "INSERT INTO segments(object_type,object_key,sanctioned,operator,updated) "
 	    "VALUES('dp','PXEA',1,'t',1)");
+	record_tags();
 	recheck("OSD-PXE-001", "PXEA", st, sizeof st);
 	assert_string_not_equal(st, "pass");
 }
@@ -836,6 +865,36 @@ static void test_decisions_recorded_in_the_older_audit_format_are_honoured(void 
 	chk_run_free(&run);
 }
 
+/* A tag written into segments with SQL, or changed after its audit row,
+ * is not honoured: the DP counts as untagged (PXE-001 fails), and the run
+ * counts the tag it set aside. Recorded, the same tag makes it pass. */
+static void test_a_tag_written_outside_osdwarden_is_not_honoured(void **state)
+{
+	struct chk_run run;
+
+	(void)state;
+	fresh(NULL);
+	sql("INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,first_seen,last_seen) "
+	    "VALUES('S','n1','PXEA',1,1,1,1);"
+	    "INSERT INTO segments(object_type,object_key,sanctioned,trust,operator,updated) "
+	    "VALUES('dp','PXEA',1,'trusted','t',1)");
+	run = evaluate();
+	assert_string_equal(state_for(&run, "OSD-PXE-001", "PXEA"), "fail");
+	assert_int_equal(run.ignored.tags, 1);
+	chk_run_free(&run);
+	record_tags();
+	run = evaluate();   /* a pass, and "fixed" against the run before */
+	assert_string_equal(state_for(&run, "OSD-PXE-001", "PXEA"), "fixed");
+	assert_int_equal(run.ignored.tags, 0);
+	chk_run_free(&run);
+	/* changed after its row: set aside again */
+	sql("UPDATE segments SET trust = 'trusted', sanctioned = 1, updated = 2");
+	run = evaluate();
+	assert_string_equal(state_for(&run, "OSD-PXE-001", "PXEA"), "fail");
+	assert_int_equal(run.ignored.tags, 1);
+	chk_run_free(&run);
+}
+
 static int cleanup(void **state)
 {
 	(void)state;
@@ -857,6 +916,7 @@ int main(void)
 		cmocka_unit_test(test_seeded_inventories_give_the_expected_state),
 		cmocka_unit_test(test_history_is_pruned_by_the_retention_settings),
 		cmocka_unit_test(test_recheck_passes_only_what_was_judged_and_passed),
+		cmocka_unit_test(test_a_tag_written_outside_osdwarden_is_not_honoured),
 		cmocka_unit_test(test_attestations_close_and_expiry_reopens_every_attestable_check),
 		cmocka_unit_test(test_decisions_written_with_sql_are_not_honoured),
 		cmocka_unit_test(test_decisions_made_through_osdwarden_are_honoured),
