@@ -236,6 +236,54 @@ static void test_an_ip_address_provider_is_warned_about(void **state)
 	labproc_stop(&lp);
 }
 
+/* A ticket of one realm for a host krb5.conf puts in another: warned
+ * before anything is sent, and doctor names both realms. */
+static void test_a_ticket_of_another_realm_is_named(void **state)
+{
+	struct labproc lp;
+	char origin[600], conf[400], *text, *other;
+	struct tu_run r;
+	const char *old = getenv("KRB5_CONFIG");
+	char saved[400];
+
+	(void)state;
+	krbrealm_kinit(&g_kr, "labadmin", NULL);
+	labsite_start(&g_ls, &lp, NULL);
+	labsite_origin(&lp, origin, sizeof origin);
+	/* The same configuration, with localhost mapped to OTHER.TEST (whose
+	 * KDC does not answer). */
+	snprintf(saved, sizeof saved, "%s", old);
+	text = tu_read_file(saved, NULL);
+	assert_non_null(text);
+	other = malloc(strlen(text) + 200);
+	assert_non_null(other);
+	{
+		const char *at = strstr(text, "localhost = " KR_REALM);
+		assert_non_null(at);
+		sprintf(other, "%.*slocalhost = OTHER.TEST%s[realms]\n\tOTHER.TEST = {\n"
+		        "\t\tkdc = 127.0.0.1:9\n\t}\n", (int)(at - text), text,
+		        at + strlen("localhost = " KR_REALM));
+	}
+	snprintf(conf, sizeof conf, "%s/other.conf", g_kr.dir);
+	assert_int_equal(tu_write_file(conf, other, strlen(other)), 0);
+	setenv("KRB5_CONFIG", conf, 1);
+	r = sync_with(&lp, origin, NULL);
+	assert_int_equal(r.rc, 3);
+	if (!strstr(r.err, "realm " KR_REALM) || !strstr(r.err, "HTTP/localhost@OTHER.TEST"))
+		fail_msg("no word of the realms: %s", r.err);
+	tu_run_free(&r);
+	r = tu_cli(g_ls.db, (const char *const[]){ "doctor", "--provider", origin, "--cacert", lp.ca,
+	                                           NULL });
+	assert_int_equal(r.rc, 3);
+	if (!strstr(r.out, "FAIL realm") || !strstr(r.out, "the wrong realm"))
+		fail_msg("doctor does not name the realms: %s", r.out);
+	tu_run_free(&r);
+	setenv("KRB5_CONFIG", saved, 1);
+	free(text);
+	free(other);
+	labproc_stop(&lp);
+}
+
 /* NTLM: warned about on our side, refused by the lab as by a 2509 site,
  * whose log says so. */
 static void test_ntlm_is_warned_about_and_refused(void **state)
@@ -362,6 +410,7 @@ int main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_an_expired_ticket_exits_3_and_says_so, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_an_ip_address_provider_is_warned_about, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_ticket_of_another_realm_is_named, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ntlm_is_warned_about_and_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_principal_without_a_role_gets_the_rbac_message,
 		                                setup, teardown),
