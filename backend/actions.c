@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <strings.h>
 #include <errno.h>
@@ -540,6 +541,86 @@ static int run_op(struct op *o, bool dry_run, struct act_result *res, struct ow_
 	return finish(o, res, now, true, NULL, err);
 }
 
+/* --- what the site exposes ---------------------------------------------- */
+
+/* Which write each action sends (its audit name's prefix). */
+static const struct { const char *action; enum as_write_kind kind; } action_writes[] = {
+	{ "cert.", AS_BLOCK_CERTIFICATE },
+	{ "assoc.", AS_DELETE_ASSOCIATION },
+	{ "smp.remove", AS_REMOVE_SITE_ROLE },
+	{ "smp.", AS_UPDATE_SITE_ROLE },
+	{ "dp.", AS_UPDATE_SITE_ROLE },
+	{ "boot.", AS_UPDATE_BOOT_IMAGE },
+};
+
+/* The site's capabilities as the last sync (or doctor) read them from its
+ * $metadata: a new reference, or NULL when never read. *at: when. */
+static json_t *site_caps(struct inv *db, const char *base, int64_t *at)
+{
+	struct ow_err e = { 0 };
+	char *text = NULL;
+	json_t *caps = NULL;
+
+	if (inv_get_capabilities(db, base, at, &text, &e) == 0)
+		caps = json_loads(text, 0, NULL);
+	free(text);
+	return caps;
+}
+
+int act_availability(struct inv *db, const char *base, enum as_write_kind k, char *why, size_t n)
+{
+	const struct as_write *w = as_write_find(k);
+	int64_t at = 0;
+	json_t *caps = w ? site_caps(db, base, &at) : NULL;
+	char what[300] = "", when[32] = "?";
+	int ok = caps ? as_caps_allows(caps, w, what, sizeof what) : -1;
+
+	if (ok == 0) {
+		struct tm tm;
+		time_t t = (time_t)at;
+		if (gmtime_r(&t, &tm))
+			strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
+		snprintf(why, n, "this site does not expose it over the AdminService (%s; $metadata "
+		         "read %s). Do it in the console: %s; or in PowerShell: %s. `osdwarden doctor` "
+		         "reads $metadata again", what, when, w->console, w->cmdlet);
+	}
+	json_decref(caps);
+	return ok;
+}
+
+/* The spelling of a body member the site's $metadata declares for the
+ * write (new string). */
+static char *param_name(struct op *o, enum as_write_kind k, const char *name)
+{
+	int64_t at;
+	json_t *caps = site_caps(o->db, o->site->base, &at);
+	char *p = strdup(as_caps_param(caps, as_write_find(k)->method, name));
+
+	json_decref(caps);
+	return p;
+}
+
+/* run_op(), unless the site's own contract says it does not take this
+ * write: then nothing is read or sent, and the refusal names the console
+ * path and the cmdlet that do the same (audited like a read-only one). */
+static int run_exposed(struct op *o, bool dry_run, struct act_result *res, struct ow_err *err)
+{
+	char why[700];
+
+	for (size_t i = 0; i < sizeof action_writes / sizeof action_writes[0]; i++) {
+		if (strncmp(o->action, action_writes[i].action, strlen(action_writes[i].action)) != 0)
+			continue;
+		if (act_availability(o->db, o->site->base, action_writes[i].kind, why, sizeof why) != 0)
+			break;
+		memset(res, 0, sizeof *res);
+		snprintf(res->request, sizeof res->request, "%s", o->change);
+		snprintf(res->target, sizeof res->target, "%s", o->target);
+		say(res, ACT_REFUSED, "nothing was sent: %s", why);
+		return dry_run || inv_read_only(o->db) ? 0 : finish(o, res, inv_now(), false, NULL, err);
+	}
+	return run_op(o, dry_run, res, err);
+}
+
 /* --- certificates --------------------------------------------------------- */
 
 static int cert_read(struct op *o, json_t **row, struct ow_err *err)
@@ -571,9 +652,13 @@ static enum judgement cert_judge(struct op *o, json_t *row)
 
 static int cert_request(struct op *o, json_t *row, const char **verb, char **url, char **body)
 {
-	json_t *b = json_pack("{s:s,s:b}", "SMSID", o->smsid, "Blocked", o->flag);
+	char *k1 = param_name(o, AS_BLOCK_CERTIFICATE, "SMSID");
+	char *k2 = param_name(o, AS_BLOCK_CERTIFICATE, "Blocked");
+	json_t *b = k1 && k2 ? json_pack("{s:s,s:b}", k1, o->smsid, k2, o->flag) : NULL;
 
 	(void)row;
+	free(k1);
+	free(k2);
 	*verb = as_write_find(AS_BLOCK_CERTIFICATE)->verb;
 	*url = as_write_url(o->site->base, AS_BLOCK_CERTIFICATE, NULL);
 	*body = b ? json_dumps(b, JSON_COMPACT) : NULL;
@@ -607,7 +692,7 @@ int act_cert_block(struct inv *db, struct act_site *site, const char *smsid, boo
 		return rc;
 	set_target(&o, "certificate %s (%s)", smsid, o.cert.issued_to ? o.cert.issued_to : "?");
 	snprintf(o.change, sizeof o.change, "Blocked=%s", block ? "true" : "false");
-	rc = run_op(&o, dry_run, res, err);
+	rc = run_exposed(&o, dry_run, res, err);
 	inv_free_cert(&o.cert);
 	return rc;
 }
@@ -635,10 +720,14 @@ static enum judgement assoc_judge(struct op *o, json_t *row)
 
 static int assoc_request(struct op *o, json_t *row, const char **verb, char **url, char **body)
 {
-	json_t *b = json_pack("{s:I,s:I}", "SourceClientResourceID", (json_int_t)o->a,
-	                      "RestoreClientResourceID", (json_int_t)o->b);
+	char *k1 = param_name(o, AS_DELETE_ASSOCIATION, "SourceClientResourceID");
+	char *k2 = param_name(o, AS_DELETE_ASSOCIATION, "RestoreClientResourceID");
+	json_t *b = k1 && k2 ? json_pack("{s:I,s:I}", k1, (json_int_t)o->a, k2, (json_int_t)o->b)
+	                     : NULL;
 
 	(void)row;
+	free(k1);
+	free(k2);
 	*verb = as_write_find(AS_DELETE_ASSOCIATION)->verb;
 	*url = as_write_url(o->site->base, AS_DELETE_ASSOCIATION, NULL);
 	*body = b ? json_dumps(b, JSON_COMPACT) : NULL;
@@ -673,7 +762,7 @@ int act_assoc_delete(struct inv *db, struct act_site *site, int64_t source_id,
 	           (long long)restore_id, o.assoc.source_name ? o.assoc.source_name : "?",
 	           o.assoc.restore_name ? o.assoc.restore_name : "?");
 	snprintf(o.change, sizeof o.change, "delete the association");
-	rc = run_op(&o, dry_run, res, err);
+	rc = run_exposed(&o, dry_run, res, err);
 	inv_free_assoc(&o.assoc);
 	return rc;
 }
@@ -876,7 +965,7 @@ static int smp_action(struct op *o, const char *server, bool dry_run, struct act
 	o->role = "SMS State Migration Point";
 	o->read = role_read;
 	set_target(o, "state migration point %s", o->smp.server_name);
-	rc = run_op(o, dry_run, res, err);
+	rc = run_exposed(o, dry_run, res, err);
 	inv_free_smp(&o->smp);
 	return rc;
 }
@@ -1029,7 +1118,7 @@ int act_dp_pxe(struct inv *db, struct act_site *site, const char *server,
 	         norm.bind_policy < 0 ? "" : "BindPolicy=",
 	         norm.bind_policy < 0 ? "" : norm.bind_policy ? "1 " : "0 ",
 	         norm.macs ? "BindExcept=[" : "", norm.macs ? norm.macs : "", norm.macs ? "]" : "");
-	rc = run_op(&o, dry_run, res, err);
+	rc = run_exposed(&o, dry_run, res, err);
 	inv_free_dp(&o.dp);
 	free(macs);
 	return rc;
@@ -1096,7 +1185,7 @@ int act_boot_f8_off(struct inv *db, struct act_site *site, const char *package_i
 		return rc;
 	set_target(&o, "boot image %s (%s)", package_id, o.boot.name ? o.boot.name : "?");
 	snprintf(o.change, sizeof o.change, "EnableLabShell=false");
-	rc = run_op(&o, dry_run, res, err);
+	rc = run_exposed(&o, dry_run, res, err);
 	inv_free_boot_image(&o.boot);
 	return rc;
 }

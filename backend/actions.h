@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "backend/adminservice.h"
 #include "backend/http.h"
 #include "db/db.h"
 #include "util/err.h"
@@ -74,6 +75,12 @@ int act_smp_remove(struct inv *db, struct act_site *site, const char *server, bo
 int act_dp_pxe(struct inv *db, struct act_site *site, const char *server,
                const struct act_pxe *want, bool dry_run, struct act_result *res,
                struct ow_err *err);
+/* Whether the site takes write k, by the capabilities the last sync or
+ * doctor read from its $metadata (no request is made): 1 yes, -1 unknown
+ * (never read), 0 no, with why saying what is missing and where else to
+ * do it (console path, PowerShell cmdlet). The console's menus ask this. */
+int act_availability(struct inv *db, const char *base, enum as_write_kind k, char *why, size_t n);
+
 int act_boot_f8_off(struct inv *db, struct act_site *site, const char *package_id,
                     bool dry_run, struct act_result *res, struct ow_err *err);
 

@@ -69,6 +69,10 @@ struct as_write {
 	const char *cls;           /* the class whose instance a %s names */
 	bool idempotent;           /* may be resent after a timeout */
 	const char *method;        /* the $metadata action name to look for, or NULL */
+	const char *params;        /* the method's body members, ',' separated (SDK names) */
+	/* Where an operator does the same when the site does not expose it. */
+	const char *console;       /* the console path */
+	const char *cmdlet;        /* the PowerShell cmdlet */
 };
 
 const struct as_write *as_write_find(enum as_write_kind k);
@@ -94,6 +98,35 @@ char *as_write_url(const char *base, enum as_write_kind k, const char *const *ke
  * query, percent-decoded, any case), or NULL. backend/http refuses every
  * such URL before anything is sent. */
 const char *as_url_denied(const char *url);
+
+/* What a site says it exposes, read off its wmi/$metadata (CSDL): a JSON
+ * object {"sets": [EntitySet names], "actions": {"Class.Method": [parameter
+ * names]}} holding the static methods (ActionImport, with the parameters
+ * of the Action it names) and the bound ones (Action IsBound="true", named
+ * Class.Method after their binding parameter, which is not listed). New
+ * reference, or NULL when the text is not CSDL. Names compare without
+ * regard to case, as the service does. */
+json_t *as_caps_parse(const char *xml, size_t len);
+bool as_caps_has_class(const json_t *caps, const char *cls);
+/* The parameter names of an exposed action (borrowed), or NULL. */
+json_t *as_caps_action(const json_t *caps, const char *name);
+
+/* GETs wmi/$metadata and reads it: 0 with *caps (NULL when the answer is
+ * not CSDL: the site's capabilities stay unknown), or an error kind with a
+ * message (transport, or an HTTP status other than 200). */
+int as_caps_fetch(struct http_client *h, const char *base, json_t **caps, struct ow_err *err);
+
+/* How old cached capabilities may be before a sync reads them again. */
+#define AS_CAPS_MAX_AGE_S (7 * 86400)
+
+/* Whether the site, by its capabilities, takes write w: 1 yes, 0 no
+ * (why: what is missing, and where else to do it), -1 unknown (caps
+ * NULL). A method must be listed with every member of w->params among its
+ * parameters; a PUT or DELETE needs its class's EntitySet. */
+int as_caps_allows(const json_t *caps, const struct as_write *w, char *why, size_t n);
+/* The spelling the site's $metadata gives a parameter of method (borrowed),
+ * or name itself when the site's list does not say. */
+const char *as_caps_param(const json_t *caps, const char *method, const char *name);
 
 /* Appends v as an OData string literal ('' for a quote). */
 void as_add_literal(struct buf *b, const char *v);

@@ -1783,6 +1783,30 @@ static int record_class(struct sync *s, const char *cls, const char *status, siz
 	return inv_put_sync_class(s->db, &sc, s->now, &s->err);
 }
 
+/* What the site exposes: the inventory's copy when it is recent, else its
+ * wmi/$metadata read now (*fresh: to be kept when the sync applies, never
+ * before, so a failed sync leaves the inventory as it was). NULL when
+ * unknown (not readable, or not CSDL): then every class is tried. */
+static json_t *sync_capabilities(struct inv *db, struct sync *s, bool *fresh, int64_t *at)
+{
+	struct ow_err e = { 0 };
+	char *text = NULL;
+	json_t *caps = NULL;
+
+	*fresh = false;
+	if (inv_get_capabilities(db, s->base, at, &text, &e) == 0 && *at <= s->now &&
+	    s->now - *at < AS_CAPS_MAX_AGE_S)
+		caps = json_loads(text, 0, NULL);
+	free(text);
+	if (caps)
+		return caps;
+	if (as_caps_fetch(s->http, s->base, &caps, &e) == 0 && caps) {
+		*fresh = true;
+		*at = s->now;
+	}
+	return caps;
+}
+
 /* One attempt: the site is read into a stage (the inventory is not locked
  * meanwhile), then the stage replaces the sync's tables in one short
  * transaction with the audit row. *stale: an action changed the inventory
@@ -1796,6 +1820,9 @@ static int sync_once(struct inv *db, const struct sync_opts *o, struct sync_resu
 	struct inv *st = NULL;
 	double t0 = now_s();
 	int rc = 0;
+	json_t *caps = NULL;
+	bool caps_fresh = false;
+	int64_t caps_at = 0;
 
 	*stale = false;
 	memset(res, 0, sizeof *res);
@@ -1826,9 +1853,32 @@ static int sync_once(struct inv *db, const struct sync_opts *o, struct sync_resu
 		goto fail;
 	}
 	s.provider_id = prov.id;
+	caps = sync_capabilities(db, &s, &caps_fresh, &caps_at);
 	for (size_t i = 0; i < N_MAPS; i++) {
 		size_t rows = 0;
-		int r = read_class(&s, &maps[i], &rows);
+		int r;
+		if (caps && !as_caps_has_class(caps, maps[i].cls)) {
+			/* Not exposed by this site: nothing to read, nothing proven
+			 * gone, and its checks say error. */
+			char why[300], when[32];
+			struct tm tm;
+			time_t t = (time_t)caps_at;
+			gmtime_r(&t, &tm);
+			strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
+			snprintf(why, sizeof why, "not exposed by this site: its wmi/$metadata (read %s) "
+			         "has no EntitySet %s", when, maps[i].cls);
+			denied[i] = true;
+			res->unexposed++;
+			snprintf(res->unexposed_names + strlen(res->unexposed_names),
+			         sizeof res->unexposed_names - strlen(res->unexposed_names), "%s%s",
+			         res->unexposed_names[0] ? ", " : "", maps[i].cls);
+			if (record_class(&s, maps[i].cls, "error", 0, why) != 0) {
+				rc = OW_EINPUT;
+				goto fail;
+			}
+			continue;
+		}
+		r = read_class(&s, &maps[i], &rows);
 		if (r < 0) {
 			rc = s.err.kind ? (int)s.err.kind : OW_ESITE;
 			goto fail;
@@ -1869,7 +1919,7 @@ static int sync_once(struct inv *db, const struct sync_opts *o, struct sync_resu
 			}
 		}
 	}
-	prov.last_sync_result = (char *)(res->denied ? "partial" : "ok");
+	prov.last_sync_result = (char *)(res->denied || res->unexposed ? "partial" : "ok");
 	if (inv_put_provider(st, &prov, s.now, &s.err) != 0 || inv_commit(st, &s.err) != 0) {
 		rc = OW_EINPUT;
 		goto fail;
@@ -1878,6 +1928,16 @@ static int sync_once(struct inv *db, const struct sync_opts *o, struct sync_resu
 	if (inv_stage_apply(db, st, stale, &s.err) != 0) {
 		rc = s.err.kind ? (int)s.err.kind : OW_EINPUT;
 		goto fail;
+	}
+	if (caps && caps_fresh) {
+		char *text = json_dumps(caps, JSON_COMPACT);
+		int prc = text ? inv_put_capabilities(db, s.base, caps_at, text, &s.err) : OW_EINPUT;
+		free(text);
+		if (prc != 0) {
+			inv_rollback(db);
+			rc = OW_EINPUT;
+			goto fail;
+		}
 	}
 	{
 		char summary[700];
@@ -1893,11 +1953,18 @@ static int sync_once(struct inv *db, const struct sync_opts *o, struct sync_resu
 	}
 	res->rows = s.rows;
 	res->seconds = now_s() - t0;
-	rc = res->denied ? OW_EPARTIAL : 0;
-	if (rc)
+	rc = res->denied || res->unexposed ? OW_EPARTIAL : 0;
+	if (res->denied)
 		ow_err_set(err, OW_EPARTIAL, "no RBAC access to %s: the checks that need %s will "
-		           "say \"error\"; give the account a role that can read them",
-		           res->denied_names, res->denied > 1 ? "them" : "it");
+		           "say \"error\"; give the account a role that can read them%s%s",
+		           res->denied_names, res->denied > 1 ? "them" : "it",
+		           res->unexposed ? "; not exposed by this site: " : "", res->unexposed_names);
+	else if (res->unexposed)
+		ow_err_set(err, OW_EPARTIAL, "not exposed by this site (absent from its wmi/$metadata): "
+		           "%s; nothing was read for %s and the checks that need %s say \"error\". "
+		           "A newer site version may expose %s; `osdwarden doctor` lists what it does",
+		           res->unexposed_names, res->unexposed > 1 ? "them" : "it",
+		           res->unexposed > 1 ? "them" : "it", res->unexposed > 1 ? "them" : "it");
 	goto out;
 fail:
 	inv_rollback(st);
@@ -1907,6 +1974,7 @@ fail:
 		rc = OW_ESITE;
 out:
 	inv_stage_close(db, st);
+	json_decref(caps);
 	for (size_t k = 0; k < s.ndpx; k++) {
 		free(s.dpx[k].nal);
 		free(s.dpx[k].bind_except);

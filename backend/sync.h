@@ -38,6 +38,8 @@ struct sync_result {
 	size_t classes;             /* classes read */
 	size_t denied;              /* classes refused for lack of a role (404) */
 	char denied_names[512];
+	size_t unexposed;           /* classes the site's $metadata does not list: not read */
+	char unexposed_names[512];
 	double seconds;
 };
 

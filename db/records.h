@@ -278,6 +278,14 @@ int inv_each_setting(struct inv *db, int (*fn)(void *ctx, const char *key, const
 /* Changes an existing setting (unknown keys are refused: INV_NOTFOUND). */
 int inv_setting_set(struct inv *db, const char *key, const char *value, struct ow_err *err);
 
+/* The capabilities (a JSON summary of $metadata) last read from the
+ * provider at base, and when: 0 with *json a new string, INV_NOTFOUND, or
+ * an error kind. Put replaces what was there. */
+int inv_get_capabilities(struct inv *db, const char *base, int64_t *read_at, char **json,
+                         struct ow_err *err);
+int inv_put_capabilities(struct inv *db, const char *base, int64_t read_at, const char *json,
+                         struct ow_err *err);
+
 /* Removes the child rows of one parent before a sync writes them anew:
  * the folders of an SMP, the run-as steps of a task sequence. */
 int inv_clear_smp_folders(struct inv *db, int64_t smp_id, struct ow_err *err);

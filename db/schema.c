@@ -296,8 +296,18 @@ static const char *const migration_7[] = {
 	NULL,
 };
 
+/* What each provider's $metadata said it exposes (EntitySets, actions and
+ * their parameter names), as a JSON summary with the time it was read:
+ * writes and doctor consult it instead of reading the CSDL again. Keyed by
+ * the provider's base URL, which is what every caller has. */
+static const char *const migration_8[] = {
+	"CREATE TABLE site_capabilities ("
+	"  provider TEXT PRIMARY KEY, read_at INTEGER NOT NULL, capabilities TEXT NOT NULL)",
+	NULL,
+};
+
 static const char *const *const migrations[] = { migration_1, migration_2, migration_3, migration_4,
-	                                          migration_5, migration_6, migration_7 };
+	                                          migration_5, migration_6, migration_7, migration_8 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 int schema_latest_version(void)

@@ -559,6 +559,59 @@ static void test_dp_pxe_refuses_bad_macs_and_an_empty_listed_bind_before_sending
 	labproc_stop(&lp);
 }
 
+/* A write whose method the site's $metadata does not list is never sent:
+ * the action and the guided task say the site does not expose it, and
+ * name the console path and the PowerShell cmdlet that do the same. */
+static void test_an_action_the_metadata_lacks_sends_nothing_and_names_the_alternative(void **state)
+{
+	struct labproc lp;
+	struct tu_run r;
+	char smsid[80], src[32], dst[32], *log;
+	int w;
+
+	(void)state;
+	labsite_start(&g_ls, &lp, (const char *const[]){ "--metadata-without",
+	              "SMS_CertificateInfo.BlockCertificate,SMS_StateMigration.DeleteAssociation", NULL });
+	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
+	sql_text("SELECT smsid FROM certificates WHERE is_blocked=0 AND key_type=1 ORDER BY smsid",
+	         smsid, sizeof smsid);
+	sql_text("SELECT source_id FROM associations ORDER BY id", src, sizeof src);
+	sql_text("SELECT restore_id FROM associations ORDER BY id", dst, sizeof dst);
+	assert_true(smsid[0] && src[0] && dst[0]);
+	w = writes_logged();
+	r = cli_step((const char *const[]){ "cert", "block", smsid, "--yes", NULL });
+	if (r.rc != 1 || !strstr(r.out, "refused") || !strstr(r.out, "not expose") ||
+	    !strstr(r.out, "SMS_CertificateInfo.BlockCertificate") ||
+	    !strstr(r.out, "Block-CMCertificate") || !strstr(r.out, "Administration > Security > Certificates") ||
+	    !strstr(r.out, "nothing was sent"))
+		fail_msg("cert block: exit %d: %s %s", r.rc, r.out, r.err);
+	tu_run_free(&r);
+	r = cli_step((const char *const[]){ "assoc", "delete", src, dst, "--yes", NULL });
+	if (r.rc != 1 || !strstr(r.out, "Remove-CMComputerAssociation") ||
+	    !strstr(r.out, "User State Migration"))
+		fail_msg("assoc delete: exit %d: %s %s", r.rc, r.out, r.err);
+	tu_run_free(&r);
+	/* The guided task stops at its write with the same words. */
+	r = cli_step((const char *const[]){ "task", "start", "cert-block", smsid, NULL });
+	assert_int_equal(r.rc, 0);
+	tu_run_free(&r);
+	for (int i = 0; i < 2; i++) {
+		r = cli_step((const char *const[]){ "task", "resume", "1", "--step", "next", "--yes", NULL });
+		if (i == 1 && !strstr(r.out, "Block-CMCertificate"))
+			fail_msg("task step: exit %d: %s %s", r.rc, r.out, r.err);
+		tu_run_free(&r);
+	}
+	assert_int_equal(tu_sql_int(g_ls.db, "SELECT state='done' FROM task_runs WHERE id=1"), 0);
+	assert_int_equal(writes_logged(), w);
+	log = tu_read_file(g_ls.log, NULL);
+	assert_null(strstr(log, "BlockCertificate"));
+	assert_null(strstr(log, "DeleteAssociation"));
+	free(log);
+	assert_int_equal(tu_sql_int(g_ls.db, "SELECT is_blocked FROM certificates WHERE smsid="
+	                            "(SELECT min(smsid) FROM certificates WHERE key_type=1 AND is_blocked=0)"), 0);
+	labproc_stop(&lp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -569,6 +622,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_assoc_prune_deletes_what_the_policy_says_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cert_block_and_fix_tasks_run_to_the_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dp_pxe_refuses_bad_macs_and_an_empty_listed_bind_before_sending, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_an_action_the_metadata_lacks_sends_nothing_and_names_the_alternative, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -119,8 +119,9 @@ static void test_the_password_is_not_visible_in_proc(void **state)
 	int status, looks[2] = { 0, 0 };
 
 	(void)state;
-	/* request 4: the page of SMS_SCI_SysResUse (after its $count, 3) */
-	labsite_start(&g_ls, &lp, (const char *const[]){ "--faults", "slow=3s@req=4", NULL });
+	/* request 5: the page of SMS_SCI_SysResUse (after $metadata, 1, and
+	 * its $count, 4) */
+	labsite_start(&g_ls, &lp, (const char *const[]){ "--faults", "slow=3s@req=5", NULL });
 	labsite_origin(&lp, origin, sizeof origin);
 	bin = tu_path(getenv("OW_BUILD_DIR") ? getenv("OW_BUILD_DIR") : "build", "osdwarden");
 	pid = fork();

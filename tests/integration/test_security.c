@@ -629,9 +629,9 @@ static void test_nextlink_to_the_provider_itself_is_followed(void **state)
 	assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM sites WHERE site_code='S01'"), 1);
 	assert_int_equal(s.wrong_host, 0);
 	assert_int_equal(s.outside_base, 0);
-	/* 16 classes, their $count and one page each, and the linked page of
-	 * SMS_Site. */
-	assert_int_equal(s.requests, 33);
+	/* $metadata, 16 classes, their $count and one page each, and the
+	 * linked page of SMS_Site. */
+	assert_int_equal(s.requests, 34);
 	assert_int_equal(s.with_auth, s.requests);
 	tu_run_free(&r);
 	standin_stop(&s);
@@ -717,7 +717,7 @@ static void test_plain_http_test_lab_is_recorded_and_warned(void **state)
 		fail_msg("sync of a plain lab failed (%d): %s", r.rc, r.err);
 	expect_in(r.err, "WARNING");
 	expect_in(r.err, "plain HTTP");
-	assert_int_equal(s.requests, 32);   /* 16 classes: $count and one page each */
+	assert_int_equal(s.requests, 33);   /* $metadata; 16 classes: $count and one page each */
 	/* Bit 2 of providers.insecure: plain HTTP; bit 1 (TLS unverified) not set. */
 	assert_int_equal(tu_sql_int(db, "SELECT insecure FROM providers"), 2);
 	tu_run_free(&r);

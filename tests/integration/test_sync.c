@@ -314,12 +314,14 @@ static void test_transient_faults_are_retried_to_success(void **state)
 {
 	/* 500 is not here: the provider's 500 is usually a WMI error that a
 	 * retry repeats; it fails the sync (see the next test). */
-	/* Each class is read as its $count (req 2k-1 at scale 1) and then its
-	 * page (req 2k): SysResUse's page is req 4, DistributionPointInfo's 6,
-	 * StateMigration's 10, and a retry takes the next number. */
-	const char *specs[] = { "503@req=4", "429@req=4", "reset@req=4", "truncate@req=10",
-	                        "slow=1s@req=4", "badjson@req=6", "503@req=4,429@req=5,reset@req=6",
-	                        "truncate@req=10,truncate@req=11", "503@req=3", "reset@req=9" };
+	/* A first sync reads wmi/$metadata (req 1), then each class as its
+	 * $count (req 2k at scale 1) and its page (req 2k+1): SysResUse's page
+	 * is req 5, DistributionPointInfo's 7, StateMigration's 11, and a
+	 * retry takes the next number. */
+	const char *specs[] = { "503@req=5", "429@req=5", "reset@req=5", "truncate@req=11",
+	                        "slow=1s@req=5", "badjson@req=7", "503@req=5,429@req=6,reset@req=7",
+	                        "truncate@req=11,truncate@req=12", "503@req=4", "reset@req=10",
+	                        "503@req=1", "reset@req=1" };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
@@ -357,13 +359,13 @@ static void test_fatal_faults_leave_the_previous_inventory_byte_identical(void *
 		const char *spec, *scale, *says;
 		int rc;
 	} cases[] = {
-		/* the page of SMS_StateMigration (its $count is req 9) */
-		{ "oversize@req=10", "1", "cap", 3 },
+		/* the page of SMS_StateMigration (its $count is req 10; req 1 is $metadata: each lab is a provider of its own) */
+		{ "oversize@req=11", "1", "cap", 3 },
 		/* at scale 11: its pages 2 and 3, and the boot images' page */
-		{ "repeat-page@req=11,repeat-page@req=12,repeat-page@req=14", "11", "repeats page", 3 },
-		{ "500@req=10,500@req=11,500@req=12,500@req=13", "1", "HTTP 500", 3 },
+		{ "repeat-page@req=12,repeat-page@req=13,repeat-page@req=15", "11", "repeats page", 3 },
+		{ "500@req=11,500@req=12,500@req=13,500@req=14", "1", "HTTP 500", 3 },
 		/* a $count the site cannot answer fails the class like a page */
-		{ "500@req=9", "1", "HTTP 500", 3 },
+		{ "500@req=10", "1", "HTTP 500", 3 },
 	};
 	struct labproc good;
 	size_t n0;
@@ -662,6 +664,57 @@ static void test_a_count_mismatch_fails_the_class_and_keeps_the_inventory(void *
 	free(before);
 }
 
+/* A class the site's $metadata does not list is not asked for at all
+ * (not even its $count), sync says "not exposed by this site" (exit 4,
+ * the rest stored), its status is error, and the checks that need it say
+ * error, never pass. */
+static void test_a_class_missing_from_metadata_is_not_exposed(void **state)
+{
+	struct labproc lp;
+	struct tu_run r;
+	char *log;
+	json_t *run, *c;
+	size_t i;
+	const char *ts002 = "absent";
+	char logp[400];
+
+	(void)state;
+	snprintf(logp, sizeof logp, "%s/metadata-without-%d.log", getenv("TMPDIR") ? getenv("TMPDIR")
+	                                                                          : "/tmp", (int)getpid());
+	unlink(logp);
+	unlink(g_db);
+	start(&lp, "1", (const char *const[]){ "--metadata-without", "SMS_Advertisement", "--log", logp,
+	                                       NULL });
+	r = sync_with(&lp, NULL);
+	if (r.rc != 4 || !strstr(r.err, "not exposed by this site") || !strstr(r.err, "SMS_Advertisement"))
+		fail_msg("sync exit %d: %s", r.rc, r.err);
+	tu_run_free(&r);
+	log = tu_read_file(logp, NULL);
+	assert_non_null(log);
+	unlink(logp);
+	assert_non_null(strstr(log, "/wmi/$metadata"));
+	assert_non_null(strstr(log, "/wmi/SMS_TaskSequencePackage"));
+	assert_null(strstr(log, "SMS_Advertisement"));
+	free(log);
+	labproc_stop(&lp);
+	assert_int_equal(q("SELECT count(*) FROM sync_classes WHERE class='SMS_Advertisement' "
+	                   "AND status='error' AND message LIKE 'not exposed by this site%%'"), 1);
+	assert_int_equal(q("SELECT count(*) FROM sync_classes WHERE status='ok'"), 15);
+	assert_int_equal(q("SELECT count(*) FROM deployments"), 0);
+	assert_true(q("SELECT count(*) FROM task_sequences") > 0);
+	assert_int_equal(q("SELECT count(*) FROM site_capabilities"), 1);
+	r = run_cli((const char *const[]){ "check", "--format", "json", "--as-of", NOW, NULL });
+	run = json_loads(r.out, 0, NULL);
+	if (!run)
+		fail_msg("check: not JSON (exit %d): %.300s %s", r.rc, r.out, r.err);
+	json_array_foreach(json_object_get(run, "checks"), i, c)
+		if (strcmp(json_string_value(json_object_get(c, "id")), "OSD-TS-002") == 0)
+			ts002 = json_string_value(json_object_get(c, "state"));
+	assert_string_equal(ts002, "error");
+	json_decref(run);
+	tu_run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -678,6 +731,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_list_json_has_the_documented_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_mode_refuses_to_sync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_capped_page_size_loses_no_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_class_missing_from_metadata_is_not_exposed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_count_mismatch_fails_the_class_and_keeps_the_inventory, setup, teardown),
 	};
 	curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -445,6 +445,62 @@ static void test_methods_that_hand_out_secrets_are_never_sent(void **state)
 	close(fd);
 }
 
+/* What a site's $metadata exposes, read off the real (excerpted) CSDL:
+ * the entity set, its static methods (ActionImport) and its bound ones
+ * with their parameter names; nothing that is not there. */
+static void test_capabilities_are_read_off_the_real_metadata(void **state)
+{
+	char path[1024];
+	size_t len = 0;
+	char *xml;
+	json_t *caps, *params;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/adminservice-real/"
+	         "adminservice_wmi_metadata_SMS_Collection_excerpt__mecmtoolkit.csdl.xml", tu_fixtures());
+	xml = tu_read_file(path, &len);
+	assert_non_null(xml);
+	caps = as_caps_parse(xml, len);
+	assert_non_null(caps);
+	assert_true(as_caps_has_class(caps, "SMS_Collection"));
+	assert_true(as_caps_has_class(caps, "sms_collection"));
+	assert_false(as_caps_has_class(caps, "SMS_Site"));
+	assert_non_null(as_caps_action(caps, "SMS_Collection.GetNumResults"));
+	assert_non_null(as_caps_action(caps, "sms_collection.approveclients"));
+	params = as_caps_action(caps, "SMS_Collection.AddMembershipRule");
+	assert_non_null(params);
+	assert_int_equal(json_array_size(params), 1);   /* the binding parameter is not one */
+	assert_string_equal(json_string_value(json_array_get(params, 0)), "collectionRule");
+	assert_null(as_caps_action(caps, "SMS_CertificateInfo.BlockCertificate"));
+	assert_null(as_caps_action(caps, "SMS_Collection"));
+	json_decref(caps);
+	/* not CSDL at all: no capabilities, rather than "nothing exposed" */
+	assert_null(as_caps_parse("{\"value\":[]}", 12));
+	assert_null(as_caps_parse("", 0));
+	free(xml);
+}
+
+static void test_capabilities_take_parameters_from_the_action_an_import_names(void **state)
+{
+	static const char xml[] =
+		"<edmx:Edmx><edmx:DataServices><Schema Namespace=\"AdminService\">"
+		"<Action Name=\"SMS_X.Do\" IsBound=\"false\"><Parameter Name=\"Alpha\" Type=\"Edm.String\"/>"
+		"<Parameter Name='Be&amp;ta' Type=\"Edm.Int64\"/></Action>"
+		"<EntityContainer Name=\"C\"><EntitySet Name=\"SMS_X\" EntityType=\"AdminService.SMS_X\"/>"
+		"<ActionImport Name=\"SMS_X.Do\" Action=\"AdminService.SMS_X.Do\"/></EntityContainer>"
+		"</Schema></edmx:DataServices></edmx:Edmx>";
+	json_t *caps = as_caps_parse(xml, sizeof xml - 1), *p;
+
+	(void)state;
+	assert_non_null(caps);
+	p = as_caps_action(caps, "SMS_X.Do");
+	assert_non_null(p);
+	assert_int_equal(json_array_size(p), 2);
+	assert_string_equal(json_string_value(json_array_get(p, 0)), "Alpha");
+	assert_string_equal(json_string_value(json_array_get(p, 1)), "Be&ta");
+	json_decref(caps);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -462,6 +518,8 @@ int main(void)
 		cmocka_unit_test(test_password_file_must_be_private),
 		cmocka_unit_test(test_no_select_names_a_property_the_sdk_marks_lazy),
 		cmocka_unit_test(test_methods_that_hand_out_secrets_are_never_sent),
+		cmocka_unit_test(test_capabilities_are_read_off_the_real_metadata),
+		cmocka_unit_test(test_capabilities_take_parameters_from_the_action_an_import_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -584,6 +584,29 @@ static void test_composite_keys_and_child_rows(void **state)
 	assert_int_equal(tu_sql_int(f->path, "SELECT min_disk_space IS NULL FROM smp_folders"), 1);
 }
 
+/* The capabilities a site's $metadata showed, kept per provider with the
+ * time they were read; a newer read replaces the older. */
+static void test_site_capabilities_are_cached_per_provider_with_their_time(void **state)
+{
+	struct fx *f = *state;
+	struct inv *db = open_ok(f->path, false, 0);
+	struct ow_err e = { 0 };
+	int64_t at = 0;
+	char *caps = NULL;
+
+	assert_int_equal(inv_get_capabilities(db, "https://a/AdminService", &at, &caps, &e), INV_NOTFOUND);
+	assert_null(caps);
+	assert_int_equal(inv_put_capabilities(db, "https://a/AdminService", 1000, "{\"sets\":[]}", &e), 0);
+	assert_int_equal(inv_put_capabilities(db, "https://b/AdminService", 1500, "{\"b\":1}", &e), 0);
+	assert_int_equal(inv_put_capabilities(db, "https://a/AdminService", 2000, "{\"sets\":[\"X\"]}", &e), 0);
+	assert_int_equal(inv_get_capabilities(db, "https://a/AdminService", &at, &caps, &e), 0);
+	assert_int_equal(at, 2000);
+	assert_string_equal(caps, "{\"sets\":[\"X\"]}");
+	free(caps);
+	inv_close(db);
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM site_capabilities"), 2);
+}
+
 /* Two providers in one inventory, one of which could not read a class:
  * the class is not "read" (checks over it would judge the other site's
  * rows as if they were all), only when every provider read it. */
@@ -613,6 +636,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_fresh_inventory_is_latest_version_in_wal_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_site_capabilities_are_cached_per_provider_with_their_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_default_location_is_private_even_with_umask_zero, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loose_default_directory_is_tightened, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_db_option_creates_private_file_and_leaves_parent_alone, setup, teardown),
