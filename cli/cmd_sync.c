@@ -10,7 +10,12 @@ static int show_progress(void *ctx, const struct sync_progress *p)
 {
 	FILE *f = ctx;
 
-	fprintf(f, "\r  %-28s %9zu rows %9.0f rows/s%s", p->cls, p->rows, p->rows_per_s,
+	char pct[16] = "";
+
+	/* The site's $count makes the share read a real percentage. */
+	if (p->total > 0)
+		snprintf(pct, sizeof pct, " %3d%%", (int)((double)p->rows * 100 / (double)p->total));
+	fprintf(f, "\r  %-28s %9zu rows%s %9.0f rows/s%s", p->cls, p->rows, pct, p->rows_per_s,
 	        p->done ? "\n" : "");
 	fflush(f);
 	return 0;

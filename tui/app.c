@@ -552,11 +552,39 @@ bool tui_abort_pressed(struct tui_app *a)
 
 static void dispatch(struct tui_app *a, enum tui_req r);
 
+/* The write each dangerous request sends, to ask whether the site exposes it. */
+static const struct { enum tui_req req; enum as_write_kind kind; } req_writes[] = {
+	{ REQ_BLOCK, AS_BLOCK_CERTIFICATE }, { REQ_UNBLOCK, AS_BLOCK_CERTIFICATE },
+	{ REQ_DELETE, AS_DELETE_ASSOCIATION }, { REQ_PRUNE, AS_DELETE_ASSOCIATION },
+	{ REQ_DECOMMISSION, AS_REMOVE_SITE_ROLE }, { REQ_RESTORE_ONLY, AS_UPDATE_SITE_ROLE },
+};
+
+/* Why the site does not take request r's write, by what its $metadata
+ * showed the last sync (the inventory's one provider), into why; false
+ * when it does, or nobody knows. */
+static bool unexposed(struct tui_app *a, enum tui_req r, char *why, size_t n)
+{
+	struct inv_provider *provs = NULL;
+	struct ow_err e = { 0 };
+	size_t np = 0;
+	bool no = false;
+
+	for (size_t i = 0; i < sizeof req_writes / sizeof req_writes[0] && !no; i++) {
+		if (req_writes[i].req != r)
+			continue;
+		if (!provs && (inv_load_provider(a->o.db, false, &provs, &np, &e) != 0 || np != 1))
+			break;
+		no = act_availability(a->o.db, provs[0].url, req_writes[i].kind, why, n) == 0;
+	}
+	inv_unload_provider(provs, np);
+	return no;
+}
+
 /* x: the requests of this view, each with why it cannot run now. */
 static void actions_menu(struct tui_app *a, struct tui_view *v)
 {
 	struct buf b = BUF_INIT, keys = BUF_INIT;
-	char kb[16];
+	char kb[16], why[700];
 	int key;
 
 	for (size_t i = 0; tui_req_at(i); i++) {
@@ -568,7 +596,22 @@ static void actions_menu(struct tui_app *a, struct tui_view *v)
 			buf_adds(&b, "  [refused: read-only]");
 		else if ((r->flags & REQ_DANGEROUS) && !a->o.site.connect)
 			buf_adds(&b, "  [no site to write to]");
-		else
+		else if ((r->flags & REQ_DANGEROUS) && unexposed(a, r->req, why, sizeof why)) {
+			/* The reason, wrapped under the line: the box is narrow. */
+			buf_adds(&b, "  [unavailable]");
+			for (const char *p = why; *p;) {
+				size_t n = strlen(p), cut = n;
+				if (n > 64) {
+					cut = 64;
+					while (cut > 20 && p[cut] != ' ')
+						cut--;
+				}
+				buf_addf(&b, "\n         %.*s", (int)cut, p);
+				p += cut;
+				while (*p == ' ')
+					p++;
+			}
+		} else
 			buf_addc(&keys, (char)r->key1);
 		buf_addc(&b, '\n');
 	}
@@ -763,6 +806,7 @@ struct sync_screen {
 	struct {
 		char cls[48];
 		size_t rows;
+		long long total;   /* the site's $count, -1 unknown */
 		double rate;
 		bool done;
 	} c[24];
@@ -782,6 +826,7 @@ static int sync_progress(void *ctx, const struct sync_progress *p)
 	if (i >= 24)
 		return 0;
 	ss->c[i].rows = p->rows;
+	ss->c[i].total = p->total;
 	ss->c[i].rate = p->rows_per_s;
 	ss->c[i].done = p->done;
 	erase();
@@ -790,12 +835,25 @@ static int sync_progress(void *ctx, const struct sync_progress *p)
 		/* The bar is as wide as the terminal: built on the heap, one
 		 * glyph (three bytes in UTF-8) per column. */
 		int w = COLS - 60 > 10 ? COLS - 60 : 10;
-		int fill = ss->c[k].done ? w : (int)(ss->c[k].rows / 1000 % (size_t)w);
+		/* With the site's count the bar is the share read; without
+		 * one it only shows that rows arrive. */
+		long long total = ss->c[k].total;
+		int pct = total > 0 ? (int)((double)ss->c[k].rows * 100 / (double)total) : -1;
+		int fill = ss->c[k].done ? w
+		           : total > 0 ? (int)((double)ss->c[k].rows * w / (double)total)
+		                       : (int)(ss->c[k].rows / 1000 % (size_t)w);
 		struct buf line = BUF_INIT;
+		if (fill > w)
+			fill = w;
 		buf_addf(&line, "%-28s %9zu rows  ", ss->c[k].cls, ss->c[k].rows);
 		for (int b = 0; b < w; b++)
 			buf_adds(&line, b < fill ? tui_glyph(a, "\xe2\x96\x88", "#") : " ");
-		buf_addf(&line, "  %s", ss->c[k].done ? "done" : "reading");
+		if (ss->c[k].done)
+			buf_adds(&line, "  done");
+		else if (pct >= 0)
+			buf_addf(&line, "  reading %d%%", pct > 100 ? 100 : pct);
+		else
+			buf_adds(&line, "  reading");
 		tui_put(a, k + 2, 1, COLS - 2, ss->c[k].done ? ST_OK : ST_NORMAL, buf_str(&line));
 		buf_free(&line);
 	}

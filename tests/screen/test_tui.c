@@ -652,6 +652,35 @@ static void test_views_read_the_stored_check_run(void **state)
 	free(s);
 }
 
+/* x on the certificates of a site whose $metadata lacks BlockCertificate:
+ * block and unblock are shown unavailable, with why and where else. */
+static void test_the_actions_menu_shows_what_the_site_does_not_expose(void **state)
+{
+	struct labsite shared = g_ls, own;
+	struct labproc lp;
+	char script[600];
+	char *s;
+
+	(void)state;
+	labsite_init(&own, "tui-metadata");
+	labsite_negotiate(&own, g_kr.keytab);
+	labsite_start(&own, &lp, (const char *const[]){ "--metadata-without",
+	                                                "SMS_CertificateInfo.BlockCertificate", NULL });
+	assert_int_equal(labsite_sync(&own, &lp), 0);
+	g_ls = own;
+	snprintf(script, sizeof script, "4\nx\n" SAVE("menu-unexposed") "<Esc>\n", g_ls.dir);
+	assert_int_equal(run_tui("C.UTF-8", NULL, "160x40", script), 0);
+	s = screen("menu-unexposed");
+	g_ls = shared;
+	labproc_stop(&lp);
+	expect(s, "[unavailable]");
+	expect(s, "does not expose it");
+	expect(s, "SMS_CertificateInfo.BlockCertificate");
+	expect(s, "Block-CMCertificate");
+	free(s);
+	labsite_free(&own);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -671,6 +700,7 @@ int main(void)
 		cmocka_unit_test(test_every_view_opens),
 		cmocka_unit_test(test_detail_has_fields_findings_and_raw_tabs),
 		cmocka_unit_test(test_marked_associations_and_the_actions_menu),
+		cmocka_unit_test(test_the_actions_menu_shows_what_the_site_does_not_expose),
 		cmocka_unit_test(test_prune_and_fix_wizards),
 		cmocka_unit_test(test_views_read_the_stored_check_run),
 	};
