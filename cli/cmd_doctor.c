@@ -18,6 +18,7 @@
 #include "backend/krb.h"
 #include "cli/cli.h"
 #include "cli/siteopts.h"
+#include "db/records.h"
 #include "util/sanitize.h"
 
 struct report {
@@ -114,41 +115,81 @@ static void clock_skew(struct report *r, const char *date)
 	     labs(skew) > 300 ? " (Kerberos refuses more than 5 minutes: fix NTP)" : "");
 }
 
+/* Keeps the capabilities in the inventory, when there is one to keep them
+ * in (doctor never creates an inventory, and --read-only writes nothing). */
+static bool keep_capabilities(struct report *r, const char *base, const json_t *caps)
+{
+	struct inv_open_opts o = { .path = r->c->db_path };
+	struct ow_err e = { 0 };
+	struct inv *db = NULL;
+	char *path = r->c->db_path ? NULL : inv_default_path(&e);
+	char *text = json_dumps(caps, JSON_COMPACT);
+	bool kept = false;
+
+	if (!r->c->read_only && text && access(r->c->db_path ? r->c->db_path : path ? path : "",
+	                                       F_OK) == 0) {
+		o.path = r->c->db_path ? r->c->db_path : path;
+		if (inv_open(&o, &db, &e) == 0 && inv_begin(db, &e) == 0) {
+			if (inv_put_capabilities(db, base, inv_now(), text, &e) == 0 && inv_commit(db, &e) == 0)
+				kept = true;
+			else
+				inv_rollback(db);
+		}
+		inv_close(db);
+	}
+	free(text);
+	free(path);
+	return kept;
+}
+
+/* What the site's own wmi/$metadata exposes: the classes osdwarden reads,
+ * and the methods its writes call with the parameters the site declares. */
 static void check_metadata(struct report *r, struct http_client *h, const char *base)
 {
-	char *url = as_metadata_url(base, "wmi");
-	struct http_resp resp;
 	struct ow_err e = { 0 };
+	json_t *caps = NULL;
 	size_t missing = 0;
 
-	if (http_request(h, "GET", url, NULL, true, &resp, &e) != 0 || resp.status != 200) {
-		line(r, false, "metadata", "%s: %s", url, e.msg[0] ? e.msg : "not readable");
-		http_resp_free(&resp);
-		free(url);
+	if (as_caps_fetch(h, base, &caps, &e) != 0 || !caps) {
+		line(r, false, "metadata", "%s/wmi/$metadata: %s", base,
+		     e.msg[0] ? e.msg : "not CSDL: what the site exposes stays unknown");
 		return;
 	}
 	for (size_t i = 0; i < as_class_count(); i++) {
 		const struct as_class *c = as_class_at(i);
-		char needle[160];
-		snprintf(needle, sizeof needle, "EntitySet Name=\"%s\"", c->name);
-		if (!strstr(buf_str(&resp.body), needle)) {
-			line(r, false, "class", "%s is not offered (needed for %s)", c->name, c->why);
+		if (!as_caps_has_class(caps, c->name)) {
+			line(r, false, "class", "%s is not exposed by this site (needed for %s): sync skips "
+			     "it and the checks that need it say error", c->name, c->why);
 			missing++;
 		}
 	}
-	line(r, missing == 0, "classes", "%zu of %zu classes osdwarden reads are offered",
-	     as_class_count() - missing, as_class_count());
+	line(r, missing == 0, "classes", "%zu of %zu classes osdwarden reads are exposed by the "
+	     "site's $metadata", as_class_count() - missing, as_class_count());
 	for (int k = AS_BLOCK_CERTIFICATE; k <= AS_UPDATE_BOOT_IMAGE; k++) {
 		const struct as_write *w = as_write_find((enum as_write_kind)k);
-		if (w && w->method)
-			fprintf(r->c->out, "  %-4s %-9s %s %s\n",
-			        strstr(buf_str(&resp.body), w->method) ? "ok" : "n/a", "method",
-			        w->method, strstr(buf_str(&resp.body), w->method)
-			                           ? "is exposed over REST"
-			                           : "is not listed: that action will be refused");
+		char why[400] = "";
+		json_t *params = w && w->method ? as_caps_action(caps, w->method) : NULL, *v;
+		size_t i;
+
+		if (!w || !w->method)
+			continue;
+		if (as_caps_allows(caps, w, why, sizeof why) == 1) {
+			struct buf b = BUF_INIT;
+			json_array_foreach(params, i, v)
+				buf_addf(&b, "%s%s", i ? ", " : "", json_string_value(v));
+			fprintf(r->c->out, "  %-4s %-9s %s(%s) is exposed over REST\n", "ok", "method",
+			        w->method, buf_str(&b));
+			buf_free(&b);
+		} else {
+			fprintf(r->c->out, "  %-4s %-9s %s: that write is refused, nothing sent. Instead, "
+			        "the console: %s; PowerShell: %s\n", "n/a", "method", why, w->console,
+			        w->cmdlet);
+		}
 	}
-	http_resp_free(&resp);
-	free(url);
+	if (keep_capabilities(r, base, caps))
+		fprintf(r->c->out, "  %-4s %-9s what the site exposes is kept in the inventory for the "
+		        "writes and the next sync\n", "info", "metadata");
+	json_decref(caps);
 }
 
 /* The canonical name of host when DNS gives it under another name (a

@@ -715,6 +715,47 @@ static void test_a_class_missing_from_metadata_is_not_exposed(void **state)
 	tu_run_free(&r);
 }
 
+/* doctor reads the site's $metadata: names each class osdwarden reads that
+ * the site does not expose, each write whose method is missing with the
+ * console path and the cmdlet instead, the parameters of those it has, and
+ * keeps what it read in the inventory for the writes. */
+static void test_doctor_reports_what_the_metadata_exposes_and_keeps_it(void **state)
+{
+	struct labproc lp;
+	struct tu_run r;
+	char origin[600];
+
+	(void)state;
+	unlink(g_db);
+	start(&lp, "1", (const char *const[]){ "--metadata-without",
+	                                       "SMS_Advertisement,SMS_StateMigration.DeleteAssociation",
+	                                       NULL });
+	snprintf(origin, sizeof origin, "%.*s", (int)(strlen(lp.url) - strlen("/AdminService/")), lp.url);
+	r = sync_with(&lp, NULL);   /* creates the inventory; it keeps the capabilities */
+	assert_int_equal(r.rc, 4);
+	tu_run_free(&r);
+	{
+		sqlite3 *w;
+		assert_int_equal(sqlite3_open(g_db, &w), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(w, "UPDATE site_capabilities SET read_at = 1", NULL, NULL,
+		                              NULL), SQLITE_OK);
+		sqlite3_close(w);
+	}
+	setenv("OSDWARDEN_PASSWORD", PW, 1);
+	r = run_cli((const char *const[]){ "doctor", "--provider", origin, "--auth", "basic", "--user",
+	                                   "labadmin", "--cacert", lp.ca, NULL });
+	unsetenv("OSDWARDEN_PASSWORD");
+	labproc_stop(&lp);
+	if (!strstr(r.out, "SMS_Advertisement") || !strstr(r.out, "not exposed") ||
+	    !strstr(r.out, "15 of 16 classes") ||
+	    !strstr(r.out, "SMS_CertificateInfo.BlockCertificate(SMSID, Blocked)") ||
+	    !strstr(r.out, "Remove-CMComputerAssociation") || !strstr(r.out, "kept in the inventory"))
+		fail_msg("doctor exit %d:\n%s%s", r.rc, r.out, r.err);
+	tu_run_free(&r);
+	/* read again now, not the stale copy */
+	assert_true(q("SELECT read_at FROM site_capabilities") > 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -732,6 +773,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_only_mode_refuses_to_sync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_capped_page_size_loses_no_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_class_missing_from_metadata_is_not_exposed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_doctor_reports_what_the_metadata_exposes_and_keeps_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_count_mismatch_fails_the_class_and_keeps_the_inventory, setup, teardown),
 	};
 	curl_global_init(CURL_GLOBAL_DEFAULT);
