@@ -207,6 +207,36 @@ static void resp_reset(struct http_resp *r)
 	r->date[0] = r->content_type[0] = '\0';
 }
 
+/* Proxies: libcurl takes https_proxy from the environment, and the
+ * console of Configuration Manager is known to fail through proxies, so
+ * the provider's host joins the no-proxy list unless --proxy names one to
+ * use for it. */
+static void set_proxy(const struct http_client *c, CURL *h, const char *url)
+{
+	const char *env = getenv("no_proxy") ? getenv("no_proxy") : getenv("NO_PROXY");
+	char *host = NULL, list[1024];
+	CURLU *u;
+
+	if (c->o.proxy && *c->o.proxy) {
+		curl_easy_setopt(h, CURLOPT_PROXY, c->o.proxy);
+		curl_easy_setopt(h, CURLOPT_NOPROXY, "");
+		return;
+	}
+	if ((u = curl_url()) != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host) {
+		/* an IPv6 literal is listed without its brackets */
+		size_t n = strlen(host);
+		const char *bare = host[0] == '[' && n > 2 ? host + 1 : host;
+		snprintf(list, sizeof list, "%.*s%s%s", (int)(bare == host ? n : n - 2), bare,
+		         env && *env ? "," : "", env && *env ? env : "");
+		curl_easy_setopt(h, CURLOPT_NOPROXY, list);
+	} else {
+		curl_easy_setopt(h, CURLOPT_NOPROXY, "*");   /* no host: no proxy either */
+	}
+	curl_free(host);
+	curl_url_cleanup(u);
+}
+
 /* Sets every option of one transfer on h. */
 static void setup(struct http_client *c, CURL *h, const char *method, const char *url,
                   const char *body, struct xfer *x)
@@ -224,6 +254,7 @@ static void setup(struct http_client *c, CURL *h, const char *method, const char
 	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, proto);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "osdwarden/" OSDWARDEN_VERSION);
+	set_proxy(c, h, url);
 	/* A redirect is answered as its 3xx status, never followed: a site
 	 * moved elsewhere is for the operator to name in --provider. */
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);

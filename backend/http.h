@@ -40,6 +40,10 @@ struct http_opts {
 	int max_attempts;          /* for idempotent requests, default 4 */
 	long retry_base_ms;        /* backoff base, default 250 */
 	unsigned long seed;        /* jitter seed; 0 = from the clock */
+	/* NULL: the provider is on the no-proxy list (libcurl would otherwise
+	 * take https_proxy from the environment); a URL: every request goes
+	 * through that proxy (--proxy). */
+	const char *proxy;
 };
 
 struct http_resp {

@@ -47,6 +47,7 @@ int siteopts_option(struct cli *c, const char *cmd, struct siteopts *so, int opt
 		return 1;
 	case 0x205: so->http.insecure |= HTTP_INSECURE_TLS; return 1;
 	case 0x209: so->http.insecure |= HTTP_PLAIN_TEST_LAB; return 1;
+	case 0x20a: so->http.proxy = arg; return 1;
 	case 0x206:
 		if (num_parse_long(arg, 1, 86400, &v) != 0) {
 			cli_usage(c, cmd, "--timeout wants seconds, not '%s'", arg);

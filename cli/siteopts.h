@@ -33,13 +33,16 @@ struct siteopts {
 	{ "timeout", required_argument, NULL, 0x206 },                      \
 	{ "password-file", required_argument, NULL, 0x207 },                \
 	{ "concurrency", required_argument, NULL, 0x208 },                  \
-	{ "plain-http-test-lab", no_argument, NULL, 0x209 }
+	{ "plain-http-test-lab", no_argument, NULL, 0x209 },               \
+	{ "proxy", required_argument, NULL, 0x20a }
 
 #define SITEOPTS_USAGE                                                      \
 	"--provider URL [--site CODE]\n"                                    \
 	"       [--auth negotiate|ntlm|basic|bearer|none] [--user NAME]\n"  \
 	"       [--cacert FILE] [--insecure] [--timeout S] [--password-file FILE]\n" \
-	"       [--concurrency N] [--plain-http-test-lab]\n"                \
+	"       [--concurrency N] [--plain-http-test-lab] [--proxy URL]\n"  \
+	"  --proxy URL: reach the provider through this proxy (by default the\n" \
+	"  provider is kept off the https_proxy of the environment)\n"          \
 	"  --timeout S: the most one class of the site may take, retries included\n" \
 	"  (default 300); --plain-http-test-lab: http:// to osdwarden-lab --plain on\n" \
 	"  this machine only, --auth none or basic, recorded and warned every run\n" \

@@ -501,6 +501,48 @@ static void test_capabilities_take_parameters_from_the_action_an_import_names(vo
 	json_decref(caps);
 }
 
+/* The provider is kept off the proxy of the environment (the console of
+ * Configuration Manager is known to fail through proxies); --proxy sends
+ * it through the one named. And the User-Agent names osdwarden. */
+static void test_the_provider_bypasses_the_environment_proxy_unless_told(void **state)
+{
+	struct ow_err e = { 0 };
+	struct http_client *h;
+	struct http_resp r;
+	int site_port, proxy_port, site = listener(&site_port), proxy = listener(&proxy_port);
+	char url[200], proxy_url[100];
+	struct http_opts o = { .auth = HTTP_AUTH_NONE, .insecure = HTTP_PLAIN_TEST_LAB,
+	                       .connect_timeout_s = 1, .timeout_s = 1, .max_attempts = 1 };
+
+	(void)state;
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/AdminService/wmi/SMS_Site", site_port);
+	snprintf(proxy_url, sizeof proxy_url, "http://127.0.0.1:%d", proxy_port);
+	setenv("http_proxy", proxy_url, 1);
+	setenv("https_proxy", proxy_url, 1);
+	setenv("HTTPS_PROXY", proxy_url, 1);
+	unsetenv("no_proxy");
+	unsetenv("NO_PROXY");
+	assert_int_equal(http_client_new(&o, &h, &e), 0);
+	http_request(h, "GET", url, NULL, true, &r, &e);
+	http_resp_free(&r);
+	http_client_free(h);
+	assert_true(someone_connected(site));
+	assert_false(someone_connected(proxy));
+	/* --proxy: through it, the provider too */
+	o.proxy = proxy_url;
+	assert_int_equal(http_client_new(&o, &h, &e), 0);
+	http_request(h, "GET", url, NULL, true, &r, &e);
+	http_resp_free(&r);
+	http_client_free(h);
+	assert_true(someone_connected(proxy));
+	assert_false(someone_connected(site));
+	unsetenv("http_proxy");
+	unsetenv("https_proxy");
+	unsetenv("HTTPS_PROXY");
+	close(site);
+	close(proxy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -519,6 +561,7 @@ int main(void)
 		cmocka_unit_test(test_no_select_names_a_property_the_sdk_marks_lazy),
 		cmocka_unit_test(test_methods_that_hand_out_secrets_are_never_sent),
 		cmocka_unit_test(test_capabilities_are_read_off_the_real_metadata),
+		cmocka_unit_test(test_the_provider_bypasses_the_environment_proxy_unless_told),
 		cmocka_unit_test(test_capabilities_take_parameters_from_the_action_an_import_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
