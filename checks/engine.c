@@ -448,11 +448,15 @@ static bool classes_readable(struct chk_ctx *c)
 		return true;
 	snprintf(needs, sizeof needs, "%s", c->cur->needs);
 	for (char *cls = strtok_r(needs, ",", &save); cls; cls = strtok_r(NULL, ",", &save)) {
-		const char *st = inv_class_status(c->db, cls);
+		char why[300];
+		const char *st = inv_class_status(c->db, cls, why, sizeof why);
 		if (strcmp(st, "ok") != 0) {
+			/* What the sync said (not exposed by this site, no role), in
+			 * its words where it left them. */
 			chk_emit(c, ST_ERROR, 0, "class", cls, cls,
 			         json_pack("{s:s,s:s}", "class", cls, "reason",
-			                   strcmp(st, "no_access") == 0
+			                   why[0] ? why
+			                   : strcmp(st, "no_access") == 0
 			                           ? "no RBAC access: the sync account cannot read it"
 			                           : "never synced: run osdwarden sync"));
 			return false;

@@ -144,13 +144,16 @@ int inv_each_failure(struct inv *db, int64_t run_id,
 	return stop;
 }
 
-const char *inv_class_status(struct inv *db, const char *cls)
+const char *inv_class_status(struct inv *db, const char *cls, char *why, size_t why_len)
 {
 	sqlite3_stmt *st = NULL;
 	const char *status = "never";
 
-	if (sqlite3_prepare_v2(db->sql, "SELECT sum(status = 'ok'), count(*) FROM sync_classes "
-	                       "WHERE class = ?1", -1, &st, NULL) != SQLITE_OK)
+	if (why_len)
+		why[0] = '\0';
+	if (sqlite3_prepare_v2(db->sql, "SELECT sum(status = 'ok'), count(*), (SELECT message FROM "
+	                       "sync_classes WHERE class = ?1 AND status <> 'ok' ORDER BY id LIMIT 1) "
+	                       "FROM sync_classes WHERE class = ?1", -1, &st, NULL) != SQLITE_OK)
 		return "never";
 	sqlite3_bind_text(st, 1, cls, -1, SQLITE_STATIC);
 	/* Read only when every provider that asked for it read it: with one
@@ -158,6 +161,8 @@ const char *inv_class_status(struct inv *db, const char *cls)
 	 * class would judge the others' rows as if they were all. */
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 1) > 0)
 		status = sqlite3_column_int(st, 0) == sqlite3_column_int(st, 1) ? "ok" : "no_access";
+	if (why_len && sqlite3_column_text(st, 2))
+		snprintf(why, why_len, "%s", (const char *)sqlite3_column_text(st, 2));
 	sqlite3_finalize(st);
 	return status;
 }

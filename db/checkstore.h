@@ -62,8 +62,10 @@ int inv_each_run_failures(struct inv *db, int n, int (*fn)(void *ctx, int64_t id
                                                             long failing),
                           void *ctx, struct ow_err *err);
 
-/* How the last syncs read a class: "ok" when some provider read it,
- * "no_access" when none could, "never" when no sync has tried. */
-const char *inv_class_status(struct inv *db, const char *cls);
+/* How the last syncs read a class: "ok" when every provider that asked
+ * read it, "no_access" when one could not, "never" when no sync has tried.
+ * why (may be NULL) gets the message of the first provider that did not
+ * read it ("not exposed by this site ...", "HTTP 404: no role ..."), or "". */
+const char *inv_class_status(struct inv *db, const char *cls, char *why, size_t why_len);
 
 #endif

@@ -621,14 +621,18 @@ static void test_a_class_one_provider_could_not_read_is_not_read(void **state)
 	assert_int_equal(sqlite3_exec(s,
 		"INSERT INTO providers(id, url, auth_mode) VALUES(1, 'https://a/AdminService', 'none'),"
 		"(2, 'https://b/AdminService', 'none');"
-		"INSERT INTO sync_classes(provider_id, class, status, synced_at) VALUES"
-		"(1, 'SMS_Role', 'ok', 1), (2, 'SMS_Role', 'no_access', 1),"
-		"(1, 'SMS_Admin', 'ok', 1), (2, 'SMS_Admin', 'ok', 1)", NULL, NULL, NULL), SQLITE_OK);
+		"INSERT INTO sync_classes(provider_id, class, status, message, synced_at) VALUES"
+		"(1, 'SMS_Role', 'ok', NULL, 1), (2, 'SMS_Role', 'error', 'not exposed by this site', 1),"
+		"(1, 'SMS_Admin', 'ok', NULL, 1), (2, 'SMS_Admin', 'ok', NULL, 1)", NULL, NULL, NULL),
+	                 SQLITE_OK);
 	sqlite3_close(s);
 	db = open_ok(f->path, true, 0);
-	assert_string_equal(inv_class_status(db, "SMS_Admin"), "ok");
-	assert_string_not_equal(inv_class_status(db, "SMS_Role"), "ok");
-	assert_string_equal(inv_class_status(db, "SMS_Site"), "never");
+	char why[200];
+	assert_string_equal(inv_class_status(db, "SMS_Admin", why, sizeof why), "ok");
+	assert_string_equal(why, "");
+	assert_string_not_equal(inv_class_status(db, "SMS_Role", why, sizeof why), "ok");
+	assert_string_equal(why, "not exposed by this site");
+	assert_string_equal(inv_class_status(db, "SMS_Site", NULL, 0), "never");
 	inv_close(db);
 }
 
