@@ -371,25 +371,36 @@ int audit_append(struct inv *db, int64_t ts, const char *action, const char *tar
 	return 0;
 }
 
+/* The columns of a whole row, in the order row_entry reads them. */
+#define ROW_COLUMNS "seq, ts, operator, host, ssh_client, action, target, request, outcome, " \
+	"prev_hash, hash"
+
+/* The current row of a statement selecting ROW_COLUMNS; strings valid
+ * until the statement steps again. */
+static struct audit_entry row_entry(sqlite3_stmt *st)
+{
+	struct audit_entry e = {
+		sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+		(const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
+		(const char *)sqlite3_column_text(st, 4), (const char *)sqlite3_column_text(st, 5),
+		(const char *)sqlite3_column_text(st, 6), (const char *)sqlite3_column_text(st, 7),
+		(const char *)sqlite3_column_text(st, 8), (const char *)sqlite3_column_text(st, 9),
+		(const char *)sqlite3_column_text(st, 10),
+	};
+	return e;
+}
+
 int audit_each(struct inv *db, int (*fn)(void *ctx, const struct audit_entry *e), void *ctx,
                struct ow_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int stop = 0, rc;
 
-	if (sqlite3_prepare_v2(db->sql, "SELECT seq, ts, operator, host, ssh_client, action, target, "
-	                       "request, outcome, prev_hash, hash FROM audit ORDER BY rowid", -1, &st,
+	if (sqlite3_prepare_v2(db->sql, "SELECT " ROW_COLUMNS " FROM audit ORDER BY rowid", -1, &st,
 	                       NULL) != SQLITE_OK)
 		return inv_sql_error(db, err, "reading the audit log"), -1;
 	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct audit_entry e = {
-			sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-			(const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
-			(const char *)sqlite3_column_text(st, 4), (const char *)sqlite3_column_text(st, 5),
-			(const char *)sqlite3_column_text(st, 6), (const char *)sqlite3_column_text(st, 7),
-			(const char *)sqlite3_column_text(st, 8), (const char *)sqlite3_column_text(st, 9),
-			(const char *)sqlite3_column_text(st, 10),
-		};
+		struct audit_entry e = row_entry(st);
 		stop = fn(ctx, &e);
 	}
 	sqlite3_finalize(st);
@@ -402,8 +413,7 @@ int audit_latest(struct inv *db, const char *action, const char *target,
 	sqlite3_stmt *st = NULL;
 	int found = 0, rc;
 
-	if (sqlite3_prepare_v2(db->sql, "SELECT seq, ts, operator, host, ssh_client, action, target, "
-	                       "request, outcome, prev_hash, hash FROM audit WHERE action = ?1 AND "
+	if (sqlite3_prepare_v2(db->sql, "SELECT " ROW_COLUMNS " FROM audit WHERE action = ?1 AND "
 	                       "target = ?2 AND substr(outcome, 1, length(?3)) <> ?3 ORDER BY seq "
 	                       "DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
 		return inv_sql_error(db, err, "reading the audit log"), -1;
@@ -412,14 +422,7 @@ int audit_latest(struct inv *db, const char *action, const char *target,
 	sqlite3_bind_text(st, 3, AUDIT_INTENT, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		struct audit_entry e = {
-			sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-			(const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
-			(const char *)sqlite3_column_text(st, 4), (const char *)sqlite3_column_text(st, 5),
-			(const char *)sqlite3_column_text(st, 6), (const char *)sqlite3_column_text(st, 7),
-			(const char *)sqlite3_column_text(st, 8), (const char *)sqlite3_column_text(st, 9),
-			(const char *)sqlite3_column_text(st, 10),
-		};
+		struct audit_entry e = row_entry(st);
 		fn(ctx, &e);
 		found = 1;
 	} else if (rc != SQLITE_DONE) {
