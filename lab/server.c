@@ -318,6 +318,27 @@ static int check_property(void *ctx, const char *name)
 	return 0;
 }
 
+/* Parses a collection's query and checks every property it names (a
+ * lazy one in $select is refused, as the service does): 0, or -1 with the
+ * 400 answer in a. On 0, q is the caller's to free. */
+static int parse_query(struct lab_server *srv, const struct lab_class *cls, const char *query,
+                       struct lab_query *q, struct answer *a)
+{
+	struct prop_check pc = { srv, cls, false, q, "" };
+	char err[300];
+
+	if (lab_query_parse(query, q, err, sizeof err) != 0) {
+		odata_error(a, 400, err);
+		return -1;
+	}
+	if (lab_query_each_property(q, check_property, &pc) != 0) {
+		odata_error(a, 400, pc.msg);
+		lab_query_free(q);
+		return -1;
+	}
+	return 0;
+}
+
 struct order_rows {
 	const struct lab_site *site;
 	const struct lab_class *cls;
@@ -378,19 +399,10 @@ static void get_count(struct lab_server *srv, const struct lab_class *cls, const
                       struct answer *a)
 {
 	struct lab_query q;
-	struct prop_check pc = { srv, cls, false, &q, "" };
-	char err[300];
 	size_t n = lab_class_count(srv->site, cls), live = 0;
 
-	if (lab_query_parse(query, &q, err, sizeof err) != 0) {
-		odata_error(a, 400, err);
+	if (parse_query(srv, cls, query, &q, a) != 0)
 		return;
-	}
-	if (lab_query_each_property(&q, check_property, &pc) != 0) {
-		odata_error(a, 400, pc.msg);
-		lab_query_free(&q);
-		return;
-	}
 	for (size_t i = 0; i < n; i++) {
 		json_t *row;
 		if (!lab_class_live(srv->site, cls, i))
@@ -416,23 +428,14 @@ static void get_collection(struct lab_server *srv, struct MHD_Connection *c,
                            const struct lab_fault *fault, struct answer *a)
 {
 	struct lab_query q;
-	struct prop_check pc = { srv, cls, false, &q, "" };
-	char err[300];
 	json_t *env, *rows;
 	size_t n = lab_class_count(srv->site, cls), live = 0;
 	long skip, top;
 	bool more = false;
 	struct buf url = BUF_INIT;
 
-	if (lab_query_parse(query, &q, err, sizeof err) != 0) {
-		odata_error(a, 400, err);
+	if (parse_query(srv, cls, query, &q, a) != 0)
 		return;
-	}
-	if (lab_query_each_property(&q, check_property, &pc) != 0) {
-		odata_error(a, 400, pc.msg);
-		lab_query_free(&q);
-		return;
-	}
 	skip = q.has_skip ? q.skip : 0;
 	top = q.has_top ? q.top : (srv->cfg.next_link ? srv->cfg.page_max : -1);
 	/* A capped server sends at most page_max rows whatever $top asks. */
