@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sqlite3.h>
 
 #include "unit/testutil.h"
 
@@ -53,6 +54,42 @@ void labsite_start(struct labsite *ls, struct labproc *lp, const char *const *ex
 		args[n++] = *extra;
 	args[n] = NULL;
 	labproc_start(lp, args);
+}
+
+int labsite_requests_logged(const struct labsite *ls)
+{
+	char *log = tu_read_file(ls->log, NULL);
+	int n = 0;
+
+	for (const char *p = log; p && (p = strchr(p, '\n')); p++)
+		n++;
+	free(log);
+	return n;
+}
+
+int labsite_writes_logged(const struct labsite *ls)
+{
+	char *log = tu_read_file(ls->log, NULL);
+	int n = 0;
+
+	for (const char *p = log; p && (p = strstr(p, "\"method\":\"")); p += 10)
+		n += strncmp(p + 10, "GET\"", 4) != 0;
+	free(log);
+	return n;
+}
+
+void labsite_sql_text(const struct labsite *ls, const char *sql, char *out, size_t n)
+{
+	sqlite3 *s;
+	sqlite3_stmt *st;
+
+	out[0] = '\0';
+	assert_int_equal(sqlite3_open_v2(ls->db, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(s, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(s);
 }
 
 void labsite_origin(const struct labproc *lp, char *out, size_t n)

@@ -26,6 +26,13 @@ void labsite_start(struct labsite *ls, struct labproc *lp, const char *const *ex
 void labsite_negotiate(struct labsite *ls, const char *keytab);
 /* `osdwarden sync` from the lab into ls->db; the exit code. */
 int labsite_sync(struct labsite *ls, const struct labproc *lp);
+/* Requests in the lab's log (ls->log): all of them, and the writes (every
+ * request that is not a GET). */
+int labsite_requests_logged(const struct labsite *ls);
+int labsite_writes_logged(const struct labsite *ls);
+/* The first column of the first row of sql on ls->db, as text ("" when
+ * none), read with SQLite itself. */
+void labsite_sql_text(const struct labsite *ls, const char *sql, char *out, size_t n);
 /* The origin (https://127.0.0.1:PORT, https://localhost:PORT under
  * Negotiate) of a running lab. */
 void labsite_origin(const struct labproc *lp, char *out, size_t n);

@@ -45,43 +45,8 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Requests in the lab's log that are not GETs (every write attempt). */
-static int writes_logged(void)
-{
-	char *log = tu_read_file(g_ls.log, NULL);
-	int n = 0;
 
-	for (const char *p = log; p && (p = strstr(p, "\"method\":\"")); p += 10)
-		n += strncmp(p + 10, "GET\"", 4) != 0;
-	free(log);
-	return n;
-}
 
-static int requests_logged(void)
-{
-	char *log = tu_read_file(g_ls.log, NULL);
-	int n = 0;
-
-	for (const char *p = log; p && (p = strchr(p, '\n')); p++)
-		n++;
-	free(log);
-	return n;
-}
-
-/* First column of the first row, as text ("" when none). */
-static void sql_text(const char *sql, char *out, size_t n)
-{
-	sqlite3 *s;
-	sqlite3_stmt *st;
-
-	out[0] = '\0';
-	assert_int_equal(sqlite3_open_v2(g_ls.db, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(s, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	sqlite3_close(s);
-}
 
 /* The library's view of the lab: an inventory and a client. */
 struct site {
@@ -119,19 +84,19 @@ static void close_site(struct site *x)
 	do {                                                                                \
 		struct act_result r1, r2;                                                   \
 		struct ow_err e1 = { 0 }, e2 = { 0 };                                       \
-		int w0 = writes_logged();                                                   \
+		int w0 = labsite_writes_logged(&g_ls);                                                   \
 		struct act_result *res = &r1;                                               \
 		struct ow_err *err = &e1;                                                   \
 		assert_int_equal(call, 0);                                                  \
 		if (r1.outcome != ACT_APPLIED)                                              \
 			fail_msg("%s: %s: %s", #call, act_outcome_name(r1.outcome), r1.message); \
-		assert_int_equal(writes_logged(), w0 + 1);                                  \
+		assert_int_equal(labsite_writes_logged(&g_ls), w0 + 1);                                  \
 		res = &r2;                                                                  \
 		err = &e2;                                                                  \
 		assert_int_equal(call, 0);                                                  \
 		if (r2.outcome != ACT_ALREADY)                                              \
 			fail_msg("again %s: %s: %s", #call, act_outcome_name(r2.outcome), r2.message); \
-		assert_int_equal(writes_logged(), w0 + 1);                                  \
+		assert_int_equal(labsite_writes_logged(&g_ls), w0 + 1);                                  \
 	} while (0)
 
 static void test_each_write_is_applied_verified_and_idempotent(void **state)
@@ -146,7 +111,7 @@ static void test_each_write_is_applied_verified_and_idempotent(void **state)
 	labsite_start(&g_ls, &lp, NULL);
 	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
 	open_site(&lp, &x);
-	sql_text("SELECT smsid FROM certificates WHERE is_blocked=0 AND type=2 ORDER BY smsid",
+	labsite_sql_text(&g_ls, "SELECT smsid FROM certificates WHERE is_blocked=0 AND type=2 ORDER BY smsid",
 	         smsid, sizeof smsid);
 	assert_true(smsid[0] == '{');
 	TWICE(act_cert_block(x.db, &x.s, smsid, true, false, res, err));
@@ -155,8 +120,8 @@ static void test_each_write_is_applied_verified_and_idempotent(void **state)
 	TWICE(act_cert_block(x.db, &x.s, smsid, false, false, res, err));
 	assert_int_equal(tu_sql_int(g_ls.db, q), 0);
 
-	sql_text("SELECT source_id FROM associations ORDER BY id", src, sizeof src);
-	sql_text("SELECT restore_id FROM associations ORDER BY id", dst, sizeof dst);
+	labsite_sql_text(&g_ls, "SELECT source_id FROM associations ORDER BY id", src, sizeof src);
+	labsite_sql_text(&g_ls, "SELECT restore_id FROM associations ORDER BY id", dst, sizeof dst);
 	TWICE(act_assoc_delete(x.db, &x.s, atoll(src), atoll(dst), false, res, err));
 	snprintf(q, sizeof q, "SELECT gone_at IS NOT NULL FROM associations WHERE source_id=%s", src);
 	assert_int_equal(tu_sql_int(g_ls.db, q), 1);
@@ -207,18 +172,18 @@ static void test_lost_answer_is_unknown_then_decided_by_reread_never_resent(void
 	labsite_start(&g_ls, &lp, (const char *const[]){ "--state", g_ls.state, NULL });
 	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
 	labproc_stop(&lp);
-	sql_text("SELECT smsid FROM certificates WHERE is_blocked=0 ORDER BY smsid", a, sizeof a);
-	sql_text("SELECT smsid FROM certificates WHERE is_blocked=0 ORDER BY smsid DESC", b, sizeof b);
+	labsite_sql_text(&g_ls, "SELECT smsid FROM certificates WHERE is_blocked=0 ORDER BY smsid", a, sizeof a);
+	labsite_sql_text(&g_ls, "SELECT smsid FROM certificates WHERE is_blocked=0 ORDER BY smsid DESC", b, sizeof b);
 
 	/* Request 1 is the re-read, 2 the write: done, but never answered. */
 	labsite_start(&g_ls, &lp, (const char *const[]){ "--state", g_ls.state, "--faults",
 	                                                 "lost@req=2", NULL });
 	open_site(&lp, &x);
-	int w0 = writes_logged();
+	int w0 = labsite_writes_logged(&g_ls);
 	assert_int_equal(act_cert_block(x.db, &x.s, a, true, false, &res, &e), 0);
 	assert_int_equal(res.outcome, ACT_APPLIED);
 	assert_true(res.resolved_by_reread);
-	assert_int_equal(writes_logged(), w0 + 1);
+	assert_int_equal(labsite_writes_logged(&g_ls), w0 + 1);
 	close_site(&x);
 	labproc_stop(&lp);
 
@@ -227,13 +192,13 @@ static void test_lost_answer_is_unknown_then_decided_by_reread_never_resent(void
 	labsite_start(&g_ls, &lp, (const char *const[]){ "--state", g_ls.state, "--faults",
 	                                                 "lost@req=2,500@req=3", NULL });
 	open_site(&lp, &x);
-	w0 = writes_logged();
+	w0 = labsite_writes_logged(&g_ls);
 	assert_int_equal(act_cert_block(x.db, &x.s, b, true, false, &res, &e), 0);
 	assert_int_equal(res.outcome, ACT_UNKNOWN);
-	assert_int_equal(writes_logged(), w0 + 1);
+	assert_int_equal(labsite_writes_logged(&g_ls), w0 + 1);
 	assert_int_equal(act_cert_block(x.db, &x.s, b, true, false, &res, &e), 0);
 	assert_int_equal(res.outcome, ACT_ALREADY);
-	assert_int_equal(writes_logged(), w0 + 1);
+	assert_int_equal(labsite_writes_logged(&g_ls), w0 + 1);
 	close_site(&x);
 	labproc_stop(&lp);
 
@@ -257,17 +222,17 @@ static void test_read_only_sends_no_write(void **state)
 	(void)state;
 	labsite_start(&g_ls, &lp, NULL);
 	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
-	sql_text("SELECT smsid FROM certificates WHERE is_blocked=0 ORDER BY smsid", smsid,
+	labsite_sql_text(&g_ls, "SELECT smsid FROM certificates WHERE is_blocked=0 ORDER BY smsid", smsid,
 	         sizeof smsid);
 	/* --read-only: refused before anything is sent, reads included. */
-	n0 = requests_logged();
+	n0 = labsite_requests_logged(&g_ls);
 	setenv("OSDWARDEN_PASSWORD", LS_PASSWORD, 1);
 	r = tu_cli(g_ls.db, (const char *const[]){ "--read-only", "cert", "block", smsid, "--yes", NULL });
 	unsetenv("OSDWARDEN_PASSWORD");
 	assert_int_equal(r.rc, 1);
 	assert_non_null(strstr(r.out, "refused: "));
 	tu_run_free(&r);
-	assert_int_equal(requests_logged(), n0);
+	assert_int_equal(labsite_requests_logged(&g_ls), n0);
 	/* No --yes and no terminal: nothing is sent either. */
 	setenv("OSDWARDEN_PASSWORD", LS_PASSWORD, 1);
 	r = tu_cli(g_ls.db, (const char *const[]){ "cert", "block", smsid, NULL });
@@ -275,14 +240,14 @@ static void test_read_only_sends_no_write(void **state)
 	assert_int_equal(r.rc, 2);
 	assert_non_null(strstr(r.err, "nothing was sent"));
 	tu_run_free(&r);
-	assert_int_equal(requests_logged(), n0);
+	assert_int_equal(labsite_requests_logged(&g_ls), n0);
 	labproc_stop(&lp);
 
 	/* An account that may read but not write: the first write is refused
 	 * by the site (404), and from then on nothing more is sent. */
 	labsite_start(&g_ls, &lp, (const char *const[]){ "--deny-writes", NULL });
 	open_site(&lp, &x);
-	n0 = writes_logged();
+	n0 = labsite_writes_logged(&g_ls);
 	assert_int_equal(act_cert_block(x.db, &x.s, smsid, true, false, &res, &e), 0);
 	assert_int_equal(res.outcome, ACT_FAILED);
 	assert_non_null(strstr(res.message, "read-only"));
@@ -290,7 +255,7 @@ static void test_read_only_sends_no_write(void **state)
 	assert_int_equal(act_smp_restore_only(x.db, &x.s, "SMP01.holdout.example", true, false,
 	                                      &res, &e), 0);
 	assert_int_equal(res.outcome, ACT_REFUSED);
-	assert_int_equal(writes_logged(), n0 + 1);
+	assert_int_equal(labsite_writes_logged(&g_ls), n0 + 1);
 	close_site(&x);
 	labproc_stop(&lp);
 }
@@ -358,7 +323,7 @@ static void test_decommission_resumes_after_every_step(void **state)
 			assert_int_equal(r.rc, 0);
 			tu_run_free(&r);
 		}
-		w = writes_logged();
+		w = labsite_writes_logged(&g_ls);
 		r = cli_step(args);
 		if (r.rc != steps[i].rc || current_step() != steps[i].after)
 			fail_msg("step %zu (%s): exit %d, at step %lld; out: %s err: %s", i, steps[i].step,
@@ -367,9 +332,9 @@ static void test_decommission_resumes_after_every_step(void **state)
 			assert_non_null(strstr(r.out, "already-applied"));
 		tu_run_free(&r);
 		if (steps[i].writes >= 0)
-			assert_int_equal(writes_logged(), w + steps[i].writes);
+			assert_int_equal(labsite_writes_logged(&g_ls), w + steps[i].writes);
 		else
-			assert_true(writes_logged() > w);
+			assert_true(labsite_writes_logged(&g_ls) > w);
 	}
 	r = cli_step((const char *const[]){ "task", "list", NULL });
 	assert_non_null(strstr(r.out, "smp-decommission  done"));
@@ -378,11 +343,11 @@ static void test_decommission_resumes_after_every_step(void **state)
 	assert_int_equal(tu_sql_int(g_ls.db, "SELECT count(*) FROM attestations WHERE check_id="
 	                                      "'OSD-SMP-007' AND object_key='" SMP "'"), 1);
 	/* Resuming a finished task does nothing and sends nothing. */
-	w = writes_logged();
+	w = labsite_writes_logged(&g_ls);
 	r = cli_step((const char *const[]){ "task", "resume", "1", "--step", "next", "--yes", NULL });
 	assert_non_null(strstr(r.out, "nothing to do"));
 	tu_run_free(&r);
-	assert_int_equal(writes_logged(), w);
+	assert_int_equal(labsite_writes_logged(&g_ls), w);
 	labproc_stop(&lp);
 
 	/* The audit log holds every step and verifies; an edited row breaks it. */
@@ -415,20 +380,20 @@ static void test_assoc_prune_deletes_what_the_policy_says_once(void **state)
 	due = tu_sql_int(g_ls.db, "SELECT count(*) FROM associations WHERE store_released IS NOT NULL "
 	                          "AND gone_at IS NULL AND store_released < strftime('%s','now') - 30*86400");
 	assert_true(due > 0);
-	w = writes_logged();
+	w = labsite_writes_logged(&g_ls);
 	r = cli_step((const char *const[]){ "assoc", "prune", "--released-before", "30", "--dry-run", NULL });
 	assert_int_equal(r.rc, 0);
 	tu_run_free(&r);
-	assert_int_equal(writes_logged(), w);
+	assert_int_equal(labsite_writes_logged(&g_ls), w);
 	r = cli_step((const char *const[]){ "assoc", "prune", "--released-before", "30", "--yes", NULL });
 	assert_int_equal(r.rc, 0);
 	tu_run_free(&r);
-	assert_int_equal(writes_logged(), w + due);
+	assert_int_equal(labsite_writes_logged(&g_ls), w + due);
 	r = cli_step((const char *const[]){ "assoc", "prune", "--released-before", "30", "--yes", NULL });
 	assert_int_equal(r.rc, 0);
 	assert_non_null(strstr(r.out, "0 computer association(s)"));
 	tu_run_free(&r);
-	assert_int_equal(writes_logged(), w + due);
+	assert_int_equal(labsite_writes_logged(&g_ls), w + due);
 	labproc_stop(&lp);
 }
 
@@ -444,7 +409,7 @@ static void test_cert_block_and_fix_tasks_run_to_the_end(void **state)
 	(void)state;
 	labsite_start(&g_ls, &lp, NULL);
 	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
-	sql_text("SELECT smsid FROM certificates WHERE is_blocked=0 AND key_type=1 ORDER BY smsid",
+	labsite_sql_text(&g_ls, "SELECT smsid FROM certificates WHERE is_blocked=0 AND key_type=1 ORDER BY smsid",
 	         smsid, sizeof smsid);
 	r = cli_step((const char *const[]){ "task", "start", "cert-block", smsid, NULL });
 	assert_int_equal(r.rc, 0);
@@ -466,11 +431,11 @@ static void test_cert_block_and_fix_tasks_run_to_the_end(void **state)
 	r = cli_step((const char *const[]){ "task", "start", "fix", "OSD-PXE-006", "HLD00001", NULL });
 	assert_int_equal(r.rc, 0);
 	tu_run_free(&r);
-	w = writes_logged();
+	w = labsite_writes_logged(&g_ls);
 	r = cli_step((const char *const[]){ "task", "resume", "2", "--step", "next", "--yes", NULL });
 	assert_int_equal(r.rc, 0);
 	tu_run_free(&r);
-	assert_int_equal(writes_logged(), w + 1);
+	assert_int_equal(labsite_writes_logged(&g_ls), w + 1);
 	r = cli_step((const char *const[]){ "task", "resume", "2", "--step", "next", NULL });
 	if (r.rc != 0 || !strstr(r.out, "is now pass"))
 		fail_msg("fix verify: %d %s %s", r.rc, r.out, r.err);
@@ -514,14 +479,14 @@ static void test_dp_pxe_refuses_bad_macs_and_an_empty_listed_bind_before_sending
 	labsite_start(&g_ls, &lp, NULL);
 	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
 	open_site(&lp, &x);
-	n0 = requests_logged();
+	n0 = labsite_requests_logged(&g_ls);
 	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
 		struct ow_err e = { 0 };
 		int rc = act_dp_pxe(x.db, &x.s, refused[i].server, &refused[i].want, false, &res, &e);
 		if (rc != OW_EINPUT || !strstr(e.msg, refused[i].says))
 			fail_msg("case %zu (%s): rc %d, '%s'", i, refused[i].server, rc, e.msg);
 	}
-	assert_int_equal(requests_logged(), n0);
+	assert_int_equal(labsite_requests_logged(&g_ls), n0);
 	assert_int_equal(tu_sql_int(g_ls.db, "SELECT count(*) FROM audit WHERE action = 'dp.pxe'"), 0);
 	/* The CLI says the same and sends nothing either. */
 	{
@@ -537,22 +502,22 @@ static void test_dp_pxe_refuses_bad_macs_and_an_empty_listed_bind_before_sending
 		assert_non_null(strstr(r.err, "is not a MAC address"));
 		tu_run_free(&r);
 	}
-	assert_int_equal(requests_logged(), n0);
+	assert_int_equal(labsite_requests_logged(&g_ls), n0);
 	/* A good list, in mixed forms: applied as the site writes it. */
 	{
 		struct ow_err e = { 0 };
-		int w0 = writes_logged();
+		int w0 = labsite_writes_logged(&g_ls);
 		assert_int_equal(act_dp_pxe(x.db, &x.s, "DP00003.holdout.example", &good, false, &res,
 		                            &e), 0);
 		if (res.outcome != ACT_APPLIED)
 			fail_msg("%s: %s", act_outcome_name(res.outcome), res.message);
-		assert_int_equal(writes_logged(), w0 + 1);
+		assert_int_equal(labsite_writes_logged(&g_ls), w0 + 1);
 	}
-	sql_text("SELECT bind_except FROM dps WHERE server_name = 'DP00003.holdout.example'", stored,
+	labsite_sql_text(&g_ls, "SELECT bind_except FROM dps WHERE server_name = 'DP00003.holdout.example'", stored,
 	         sizeof stored);
 	assert_string_equal(stored, "00:15:5D:0A:0B:0C,00:15:5D:0A:0B:0D");
 	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
-	sql_text("SELECT bind_except FROM dps WHERE server_name = 'DP00003.holdout.example'", stored,
+	labsite_sql_text(&g_ls, "SELECT bind_except FROM dps WHERE server_name = 'DP00003.holdout.example'", stored,
 	         sizeof stored);
 	assert_string_equal(stored, "00:15:5D:0A:0B:0C,00:15:5D:0A:0B:0D");
 	close_site(&x);
@@ -573,12 +538,12 @@ static void test_an_action_the_metadata_lacks_sends_nothing_and_names_the_altern
 	labsite_start(&g_ls, &lp, (const char *const[]){ "--metadata-without",
 	              "SMS_CertificateInfo.BlockCertificate,SMS_StateMigration.DeleteAssociation", NULL });
 	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
-	sql_text("SELECT smsid FROM certificates WHERE is_blocked=0 AND key_type=1 ORDER BY smsid",
+	labsite_sql_text(&g_ls, "SELECT smsid FROM certificates WHERE is_blocked=0 AND key_type=1 ORDER BY smsid",
 	         smsid, sizeof smsid);
-	sql_text("SELECT source_id FROM associations ORDER BY id", src, sizeof src);
-	sql_text("SELECT restore_id FROM associations ORDER BY id", dst, sizeof dst);
+	labsite_sql_text(&g_ls, "SELECT source_id FROM associations ORDER BY id", src, sizeof src);
+	labsite_sql_text(&g_ls, "SELECT restore_id FROM associations ORDER BY id", dst, sizeof dst);
 	assert_true(smsid[0] && src[0] && dst[0]);
-	w = writes_logged();
+	w = labsite_writes_logged(&g_ls);
 	r = cli_step((const char *const[]){ "cert", "block", smsid, "--yes", NULL });
 	if (r.rc != 1 || !strstr(r.out, "refused") || !strstr(r.out, "not expose") ||
 	    !strstr(r.out, "SMS_CertificateInfo.BlockCertificate") ||
@@ -602,7 +567,7 @@ static void test_an_action_the_metadata_lacks_sends_nothing_and_names_the_altern
 		tu_run_free(&r);
 	}
 	assert_int_equal(tu_sql_int(g_ls.db, "SELECT state='done' FROM task_runs WHERE id=1"), 0);
-	assert_int_equal(writes_logged(), w);
+	assert_int_equal(labsite_writes_logged(&g_ls), w);
 	log = tu_read_file(g_ls.log, NULL);
 	assert_null(strstr(log, "BlockCertificate"));
 	assert_null(strstr(log, "DeleteAssociation"));

@@ -109,28 +109,7 @@ static char *output(const char *tag, const char *stream)
 	return tu_read_file(path, NULL);
 }
 
-/* Lines in the lab's request log: one per request answered. */
-static int requests_logged(void)
-{
-	char *log = tu_read_file(g_ls.log, NULL);
-	int n = 0;
 
-	for (const char *p = log; p && (p = strchr(p, '\n')); p++)
-		n++;
-	free(log);
-	return n;
-}
-
-static int writes_logged(void)
-{
-	char *log = tu_read_file(g_ls.log, NULL);
-	int n = 0;
-
-	for (const char *p = log; p && (p = strstr(p, "\"method\":\"")); p += 10)
-		n += strncmp(p + 10, "GET\"", 4) != 0;
-	free(log);
-	return n;
-}
 
 /* Pages of cls answered 200 in the lab's log from line `from` on (a
  * challenge leg of Negotiate is a 401 and does not count). */
@@ -177,19 +156,6 @@ static void wait_for_intent(void)
 	}
 }
 
-static void sql_text(const char *sql, char *out, size_t n)
-{
-	sqlite3 *s;
-	sqlite3_stmt *st;
-
-	out[0] = '\0';
-	assert_int_equal(sqlite3_open_v2(g_ls.db, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(s, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	sqlite3_close(s);
-}
 
 /* A certificate that is not blocked, by its SMSID. */
 static void unblocked_cert(char *smsid, size_t n, int skip)
@@ -197,7 +163,7 @@ static void unblocked_cert(char *smsid, size_t n, int skip)
 	char q[200];
 	snprintf(q, sizeof q, "SELECT smsid FROM certificates WHERE is_blocked = 0 AND gone_at IS NULL "
 	         "ORDER BY smsid LIMIT 1 OFFSET %d", skip);
-	sql_text(q, smsid, n);
+	labsite_sql_text(&g_ls, q, smsid, n);
 	assert_true(smsid[0] == '{');
 }
 
@@ -288,7 +254,7 @@ static void test_action_during_a_sync_is_recorded_and_kept(void **state)
 	labsite_start(&g_ls, &lp, (const char *const[]){ "--faults", "slow=7s@path=SMS_StateMigration$",
 	                                                 NULL });
 	sync_args(&lp, origin, sizeof origin, sync);
-	int before = requests_logged();
+	int before = labsite_requests_logged(&g_ls);
 	pid = spawn("sync", sync);
 	wait_for_page("SMS_Certificate", before);
 	usleep(300000);
@@ -391,13 +357,13 @@ static void test_console_and_decisions_work_during_a_sync(void **state)
 	                                                 "slow=8s@path=SMS_StateMigration$#2", NULL });
 	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
 	/* The PXE certificate of DP00003, as the console's filter finds it. */
-	sql_text("SELECT smsid FROM certificates WHERE issued_to LIKE '%DP00003%' AND is_blocked = 0 "
+	labsite_sql_text(&g_ls, "SELECT smsid FROM certificates WHERE issued_to LIKE '%DP00003%' AND is_blocked = 0 "
 	         "ORDER BY smsid LIMIT 1", smsid, sizeof smsid);
 	assert_true(smsid[0] == '{');
 	runs0 = tu_sql_int(g_ls.db, "SELECT count(*) FROM check_runs");
 	attests0 = tu_sql_int(g_ls.db, "SELECT count(*) FROM audit WHERE action = 'attest'");
 	sync_args(&lp, origin, sizeof origin, sync);
-	int before = requests_logged();
+	int before = labsite_requests_logged(&g_ls);
 	pid = spawn("sync", sync);
 	wait_for_page("SMS_Certificate", before);
 	usleep(300000);
@@ -455,7 +421,7 @@ static void test_two_actions_at_once_send_one_write(void **state)
 	labproc_stop(&lp);
 	labsite_start(&g_ls, &lp, (const char *const[]){ "--faults",
 	                                                 "slow=7s@path=BlockCertificate", NULL });
-	w0 = writes_logged();
+	w0 = labsite_writes_logged(&g_ls);
 	block_args(&lp, origin, sizeof origin, smsid, block);
 	pid = spawn("block1", block);
 	wait_for_intent();
@@ -467,7 +433,7 @@ static void test_two_actions_at_once_send_one_write(void **state)
 		fail_msg("the second block: %d: %s%s", r.rc, r.out, r.err);
 	tu_run_free(&r);
 	assert_int_equal(reap(pid), 0);
-	assert_int_equal(writes_logged(), w0 + 1);
+	assert_int_equal(labsite_writes_logged(&g_ls), w0 + 1);
 	assert_blocked_everywhere(&lp, smsid);
 	snprintf(q, sizeof q, "SELECT count(*) FROM audit WHERE action = 'cert.block' AND "
 	         "target LIKE '%%%s%%' AND outcome = 'already-applied'", smsid);
@@ -495,7 +461,7 @@ static void test_a_write_cut_off_by_a_kill_stays_in_the_log(void **state)
 	labproc_stop(&lp);
 	labsite_start(&g_ls, &lp, (const char *const[]){ "--faults",
 	                                                 "slow=4s@path=BlockCertificate", NULL });
-	w0 = writes_logged();
+	w0 = labsite_writes_logged(&g_ls);
 	block_args(&lp, origin, sizeof origin, smsid, block);
 	pid = spawn("killed", block);
 	wait_for_intent();   /* the write is next */
@@ -520,7 +486,7 @@ static void test_a_write_cut_off_by_a_kill_stays_in_the_log(void **state)
 	if (r.rc != 0 || !strstr(r.out, "already-applied"))
 		fail_msg("the block run again: %d: %s%s", r.rc, r.out, r.err);
 	tu_run_free(&r);
-	assert_int_equal(writes_logged(), w0 + 1);
+	assert_int_equal(labsite_writes_logged(&g_ls), w0 + 1);
 	assert_int_equal(inventory_blocked(smsid), 1);
 	r = tu_cli(g_ls.db, (const char *const[]){ "audit", "verify", NULL });
 	assert_int_equal(r.rc, 0);

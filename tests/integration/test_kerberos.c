@@ -52,19 +52,6 @@ static char *lab_stderr(const struct labproc *lp)
 	return tu_read_file(path, NULL);
 }
 
-static void sql_text(const char *sql, char *out, size_t n)
-{
-	sqlite3 *s;
-	sqlite3_stmt *st;
-
-	out[0] = '\0';
-	assert_int_equal(sqlite3_open_v2(g_ls.db, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(s, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	sqlite3_close(s);
-}
 
 static int count(const char *hay, const char *needle)
 {
@@ -147,7 +134,7 @@ static void test_write_and_guided_task_over_negotiate(void **state)
 	krbrealm_kinit(&g_kr, "labadmin", NULL);
 	labsite_start(&g_ls, &lp, NULL);
 	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
-	sql_text("SELECT smsid FROM certificates WHERE is_blocked=0 AND key_type=1 ORDER BY smsid",
+	labsite_sql_text(&g_ls, "SELECT smsid FROM certificates WHERE is_blocked=0 AND key_type=1 ORDER BY smsid",
 	         smsid, sizeof smsid);
 	assert_true(smsid[0] != '\0');
 	r = tu_cli(g_ls.db, (const char *const[]){ "task", "start", "cert-block", smsid, NULL });
