@@ -71,6 +71,10 @@ struct op {
 	struct inv_boot_image boot;
 	bool locked;                 /* inside the inventory's write transaction */
 	bool sent;                   /* the write went out: its outcome must be recorded */
+	size_t form;                 /* which of the write's URL forms (as_write.forms) */
+	const struct as_write *write; /* the write it sends, when the contract names it */
+	json_t *caps;                /* what the site's $metadata exposes; NULL: unknown */
+	int64_t caps_at;             /* when it was read */
 	/* Steps. read: *row = the object's current JSON, NULL if the site no
 	 * longer has it. */
 	int (*read)(struct op *o, json_t **row, struct ow_err *err);
@@ -402,6 +406,54 @@ static int record_intent(struct op *o, int64_t now, int64_t seq, struct act_resu
 	return 0;
 }
 
+/* After a refusal of a write in one URL form (the site may not name the
+ * instance that way, reference §6): when the contract lists another form,
+ * the re-read still shows the object as it was, and the refusal is in the
+ * audit log, *row is that re-read, *seq where the log now stands, and the
+ * next form is to be sent: 0. Otherwise -1, and the refusal stands. */
+static int next_form(struct op *o, const struct http_resp *r, int64_t now, json_t **row,
+                     int64_t *seq)
+{
+	struct ow_err e = { 0 };
+	char outcome[700], *msg;
+	json_t *again = NULL;
+	size_t next = o->form + 1;
+
+	if ((r->status != 400 && r->status != 404 && r->status != 405 && r->status != 501) ||
+	    !o->write || !o->write->cls || next >= AS_ADDR_MAX || o->write->forms[next] == AS_ADDR_END)
+		return -1;
+	if (o->read(o, &again, &e) != 0 || o->judge(o, again) != J_AS_SEEN) {
+		wipe_json_strings(again);
+		json_decref(again);
+		return -1;
+	}
+	msg = as_site_message(r);
+	snprintf(outcome, sizeof outcome, "not-applied: HTTP %ld%s%s to the key form %s, and a "
+	         "re-read shows no change; trying the key form %s", r->status, msg && *msg ? ": " : "",
+	         msg ? msg : "", as_addr_name(o->write->forms[o->form]),
+	         as_addr_name(o->write->forms[next]));
+	free(msg);
+	if (inv_begin_wait(o->db, OUTCOME_WAIT_MS, &e) != 0)
+		goto refused;
+	o->locked = true;
+	if (audit_append(o->db, now, o->action, o->target, NULL, outcome, &e) != 0 ||
+	    inv_commit(o->db, &e) != 0) {
+		unlock(o);
+		goto refused;
+	}
+	o->locked = false;
+	o->sent = false;
+	if ((*seq = audit_last_seq(o->db, &e)) < 0)
+		goto refused;
+	o->form = next;
+	*row = again;
+	return 0;
+refused:
+	wipe_json_strings(again);
+	json_decref(again);
+	return -1;
+}
+
 static int run_op(struct op *o, bool dry_run, struct act_result *res, struct ow_err *err)
 {
 	struct ow_err e = { 0 };
@@ -446,31 +498,38 @@ static int run_op(struct op *o, bool dry_run, struct act_result *res, struct ow_
 		    "Run `osdwarden sync`, look again, then retry", o->observed);
 		return dry_run ? 0 : finish(o, res, now, false, NULL, err);
 	}
-	if (o->request(o, row, &verb, &url, &body) != 0) {
+	for (;;) {
+		if (o->request(o, row, &verb, &url, &body) != 0) {
+			wipe_json_strings(row);
+			json_decref(row);
+			unlock(o);
+			return ow_err_set(err, OW_EINPUT, "out of memory");
+		}
 		wipe_json_strings(row);
 		json_decref(row);
-		unlock(o);
-		return ow_err_set(err, OW_EINPUT, "out of memory");
-	}
-	wipe_json_strings(row);
-	json_decref(row);
-	snprintf(res->request, sizeof res->request, "%s %s %s", verb,
-	         strncmp(url, o->site->base, strlen(o->site->base)) == 0 ? url + strlen(o->site->base) + 1 : url,
-	         o->change);
-	if (dry_run) {
-		say(res, ACT_DRY_RUN, "would send %s (now: %s); nothing was sent", res->request,
-		    o->observed);
+		row = NULL;
+		snprintf(res->request, sizeof res->request, "%s %s %s", verb,
+		         strncmp(url, o->site->base, strlen(o->site->base)) == 0
+		                 ? url + strlen(o->site->base) + 1 : url,
+		         o->change);
+		if (dry_run) {
+			say(res, ACT_DRY_RUN, "would send %s (now: %s); nothing was sent", res->request,
+			    o->observed);
+			drop_request(url, body);
+			return 0;
+		}
+		if (record_intent(o, now, start, res) != 0) {
+			drop_request(url, body);
+			return 0;
+		}
+		/* Sent once, never retried: a write that may have happened is re-read. */
+		o->sent = true;
+		rc = http_request(o->site->http, verb, url, body, false, &r, &e);
 		drop_request(url, body);
-		return 0;
+		if (rc != 0 || next_form(o, &r, now, &row, &start) != 0)
+			break;
+		http_resp_free(&r);
 	}
-	if (record_intent(o, now, start, res) != 0) {
-		drop_request(url, body);
-		return 0;
-	}
-	/* Sent once, never retried: a write that may have happened is re-read. */
-	o->sent = true;
-	rc = http_request(o->site->http, verb, url, body, false, &r, &e);
-	drop_request(url, body);
 	if (rc != 0) {
 		char first[900];
 		http_resp_free(&r);
@@ -567,13 +626,13 @@ static json_t *site_caps(struct inv *db, const char *base, int64_t *at)
 	return caps;
 }
 
-int act_availability(struct inv *db, const char *base, enum as_write_kind k, char *why, size_t n)
+/* The verdict on write w from capabilities read at `at` (see
+ * act_availability). */
+static int caps_verdict(const json_t *caps, int64_t at, const struct as_write *w, char *why,
+                        size_t n)
 {
-	const struct as_write *w = as_write_find(k);
-	int64_t at = 0;
-	json_t *caps = w ? site_caps(db, base, &at) : NULL;
 	char what[300] = "", when[32] = "?";
-	int ok = caps ? as_caps_allows(caps, w, what, sizeof what) : -1;
+	int ok = caps && w ? as_caps_allows(caps, w, what, sizeof what) : -1;
 
 	if (ok == 0) {
 		struct tm tm;
@@ -584,20 +643,51 @@ int act_availability(struct inv *db, const char *base, enum as_write_kind k, cha
 		         "read %s). Do it in the console: %s; or in PowerShell: %s. `osdwarden doctor` "
 		         "reads $metadata again", what, when, w->console, w->cmdlet);
 	}
+	return ok;
+}
+
+int act_availability(struct inv *db, const char *base, enum as_write_kind k, char *why, size_t n)
+{
+	int64_t at = 0;
+	json_t *caps = site_caps(db, base, &at);
+	int ok = caps_verdict(caps, at, as_write_find(k), why, n);
+
 	json_decref(caps);
 	return ok;
+}
+
+/* What the site exposes, for a write: as kept in the inventory, or, when
+ * no sync or doctor ever read it from this provider, read from its
+ * $metadata now and kept (outside read-only mode). An unreadable
+ * $metadata leaves it unknown (NULL): the site then decides, and the
+ * re-read after the write verifies. */
+static json_t *write_caps(struct op *o, int64_t *at)
+{
+	json_t *caps = site_caps(o->db, o->site->base, at);
+	struct ow_err e = { 0 };
+	char *text;
+
+	if (caps || !o->site->http)
+		return caps;
+	if (as_caps_fetch(o->site->http, o->site->base, &caps, &e) != 0 || !caps)
+		return NULL;
+	*at = inv_now();
+	if (!inv_read_only(o->db) && (text = json_dumps(caps, JSON_COMPACT)) != NULL) {
+		if (inv_begin(o->db, &e) == 0) {
+			if (inv_put_capabilities(o->db, o->site->base, *at, text, &e) != 0 ||
+			    inv_commit(o->db, &e) != 0)
+				inv_rollback(o->db);
+		}
+		free(text);
+	}
+	return caps;
 }
 
 /* The spelling of a body member the site's $metadata declares for the
  * write (new string). */
 static char *param_name(struct op *o, enum as_write_kind k, const char *name)
 {
-	int64_t at;
-	json_t *caps = site_caps(o->db, o->site->base, &at);
-	char *p = strdup(as_caps_param(caps, as_write_find(k)->method, name));
-
-	json_decref(caps);
-	return p;
+	return strdup(as_caps_param(o->caps, as_write_find(k)->method, name));
 }
 
 /* run_op(), unless the site's own contract says it does not take this
@@ -606,19 +696,28 @@ static char *param_name(struct op *o, enum as_write_kind k, const char *name)
 static int run_exposed(struct op *o, bool dry_run, struct act_result *res, struct ow_err *err)
 {
 	char why[700];
+	int rc;
 
+	o->caps = write_caps(o, &o->caps_at);
 	for (size_t i = 0; i < sizeof action_writes / sizeof action_writes[0]; i++) {
 		if (strncmp(o->action, action_writes[i].action, strlen(action_writes[i].action)) != 0)
 			continue;
-		if (act_availability(o->db, o->site->base, action_writes[i].kind, why, sizeof why) != 0)
+		o->write = as_write_find(action_writes[i].kind);
+		if (caps_verdict(o->caps, o->caps_at, o->write, why, sizeof why) != 0)
 			break;
 		memset(res, 0, sizeof *res);
 		snprintf(res->request, sizeof res->request, "%s", o->change);
 		snprintf(res->target, sizeof res->target, "%s", o->target);
 		say(res, ACT_REFUSED, "nothing was sent: %s", why);
-		return dry_run || inv_read_only(o->db) ? 0 : finish(o, res, inv_now(), false, NULL, err);
+		rc = dry_run || inv_read_only(o->db) ? 0 : finish(o, res, inv_now(), false, NULL, err);
+		json_decref(o->caps);
+		o->caps = NULL;
+		return rc;
 	}
-	return run_op(o, dry_run, res, err);
+	rc = run_op(o, dry_run, res, err);
+	json_decref(o->caps);
+	o->caps = NULL;
+	return rc;
 }
 
 /* --- certificates --------------------------------------------------------- */
@@ -660,7 +759,7 @@ static int cert_request(struct op *o, json_t *row, const char **verb, char **url
 	free(k1);
 	free(k2);
 	*verb = as_write_find(AS_BLOCK_CERTIFICATE)->verb;
-	*url = as_write_url(o->site->base, AS_BLOCK_CERTIFICATE, NULL);
+	*url = as_write_url(o->site->base, AS_BLOCK_CERTIFICATE, NULL, 0);
 	*body = b ? json_dumps(b, JSON_COMPACT) : NULL;
 	json_decref(b);
 	return *url && *body ? 0 : -1;
@@ -729,7 +828,7 @@ static int assoc_request(struct op *o, json_t *row, const char **verb, char **ur
 	free(k1);
 	free(k2);
 	*verb = as_write_find(AS_DELETE_ASSOCIATION)->verb;
-	*url = as_write_url(o->site->base, AS_DELETE_ASSOCIATION, NULL);
+	*url = as_write_url(o->site->base, AS_DELETE_ASSOCIATION, NULL, 0);
 	*body = b ? json_dumps(b, JSON_COMPACT) : NULL;
 	json_decref(b);
 	return *url && *body ? 0 : -1;
@@ -801,7 +900,7 @@ static char *role_url(struct op *o, json_t *row, enum as_write_kind k)
 	v[3] = json_string_value(as_get(row, "SiteCode"));
 	if (!v[1] || !v[2] || !v[3])
 		return NULL;
-	return as_write_url(o->site->base, k, v);
+	return as_write_url(o->site->base, k, v, o->form);
 }
 
 /* The row as the service expects it back: no OData annotations. */
@@ -1158,7 +1257,7 @@ static int boot_request(struct op *o, json_t *row, const char **verb, char **url
 
 	json_object_set_new(row, "EnableLabShell", json_false());
 	*verb = as_write_find(AS_UPDATE_BOOT_IMAGE)->verb;
-	*url = as_write_url(o->site->base, AS_UPDATE_BOOT_IMAGE, v);
+	*url = as_write_url(o->site->base, AS_UPDATE_BOOT_IMAGE, v, o->form);
 	*body = role_body(row);
 	return *url && *body ? 0 : -1;
 }

@@ -67,25 +67,28 @@ static const struct as_class classes[] = {
 
 /* BlockCertificate and DeleteAssociation over REST, the composite key of
  * SysResUse, and whether a PUT of SMS_SCI_* commits: all unverified
- * (reference §6). osdwarden re-reads after every write either way. */
+ * (reference §6). osdwarden re-reads after every write either way; an
+ * instance write tries its URL forms in the order listed. */
 static const struct as_write writes[] = {
 	{ AS_BLOCK_CERTIFICATE, "POST", "wmi/SMS_CertificateInfo.BlockCertificate", NULL, false,
 	  "SMS_CertificateInfo.BlockCertificate", "SMSID,Blocked",
 	  "Administration > Security > Certificates: select the certificate, Block (or Unblock)",
-	  "Block-CMCertificate (Unblock-CMCertificate)" },
+	  "Block-CMCertificate (Unblock-CMCertificate)", { AS_ADDR_END } },
 	{ AS_DELETE_ASSOCIATION, "POST", "wmi/SMS_StateMigration.DeleteAssociation", NULL, false,
 	  "SMS_StateMigration.DeleteAssociation", "SourceClientResourceID,RestoreClientResourceID",
 	  "Assets and Compliance > User State Migration: select the association, Delete",
-	  "Remove-CMComputerAssociation" },
+	  "Remove-CMComputerAssociation", { AS_ADDR_END } },
 	{ AS_UPDATE_SITE_ROLE, "PUT", "wmi/SMS_SCI_SysResUse%s", "SMS_SCI_SysResUse", true, NULL, NULL,
 	  "Administration > Site Configuration > Servers and Site System Roles: the role's Properties",
-	  "Set-CMStateMigrationPoint / Set-CMDistributionPoint" },
+	  "Set-CMStateMigrationPoint / Set-CMDistributionPoint",
+	  { AS_ADDR_PARENS, AS_ADDR_SEGMENTS } },
 	{ AS_REMOVE_SITE_ROLE, "DELETE", "wmi/SMS_SCI_SysResUse%s", "SMS_SCI_SysResUse", true, NULL,
 	  NULL, "Administration > Site Configuration > Servers and Site System Roles: the role, "
-	  "Remove Role", "Remove-CMStateMigrationPoint" },
+	  "Remove Role", "Remove-CMStateMigrationPoint", { AS_ADDR_PARENS, AS_ADDR_SEGMENTS } },
 	{ AS_UPDATE_BOOT_IMAGE, "PUT", "wmi/SMS_BootImagePackage%s", "SMS_BootImagePackage", true,
 	  NULL, NULL, "Software Library > Operating Systems > Boot Images: Properties, Customization, "
-	  "Enable command support (testing only) off", "Set-CMBootImage -EnableCommandSupport $false" },
+	  "Enable command support (testing only) off", "Set-CMBootImage -EnableCommandSupport $false",
+	  { AS_ADDR_PARENS, AS_ADDR_SEGMENTS } },
 };
 
 /* Reference §3: methods that answer with secrets. Matched anywhere in the
@@ -363,16 +366,40 @@ char *as_filter_url(const char *base, const char *cls, const char *filter)
 	return buf_detach(&b);
 }
 
-char *as_write_url(const char *base, enum as_write_kind k, const char *const *key_values)
+const char *as_addr_name(enum as_addr a)
+{
+	return a == AS_ADDR_SEGMENTS ? "Class/v/..." : "Class(K=v,...)";
+}
+
+/* The "/v1/v2" key part of a key-as-segment URL: bare values in key
+ * order, each percent-encoded ('/' included). */
+static void key_segments(struct buf *b, const struct as_class *c, const char *const *values)
+{
+	size_t n = 1;
+
+	for (const char *p = c->keys; *p; p++)
+		n += *p == ',';
+	for (size_t i = 0; i < n; i++) {
+		buf_addc(b, '/');
+		add_escaped(b, values[i]);
+	}
+}
+
+char *as_write_url(const char *base, enum as_write_kind k, const char *const *key_values,
+                   size_t form)
 {
 	const struct as_write *w = as_write_find(k);
 	struct buf b = BUF_INIT, key = BUF_INIT;
 	const char *pct;
 
-	if (!w)
+	if (!w || form >= AS_ADDR_MAX || (form > 0 && (!w->cls || w->forms[form] == AS_ADDR_END)))
 		return NULL;
-	if (w->cls && key_values)
-		key_part(&key, as_class_find(w->cls), key_values);
+	if (w->cls && key_values) {
+		if (w->forms[form] == AS_ADDR_SEGMENTS)
+			key_segments(&key, as_class_find(w->cls), key_values);
+		else
+			key_part(&key, as_class_find(w->cls), key_values);
+	}
 	buf_addf(&b, "%s/", base);
 	pct = strstr(w->path, "%s");
 	if (pct) {

@@ -62,6 +62,19 @@ enum as_write_kind {
 	AS_UPDATE_BOOT_IMAGE,      /* PUT boot image */
 };
 
+/* How a write names its instance in the URL. OData 4.0's form is
+ * Class('v') / Class(K1=1,K2='x'); 4.01 adds key-as-segment, Class/v /
+ * Class/1/x in key order, which public scripts use for single keys. No
+ * public capture shows a composite-key URL on a real site (reference §6),
+ * so an instance write lists the forms to try, in order: after a refusal
+ * (400, 404, 405, 501) the re-read decides whether the next is sent. */
+enum as_addr {
+	AS_ADDR_END,        /* ends the list */
+	AS_ADDR_PARENS,     /* Class(...) */
+	AS_ADDR_SEGMENTS,   /* Class/v1/v2 */
+};
+#define AS_ADDR_MAX 3
+
 struct as_write {
 	enum as_write_kind kind;
 	const char *verb;
@@ -73,9 +86,12 @@ struct as_write {
 	/* Where an operator does the same when the site does not expose it. */
 	const char *console;       /* the console path */
 	const char *cmdlet;        /* the PowerShell cmdlet */
+	enum as_addr forms[AS_ADDR_MAX]; /* an instance write's URL forms, in order */
 };
 
 const struct as_write *as_write_find(enum as_write_kind k);
+/* How a form reads in a message: "Class(K=v,...)" or "Class/v/...". */
+const char *as_addr_name(enum as_addr a);
 
 /* Flag bits of the site's classes that osdwarden interprets. Unverified
  * ones (verified false) are guesses to confirm on a real site: checks may
@@ -89,8 +105,11 @@ struct as_flag {
 /* The bit of cls.property with that meaning, or NULL when none is known. */
 const struct as_flag *as_flag_find(const char *cls, const char *property, const char *meaning);
 /* The URL a write is sent to; key_values as for as_instance_url (in the
- * order of the class's keys) when the write names an instance. */
-char *as_write_url(const char *base, enum as_write_kind k, const char *const *key_values);
+ * order of the class's keys) when the write names an instance, in the
+ * write's form number `form` (0 the first): NULL when it has no such form
+ * (a write that names no instance has one). */
+char *as_write_url(const char *base, enum as_write_kind k, const char *const *key_values,
+                   size_t form);
 
 /* Methods that hand out secrets (the key that decrypts stored user state,
  * task sequence and client policies with their account passwords): never

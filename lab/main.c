@@ -22,6 +22,7 @@ static void usage(FILE *f)
 	      "                     [--log FILE]\n"
 	      "                     [--state FILE] [--next-link] [--page-max N]\n"
 	      "                     [--metadata-without CLASS|CLASS.METHOD,...] [--count-offset N]\n"
+	      "                     [--key-forms parens,segments]\n"
 	      "       osdwarden-lab --seed N --print-canaries\n\n"
 	      "Serves https://127.0.0.1:PORT/AdminService/ over a generated Configuration\n"
 	      "Manager site (--port 0: any free port, printed).\n"
@@ -33,6 +34,9 @@ static void usage(FILE *f)
 	      "NTLM is refused (401, 'Rejecting NTLM authentication.'), as sites from 2509 do.\n"
 	      "--auth basic exists in the lab only, never on a real site: the password is\n"
 	      "random unless --password or --password-file gives one.\n"
+	      "--key-forms: how an instance with a composite key may be named in a URL,\n"
+	      "Class(K=v,...) (parens) and Class/v/... (segments, OData 4.01); both unless\n"
+	      "one is given. Single keys take both.\n"
 	      "The 401 challenge of Negotiate is logged but not counted by --faults @req=N.\n"
 	      "--faults, e.g.\n"
 	      "  500@0.05,429@req=7,reset@0.01,slow=2s@0.02,truncate@req=3,badjson@0.01,\n"
@@ -106,6 +110,7 @@ int main(int argc, char **argv)
 		{ "page-max", required_argument, NULL, 'm' },
 		{ "metadata-without", required_argument, NULL, 0x200 },
 		{ "count-offset", required_argument, NULL, 0x201 },
+		{ "key-forms", required_argument, NULL, 0x202 },
 		{ "print-canaries", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -156,6 +161,15 @@ int main(int argc, char **argv)
 		case 'm': cfg.page_max = number("--page-max", optarg, 1, 1000000); break;
 		case 0x200: cfg.metadata_without = optarg; break;
 		case 0x201: cfg.count_offset = number("--count-offset", optarg, -1000000, 1000000); break;
+		case 0x202:
+			cfg.key_forms = (strstr(optarg, "parens") ? LAB_KEY_PARENS : 0) |
+			                (strstr(optarg, "segments") ? LAB_KEY_SEGMENTS : 0);
+			if (!cfg.key_forms || strspn(optarg, "parensgmt,") != strlen(optarg)) {
+				fprintf(stderr, "osdwarden-lab: --key-forms is parens, segments or both, "
+				        "not '%s'\n", optarg);
+				return 2;
+			}
+			break;
 		case 'C': canaries = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;

@@ -238,6 +238,27 @@ static int key_value(const char **p, struct buf *out)
 	return out->len ? 0 : -1;
 }
 
+/* "v1/v2" (key-as-segment, bare values in key order) -> the etag form. */
+static int parse_key_segments(const struct lab_class *cls, const char *text, struct buf *etag)
+{
+	size_t n = lab_class_nkeys(cls), k = 0;
+	const char *p = text;
+
+	for (; k < n && *p; k++) {
+		const char *end = strchr(p, '/');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len == 0)
+			return -1;
+		if (k)
+			buf_addc(etag, ';');
+		buf_add(etag, p, len);
+		p += len + (end ? 1 : 0);
+		if (end && !*p)
+			return -1;
+	}
+	return k == n && !*p ? 0 : -1;
+}
+
 /* "'x'", "123" or "Name='x',Other=2" -> the etag form of the key. */
 static int parse_key(const struct lab_class *cls, const char *text, struct buf *etag)
 {
@@ -720,20 +741,33 @@ static bool denied(const struct lab_server *srv, const char *cls)
 	return false;
 }
 
-/* Splits "Class(key)" / "Class.Method" / "Class". */
+/* Splits "Class(key)" / "Class/v1/v2" / "Class.Method" / "Class". */
 struct target {
 	char cls[128];
 	char key[2048];
 	char method[64];
 	bool has_key, has_method;
+	bool segments;             /* key-as-segment: key holds the values, '/' between */
 };
 
 static int parse_target(const char *s, struct target *t)
 {
-	const char *paren = strchr(s, '('), *dot = strchr(s, '.');
+	const char *paren = strchr(s, '('), *slash = strchr(s, '/'), *dot = strchr(s, '.');
 	size_t n;
 
 	memset(t, 0, sizeof *t);
+	if (slash && (!paren || slash < paren)) {
+		/* Class/v1/v2: values may hold dots, so this comes first. */
+		n = (size_t)(slash - s);
+		if (n == 0 || n >= sizeof t->cls || strlen(slash + 1) >= sizeof t->key || !slash[1] ||
+		    memchr(s, '.', n))
+			return -1;
+		memcpy(t->cls, s, n);
+		strcpy(t->key, slash + 1);
+		t->has_key = t->segments = true;
+		/* Instance methods (Class/k/AdminService.Method) are not served. */
+		return strstr(t->key, "AdminService.") ? -1 : 0;
+	}
 	if (paren) {
 		size_t len = strlen(s);
 		if (s[len - 1] != ')' || (size_t)(paren - s) >= sizeof t->cls ||
@@ -857,8 +891,17 @@ static void route(struct lab_server *srv, struct MHD_Connection *c, const char *
 		json_decref(body);
 		return;
 	}
+	unsigned forms = srv->cfg.key_forms && lab_class_nkeys(cls) > 1
+	                         ? srv->cfg.key_forms : LAB_KEY_PARENS | LAB_KEY_SEGMENTS;
+	if (t.segments && !(forms & LAB_KEY_SEGMENTS)) {
+		odata_error(a, 404, "No such resource.");
+		json_decref(body);
+		return;
+	}
 	struct buf etag = BUF_INIT;
-	long i = parse_key(cls, t.key, &etag) == 0 ? lookup(srv, cls, buf_str(&etag)) : -2;
+	long i = (t.segments ? parse_key_segments(cls, t.key, &etag)
+	                     : forms & LAB_KEY_PARENS ? parse_key(cls, t.key, &etag) : -1) == 0
+	                 ? lookup(srv, cls, buf_str(&etag)) : -2;
 	buf_free(&etag);
 	if (i == -2)
 		odata_error(a, 400, "The key in the URL is not valid for this class.");

@@ -29,7 +29,16 @@ struct lab_config {
 	const char *metadata_without; /* classes and Class.Method actions (',' separated) the
 	                               * site does not expose: not in $metadata, 404 when asked */
 	long count_offset;          /* added to every Class/$count: a site whose count is wrong */
+	unsigned key_forms;         /* LAB_KEY_* a composite key may use in a URL; 0: both */
 };
+
+/* How an instance may be named in a URL: Class('v') / Class(K1=1,K2='x')
+ * (OData 4.0), and Class/v / Class/1/x in key order (4.01 key-as-segment).
+ * Single keys take both (the parens form is confirmed on real sites);
+ * key_forms limits what a composite key takes, the form no public capture
+ * shows. A form the site does not take answers 400 (parens) or 404
+ * (segments: no such resource). */
+enum { LAB_KEY_PARENS = 1, LAB_KEY_SEGMENTS = 2 };
 
 struct lab_server;
 

@@ -175,9 +175,10 @@ static void test_lost_answer_is_unknown_then_decided_by_reread_never_resent(void
 	labsite_sql_text(&g_ls, "SELECT smsid FROM certificates WHERE is_blocked=0 ORDER BY smsid", a, sizeof a);
 	labsite_sql_text(&g_ls, "SELECT smsid FROM certificates WHERE is_blocked=0 ORDER BY smsid DESC", b, sizeof b);
 
-	/* Request 1 is the re-read, 2 the write: done, but never answered. */
+	/* The write is done, but never answered. (Faults placed by path: a
+	 * write may read the site's $metadata first.) */
 	labsite_start(&g_ls, &lp, (const char *const[]){ "--state", g_ls.state, "--faults",
-	                                                 "lost@req=2", NULL });
+	                                                 "lost@path=.BlockCertificate", NULL });
 	open_site(&lp, &x);
 	int w0 = labsite_writes_logged(&g_ls);
 	assert_int_equal(act_cert_block(x.db, &x.s, a, true, false, &res, &e), 0);
@@ -190,7 +191,8 @@ static void test_lost_answer_is_unknown_then_decided_by_reread_never_resent(void
 	/* Lost answer and a failing re-read: unknown. The next attempt reads
 	 * first, finds it done, and sends nothing. */
 	labsite_start(&g_ls, &lp, (const char *const[]){ "--state", g_ls.state, "--faults",
-	                                                 "lost@req=2,500@req=3", NULL });
+	                                                 "lost@path=.BlockCertificate,"
+	                                                 "500@path=/SMS_Certificate$#2", NULL });
 	open_site(&lp, &x);
 	w0 = labsite_writes_logged(&g_ls);
 	assert_int_equal(act_cert_block(x.db, &x.s, b, true, false, &res, &e), 0);
@@ -577,6 +579,96 @@ static void test_an_action_the_metadata_lacks_sends_nothing_and_names_the_altern
 	labproc_stop(&lp);
 }
 
+/* A write to a site whose $metadata this inventory never read (no sync or
+ * doctor has kept it) reads it first, keeps it, and then refuses what the
+ * site does not expose: the refusal does not depend on a cache. */
+static void test_a_write_reads_metadata_it_never_read_before_sending(void **state)
+{
+	struct labproc lp;
+	struct tu_run r;
+	char smsid[80], *log;
+	sqlite3 *s;
+	int w;
+
+	(void)state;
+	labsite_start(&g_ls, &lp, (const char *const[]){ "--metadata-without",
+	              "SMS_CertificateInfo.BlockCertificate", NULL });
+	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
+	labsite_sql_text(&g_ls, "SELECT smsid FROM certificates WHERE is_blocked=0 AND key_type=1 ORDER BY smsid",
+	                 smsid, sizeof smsid);
+	assert_true(smsid[0]);
+	assert_int_equal(sqlite3_open(g_ls.db, &s), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(s, "DELETE FROM site_capabilities", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(s);
+	assert_int_equal(tu_sql_int(g_ls.db, "SELECT count(*) FROM site_capabilities"), 0);
+	w = labsite_writes_logged(&g_ls);
+	r = cli_step((const char *const[]){ "cert", "block", smsid, "--yes", NULL });
+	if (r.rc != 1 || !strstr(r.out, "not expose") || !strstr(r.out, "Block-CMCertificate") ||
+	    !strstr(r.out, "nothing was sent"))
+		fail_msg("cert block with no $metadata kept: exit %d: %s %s", r.rc, r.out, r.err);
+	tu_run_free(&r);
+	assert_int_equal(labsite_writes_logged(&g_ls), w);
+	log = tu_read_file(g_ls.log, NULL);
+	assert_null(strstr(log, "BlockCertificate"));
+	free(log);
+	/* what it read is kept for the next write and the console's menu */
+	assert_int_equal(tu_sql_int(g_ls.db, "SELECT count(*) FROM site_capabilities"), 1);
+	labproc_stop(&lp);
+}
+
+/* Where the contract does not know how the site names an instance (the
+ * four-part key of SysResUse; reference §6), the write tries the forms
+ * the contract lists, in order: after a refusal of one, the re-read shows
+ * nothing changed, the refusal is in the audit log, and the next form is
+ * sent. A site that takes only key-as-segment URLs (Class/v1/v2/...) for
+ * a composite key gets its changes, each applied once. */
+static void test_a_write_tries_the_next_key_form_the_contract_lists(void **state)
+{
+	struct labproc lp;
+	struct tu_run r;
+	char *log;
+	int w;
+
+	(void)state;
+	labsite_start(&g_ls, &lp, (const char *const[]){ "--key-forms", "segments", NULL });
+	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
+	w = labsite_writes_logged(&g_ls);
+	r = cli_step((const char *const[]){ "smp", "restore-only", "SMP01.holdout.example", "on",
+	                                    "--yes", NULL });
+	if (r.rc != 0 || !strstr(r.out, "applied"))
+		fail_msg("smp restore-only on a segments-only site: exit %d: %s %s", r.rc, r.out, r.err);
+	tu_run_free(&r);
+	assert_int_equal(labsite_writes_logged(&g_ls), w + 2);
+	r = cli_step((const char *const[]){ "boot", "f8-off", "HLD00001", "--yes", NULL });
+	if (r.rc != 0 || !strstr(r.out, "applied"))
+		fail_msg("boot f8-off on a segments-only site: exit %d: %s %s", r.rc, r.out, r.err);
+	tu_run_free(&r);
+	assert_int_equal(labsite_writes_logged(&g_ls), w + 3);
+	log = tu_read_file(g_ls.log, NULL);
+	assert_non_null(strstr(log, "\"method\":\"PUT\",\"path\":\"/AdminService/wmi/SMS_SCI_SysResUse("));
+	assert_non_null(strstr(log, "\"method\":\"PUT\",\"path\":\"/AdminService/wmi/SMS_SCI_SysResUse/"));
+	/* a single key: the first form (confirmed on real sites) is taken */
+	assert_non_null(strstr(log, "\"method\":\"PUT\",\"path\":\"/AdminService/wmi/SMS_BootImagePackage('HLD00001')\""));
+	free(log);
+	/* the refused form is in the audit log, answered, and the log verifies */
+	r = tu_cli(g_ls.db, (const char *const[]){ "audit", "list", "--format", "json", NULL });
+	assert_int_equal(r.rc, 0);
+	if (!strstr(r.out, "HTTP 400") || !strstr(r.out, "key form"))
+		fail_msg("audit list lacks the refused key form: %s", r.out);
+	tu_run_free(&r);
+	r = tu_cli(g_ls.db, (const char *const[]){ "audit", "verify", NULL });
+	if (r.rc != 0)
+		fail_msg("audit verify after a second key form: exit %d: %s %s", r.rc, r.out, r.err);
+	tu_run_free(&r);
+	/* again: already so, nothing sent */
+	r = cli_step((const char *const[]){ "smp", "restore-only", "SMP01.holdout.example", "on",
+	                                    "--yes", NULL });
+	assert_int_equal(r.rc, 0);
+	tu_run_free(&r);
+	assert_int_equal(labsite_writes_logged(&g_ls), w + 3);
+	labproc_stop(&lp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -588,6 +680,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cert_block_and_fix_tasks_run_to_the_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dp_pxe_refuses_bad_macs_and_an_empty_listed_bind_before_sending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_an_action_the_metadata_lacks_sends_nothing_and_names_the_alternative, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_write_reads_metadata_it_never_read_before_sending, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_write_tries_the_next_key_form_the_contract_lists, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -66,6 +66,34 @@ static void test_urls_keep_the_dollar_and_encode_values(void **state)
 	free(u);
 }
 
+/* An instance write's URL forms, in the contract's order: OData 4.0's
+ * named keys first, then key-as-segment (every value percent-encoded, '/'
+ * and '\\' included); a write that names no instance has one form. */
+static void test_instance_writes_list_their_url_forms_in_order(void **state)
+{
+	const char *const v[] = { "2", "[\"Display=\\\\SMP01/x\"]MSWNET:", "System Resource Usage", "HLD" };
+	char *u;
+
+	(void)state;
+	u = as_write_url("https://h/AdminService", AS_UPDATE_SITE_ROLE, v, 0);
+	assert_string_equal(u, "https://h/AdminService/wmi/SMS_SCI_SysResUse(FileType=2,ItemName="
+	                       "'%5B%22Display%3D%5C%5CSMP01%2Fx%22%5DMSWNET%3A',ItemType="
+	                       "'System%20Resource%20Usage',SiteCode='HLD')");
+	free(u);
+	u = as_write_url("https://h/AdminService", AS_UPDATE_SITE_ROLE, v, 1);
+	assert_string_equal(u, "https://h/AdminService/wmi/SMS_SCI_SysResUse/2/"
+	                       "%5B%22Display%3D%5C%5CSMP01%2Fx%22%5DMSWNET%3A/System%20Resource%20Usage/HLD");
+	free(u);
+	assert_null(as_write_url("https://h/AdminService", AS_UPDATE_SITE_ROLE, v, 2));
+	u = as_write_url("https://h/AdminService", AS_UPDATE_BOOT_IMAGE, (const char *const[]){ "HLD00001" }, 1);
+	assert_string_equal(u, "https://h/AdminService/wmi/SMS_BootImagePackage/HLD00001");
+	free(u);
+	u = as_write_url("https://h/AdminService", AS_BLOCK_CERTIFICATE, NULL, 0);
+	assert_string_equal(u, "https://h/AdminService/wmi/SMS_CertificateInfo.BlockCertificate");
+	free(u);
+	assert_null(as_write_url("https://h/AdminService", AS_BLOCK_CERTIFICATE, NULL, 1));
+}
+
 static void test_no_select_list_asks_for_a_secret(void **state)
 {
 	(void)state;
@@ -563,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_capabilities_are_read_off_the_real_metadata),
 		cmocka_unit_test(test_the_provider_bypasses_the_environment_proxy_unless_told),
 		cmocka_unit_test(test_capabilities_take_parameters_from_the_action_an_import_names),
+		cmocka_unit_test(test_instance_writes_list_their_url_forms_in_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
