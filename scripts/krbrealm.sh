@@ -115,6 +115,22 @@ start)
 		kill $pid 2>/dev/null || true
 		wait $pid 2>/dev/null || true
 	done
+	# KRBREALM_WATCH=PID: the KDC lives no longer than that process (a test
+	# killed before its teardown leaves no KDC and no realm behind). The
+	# watcher holds none of the caller's descriptors open.
+	if [ -n "${KRBREALM_WATCH:-}" ]; then
+		watch=$KRBREALM_WATCH
+		(
+			while kill -0 "$watch" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do
+				sleep 1
+			done
+			if kill -0 "$pid" 2>/dev/null; then
+				kill "$pid" 2>/dev/null
+				sleep 0.2
+				rm -rf "$dir"
+			fi
+		) < /dev/null > /dev/null 2>&1 &
+	fi
 	{
 		echo "KRB5_CONFIG='$dir/krb5.conf'"
 		echo "KRB5_KDC_PROFILE='$dir/kdc.conf'"

@@ -90,8 +90,12 @@ void krbrealm_start(struct krbrealm *kr, const char *const *users)
 	for (; users && *users && n < 15; users++)
 		argv[n++] = *users;
 	argv[n] = NULL;
+	/* the KDC goes when this test does, even when it is killed */
+	snprintf(conf, sizeof conf, "%ld", (long)getpid());
+	setenv("KRBREALM_WATCH", conf, 1);
 	if (run(kr->dir, NULL, argv) != 0)
 		fail_with_log(kr, "starting a throwaway KDC (scripts/krbrealm.sh)");
+	unsetenv("KRBREALM_WATCH");
 	snprintf(kr->keytab, sizeof kr->keytab, "%s/http.keytab", kr->dir);
 	snprintf(kr->ccache, sizeof kr->ccache, "%s/ccache", kr->dir);
 	snprintf(conf, sizeof conf, "%s/krb5.conf", kr->dir);

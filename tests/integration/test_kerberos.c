@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../krbrealm.h"
@@ -386,9 +388,67 @@ static void test_a_password_gets_a_ticket_in_memory_never_on_disk(void **state)
 	labproc_stop(&lp);
 }
 
+/* Whether pid runs (a zombie does not: no init may reap it here). */
+static bool running(long pid)
+{
+	char path[64], *stat;
+	bool alive;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	stat = tu_read_file(path, NULL);
+	alive = stat && strstr(stat, ") Z ") == NULL;
+	free(stat);
+	return alive;
+}
+
+/* A test killed before its teardown leaves no KDC behind, and no realm:
+ * the KDC lives only as long as the process that started it. */
+static void test_a_killed_test_leaves_no_kdc_behind(void **state)
+{
+	struct krbrealm kr;
+	char dir[256] = "", pidfile[300], *text;
+	int fds[2];
+	long kdc = 0;
+	pid_t child;
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		close(fds[0]);
+		krbrealm_start(&kr, (const char *const[]){ "someone", NULL });
+		if (write(fds[1], kr.dir, strlen(kr.dir)) < 0)
+			_exit(1);
+		close(fds[1]);
+		pause();
+		_exit(0);
+	}
+	close(fds[1]);
+	assert_true(read(fds[0], dir, sizeof dir - 1) > 0);
+	close(fds[0]);
+	snprintf(pidfile, sizeof pidfile, "%s/kdc.pid", dir);
+	text = tu_read_file(pidfile, NULL);
+	assert_non_null(text);
+	kdc = strtol(text, NULL, 10);
+	free(text);
+	assert_true(kdc > 0 && running(kdc));
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	for (int i = 0; i < 100 && (running(kdc) || access(dir, F_OK) == 0); i++)
+		usleep(50 * 1000);
+	if (running(kdc)) {
+		kill((pid_t)kdc, SIGTERM);
+		fail_msg("the KDC (pid %ld) outlived the test that started it", kdc);
+	}
+	if (access(dir, F_OK) == 0)
+		fail_msg("the realm %s outlived the test that started it", dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_a_killed_test_leaves_no_kdc_behind),
 		cmocka_unit_test_setup_teardown(test_lab_challenges_with_negotiate_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sync_over_negotiate_authenticates_every_request,
 		                                setup, teardown),
