@@ -53,7 +53,7 @@ int chk_recheck(void *ctx, struct inv *db, const char *check, const char *object
 		    (strcmp(r->object_key, object) != 0 &&
 		     !(r->object_name && strcmp(r->object_name, object) == 0)))
 			continue;
-		if (r->state == ST_PASS || r->state == ST_FIXED)
+		if (r->state == CS_PASS || r->state == CS_FIXED)
 			passed = true;
 		else if (!worst)
 			worst = chk_state_name(r->state);

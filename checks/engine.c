@@ -180,10 +180,10 @@ static unsigned char seen_of(const struct chk_result *r, size_t n)
 
 	for (size_t i = 0; i < n; i++) {
 		enum chk_state st = r[i].state;
-		f |= st != ST_NOTAPPLICABLE ? IN_JUDGED : 0;
-		f |= st == ST_FAIL ? IN_FAILED : 0;
-		f |= st == ST_UNKNOWN || st == ST_NOTCHECKED ? IN_UNSURE : 0;
-		f |= st == ST_ERROR ? IN_ERROR : 0;
+		f |= st != CS_NOTAPPLICABLE ? IN_JUDGED : 0;
+		f |= st == CS_FAIL ? IN_FAILED : 0;
+		f |= st == CS_UNKNOWN || st == CS_NOTCHECKED ? IN_UNSURE : 0;
+		f |= st == CS_ERROR ? IN_ERROR : 0;
 	}
 	return f;
 }
@@ -226,9 +226,9 @@ static void chain_unread_inputs(struct chk_ctx *c, size_t first)
 	}
 	for (size_t k = first; json_array_size(unread) && k < c->n; k++) {
 		struct chk_result *r = &c->res[k];
-		if (r->state != ST_PASS && r->state != ST_UNKNOWN)
+		if (r->state != CS_PASS && r->state != CS_UNKNOWN)
 			continue;
-		r->state = ST_ERROR;
+		r->state = CS_ERROR;
 		add_to_evidence(r, "inputs_not_evaluated", json_deep_copy(unread));
 		add_to_evidence(r, "reason", json_string("a check this chain combines could not be "
 		                "evaluated (see its error): sync again with an account that can read "
@@ -398,7 +398,7 @@ static void apply_decisions(struct chk_ctx *c, struct chk_result *r)
 	const struct chk_snap *s = &c->snap;
 	const struct verdict *unvouched = NULL;
 
-	if (r->state == ST_NOTCHECKED || (r->state == ST_FAIL && r->attestable)) {
+	if (r->state == CS_NOTCHECKED || (r->state == CS_FAIL && r->attestable)) {
 		for (size_t i = 0; i < s->nattests; i++) {
 			const struct inv_attestation *a = &s->attests[i];
 			if (!covers(a->check_id, a->object_key, a->expires, r, c->now))
@@ -407,7 +407,7 @@ static void apply_decisions(struct chk_ctx *c, struct chk_result *r)
 				unvouched = unvouched ? unvouched : &c->av[i];
 				continue;
 			}
-			r->state = ST_PASS;
+			r->state = CS_PASS;
 			add_to_evidence(r, "attestation", json_pack("{s:s,s:s,s:I,s:I,s:I}", "by",
 			                c->av[i].row.operator_name, "note", a->note, "at",
 			                (json_int_t)c->av[i].row.ts, "until", (json_int_t)a->expires,
@@ -417,7 +417,7 @@ static void apply_decisions(struct chk_ctx *c, struct chk_result *r)
 		if (unvouched)
 			not_honoured(c, r, false, unvouched);
 	}
-	if (r->state == ST_FAIL) {
+	if (r->state == CS_FAIL) {
 		unvouched = NULL;
 		for (size_t i = 0; i < s->nwaivers; i++) {
 			const struct inv_waiver *w = &s->waivers[i];
@@ -453,7 +453,7 @@ static bool classes_readable(struct chk_ctx *c)
 		if (strcmp(st, "ok") != 0) {
 			/* What the sync said (not exposed by this site, no role), in
 			 * its words where it left them. */
-			chk_emit(c, ST_ERROR, 0, "class", cls, cls,
+			chk_emit(c, CS_ERROR, 0, "class", cls, cls,
 			         json_pack("{s:s,s:s}", "class", cls, "reason",
 			                   why[0] ? why
 			                   : strcmp(st, "no_access") == 0
@@ -485,15 +485,15 @@ static void grade(const struct chk_run *run, enum chk_cat cat, char out[4], int 
 		const struct chk_result *r = &run->results[i];
 		if (r->def->cat != cat)
 			continue;
-		error |= r->state == ST_ERROR;
+		error |= r->state == CS_ERROR;
 		/* something read from the site was judged */
-		decided |= r->def->needs && r->state != ST_ERROR;
+		decided |= r->def->needs && r->state != CS_ERROR;
 		if (r->def->inputs && r->sev == SEV_CRITICAL &&
-		    (r->state == ST_ERROR || r->state == ST_UNKNOWN) && !strstr(unjudged, r->def->id)) {
+		    (r->state == CS_ERROR || r->state == CS_UNKNOWN) && !strstr(unjudged, r->def->id)) {
 			size_t l = strlen(unjudged);
 			snprintf(unjudged + l, unjudged_size - l, "%s%s", l ? "," : "", r->def->id);
 		}
-		if (r->state != ST_FAIL || r->waived)
+		if (r->state != CS_FAIL || r->waived)
 			continue;
 		if (r->def != last) {
 			s -= weight[r->sev];
@@ -575,7 +575,7 @@ static bool failed_before(const struct keyset *set, const char *id, const char *
 
 static bool is_finding(enum chk_state s)
 {
-	return s != ST_PASS && s != ST_NOTAPPLICABLE;
+	return s != CS_PASS && s != CS_NOTAPPLICABLE;
 }
 
 int chk_evaluate(struct inv *db, int cat, int64_t now, struct chk_run *run, struct ow_err *err)
@@ -603,7 +603,7 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 	struct chk_ctx c = { .db = db, .now = now };
 	struct keyset prev_fail = { 0 };
 	/* Per check (catalogue order) and state: how many results. */
-	size_t (*counts)[ST_FIXED + 1] = calloc(chk_count(), sizeof *counts);
+	size_t (*counts)[CS_FIXED + 1] = calloc(chk_count(), sizeof *counts);
 	int rc = -1;
 
 	memset(run, 0, sizeof *run);
@@ -635,7 +635,7 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 			chain_unread_inputs(&c, first);
 		/* Nothing to judge is not a pass. */
 		if (c.emitted == 0)
-			chk_emit(&c, ST_NOTAPPLICABLE, 0, NULL, NULL, NULL,
+			chk_emit(&c, CS_NOTAPPLICABLE, 0, NULL, NULL, NULL,
 			         json_pack("{s:s}", "reason", "no object of the kind it checks"));
 		if (i < sizeof c.seen)
 			c.seen[i] = seen_of(&c.res[first], c.n - first);
@@ -674,10 +674,10 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 	for (size_t i = 0; i < run->n; i++) {
 		struct chk_result *r = &run->results[i];
 		bool before = failed_before(&prev_fail, r->def->id, r->object_key);
-		if (r->state == ST_FAIL)
+		if (r->state == CS_FAIL)
 			r->baseline = before ? "unchanged" : "new";
-		else if ((r->state == ST_PASS || r->state == ST_INFORMATIONAL) && before) {
-			r->state = ST_FIXED;
+		else if ((r->state == CS_PASS || r->state == CS_INFORMATIONAL) && before) {
+			r->state = CS_FIXED;
 			r->baseline = "fixed";
 		}
 		counts[chk_index(r->def)][r->state]++;
@@ -696,7 +696,7 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 		int frc;
 		for (size_t k = 0; k < chk_count(); k++) {
 			json_t *per = NULL;
-			for (int st = 0; st <= ST_FIXED; st++) {
+			for (int st = 0; st <= CS_FIXED; st++) {
 				if (!counts[k][st])
 					continue;
 				if (!per)

@@ -47,7 +47,7 @@ bool chk_dp_sanctioned(struct chk_ctx *c, const char *server)
 int chk_attest_needed(struct chk_ctx *c, const char *object_type, const char *key,
                       const char *name, const char *what)
 {
-	return chk_emit(c, ST_NOTCHECKED, 0, object_type, key, name,
+	return chk_emit(c, CS_NOTCHECKED, 0, object_type, key, name,
 	                json_pack("{s:s,s:s}", "needs", "an operator attestation", "about", what));
 }
 

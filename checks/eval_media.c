@@ -34,7 +34,7 @@ int eval_media_002(struct chk_ctx *c)
 
 	for (size_t i = 0; i < s->ncerts; i++) {
 		const struct inv_cert *k = &s->certs[i];
-		enum chk_state st = ST_PASS;
+		enum chk_state st = CS_PASS;
 		json_t *e;
 		if (k->type != 1)
 			continue;
@@ -42,12 +42,12 @@ int eval_media_002(struct chk_ctx *c)
 		json_object_set_new(e, "policy", json_pack("{s:s,s:i}", "setting",
 		                    "media_cert_max_lifetime_days", "value", (int)max_days));
 		if (k->valid_from == INV_NULL || k->valid_until == INV_NULL) {
-			st = ST_UNKNOWN;
+			st = CS_UNKNOWN;
 		} else if (k->valid_until < chk_now(c) && k->is_blocked != 1) {
-			st = ST_FAIL;
+			st = CS_FAIL;
 			json_object_set_new(e, "reason", json_string("expired and not blocked"));
 		} else if (k->valid_until - k->valid_from > (int64_t)max_days * DAY && k->is_blocked != 1) {
-			st = ST_FAIL;
+			st = CS_FAIL;
 			json_object_set_new(e, "reason", json_string("valid longer than the policy allows"));
 			json_object_set_new(e, "lifetime_days", json_integer((k->valid_until - k->valid_from) / DAY));
 		}
@@ -82,7 +82,7 @@ int eval_cert_001(struct chk_ctx *c)
 			json_t *e = cert_evidence(k);
 			json_object_set_new(e, "reason", json_string("a PKI certificate on a PXE DP "
 			                    "without a PXE password"));
-			if (chk_emit(c, ST_FAIL, SEV_HIGH, "certificate", k->smsid, k->issued_to, e))
+			if (chk_emit(c, CS_FAIL, SEV_HIGH, "certificate", k->smsid, k->issued_to, e))
 				return -1;
 		} else if (chk_attest_needed(c, "certificate", k->smsid, k->issued_to,
 		                             "the imported .pfx is password protected and stored "
@@ -101,7 +101,7 @@ int eval_cert_002(struct chk_ctx *c)
 		const struct inv_cert *k = &s->certs[i];
 		const struct inv_segment *tag;
 		bool compromised;
-		enum chk_state st = ST_PASS;
+		enum chk_state st = CS_PASS;
 		int sev = 0;
 		json_t *e;
 		if (k->type != 2 && k->type != 1)
@@ -112,11 +112,11 @@ int eval_cert_002(struct chk_ctx *c)
 			continue;   /* a media certificate nobody marked: MEDIA-002's business */
 		e = cert_evidence(k);
 		if (compromised && k->is_blocked != 1) {
-			st = ST_FAIL;
+			st = CS_FAIL;
 			sev = SEV_CRITICAL;
 			json_object_set_new(e, "reason", json_string("marked compromised and not blocked"));
 		} else if (k->type == 2 && k->is_blocked != 1 && !chk_dp_named(s, k->server_name)) {
-			st = ST_FAIL;
+			st = CS_FAIL;
 			json_object_set_new(e, "reason", json_string("its server is no longer a "
 			                    "distribution point, and it is not blocked"));
 		}
@@ -144,7 +144,7 @@ int eval_infra_001(struct chk_ctx *c)
 			             chk_ieq(s->settings[k].name, p->name);
 		snprintf(key, sizeof key, "%s/%s", p->site_code, p->name);
 		if (colocated) {
-			if (chk_emit(c, ST_NOTAPPLICABLE, 0, "provider", key, p->name,
+			if (chk_emit(c, CS_NOTAPPLICABLE, 0, "provider", key, p->name,
 			             json_pack("{s:s,s:s}", "site", p->site_code, "reason",
 			                       "the provider is on the site server")))
 				return -1;

@@ -33,7 +33,7 @@ static int responders(struct chk_ctx *c, bool multicast)
 		e = dp_evidence(d);
 		json_object_set_new(e, "sanctioned", json_boolean(ok));
 		json_object_set_new(e, "how", json_string("osdwarden tag dp SERVER --sanctioned"));
-		if (chk_emit(c, ok ? ST_PASS : ST_FAIL, 0, "dp", d->server_name, d->server_name, e))
+		if (chk_emit(c, ok ? CS_PASS : CS_FAIL, 0, "dp", d->server_name, d->server_name, e))
 			return -1;
 	}
 	return 0;
@@ -61,11 +61,11 @@ int eval_pxe_002(struct chk_ctx *c)
 		json_object_set_new(e, "segment", trust[0] ? json_string(trust) : json_null());
 		if (d->internet_facing == 1 || strcmp(trust, "untrusted") == 0 ||
 		    strcmp(trust, "perimeter") == 0)
-			st = ST_FAIL;
+			st = CS_FAIL;
 		else if (strcmp(trust, "trusted") == 0)
-			st = ST_PASS;
+			st = CS_PASS;
 		else
-			st = ST_NOTCHECKED;   /* nobody said which segment this is */
+			st = CS_NOTCHECKED;   /* nobody said which segment this is */
 		if (chk_emit(c, st, 0, "dp", d->server_name, d->server_name, e))
 			return -1;
 	}
@@ -88,16 +88,16 @@ int eval_pxe_003(struct chk_ctx *c)
 		                                                               : json_integer(d->bind_policy));
 		json_object_set_new(e, "BindExcept", json_string(d->bind_except ? d->bind_except : ""));
 		if (d->bind_policy == INV_NULL) {
-			st = ST_UNKNOWN;
+			st = CS_UNKNOWN;
 		} else if (d->bind_policy == 0) {
-			st = ST_FAIL;
+			st = CS_FAIL;
 			json_object_set_new(e, "reason", json_string("answers PXE on every interface"));
 		} else if (no_macs) {
-			st = ST_FAIL;
+			st = CS_FAIL;
 			json_object_set_new(e, "reason", json_string("configuration error: only listed "
 			                    "interfaces, but none listed, so PXE silently answers nothing"));
 		} else {
-			st = ST_PASS;
+			st = CS_PASS;
 		}
 		if (chk_emit(c, st, 0, "dp", d->server_name, d->server_name, e))
 			return -1;
@@ -118,8 +118,8 @@ int eval_pxe_004(struct chk_ctx *c)
 		add_bool(e, "IsPXE", d->is_pxe);
 		add_bool(e, "IsActive", d->is_active);
 		add_bool(e, "PXEPassword", d->pxe_password_set);
-		if (chk_emit(c, d->pxe_password_set == INV_NULL ? ST_UNKNOWN
-		                : d->pxe_password_set ? ST_PASS : ST_FAIL,
+		if (chk_emit(c, d->pxe_password_set == INV_NULL ? CS_UNKNOWN
+		                : d->pxe_password_set ? CS_PASS : CS_FAIL,
 		             0, "dp", d->server_name, d->server_name, e))
 			return -1;
 	}
@@ -152,13 +152,13 @@ int eval_pxe_005(struct chk_ctx *c)
 		add_bool(e, "PXEPassword", d->pxe_password_set);
 		json_object_set_new(e, "required_deployment_to_SMS000US", json_boolean(required));
 		if (d->support_unknown == INV_NULL)
-			st = ST_UNKNOWN;
+			st = CS_UNKNOWN;
 		else if (!d->support_unknown)
-			st = ST_PASS;
+			st = CS_PASS;
 		else if (d->pxe_password_set == 0 || required)
-			st = ST_FAIL;
+			st = CS_FAIL;
 		else
-			st = ST_INFORMATIONAL;   /* deliberate, password-protected */
+			st = CS_INFORMATIONAL;   /* deliberate, password-protected */
 		if (chk_emit(c, st, 0, "dp", d->server_name, d->server_name, e))
 			return -1;
 	}
@@ -174,8 +174,8 @@ int eval_pxe_006(struct chk_ctx *c)
 		json_t *e = json_object();
 		json_object_set_new(e, "EnableLabShell", b->enable_lab_shell == INV_NULL ? json_null()
 		                                                   : json_boolean(b->enable_lab_shell));
-		if (chk_emit(c, b->enable_lab_shell == INV_NULL ? ST_UNKNOWN
-		                : b->enable_lab_shell ? ST_FAIL : ST_PASS,
+		if (chk_emit(c, b->enable_lab_shell == INV_NULL ? CS_UNKNOWN
+		                : b->enable_lab_shell ? CS_FAIL : CS_PASS,
 		             0, "boot_image", b->package_id, b->name, e))
 			return -1;
 	}
@@ -217,12 +217,12 @@ int eval_mc_001(struct chk_ctx *c)
 			continue;
 		listed++;
 		if (p->pkg_flags == INV_NULL) {
-			rc = chk_emit(c, ST_UNKNOWN, 0, "package", p->package_id, p->name,
+			rc = chk_emit(c, CS_UNKNOWN, 0, "package", p->package_id, p->name,
 			              json_pack("{s:n,s:s,s:O}", "PkgFlags", "reason", "the package's flags "
 			                        "were not read", "multicast_dps", dps));
 			continue;
 		}
-		rc = chk_emit(c, ST_NOTCHECKED, 0, "package", p->package_id, p->name,
+		rc = chk_emit(c, CS_NOTCHECKED, 0, "package", p->package_id, p->name,
 		              json_pack("{s:I,s:s,s:O,s:s,s:s}", "PkgFlags", (json_int_t)p->pkg_flags,
 		                        "multicast_allowed_bit", bit, "multicast_dps", dps, "needs",
 		                        "an operator attestation", "about", "Encrypt multicast packages "
@@ -231,7 +231,7 @@ int eval_mc_001(struct chk_ctx *c)
 	/* Multicast is served but no package is known to use it: the bit may
 	 * be wrong, so the question goes to the operator for the site. */
 	if (rc == 0 && listed == 0)
-		rc = chk_emit(c, ST_NOTCHECKED, 0, "site", "*", "multicast packages",
+		rc = chk_emit(c, CS_NOTCHECKED, 0, "site", "*", "multicast packages",
 		              json_pack("{s:O,s:s,s:s,s:s}", "multicast_dps", dps, "multicast_allowed_bit",
 		                        bit, "needs", "an operator attestation", "about", "every package "
 		                        "enabled for multicast has Encrypt multicast packages set"));

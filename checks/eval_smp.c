@@ -50,8 +50,8 @@ int eval_smp_002(struct chk_ctx *c)
 		const struct inv_smp *m = &s->smps[i];
 		if (!current(m))
 			continue;
-		if (chk_emit(c, m->deletion_delay_min == INV_NULL ? ST_UNKNOWN
-		                : m->deletion_delay_min == 0 ? ST_FAIL : ST_PASS,
+		if (chk_emit(c, m->deletion_delay_min == INV_NULL ? CS_UNKNOWN
+		                : m->deletion_delay_min == 0 ? CS_FAIL : CS_PASS,
 		             0, "smp", m->server_name, m->server_name, smp_evidence(m)))
 			return -1;
 	}
@@ -71,8 +71,8 @@ int eval_smp_003(struct chk_ctx *c)
 		e = smp_evidence(m);
 		json_object_set_new(e, "policy", json_pack("{s:s,s:i}", "setting",
 		                    "smp_max_retention_days", "value", (int)days));
-		if (chk_emit(c, m->deletion_delay_min == INV_NULL ? ST_UNKNOWN
-		                : m->deletion_delay_min > days * 1440 ? ST_FAIL : ST_PASS,
+		if (chk_emit(c, m->deletion_delay_min == INV_NULL ? CS_UNKNOWN
+		                : m->deletion_delay_min > days * 1440 ? CS_FAIL : CS_PASS,
 		             0, "smp", m->server_name, m->server_name, e))
 			return -1;
 	}
@@ -163,7 +163,7 @@ static int scan_assoc(void *ctx, const struct inv_assoc *a)
 	         a->restore_name ? a->restore_name : "?");
 	evidence(sc, a, released, when);
 	if (released) {
-		sc->rc = chk_emit_text(sc->c, ST_FAIL, 0, "association", key, name, buf_str(&sc->ev));
+		sc->rc = chk_emit_text(sc->c, CS_FAIL, 0, "association", key, name, buf_str(&sc->ev));
 		return sc->rc;
 	}
 	if (m->n == m->cap) {
@@ -200,7 +200,7 @@ int eval_smp_004(struct chk_ctx *c)
 	if (chk_memo_put(c, "associations", sc.later, memo_free) != 0)
 		return -1;
 	if (sc.ok)
-		return chk_emit(c, ST_PASS, 0, "associations", "*", "associations within policy",
+		return chk_emit(c, CS_PASS, 0, "associations", "*", "associations within policy",
 		                json_pack("{s:I}", "count", (json_int_t)sc.ok));
 	return 0;
 }
@@ -212,14 +212,14 @@ int eval_smp_005(struct chk_ctx *c)
 	struct assoc_memo *m = chk_memo_get(c, "associations");
 
 	if (!m)
-		return chk_emit(c, ST_ERROR, 0, "associations", "*", "associations",
+		return chk_emit(c, CS_ERROR, 0, "associations", "*", "associations",
 		                json_pack("{s:s}", "reason", "the association scan did not run"));
 	for (size_t i = 0; i < m->n; i++)
-		if (chk_emit_text(c, ST_FAIL, 0, "association", m->p[i].key, m->p[i].name,
+		if (chk_emit_text(c, CS_FAIL, 0, "association", m->p[i].key, m->p[i].name,
 		                  m->p[i].evidence) != 0)
 			return -1;
 	if (m->ok)
-		return chk_emit(c, ST_PASS, 0, "associations", "*", "associations within policy",
+		return chk_emit(c, CS_PASS, 0, "associations", "*", "associations within policy",
 		                json_pack("{s:I}", "count", (json_int_t)m->ok));
 	return 0;
 }
@@ -237,7 +237,7 @@ int eval_smp_006(struct chk_ctx *c)
 			if (s->smps[k].id == f->smp_id)
 				server = s->smps[k].server_name;
 		snprintf(key, sizeof key, "%s|%s", server, f->directory);
-		if (chk_emit(c, bounded ? ST_PASS : ST_FAIL, 0, "smp_folder", key, key,
+		if (chk_emit(c, bounded ? CS_PASS : CS_FAIL, 0, "smp_folder", key, key,
 		             json_pack("{s:s,s:o,s:o}", "directory", f->directory, "MaxClients",
 		                       f->max_clients == INV_NULL ? json_null() : json_integer(f->max_clients),
 		                       "MinDiskSpace", f->min_disk_space == INV_NULL ? json_null()
@@ -255,7 +255,7 @@ int eval_smp_007(struct chk_ctx *c)
 		const struct inv_smp *m = &s->smps[i];
 		if (current(m))
 			continue;
-		if (chk_emit(c, ST_FAIL, 0, "smp", m->server_name, m->server_name,
+		if (chk_emit(c, CS_FAIL, 0, "smp", m->server_name, m->server_name,
 		             json_pack("{s:s,s:I,s:s}", "reason", "the role is gone from the site; "
 		                       "its folders and share are not removed by the site",
 		                       "gone_at", (json_int_t)m->seen.gone_at, "needs",
@@ -293,8 +293,8 @@ int eval_usmt_001(struct chk_ctx *c)
 		const struct inv_package *p = &s->pkgs[i];
 		if (!p->name || !strstr(p->name, "User State Migration Tool"))
 			continue;
-		if (chk_emit(c, !p->version ? ST_UNKNOWN
-		                : version_cmp(p->version, USMT_NEWEST) < 0 ? ST_FAIL : ST_PASS,
+		if (chk_emit(c, !p->version ? CS_UNKNOWN
+		                : version_cmp(p->version, USMT_NEWEST) < 0 ? CS_FAIL : CS_PASS,
 		             0, "package", p->package_id, p->name,
 		             json_pack("{s:s?,s:s}", "version", p->version, "newest_known", USMT_NEWEST)))
 			return -1;
@@ -343,7 +343,7 @@ int eval_chain_cred1(struct chk_ctx *c)
 		open = chk_tri_and(no_pw, unknown);
 		secrets = chk_tri_or(chk_tri_or(naa, masked), runas);
 		v = chk_tri_and(open, secrets);
-		if (chk_emit(c, v == TRI_YES ? ST_FAIL : v == TRI_NO ? ST_PASS : ST_UNKNOWN, 0, "dp",
+		if (chk_emit(c, v == TRI_YES ? CS_FAIL : v == TRI_NO ? CS_PASS : CS_UNKNOWN, 0, "dp",
 		             d->server_name, d->server_name,
 		             json_pack("{s:o,s:o,s:o,s:o,s:o}", "no_pxe_password", chk_tri_json(no_pw),
 		                       "unknown_computers", chk_tri_json(unknown), "naa_configured",
@@ -368,7 +368,7 @@ int eval_chain_priv(struct chk_ctx *c)
 	kept = chk_tri_or(chk_tri_or(chk_tri_failed(k3), chk_tri_failed(k4)), chk_tri_failed(k5));
 	broad = chk_tri_failed(chk_input(c, "OSD-RBAC-002"));
 	v = chk_tri_and(kept, broad);
-	return chk_emit(c, v == TRI_YES ? ST_FAIL : v == TRI_NO ? ST_PASS : ST_UNKNOWN, 0, "site", "*",
+	return chk_emit(c, v == TRI_YES ? CS_FAIL : v == TRI_NO ? CS_PASS : CS_UNKNOWN, 0, "site", "*",
 	                "user state",
 	                json_pack("{s:o,s:o}", "user_state_kept_too_long", chk_tri_json(kept),
 	                          "recovery_information_broadly_viewable", chk_tri_json(broad)));

@@ -64,9 +64,9 @@ int eval_img_002(struct chk_ctx *c)
 		e = json_pack("{s:o,s:{s:s,s:i}}", "source_date",
 		              p->source_date == INV_NULL ? json_null() : json_integer(p->source_date),
 		              "policy", "setting", "image_max_age_days", "value", (int)days);
-		st = p->source_date == INV_NULL ? ST_UNKNOWN
-		     : p->source_date < chk_now(c) - days * DAY ? ST_FAIL : ST_PASS;
-		if (st != ST_UNKNOWN)
+		st = p->source_date == INV_NULL ? CS_UNKNOWN
+		     : p->source_date < chk_now(c) - days * DAY ? CS_FAIL : CS_PASS;
+		if (st != CS_UNKNOWN)
 			json_object_set_new(e, "age_days", json_integer((chk_now(c) - p->source_date) / DAY));
 		if (chk_emit(c, st, 0, "package", p->package_id, p->name, e))
 			return -1;
@@ -99,7 +99,7 @@ int eval_ts_001(struct chk_ctx *c)
 		char key[300];
 		bool bad = !v->masked && v->secret_suspect;
 		var_key(v, key, sizeof key);
-		if (chk_emit(c, bad ? ST_FAIL : ST_PASS, 0, "collection_variable", key, v->name,
+		if (chk_emit(c, bad ? CS_FAIL : CS_PASS, 0, "collection_variable", key, v->name,
 		             json_pack("{s:s,s:b,s:b,s:s}", "collection", v->collection_id, "masked",
 		                       (int)v->masked, "looks_secret", (int)v->secret_suspect, "value",
 		                       "never stored; judged in memory at sync")))
@@ -120,7 +120,7 @@ int eval_ts_002(struct chk_ctx *c)
 			continue;
 		exposed = pxe_exposed_collection(s, v->collection_id);
 		var_key(v, key, sizeof key);
-		if (chk_emit(c, exposed ? ST_FAIL : ST_PASS, 0, "collection_variable", key, v->name,
+		if (chk_emit(c, exposed ? CS_FAIL : CS_PASS, 0, "collection_variable", key, v->name,
 		             json_pack("{s:s,s:b}", "collection", v->collection_id,
 		                       "reachable_from_pxe_or_media", (int)exposed)))
 			return -1;
@@ -148,7 +148,7 @@ int eval_ts_004(struct chk_ctx *c)
 		const struct inv_ts_run_as *r = &s->runas[i];
 		const struct inv_ts *t = ts_by_id(s, r->ts_id);
 		bool naa = chk_is_naa(s, r->user_name);
-		if (chk_emit(c, naa ? ST_FAIL : ST_PASS, 0, "task_sequence", t ? t->package_id : "?",
+		if (chk_emit(c, naa ? CS_FAIL : CS_PASS, 0, "task_sequence", t ? t->package_id : "?",
 		             t ? t->name : "?", json_pack("{s:s,s:s,s:b}", "step", r->step_name,
 		                                           "run_as", r->user_name, "is_naa", (int)naa)))
 			return -1;
@@ -174,7 +174,7 @@ int eval_ts_005(struct chk_ctx *c)
 		const struct inv_ts *t = ts_by_id(s, r->ts_id);
 		int rc;
 		if (full_admin(s, r->user_name))
-			rc = chk_emit(c, ST_FAIL, 0, "task_sequence", t ? t->package_id : "?",
+			rc = chk_emit(c, CS_FAIL, 0, "task_sequence", t ? t->package_id : "?",
 			              t ? t->name : "?", json_pack("{s:s,s:s}", "run_as", r->user_name,
 			                                           "reason", "a Full Administrator"));
 		else
@@ -197,7 +197,7 @@ int eval_ts_006(struct chk_ctx *c)
 		size_t uses = 0;
 		for (size_t k = 0; k < s->nrunas; k++)
 			uses += chk_ieq(s->runas[k].user_name, r->user_name) && s->runas[k].ts_id != r->ts_id;
-		if (chk_emit(c, uses ? ST_FAIL : ST_PASS, 0, "task_sequence", t ? t->package_id : "?",
+		if (chk_emit(c, uses ? CS_FAIL : CS_PASS, 0, "task_sequence", t ? t->package_id : "?",
 		             t ? t->name : "?", json_pack("{s:s,s:I}", "run_as", r->user_name,
 		                                           "other_task_sequences", (json_int_t)uses)))
 			return -1;
@@ -221,7 +221,7 @@ int eval_ts_009(struct chk_ctx *c)
 				members = s->colls[k].member_count;
 		wide = chk_ieq(d->collection_id, CHK_ALL_SYSTEMS) ||
 		       (members != INV_NULL && members > large);
-		if (chk_emit(c, d->offer_type == 0 && wide ? ST_FAIL : ST_PASS, 0, "deployment",
+		if (chk_emit(c, d->offer_type == 0 && wide ? CS_FAIL : CS_PASS, 0, "deployment",
 		             d->advertisement_id, d->advertisement_id,
 		             json_pack("{s:s,s:s,s:s,s:o,s:{s:s,s:i}}", "package", d->package_id,
 		                       "collection", d->collection_id, "offer",
@@ -250,14 +250,14 @@ int eval_naa_001(struct chk_ctx *c)
 				v = strtol(s->settings[k].value, NULL, 10);
 		bool ehttp = v >= 0 && (v & 0x400), https = v >= 0 && ((v & 63) == 63 || (v & 63) == 31);
 		if (v < 0)
-			st = ST_UNKNOWN;
+			st = CS_UNKNOWN;
 		else if (!ehttp && !https)
-			st = ST_FAIL;
+			st = CS_FAIL;
 		else if (naas) {
-			st = ST_FAIL;
+			st = CS_FAIL;
 			sev = SEV_MEDIUM;
 		} else
-			st = ST_PASS;
+			st = CS_PASS;
 		if (chk_emit(c, st, sev, "site", site, s->sites[i].site_name,
 		             json_pack("{s:o,s:b,s:b,s:I}", "IISSSLState", v < 0 ? json_null() : json_integer(v),
 		                       "enhanced_http", (int)ehttp, "https_only", (int)https,
@@ -276,7 +276,7 @@ int eval_rbac_001(struct chk_ctx *c)
 
 	/* A site always has administrators: none read is not "few holders". */
 	if (s->nadmins == 0)
-		return chk_emit(c, ST_UNKNOWN, 0, "role", "SMS000AR", "Operating System Deployment Manager",
+		return chk_emit(c, CS_UNKNOWN, 0, "role", "SMS000AR", "Operating System Deployment Manager",
 		                json_pack("{s:s}", "reason", "no administrative users were read"));
 	holders = json_array();
 	for (size_t i = 0; i < s->nadmins; i++) {
@@ -290,7 +290,7 @@ int eval_rbac_001(struct chk_ctx *c)
 		if (a->account_type == 0 && all_scope) {
 			char key[64];
 			snprintf(key, sizeof key, "%lld", (long long)a->admin_id);
-			if (chk_emit(c, ST_FAIL, 0, "admin", key, a->logon_name,
+			if (chk_emit(c, CS_FAIL, 0, "admin", key, a->logon_name,
 			             json_pack("{s:s,s:s}", "reason", "an individual user holds OS "
 			                       "Deployment Manager at scope All", "scopes", a->categories))) {
 				json_decref(holders);
@@ -298,7 +298,7 @@ int eval_rbac_001(struct chk_ctx *c)
 			}
 		}
 	}
-	return chk_emit(c, (long)n > max ? ST_FAIL : ST_PASS, 0, "role", "SMS000AR",
+	return chk_emit(c, (long)n > max ? CS_FAIL : CS_PASS, 0, "role", "SMS000AR",
 	                "Operating System Deployment Manager",
 	                json_pack("{s:I,s:o,s:{s:s,s:i}}", "holders", (json_int_t)n, "names", holders,
 	                          "policy", "setting", "osd_manager_max_holders", "value", (int)max));
@@ -315,7 +315,7 @@ int eval_rbac_002(struct chk_ctx *c)
 		int rc;
 		if (!role->operations) {
 			json_decref(users);
-			rc = chk_emit(c, ST_UNKNOWN, 0, "role", role->role_id, role->role_name,
+			rc = chk_emit(c, CS_UNKNOWN, 0, "role", role->role_id, role->role_name,
 			              json_pack("{s:s}", "reason", "the role's operations were not read"));
 			if (rc)
 				return -1;
@@ -332,7 +332,7 @@ int eval_rbac_002(struct chk_ctx *c)
 				nusers++;
 			}
 		}
-		rc = nusers ? chk_emit(c, ST_FAIL, 0, "role", role->role_id, role->role_name,
+		rc = nusers ? chk_emit(c, CS_FAIL, 0, "role", role->role_id, role->role_name,
 		                       json_pack("{s:s,s:o}", "reason", "individual users can view "
 		                                 "recovery information", "users", users))
 		            : (json_decref(users), chk_attest_needed(c, "role", role->role_id, role->role_name,

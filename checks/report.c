@@ -18,11 +18,11 @@ struct check_sum {
 static struct check_sum *summarize(const struct chk_run *run)
 {
 	static const enum chk_state order[] = {
-		ST_FAIL, ST_ERROR, ST_UNKNOWN, ST_NOTCHECKED, ST_FIXED, ST_INFORMATIONAL, ST_PASS,
+		CS_FAIL, CS_ERROR, CS_UNKNOWN, CS_NOTCHECKED, CS_FIXED, CS_INFORMATIONAL, CS_PASS,
 	};
 	size_t n = chk_count();
 	struct check_sum *sum = calloc(n, sizeof *sum);
-	bool (*seen)[ST_FIXED + 1] = calloc(n, sizeof *seen);
+	bool (*seen)[CS_FIXED + 1] = calloc(n, sizeof *seen);
 
 	if (!sum || !seen) {
 		free(sum);
@@ -33,10 +33,10 @@ static struct check_sum *summarize(const struct chk_run *run)
 		size_t k = chk_index(run->results[i].def);
 		sum[k].present = true;
 		seen[k][run->results[i].state] = true;
-		sum[k].fails += run->results[i].state == ST_FAIL;
+		sum[k].fails += run->results[i].state == CS_FAIL;
 	}
 	for (size_t k = 0; k < n; k++) {
-		sum[k].state = ST_NOTAPPLICABLE;
+		sum[k].state = CS_NOTAPPLICABLE;
 		for (size_t o = 0; o < sizeof order / sizeof order[0]; o++) {
 			if (seen[k][order[o]]) {
 				sum[k].state = order[o];
@@ -56,7 +56,7 @@ static int finish(FILE *f, int rc)
 
 static bool is_finding(enum chk_state s)
 {
-	return s != ST_PASS && s != ST_NOTAPPLICABLE;
+	return s != CS_PASS && s != CS_NOTAPPLICABLE;
 }
 
 /* The critical chains a grade could not judge, one sentence each. */
@@ -157,7 +157,7 @@ int chk_write_text(FILE *f, const struct chk_run *run, bool ascii)
 		for (size_t i = 0; i < run->n; i++) {
 			const struct chk_result *r = &run->results[i];
 			char *name;
-			if (r->def != d || (r->state != ST_FAIL && r->state != ST_ERROR && r->state != ST_FIXED))
+			if (r->def != d || (r->state != CS_FAIL && r->state != CS_ERROR && r->state != CS_FIXED))
 				continue;
 			if (++shown > 5) {
 				fprintf(f, "    ... and more (osdwarden check --format json)\n");
@@ -251,7 +251,7 @@ int chk_write_json(FILE *f, const struct chk_run *run)
 
 static const char *sarif_level(const struct chk_result *r)
 {
-	if (r->state != ST_FAIL)
+	if (r->state != CS_FAIL)
 		return "none";
 	return r->sev >= SEV_HIGH ? "error" : r->sev == SEV_MEDIUM ? "warning" : "note";
 }
@@ -259,12 +259,12 @@ static const char *sarif_level(const struct chk_result *r)
 static const char *sarif_kind(enum chk_state s)
 {
 	switch (s) {
-	case ST_FAIL: return "fail";
-	case ST_PASS: case ST_FIXED: return "pass";
-	case ST_NOTCHECKED: return "review";
-	case ST_INFORMATIONAL: return "informational";
-	case ST_NOTAPPLICABLE: return "notApplicable";
-	case ST_ERROR: case ST_UNKNOWN: break;
+	case CS_FAIL: return "fail";
+	case CS_PASS: case CS_FIXED: return "pass";
+	case CS_NOTCHECKED: return "review";
+	case CS_INFORMATIONAL: return "informational";
+	case CS_NOTAPPLICABLE: return "notApplicable";
+	case CS_ERROR: case CS_UNKNOWN: break;
 	}
 	return "open";   /* could not be decided */
 }
@@ -418,13 +418,13 @@ int chk_write_markdown(FILE *f, const struct chk_run *run)
 	for (size_t k = 0; k < chk_count(); k++) {
 		const struct chk_def *d = chk_at(k);
 		size_t shown = 0;
-		if (!sum[k].present || sum[k].state != ST_FAIL)
+		if (!sum[k].present || sum[k].state != CS_FAIL)
 			continue;
 		fprintf(f, "\n## %s — %s (%s, %s)\n\n%s\n\n**Fix.** %s\n\n", d->id, d->title,
 		        chk_sev_name(d->sev), chk_cat_name(d->cat), d->rationale, d->remediation);
 		for (size_t i = 0; i < run->n; i++) {
 			const struct chk_result *r = &run->results[i];
-			if (r->def != d || r->state != ST_FAIL)
+			if (r->def != d || r->state != CS_FAIL)
 				continue;
 			if (++shown > 50) {
 				fprintf(f, "- and more: see the JSON or SARIF export\n");

@@ -29,7 +29,7 @@ int chk_stored_load(struct inv *db, struct chk_stored *out, struct ow_err *err)
 		if (k >= 64)
 			continue;   /* a check this build no longer has */
 		json_object_foreach(per, state, n)
-			for (int st = 0; st <= ST_FIXED; st++)
+			for (int st = 0; st <= CS_FIXED; st++)
 				if (strcmp(chk_state_name((enum chk_state)st), state) == 0)
 					out->counts[k][st] += (long)json_integer_value(n);
 	}
@@ -39,10 +39,10 @@ int chk_stored_load(struct inv *db, struct chk_stored *out, struct ow_err *err)
 
 enum chk_state chk_stored_worst(const struct chk_stored *s, size_t k)
 {
-	static const enum chk_state order[] = { ST_FAIL, ST_ERROR, ST_UNKNOWN, ST_NOTCHECKED,
-	                                        ST_INFORMATIONAL, ST_FIXED, ST_PASS };
+	static const enum chk_state order[] = { CS_FAIL, CS_ERROR, CS_UNKNOWN, CS_NOTCHECKED,
+	                                        CS_INFORMATIONAL, CS_FIXED, CS_PASS };
 	for (size_t i = 0; k < 64 && i < sizeof order / sizeof order[0]; i++)
 		if (s->counts[k][order[i]])
 			return order[i];
-	return ST_NOTAPPLICABLE;
+	return CS_NOTAPPLICABLE;
 }

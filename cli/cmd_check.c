@@ -93,7 +93,7 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		                "writing the report failed; it is incomplete (run osdwarden check again)" });
 	}
 	for (size_t i = 0; fail_on_set && i < run.n; i++)
-		if (run.results[i].state == ST_FAIL && !run.results[i].waived &&
+		if (run.results[i].state == CS_FAIL && !run.results[i].waived &&
 		    run.results[i].sev >= fail_on)
 			rc = OW_EFINDINGS;
 	chk_run_free(&run);

@@ -37,13 +37,13 @@ struct checklist {
 static int rank(enum chk_state s)
 {
 	switch (s) {
-	case ST_FAIL: return 7;
-	case ST_ERROR: return 6;
-	case ST_UNKNOWN: return 5;
-	case ST_NOTCHECKED: return 4;
-	case ST_INFORMATIONAL: return 3;
-	case ST_FIXED: return 2;
-	case ST_PASS: return 1;
+	case CS_FAIL: return 7;
+	case CS_ERROR: return 6;
+	case CS_UNKNOWN: return 5;
+	case CS_NOTCHECKED: return 4;
+	case CS_INFORMATIONAL: return 3;
+	case CS_FIXED: return 2;
+	case CS_PASS: return 1;
 	default: return 0;
 	}
 }
@@ -51,21 +51,21 @@ static int rank(enum chk_state s)
 static const char *state_mark(const struct tui_app *a, enum chk_state s)
 {
 	switch (s) {
-	case ST_FAIL: return tui_glyph(a, "\xe2\x9c\x97 FAIL", "x FAIL");
-	case ST_PASS: case ST_FIXED: return tui_glyph(a, "\xe2\x9c\x93 pass", "ok pass");
-	case ST_ERROR: return "! error";
-	case ST_UNKNOWN: return "? unknown";
-	case ST_NOTCHECKED: return "~ attest";
-	case ST_NOTAPPLICABLE: return "- n/a";
-	case ST_INFORMATIONAL: return "i info";
+	case CS_FAIL: return tui_glyph(a, "\xe2\x9c\x97 FAIL", "x FAIL");
+	case CS_PASS: case CS_FIXED: return tui_glyph(a, "\xe2\x9c\x93 pass", "ok pass");
+	case CS_ERROR: return "! error";
+	case CS_UNKNOWN: return "? unknown";
+	case CS_NOTCHECKED: return "~ attest";
+	case CS_NOTAPPLICABLE: return "- n/a";
+	case CS_INFORMATIONAL: return "i info";
 	}
 	return "?";
 }
 
 static enum tui_style state_style(enum chk_state s)
 {
-	return s == ST_FAIL ? ST_DANGER : s == ST_ERROR || s == ST_UNKNOWN ? ST_WARN
-	       : s == ST_PASS || s == ST_FIXED ? ST_OK : ST_NORMAL;
+	return s == CS_FAIL ? ST_DANGER : s == CS_ERROR || s == CS_UNKNOWN ? ST_WARN
+	       : s == CS_PASS || s == CS_FIXED ? ST_OK : ST_NORMAL;
 }
 
 static void free_list(struct checklist *cl)
@@ -110,11 +110,11 @@ static int cl_load(struct tui_app *a, struct tui_view *v)
 		r = &cl->rows[cl->nrows++];
 		memset(r, 0, sizeof *r);
 		r->def = d;
-		r->worst = ST_NOTAPPLICABLE;
+		r->worst = CS_NOTAPPLICABLE;
 		if (cl->use_stored) {
 			r->worst = chk_stored_worst(&cl->stored, k);
-			r->failing = cl->stored.counts[k][ST_FAIL];
-			for (int st = 0; st <= ST_FIXED; st++)
+			r->failing = cl->stored.counts[k][CS_FAIL];
+			for (int st = 0; st <= CS_FIXED; st++)
 				r->total += cl->stored.counts[k][st];
 		}
 	}
@@ -125,10 +125,10 @@ static int cl_load(struct tui_app *a, struct tui_view *v)
 			if (r->def != res->def)
 				continue;
 			r->total++;
-			if (res->state == ST_FAIL && res->waived) {
+			if (res->state == CS_FAIL && res->waived) {
 				r->waived++;
 			} else {
-				r->failing += res->state == ST_FAIL;
+				r->failing += res->state == CS_FAIL;
 				if (rank(res->state) > rank(r->worst))
 					r->worst = res->state;
 			}
@@ -284,12 +284,12 @@ static int ex_load(struct tui_app *a, struct tui_view *v)
 		 * are stored), and its counts */
 		struct ev_ctx ctx = { ex, &ev, 0 };
 		size_t k = chk_index(ex->def);
-		for (int st = 0; st <= ST_FIXED; st++)
+		for (int st = 0; st <= CS_FIXED; st++)
 			total += cs.counts[k][st];
-		fails = cs.counts[k][ST_FAIL];
+		fails = cs.counts[k][CS_FAIL];
 		inv_each_finding(a->o.db, cs.run_id, ex->def->id, NULL, NULL, 8, stored_evidence, &ctx, &e);
 		/* every result but a pass or "nothing to judge" was stored */
-		shown = total - cs.counts[k][ST_PASS] - cs.counts[k][ST_NOTAPPLICABLE];
+		shown = total - cs.counts[k][CS_PASS] - cs.counts[k][CS_NOTAPPLICABLE];
 		goto compose;
 	}
 	if (chk_evaluate_peek(a->o.db, (int64_t)time(NULL), &run, &e) != 0) {
@@ -301,9 +301,9 @@ static int ex_load(struct tui_app *a, struct tui_view *v)
 		if (r->def != ex->def)
 			continue;
 		total++;
-		if (r->state == ST_PASS || r->state == ST_NOTAPPLICABLE)
+		if (r->state == CS_PASS || r->state == CS_NOTAPPLICABLE)
 			continue;
-		fails += r->state == ST_FAIL;
+		fails += r->state == CS_FAIL;
 		if (!ex->first_object[0] && r->object_key)
 			snprintf(ex->first_object, sizeof ex->first_object, "%s", r->object_key);
 		if (shown++ < 8)

@@ -128,11 +128,11 @@ static int dash_load(struct tui_app *a, struct tui_view *v)
 		for (size_t k = 0; k < chk_count() && k < 64; k++) {
 			const struct chk_def *def = chk_at(k);
 			int cat = def->cat == CAT_PRIVACY;
-			long fails = cs.counts[k][ST_FAIL];
-			d->attest[cat] += cs.counts[k][ST_NOTCHECKED];
+			long fails = cs.counts[k][CS_FAIL];
+			d->attest[cat] += cs.counts[k][CS_NOTCHECKED];
 			d->sev[cat][def->sev] += fails;
 			if (def->inputs && def->sev == SEV_CRITICAL && !d->unjudged[cat][0] &&
-			    (cs.counts[k][ST_ERROR] || cs.counts[k][ST_UNKNOWN]))
+			    (cs.counts[k][CS_ERROR] || cs.counts[k][CS_UNKNOWN]))
 				snprintf(d->unjudged[cat], sizeof d->unjudged[0], "%s: could not be judged",
 				         def->id + 4);
 			if (fails && strncmp(def->id, "OSD-CHAIN-", 10) == 0)
@@ -149,7 +149,7 @@ static int dash_load(struct tui_app *a, struct tui_view *v)
 			d->comp[c].attention = -1;
 		for (size_t k = 0; k < chk_count() && k < 64; k++) {
 			struct first_fail ff = { d, types, -1 };
-			if (cs.counts[k][ST_FAIL])
+			if (cs.counts[k][CS_FAIL])
 				inv_each_finding(a->o.db, cs.run_id, chk_at(k)->id, NULL, "fail", 1, first_fail,
 				                 &ff, &e);
 		}
@@ -159,13 +159,13 @@ static int dash_load(struct tui_app *a, struct tui_view *v)
 		for (size_t i = 0; i < run.n; i++) {
 			const struct chk_result *r = &run.results[i];
 			int cat = r->def->cat == CAT_PRIVACY, comp;
-			if (r->state == ST_NOTCHECKED)
+			if (r->state == CS_NOTCHECKED)
 				d->attest[cat]++;
 			if (r->def->inputs && r->sev == SEV_CRITICAL && !d->unjudged[cat][0] &&
-			    (r->state == ST_ERROR || r->state == ST_UNKNOWN))
+			    (r->state == CS_ERROR || r->state == CS_UNKNOWN))
 				snprintf(d->unjudged[cat], sizeof d->unjudged[0], "%s: could not be judged",
 				         r->def->id + 4);
-			if (r->state != ST_FAIL || r->waived)
+			if (r->state != CS_FAIL || r->waived)
 				continue;
 			d->sev[cat][r->sev]++;
 			if (strncmp(r->def->id, "OSD-CHAIN-", 10) == 0) {

@@ -134,7 +134,7 @@ static void assert_object_passes(const struct chk_run *run, const char *id, cons
 		if (strcmp(r->def->id, id) != 0 || !about(r, what))
 			continue;
 		n++;
-		if (r->state != ST_PASS)
+		if (r->state != CS_PASS)
 			fail_msg("%s on %s: %s, expected pass", id, what, chk_state_name(r->state));
 	}
 	if (n == 0)
@@ -155,9 +155,9 @@ static void assert_association_passes(const struct chk_run *run, const char *id,
 			continue;
 		if (about(r, what))
 			fail_msg("%s on %s: %s, expected pass", id, what, chk_state_name(r->state));
-		if (r->state == ST_FAIL)
+		if (r->state == CS_FAIL)
 			counted++;
-		else if (r->state == ST_PASS && r->object_type && strcmp(r->object_type, "associations") == 0) {
+		else if (r->state == CS_PASS && r->object_type && strcmp(r->object_type, "associations") == 0) {
 			json_t *e = json_loads(r->evidence, 0, NULL);
 			counted += json_integer_value(json_object_get(e, "count"));
 			json_decref(e);

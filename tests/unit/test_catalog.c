@@ -204,7 +204,7 @@ static bool passes_anywhere(const struct chk_run *run, const struct chk_def *d)
 {
 	for (size_t i = 0; i < run->n; i++)
 		if (run->results[i].def == d &&
-		    (run->results[i].state == ST_PASS || run->results[i].state == ST_FIXED))
+		    (run->results[i].state == CS_PASS || run->results[i].state == CS_FIXED))
 			return true;
 	return false;
 }
@@ -486,15 +486,15 @@ static void attest_all_notchecked(const struct chk_run *run, const struct chk_de
 {
 	for (size_t i = 0; i < run->n; i++) {
 		const struct chk_result *r = &run->results[i];
-		if (r->def != d || (r->state != ST_NOTCHECKED && !(r->state == ST_FAIL && r->attestable)))
+		if (r->def != d || (r->state != CS_NOTCHECKED && !(r->state == CS_FAIL && r->attestable)))
 			continue;
 		/* one day's attestation made a day before it expires */
 		decide(false, d->id, r->object_key ? r->object_key : "", 1, expires - 86400);
 	}
 }
 
-/* Results of d in state st; ST_NOTCHECKED also counts the failures an
- * attestation would close (they are open in the same sense), ST_PASS the
+/* Results of d in state st; CS_NOTCHECKED also counts the failures an
+ * attestation would close (they are open in the same sense), CS_PASS the
  * previous failures that now pass (reported as fixed). */
 static size_t count_state(const struct chk_run *run, const struct chk_def *d, enum chk_state st)
 {
@@ -502,8 +502,8 @@ static size_t count_state(const struct chk_run *run, const struct chk_def *d, en
 	for (size_t i = 0; i < run->n; i++) {
 		const struct chk_result *r = &run->results[i];
 		n += r->def == d && (r->state == st ||
-		                     (st == ST_NOTCHECKED && r->state == ST_FAIL && r->attestable) ||
-		                     (st == ST_PASS && r->state == ST_FIXED));
+		                     (st == CS_NOTCHECKED && r->state == CS_FAIL && r->attestable) ||
+		                     (st == CS_PASS && r->state == CS_FIXED));
 	}
 	return n;
 }
@@ -528,24 +528,24 @@ static void test_attestations_close_and_expiry_reopens_every_attestable_check(vo
 			if (i < sizeof cases / sizeof cases[0])
 				sql(cases[i].setup);
 			run = evaluate();
-			open = count_state(&run, d, ST_NOTCHECKED);
+			open = count_state(&run, d, CS_NOTCHECKED);
 			if (open == 0) {
 				chk_run_free(&run);
 				continue;
 			}
 			seen = true;
-			assert_int_equal(count_state(&run, d, ST_PASS), 0);
+			assert_int_equal(count_state(&run, d, CS_PASS), 0);
 			attest_all_notchecked(&run, d, NOW - 1);   /* already expired */
 			chk_run_free(&run);
 			run = evaluate();
-			if (count_state(&run, d, ST_NOTCHECKED) != open)
+			if (count_state(&run, d, CS_NOTCHECKED) != open)
 				fail_msg("%s: an expired attestation changed the result", d->id);
 			attest_all_notchecked(&run, d, NOW + 86400);
 			chk_run_free(&run);
 			run = evaluate();
-			if (count_state(&run, d, ST_NOTCHECKED) != 0 || count_state(&run, d, ST_PASS) < open)
+			if (count_state(&run, d, CS_NOTCHECKED) != 0 || count_state(&run, d, CS_PASS) < open)
 				fail_msg("%s: attested, yet %zu result(s) still notchecked", d->id,
-				         count_state(&run, d, ST_NOTCHECKED));
+				         count_state(&run, d, CS_NOTCHECKED));
 			chk_run_free(&run);
 		}
 		if (!seen)
