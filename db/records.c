@@ -26,13 +26,13 @@ struct rtable {
 	size_t nfields, nkey;
 	size_t id_off;
 	long seen_off;       /* -1: the table has no history columns */
+	size_t size;         /* of the struct */
+	unsigned flags;      /* INV_R_* */
 };
 
 #define T(S, c) { #c, FT_TEXT, offsetof(struct S, c) }
 #define I(S, c) { #c, FT_INT, offsetof(struct S, c) }
 #define N(a) (sizeof a / sizeof a[0])
-#define RT(slot, S, table, fields, nkey, seen)                                   \
-	{ slot, table, fields, N(fields), nkey, offsetof(struct S, id), seen }
 #define SEEN(S) ((long)offsetof(struct S, seen))
 
 static const struct field provider_f[] = {
@@ -146,35 +146,37 @@ static const struct field site_setting_f[] = {
 	T(inv_site_setting, value),
 };
 
-static const struct rtable rt_provider = RT(0, inv_provider, "providers", provider_f, 1, -1);
-static const struct rtable rt_site = RT(2, inv_site, "sites", site_f, 1, SEEN(inv_site));
-static const struct rtable rt_dp = RT(4, inv_dp, "dps", dp_f, 2, SEEN(inv_dp));
-static const struct rtable rt_smp = RT(6, inv_smp, "smps", smp_f, 2, SEEN(inv_smp));
-static const struct rtable rt_smp_folder = RT(8, inv_smp_folder, "smp_folders", smp_folder_f, 2, -1);
-static const struct rtable rt_cert = RT(10, inv_cert, "certificates", cert_f, 1, SEEN(inv_cert));
-static const struct rtable rt_assoc = RT(12, inv_assoc, "associations", assoc_f, 2, SEEN(inv_assoc));
-static const struct rtable rt_boot_image = RT(14, inv_boot_image, "boot_images", boot_image_f, 1, SEEN(inv_boot_image));
-static const struct rtable rt_package = RT(16, inv_package, "packages", package_f, 1, SEEN(inv_package));
-static const struct rtable rt_ts = RT(18, inv_ts, "task_sequences", ts_f, 1, SEEN(inv_ts));
-static const struct rtable rt_ts_run_as = RT(20, inv_ts_run_as, "ts_run_as", ts_run_as_f, 2, -1);
-static const struct rtable rt_deployment = RT(22, inv_deployment, "deployments", deployment_f, 1, SEEN(inv_deployment));
-static const struct rtable rt_collection_var = RT(24, inv_collection_var, "collection_vars", collection_var_f, 2, SEEN(inv_collection_var));
-static const struct rtable rt_admin = RT(26, inv_admin, "admins", admin_f, 1, SEEN(inv_admin));
-static const struct rtable rt_role = RT(28, inv_role, "roles", role_f, 1, SEEN(inv_role));
-static const struct rtable rt_site_setting = RT(30, inv_site_setting, "site_settings", site_setting_f, 3, SEEN(inv_site_setting));
-static const struct rtable rt_collection = RT(32, inv_collection, "collections", collection_f, 1, SEEN(inv_collection));
-static const struct rtable rt_sync_class = RT(34, inv_sync_class, "sync_classes", sync_class_f, 2, -1);
-static const struct rtable rt_waiver = RT(36, inv_waiver, "waivers", waiver_f, 2, -1);
-static const struct rtable rt_attestation = RT(38, inv_attestation, "attestations", attestation_f, 2, -1);
-static const struct rtable rt_segment = RT(40, inv_segment, "segments", segment_f, 2, -1);
+/* The tables of every kind, in INV_RECORDS order; a kind's two cached
+ * statements (put, get) are slots 2k and 2k+1. */
+#define SEEN_HIST(S) SEEN(S)
+#define SEEN_FLAT(S) (-1L)
+#define RTABLE(kind, S, name, nkey, history, writer)                                 \
+	static const struct rtable rt_##kind = { 2 * INV_REC_##kind, name, kind##_f,       \
+	                                         N(kind##_f), nkey, offsetof(struct S, id), \
+	                                         SEEN_##history(S), sizeof(struct S),      \
+	                                         INV_R_FLAGS(history, writer) };
+INV_RECORDS(RTABLE)
+#undef RTABLE
+#define RTABLE_REF(kind, S, name, nkey, history, writer) &rt_##kind,
+static const struct rtable *const rtables[] = { INV_RECORDS(RTABLE_REF) };
+#undef RTABLE_REF
+/* the last slot is checkstore's */
+_Static_assert(2 * INV_REC_COUNT <= INV_STMT_CACHE - 1, "more record kinds than statement slots");
 
-/* The component tables that carry history, for inv_mark_gone/inv_count:
- * table names reach SQL only from this list. */
-static const struct rtable *const history_tables[] = {
-	&rt_site, &rt_dp, &rt_smp, &rt_cert, &rt_assoc, &rt_boot_image, &rt_package,
-	&rt_ts, &rt_deployment, &rt_collection_var, &rt_admin, &rt_role, &rt_site_setting,
-	&rt_collection,
-};
+const char *inv_kind_table(enum inv_record k)
+{
+	return (size_t)k < N(rtables) ? rtables[k]->table : NULL;
+}
+
+unsigned inv_kind_flags(enum inv_record k)
+{
+	return (size_t)k < N(rtables) ? rtables[k]->flags : 0;
+}
+
+size_t inv_kind_size(enum inv_record k)
+{
+	return (size_t)k < N(rtables) ? rtables[k]->size : 0;
+}
 
 static char **text_at(const void *rec, const struct field *f)
 {
@@ -470,27 +472,27 @@ static void free_rec(const struct rtable *t, void *rec)
 		free(arr);                                                      \
 	}
 
-INV_RECORD_IMPL(provider, inv_provider)
-INV_RECORD_IMPL(site, inv_site)
-INV_RECORD_IMPL(dp, inv_dp)
-INV_RECORD_IMPL(smp, inv_smp)
-INV_RECORD_IMPL(smp_folder, inv_smp_folder)
-INV_RECORD_IMPL(cert, inv_cert)
-INV_RECORD_IMPL(assoc, inv_assoc)
-INV_RECORD_IMPL(boot_image, inv_boot_image)
-INV_RECORD_IMPL(package, inv_package)
-INV_RECORD_IMPL(ts, inv_ts)
-INV_RECORD_IMPL(ts_run_as, inv_ts_run_as)
-INV_RECORD_IMPL(deployment, inv_deployment)
-INV_RECORD_IMPL(collection_var, inv_collection_var)
-INV_RECORD_IMPL(admin, inv_admin)
-INV_RECORD_IMPL(role, inv_role)
-INV_RECORD_IMPL(site_setting, inv_site_setting)
-INV_RECORD_IMPL(collection, inv_collection)
-INV_RECORD_IMPL(sync_class, inv_sync_class)
-INV_RECORD_IMPL(waiver, inv_waiver)
-INV_RECORD_IMPL(attestation, inv_attestation)
-INV_RECORD_IMPL(segment, inv_segment)
+#define RECORD_IMPL(kind, type, table, nkey, history, writer) INV_RECORD_IMPL(kind, type)
+INV_RECORDS(RECORD_IMPL)
+#undef RECORD_IMPL
+
+void inv_record_init(enum inv_record k, void *rec)
+{
+	const struct rtable *t = rtables[k];
+
+	memset(rec, 0, t->size);
+	*(int64_t *)((char *)rec + t->id_off) = INV_NULL;
+	for (size_t i = 0; i < t->nfields; i++)
+		if (t->fields[i].type == FT_INT)
+			*int_at(rec, &t->fields[i]) = INV_NULL;
+}
+
+int inv_put_record(struct inv *db, enum inv_record k, void *rec, int64_t now, struct ow_err *err)
+{
+	if ((size_t)k >= N(rtables))
+		return ow_err_set(err, OW_EINPUT, "internal: no record kind %d", (int)k);
+	return put(db, rtables[k], rec, now, err);
+}
 
 static int load(struct inv *db, const struct rtable *t, size_t size, bool include_gone,
                 void **out, size_t *n, struct ow_err *err)
@@ -514,11 +516,12 @@ static int load(struct inv *db, const struct rtable *t, size_t size, bool includ
 	return 0;
 }
 
+/* A component table by name (table names reach SQL only from rtables). */
 static const struct rtable *history_table(const char *name)
 {
-	for (size_t i = 0; i < N(history_tables); i++)
-		if (strcmp(history_tables[i]->table, name) == 0)
-			return history_tables[i];
+	for (size_t i = 0; i < N(rtables); i++)
+		if ((rtables[i]->flags & INV_R_HISTORY) && strcmp(rtables[i]->table, name) == 0)
+			return rtables[i];
 	return NULL;
 }
 

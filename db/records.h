@@ -245,27 +245,62 @@ struct inv_site_setting {
 	                    size_t *n, struct ow_err *err);                      \
 	void inv_unload_##kind(struct type *arr, size_t n);
 
-INV_RECORD_API(provider, inv_provider)
-INV_RECORD_API(site, inv_site)
-INV_RECORD_API(dp, inv_dp)
-INV_RECORD_API(smp, inv_smp)
-INV_RECORD_API(smp_folder, inv_smp_folder)
-INV_RECORD_API(cert, inv_cert)
-INV_RECORD_API(assoc, inv_assoc)
-INV_RECORD_API(boot_image, inv_boot_image)
-INV_RECORD_API(package, inv_package)
-INV_RECORD_API(ts, inv_ts)
-INV_RECORD_API(ts_run_as, inv_ts_run_as)
-INV_RECORD_API(deployment, inv_deployment)
-INV_RECORD_API(collection_var, inv_collection_var)
-INV_RECORD_API(admin, inv_admin)
-INV_RECORD_API(role, inv_role)
-INV_RECORD_API(site_setting, inv_site_setting)
-INV_RECORD_API(collection, inv_collection)
-INV_RECORD_API(sync_class, inv_sync_class)
-INV_RECORD_API(waiver, inv_waiver)
-INV_RECORD_API(attestation, inv_attestation)
-INV_RECORD_API(segment, inv_segment)
+/* Every record kind, once: X(kind, struct, table, nkey, history, writer),
+ * where the first nkey fields of the kind's column table are its natural
+ * key. history HIST: the table keeps first_seen/last_seen/gone_at (a
+ * component of the site; the struct has `seen`), FLAT: it does not.
+ * writer SYNC: a sync writes it, so it passes through the stage
+ * (db/stage.c); LOCAL: the operator's. Sync tables come parents first, the order the stage
+ * puts rows back in. A new kind is a struct above, a line here, its
+ * column table in records.c and its table in db/schema.c. */
+#define INV_R_HISTORY 1u
+#define INV_R_SYNC 2u
+#define INV_R_HIST INV_R_HISTORY
+#define INV_R_FLAT 0u
+#define INV_R_LOCAL 0u
+#define INV_R_FLAGS(history, writer) (INV_R_##history | INV_R_##writer)
+#define INV_RECORDS(X)                                                              \
+	X(provider, inv_provider, "providers", 1, FLAT, SYNC)                       \
+	X(site, inv_site, "sites", 1, HIST, SYNC)                                   \
+	X(dp, inv_dp, "dps", 2, HIST, SYNC)                                         \
+	X(smp, inv_smp, "smps", 2, HIST, SYNC)                                      \
+	X(smp_folder, inv_smp_folder, "smp_folders", 2, FLAT, SYNC)                 \
+	X(cert, inv_cert, "certificates", 1, HIST, SYNC)                            \
+	X(assoc, inv_assoc, "associations", 2, HIST, SYNC)                          \
+	X(boot_image, inv_boot_image, "boot_images", 1, HIST, SYNC)                 \
+	X(package, inv_package, "packages", 1, HIST, SYNC)                          \
+	X(ts, inv_ts, "task_sequences", 1, HIST, SYNC)                              \
+	X(ts_run_as, inv_ts_run_as, "ts_run_as", 2, FLAT, SYNC)                     \
+	X(deployment, inv_deployment, "deployments", 1, HIST, SYNC)                 \
+	X(collection_var, inv_collection_var, "collection_vars", 2,                 \
+	  HIST, SYNC)                                                               \
+	X(admin, inv_admin, "admins", 1, HIST, SYNC)                                \
+	X(role, inv_role, "roles", 1, HIST, SYNC)                                   \
+	X(site_setting, inv_site_setting, "site_settings", 3,                       \
+	  HIST, SYNC)                                                               \
+	X(collection, inv_collection, "collections", 1, HIST, SYNC)                 \
+	X(sync_class, inv_sync_class, "sync_classes", 2, FLAT, SYNC)                \
+	X(waiver, inv_waiver, "waivers", 2, FLAT, LOCAL)                            \
+	X(attestation, inv_attestation, "attestations", 2, FLAT, LOCAL)             \
+	X(segment, inv_segment, "segments", 2, FLAT, LOCAL)
+
+#define INV_KIND_ENUM(kind, type, table, nkey, history, writer) INV_REC_##kind,
+enum inv_record { INV_RECORDS(INV_KIND_ENUM) INV_REC_COUNT };
+#undef INV_KIND_ENUM
+
+#define INV_RECORD_DECL(kind, type, table, nkey, history, writer) INV_RECORD_API(kind, type)
+INV_RECORDS(INV_RECORD_DECL)
+#undef INV_RECORD_DECL
+
+/* Any kind, by its number (a sync maps classes onto kinds through the
+ * contract table). table: its SQL table; flags: INV_R_*. init: every
+ * text field NULL, every number INV_NULL ("not known"). put: as
+ * inv_put_<kind>. */
+const char *inv_kind_table(enum inv_record k);
+unsigned inv_kind_flags(enum inv_record k);
+size_t inv_kind_size(enum inv_record k);
+void inv_record_init(enum inv_record k, void *rec);
+int inv_put_record(struct inv *db, enum inv_record k, void *rec, int64_t now, struct ow_err *err);
 
 /* A policy threshold from the settings table, or def when absent or not
  * a number. */

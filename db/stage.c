@@ -1,4 +1,5 @@
 #include "db/stage.h"
+#include "db/records.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,18 +21,21 @@
 #define STAGE_PREFIX ".osdwarden-sync-"
 
 
-/* The tables a sync writes, parents before children (the order rows are
- * put back in). Everything else in the inventory belongs to the operator
- * (checks, waivers, tasks, the audit log) and never passes through a stage:
- * the stage does not even have those tables, so a sync that tried to write
- * one would fail loudly instead of losing the write. */
-static const char *const sync_tables[] = {
-	"providers", "sites", "dps", "smps", "smp_folders", "certificates", "associations",
-	"boot_images", "packages", "task_sequences", "ts_run_as", "deployments",
-	"collection_vars", "admins", "roles", "site_settings", "collections", "sync_classes",
-};
+/* The tables a sync writes are the kinds INV_RECORDS marks SYNC, parents
+ * before children (the order rows are put back in). Everything else in the
+ * inventory belongs to the operator (checks, waivers, tasks, the audit log)
+ * and never passes through a stage: the stage does not even have those
+ * tables, so a sync that tried to write one would fail loudly instead of
+ * losing the write. The i-th sync table, or NULL past the last. */
+static const char *sync_table(size_t i)
+{
+	for (int k = 0; k < INV_REC_COUNT; k++)
+		if ((inv_kind_flags((enum inv_record)k) & INV_R_SYNC) && i-- == 0)
+			return inv_kind_table((enum inv_record)k);
+	return NULL;
+}
 
-/* Audit actions that change none of sync_tables. Any other action logged
+/* Audit actions that change none of the sync tables. Any other action logged
  * since the stage was taken (a write to the site, a task step, another
  * sync) may have changed a row the stage would overwrite: the stage is then
  * stale. Unknown actions count as changes, so a new kind fails safe. */
@@ -41,8 +45,8 @@ static const char *const harmless_actions[] = {
 
 static bool is_sync_table(const char *name)
 {
-	for (size_t i = 0; i < N(sync_tables); i++)
-		if (strcmp(sync_tables[i], name) == 0)
+	for (size_t i = 0; sync_table(i); i++)
+		if (strcmp(sync_table(i), name) == 0)
 			return true;
 	return false;
 }
@@ -345,8 +349,8 @@ int inv_stage_open(struct inv *live, struct inv **out, struct ow_err *err)
 	/* One read transaction: the copies and the audit head are one snapshot. */
 	if (run(st->sql, "BEGIN", "reading the inventory", st->path, err))
 		goto fail;
-	for (size_t i = 0; i < N(sync_tables); i++) {
-		if (copy_sql(st->sql, "main", "live", "main", sync_tables[i], &b, err) ||
+	for (size_t i = 0; sync_table(i); i++) {
+		if (copy_sql(st->sql, "main", "live", "main", sync_table(i), &b, err) ||
 		    run(st->sql, buf_str(&b), "copying the inventory into the staging area",
 		        st->path, err)) {
 			sqlite3_exec(st->sql, "ROLLBACK", NULL, NULL, NULL);
@@ -451,8 +455,8 @@ int inv_stage_apply(struct inv *live, struct inv *stage, bool *stale, struct ow_
 	if (bulk && run(live->sql, "UPDATE main.assoc_fts_hold SET hold = 1", "applying the sync",
 	                live->path, err))
 		goto fail;
-	for (size_t i = 0; i < N(sync_tables); i++)
-		if (merge_sql(live->sql, sync_tables[i], &b, err) ||
+	for (size_t i = 0; sync_table(i); i++)
+		if (merge_sql(live->sql, sync_table(i), &b, err) ||
 		    run(live->sql, buf_str(&b), "applying the sync", live->path, err))
 			goto fail;
 	if (bulk && run(live->sql, "INSERT INTO main.assoc_fts(assoc_fts) VALUES('rebuild');"
