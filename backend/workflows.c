@@ -445,77 +445,109 @@ static const struct step_def prune_steps[] = {
 
 /* --- fix a failing check ---------------------------------------------------------- */
 
+/* The writes the fix task makes, by the name a check's catalogue row gives
+ * in its fix column (checks/catalog.c): which check a fix serves is said
+ * there, once; this table says how each fix is made. A fix fn returns 0
+ * with *r filled, 0 with the step's result set when it could not start,
+ * or an error kind. */
+typedef int (*fix_fn)(struct wfc *c, const char *object, struct act_result *r, struct ow_err *err);
+
 struct fix {
-	const char *check;
-	const char *what;
+	const char *name, *what;
+	fix_fn apply;
 	bool removes;   /* the fix deletes the object: afterwards nothing is left to judge */
 };
 
+static int fix_pxe(struct wfc *c, const char *object, const struct act_pxe *want,
+                   struct act_result *r, struct ow_err *err)
+{
+	return act_dp_pxe(c->env->db, c->env->site, object, want, false, r, err);
+}
+
+static int fix_pxe_off(struct wfc *c, const char *object, struct act_result *r, struct ow_err *err)
+{
+	return fix_pxe(c, object, &(struct act_pxe){ .active = 0, .bind_policy = -1 }, r, err);
+}
+
+static int fix_pxe_listed(struct wfc *c, const char *object, struct act_result *r,
+                          struct ow_err *err)
+{
+	struct act_pxe want = { .active = -1, .bind_policy = 1, .macs = param(c, "macs") };
+
+	if (!want.macs) {
+		result(c, "failed", "this fix needs the MAC addresses PXE may answer on (start the "
+		       "task with --macs)");
+		return 0;
+	}
+	return fix_pxe(c, object, &want, r, err);
+}
+
+static int fix_f8_off(struct wfc *c, const char *object, struct act_result *r, struct ow_err *err)
+{
+	return act_boot_f8_off(c->env->db, c->env->site, object, false, r, err);
+}
+
+static int fix_deletion_delay(struct wfc *c, const char *object, struct act_result *r,
+                              struct ow_err *err)
+{
+	json_t *d = json_object_get(c->params, "days");
+	long days = json_is_integer(d) ? (long)json_integer_value(d)
+	                               : inv_setting_long(c->env->db, "smp_max_retention_days", 30);
+
+	return act_smp_deletion_policy(c->env->db, c->env->site, object, (int)days, false, r, err);
+}
+
+static int fix_cert_block(struct wfc *c, const char *object, struct act_result *r,
+                          struct ow_err *err)
+{
+	return act_cert_block(c->env->db, c->env->site, object, true, false, r, err);
+}
+
+static int fix_assoc_delete(struct wfc *c, const char *object, struct act_result *r,
+                            struct ow_err *err)
+{
+	long long src = 0, dst = 0;
+
+	if (sscanf(object, "%lld:%lld", &src, &dst) != 2) {
+		result(c, "failed", "the association is named SOURCE:RESTORE, not '%s'", object);
+		return 0;
+	}
+	return act_assoc_delete(c->env->db, c->env->site, src, dst, false, r, err);
+}
+
 static const struct fix fixes[] = {
-	{ "OSD-PXE-002", "stop the DP answering PXE (IsActive off)", false },
-	{ "OSD-PXE-003", "answer PXE only on the listed MAC addresses", false },
-	{ "OSD-PXE-006", "turn the F8 command prompt off in the boot image", false },
-	{ "OSD-SMP-002", "set a deletion delay on the SMP", false },
-	{ "OSD-SMP-003", "shorten the SMP's deletion delay", false },
-	{ "OSD-CERT-002", "block the certificate", false },
-	{ "OSD-SMP-004", "delete the restored computer association", true },
+	{ "dp-pxe-off", "stop the DP answering PXE (IsActive off)", fix_pxe_off, false },
+	{ "dp-pxe-listed", "answer PXE only on the listed MAC addresses", fix_pxe_listed, false },
+	{ "boot-f8-off", "turn the F8 command prompt off in the boot image", fix_f8_off, false },
+	{ "smp-deletion-delay", "set the SMP's deletion delay to the retention policy",
+	  fix_deletion_delay, false },
+	{ "cert-block", "block the certificate", fix_cert_block, false },
+	{ "assoc-delete", "delete the restored computer association", fix_assoc_delete, true },
 };
 
-static const struct fix *fix_find(const char *check)
+static const struct fix *fix_find(const char *name)
 {
-	for (size_t i = 0; check && i < sizeof fixes / sizeof fixes[0]; i++)
-		if (strcmp(fixes[i].check, check) == 0)
+	for (size_t i = 0; name && i < sizeof fixes / sizeof fixes[0]; i++)
+		if (strcmp(fixes[i].name, name) == 0)
 			return &fixes[i];
 	return NULL;
 }
 
-bool wf_can_fix(const char *check_id)
-{
-	return fix_find(check_id) != NULL;
-}
-
 static int fix_apply(struct wfc *c, struct ow_err *err)
 {
-	const char *check = param(c, "check"), *object = param(c, "object");
+	const char *object = param(c, "object");
+	const struct fix *f = fix_find(param(c, "fix"));
 	struct act_result r;
 	int rc;
 
-	if (!check || !object) {
-		result(c, "failed", "the task has no check or object");
+	if (!param(c, "check") || !object || !f) {
+		result(c, "failed", "the task names no check, object or known fix; cancel it and start "
+		       "it again from the check (osdwarden task start fix CHECK OBJECT)");
 		return 0;
 	}
-	if (strcmp(check, "OSD-PXE-002") == 0 || strcmp(check, "OSD-PXE-003") == 0) {
-		struct act_pxe want = { -1, -1, NULL };
-		if (check[10] == '2') {
-			want.active = 0;
-		} else {
-			want.bind_policy = 1;
-			want.macs = param(c, "macs");
-			if (!want.macs) {
-				result(c, "failed", "this fix needs the MAC addresses PXE may answer on "
-				       "(start the task with --macs)");
-				return 0;
-			}
-		}
-		rc = act_dp_pxe(c->env->db, c->env->site, object, &want, false, &r, err);
-	} else if (strcmp(check, "OSD-PXE-006") == 0) {
-		rc = act_boot_f8_off(c->env->db, c->env->site, object, false, &r, err);
-	} else if (strcmp(check, "OSD-SMP-002") == 0 || strcmp(check, "OSD-SMP-003") == 0) {
-		json_t *d = json_object_get(c->params, "days");
-		long days = json_is_integer(d) ? (long)json_integer_value(d)
-		                               : inv_setting_long(c->env->db, "smp_max_retention_days", 30);
-		rc = act_smp_deletion_policy(c->env->db, c->env->site, object, (int)days, false, &r, err);
-	} else if (strcmp(check, "OSD-CERT-002") == 0) {
-		rc = act_cert_block(c->env->db, c->env->site, object, true, false, &r, err);
-	} else {
-		long long src = 0, dst = 0;
-		if (sscanf(object, "%lld:%lld", &src, &dst) != 2) {
-			result(c, "failed", "the association is named SOURCE:RESTORE, not '%s'", object);
-			return 0;
-		}
-		rc = act_assoc_delete(c->env->db, c->env->site, src, dst, false, &r, err);
-	}
-	if (rc == 0)
+	rc = f->apply(c, object, &r, err);
+	/* A fix that could not start has said why in the step's result. */
+	if (rc == 0 && !c->res->step_state[0])
 		from_action(c, &r);
 	return rc;
 }
@@ -533,7 +565,7 @@ static int fix_verify(struct wfc *c, struct ow_err *err)
 	                     state, sizeof state, err);
 	if (rc)
 		return rc;
-	const struct fix *f = fix_find(param(c, "check"));
+	const struct fix *f = fix_find(param(c, "fix"));
 	/* Done only on a pass, or, for a fix that deletes its object, when
 	 * nothing is left to judge; an error or unknown is not a fix. */
 	if (strcmp(state, "pass") == 0 || (f && f->removes && strcmp(state, "not judged") == 0))
@@ -623,10 +655,17 @@ static int target_known(struct inv *db, const char *kind, const char *target, js
 	}
 	if (strcmp(kind, "fix") == 0) {
 		const char *check = json_string_value(json_object_get(params, "check"));
-		if (!check || !wf_can_fix(check))
-			return ow_err_set(err, OW_EINPUT, "osdwarden cannot fix %s by itself; the check's "
-			                  "remediation says what to do", check ? check : "that check");
-		return 0;
+		const char *fix = json_string_value(json_object_get(params, "fix"));
+		struct buf known = BUF_INIT;
+		if (check && fix_find(fix))
+			return 0;
+		for (size_t i = 0; i < sizeof fixes / sizeof fixes[0]; i++)
+			buf_addf(&known, "%s%s (%s)", i ? ", " : "", fixes[i].name, fixes[i].what);
+		ow_err_set(err, OW_EINPUT, "a fix task names its check and one of the fixes osdwarden "
+		           "makes, not %s '%s'; they are: %s", check ? "fix" : "check",
+		           check ? (fix ? fix : "") : "", buf_str(&known));
+		buf_free(&known);
+		return OW_EINPUT;
 	}
 	return ow_err_set(err, OW_EINPUT, "no task kind '%s'; there are %s", kind, wf_kinds());
 }
@@ -675,6 +714,24 @@ int wf_start(struct inv *db, const char *kind, const char *target, const char *p
 		rc = inv_commit(db, err);
 	if (rc)
 		inv_rollback(db);
+	return rc;
+}
+
+int wf_start_fix(struct inv *db, const char *check, const char *fix, const char *object,
+                 const char *macs, int64_t *id, bool *resumed, struct ow_err *err)
+{
+	json_t *p = json_pack("{s:s,s:s,s:s?,s:s?}", "check", check, "object", object, "fix", fix,
+	                      "macs", macs);
+	char *params = p ? json_dumps(p, JSON_COMPACT) : NULL;
+	char target[400];
+	int rc;
+
+	json_decref(p);
+	if (!params)
+		return ow_err_set(err, OW_EINPUT, "out of memory starting the fix of %s", check);
+	snprintf(target, sizeof target, "%s %s", check, object);
+	rc = wf_start(db, "fix", target, params, id, resumed, err);
+	free(params);
 	return rc;
 }
 

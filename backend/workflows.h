@@ -6,7 +6,8 @@
  * dropped session from the CLI or the console; every transition is
  * audited. Tasks:
  *   smp-decommission SERVER, cert-block SMSID, assoc-prune DAYS,
- *   fix CHECK OBJECT (for checks whose fix is a write osdwarden can make). */
+ *   fix CHECK OBJECT (for checks whose catalogue row names a fix: a write
+ *   osdwarden can make). */
 #ifndef OW_BACKEND_WORKFLOWS_H
 #define OW_BACKEND_WORKFLOWS_H
 
@@ -40,8 +41,6 @@ struct wf_result {
 
 /* The list of task kinds, for usage messages. */
 const char *wf_kinds(void);
-/* Whether the fix task knows how to fix check_id. */
-bool wf_can_fix(const char *check_id);
 
 /* Starts a task, or finds the open run of the same kind and target (a
  * task is not started twice). params: a JSON object of extra inputs
@@ -50,6 +49,13 @@ bool wf_can_fix(const char *check_id);
  * *resumed true when an open run already existed. */
 int wf_start(struct inv *db, const char *kind, const char *target, const char *params,
              int64_t *id, bool *resumed, struct ow_err *err);
+/* The same for the fix task: make the fix named `fix` (the fix column of
+ * check's catalogue row; fixes[] in workflows.c makes them) on object,
+ * then re-check.
+ * macs: the addresses dp-pxe-listed binds PXE to, or NULL. A fix the task
+ * does not make is refused here, naming those it does. */
+int wf_start_fix(struct inv *db, const char *check, const char *fix, const char *object,
+                 const char *macs, int64_t *id, bool *resumed, struct ow_err *err);
 
 /* Attempts the current step of run id. note: the operator's note for an
  * attest step (or to accept a blocked verify step that allows it);

@@ -66,20 +66,34 @@ struct chk_def {
 	const char *seed_topic;
 	const char *rationale, *remediation;   /* remediation names console path and PowerShell */
 	const char *refs;                      /* Misconfiguration Manager IDs etc. */
-	const char *task;                      /* guided task that fixes it, or NULL */
+	/* The write osdwarden makes to fix a failing object (a name in the
+	 * fix task's table, backend/workflows.c: "dp-pxe-off", ...), or NULL
+	 * when the remediation is the operator's. */
+	const char *fix;
 	const char *needs;                     /* AdminService classes it reads, ',' separated */
 	chk_eval_fn eval;
 	/* Checks whose results it combines (chains), ',' separated, each
 	 * earlier in the catalogue; NULL for a check that reads only the
 	 * inventory. What it depends on is needs plus its inputs' needs. */
 	const char *inputs;
+	/* A chain: judged from its inputs' results; a failing critical chain
+	 * caps the grade. Exactly the rows with inputs. */
+	bool chain;
 };
+
+/* The most checks the catalogue holds: arrays per catalogue entry (the
+ * stored counts, the chains' view of their inputs, the checklist's rows)
+ * are this long, and catalog.c does not compile once the catalogue
+ * outgrows it. */
+#define CHK_MAX 64
 
 size_t chk_count(void);
 const struct chk_def *chk_at(size_t i);
 /* The position of a catalogue entry (results point into the catalogue). */
 size_t chk_index(const struct chk_def *d);
 const struct chk_def *chk_find(const char *id);
+/* The ID without the product's "OSD-" prefix, for narrow screens. */
+const char *chk_short_id(const struct chk_def *d);
 /* Whether d reads class cls, itself or through one of its inputs: the
  * one answer to "what does this check depend on", from its catalogue row. */
 bool chk_depends_on(const struct chk_def *d, const char *cls);

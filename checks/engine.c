@@ -30,7 +30,7 @@ struct chk_ctx {
 	size_t emitted;           /* results of the current check */
 	/* Per catalogue entry, what its results said (IN_* bits), for the
 	 * chains that combine them. */
-	unsigned char seen[64];
+	unsigned char seen[CHK_MAX];
 	const char *undeclared;   /* an input a chain asked for without declaring it */
 	struct {
 		const char *name;
@@ -201,7 +201,7 @@ enum chk_in chk_input(struct chk_ctx *c, const char *id)
 {
 	const struct chk_def *d = chk_find(id);
 
-	if (!d || !chk_reads_input(c->cur, id) || chk_index(d) >= sizeof c->seen) {
+	if (!d || !chk_reads_input(c->cur, id)) {
 		c->undeclared = id;
 		return CHK_IN_UNREAD;
 	}
@@ -220,8 +220,7 @@ static void chain_unread_inputs(struct chk_ctx *c, size_t first)
 		const struct chk_def *in;
 		snprintf(id, sizeof id, "%.*s", (int)strcspn(p, ","), p);
 		in = chk_find(id);
-		if (!in || chk_index(in) >= sizeof c->seen ||
-		    (in_of(c->seen[chk_index(in)]) == CHK_IN_UNREAD))
+		if (!in || in_of(c->seen[chk_index(in)]) == CHK_IN_UNREAD)
 			json_array_append_new(unread, json_string(id));
 	}
 	for (size_t k = first; json_array_size(unread) && k < c->n; k++) {
@@ -488,7 +487,7 @@ static void grade(const struct chk_run *run, enum chk_cat cat, char out[4], int 
 		error |= r->state == CS_ERROR;
 		/* something read from the site was judged */
 		decided |= r->def->needs && r->state != CS_ERROR;
-		if (r->def->inputs && r->sev == SEV_CRITICAL &&
+		if (r->def->chain && r->sev == SEV_CRITICAL &&
 		    (r->state == CS_ERROR || r->state == CS_UNKNOWN) && !strstr(unjudged, r->def->id)) {
 			size_t l = strlen(unjudged);
 			snprintf(unjudged + l, unjudged_size - l, "%s%s", l ? "," : "", r->def->id);
@@ -503,7 +502,7 @@ static void grade(const struct chk_run *run, enum chk_cat cat, char out[4], int 
 			s--;
 			extra++;
 		}
-		chain |= r->def->inputs && r->sev == SEV_CRITICAL;
+		chain |= r->def->chain && r->sev == SEV_CRITICAL;
 	}
 	if (s < 0)
 		s = 0;
@@ -637,8 +636,7 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 		if (c.emitted == 0)
 			chk_emit(&c, CS_NOTAPPLICABLE, 0, NULL, NULL, NULL,
 			         json_pack("{s:s}", "reason", "no object of the kind it checks"));
-		if (i < sizeof c.seen)
-			c.seen[i] = seen_of(&c.res[first], c.n - first);
+		c.seen[i] = seen_of(&c.res[first], c.n - first);
 		if (c.oom) {
 			ow_err_set(err, OW_EINPUT, "out of memory");
 			goto out;

@@ -306,7 +306,7 @@ static json_t *sarif_result(const struct chk_result *r, size_t rule_index)
 int chk_write_sarif(FILE *f, const struct chk_run *run)
 {
 	json_t *rules = json_array(), *root;
-	size_t index[64], nrules = 0, written = 0;
+	size_t index[CHK_MAX], nrules = 0, written = 0;
 	char *text, *open_at;
 	int rc = 0;
 	struct check_sum *sum = summarize(run);
@@ -315,7 +315,7 @@ int chk_write_sarif(FILE *f, const struct chk_run *run)
 		json_decref(rules);
 		return -1;
 	}
-	for (size_t k = 0; k < chk_count() && k < 64; k++) {
+	for (size_t k = 0; k < chk_count(); k++) {
 		const struct chk_def *d = chk_at(k);
 		index[k] = nrules;
 		if (!sum[k].present)

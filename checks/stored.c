@@ -25,9 +25,10 @@ int chk_stored_load(struct inv *db, struct chk_stored *out, struct ow_err *err)
 	inv_run_info_free(&r);
 	json_object_foreach(sum, id, per) {
 		const struct chk_def *d = chk_find(id);
-		size_t k = d ? chk_index(d) : 64;
-		if (k >= 64)
+		size_t k;
+		if (!d)
 			continue;   /* a check this build no longer has */
+		k = chk_index(d);
 		json_object_foreach(per, state, n)
 			for (int st = 0; st <= CS_FIXED; st++)
 				if (strcmp(chk_state_name((enum chk_state)st), state) == 0)
@@ -41,7 +42,7 @@ enum chk_state chk_stored_worst(const struct chk_stored *s, size_t k)
 {
 	static const enum chk_state order[] = { CS_FAIL, CS_ERROR, CS_UNKNOWN, CS_NOTCHECKED,
 	                                        CS_INFORMATIONAL, CS_FIXED, CS_PASS };
-	for (size_t i = 0; k < 64 && i < sizeof order / sizeof order[0]; i++)
+	for (size_t i = 0; k < chk_count() && i < sizeof order / sizeof order[0]; i++)
 		if (s->counts[k][order[i]])
 			return order[i];
 	return CS_NOTAPPLICABLE;

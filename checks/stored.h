@@ -12,7 +12,7 @@
 struct chk_stored {
 	int64_t run_id, finished;
 	char security[8], privacy[8];          /* grades as stored ("C", "F*") */
-	long counts[64][CS_FIXED + 1];         /* per catalogue entry and state */
+	long counts[CHK_MAX][CS_FIXED + 1];    /* per catalogue entry and state */
 };
 
 /* 0, INV_NOTFOUND (-1) when nothing was stored yet, or an error kind. */

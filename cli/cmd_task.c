@@ -3,7 +3,6 @@
  * backend/workflows; this file starts or finds a run, shows where it is,
  * and performs one step per `--step next` (or records an attestation with
  * `--step attest --note TEXT`), so a dropped session loses nothing. */
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "backend/workflows.h"
+#include "checks/checks.h"
 #include "checks/decide.h"
 #include "cli/cli.h"
 #include "cli/cmd_act.h"
@@ -205,15 +205,20 @@ int cmd_task(struct cli *c, int argc, char **argv)
 	}
 	if (strcmp(s.pos[0], "start") == 0) {
 		const char *kind = s.npos > 1 ? s.pos[1] : "";
-		json_t *params = NULL;
-		char *ptext = NULL, target[300];
-		bool resumed;
+		char target[300];
+		bool resumed, fix = strcmp(kind, "fix") == 0 && s.npos == 4;
 		int64_t tid;
-		if (strcmp(kind, "fix") == 0 && s.npos == 4) {
-			params = json_pack("{s:s,s:s}", "check", s.pos[2], "object", s.pos[3]);
-			if (s.pxe.macs)
-				json_object_set_new(params, "macs", json_string(s.pxe.macs));
-			snprintf(target, sizeof target, "%s %s", s.pos[2], s.pos[3]);
+		if (fix) {
+			/* Which write fixes a check is its catalogue row's to say. */
+			const struct chk_def *d = chk_find(s.pos[2]);
+			if (!d)
+				rc = ow_err_set(&e, OW_EINPUT, "there is no check %s (osdwarden check lists "
+				                "them)", s.pos[2]);
+			else if (!d->fix)
+				rc = ow_err_set(&e, OW_EINPUT, "osdwarden cannot fix %s by itself; the check's "
+				                "remediation says what to do", d->id);
+			else
+				rc = wf_start_fix(s.db, d->id, d->fix, s.pos[3], s.pxe.macs, &tid, &resumed, &e);
 		} else if (strcmp(kind, "assoc-prune") == 0 && s.npos <= 3) {
 			snprintf(target, sizeof target, "%ld", s.npos == 3 ? strtol(s.pos[2], NULL, 10)
 			         : inv_setting_long(s.db, "assoc_released_max_days", 14));
@@ -229,10 +234,8 @@ int cmd_task(struct cli *c, int argc, char **argv)
 			               "smp-decommission SERVER, or fix CHECK OBJECT [--macs LIST]");
 			goto out;
 		}
-		ptext = params ? json_dumps(params, JSON_COMPACT) : NULL;
-		json_decref(params);
-		rc = wf_start(s.db, kind, target, ptext, &tid, &resumed, &e);
-		free(ptext);
+		if (!fix)
+			rc = wf_start(s.db, kind, target, NULL, &tid, &resumed, &e);
 		if (rc) {
 			rc = cli_fail(c, &e);
 			goto out;

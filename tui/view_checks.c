@@ -29,7 +29,7 @@ struct checklist {
 	bool have_run;
 	struct chk_stored stored;
 	bool use_stored;
-	struct row rows[64];
+	struct row rows[CHK_MAX];
 	int nrows;
 	int first;                 /* first row on screen */
 };
@@ -100,7 +100,7 @@ static int cl_load(struct tui_app *a, struct tui_view *v)
 	snprintf(v->title_extra, sizeof v->title_extra, "%s", cl->use_stored ? "(stored run; c re-evaluates)"
 	                                                                      : "(evaluated now)");
 	cl->nrows = 0;
-	for (size_t k = 0; k < chk_count() && cl->nrows < 64; k++) {
+	for (size_t k = 0; k < chk_count() && cl->nrows < CHK_MAX; k++) {
 		const struct chk_def *d = chk_at(k);
 		struct row *r;
 		if (d->cat != cl->cat)
@@ -325,7 +325,7 @@ compose:
 	wrap(&ex->text, "Fix  ", ex->def->remediation, width);
 	if (ex->def->refs)
 		wrap(&ex->text, "Refs ", ex->def->refs, width);
-	if (wf_can_fix(ex->def->id))
+	if (ex->def->fix)
 		buf_addf(&ex->text, "Guided fix: F starts it for %s\n",
 		         ex->first_object[0] ? ex->first_object : "the first failing object");
 	buf_free(&ev);
@@ -387,7 +387,6 @@ static int ex_request(struct tui_app *a, struct tui_view *v, enum tui_req r)
 {
 	struct explain *ex = v->priv;
 	struct ow_err e = { 0 };
-	char params[400], target[300];
 	int64_t id;
 	bool resumed;
 
@@ -397,22 +396,15 @@ static int ex_request(struct tui_app *a, struct tui_view *v, enum tui_req r)
 	case REQ_ATTEST: return decide(a, ex, false);
 	case REQ_WAIVE: return decide(a, ex, true);
 	case REQ_FIX:
-		if (!wf_can_fix(ex->def->id) || !ex->first_object[0]) {
+		if (!ex->def->fix || !ex->first_object[0]) {
 			tui_flash(a, true, "no guided fix for %s%s", ex->def->id,
 			          ex->first_object[0] ? "" : " here (nothing fails)");
 			return TUI_HANDLED;
 		}
 		if (!tui_may_write(a, "the guided fix"))
 			return TUI_HANDLED;
-		{
-			json_t *p = json_pack("{s:s,s:s}", "check", ex->def->id, "object", ex->first_object);
-			char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
-			snprintf(params, sizeof params, "%s", text ? text : "{}");
-			free(text);
-			json_decref(p);
-		}
-		snprintf(target, sizeof target, "%s %s", ex->def->id, ex->first_object);
-		if (wf_start(a->o.db, "fix", target, params, &id, &resumed, &e) != 0)
+		if (wf_start_fix(a->o.db, ex->def->id, ex->def->fix, ex->first_object, NULL, &id,
+		                 &resumed, &e) != 0)
 			tui_flash(a, true, "%s", e.msg);
 		else
 			tui_push_wizard(a, id);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/workflows.h"
 #include "checks/checks.h"
 #include "checks/decide.h"
 #include "db/audit.h"
@@ -895,6 +896,67 @@ static void test_a_tag_written_outside_osdwarden_is_not_honoured(void **state)
 	chk_run_free(&run);
 }
 
+/* --- The catalogue is the one home of a check's fix and of "is it a chain". --- */
+
+/* Every fix a row names is one the fix task makes, and the task starts for
+ * that check; a fix nobody wrote is refused at the start, not at step 1. */
+static void test_every_fix_the_catalogue_names_starts_a_fix_task_for_its_check(void **state)
+{
+	struct inv_open_opts o = { 0 };
+	struct ow_err e = { 0 };
+	struct inv *db;
+	size_t fixable = 0;
+	int64_t id = 0;
+	bool resumed = true;
+
+	(void)state;
+	fresh(NULL);
+	o.path = g_path;
+	assert_int_equal(inv_open(&o, &db, &e), 0);
+	for (size_t k = 0; k < chk_count(); k++) {
+		const struct chk_def *d = chk_at(k);
+		if (!d->fix)
+			continue;
+		fixable++;
+		if (wf_start_fix(db, d->id, d->fix, "OBJ1", NULL, &id, &resumed, &e) != 0)
+			fail_msg("%s names the fix '%s', which the fix task refuses: %s", d->id, d->fix,
+			         e.msg);
+		assert_true(id > 0);
+		assert_false(resumed);
+		assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM task_runs WHERE kind='fix' "
+		                            "AND json_extract(params,'$.fix') IS NOT NULL"), (long)fixable);
+	}
+	assert_true(fixable >= 7);
+	assert_int_not_equal(wf_start_fix(db, "OSD-PXE-002", "no-such-fix", "OBJ2", NULL, &id,
+	                                  &resumed, &e), 0);
+	assert_non_null(strstr(e.msg, "dp-pxe-off"));
+	inv_close(db);
+}
+
+/* A chain is a row that combines others' results: the flag and the
+ * declared inputs say the same, and every input is an earlier row. */
+static void test_chain_rows_are_exactly_those_with_declared_inputs(void **state)
+{
+	size_t chains = 0;
+
+	(void)state;
+	for (size_t k = 0; k < chk_count(); k++) {
+		const struct chk_def *d = chk_at(k);
+		char id[64];
+		if (d->chain != (d->inputs != NULL))
+			fail_msg("%s: chain %d but inputs %s", d->id, d->chain, d->inputs ? d->inputs : "none");
+		chains += d->chain;
+		for (const char *p = d->inputs; p && *p; p += strcspn(p, ","), p += *p == ',') {
+			const struct chk_def *in;
+			snprintf(id, sizeof id, "%.*s", (int)strcspn(p, ","), p);
+			in = chk_find(id);
+			if (!in || chk_index(in) >= k)
+				fail_msg("%s combines %s, which is not an earlier row", d->id, id);
+		}
+	}
+	assert_int_equal(chains, 2);
+}
+
 static int cleanup(void **state)
 {
 	(void)state;
@@ -923,6 +985,8 @@ int main(void)
 		cmocka_unit_test(test_a_decision_edited_after_its_audit_row_is_not_honoured),
 		cmocka_unit_test(test_a_log_that_no_longer_verifies_honours_no_decision),
 		cmocka_unit_test(test_decisions_recorded_in_the_older_audit_format_are_honoured),
+		cmocka_unit_test(test_every_fix_the_catalogue_names_starts_a_fix_task_for_its_check),
+		cmocka_unit_test(test_chain_rows_are_exactly_those_with_declared_inputs),
 	};
 	return cmocka_run_group_tests(tests, NULL, cleanup);
 }
