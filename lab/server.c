@@ -9,52 +9,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "lab/classes.h"
 #include "lab/faults.h"
+#include "lab/journal.h"
+#include "lab/keys.h"
 #include "lab/negotiate.h"
-#include "lab/odata.h"
+#include "lab/reads.h"
+#include "lab/server_int.h"
 #include "lab/tls.h"
+#include "lab/writes.h"
 #include "util/buf.h"
 
 #define JSON_TYPE "application/json; odata.metadata=minimal; odata.streaming=true; " \
                   "IEEE754Compatible=false; charset=utf-8"
 #define MAX_UPLOAD (4u << 20)
-
-/* etag -> object index for one class, built on the first lookup. */
-struct keymap {
-	const struct lab_class *cls;
-	char **keys;
-	size_t *idx;
-	size_t cap;
-};
-
-struct lab_server {
-	struct MHD_Daemon *d;
-	struct lab_site *site;
-	struct lab_config cfg;
-	struct lab_tls tls;
-	struct lab_faults faults;
-	struct lab_negotiate *nego; /* NULL unless --auth negotiate */
-	pthread_mutex_t lock;       /* the site, key maps, counters, journal */
-	unsigned long requests;
-	struct keymap maps[32];
-	size_t nmaps;
-	json_t *journal;            /* successful writes, replayed from --state */
-	FILE *log;
-	pthread_mutex_t log_lock;
-	uint16_t port;
-	bool page_max_set;          /* --page-max given: it caps every page, whatever $top says */
-	/* $orderby on key properties only: the order is computed once (keys
-	 * never change and objects are never added), so paging a big class
-	 * costs no sort per page. */
-	struct order_cache { const struct lab_class *cls; char by[256]; size_t *perm; } orders[32];
-	size_t norders;
-};
 
 struct req {
 	char *raw_uri;
@@ -64,27 +35,9 @@ struct req {
 	struct timespec t0;
 };
 
-/* A response before it goes on the wire. */
-struct answer {
-	unsigned status;
-	struct buf body;
-	const char *type;
-	int retry_after;           /* seconds; 0 = no header */
-	bool www_auth;
-	char *nego_reply;          /* the acceptor's token for a 2xx/4xx after Negotiate */
-};
+/* --- answers ------------------------------------------------------------ */
 
-/* --- small helpers ----------------------------------------------------- */
-
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
-static void odata_error(struct answer *a, unsigned status, const char *msg)
+void lab_answer_error(struct answer *a, unsigned status, const char *msg)
 {
 	json_t *e = json_pack("{s:{s:s,s:s}}", "error", "code", "", "message", msg);
 	char code[8], *s;
@@ -101,7 +54,7 @@ static void odata_error(struct answer *a, unsigned status, const char *msg)
 	json_decref(e);
 }
 
-static void base_url(struct MHD_Connection *c, const struct lab_server *srv, struct buf *out)
+void lab_base_url(struct MHD_Connection *c, const struct lab_server *srv, struct buf *out)
 {
 	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
 	buf_addf(out, "%s://%s/AdminService", srv->cfg.plain ? "http" : "https",
@@ -122,7 +75,7 @@ static void lone_surrogates(struct buf *b)
 	}
 }
 
-static void dump_json(struct answer *a, json_t *j)
+void lab_answer_json(struct answer *a, json_t *j)
 {
 	char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
@@ -131,597 +84,6 @@ static void dump_json(struct answer *a, json_t *j)
 	free(s);
 	lone_surrogates(&a->body);
 	a->type = JSON_TYPE;
-}
-
-/* One 80 MiB field in the first row: bigger than any sane per-page cap.
- * Written straight into the body, since building it as JSON is slow. */
-static void oversize(struct answer *a)
-{
-	static char chunk[1u << 20];
-	const char *row = a->body.data ? strstr(a->body.data, "\"value\":[{") : NULL;
-	struct buf grown = BUF_INIT;
-	size_t at;
-
-	if (!row)
-		return;
-	at = (size_t)(row - a->body.data) + strlen("\"value\":[{");
-	memset(chunk, 'X', sizeof chunk);
-	buf_add(&grown, a->body.data, at);
-	buf_adds(&grown, "\"Oversize\":\"");
-	for (int i = 0; i < 80; i++)
-		buf_add(&grown, chunk, sizeof chunk);
-	buf_adds(&grown, "\",");
-	buf_add(&grown, a->body.data + at, a->body.len - at);
-	if (grown.failed) {
-		buf_free(&grown);
-		return;
-	}
-	buf_free(&a->body);
-	a->body = grown;
-}
-
-/* --- key lookup -------------------------------------------------------- */
-
-static struct keymap *keymap_for(struct lab_server *srv, const struct lab_class *cls)
-{
-	struct keymap *m;
-	size_t n;
-
-	for (size_t i = 0; i < srv->nmaps; i++)
-		if (srv->maps[i].cls == cls)
-			return &srv->maps[i];
-	if (srv->nmaps == sizeof srv->maps / sizeof srv->maps[0])
-		return NULL;
-	m = &srv->maps[srv->nmaps];
-	n = lab_class_count(srv->site, cls);
-	m->cls = cls;
-	m->cap = 16;
-	while (m->cap < n * 2)
-		m->cap *= 2;
-	m->keys = calloc(m->cap, sizeof *m->keys);
-	m->idx = calloc(m->cap, sizeof *m->idx);
-	if (!m->keys || !m->idx) {
-		free(m->keys);
-		free(m->idx);
-		return NULL;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct buf k = BUF_INIT;
-		lab_class_etag(srv->site, cls, i, &k);
-		size_t slot = hash_str(buf_str(&k)) & (m->cap - 1);
-		while (m->keys[slot])
-			slot = (slot + 1) & (m->cap - 1);
-		m->keys[slot] = buf_detach(&k);
-		m->idx[slot] = i;
-	}
-	srv->nmaps++;
-	return m;
-}
-
-/* Index of the live object whose etag is key, or -1. */
-static long lookup(struct lab_server *srv, const struct lab_class *cls, const char *key)
-{
-	struct keymap *m = keymap_for(srv, cls);
-	size_t slot;
-
-	if (!m)
-		return -1;
-	for (slot = hash_str(key) & (m->cap - 1); m->keys[slot]; slot = (slot + 1) & (m->cap - 1))
-		if (strcmp(m->keys[slot], key) == 0)
-			return lab_class_live(srv->site, cls, m->idx[slot]) ? (long)m->idx[slot] : -1;
-	return -1;
-}
-
-/* Reads one key value at *p: 'quoted' (with '' for a quote) or a bare
- * token up to ',' or the end. */
-static int key_value(const char **p, struct buf *out)
-{
-	const char *s = *p;
-
-	if (*s == '\'') {
-		for (s++; *s; s++) {
-			if (*s == '\'') {
-				if (s[1] != '\'')
-					break;
-				s++;
-			}
-			buf_addc(out, *s);
-		}
-		if (*s != '\'')
-			return -1;
-		*p = s + 1;
-		return 0;
-	}
-	while (*s && *s != ',')
-		buf_addc(out, *s++);
-	*p = s;
-	return out->len ? 0 : -1;
-}
-
-/* "v1/v2" (key-as-segment, bare values in key order) -> the etag form. */
-static int parse_key_segments(const struct lab_class *cls, const char *text, struct buf *etag)
-{
-	size_t n = lab_class_nkeys(cls), k = 0;
-	const char *p = text;
-
-	for (; k < n && *p; k++) {
-		const char *end = strchr(p, '/');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		if (len == 0)
-			return -1;
-		if (k)
-			buf_addc(etag, ';');
-		buf_add(etag, p, len);
-		p += len + (end ? 1 : 0);
-		if (end && !*p)
-			return -1;
-	}
-	return k == n && !*p ? 0 : -1;
-}
-
-/* "'x'", "123" or "Name='x',Other=2" -> the etag form of the key. */
-static int parse_key(const struct lab_class *cls, const char *text, struct buf *etag)
-{
-	size_t n = lab_class_nkeys(cls);
-	struct buf vals[4] = { BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT };
-	bool have[4] = { false };
-	const char *p = text;
-	int rc = -1;
-
-	if (*p == '\'' || (*p >= '0' && *p <= '9')) {
-		if (n != 1 || key_value(&p, &vals[0]) != 0 || *p)
-			goto out;
-		have[0] = true;
-	} else {
-		while (*p) {
-			const char *eq = strchr(p, '=');
-			size_t k;
-			if (!eq)
-				goto out;
-			for (k = 0; k < n; k++)
-				if (strlen(lab_class_key(cls, k)) == (size_t)(eq - p) &&
-				    strncasecmp(p, lab_class_key(cls, k), (size_t)(eq - p)) == 0)
-					break;
-			if (k == n || have[k])
-				goto out;
-			p = eq + 1;
-			if (key_value(&p, &vals[k]) != 0)
-				goto out;
-			have[k] = true;
-			if (*p == ',')
-				p++;
-			else if (*p)
-				goto out;
-		}
-	}
-	for (size_t k = 0; k < n; k++) {
-		if (!have[k])
-			goto out;
-		if (k)
-			buf_addc(etag, ';');
-		buf_adds(etag, buf_str(&vals[k]));
-	}
-	rc = 0;
-out:
-	for (size_t k = 0; k < 4; k++)
-		buf_free(&vals[k]);
-	return rc;
-}
-
-/* --- reads -------------------------------------------------------------- */
-
-struct prop_check {
-	struct lab_server *srv;
-	const struct lab_class *cls;
-	bool in_select_phase;
-	const struct lab_query *q;
-	char msg[300];
-};
-
-static int check_property(void *ctx, const char *name)
-{
-	struct prop_check *pc = ctx;
-	bool lazy = false;
-
-	if (!lab_class_property(pc->srv->site, pc->cls, name, &lazy)) {
-		snprintf(pc->msg, sizeof pc->msg, "Could not find a property named '%s' on type "
-		         "'AdminService.%s'.", name, lab_class_name(pc->cls));
-		return -1;
-	}
-	/* Selecting a lazy column in a collection is refused (reference §2). */
-	for (size_t i = 0; lazy && i < pc->q->nselect; i++) {
-		if (strcasecmp(pc->q->select[i], name) == 0) {
-			snprintf(pc->msg, sizeof pc->msg, "The lazy property '%s' cannot be selected "
-			         "in a collection query; read it from a single instance.", name);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* Parses a collection's query and checks every property it names (a
- * lazy one in $select is refused, as the service does): 0, or -1 with the
- * 400 answer in a. On 0, q is the caller's to free. */
-static int parse_query(struct lab_server *srv, const struct lab_class *cls, const char *query,
-                       struct lab_query *q, struct answer *a)
-{
-	struct prop_check pc = { srv, cls, false, q, "" };
-	char err[300];
-
-	if (lab_query_parse(query, q, err, sizeof err) != 0) {
-		odata_error(a, 400, err);
-		return -1;
-	}
-	if (lab_query_each_property(q, check_property, &pc) != 0) {
-		odata_error(a, 400, pc.msg);
-		lab_query_free(q);
-		return -1;
-	}
-	return 0;
-}
-
-struct order_rows {
-	const struct lab_site *site;
-	const struct lab_class *cls;
-};
-
-static json_t *order_row(void *ctx, size_t i)
-{
-	struct order_rows *o = ctx;
-	return lab_class_row(o->site, o->cls, i, false);
-}
-
-static bool orders_by_keys_only(const struct lab_class *cls, const struct lab_query *q)
-{
-	for (size_t k = 0; k < q->norder; k++) {
-		bool key = false;
-		for (size_t j = 0; j < lab_class_nkeys(cls); j++)
-			key |= strcasecmp(q->order[k], lab_class_key(cls, j)) == 0;
-		if (!key)
-			return false;
-	}
-	return true;
-}
-
-/* The objects in the order $orderby asks for (NULL: their own order, or
- * out of memory). *owned: the caller frees the result. */
-static const size_t *ordered(struct lab_server *srv, const struct lab_class *cls,
-                             const struct lab_query *q, bool *owned)
-{
-	struct order_rows o = { srv->site, cls };
-	char by[256] = "";
-	size_t *perm;
-
-	*owned = false;
-	if (q->norder == 0)
-		return NULL;
-	for (size_t k = 0; k < q->norder; k++)
-		snprintf(by + strlen(by), sizeof by - strlen(by), "%s%s%s", k ? "," : "", q->order[k],
-		         q->desc[k] ? " desc" : "");
-	bool cacheable = orders_by_keys_only(cls, q);
-	for (size_t i = 0; cacheable && i < srv->norders; i++)
-		if (srv->orders[i].cls == cls && strcasecmp(srv->orders[i].by, by) == 0)
-			return srv->orders[i].perm;
-	perm = lab_query_order(q, lab_class_count(srv->site, cls), order_row, &o);
-	if (perm && cacheable && srv->norders < sizeof srv->orders / sizeof srv->orders[0]) {
-		struct order_cache *e = &srv->orders[srv->norders++];
-		e->cls = cls;
-		snprintf(e->by, sizeof e->by, "%s", by);
-		e->perm = perm;
-		return perm;
-	}
-	*owned = perm != NULL;
-	return perm;
-}
-
-/* GET Class/$count: the number of live objects the $filter matches, as a
- * bare number (what the community reports the service answers). */
-static void get_count(struct lab_server *srv, const struct lab_class *cls, const char *query,
-                      struct answer *a)
-{
-	struct lab_query q;
-	size_t n = lab_class_count(srv->site, cls), live = 0;
-
-	if (parse_query(srv, cls, query, &q, a) != 0)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		json_t *row;
-		if (!lab_class_live(srv->site, cls, i))
-			continue;
-		if (!q.filter) {
-			live++;
-			continue;
-		}
-		row = lab_class_row(srv->site, cls, i, false);
-		live += lab_filter_match(q.filter, row);
-		json_decref(row);
-	}
-	live = (size_t)((long)live + srv->cfg.count_offset > 0 ? (long)live + srv->cfg.count_offset : 0);
-	buf_reset(&a->body);
-	buf_addf(&a->body, "%zu", live);
-	a->status = 200;
-	a->type = "text/plain";
-	lab_query_free(&q);
-}
-
-static void get_collection(struct lab_server *srv, struct MHD_Connection *c,
-                           const struct lab_class *cls, const char *query,
-                           const struct lab_fault *fault, struct answer *a)
-{
-	struct lab_query q;
-	json_t *env, *rows;
-	size_t n = lab_class_count(srv->site, cls), live = 0;
-	long skip, top;
-	bool more = false;
-	struct buf url = BUF_INIT;
-
-	if (parse_query(srv, cls, query, &q, a) != 0)
-		return;
-	skip = q.has_skip ? q.skip : 0;
-	top = q.has_top ? q.top : (srv->cfg.next_link ? srv->cfg.page_max : -1);
-	/* A capped server sends at most page_max rows whatever $top asks. */
-	if (srv->page_max_set && (top < 0 || top > srv->cfg.page_max))
-		top = srv->cfg.page_max;
-	if (fault->kind == FAULT_REPEAT_PAGE)
-		skip = 0;
-	bool owned;
-	const size_t *order = ordered(srv, cls, &q, &owned);
-	if (q.norder && !order) {
-		odata_error(a, 500, "Out of memory sorting the collection.");
-		lab_query_free(&q);
-		return;
-	}
-	rows = json_array();
-	for (size_t j = 0; j < n; j++) {
-		size_t i = order ? order[j] : j;
-		json_t *row;
-
-		if (!lab_class_live(srv->site, cls, i))
-			continue;
-		if (!q.filter && live < (size_t)skip) {
-			live++;        /* no filter: skipping needs no row */
-			continue;
-		}
-		row = lab_class_row(srv->site, cls, i, false);
-		if (!lab_filter_match(q.filter, row)) {
-			json_decref(row);
-			continue;
-		}
-		if (live++ < (size_t)skip) {
-			json_decref(row);
-			continue;
-		}
-		if (top >= 0 && (long)json_array_size(rows) >= top) {
-			more = true;
-			json_decref(row);
-			break;
-		}
-		json_array_append_new(rows, lab_select(row, &q));
-		json_decref(row);
-	}
-	base_url(c, srv, &url);
-	env = json_object();
-	buf_addf(&url, "/wmi/$metadata#%s", lab_class_name(cls));
-	json_object_set_new(env, "@odata.context", json_string(buf_str(&url)));
-	json_object_set_new(env, "value", rows);
-	if (srv->cfg.next_link && more && !q.filter) {
-		struct buf next = BUF_INIT;
-		base_url(c, srv, &next);
-		buf_addf(&next, "/wmi/%s?$top=%ld&$skip=%ld", lab_class_name(cls),
-		         top, skip + top);
-		for (size_t i = 0; i < q.nselect; i++)
-			buf_addf(&next, "%s%s", i ? "," : "&$select=", q.select[i]);
-		for (size_t i = 0; i < q.norder; i++)
-			buf_addf(&next, "%s%s%s", i ? "," : "&$orderby=", q.order[i],
-			         q.desc[i] ? "%20desc" : "");
-		json_object_set_new(env, "@odata.nextLink", json_string(buf_str(&next)));
-		buf_free(&next);
-	}
-	a->status = 200;
-	dump_json(a, env);
-	if (fault->kind == FAULT_OVERSIZE)
-		oversize(a);
-	json_decref(env);
-	buf_free(&url);
-	if (owned)
-		free((size_t *)order);
-	lab_query_free(&q);
-}
-
-static void get_instance(struct lab_server *srv, struct MHD_Connection *c,
-                         const struct lab_class *cls, long i, struct answer *a)
-{
-	json_t *env = json_object(), *rows = json_array();
-	struct buf url = BUF_INIT;
-
-	base_url(c, srv, &url);
-	buf_addf(&url, "/wmi/$metadata#%s", lab_class_name(cls));
-	json_array_append_new(rows, lab_class_row(srv->site, cls, (size_t)i, true));
-	json_object_set_new(env, "@odata.context", json_string(buf_str(&url)));
-	json_object_set_new(env, "value", rows);
-	a->status = 200;
-	dump_json(a, env);
-	json_decref(env);
-	buf_free(&url);
-}
-
-/* --- writes ------------------------------------------------------------- */
-
-static void method_ok(struct lab_server *srv, struct MHD_Connection *c, struct answer *a)
-{
-	struct buf url = BUF_INIT;
-	json_t *j = json_object();
-
-	if (c)
-		base_url(c, srv, &url);
-	else
-		buf_adds(&url, "https://localhost/AdminService");
-	buf_adds(&url, "/wmi/$metadata#__PARAMETERS");
-	json_object_set_new(j, "@odata.context", json_string(buf_str(&url)));
-	json_object_set_new(j, "ReturnValue", json_integer(0));
-	a->status = 201;
-	dump_json(a, j);
-	json_decref(j);
-	buf_free(&url);
-}
-
-static bool json_bool_of(json_t *v, bool *out)
-{
-	if (json_is_boolean(v))
-		*out = json_is_true(v);
-	else if (json_is_integer(v))
-		*out = json_integer_value(v) != 0;
-	else
-		return false;
-	return true;
-}
-
-static void block_certificate(struct lab_server *srv, struct MHD_Connection *c, json_t *body,
-                              struct answer *a)
-{
-	const char *smsid = json_string_value(lab_get_ci(body, "SMSID"));
-	bool blocked;
-	long i;
-
-	if (!smsid || !json_bool_of(lab_get_ci(body, "Blocked"), &blocked)) {
-		odata_error(a, 400, "BlockCertificate needs SMSID (string) and Blocked (boolean).");
-		return;
-	}
-	i = lookup(srv, lab_class_find("SMS_Certificate"), smsid);
-	if (i < 0) {
-		odata_error(a, 404, "No certificate with that SMSID.");
-		return;
-	}
-	srv->site->certs[i].blocked = blocked;
-	method_ok(srv, c, a);
-}
-
-static void delete_association(struct lab_server *srv, struct MHD_Connection *c, json_t *body,
-                               struct answer *a)
-{
-	json_t *src = lab_get_ci(body, "SourceClientResourceID");
-	json_t *dst = lab_get_ci(body, "RestoreClientResourceID");
-	char key[64];
-	long i;
-
-	if (!json_is_integer(src) || !json_is_integer(dst)) {
-		odata_error(a, 400, "DeleteAssociation needs SourceClientResourceID and "
-		            "RestoreClientResourceID (integers).");
-		return;
-	}
-	snprintf(key, sizeof key, "%lld;%lld", (long long)json_integer_value(dst),
-	         (long long)json_integer_value(src));
-	i = lookup(srv, lab_class_find("SMS_StateMigration"), key);
-	if (i < 0) {
-		odata_error(a, 404, "No such computer association.");
-		return;
-	}
-	srv->site->assocs[i].removed = true;
-	srv->site->assocs[i].deleted = srv->site->now_ms;
-	method_ok(srv, c, a);
-}
-
-/* The embedded property called name in a PUT body's Props, or NULL. */
-static json_t *embedded(json_t *body, const char *list, const char *key, const char *name)
-{
-	json_t *arr = lab_get_ci(body, list), *e;
-	size_t i;
-
-	json_array_foreach(arr, i, e) {
-		const char *n = json_string_value(lab_get_ci(e, key));
-		if (n && strcasecmp(n, name) == 0)
-			return e;
-	}
-	return NULL;
-}
-
-static bool prop_value(json_t *body, const char *name, int *out)
-{
-	json_t *e = embedded(body, "Props", "PropertyName", name), *v;
-
-	if (!e || !json_is_integer(v = lab_get_ci(e, "Value")))
-		return false;
-	*out = (int)json_integer_value(v);
-	return true;
-}
-
-/* Joins a PropList's Values with ','; NULL if the list is absent. */
-static const char *proplist_joined(struct lab_site *s, json_t *body, const char *name)
-{
-	json_t *e = embedded(body, "PropLists", "PropertyListName", name), *v;
-	struct buf b = BUF_INIT;
-	const char *kept;
-	size_t i;
-
-	if (!e)
-		return NULL;
-	json_array_foreach(lab_get_ci(e, "Values"), i, v) {
-		if (json_is_string(v))
-			buf_addf(&b, "%s%s", b.len ? "," : "", json_string_value(v));
-	}
-	kept = lab_site_strdup(s, buf_str(&b));
-	buf_free(&b);
-	return kept;
-}
-
-static void put_sysres(struct lab_server *srv, size_t i, json_t *body, struct answer *a)
-{
-	struct lab_site *s = srv->site;
-	size_t base = 2 * s->nsites;
-	int v;
-
-	if (!json_is_object(body) || !json_is_array(lab_get_ci(body, "Props"))) {
-		odata_error(a, 400, "PUT needs the whole object, with its Props.");
-		return;
-	}
-	if (i >= base && i - base < s->ndps) {
-		struct lab_dp *d = &s->dps[i - base];
-		const char *macs = proplist_joined(s, body, "BindExcept");
-		if (prop_value(body, "IsActive", &v)) d->active = v != 0;
-		if (prop_value(body, "IsPXE", &v)) d->pxe = v != 0;
-		if (prop_value(body, "SupportUnknownMachines", &v)) d->unknown = v != 0;
-		if (prop_value(body, "BindPolicy", &v)) d->bind_policy = v;
-		if (macs) d->bind_except = macs;
-	} else if (i >= base + s->ndps) {
-		struct lab_smp *m = &s->smps[i - base - s->ndps];
-		if (prop_value(body, "SMPQuiesceState", &v)) m->quiesce = v;
-		if (prop_value(body, "SMPStoreDeletionDelayTimeInMinutes", &v)) m->delay_min = v;
-		if (prop_value(body, "SMPStoreDeletionCycleTimeInMinutes", &v)) m->cycle_min = v;
-	}
-	/* Other site control rows accept the PUT and change nothing the lab
-	 * models, like a provider that ignores unknown properties. */
-	a->status = 204;
-	buf_reset(&a->body);
-}
-
-static void put_boot_image(struct lab_server *srv, size_t i, json_t *body, struct answer *a)
-{
-	bool on;
-
-	if (!json_bool_of(lab_get_ci(body, "EnableLabShell"), &on)) {
-		odata_error(a, 400, "PUT needs EnableLabShell (boolean).");
-		return;
-	}
-	srv->site->boots[i].lab_shell = on;
-	a->status = 204;
-	buf_reset(&a->body);
-}
-
-static void delete_sysres(struct lab_server *srv, size_t i, struct answer *a)
-{
-	struct lab_site *s = srv->site;
-	size_t base = 2 * s->nsites;
-
-	if (i < base) {
-		odata_error(a, 400, "The site server and SMS Provider roles cannot be removed here.");
-		return;
-	}
-	if (i - base < s->ndps)
-		s->dps[i - base].removed = true;
-	else
-		s->smps[i - base - s->ndps].removed = true;
-	a->status = 204;
-	buf_reset(&a->body);
 }
 
 /* --- routing ------------------------------------------------------------- */
@@ -741,79 +103,42 @@ static bool denied(const struct lab_server *srv, const char *cls)
 	return false;
 }
 
-/* Splits "Class(key)" / "Class/v1/v2" / "Class.Method" / "Class". */
-struct target {
-	char cls[128];
-	char key[2048];
-	char method[64];
-	bool has_key, has_method;
-	bool segments;             /* key-as-segment: key holds the values, '/' between */
-};
-
-static int parse_target(const char *s, struct target *t)
+/* The handler writes.c lists for a write on an instance of cls, or NULL. */
+static lab_instance_write *write_route(const char *method, const struct lab_class *cls)
 {
-	const char *paren = strchr(s, '('), *slash = strchr(s, '/'), *dot = strchr(s, '.');
-	size_t n;
-
-	memset(t, 0, sizeof *t);
-	if (slash && (!paren || slash < paren)) {
-		/* Class/v1/v2: values may hold dots, so this comes first. */
-		n = (size_t)(slash - s);
-		if (n == 0 || n >= sizeof t->cls || strlen(slash + 1) >= sizeof t->key || !slash[1] ||
-		    memchr(s, '.', n))
-			return -1;
-		memcpy(t->cls, s, n);
-		strcpy(t->key, slash + 1);
-		t->has_key = t->segments = true;
-		/* Instance methods (Class/k/AdminService.Method) are not served. */
-		return strstr(t->key, "AdminService.") ? -1 : 0;
-	}
-	if (paren) {
-		size_t len = strlen(s);
-		if (s[len - 1] != ')' || (size_t)(paren - s) >= sizeof t->cls ||
-		    len - (size_t)(paren - s) - 2 >= sizeof t->key)
-			return -1;
-		memcpy(t->cls, s, (size_t)(paren - s));
-		memcpy(t->key, paren + 1, len - (size_t)(paren - s) - 2);
-		t->has_key = true;
-		/* Instance method: Class('k')/AdminService.Method is not served. */
-		return strchr(paren, '/') ? -1 : 0;
-	}
-	if (dot) {
-		n = (size_t)(dot - s);
-		if (n >= sizeof t->cls || strlen(dot + 1) >= sizeof t->method)
-			return -1;
-		memcpy(t->cls, s, n);
-		strcpy(t->method, dot + 1);
-		t->has_method = true;
-		return 0;
-	}
-	if (strlen(s) >= sizeof t->cls)
-		return -1;
-	strcpy(t->cls, s);
-	return 0;
+	for (const struct lab_write_route *r = lab_write_routes; r->handler; r++)
+		if (strcmp(method, r->method) == 0 && cls == lab_class_find(r->cls))
+			return r->handler;
+	return NULL;
 }
 
-/* Handles one request whose auth has passed; the caller holds the lock.
- * c is NULL when a journal entry is replayed at start. */
-static void route(struct lab_server *srv, struct MHD_Connection *c, const char *method,
-                  const char *path, const char *query, const char *upload,
-                  const struct lab_fault *fault, struct answer *a)
+/* The handler writes.c lists for the method Class.Method, or NULL. */
+static lab_method_call *call_route(const char *cls, const char *method)
+{
+	for (const struct lab_call_route *r = lab_call_routes; r->handler; r++)
+		if (strcasecmp(cls, r->cls) == 0 && strcasecmp(method, r->method) == 0)
+			return r->handler;
+	return NULL;
+}
+
+void lab_route(struct lab_server *srv, struct MHD_Connection *c, const char *method,
+               const char *path, const char *query, const char *upload,
+               const struct lab_fault *fault, struct answer *a)
 {
 	static const char prefix[] = "/AdminService/";
-	struct target t;
+	struct lab_target t;
 	const struct lab_class *cls;
 	json_t *body = NULL;
 	bool is_get = strcmp(method, "GET") == 0;
 
 	if (strncasecmp(path, prefix, sizeof prefix - 1) != 0) {
-		odata_error(a, 404, "Not an AdminService URL.");
+		lab_answer_error(a, 404, "Not an AdminService URL.");
 		return;
 	}
 	path += sizeof prefix - 1;
 	if (strcasecmp(path, "wmi/$metadata") == 0 || strcasecmp(path, "v1.0/$metadata") == 0) {
 		if (!is_get) {
-			odata_error(a, 405, "Method not allowed.");
+			lab_answer_error(a, 405, "Method not allowed.");
 			return;
 		}
 		lab_class_metadata(srv->site, &a->body, path[0] == 'v' ? "v1.0" : "wmi",
@@ -832,9 +157,9 @@ static void route(struct lab_server *srv, struct MHD_Connection *c, const char *
 		path = counted;
 		count_only = true;
 	}
-	if (strncasecmp(path, "wmi/", 4) != 0 || parse_target(path + 4, &t) != 0 ||
+	if (strncasecmp(path, "wmi/", 4) != 0 || lab_keys_parse_target(path + 4, &t) != 0 ||
 	    (count_only && (t.has_key || t.has_method))) {
-		odata_error(a, 404, "No such resource.");
+		lab_answer_error(a, 404, "No such resource.");
 		return;
 	}
 	/* What --metadata-without took out of $metadata, the lab does not
@@ -843,32 +168,29 @@ static void route(struct lab_server *srv, struct MHD_Connection *c, const char *
 		char full[200];
 		snprintf(full, sizeof full, "%s%s%s", t.cls, t.has_method ? "." : "", t.method);
 		if (lab_site_hidden(srv->cfg.metadata_without, full)) {
-			odata_error(a, 404, t.has_method ? "No such method." : "No such class.");
+			lab_answer_error(a, 404, t.has_method ? "No such method." : "No such class.");
 			return;
 		}
 	}
 
 	if (upload && *upload && !(body = json_loads(upload, 0, NULL))) {
-		odata_error(a, 400, "The request body is not valid JSON.");
+		lab_answer_error(a, 400, "The request body is not valid JSON.");
 		return;
 	}
 	if (t.has_method) {
+		lab_method_call *call = call_route(t.cls, t.method);
 		if (strcmp(method, "POST") != 0)
-			odata_error(a, 405, "Methods are called with POST.");
-		else if (strcasecmp(t.cls, "SMS_CertificateInfo") == 0 &&
-		         strcasecmp(t.method, "BlockCertificate") == 0)
-			block_certificate(srv, c, body, a);
-		else if (strcasecmp(t.cls, "SMS_StateMigration") == 0 &&
-		         strcasecmp(t.method, "DeleteAssociation") == 0)
-			delete_association(srv, c, body, a);
+			lab_answer_error(a, 405, "Methods are called with POST.");
+		else if (call)
+			call(srv, c, body, a);
 		else
-			odata_error(a, 404, "No such method.");
+			lab_answer_error(a, 404, "No such method.");
 		json_decref(body);
 		return;
 	}
 	cls = lab_class_find(t.cls);
 	if (!cls) {
-		odata_error(a, 404, "No such class.");
+		lab_answer_error(a, 404, "No such class.");
 		json_decref(body);
 		return;
 	}
@@ -883,104 +205,38 @@ static void route(struct lab_server *srv, struct MHD_Connection *c, const char *
 	}
 	if (!t.has_key) {
 		if (is_get && count_only)
-			get_count(srv, cls, query, a);
+			lab_reads_count(srv, cls, query, a);
 		else if (is_get)
-			get_collection(srv, c, cls, query, fault, a);
+			lab_reads_collection(srv, c, cls, query, fault, a);
 		else
-			odata_error(a, 405, "Only GET is served on a collection.");
+			lab_answer_error(a, 405, "Only GET is served on a collection.");
 		json_decref(body);
 		return;
 	}
 	unsigned forms = srv->cfg.key_forms && lab_class_nkeys(cls) > 1
 	                         ? srv->cfg.key_forms : LAB_KEY_PARENS | LAB_KEY_SEGMENTS;
 	if (t.segments && !(forms & LAB_KEY_SEGMENTS)) {
-		odata_error(a, 404, "No such resource.");
+		lab_answer_error(a, 404, "No such resource.");
 		json_decref(body);
 		return;
 	}
 	struct buf etag = BUF_INIT;
-	long i = (t.segments ? parse_key_segments(cls, t.key, &etag)
-	                     : forms & LAB_KEY_PARENS ? parse_key(cls, t.key, &etag) : -1) == 0
-	                 ? lookup(srv, cls, buf_str(&etag)) : -2;
+	long i = (t.segments ? lab_keys_parse_segments(cls, t.key, &etag)
+	                     : forms & LAB_KEY_PARENS ? lab_keys_parse(cls, t.key, &etag) : -1) == 0
+	                 ? lab_keys_lookup(srv, cls, buf_str(&etag)) : -2;
+	lab_instance_write *change;
 	buf_free(&etag);
 	if (i == -2)
-		odata_error(a, 400, "The key in the URL is not valid for this class.");
+		lab_answer_error(a, 400, "The key in the URL is not valid for this class.");
 	else if (i < 0)
-		odata_error(a, 404, "No instance with that key.");
+		lab_answer_error(a, 404, "No instance with that key.");
 	else if (is_get)
-		get_instance(srv, c, cls, i, a);
-	else if (strcmp(method, "PUT") == 0 && cls == lab_class_find("SMS_SCI_SysResUse"))
-		put_sysres(srv, (size_t)i, body, a);
-	else if (strcmp(method, "PUT") == 0 && cls == lab_class_find("SMS_BootImagePackage"))
-		put_boot_image(srv, (size_t)i, body, a);
-	else if (strcmp(method, "DELETE") == 0 && cls == lab_class_find("SMS_SCI_SysResUse"))
-		delete_sysres(srv, (size_t)i, a);
+		lab_reads_instance(srv, c, cls, i, a);
+	else if ((change = write_route(method, cls)) != NULL)
+		change(srv, (size_t)i, body, a);
 	else
-		odata_error(a, 405, "This operation is not supported on this class.");
+		lab_answer_error(a, 405, "This operation is not supported on this class.");
 	json_decref(body);
-}
-
-/* --- state journal ------------------------------------------------------ */
-
-static void journal_save(struct lab_server *srv)
-{
-	char tmp[4096];
-	FILE *f;
-	int fd;
-
-	if (!srv->cfg.state_path)
-		return;
-	snprintf(tmp, sizeof tmp, "%s.tmp", srv->cfg.state_path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		if (fd >= 0)
-			close(fd);
-		fprintf(stderr, "osdwarden-lab: cannot save state to %s: %s\n", tmp, strerror(errno));
-		return;
-	}
-	json_dumpf(srv->journal, f, JSON_INDENT(1));
-	if (fclose(f) != 0 || rename(tmp, srv->cfg.state_path) != 0)
-		fprintf(stderr, "osdwarden-lab: cannot save state to %s: %s\n",
-		        srv->cfg.state_path, strerror(errno));
-}
-
-static void journal_add(struct lab_server *srv, const char *method, const char *path,
-                        const char *body)
-{
-	json_array_append_new(srv->journal, json_pack("{s:s,s:s,s:s}", "method", method,
-	                                               "path", path, "body", body ? body : ""));
-	journal_save(srv);
-}
-
-static int journal_replay(struct lab_server *srv, char *err, size_t errlen)
-{
-	json_error_t je;
-	json_t *j, *e;
-	size_t i;
-
-	if (!srv->cfg.state_path || access(srv->cfg.state_path, F_OK) != 0)
-		return 0;
-	j = json_load_file(srv->cfg.state_path, 0, &je);
-	if (!json_is_array(j)) {
-		snprintf(err, errlen, "state file %s is not a lab journal: %s",
-		         srv->cfg.state_path, je.text);
-		json_decref(j);
-		return -1;
-	}
-	json_array_foreach(j, i, e) {
-		struct answer a = { 0, BUF_INIT, NULL, 0, false, NULL };
-		struct lab_fault none = { .kind = FAULT_NONE };
-		const char *m = json_string_value(json_object_get(e, "method"));
-		const char *p = json_string_value(json_object_get(e, "path"));
-		const char *b = json_string_value(json_object_get(e, "body"));
-		if (m && p) {
-			route(srv, NULL, m, p, "", b, &none, &a);
-			json_array_append(srv->journal, e);
-		}
-		buf_free(&a.body);
-	}
-	json_decref(j);
-	return 0;
 }
 
 /* --- HTTP plumbing ------------------------------------------------------ */
@@ -1250,18 +506,18 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		buf_adds(&a.body, "{\"error\":{\"code\":\"404\",\"message\":\"Access denied  WMI QUERY: \"}}");
 		a.type = JSON_TYPE;
 	} else if (fault.kind == FAULT_500 || fault.kind == FAULT_503 || fault.kind == FAULT_429) {
-		odata_error(&a, fault.kind == FAULT_500 ? 500 : fault.kind == FAULT_503 ? 503 : 429,
+		lab_answer_error(&a, fault.kind == FAULT_500 ? 500 : fault.kind == FAULT_503 ? 503 : 429,
 		            "Injected fault.");
 		if (fault.kind != FAULT_500)
 			a.retry_after = 1;
 	} else if (r->too_big) {
-		odata_error(&a, 413, "The request body is too large.");
+		lab_answer_error(&a, 413, "The request body is too large.");
 	} else {
 		bool write = strcmp(method, "GET") != 0;
 		pthread_mutex_lock(&srv->lock);
-		route(srv, c, method, url, query, buf_str(&r->body), &fault, &a);
+		lab_route(srv, c, method, url, query, buf_str(&r->body), &fault, &a);
 		if (write && a.status >= 200 && a.status < 300)
-			journal_add(srv, method, url, buf_str(&r->body));
+			lab_journal_add(srv, method, url, buf_str(&r->body));
 		pthread_mutex_unlock(&srv->lock);
 		if (fault.kind == FAULT_LOST) {
 			/* Done, but the answer never leaves: the client cannot know. */
@@ -1339,7 +595,7 @@ int lab_server_start(struct lab_site *site, const struct lab_config *cfg,
 	srv->journal = json_array();
 	if (lab_faults_parse(cfg->faults, site->seed, &srv->faults, err, errlen) != 0)
 		goto fail;
-	if (journal_replay(srv, err, errlen) != 0)
+	if (lab_journal_replay(srv, err, errlen) != 0)
 		goto fail;
 	if (!cfg->auth_none && !cfg->auth_basic &&
 	    lab_negotiate_open(cfg->keytab, &srv->nego, err, errlen) != 0)
@@ -1405,17 +661,11 @@ void lab_server_stop(struct lab_server *srv)
 		return;
 	if (srv->d)
 		MHD_stop_daemon(srv->d);
-	for (size_t i = 0; i < srv->nmaps; i++) {
-		for (size_t k = 0; k < srv->maps[i].cap; k++)
-			free(srv->maps[i].keys[k]);
-		free(srv->maps[i].keys);
-		free(srv->maps[i].idx);
-	}
+	lab_keys_free(srv);
 	if (srv->log)
 		fclose(srv->log);
 	json_decref(srv->journal);
-	for (size_t i = 0; i < srv->norders; i++)
-		free(srv->orders[i].perm);
+	lab_reads_free(srv);
 	lab_negotiate_close(srv->nego);
 	lab_tls_free(&srv->tls);
 	pthread_mutex_destroy(&srv->lock);
