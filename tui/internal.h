@@ -6,6 +6,7 @@
 #include <curses.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "tui/tui.h"
 #include "util/buf.h"
@@ -101,9 +102,33 @@ struct tui_view {
 	const struct tui_view_ops *ops;
 	void *priv;
 	char filter[128];
-	int cursor;              /* selected row on screen, kept across resizes */
+	int cursor;              /* selected row, kept across resizes */
+	int top;                 /* first row on screen (views with their rows in memory) */
 	char title_extra[160];
 };
+
+/* Cursor movement, the same in every view (move.c, htop's Panel_onKey):
+ * Up/Down one row; PgUp/PgDn a page and Ctrl-U/Ctrl-D half a page, the
+ * window moving with the cursor (it keeps its screen row); g/Home and
+ * G/End the first and the last row. */
+struct tui_motion {
+	enum { TUI_MOVE_NONE, TUI_MOVE_BY, TUI_MOVE_FIRST, TUI_MOVE_LAST } to;
+	int rows;                /* TUI_MOVE_BY: how far; negative is up */
+	bool window;             /* the window moves with the cursor */
+};
+/* What request r means for a view showing page rows at a time. */
+struct tui_motion tui_motion(enum tui_req r, int page);
+/* Applies r to a cursor over n rows shown page at a time from *top.
+ * TUI_HANDLED for a movement request, 0 (nothing changed) otherwise. */
+int tui_move(enum tui_req r, int n, int page, int *cursor, int *top);
+/* The same for text: *first, the first of lines shown page at a time,
+ * moves as a cursor and never past the last full page. */
+int tui_scroll(enum tui_req r, int lines, int page, int *first);
+/* Clamps the cursor to the n rows and *top (may be NULL) so the cursor is
+ * on screen and the last page is full (after a reload or a resize). */
+void tui_keep_visible(int n, int page, int *cursor, int *top);
+/* The lines of a text (the last one need not end in a newline). */
+int tui_count_lines(const char *text);
 
 /* Semantic styles, mapped to colours or (monochrome) attributes in one table. */
 enum tui_style { ST_NORMAL, ST_TITLE, ST_SELECTED, ST_OK, ST_WARN, ST_DANGER, ST_DIM, ST_HEADER,
@@ -119,10 +144,20 @@ struct tui_app {
 	/* The `:` prompt's history. */
 	char *history[32];
 	int nhistory;
-	/* Script mode. */
+	/* Script mode: the key script, and its current line decoded one key
+	 * at a time (input.c). */
 	FILE *script;
+	struct {
+		char line[1024];
+		size_t pos, len;
+	} in;
 	SCREEN *screen;
 	FILE *null_out, *null_in;
+	/* bench/tui: per-key timings (OSDWARDEN_TUI_TIMING), from t0, the time
+	 * the last key was read; the sync screen's frames (OSDWARDEN_TUI_PROGRESS). */
+	FILE *timing;
+	struct timespec t0;
+	const char *progress_dump;
 	struct act_site *site;    /* connected on the first write */
 	bool site_read_only;      /* learned from a refused write */
 	char site_name[80];
@@ -173,11 +208,49 @@ void tui_putf(struct tui_app *a, int y, int x, int cols, enum tui_style st, cons
 	OW_PRINTF(6, 7);
 const char *tui_glyph(const struct tui_app *a, const char *utf8, const char *ascii);
 
-/* Input: the next key (from the terminal or the script). -1 at the end
- * of a script; TUI_TICK when the terminal was idle for the refresh period. */
+/* Input (input.c): the next key (from the terminal or the script). -1 at
+ * the end of a script; TUI_TICK when the terminal was idle for the refresh
+ * period. */
 #define TUI_TICK (-3)
 int tui_getkey(struct tui_app *a);
 /* Writes the screen as text (script mode and `:save-display`). */
 int tui_save_display(struct tui_app *a, const char *path);
+/* :save-display PATH; a failure is flashed (and, in a key script, on stderr). */
+void tui_save_display_command(struct tui_app *a, const char *path);
+/* In a key script, a ':' line read inside a dialog (":save-display PATH");
+ * true when key began one and it was consumed. */
+bool tui_script_command(struct tui_app *a, int key);
+/* Per-key timings for bench/tui: opened from the environment, the time a
+ * key was read, and the time its screen was done. */
+void tui_timing_open(struct tui_app *a);
+void tui_timing_close(struct tui_app *a);
+void tui_time_mark(struct tui_app *a);
+void tui_time_key(struct tui_app *a, int key);
+
+/* The terminal and the frame (term.c). Below TUI_MIN_COLS x TUI_MIN_ROWS
+ * the frame says the terminal is too small. */
+#define TUI_MIN_ROWS 16
+#define TUI_MIN_COLS 60
+int tui_term_start(struct tui_app *a);   /* 0, or an exit code with a message */
+void tui_term_stop(struct tui_app *a);
+void tui_draw_frame(struct tui_app *a);
+/* The rows a view draws in (between the title and the status line). */
+int tui_view_rows(void);
+
+/* The line editor (prompt.c): edits text in place on row y after label;
+ * live (may be NULL) is called after each change; history enables the
+ * prompt's history and completion. True on Enter, false on Esc. */
+bool tui_edit_line(struct tui_app *a, int y, const char *label, char *text, size_t n,
+                   void (*live)(struct tui_app *, const char *), bool history);
+void tui_add_history(struct tui_app *a, const char *cmd);
+
+/* The `x` menu: this view's requests, each with why it cannot run now. */
+void tui_actions_menu(struct tui_app *a, struct tui_view *v);
+/* `r`: the sync screen (view_sync.c). */
+void tui_sync_now(struct tui_app *a);
+/* Runs request r on the view on top (app.c). */
+void tui_dispatch(struct tui_app *a, enum tui_req r);
+/* Every open view re-reads the inventory (after a sync or a check run). */
+void tui_reload_all(struct tui_app *a);
 
 #endif

@@ -31,7 +31,6 @@ struct checklist {
 	bool use_stored;
 	struct row rows[CHK_MAX];
 	int nrows;
-	int first;                 /* first row on screen */
 };
 
 static int rank(enum chk_state s)
@@ -145,13 +144,10 @@ static void cl_draw(struct tui_app *a, struct tui_view *v, int top, int rows)
 	int body = rows - 1;
 
 	tui_put(a, top, 2, COLS - 2, ST_HEADER, "STATE      SEV       CHECK           TITLE");
-	if (v->cursor < cl->first)
-		cl->first = v->cursor;
-	if (v->cursor >= cl->first + body)
-		cl->first = v->cursor - body + 1;
-	for (int i = 0; i < body && cl->first + i < cl->nrows; i++) {
-		const struct row *r = &cl->rows[cl->first + i];
-		bool sel = cl->first + i == v->cursor;
+	tui_keep_visible(cl->nrows, body, &v->cursor, &v->top);
+	for (int i = 0; i < body && v->top + i < cl->nrows; i++) {
+		const struct row *r = &cl->rows[v->top + i];
+		bool sel = v->top + i == v->cursor;
 		int y = top + 1 + i;
 		char count[48] = "";
 		if (r->failing)
@@ -179,20 +175,11 @@ static void cl_counts(struct tui_view *v, char *buf, size_t n)
 static int cl_request(struct tui_app *a, struct tui_view *v, enum tui_req r)
 {
 	struct checklist *cl = v->priv;
-	int page = LINES - 5 > 1 ? LINES - 5 : 1;
 	const struct chk_def *d = v->cursor < cl->nrows ? cl->rows[v->cursor].def : NULL;
 
+	if (tui_move(r, cl->nrows, tui_view_rows() - 1, &v->cursor, &v->top))
+		return TUI_HANDLED;
 	switch (r) {
-	case REQ_UP: v->cursor -= v->cursor > 0; return TUI_HANDLED;
-	case REQ_DOWN: v->cursor += v->cursor + 1 < cl->nrows; return TUI_HANDLED;
-	case REQ_PAGE_DOWN: case REQ_HALF_DOWN:
-		v->cursor = v->cursor + page < cl->nrows ? v->cursor + page : cl->nrows - 1;
-		return TUI_HANDLED;
-	case REQ_PAGE_UP: case REQ_HALF_UP:
-		v->cursor = v->cursor > page ? v->cursor - page : 0;
-		return TUI_HANDLED;
-	case REQ_FIRST: v->cursor = 0; return TUI_HANDLED;
-	case REQ_LAST: v->cursor = cl->nrows ? cl->nrows - 1 : 0; return TUI_HANDLED;
 	case REQ_ENTER:
 		if (d)
 			tui_push_explain(a, d->id);
@@ -390,9 +377,9 @@ static int ex_request(struct tui_app *a, struct tui_view *v, enum tui_req r)
 	int64_t id;
 	bool resumed;
 
+	if (tui_scroll(r, tui_count_lines(buf_str(&ex->text)), tui_view_rows(), &ex->scroll))
+		return TUI_HANDLED;
 	switch (r) {
-	case REQ_DOWN: ex->scroll++; return TUI_HANDLED;
-	case REQ_UP: ex->scroll -= ex->scroll > 0; return TUI_HANDLED;
 	case REQ_ATTEST: return decide(a, ex, false);
 	case REQ_WAIVE: return decide(a, ex, true);
 	case REQ_FIX:

@@ -42,7 +42,7 @@ struct list_def {
 static int lv_load(struct tui_app *a, struct tui_view *v);
 static void lv_draw(struct tui_app *a, struct tui_view *v, int top, int rows);
 static int lv_request(struct tui_app *a, struct tui_view *v, enum tui_req r);
-static int step_rows(struct tui_app *a, struct tui_view *v, int delta);
+static int list_move(struct tui_app *a, struct tui_view *v, enum tui_req r);
 static void lv_free(struct tui_view *v);
 static void lv_counts(struct tui_view *v, char *buf, size_t n);
 
@@ -325,7 +325,7 @@ static int toggle_mark(struct tui_app *a, struct tui_view *v)
 		if (lv->marked[m].key == key) {
 			lv->marked[m] = lv->marked[--lv->nmarked];
 			tui_flash(a, false, "%zu marked", lv->nmarked);
-			return step_rows(a, v, 1);
+			return list_move(a, v, REQ_DOWN);
 		}
 	if (lv->nmarked == lv->capmarked) {
 		size_t cap = lv->capmarked ? lv->capmarked * 2 : 64;
@@ -341,7 +341,7 @@ static int toggle_mark(struct tui_app *a, struct tui_view *v)
 	lv->marked[lv->nmarked].src = selected(v, "source_id")->i;
 	lv->marked[lv->nmarked++].dst = selected(v, "restore_id")->i;
 	tui_flash(a, false, "%zu marked (D deletes them)", lv->nmarked);
-	return step_rows(a, v, 1);
+	return list_move(a, v, REQ_DOWN);
 }
 
 /* D with marked rows: the count typed to confirm, then one verified
@@ -467,44 +467,79 @@ static int smp_restore_only(struct tui_app *a, struct tui_view *v)
 	return TUI_HANDLED | TUI_RELOAD;
 }
 
-static int step_rows(struct tui_app *a, struct tui_view *v, int delta)
+/* Moves the window of rows by d (negative: up), the cursor then on screen
+ * row c of it. Read through SQL after (or before) a row of the window, so
+ * the cost does not grow with the list; at either end of the list the
+ * window is the first (last) full one and the cursor clamped to it. */
+static void shift_window(struct tui_app *a, struct tui_view *v, int d, int c)
 {
 	struct list_view *lv = v->priv;
-	int n = (int)lv->page.nrows, want = v->cursor + delta;
+	int n = (int)lv->page.nrows, page = body_rows(), k, got;
 	struct inv_cursor at;
 
-	if (want >= 0 && want < n) {
-		v->cursor = want;
+	/* forward: the rows after row k, the new window starting at k + 1;
+	 * backward: the page of rows before row k, starting at k - page */
+	k = d > 0 ? (d < n ? d : n) - 1 : (page + d < n ? page + d : n - 1);
+	if (k < 0 || inv_cursor_from_row(&lv->page.rows[k], &at) != 0)
+		return;
+	got = read_page(a, v, d > 0 ? INV_AFTER : INV_BEFORE, &at);
+	inv_cursor_free(&at);
+	if (got < 0)
+		return;
+	if (got == 1) {
+		/* nothing beyond row k: it is the last (first) row of the list */
+		v->cursor = d > 0 ? n - 1 : 0;
+		return;
+	}
+	got = (int)lv->page.nrows;
+	if (got < page && read_page(a, v, d > 0 ? INV_LAST : INV_FIRST, NULL) == 0) {
+		/* a short read ran into the end: the window of that end, with the
+		 * cursor on the row it aimed at */
+		int m = (int)lv->page.nrows;
+		c = d > 0 ? c - got + m : c - (page - got);
+	}
+	v->cursor = c;
+	tui_keep_visible((int)lv->page.nrows, page, &v->cursor, NULL);
+}
+
+/* A movement request (the same motions as every view, tui_motion) over the
+ * window of rows read from SQL. */
+static int list_move(struct tui_app *a, struct tui_view *v, enum tui_req r)
+{
+	struct list_view *lv = v->priv;
+	struct tui_motion m = tui_motion(r, body_rows());
+	int n, want;
+
+	if (m.to == TUI_MOVE_NONE)
+		return 0;
+	/* a window read for another terminal size: the same rows again, as
+	 * many as fit now */
+	if (lv->rows != body_rows() && lv_load(a, v) != 0)
 		return TUI_HANDLED;
+	n = (int)lv->page.nrows;
+	want = v->cursor + m.rows;
+	switch (m.to) {
+	case TUI_MOVE_NONE:
+		return 0;
+	case TUI_MOVE_FIRST:
+		v->cursor = 0;
+		read_page(a, v, INV_FIRST, NULL);
+		return TUI_HANDLED;
+	case TUI_MOVE_LAST:
+		read_page(a, v, INV_LAST, NULL);
+		v->cursor = lv->page.nrows ? (int)lv->page.nrows - 1 : 0;
+		return TUI_HANDLED;
+	case TUI_MOVE_BY:
+		break;
 	}
 	if (n == 0)
 		return TUI_HANDLED;
-	/* Scroll the window by one row through SQL, not through memory. */
-	if (want >= n && lv->page.more | (lv->anchor != INV_LAST)) {
-		if (inv_cursor_from_row(&lv->page.rows[0], &at) == 0) {
-			if (read_page(a, v, INV_AFTER, &at) == 0 && (int)lv->page.nrows == n)
-				v->cursor = n - 1;
-			inv_cursor_free(&at);
-		}
-	} else if (want < 0 && inv_cursor_from_row(&lv->page.rows[n - 1], &at) == 0) {
-		if (read_page(a, v, INV_BEFORE, &at) == 0)
-			v->cursor = 0;
-		inv_cursor_free(&at);
-	}
-	return TUI_HANDLED;
-}
-
-static int page_rows(struct tui_app *a, struct tui_view *v, bool down)
-{
-	struct list_view *lv = v->priv;
-	struct inv_cursor at;
-	int n = (int)lv->page.nrows;
-
-	if (n == 0 || inv_cursor_from_row(&lv->page.rows[down ? n - 1 : 0], &at) != 0)
-		return TUI_HANDLED;
-	if (read_page(a, v, down ? INV_AFTER : INV_BEFORE, &at) == 1)
-		v->cursor = down ? n - 1 : 0;
-	inv_cursor_free(&at);
+	if (!m.window && want >= 0 && want < n)
+		v->cursor = want;
+	else if (m.window)
+		shift_window(a, v, m.rows, v->cursor);
+	else
+		shift_window(a, v, want < 0 ? want : want - (n - 1), want < 0 ? 0 : n - 1);
 	return TUI_HANDLED;
 }
 
@@ -565,23 +600,10 @@ static int detail(struct tui_app *a, struct tui_view *v)
 static int lv_request(struct tui_app *a, struct tui_view *v, enum tui_req r)
 {
 	struct list_view *lv = v->priv;
-	int half = body_rows() / 2 > 0 ? body_rows() / 2 : 1;
 
+	if (list_move(a, v, r))
+		return TUI_HANDLED;
 	switch (r) {
-	case REQ_UP: return step_rows(a, v, -1);
-	case REQ_DOWN: return step_rows(a, v, 1);
-	case REQ_HALF_UP: return step_rows(a, v, -half);
-	case REQ_HALF_DOWN: return step_rows(a, v, half);
-	case REQ_PAGE_DOWN: return page_rows(a, v, true);
-	case REQ_PAGE_UP: return page_rows(a, v, false);
-	case REQ_FIRST:
-		v->cursor = 0;
-		read_page(a, v, INV_FIRST, NULL);
-		return TUI_HANDLED;
-	case REQ_LAST:
-		read_page(a, v, INV_LAST, NULL);
-		v->cursor = lv->page.nrows ? (int)lv->page.nrows - 1 : 0;
-		return TUI_HANDLED;
 	case REQ_SORT_NEXT:
 	case REQ_SORT_PREV: {
 		int n = (int)inv_list_ncols(lv->list);

@@ -49,16 +49,14 @@ static void text_draw(struct tui_app *a, struct tui_view *v, int top, int rows)
 static int text_request(struct tui_app *a, struct tui_view *v, enum tui_req r)
 {
 	struct text *t = v->priv;
-	int page = LINES - 4;
+	/* the tab bar takes a row */
+	int page = tui_view_rows() - (t->ntabs ? 1 : 0);
 
 	(void)a;
-	switch (r) {
-	case REQ_DOWN: t->scroll++; return TUI_HANDLED;
-	case REQ_UP: t->scroll -= t->scroll > 0; return TUI_HANDLED;
-	case REQ_PAGE_DOWN: case REQ_HALF_DOWN: t->scroll += page; return TUI_HANDLED;
-	case REQ_PAGE_UP: case REQ_HALF_UP: t->scroll = t->scroll > page ? t->scroll - page : 0;
+	if (tui_scroll(r, tui_count_lines(buf_str(t->ntabs ? &t->tabs[t->tab] : &t->b)), page,
+	               &t->scroll))
 		return TUI_HANDLED;
-	case REQ_FIRST: t->scroll = 0; return TUI_HANDLED;
+	switch (r) {
 	case REQ_ENTER: return TUI_HANDLED;
 	case REQ_NEXT_TAB:
 		if (t->ntabs) {

@@ -60,17 +60,19 @@ static void tasks_draw(struct tui_app *a, struct tui_view *v, int top, int rows)
 	if (ts->n == 0)
 		tui_put(a, top + 2, 2, COLS - 4, ST_DIM, "no guided task yet: W on an SMP, B on a "
 		        "certificate, P on associations, or F on a failing check starts one");
-	for (int i = 0; i < ts->n && i < rows - 1; i++) {
-		bool sel = i == v->cursor;
+	tui_keep_visible(ts->n, rows - 1, &v->cursor, &v->top);
+	for (int i = 0; v->top + i < ts->n && i < rows - 1; i++) {
+		int k = v->top + i;
+		bool sel = k == v->cursor;
 		if (sel) {
 			attrset(a->style[ST_SELECTED]);
 			mvhline(top + 1 + i, 0, ' ', COLS);
 			attrset(A_NORMAL);
 			tui_put(a, top + 1 + i, 0, 2, ST_SELECTED, ">");
 		}
-		tui_put(a, top + 1 + i, 2, COLS - 2, sel ? ST_SELECTED : ts->rows[i].open ? ST_WARN
+		tui_put(a, top + 1 + i, 2, COLS - 2, sel ? ST_SELECTED : ts->rows[k].open ? ST_WARN
 		                                                                       : ST_NORMAL,
-		        ts->rows[i].line);
+		        ts->rows[k].line);
 	}
 }
 
@@ -78,9 +80,9 @@ static int tasks_request(struct tui_app *a, struct tui_view *v, enum tui_req r)
 {
 	struct tasks *ts = v->priv;
 
+	if (tui_move(r, ts->n, tui_view_rows() - 1, &v->cursor, &v->top))
+		return TUI_HANDLED;
 	switch (r) {
-	case REQ_UP: v->cursor -= v->cursor > 0; return TUI_HANDLED;
-	case REQ_DOWN: v->cursor += v->cursor + 1 < ts->n; return TUI_HANDLED;
 	case REQ_ENTER:
 		if (v->cursor < ts->n)
 			tui_push_wizard(a, ts->rows[v->cursor].id);

@@ -17,6 +17,8 @@
 #include "../krbrealm.h"
 #include "../labsite.h"
 #include "../unit/testutil.h"
+#include "backend/workflows.h"
+#include "db/db.h"
 
 static struct labsite g_ls;
 static struct labproc g_lab;
@@ -681,6 +683,238 @@ static void test_the_actions_menu_shows_what_the_site_does_not_expose(void **sta
 	labsite_free(&own);
 }
 
+/* The text of screen row y (new string; "" past the end). */
+static char *row_of(const char *scr, int y)
+{
+	const char *p = scr;
+
+	for (int i = 0; i < y && p; i++)
+		p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL;
+	if (!p)
+		return strdup("");
+	return strndup(p, strcspn(p, "\n"));
+}
+
+/* Whether screen row y is the selected one. */
+static bool selected_at(const char *scr, int y)
+{
+	char *line = row_of(scr, y);
+	bool sel = line[0] == '>';
+	free(line);
+	return sel;
+}
+
+/* The selected row of a table view (the one marked '>'), from column 2. */
+static char *selected_row(const char *scr)
+{
+	for (const char *p = scr; *p;) {
+		size_t n = strcspn(p, "\n");
+		if (*p == '>')
+			return strndup(p + (n >= 2 ? 2 : n), n >= 2 ? n - 2 : 0);
+		p += n + (p[n] == '\n');
+	}
+	fail_msg("no row is selected:\n%s", scr);
+	return NULL;
+}
+
+/* Row i of a table whose rows start on screen row first, from column 2. */
+static char *table_row(const char *scr, int first, int i)
+{
+	char *line = row_of(scr, first + i), *text = strdup(strlen(line) > 2 ? line + 2 : "");
+	free(line);
+	return text;
+}
+
+static void expect_selected(const char *scr, const char *ref, int first, int index,
+                            const char *what)
+{
+	char *got = selected_row(scr), *want = table_row(ref, first, index);
+	if (strcmp(got, want) != 0)
+		fail_msg("%s: the cursor is on\n  %s\nnot on row %d\n  %s\n%s", what, got, index, want, scr);
+	free(got);
+	free(want);
+}
+
+/* The body rows of a table in a tall reference screen (up to the first
+ * empty row). */
+static int table_rows(const char *ref, int first)
+{
+	int n = 0;
+	for (;; n++) {
+		char *line = row_of(ref, first + n);
+		bool empty = !line[0];
+		free(line);
+		if (empty)
+			return n;
+	}
+}
+
+/* How many lines of text a text view shows from screen row first, up to
+ * the last non-empty one of its rows. */
+static int text_lines(const char *scr, int first, int rows)
+{
+	int n = 0;
+	for (int i = 0; i < rows; i++) {
+		char *line = row_of(scr, first + i);
+		if (line[0])
+			n = i + 1;
+		free(line);
+	}
+	return n;
+}
+
+/* Runs keys (one a line) in view at size, saving a screen after each
+ * into name-0, name-1, ... (a key script of its own). */
+static void run_moves(const char *view_keys, const char *size, const char *name,
+                      const char *const *moves, size_t n)
+{
+	char script[3000];
+
+	snprintf(script, sizeof script, "%s", view_keys);
+	for (size_t i = 0; i < n; i++)
+		snprintf(script + strlen(script), sizeof script - strlen(script),
+		         "%s\n:save-display %s/%s-%zu\n", moves[i], g_ls.dir, name, i);
+	assert_int_equal(run_tui("C.UTF-8", NULL, size, script), 0);
+}
+
+/* The same movement keys in every view (DESIGN §5, htop's Panel_onKey):
+ * PgDn a page (the cursor keeps its screen row), g/Home the first row,
+ * G/End the last, Ctrl-D half a page. At 80x24 a table shows 20 rows
+ * (title, header, status and hints take 4). Where the cursor lands is
+ * read against a tall screen of the same view. */
+static void test_every_view_moves_with_the_same_keys(void **state)
+{
+	static const char *const moves[] = { "<PgDn>", "g", "G", "g<C-d>", "<End>", "<Home>" };
+	static const struct {
+		const char *keys, *name;
+		int first;               /* screen row of the first table row */
+	} tables[] = {
+		{ "7\n", "checks", 2 },
+		{ "4\n", "cert", 2 },
+		{ "9\n", "tasks", 2 },
+	};
+	/* A text view shows LINES - 3 lines. The longest explanation (19 lines
+	 * at 60 columns) needs the smallest terminal to scroll at all. */
+	static const struct {
+		const char *keys, *name, *size, *ref_size;
+		int page, ref_rows;
+	} texts[] = {
+		{ "7\n/MEDIA-001<Enter>\n<Enter>\n", "explain", "60x16", "60x70", 13, 67 },
+		{ "?\n", "help", "80x24", "80x80", 21, 77 },
+	};
+	struct labsite shared = g_ls;
+	struct inv *db = NULL;
+	struct ow_err e = { 0 };
+	char name[64];
+	char *ref, *s;
+
+	(void)state;
+	/* 30 guided tasks, in an inventory of their own (the other tests
+	 * open the first task of the shared one). */
+	snprintf(g_ls.db, sizeof g_ls.db, "%s/tasks.db", g_ls.dir);
+	assert_int_equal(inv_open(&(struct inv_open_opts){ .path = g_ls.db }, &db, &e), 0);
+	for (int i = 1; i <= 30; i++) {
+		char days[8];
+		int64_t id;
+		bool resumed;
+		snprintf(days, sizeof days, "%d", i);
+		assert_int_equal(wf_start(db, "assoc-prune", days, NULL, &id, &resumed, &e), 0);
+	}
+	inv_close(db);
+	g_ls = shared;
+
+	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
+		int n;
+		if (strcmp(tables[t].name, "tasks") == 0)
+			snprintf(g_ls.db, sizeof g_ls.db, "%s/tasks.db", shared.dir);
+		/* the reference: every row at once (the lists: the first 76, and
+		 * after G the last 76) */
+		snprintf(name, sizeof name, "%s-ref", tables[t].name);
+		run_moves(tables[t].keys, "80x80", name, (const char *const[]){ "g", "G" }, 2);
+		run_moves(tables[t].keys, "80x24", tables[t].name, moves, sizeof moves / sizeof moves[0]);
+		g_ls = shared;
+		snprintf(name, sizeof name, "%s-ref-0", tables[t].name);
+		ref = screen(name);
+		n = table_rows(ref, tables[t].first);
+		if (n <= 20)
+			fail_msg("%s: %d rows, not enough to page through", tables[t].name, n);
+		snprintf(name, sizeof name, "%s-0", tables[t].name);
+		s = screen(name);
+		expect_selected(s, ref, tables[t].first, 20, "PgDn");
+		/* the window moved with it, as far as the last full window: the
+		 * cursor kept its screen row when it could */
+		{
+			int top = n - 20 < 20 ? n - 20 : 20;
+			if (!selected_at(s, tables[t].first + 20 - top))
+				fail_msg("PgDn: the cursor is not on row %d of the window:\n%s", 20 - top, s);
+		}
+		free(s);
+		snprintf(name, sizeof name, "%s-1", tables[t].name);
+		s = screen(name);
+		expect_selected(s, ref, tables[t].first, 0, "g");
+		free(s);
+		snprintf(name, sizeof name, "%s-3", tables[t].name);
+		s = screen(name);
+		expect_selected(s, ref, tables[t].first, 10, "Ctrl-D");
+		free(s);
+		snprintf(name, sizeof name, "%s-5", tables[t].name);
+		s = screen(name);
+		expect_selected(s, ref, tables[t].first, 0, "Home");
+		free(s);
+		free(ref);
+		/* G and End: the last row, at the bottom of a full window */
+		snprintf(name, sizeof name, "%s-ref-1", tables[t].name);
+		ref = screen(name);
+		n = table_rows(ref, tables[t].first);
+		for (int k = 2; k <= 4; k += 2) {
+			snprintf(name, sizeof name, "%s-%d", tables[t].name, k);
+			s = screen(name);
+			expect_selected(s, ref, tables[t].first, n - 1, k == 2 ? "G" : "End");
+			if (!selected_at(s, tables[t].first + 19))
+				fail_msg("%s: the last row is not at the bottom of the window:\n%s",
+				         k == 2 ? "G" : "End", s);
+			free(s);
+		}
+		free(ref);
+	}
+
+	/* The text views (the explanation of a check, help): the same keys
+	 * scroll the text, never past its last page. */
+	for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
+		int lines, page = texts[t].page, last;
+		snprintf(name, sizeof name, "%s-ref", texts[t].name);
+		run_moves(texts[t].keys, texts[t].ref_size, name, (const char *const[]){ "g" }, 1);
+		run_moves(texts[t].keys, texts[t].size, texts[t].name, moves,
+		          sizeof moves / sizeof moves[0]);
+		snprintf(name, sizeof name, "%s-ref-0", texts[t].name);
+		ref = screen(name);
+		lines = text_lines(ref, 1, texts[t].ref_rows);
+		if (lines <= page || lines >= texts[t].ref_rows)
+			fail_msg("%s: %d lines of text, the test needs %d..%d:\n%s", texts[t].name, lines,
+			         page + 1, texts[t].ref_rows - 1, ref);
+		last = lines - page;
+		{
+			/* the first line shown after each move */
+			const int want[] = { page < last ? page : last, 0, last,
+			                     page / 2 < last ? page / 2 : last, last, 0 };
+			for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+				char *first, *w;
+				snprintf(name, sizeof name, "%s-%zu", texts[t].name, k);
+				s = screen(name);
+				first = row_of(s, 1);
+				w = row_of(ref, 1 + want[k]);
+				if (strcmp(first, w) != 0)
+					fail_msg("%s after %s: the first line is\n  %s\nnot line %d\n  %s\n%s",
+					         texts[t].name, moves[k], first, want[k], w, s);
+				free(w);
+				free(first);
+				free(s);
+			}
+		}
+		free(ref);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -703,6 +937,7 @@ int main(void)
 		cmocka_unit_test(test_the_actions_menu_shows_what_the_site_does_not_expose),
 		cmocka_unit_test(test_prune_and_fix_wizards),
 		cmocka_unit_test(test_views_read_the_stored_check_run),
+		cmocka_unit_test(test_every_view_moves_with_the_same_keys),
 	};
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
