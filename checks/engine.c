@@ -601,16 +601,13 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 {
 	struct chk_ctx c = { .db = db, .now = now };
 	struct keyset prev_fail = { 0 };
-	/* Per check (catalogue order) and state: how many results. */
-	size_t (*counts)[CS_FIXED + 1] = calloc(chk_count(), sizeof *counts);
+	/* Per check (catalogue order) and state: how many results; and how
+	 * many of its failures a waiver covers. */
+	size_t counts[CHK_MAX][CS_FIXED + 1] = { { 0 } }, waived[CHK_MAX] = { 0 };
 	int rc = -1;
 
 	memset(run, 0, sizeof *run);
 	run->started = now;
-	if (!counts) {
-		ow_err_set(err, OW_EINPUT, "out of memory");
-		goto out;
-	}
 	if (load_snapshot(db, &c.snap, err) != 0 || judge_decisions(&c, &run->ignored, err) != 0)
 		goto out;
 	for (size_t i = 0; i < chk_count(); i++) {
@@ -679,6 +676,7 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 			r->baseline = "fixed";
 		}
 		counts[chk_index(r->def)][r->state]++;
+		waived[chk_index(r->def)] += r->state == CS_FAIL && r->waived;
 		if (store && is_finding(r->state)) {
 			struct inv_finding f = { r->def->id, chk_state_name(r->state), chk_sev_name(r->sev),
 			                         r->object_type, r->object_key, r->object_name, r->evidence,
@@ -688,7 +686,8 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 		}
 	}
 	if (store) {
-		/* {"CHECK": {"state": count, ...}, ...} for the trends. */
+		/* {"CHECK": {"state": count, ..., "waived": failures waived}, ...}
+		 * for the trends and the dashboard. */
 		json_t *summary = json_object();
 		char *s;
 		int frc;
@@ -702,6 +701,8 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 				json_object_set_new(per, chk_state_name((enum chk_state)st),
 				                    json_integer((json_int_t)counts[k][st]));
 			}
+			if (waived[k])
+				json_object_set_new(per, "waived", json_integer((json_int_t)waived[k]));
 		}
 		s = json_dumps(summary, JSON_COMPACT);
 		json_decref(summary);
@@ -727,7 +728,6 @@ out:
 	}
 	free(c.res);
 	free(prev_fail.h);
-	free(counts);
 	for (size_t i = 0; i < sizeof c.memo / sizeof c.memo[0]; i++)
 		if (c.memo[i].name)
 			c.memo[i].free_fn(c.memo[i].p);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "checks/checks.h"
+#include "checks/summary.h"
 #include "util/buf.h"
 #include "util/sanitize.h"
 
@@ -127,6 +128,26 @@ static json_t *ignored_json(const struct chk_ignored *ig)
 	return o;
 }
 
+/* The dashboard's figures (checks/summary), one line per category:
+ * failing findings no waiver covers by severity, what awaits an
+ * attestation, the failing chains. */
+static void say_summary(FILE *f, const struct chk_run *run)
+{
+	struct chk_summary sum;
+	char sev[96];
+
+	chk_summary_of_run(run, &sum);
+	for (int cat = CAT_SECURITY; cat <= CAT_PRIVACY; cat++) {
+		const struct chk_summary_cat *c = &sum.cat[cat];
+		chk_summary_severities(c, sev, sizeof sev);
+		fprintf(f, "%-8s failing %s  to attest %ld", chk_cat_name((enum chk_cat)cat), sev,
+		        c->to_attest);
+		for (int k = 0; k < CHK_SUMMARY_CHAINS && c->chains[k]; k++)
+			fprintf(f, "%s%s", k ? ", " : "  failing chain ", c->chains[k]->id);
+		fputc('\n', f);
+	}
+}
+
 int chk_write_text(FILE *f, const struct chk_run *run, bool ascii)
 {
 	unsigned flags = ascii ? SAN_ASCII : 0;
@@ -143,6 +164,7 @@ int chk_write_text(FILE *f, const struct chk_run *run, bool ascii)
 	say_unjudged(f, "incomplete: ", run->grades.security_unjudged, "security", "");
 	say_unjudged(f, "incomplete: ", run->grades.privacy_unjudged, "privacy", "");
 	say_ignored(f, "", &run->ignored, "", plain_text);
+	say_summary(f, run);
 	fprintf(f, "%-13s %-8s %-16s %s\n", "STATE", "SEVERITY", "CHECK", "TITLE");
 	for (size_t k = 0; k < chk_count(); k++) {
 		const struct chk_def *d = chk_at(k);

@@ -29,10 +29,13 @@ int chk_stored_load(struct inv *db, struct chk_stored *out, struct ow_err *err)
 		if (!d)
 			continue;   /* a check this build no longer has */
 		k = chk_index(d);
-		json_object_foreach(per, state, n)
+		json_object_foreach(per, state, n) {
+			if (strcmp(state, "waived") == 0)
+				out->waived[k] += (long)json_integer_value(n);
 			for (int st = 0; st <= CS_FIXED; st++)
 				if (strcmp(chk_state_name((enum chk_state)st), state) == 0)
 					out->counts[k][st] += (long)json_integer_value(n);
+		}
 	}
 	json_decref(sum);
 	return 0;

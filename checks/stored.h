@@ -13,6 +13,7 @@ struct chk_stored {
 	int64_t run_id, finished;
 	char security[8], privacy[8];          /* grades as stored ("C", "F*") */
 	long counts[CHK_MAX][CS_FIXED + 1];    /* per catalogue entry and state */
+	long waived[CHK_MAX];                  /* of its failures, those a waiver covered */
 };
 
 /* 0, INV_NOTFOUND (-1) when nothing was stored yet, or an error kind. */

@@ -11,6 +11,7 @@
 #include "backend/workflows.h"
 #include "checks/checks.h"
 #include "checks/decide.h"
+#include "checks/summary.h"
 #include "db/audit.h"
 #include "db/db.h"
 #include "db/decision.h"
@@ -896,6 +897,80 @@ static void test_a_tag_written_outside_osdwarden_is_not_honoured(void **state)
 	chk_run_free(&run);
 }
 
+/* The dashboard reads the stored run back; `osdwarden check` has the run
+ * it evaluated: both summaries say the same numbers, failures a waiver
+ * covers left out of both (the stored run counted them until its counts
+ * said which were waived). */
+static void expect_same_summary(const struct chk_summary *a, const struct chk_summary *b)
+{
+	for (int c = 0; c < 2; c++) {
+		assert_string_equal(a->cat[c].grade, b->cat[c].grade);
+		for (int s = 0; s <= SEV_CRITICAL; s++)
+			if (a->cat[c].failing[s] != b->cat[c].failing[s])
+				fail_msg("%s %s: %ld failing in the run, %ld in the stored run",
+				         chk_cat_name((enum chk_cat)c), chk_sev_name((enum chk_sev)s),
+				         a->cat[c].failing[s], b->cat[c].failing[s]);
+		assert_int_equal(a->cat[c].to_attest, b->cat[c].to_attest);
+		for (int k = 0; k < CHK_SUMMARY_CHAINS; k++)
+			if (a->cat[c].chains[k] != b->cat[c].chains[k])
+				fail_msg("failing chain %d: %s in the run, %s in the stored run", k,
+				         a->cat[c].chains[k] ? a->cat[c].chains[k]->id : "none",
+				         b->cat[c].chains[k] ? b->cat[c].chains[k]->id : "none");
+		assert_ptr_equal(a->cat[c].unjudged, b->cat[c].unjudged);
+	}
+	for (int i = 0; i < CHK_SUMMARY_COMPS; i++)
+		assert_string_equal(a->comp[i].first, b->comp[i].first);
+}
+
+static void test_the_dashboard_and_the_check_report_say_the_same_numbers(void **state)
+{
+	struct inv_open_opts o = { 0 };
+	struct ow_err e = { 0 };
+	struct chk_summary ran, stored;
+	struct chk_run run;
+	struct inv *db;
+	struct tu_run r;
+	char line[300], sev[96], now[32];
+	bool waived = false;
+
+	(void)state;
+	fresh(NULL);
+	seed_both_chains_failing();
+	decide(true, "OSD-PXE-001", "PXEA", 30, NOW);
+	decide(true, "OSD-CHAIN-CRED1", "PXEA", 30, NOW);
+	run = evaluate();
+	for (size_t i = 0; i < run.n; i++)
+		waived |= run.results[i].waived;
+	assert_true(waived);
+	chk_summary_of_run(&run, &ran);
+	chk_run_free(&run);
+	assert_null(ran.cat[CAT_SECURITY].chains[0]);   /* the failing CRED1 is waived */
+	assert_ptr_equal(ran.cat[CAT_PRIVACY].chains[0], chk_find("OSD-CHAIN-PRIV"));
+	assert_true(ran.cat[CAT_SECURITY].failing[SEV_HIGH] > 0);
+	o.path = g_path;
+	assert_int_equal(inv_open(&o, &db, &e), 0);
+	if (chk_summary_load(db, NOW, &stored, &e) != 0)
+		fail_msg("summary: %s", e.msg);
+	inv_close(db);
+	assert_true(stored.stored_run > 0);
+	assert_true(stored.comp[0].total == 1);
+	expect_same_summary(&ran, &stored);
+
+	/* The text report prints the same figures. */
+	snprintf(now, sizeof now, "%lld", NOW);
+	r = tu_cli(g_path, (const char *const[]){ "check", "--as-of", now, NULL });
+	for (int c = 0; c < 2; c++) {
+		chk_summary_severities(&stored.cat[c], sev, sizeof sev);
+		snprintf(line, sizeof line, "%-8s failing %s  to attest %ld%s%s\n",
+		         chk_cat_name((enum chk_cat)c), sev, stored.cat[c].to_attest,
+		         stored.cat[c].chains[0] ? "  failing chain " : "",
+		         stored.cat[c].chains[0] ? stored.cat[c].chains[0]->id : "");
+		if (!strstr(r.out, line))
+			fail_msg("the report does not say '%s':\n%s", line, r.out);
+	}
+	tu_run_free(&r);
+}
+
 /* --- The catalogue is the one home of a check's fix and of "is it a chain". --- */
 
 /* Every fix a row names is one the fix task makes, and the task starts for
@@ -987,6 +1062,7 @@ int main(void)
 		cmocka_unit_test(test_decisions_recorded_in_the_older_audit_format_are_honoured),
 		cmocka_unit_test(test_every_fix_the_catalogue_names_starts_a_fix_task_for_its_check),
 		cmocka_unit_test(test_chain_rows_are_exactly_those_with_declared_inputs),
+		cmocka_unit_test(test_the_dashboard_and_the_check_report_say_the_same_numbers),
 	};
 	return cmocka_run_group_tests(tests, NULL, cleanup);
 }

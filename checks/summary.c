@@ -1,0 +1,164 @@
+#include "checks/summary.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "checks/stored.h"
+#include "db/checkstore.h"
+#include "db/records.h"
+
+/* The components the dashboard lists: what the inventory calls their
+ * table, and the object types of the findings about them. */
+static const struct {
+	const char *label, *table;
+	const char *types[3];
+} comps[CHK_SUMMARY_COMPS] = {
+	{ "distribution points", "dps", { "dp" } },
+	{ "state migration points", "smps", { "smp", "smp_folder" } },
+	{ "boot media and images", "boot_images", { "boot_image", "media", "package" } },
+	{ "certificates", "certificates", { "certificate" } },
+	{ "computer associations", "associations", { "association" } },
+};
+
+static int component_of(const char *type)
+{
+	for (int i = 0; type && i < CHK_SUMMARY_COMPS; i++)
+		for (int k = 0; k < 3 && comps[i].types[k]; k++)
+			if (strcmp(type, comps[i].types[k]) == 0)
+				return i;
+	return -1;
+}
+
+static void start(struct chk_summary *out)
+{
+	memset(out, 0, sizeof *out);
+	for (int c = 0; c < 2; c++)
+		snprintf(out->cat[c].grade, sizeof out->cat[c].grade, "?");
+	for (int i = 0; i < CHK_SUMMARY_COMPS; i++) {
+		out->comp[i].label = comps[i].label;
+		out->comp[i].total = -1;
+	}
+}
+
+/* What one check's results add to its category: n failures no waiver
+ * covers, attest awaiting an attestation, and whether it could not be
+ * judged (an error or unknown result). The one rule both sources use. */
+static void add_check(struct chk_summary *out, const struct chk_def *d, long failing, long attest,
+                      bool unjudged)
+{
+	struct chk_summary_cat *c = &out->cat[d->cat == CAT_PRIVACY];
+
+	c->failing[d->sev] += failing;
+	c->to_attest += attest;
+	if (d->chain && d->sev == SEV_CRITICAL && unjudged && !c->unjudged)
+		c->unjudged = d;
+	for (int k = 0; d->chain && failing && k < CHK_SUMMARY_CHAINS; k++) {
+		if (c->chains[k] == d)
+			break;
+		if (!c->chains[k]) {
+			c->chains[k] = d;
+			break;
+		}
+	}
+}
+
+static void set_first(struct chk_summary_comp *comp, const char *object, const struct chk_def *d)
+{
+	if (!comp->first[0])
+		snprintf(comp->first, sizeof comp->first, "%s: %s", object ? object : "?", d->title);
+}
+
+void chk_summary_of_run(const struct chk_run *run, struct chk_summary *out)
+{
+	start(out);
+	out->evaluated = true;
+	for (int c = 0; c < 2; c++) {
+		snprintf(out->cat[c].grade, sizeof out->cat[c].grade, "%.3s",
+		         c ? run->grades.privacy : run->grades.security);
+		out->cat[c].capped = c ? run->grades.privacy_capped : run->grades.security_capped;
+	}
+	for (size_t i = 0; i < run->n; i++) {
+		const struct chk_result *r = &run->results[i];
+		bool failing = r->state == CS_FAIL && !r->waived;
+		int comp;
+		add_check(out, r->def, failing, r->state == CS_NOTCHECKED,
+		          r->state == CS_ERROR || r->state == CS_UNKNOWN);
+		if (failing && (comp = component_of(r->object_type)) >= 0) {
+			out->comp[comp].attention++;
+			set_first(&out->comp[comp], r->object_name, r->def);
+		}
+	}
+}
+
+struct first_ctx {
+	struct chk_summary *out;
+	const struct chk_def *d;
+};
+
+/* The first failure of a check no waiver covers names its component;
+ * then -1 stops the read (an error would be a positive kind). */
+static int first_failure(void *ctx, const struct inv_finding *f)
+{
+	struct first_ctx *fc = ctx;
+	int comp;
+
+	if (f->waived)
+		return 0;
+	if ((comp = component_of(f->object_type)) >= 0)
+		set_first(&fc->out->comp[comp], f->object_name, fc->d);
+	return -1;
+}
+
+/* From the stored per-check counts; one finding read per failing check. */
+static int of_stored(struct inv *db, const struct chk_stored *s, struct chk_summary *out,
+                     struct ow_err *err)
+{
+	out->evaluated = true;
+	out->stored_run = s->run_id;
+	out->finished = s->finished;
+	snprintf(out->cat[CAT_SECURITY].grade, sizeof out->cat[0].grade, "%.3s", s->security);
+	snprintf(out->cat[CAT_PRIVACY].grade, sizeof out->cat[0].grade, "%.3s", s->privacy);
+	for (int i = 0; i < CHK_SUMMARY_COMPS; i++)
+		out->comp[i].attention = -1;
+	for (size_t k = 0; k < chk_count(); k++) {
+		const struct chk_def *d = chk_at(k);
+		long failing = s->counts[k][CS_FAIL] - s->waived[k];
+		struct first_ctx fc = { out, d };
+		int rc;
+		add_check(out, d, failing, s->counts[k][CS_NOTCHECKED],
+		          s->counts[k][CS_ERROR] || s->counts[k][CS_UNKNOWN]);
+		if (failing > 0 &&
+		    (rc = inv_each_finding(db, s->run_id, d->id, NULL, "fail", 0, first_failure, &fc,
+		                           err)) > 0)
+			return rc;
+	}
+	return 0;
+}
+
+int chk_summary_load(struct inv *db, int64_t now, struct chk_summary *out, struct ow_err *err)
+{
+	struct chk_stored s;
+	struct chk_run run;
+	int rc = chk_stored_load(db, &s, err);
+
+	start(out);
+	for (int i = 0; i < CHK_SUMMARY_COMPS; i++)
+		out->comp[i].total = (long)inv_count(db, comps[i].table, err);
+	if (rc == 0) {
+		rc = of_stored(db, &s, out, err);
+	} else if (rc == INV_NOTFOUND) {
+		if ((rc = chk_evaluate_peek(db, now, &run, err)) == 0) {
+			chk_summary_of_run(&run, out);
+			chk_run_free(&run);
+		}
+	}
+	if (rc)
+		out->evaluated = false;
+	return rc;
+}
+
+void chk_summary_severities(const struct chk_summary_cat *c, char *out, size_t n)
+{
+	snprintf(out, n, "crit %ld  high %ld  med %ld  low %ld", c->failing[SEV_CRITICAL],
+	         c->failing[SEV_HIGH], c->failing[SEV_MEDIUM], c->failing[SEV_LOW]);
+}
