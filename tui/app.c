@@ -24,7 +24,7 @@ void tui_reload_all(struct tui_app *a)
 
 /* --- views ------------------------------------------------------------------- */
 
-int tui_push(struct tui_app *a, const struct tui_view_ops *ops, void *priv)
+int tui_push(struct tui_app *a, const struct tui_view_def *def, void *priv)
 {
 	struct tui_view *v;
 
@@ -35,13 +35,14 @@ int tui_push(struct tui_app *a, const struct tui_view_ops *ops, void *priv)
 	v = calloc(1, sizeof *v);
 	if (!v)
 		return -1;
-	v->ops = ops;
+	v->def = def;
+	v->ops = def->ops;
 	v->priv = priv;
 	a->stack[a->depth++] = v;
-	if (ops->load && ops->load(a, v) != 0) {
+	if (v->ops->load && v->ops->load(a, v) != 0) {
 		a->depth--;
-		if (ops->free)
-			ops->free(v);
+		if (v->ops->free)
+			v->ops->free(v);
 		free(v);
 		return -1;
 	}
@@ -56,39 +57,62 @@ static void pop(struct tui_app *a)
 	free(v);
 }
 
-static const struct tui_view_ops *view_by_name(const char *name)
+/* --- the views by name (TUI_VIEWS) -------------------------------------------- */
+
+static const struct tui_view_def views[] = {
+#define VIEW_ROW(name, digit, title, ops, list, table, ident) \
+	{ name, digit, title, &ops, list, table, ident },
+	TUI_VIEWS(VIEW_ROW)
+#undef VIEW_ROW
+};
+
+/* The names as one string each, at compile time: for the prompt's
+ * completion (with the commands that are not views) and for the error. */
+#define VIEW_WORD(name, ...) name " "
+#define VIEW_ITEM(name, ...) ", " name
+static const char view_words[] = TUI_VIEWS(VIEW_WORD) "quit save-display";
+static const char view_list[] = TUI_VIEWS(VIEW_ITEM);
+
+const struct tui_view_def *tui_view_at(size_t i)
 {
-	static const struct tui_view_ops *const fixed[] = {
-		&tui_dash_ops, &tui_checks_ops, &tui_privacy_ops, &tui_tasks_ops, &tui_help_ops,
-		&tui_audit_ops,
-	};
-	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-		if (strcmp(fixed[i]->name, name) == 0)
-			return fixed[i];
-	return tui_list_ops(name);
+	return i < sizeof views / sizeof views[0] ? &views[i] : NULL;
+}
+
+const struct tui_view_def *tui_view_named(const char *name)
+{
+	for (size_t i = 0; i < sizeof views / sizeof views[0]; i++)
+		if (strcmp(views[i].name, name) == 0)
+			return &views[i];
+	return NULL;
 }
 
 const char *tui_view_names(void)
 {
-	return "dash dp smp media cert assoc ts accounts sites checks privacy tasks audit help quit "
-	       "save-display";
+	return view_words;
+}
+
+static const struct tui_view_def *view_of_digit(int key)
+{
+	for (size_t i = 0; i < sizeof views / sizeof views[0]; i++)
+		if (views[i].digit && views[i].digit == key)
+			return &views[i];
+	return NULL;
 }
 
 /* Switches to a top-level view: the stack becomes just that view. */
 static void go(struct tui_app *a, const char *name)
 {
-	const struct tui_view_ops *ops = view_by_name(name);
+	const struct tui_view_def *def = tui_view_named(name);
 
-	if (!ops) {
-		tui_flash(a, true, "no view '%s'; try dash, dp, smp, media, cert, assoc, ts, accounts, "
-		          "sites, checks, privacy, tasks, audit, help", name);
+	if (!def) {
+		tui_flash(a, true, "no view '%s'; try %s", name, view_list + 2);
 		return;
 	}
 	while (a->depth)
 		pop(a);
 	a->flash[0] = '\0';
-	if (tui_push(a, ops, NULL) != 0 && !a->depth)
-		tui_push(a, &tui_help_ops, NULL);
+	if (tui_push(a, def, NULL) != 0 && !a->depth)
+		tui_push(a, tui_view_named("help"), NULL);
 }
 
 static void command(struct tui_app *a, const char *cmd)
@@ -105,7 +129,7 @@ static void command(struct tui_app *a, const char *cmd)
 	} else if (strncmp(cmd, "save-display ", 13) == 0) {
 		tui_draw_frame(a);
 		tui_save_display_command(a, cmd + 13);
-	} else if (view_by_name(cmd)) {
+	} else if (tui_view_named(cmd)) {
 		go(a, cmd);
 	} else {
 		for (size_t i = 0; tui_req_at(i); i++)
@@ -189,7 +213,7 @@ void tui_dispatch(struct tui_app *a, enum tui_req r)
 		}
 		break;
 	case REQ_HELP:
-		tui_push(a, &tui_help_ops, NULL);
+		tui_push(a, tui_view_named("help"), NULL);
 		break;
 	case REQ_TASKS:
 		go(a, "tasks");
@@ -277,6 +301,10 @@ int tui_run(const struct tui_opts *opts)
 	a.o = *opts;
 	if (!a.o.err)
 		a.o.err = stderr;
+	if (a.o.start_view && !tui_view_named(a.o.start_view)) {
+		fprintf(a.o.err, "osdwarden: no view '%s'; try %s\n", a.o.start_view, view_list + 2);
+		return 2;
+	}
 	if ((rc = tui_term_start(&a)) != 0) {
 		tui_term_stop(&a);
 		return rc;
@@ -285,6 +313,7 @@ int tui_run(const struct tui_opts *opts)
 	go(&a, a.o.start_view ? a.o.start_view : "dash");
 	while (!a.quit) {
 		struct tui_view *v = tui_top(&a);
+		const struct tui_view_def *jump;
 		int key;
 		tui_draw_frame(&a);
 		refresh();
@@ -315,13 +344,11 @@ int tui_run(const struct tui_opts *opts)
 		 * :save-display captures what the operator was shown). */
 		if (key != ':')
 			a.flash[0] = '\0';
-		if (key >= '0' && key <= '9') {
-			static const char *const digits[] = { "dash", "dp", "smp", "media", "cert",
-			                                      "assoc", "ts", "checks", "privacy", "tasks" };
-			go(&a, digits[key - '0']);
+		if ((jump = view_of_digit(key)) != NULL) {
+			go(&a, jump->name);
 			continue;
 		}
-		tui_dispatch(&a, tui_req_for_key(key, v->ops->name));
+		tui_dispatch(&a, tui_req_for_key(key, v->def->name));
 	}
 	while (a.depth)
 		pop(&a);

@@ -143,7 +143,7 @@ void tui_actions_menu(struct tui_app *a, struct tui_view *v)
 
 	for (size_t i = 0; tui_req_at(i); i++) {
 		const struct tui_req_info *r = tui_req_at(i);
-		if (!r->views || tui_req_for_key(r->key1, v->ops->name) != r->req)
+		if (!r->views || tui_req_for_key(r->key1, v->def->name) != r->req)
 			continue;
 		buf_addf(&b, "%-6s %-14s %s", tui_key_name(r->key1, kb, sizeof kb), r->name, r->help);
 		if ((r->flags & REQ_DANGEROUS) && (a->o.read_only || a->site_read_only))
@@ -176,5 +176,5 @@ void tui_actions_menu(struct tui_app *a, struct tui_view *v)
 	buf_free(&b);
 	buf_free(&keys);
 	if (key != 27)
-		tui_dispatch(a, tui_req_for_key(key, v->ops->name));
+		tui_dispatch(a, tui_req_for_key(key, v->def->name));
 }

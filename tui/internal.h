@@ -87,9 +87,8 @@ enum {
 struct tui_app;
 struct tui_view;
 
+/* The functions of a kind of view (a list, a checklist, a pager...). */
 struct tui_view_ops {
-	const char *name;        /* ":" command and request scope: "cert", "dash" */
-	const char *title;
 	int (*load)(struct tui_app *a, struct tui_view *v);    /* (re)reads; 0 or -1 */
 	void (*draw)(struct tui_app *a, struct tui_view *v, int top, int rows);
 	int (*request)(struct tui_app *a, struct tui_view *v, enum tui_req r);
@@ -98,8 +97,42 @@ struct tui_view_ops {
 	void (*counts)(struct tui_view *v, char *buf, size_t n);
 };
 
-struct tui_view {
+/* What a view is: its name (the `:` command and the scope of its
+ * requests), the digit that jumps to it (0: none), its title, its kind, and
+ * for a list view the db/ list it shows, the component table that keeps its
+ * raw JSON (NULL: none) and the column findings name its objects by (NULL:
+ * source:restore ids). */
+struct tui_view_def {
+	const char *name;
+	int digit;
+	const char *title;
 	const struct tui_view_ops *ops;
+	const char *list, *table, *ident;
+};
+
+/* The top-level views, one row each (tig's VIEW_INFO): the view names, the
+ * digits, the `:` completion, help's list of views and the error for an
+ * unknown view are all made from this list. Adding a view is adding a row
+ * (and, for a new list, its columns in db/list.c). */
+#define TUI_VIEWS(_)                                                                          \
+	_("dash", '0', "dashboard", tui_dash_ops, NULL, NULL, NULL)                               \
+	_("dp", '1', "distribution points", tui_list_ops, "dps", "dps", "server")                \
+	_("smp", '2', "state migration points", tui_list_ops, "smps", "smps", "server")          \
+	_("media", '3', "boot media and images", tui_list_ops, "media", NULL, "id")              \
+	_("cert", '4', "certificates", tui_list_ops, "certs", "certificates", "smsid")           \
+	_("assoc", '5', "computer associations", tui_list_ops, "assocs", "associations", NULL)   \
+	_("ts", '6', "task sequences", tui_list_ops, "ts", "task_sequences", "package_id")       \
+	_("accounts", 0, "administrative accounts", tui_list_ops, "admins", "admins", "logon_name") \
+	_("sites", 0, "sites", tui_list_ops, "sites", "sites", "site_code")                      \
+	_("checks", '7', "security checklist", tui_checklist_ops, NULL, NULL, NULL)             \
+	_("privacy", '8', "privacy checklist", tui_checklist_ops, NULL, NULL, NULL)             \
+	_("tasks", '9', "guided tasks", tui_tasks_ops, NULL, NULL, NULL)                         \
+	_("audit", 0, "audit log", tui_audit_ops, NULL, NULL, NULL)                              \
+	_("help", 0, "help", tui_help_ops, NULL, NULL, NULL)
+
+struct tui_view {
+	const struct tui_view_def *def;
+	const struct tui_view_ops *ops;   /* def->ops */
 	void *priv;
 	char filter[128];
 	int cursor;              /* selected row, kept across resizes */
@@ -165,13 +198,15 @@ struct tui_app {
 };
 
 /* Views (one file each). */
-extern const struct tui_view_ops tui_dash_ops, tui_checks_ops, tui_privacy_ops, tui_tasks_ops,
+extern const struct tui_view_ops tui_dash_ops, tui_list_ops, tui_checklist_ops, tui_tasks_ops,
 	tui_help_ops, tui_audit_ops;
-/* The list views ("dp", "smp", "media", "cert", "assoc", "ts", "accounts"). */
-const struct tui_view_ops *tui_list_ops(const char *name);
+/* The rows of TUI_VIEWS (NULL past the end), and one by name (NULL: none). */
+const struct tui_view_def *tui_view_at(size_t i);
+const struct tui_view_def *tui_view_named(const char *name);
+/* The words the `:` prompt completes: the view names and the commands. */
 const char *tui_view_names(void);
 /* Pushes a new view (its load is called); 0 or -1 with a flash. */
-int tui_push(struct tui_app *a, const struct tui_view_ops *ops, void *priv);
+int tui_push(struct tui_app *a, const struct tui_view_def *def, void *priv);
 struct tui_view *tui_top(struct tui_app *a);
 /* The explanation of one check, pushed over the checklist. */
 int tui_push_explain(struct tui_app *a, const char *check_id);

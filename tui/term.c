@@ -101,7 +101,7 @@ static void draw_hints(struct tui_app *a, struct tui_view *v)
 
 	for (size_t i = 0; tui_req_at(i); i++) {
 		const struct tui_req_info *r = tui_req_at(i);
-		if (!(r->flags & REQ_HINT) || tui_req_for_key(r->key1, v->ops->name) != r->req)
+		if (!(r->flags & REQ_HINT) || tui_req_for_key(r->key1, v->def->name) != r->req)
 			continue;
 		if (r->views == NULL && (r->req == REQ_QUIT || r->req == REQ_PROMPT ||
 		                         r->req == REQ_FILTER || r->req == REQ_HELP))
@@ -137,7 +137,7 @@ void tui_draw_frame(struct tui_app *a)
 		v->ops->counts(v, counts, sizeof counts);
 	snprintf(title, sizeof title, " osdwarden %s %s %s %s%s%s%s%s%s%s%s",
 	         tui_glyph(a, "\xc2\xb7", "-"), a->site_name[0] ? a->site_name : "no site",
-	         tui_glyph(a, "\xc2\xb7", "-"), v->ops->title, v->title_extra[0] ? " " : "",
+	         tui_glyph(a, "\xc2\xb7", "-"), v->def->title, v->title_extra[0] ? " " : "",
 	         v->title_extra, v->filter[0] ? "  /" : "", v->filter,
 	         v->filter[0] && counts[0] ? " (" : "", v->filter[0] ? counts : "",
 	         v->filter[0] && counts[0] ? ")" : "");

@@ -82,7 +82,7 @@ static int cl_load(struct tui_app *a, struct tui_view *v)
 	if (!cl) {
 		if (!(cl = v->priv = calloc(1, sizeof *cl)))
 			return -1;
-		cl->cat = strcmp(v->ops->name, "privacy") == 0 ? CAT_PRIVACY : CAT_SECURITY;
+		cl->cat = strcmp(v->def->name, "privacy") == 0 ? CAT_PRIVACY : CAT_SECURITY;
 	}
 	free_list(cl);
 	/* The latest stored run when there is one (fast at any size); else an
@@ -196,10 +196,7 @@ static void cl_free(struct tui_view *v)
 	free(cl);
 }
 
-const struct tui_view_ops tui_checks_ops = { "checks", "security checklist", cl_load, cl_draw,
-	                                     cl_request, cl_free, cl_counts };
-const struct tui_view_ops tui_privacy_ops = { "privacy", "privacy checklist", cl_load, cl_draw,
-	                                      cl_request, cl_free, cl_counts };
+const struct tui_view_ops tui_checklist_ops = { cl_load, cl_draw, cl_request, cl_free, cl_counts };
 
 /* --- explaining one check --------------------------------------------------- */
 
@@ -408,8 +405,9 @@ static void ex_free(struct tui_view *v)
 	free(ex);
 }
 
-static const struct tui_view_ops explain_ops = { "explain", "checklist", ex_load, ex_draw,
-	                                         ex_request, ex_free, NULL };
+static const struct tui_view_ops explain_ops = { ex_load, ex_draw, ex_request, ex_free, NULL };
+static const struct tui_view_def explain_def = { "explain", 0, "checklist", &explain_ops, NULL, NULL,
+	                                         NULL };
 
 int tui_push_explain(struct tui_app *a, const char *check_id)
 {
@@ -419,5 +417,5 @@ int tui_push_explain(struct tui_app *a, const char *check_id)
 		free(ex);
 		return -1;
 	}
-	return tui_push(a, &explain_ops, ex);
+	return tui_push(a, &explain_def, ex);
 }

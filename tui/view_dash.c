@@ -186,5 +186,4 @@ static void dash_free(struct tui_view *v)
 	free(v->priv);
 }
 
-const struct tui_view_ops tui_dash_ops = { "dash", "dashboard", dash_load, dash_draw,
-	                                   dash_request, dash_free, NULL };
+const struct tui_view_ops tui_dash_ops = { dash_load, dash_draw, dash_request, dash_free, NULL };

@@ -32,63 +32,7 @@ struct list_view {
 	size_t nmarked, capmarked;
 };
 
-struct list_def {
-	const char *view, *list, *title;
-	const struct tui_view_ops *ops;
-	const char *table;        /* the component table (raw JSON), or NULL */
-	const char *ident;        /* the column findings name their object by */
-};
-
-static int lv_load(struct tui_app *a, struct tui_view *v);
-static void lv_draw(struct tui_app *a, struct tui_view *v, int top, int rows);
-static int lv_request(struct tui_app *a, struct tui_view *v, enum tui_req r);
 static int list_move(struct tui_app *a, struct tui_view *v, enum tui_req r);
-static void lv_free(struct tui_view *v);
-static void lv_counts(struct tui_view *v, char *buf, size_t n);
-
-#define LIST_OPS(var, name, title) \
-	static const struct tui_view_ops var = { name, title, lv_load, lv_draw, lv_request, lv_free, lv_counts }
-LIST_OPS(dp_ops, "dp", "distribution points");
-LIST_OPS(smp_ops, "smp", "state migration points");
-LIST_OPS(media_ops, "media", "boot media and images");
-LIST_OPS(cert_ops, "cert", "certificates");
-LIST_OPS(assoc_ops, "assoc", "computer associations");
-LIST_OPS(ts_ops, "ts", "task sequences");
-LIST_OPS(accounts_ops, "accounts", "administrative accounts");
-LIST_OPS(sites_ops, "sites", "sites");
-
-static const struct list_def defs[] = {
-	{ "dp", "dps", "distribution points", &dp_ops, "dps", "server" },
-	{ "smp", "smps", "state migration points", &smp_ops, "smps", "server" },
-	{ "media", "media", "boot media and images", &media_ops, NULL, "id" },
-	{ "cert", "certs", "certificates", &cert_ops, "certificates", "smsid" },
-	{ "assoc", "assocs", "computer associations", &assoc_ops, "associations", NULL },
-	{ "ts", "ts", "task sequences", &ts_ops, "task_sequences", "package_id" },
-	{ "accounts", "admins", "administrative accounts", &accounts_ops, "admins", "logon_name" },
-	{ "sites", "sites", "sites", &sites_ops, "sites", "site_code" },
-};
-
-const struct tui_view_ops *tui_list_ops(const char *name)
-{
-	for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++)
-		if (strcmp(defs[i].view, name) == 0)
-			return defs[i].ops;
-	return NULL;
-}
-
-static const struct list_def *def_of(const struct tui_view *v)
-{
-	for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++)
-		if (defs[i].ops == v->ops)
-			return &defs[i];
-	return NULL;
-}
-
-static const char *list_name_of(const struct tui_view *v)
-{
-	const struct list_def *d = def_of(v);
-	return d ? d->list : NULL;
-}
 
 static int body_rows(void)
 {
@@ -151,7 +95,12 @@ static int lv_load(struct tui_app *a, struct tui_view *v)
 		lv = calloc(1, sizeof *lv);
 		if (!lv)
 			return -1;
-		lv->list = inv_list_find(list_name_of(v));
+		lv->list = v->def->list ? inv_list_find(v->def->list) : NULL;
+		if (!lv->list) {
+			tui_flash(a, true, "the view %s names no list of the inventory", v->def->name);
+			free(lv);
+			return -1;
+		}
 		lv->sort_col = -1;
 		lv->anchor = INV_FIRST;
 		lv->total = -1;
@@ -548,7 +497,7 @@ static int list_move(struct tui_app *a, struct tui_view *v, enum tui_req r)
 static int detail(struct tui_app *a, struct tui_view *v)
 {
 	struct list_view *lv = v->priv;
-	const struct list_def *d = def_of(v);
+	const struct tui_view_def *d = v->def;
 	const struct inv_row *row;
 	struct buf fields = BUF_INIT, findings = BUF_INIT;
 	char ident[300] = "", *raw = NULL;
@@ -593,7 +542,7 @@ static int detail(struct tui_app *a, struct tui_view *v)
 		if (!raw)
 			raw = strdup("the inventory keeps no raw JSON for this kind of object\n");
 	}
-	tui_push_pager(a, v->ops->title, buf_detach(&fields), buf_detach(&findings), raw);
+	tui_push_pager(a, d->title, buf_detach(&fields), buf_detach(&findings), raw);
 	return TUI_HANDLED;
 }
 
@@ -635,3 +584,5 @@ static int lv_request(struct tui_app *a, struct tui_view *v, enum tui_req r)
 	default: return 0;
 	}
 }
+
+const struct tui_view_ops tui_list_ops = { lv_load, lv_draw, lv_request, lv_free, lv_counts };

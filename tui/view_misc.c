@@ -106,15 +106,24 @@ static int help_load(struct tui_app *a, struct tui_view *v)
 		buf_addf(&t->b, "  %-12s :%-14s %s%s%s%s\n", keys, r->name, r->help,
 		         r->views ? " (in " : "", r->views ? r->views : "", r->views ? ")" : "");
 	}
-	buf_adds(&t->b, "\nViews: 0 dash  1 dp  2 smp  3 media  4 cert  5 assoc  6 ts  7 checks  "
-	         "8 privacy  9 tasks\n       :accounts  :sites  :audit  :help   (Tab completes after :)\n"
+	/* The views from their table: those with a digit by it, the others by
+	 * their `:` name. */
+	buf_adds(&t->b, "\nViews:");
+	for (int d = '0'; d <= '9'; d++)
+		for (size_t i = 0; tui_view_at(i); i++)
+			if (tui_view_at(i)->digit == d)
+				buf_addf(&t->b, "%s%c %s", d == '0' ? " " : "  ", d, tui_view_at(i)->name);
+	buf_adds(&t->b, "\n      ");
+	for (size_t i = 0; tui_view_at(i); i++)
+		if (!tui_view_at(i)->digit)
+			buf_addf(&t->b, " :%s ", tui_view_at(i)->name);
+	buf_adds(&t->b, "  (Tab completes after :)\n"
 	         "Writes are refused centrally in read-only mode; every write is verified and "
 	         "audited.\n");
 	return 0;
 }
 
-const struct tui_view_ops tui_help_ops = { "help", "help", help_load, text_draw, text_request,
-	                                   text_free, NULL };
+const struct tui_view_ops tui_help_ops = { help_load, text_draw, text_request, text_free, NULL };
 
 /* --- audit log ----------------------------------------------------------------- */
 
@@ -146,8 +155,7 @@ static int audit_load(struct tui_app *a, struct tui_view *v)
 	return 0;
 }
 
-const struct tui_view_ops tui_audit_ops = { "audit", "audit log", audit_load, text_draw,
-	                                    text_request, text_free, NULL };
+const struct tui_view_ops tui_audit_ops = { audit_load, text_draw, text_request, text_free, NULL };
 
 /* --- pager --------------------------------------------------------------------- */
 
@@ -158,8 +166,8 @@ static int pager_load(struct tui_app *a, struct tui_view *v)
 	return 0;
 }
 
-static const struct tui_view_ops pager_ops = { "detail", "detail", pager_load, text_draw,
-	                                       text_request, text_free, NULL };
+static const struct tui_view_ops pager_ops = { pager_load, text_draw, text_request, text_free, NULL };
+static const struct tui_view_def pager_def = { "detail", 0, "detail", &pager_ops, NULL, NULL, NULL };
 
 int tui_push_pager(struct tui_app *a, const char *title, char *fields, char *findings, char *raw)
 {
@@ -179,7 +187,7 @@ int tui_push_pager(struct tui_app *a, const char *title, char *fields, char *fin
 		buf_adds(&t->tabs[t->ntabs++], parts[i]);
 		free(parts[i]);
 	}
-	if (tui_push(a, &pager_ops, t) != 0)
+	if (tui_push(a, &pager_def, t) != 0)
 		return -1;
 	snprintf(tui_top(a)->title_extra, sizeof tui_top(a)->title_extra, "%s %s",
 	         tui_glyph(a, "\xe2\x80\xba", ">"), title);

@@ -96,8 +96,7 @@ static void tasks_free(struct tui_view *v)
 	free(v->priv);
 }
 
-const struct tui_view_ops tui_tasks_ops = { "tasks", "guided tasks", tasks_load, tasks_draw,
-	                                    tasks_request, tasks_free, NULL };
+const struct tui_view_ops tui_tasks_ops = { tasks_load, tasks_draw, tasks_request, tasks_free, NULL };
 
 /* --- the wizard ----------------------------------------------------------- */
 
@@ -164,6 +163,7 @@ static void wz_draw(struct tui_app *a, struct tui_view *v, int top, int rows)
 static int advance(struct tui_app *a, struct wizard *w, const char *note)
 {
 	struct wf_env env = { .db = a->o.db, .recheck = chk_recheck };
+	struct act_site none = { NULL, "", true };   /* no site: a read-only stand-in */
 	struct wf_result res;
 	struct ow_err e = { 0 };
 	const struct inv_task_step *s;
@@ -189,7 +189,6 @@ static int advance(struct tui_app *a, struct wizard *w, const char *note)
 		if (!(env.site = tui_site(a)))
 			return TUI_HANDLED;
 	} else {
-		static struct act_site none = { NULL, "", true };
 		env.site = a->site ? a->site : &none;   /* attesting reads nothing */
 	}
 	if (wf_advance(&env, w->id, note, &res, &e) != 0)
@@ -231,8 +230,9 @@ static void wz_free(struct tui_view *v)
 	free(w);
 }
 
-static const struct tui_view_ops wizard_ops = { "wizard", "guided task", wz_load, wz_draw,
-	                                        wz_request, wz_free, NULL };
+static const struct tui_view_ops wizard_ops = { wz_load, wz_draw, wz_request, wz_free, NULL };
+static const struct tui_view_def wizard_def = { "wizard", 0, "guided task", &wizard_ops, NULL, NULL,
+	                                        NULL };
 
 int tui_push_wizard(struct tui_app *a, long long task_id)
 {
@@ -241,5 +241,5 @@ int tui_push_wizard(struct tui_app *a, long long task_id)
 	if (!w)
 		return -1;
 	w->id = task_id;
-	return tui_push(a, &wizard_ops, w);
+	return tui_push(a, &wizard_def, w);
 }

@@ -47,8 +47,10 @@ static int teardown_all(void **state)
 }
 
 /* Runs the console on the script (lines joined), in the given locale,
- * with extra global options before `tui`. Returns the exit code. */
-static int run_tui(const char *lang, const char *global, const char *size, const char *script)
+ * with extra global options before `tui`, starting on view (NULL: the
+ * default; then its stderr goes to the file "stderr"). Returns the exit code. */
+static int run_tui_on(const char *lang, const char *global, const char *size, const char *view,
+                      const char *script)
 {
 	char path[400], *bin = tu_path(getenv("OW_BUILD_DIR") ? getenv("OW_BUILD_DIR") : "build",
 	                                "osdwarden");
@@ -72,6 +74,14 @@ static int run_tui(const char *lang, const char *global, const char *size, const
 		argv[n++] = path;
 		argv[n++] = "--size";
 		argv[n++] = size ? size : "80x24";
+		if (view) {
+			char err[400];
+			snprintf(err, sizeof err, "%s/stderr", g_ls.dir);
+			argv[n++] = "--view";
+			argv[n++] = view;
+			if (!freopen(err, "w", stderr))
+				_exit(126);
+		}
 		argv[n] = NULL;
 		setenv("LANG", lang, 1);
 		setenv("LC_ALL", lang, 1);
@@ -83,6 +93,11 @@ static int run_tui(const char *lang, const char *global, const char *size, const
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	free(bin);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static int run_tui(const char *lang, const char *global, const char *size, const char *script)
+{
+	return run_tui_on(lang, global, size, NULL, script);
 }
 
 /* A saved screen (new string), checked to hold no escape byte: nothing
@@ -915,6 +930,31 @@ static void test_every_view_moves_with_the_same_keys(void **state)
 	}
 }
 
+/* --view names a view of the table, or the console does not start: it
+ * says which views there are (it used to crash on the first key). */
+static void test_an_unknown_start_view_is_refused_with_the_views_named(void **state)
+{
+	char script[600], path[400];
+	char *err, *s;
+
+	(void)state;
+	snprintf(script, sizeof script, "<Down>\n" SAVE("unknown-view"), g_ls.dir);
+	assert_int_equal(run_tui_on("C.UTF-8", NULL, NULL, "nosuch", script), 2);
+	snprintf(path, sizeof path, "%s/stderr", g_ls.dir);
+	err = tu_read_file(path, NULL);
+	assert_non_null(err);
+	if (!strstr(err, "no view 'nosuch'; try dash, dp, smp, media, cert, assoc, ts, accounts, "
+	            "sites, checks, privacy, tasks, audit, help"))
+		fail_msg("stderr does not name the views: %s", err);
+	free(err);
+	/* a view of the table starts there */
+	snprintf(script, sizeof script, SAVE("start-view"), g_ls.dir);
+	assert_int_equal(run_tui_on("C.UTF-8", NULL, NULL, "privacy", script), 0);
+	s = screen("start-view");
+	expect(s, "privacy checklist");
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -938,6 +978,7 @@ int main(void)
 		cmocka_unit_test(test_prune_and_fix_wizards),
 		cmocka_unit_test(test_views_read_the_stored_check_run),
 		cmocka_unit_test(test_every_view_moves_with_the_same_keys),
+		cmocka_unit_test(test_an_unknown_start_view_is_refused_with_the_views_named),
 	};
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
