@@ -150,14 +150,11 @@ static int get_filtered(struct op *o, const char *cls, const char *filter, json_
 	return rc;
 }
 
-/* Integer or boolean as 0/1; INV_NULL when absent or of another type. */
+/* A number or a boolean as 0/1 (the contract's converter, as the sync
+ * reads it); INV_NULL when absent. */
 static int64_t int_of(json_t *v)
 {
-	if (json_is_boolean(v))
-		return json_is_true(v);
-	if (json_is_integer(v))
-		return json_integer_value(v);
-	return INV_NULL;
+	return as_conv_json(AS_INT, v);
 }
 
 /* Whether the site's value is what the inventory showed (an unknown on
@@ -165,75 +162,6 @@ static int64_t int_of(json_t *v)
 static bool seen_as(int64_t inventory, int64_t site)
 {
 	return inventory == INV_NULL || site == INV_NULL || inventory == site;
-}
-
-/* An embedded SMS_EmbeddedProperty / PropertyList of a site control row. */
-static json_t *embedded(json_t *row, const char *list, const char *key, const char *name)
-{
-	json_t *e;
-	size_t i;
-
-	json_array_foreach(as_get(row, list), i, e) {
-		const char *n = json_string_value(as_get(e, key));
-		if (n && strcasecmp(n, name) == 0)
-			return e;
-	}
-	return NULL;
-}
-
-static int64_t prop(json_t *row, const char *name)
-{
-	return int_of(as_get(embedded(row, "Props", "PropertyName", name), "Value"));
-}
-
-/* Sets an existing property's Value, or adds the property. */
-static void set_prop(json_t *row, const char *name, int64_t v)
-{
-	json_t *e = embedded(row, "Props", "PropertyName", name), *props = as_get(row, "Props");
-
-	if (e) {
-		json_object_set_new(e, "Value", json_integer(v));
-		return;
-	}
-	if (!json_is_array(props))
-		json_object_set_new(row, "Props", props = json_array());
-	json_array_append_new(props, json_pack("{s:s,s:s,s:I,s:s,s:s}", "@odata.type",
-	                      "#AdminService.SMS_EmbeddedProperty", "PropertyName", name, "Value",
-	                      (json_int_t)v, "Value1", "", "Value2", ""));
-}
-
-/* A PropList's values joined with ','. New string ("" when absent). */
-static char *proplist(json_t *row, const char *name)
-{
-	json_t *e = embedded(row, "PropLists", "PropertyListName", name), *v;
-	struct buf b = BUF_INIT;
-	size_t i;
-
-	json_array_foreach(as_get(e, "Values"), i, v)
-		if (json_is_string(v))
-			buf_addf(&b, "%s%s", b.len ? "," : "", json_string_value(v));
-	buf_adds(&b, "");
-	return buf_detach(&b);
-}
-
-static void set_proplist(json_t *row, const char *name, const char *csv)
-{
-	json_t *e = embedded(row, "PropLists", "PropertyListName", name), *vals = json_array();
-	json_t *lists = as_get(row, "PropLists");
-	char *copy = strdup(csv), *save = NULL;
-
-	for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save))
-		json_array_append_new(vals, json_string(t));
-	free(copy);
-	if (e) {
-		json_object_set_new(e, "Values", vals);
-		return;
-	}
-	if (!json_is_array(lists))
-		json_object_set_new(row, "PropLists", lists = json_array());
-	json_array_append_new(lists, json_pack("{s:s,s:s,s:o}", "@odata.type",
-	                      "#AdminService.SMS_EmbeddedPropertyList", "PropertyListName", name,
-	                      "Values", vals));
 }
 
 /* Comma lists equal as sets of MAC addresses (order and case ignored). */
@@ -945,7 +873,7 @@ static enum judgement smp_missing(struct op *o, json_t *row)
 
 static enum judgement restore_only_judge(struct op *o, json_t *row)
 {
-	int64_t q = prop(row, "SMPQuiesceState");
+	int64_t q = as_sci_value(row, "SMPQuiesceState");
 
 	if (!row)
 		return smp_missing(o, row);
@@ -958,7 +886,7 @@ static enum judgement restore_only_judge(struct op *o, json_t *row)
 static int restore_only_request(struct op *o, json_t *row, const char **verb, char **url,
                                 char **body)
 {
-	set_prop(row, "SMPQuiesceState", o->flag ? 1 : 0);
+	as_sci_set_value(row, "SMPQuiesceState", o->flag ? 1 : 0);
 	*verb = as_write_find(AS_UPDATE_SITE_ROLE)->verb;
 	*url = role_url(o, row, AS_UPDATE_SITE_ROLE);
 	*body = role_body(row);
@@ -973,8 +901,8 @@ static int restore_only_record(struct op *o, int64_t now, struct ow_err *err)
 
 static enum judgement policy_judge(struct op *o, json_t *row)
 {
-	int64_t d = prop(row, "SMPStoreDeletionDelayTimeInMinutes");
-	int64_t c = prop(row, "SMPStoreDeletionCycleTimeInMinutes");
+	int64_t d = as_sci_value(row, "SMPStoreDeletionDelayTimeInMinutes");
+	int64_t c = as_sci_value(row, "SMPStoreDeletionCycleTimeInMinutes");
 	int64_t want_d = (int64_t)o->days * 1440, want_c = o->days ? 1440 : 0;
 
 	if (!row)
@@ -989,8 +917,8 @@ static enum judgement policy_judge(struct op *o, json_t *row)
 
 static int policy_request(struct op *o, json_t *row, const char **verb, char **url, char **body)
 {
-	set_prop(row, "SMPStoreDeletionDelayTimeInMinutes", (int64_t)o->days * 1440);
-	set_prop(row, "SMPStoreDeletionCycleTimeInMinutes", o->days ? 1440 : 0);
+	as_sci_set_value(row, "SMPStoreDeletionDelayTimeInMinutes", (int64_t)o->days * 1440);
+	as_sci_set_value(row, "SMPStoreDeletionCycleTimeInMinutes", o->days ? 1440 : 0);
 	*verb = as_write_find(AS_UPDATE_SITE_ROLE)->verb;
 	*url = role_url(o, row, AS_UPDATE_SITE_ROLE);
 	*body = role_body(row);
@@ -1106,7 +1034,7 @@ int act_smp_remove(struct inv *db, struct act_site *site, const char *server, bo
 
 static enum judgement pxe_judge(struct op *o, json_t *row)
 {
-	int64_t active = prop(row, "IsActive"), bind = prop(row, "BindPolicy");
+	int64_t active = as_sci_value(row, "IsActive"), bind = as_sci_value(row, "BindPolicy");
 	char *macs;
 	bool done, seen;
 
@@ -1115,7 +1043,9 @@ static enum judgement pxe_judge(struct op *o, json_t *row)
 		         "on the site");
 		return J_CHANGED;
 	}
-	macs = proplist(row, "BindExcept");
+	macs = as_sci_joined(row, "BindExcept", ",");
+	if (!macs)
+		macs = strdup("");
 	snprintf(o->observed, sizeof o->observed, "IsActive=%lld BindPolicy=%lld BindExcept=[%.120s]",
 	         (long long)active, (long long)bind, macs ? macs : "");
 	done = (o->pxe->active < 0 || active == o->pxe->active) &&
@@ -1130,11 +1060,11 @@ static enum judgement pxe_judge(struct op *o, json_t *row)
 static int pxe_request(struct op *o, json_t *row, const char **verb, char **url, char **body)
 {
 	if (o->pxe->active >= 0)
-		set_prop(row, "IsActive", o->pxe->active);
+		as_sci_set_value(row, "IsActive", o->pxe->active);
 	if (o->pxe->bind_policy >= 0)
-		set_prop(row, "BindPolicy", o->pxe->bind_policy);
+		as_sci_set_value(row, "BindPolicy", o->pxe->bind_policy);
 	if (o->pxe->macs)
-		set_proplist(row, "BindExcept", o->pxe->macs);
+		as_sci_set_list(row, "BindExcept", o->pxe->macs);
 	*verb = as_write_find(AS_UPDATE_SITE_ROLE)->verb;
 	*url = role_url(o, row, AS_UPDATE_SITE_ROLE);
 	*body = role_body(row);

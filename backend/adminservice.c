@@ -1,6 +1,9 @@
 #include "backend/adminservice.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,60 +11,184 @@
 #include <strings.h>
 
 #include "util/sanitize.h"
+#include "util/timeparse.h"
 
 /* Page size: the service's own tools page by 1000. */
 #define PAGE 1000
 
-static const struct as_class classes[] = {
-	{ "SMS_Site", "SiteCode,SiteName,ServerName,Version,BuildNumber,Type,ReportingSiteCode",
-	  "SiteCode", AS_KEY_QUOTED, NULL, PAGE, true, "sites of the hierarchy" },
-	{ "SMS_SCI_SysResUse",
-	  "FileType,ItemName,ItemType,SiteCode,NALPath,RoleName,NetworkOSPath,SslState,Props,PropLists",
-	  "FileType,ItemName,ItemType,SiteCode", AS_KEY_COMPOSITE, NULL, PAGE, true,
-	  "site roles: DP PXE settings, state migration points, providers" },
-	{ "SMS_DistributionPointInfo",
-	  "NALPath,SiteCode,ServerName,IsPXE,IsActive,SupportUnknownMachines,BindPolicy,BindExcept,"
-	  "ResponseDelay,UdaSetting,IsMulticast,InternetFacing,IsPullDP,IdentityGUID",
-	  "NALPath", AS_KEY_QUOTED, NULL, PAGE, true, "distribution points" },
-	{ "SMS_Certificate",
-	  "SMSID,Type,KeyType,IsBlocked,IsApproved,IssuedTo,ServerName,ValidFrom,ValidUntil",
-	  "SMSID", AS_KEY_QUOTED, NULL, PAGE, false, "boot media and PXE certificates" },
-	{ "SMS_StateMigration",
-	  "SourceClientResourceID,RestoreClientResourceID,MigrationID,SiteCode,SourceName,RestoreName,"
-	  "StorePath,MigrationType,MigrationBehavior,MigrationStatus,StoreCreationDate,"
-	  "StoreReleaseDate,StoreDeletionDate",
-	  "SourceClientResourceID,RestoreClientResourceID", AS_KEY_COMPOSITE, NULL, PAGE, true,
-	  "computer associations" },
-	{ "SMS_BootImagePackage", "PackageID,Name,Architecture,PkgFlags,SourceDate,LastRefreshTime,SourceSite",
-	  "PackageID", AS_KEY_QUOTED, "EnableLabShell", PAGE, false, "boot images (F8 prompt)" },
-	{ "SMS_PackageBaseclass", "PackageID,Name,PackageType,PkgFlags,Version,SourceDate,SourceSite",
-	  "PackageID", AS_KEY_QUOTED, NULL, PAGE, false, "OS images and packages (multicast, USMT)" },
-	/* BootImageID is lazy in the SDK (a site refused it in $select with
-	 * HTTP 400): it comes with Sequence from the keyed GET of each one. */
-	{ "SMS_TaskSequencePackage", "PackageID,Name,SourceSite",
-	  "PackageID", AS_KEY_QUOTED, "Sequence,BootImageID", PAGE, false,
-	  "task sequences (run-as steps, boot image)" },
-	{ "SMS_Advertisement", "AdvertisementID,PackageID,CollectionID,OfferType,AdvertFlags,SourceSite",
-	  "AdvertisementID", AS_KEY_QUOTED, NULL, PAGE, false, "deployments" },
-	{ "SMS_Collection", "CollectionID,Name,MemberCount",
-	  "CollectionID", AS_KEY_QUOTED, NULL, PAGE, false, "collection sizes" },
-	{ "SMS_CollectionSettings", "CollectionID",
-	  "CollectionID", AS_KEY_QUOTED, "CollectionVariables", PAGE, false,
-	  "collection variables (names and masking only)" },
-	{ "SMS_Admin", "AdminID,LogonName,AccountType,RoleNames,CollectionNames,CategoryNames",
-	  "AdminID", AS_KEY_NUMBER, NULL, PAGE, false, "administrative users" },
-	{ "SMS_Role", "RoleID,RoleName,NumberOfAdmins,IsBuiltIn",
-	  "RoleID", AS_KEY_QUOTED, "Operations", PAGE, false, "security roles" },
-	{ "SMS_SCI_Component", "FileType,ItemName,ItemType,SiteCode,Props",
-	  "FileType,ItemName,ItemType,SiteCode", AS_KEY_COMPOSITE, NULL, PAGE, true,
-	  "Enhanced HTTP and HTTPS settings" },
-	{ "SMS_SCI_ClientComp", "FileType,ItemName,ItemType,SiteCode,PropLists",
-	  "FileType,ItemName,ItemType,SiteCode", AS_KEY_COMPOSITE, NULL, PAGE, true,
-	  "network access account names" },
-	/* Never Reserved2: it holds the account's encrypted password. */
-	{ "SMS_SCI_Reserved", "FileType,ItemName,ItemType,SiteCode,UserName,AccountUsage",
-	  "FileType,ItemName,ItemType,SiteCode", AS_KEY_COMPOSITE, NULL, PAGE, true,
-	  "site accounts (names and usage only)" },
+#define P(S, field, name, conv, flags) { name, conv, flags, (long)offsetof(struct S, field) }
+#define H(name, flags) { name, AS_TEXT, (flags) | AS_HOOK, -1 }
+#define PROPS(a) a, sizeof a / sizeof a[0]
+#define RAW(S) ((long)offsetof(struct S, raw_json))
+
+static const struct as_prop site_p[] = {
+	P(inv_site, site_code, "SiteCode", AS_TEXT, AS_KEY | AS_NEED),
+	P(inv_site, site_name, "SiteName", AS_TEXT, 0),
+	P(inv_site, server_name, "ServerName", AS_TEXT, 0),
+	P(inv_site, version, "Version", AS_TEXT, 0),
+	P(inv_site, build_number, "BuildNumber", AS_INT, 0),
+	P(inv_site, type, "Type", AS_INT, 0),
+	P(inv_site, parent_site_code, "ReportingSiteCode", AS_TEXT, 0),
+};
+/* The four key parts of every site-control class. */
+#define SCI_KEYS                                                                      \
+	H("FileType", AS_KEY), H("ItemName", AS_KEY), H("ItemType", AS_KEY), H("SiteCode", AS_KEY)
+static const struct as_prop sysres_p[] = {
+	SCI_KEYS, H("NALPath", 0), H("RoleName", 0), H("NetworkOSPath", 0), H("SslState", 0),
+	H("Props", 0), H("PropLists", 0),
+};
+static const struct as_prop dp_p[] = {
+	P(inv_dp, nal_path, "NALPath", AS_TEXT, AS_KEY | AS_NEED),
+	P(inv_dp, site_code, "SiteCode", AS_TEXT, AS_NEED),
+	P(inv_dp, server_name, "ServerName", AS_TEXT, AS_NEED),
+	P(inv_dp, is_pxe, "IsPXE", AS_BOOL, 0),
+	P(inv_dp, is_active, "IsActive", AS_BOOL, 0),
+	P(inv_dp, support_unknown, "SupportUnknownMachines", AS_BOOL, 0),
+	P(inv_dp, bind_policy, "BindPolicy", AS_INT, 0),
+	P(inv_dp, bind_except, "BindExcept", AS_TEXT, 0),
+	P(inv_dp, response_delay, "ResponseDelay", AS_INT, 0),
+	P(inv_dp, uda_setting, "UdaSetting", AS_INT, 0),
+	P(inv_dp, is_multicast, "IsMulticast", AS_BOOL, 0),
+	P(inv_dp, internet_facing, "InternetFacing", AS_BOOL, 0),
+	P(inv_dp, is_pull_dp, "IsPullDP", AS_BOOL, 0),
+	P(inv_dp, identity_guid, "IdentityGUID", AS_TEXT, 0),
+};
+/* SMS_Certificate has no SiteCode (SDK): a PXE certificate's site is its
+ * DP's, filled by the sync from the DPs it read. Thumbprint is lazy. */
+static const struct as_prop cert_p[] = {
+	P(inv_cert, smsid, "SMSID", AS_TEXT, AS_KEY | AS_NEED),
+	P(inv_cert, type, "Type", AS_INT, 0),
+	P(inv_cert, key_type, "KeyType", AS_INT, 0),
+	P(inv_cert, is_blocked, "IsBlocked", AS_BOOL, 0),
+	P(inv_cert, is_approved, "IsApproved", AS_BOOL, 0),
+	P(inv_cert, issued_to, "IssuedTo", AS_TEXT, 0),
+	P(inv_cert, server_name, "ServerName", AS_TEXT, 0),
+	P(inv_cert, valid_from, "ValidFrom", AS_DATE, 0),
+	P(inv_cert, valid_until, "ValidUntil", AS_DATE, 0),
+	P(inv_cert, thumbprint, "Thumbprint", AS_TEXT, AS_LAZY),
+};
+static const struct as_prop assoc_p[] = {
+	P(inv_assoc, source_id, "SourceClientResourceID", AS_INT, AS_KEY | AS_NEED),
+	P(inv_assoc, restore_id, "RestoreClientResourceID", AS_INT, AS_KEY | AS_NEED),
+	P(inv_assoc, migration_id, "MigrationID", AS_TEXT, 0),
+	P(inv_assoc, site_code, "SiteCode", AS_TEXT, 0),
+	P(inv_assoc, source_name, "SourceName", AS_TEXT, 0),
+	P(inv_assoc, restore_name, "RestoreName", AS_TEXT, 0),
+	P(inv_assoc, store_path, "StorePath", AS_TEXT, 0),
+	P(inv_assoc, migration_type, "MigrationType", AS_INT, 0),
+	P(inv_assoc, migration_behavior, "MigrationBehavior", AS_INT, 0),
+	P(inv_assoc, migration_status, "MigrationStatus", AS_INT, 0),
+	P(inv_assoc, store_created, "StoreCreationDate", AS_DATE, 0),
+	P(inv_assoc, store_released, "StoreReleaseDate", AS_DATE, 0),
+	P(inv_assoc, store_deleted, "StoreDeletionDate", AS_DATE, 0),
+};
+static const struct as_prop boot_p[] = {
+	P(inv_boot_image, package_id, "PackageID", AS_TEXT, AS_KEY | AS_NEED),
+	P(inv_boot_image, name, "Name", AS_TEXT, 0),
+	P(inv_boot_image, architecture, "Architecture", AS_INT, 0),
+	P(inv_boot_image, pkg_flags, "PkgFlags", AS_INT, 0),
+	P(inv_boot_image, source_date, "SourceDate", AS_DATE, 0),
+	P(inv_boot_image, last_refresh, "LastRefreshTime", AS_DATE, 0),
+	P(inv_boot_image, site_code, "SourceSite", AS_TEXT, 0),
+	P(inv_boot_image, enable_lab_shell, "EnableLabShell", AS_BOOL, AS_LAZY),
+};
+static const struct as_prop pkg_p[] = {
+	P(inv_package, package_id, "PackageID", AS_TEXT, AS_KEY | AS_NEED),
+	P(inv_package, name, "Name", AS_TEXT, 0),
+	P(inv_package, package_type, "PackageType", AS_INT, 0),
+	P(inv_package, pkg_flags, "PkgFlags", AS_INT, 0),
+	P(inv_package, version, "Version", AS_TEXT, 0),
+	P(inv_package, source_date, "SourceDate", AS_DATE, 0),
+	P(inv_package, site_code, "SourceSite", AS_TEXT, 0),
+};
+/* BootImageID is lazy in the SDK (a site refused it in $select with HTTP
+ * 400): it comes with Sequence from the keyed GET of each one. */
+static const struct as_prop ts_p[] = {
+	P(inv_ts, package_id, "PackageID", AS_TEXT, AS_KEY | AS_NEED),
+	P(inv_ts, name, "Name", AS_TEXT, 0),
+	P(inv_ts, site_code, "SourceSite", AS_TEXT, 0),
+	H("Sequence", AS_LAZY),
+	P(inv_ts, boot_image_id, "BootImageID", AS_TEXT, AS_LAZY),
+};
+static const struct as_prop adv_p[] = {
+	P(inv_deployment, advertisement_id, "AdvertisementID", AS_TEXT, AS_KEY | AS_NEED),
+	P(inv_deployment, package_id, "PackageID", AS_TEXT, 0),
+	P(inv_deployment, collection_id, "CollectionID", AS_TEXT, 0),
+	P(inv_deployment, offer_type, "OfferType", AS_INT, 0),
+	P(inv_deployment, advert_flags, "AdvertFlags", AS_INT, 0),
+	P(inv_deployment, site_code, "SourceSite", AS_TEXT, 0),
+};
+static const struct as_prop coll_p[] = {
+	P(inv_collection, collection_id, "CollectionID", AS_TEXT, AS_KEY | AS_NEED),
+	P(inv_collection, name, "Name", AS_TEXT, 0),
+	P(inv_collection, member_count, "MemberCount", AS_INT, 0),
+};
+static const struct as_prop settings_p[] = {
+	H("CollectionID", AS_KEY), H("CollectionVariables", AS_LAZY),
+};
+static const struct as_prop admin_p[] = {
+	P(inv_admin, admin_id, "AdminID", AS_INT, AS_KEY | AS_NEED),
+	P(inv_admin, logon_name, "LogonName", AS_TEXT, AS_NEED),
+	P(inv_admin, account_type, "AccountType", AS_INT, 0),
+	P(inv_admin, role_names, "RoleNames", AS_LIST, 0),
+	P(inv_admin, collection_names, "CollectionNames", AS_LIST, 0),
+	P(inv_admin, categories, "CategoryNames", AS_LIST, 0),
+};
+static const struct as_prop role_p[] = {
+	P(inv_role, role_id, "RoleID", AS_TEXT, AS_KEY | AS_NEED),
+	P(inv_role, role_name, "RoleName", AS_TEXT, AS_NEED),
+	P(inv_role, number_of_admins, "NumberOfAdmins", AS_INT, 0),
+	P(inv_role, is_builtin, "IsBuiltIn", AS_BOOL, 0),
+	H("Operations", AS_LAZY),
+};
+static const struct as_prop component_p[] = { SCI_KEYS, H("Props", 0) };
+static const struct as_prop clientcomp_p[] = { SCI_KEYS, H("PropLists", 0) };
+/* Never Reserved2: it holds the account's encrypted password. */
+static const struct as_prop reserved_p[] = { SCI_KEYS, H("UserName", 0), H("AccountUsage", 0) };
+
+static struct as_class classes[] = {
+	{ .name = "SMS_Site", .props = PROPS(site_p), .key_form = AS_KEY_QUOTED, .site_scoped = true,
+	  .record = INV_REC_site, .raw_off = RAW(inv_site), .why = "sites of the hierarchy" },
+	{ .name = "SMS_SCI_SysResUse", .props = PROPS(sysres_p), .key_form = AS_KEY_COMPOSITE,
+	  .site_scoped = true, .raw_off = -1, .gone = { INV_REC_smp, INV_REC_site_setting },
+	  .why = "site roles: DP PXE settings, state migration points, providers" },
+	{ .name = "SMS_DistributionPointInfo", .props = PROPS(dp_p), .key_form = AS_KEY_QUOTED,
+	  .site_scoped = true, .record = INV_REC_dp, .raw_off = RAW(inv_dp),
+	  .why = "distribution points" },
+	{ .name = "SMS_Certificate", .props = PROPS(cert_p), .key_form = AS_KEY_QUOTED, .stream = true,
+	  .record = INV_REC_cert, .raw_off = -1, .why = "boot media and PXE certificates" },
+	{ .name = "SMS_StateMigration", .props = PROPS(assoc_p), .key_form = AS_KEY_COMPOSITE,
+	  .site_scoped = true, .stream = true, .record = INV_REC_assoc, .raw_off = -1,
+	  .why = "computer associations" },
+	{ .name = "SMS_BootImagePackage", .props = PROPS(boot_p), .key_form = AS_KEY_QUOTED,
+	  .record = INV_REC_boot_image, .raw_off = RAW(inv_boot_image),
+	  .why = "boot images (F8 prompt)" },
+	{ .name = "SMS_PackageBaseclass", .props = PROPS(pkg_p), .key_form = AS_KEY_QUOTED,
+	  .record = INV_REC_package, .raw_off = RAW(inv_package),
+	  .why = "OS images and packages (multicast, USMT)" },
+	{ .name = "SMS_TaskSequencePackage", .props = PROPS(ts_p), .key_form = AS_KEY_QUOTED,
+	  .record = INV_REC_ts, .raw_off = RAW(inv_ts),
+	  .why = "task sequences (run-as steps, boot image)" },
+	{ .name = "SMS_Advertisement", .props = PROPS(adv_p), .key_form = AS_KEY_QUOTED,
+	  .record = INV_REC_deployment, .raw_off = RAW(inv_deployment), .why = "deployments" },
+	{ .name = "SMS_Collection", .props = PROPS(coll_p), .key_form = AS_KEY_QUOTED,
+	  .record = INV_REC_collection, .raw_off = RAW(inv_collection), .why = "collection sizes" },
+	{ .name = "SMS_CollectionSettings", .props = PROPS(settings_p), .key_form = AS_KEY_QUOTED,
+	  .raw_off = -1, .gone = { INV_REC_collection_var },
+	  .why = "collection variables (names and masking only)" },
+	{ .name = "SMS_Admin", .props = PROPS(admin_p), .key_form = AS_KEY_NUMBER,
+	  .record = INV_REC_admin, .raw_off = RAW(inv_admin), .why = "administrative users" },
+	{ .name = "SMS_Role", .props = PROPS(role_p), .key_form = AS_KEY_QUOTED,
+	  .record = INV_REC_role, .raw_off = RAW(inv_role), .why = "security roles" },
+	{ .name = "SMS_SCI_Component", .props = PROPS(component_p), .key_form = AS_KEY_COMPOSITE,
+	  .site_scoped = true, .raw_off = -1, .gone = { INV_REC_site_setting },
+	  .why = "Enhanced HTTP and HTTPS settings" },
+	{ .name = "SMS_SCI_ClientComp", .props = PROPS(clientcomp_p), .key_form = AS_KEY_COMPOSITE,
+	  .site_scoped = true, .raw_off = -1, .gone = { INV_REC_site_setting },
+	  .why = "network access account names" },
+	{ .name = "SMS_SCI_Reserved", .props = PROPS(reserved_p), .key_form = AS_KEY_COMPOSITE,
+	  .site_scoped = true, .raw_off = -1, .gone = { INV_REC_site_setting },
+	  .why = "site accounts (names and usage only)" },
 };
 #define N_CLASSES (sizeof classes / sizeof classes[0])
 
@@ -152,11 +279,55 @@ const struct as_flag *as_flag_find(const char *cls, const char *property, const 
 	return NULL;
 }
 
+/* The lists a class's properties imply, made once. */
+static struct {
+	char select[512], keys[160], lazy[160];
+} derived[N_CLASSES];
+
+static void add_name(char *list, size_t n, const char *name)
+{
+	size_t len = strlen(list);
+	snprintf(list + len, n - len, "%s%s", len ? "," : "", name);
+}
+
+static void derive(void)
+{
+	for (size_t i = 0; i < N_CLASSES; i++) {
+		struct as_class *c = &classes[i];
+		for (size_t k = 0; k < c->nprops; k++) {
+			const struct as_prop *p = &c->props[k];
+			if (p->flags & AS_LAZY)
+				add_name(derived[i].lazy, sizeof derived[i].lazy, p->name);
+			else
+				add_name(derived[i].select, sizeof derived[i].select, p->name);
+			if (p->flags & AS_KEY)
+				add_name(derived[i].keys, sizeof derived[i].keys, p->name);
+		}
+		c->select = derived[i].select;
+		c->keys = derived[i].keys;
+		c->lazy = derived[i].lazy[0] ? derived[i].lazy : NULL;
+		if (!c->page_size)
+			c->page_size = PAGE;
+		if (c->gone[0] == INV_REC_NONE)
+			c->gone[0] = c->record;
+	}
+}
+
+static const struct as_class *table(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, derive);
+	return classes;
+}
+
 const struct as_class *as_class_find(const char *name)
 {
+	const struct as_class *t = table();
+
 	for (size_t i = 0; i < N_CLASSES; i++)
-		if (strcasecmp(classes[i].name, name) == 0)
-			return &classes[i];
+		if (strcasecmp(t[i].name, name) == 0)
+			return &t[i];
 	return NULL;
 }
 
@@ -167,7 +338,86 @@ size_t as_class_count(void)
 
 const struct as_class *as_class_at(size_t i)
 {
-	return i < N_CLASSES ? &classes[i] : NULL;
+	return i < N_CLASSES ? &table()[i] : NULL;
+}
+
+const struct as_prop *as_class_prop(const struct as_class *c, const char *name)
+{
+	for (size_t i = 0; c && i < c->nprops; i++)
+		if (strcasecmp(c->props[i].name, name) == 0)
+			return &c->props[i];
+	return NULL;
+}
+
+/* --- the converter --------------------------------------------------------- */
+
+int64_t as_conv_text(enum as_conv conv, const char *text, size_t len, enum as_wire kind)
+{
+	char tmp[64], *end;
+	long long x;
+	struct owtime t;
+
+	if (kind == AS_W_NULL || !text || len >= sizeof tmp)
+		return INV_NULL;
+	memcpy(tmp, text, len);
+	tmp[len] = '\0';
+	if (conv == AS_DATE)
+		return kind == AS_W_STRING && owtime_parse(tmp, &t) == OWTIME_OK ? t.ms / 1000 : INV_NULL;
+	/* Booleans arrive as true/false, 1/0 or their strings, in any case. */
+	if (strcasecmp(tmp, "true") == 0)
+		return 1;
+	if (strcasecmp(tmp, "false") == 0)
+		return 0;
+	errno = 0;
+	if (kind == AS_W_NUMBER && strpbrk(tmp, ".eE")) {
+		/* a JSON number with a fraction or an exponent keeps its
+		 * integer part, as the DOM's real does */
+		double d = strtod(tmp, &end);
+		if (end == tmp || *end || errno || !(d > -9.2e18 && d < 9.2e18))
+			return INV_NULL;
+		x = (long long)d;
+	} else {
+		x = strtoll(tmp, &end, 10);
+		if (end == tmp || *end || errno)
+			return INV_NULL;
+	}
+	return conv == AS_BOOL ? x != 0 : x;
+}
+
+int64_t as_conv_json(enum as_conv conv, const json_t *v)
+{
+	char num[32];
+
+	if (json_is_string(v))
+		return as_conv_text(conv, json_string_value(v), json_string_length(v), AS_W_STRING);
+	if (json_is_boolean(v))
+		return as_conv_text(conv, json_is_true(v) ? "true" : "false", json_is_true(v) ? 4 : 5,
+		                    AS_W_BOOL);
+	if (json_is_integer(v))
+		snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(num, sizeof num, "%.17g", json_real_value(v));
+	else
+		return INV_NULL;
+	return as_conv_text(conv, num, strlen(num), AS_W_NUMBER);
+}
+
+char *as_conv_list(const json_t *v, const char *sep)
+{
+	struct buf b = BUF_INIT;
+	json_t *e;
+	size_t i;
+
+	if (!json_is_array(v))
+		return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
+	json_array_foreach((json_t *)v, i, e) {
+		if (!json_is_string(e))
+			continue;
+		if (b.len)
+			buf_adds(&b, sep);
+		buf_adds(&b, json_string_value(e));
+	}
+	return buf_detach(&b);
 }
 
 const struct as_write *as_write_find(enum as_write_kind k)
@@ -817,4 +1067,82 @@ const char *as_caps_param(const json_t *caps, const char *method, const char *na
 		if (strcasecmp(json_string_value(v), name) == 0)
 			return json_string_value(v);
 	return name;
+}
+
+/* --- site control rows ---------------------------------------------------- */
+
+static json_t *sci_entry(json_t *row, const char *list, const char *key, const char *name)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(as_get(row, list), i, e) {
+		const char *n = json_string_value(as_get(e, key));
+		if (n && strcasecmp(n, name) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+json_t *as_sci_prop(json_t *row, const char *name)
+{
+	return sci_entry(row, "Props", "PropertyName", name);
+}
+
+json_t *as_sci_list(json_t *row, const char *name)
+{
+	return sci_entry(row, "PropLists", "PropertyListName", name);
+}
+
+int64_t as_sci_value(json_t *row, const char *name)
+{
+	json_t *e = as_sci_prop(row, name);
+	return e ? as_conv_json(AS_INT, as_get(e, "Value")) : INV_NULL;
+}
+
+const char *as_sci_value1(json_t *row, const char *name)
+{
+	json_t *e = as_sci_prop(row, name);
+	return e ? json_string_value(as_get(e, "Value1")) : NULL;
+}
+
+char *as_sci_joined(json_t *row, const char *name, const char *sep)
+{
+	json_t *e = as_sci_list(row, name);
+	return e ? as_conv_list(as_get(e, "Values"), sep) : NULL;
+}
+
+void as_sci_set_value(json_t *row, const char *name, int64_t v)
+{
+	json_t *e = as_sci_prop(row, name), *props = as_get(row, "Props");
+
+	if (e) {
+		json_object_set_new(e, "Value", json_integer(v));
+		return;
+	}
+	if (!json_is_array(props))
+		json_object_set_new(row, "Props", props = json_array());
+	json_array_append_new(props, json_pack("{s:s,s:s,s:I,s:s,s:s}", "@odata.type",
+	                      "#AdminService.SMS_EmbeddedProperty", "PropertyName", name, "Value",
+	                      (json_int_t)v, "Value1", "", "Value2", ""));
+}
+
+void as_sci_set_list(json_t *row, const char *name, const char *csv)
+{
+	json_t *e = as_sci_list(row, name), *vals = json_array();
+	json_t *lists = as_get(row, "PropLists");
+	char *copy = strdup(csv), *save = NULL;
+
+	for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save))
+		json_array_append_new(vals, json_string(t));
+	free(copy);
+	if (e) {
+		json_object_set_new(e, "Values", vals);
+		return;
+	}
+	if (!json_is_array(lists))
+		json_object_set_new(row, "PropLists", lists = json_array());
+	json_array_append_new(lists, json_pack("{s:s,s:s,s:o}", "@odata.type",
+	                      "#AdminService.SMS_EmbeddedPropertyList", "PropertyListName", name,
+	                      "Values", vals));
 }

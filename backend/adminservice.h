@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "backend/http.h"
+#include "db/records.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -19,16 +20,61 @@ enum as_key_form {
 	AS_KEY_COMPOSITE,   /* Class(A=1,B='x') -- unverified for SysResUse */
 };
 
+
+/* How a property's value becomes a record field: text, a number, 0/1,
+ * Unix seconds from an ISO 8601 date, or an array of strings joined with
+ * ", ". One converter (as_conv_json / as_conv_text) serves the DOM and the
+ * streaming parser, so both read a value the same way. */
+enum as_conv { AS_TEXT, AS_INT, AS_BOOL, AS_DATE, AS_LIST };
+
+#define AS_KEY  1u   /* a key property: URLs, $orderby and the paging checks, in order */
+#define AS_LAZY 2u   /* lazy in the SDK: never in $select, read by a keyed GET */
+#define AS_NEED 4u   /* a row without it is not kept */
+#define AS_HOOK 8u   /* selected for the sync's code of this class; no record field */
+
+/* One property of a class, named once: everything else ($select, the lazy
+ * list, the keys, the row mapping, the streamed field table) is derived. */
+struct as_prop {
+	const char *name;          /* the wire name (matched without regard to case) */
+	enum as_conv conv;
+	unsigned flags;            /* AS_* */
+	long off;                  /* its field in the class's record; -1: none */
+};
+
+/* One class the sync reads, end to end: the site's side (its name, its
+ * properties, key form, paging) and the inventory's (the record its rows
+ * become, what a complete read proves gone). Classes are read in the
+ * table's order (site-control rows before DPs: the PXE password flag and
+ * the owning site of a certificate come from earlier classes). */
 struct as_class {
 	const char *name;
-	const char *select;       /* the non-secret columns we keep; never a secret */
-	const char *keys;         /* key properties, ',' separated, for URLs and paging checks */
+	const struct as_prop *props;
+	size_t nprops;
 	enum as_key_form key_form;
-	const char *lazy;         /* lazy properties fetched per instance, or NULL */
 	int page_size;
-	bool site_scoped;         /* has SiteCode: `sync --site` filters on it */
-	const char *why;          /* what osdwarden needs it for (doctor) */
+	bool site_scoped;          /* has SiteCode: `sync --site` filters on it */
+	bool stream;               /* many flat rows: parsed straight into records (no DOM) */
+	enum inv_record record;    /* what a row becomes; INV_REC_NONE: the sync's code decides */
+	long raw_off;              /* the record's raw_json field; -1: none kept */
+	enum inv_record gone[3];   /* proven gone by a complete read; default: the record */
+	const char *why;           /* what osdwarden needs it for (doctor) */
+	/* Derived from props, ',' separated (empty string: none). */
+	const char *select;        /* the non-lazy properties: never a secret */
+	const char *keys;
+	const char *lazy;          /* NULL when none */
 };
+
+/* A property of c by wire name (any case), or NULL. */
+const struct as_prop *as_class_prop(const struct as_class *c, const char *name);
+
+/* The converter: a JSON value, or a scalar as text (kind: what the text
+ * was on the wire), into the form conv stores. Numbers and booleans land
+ * in *num (INV_NULL when unknown), text is returned borrowed (AS_TEXT) or
+ * new (AS_LIST, caller frees) in *str. */
+enum as_wire { AS_W_NULL, AS_W_BOOL, AS_W_NUMBER, AS_W_STRING };
+int64_t as_conv_text(enum as_conv conv, const char *text, size_t len, enum as_wire kind);
+int64_t as_conv_json(enum as_conv conv, const json_t *v);
+char *as_conv_list(const json_t *v, const char *sep);
 
 const struct as_class *as_class_find(const char *name);
 size_t as_class_count(void);
@@ -178,5 +224,20 @@ int as_check_read(const struct http_resp *r, const char *url, bool collection,
 
 /* Case-insensitive property lookup: the service answers in its own casing. */
 json_t *as_get(json_t *row, const char *name);
+
+/* Site control rows (SMS_SCI_*), read the same way by the sync and the
+ * actions: an embedded property (Props, by PropertyName) or property list
+ * (PropLists, by PropertyListName), borrowed, or NULL; a property's Value
+ * as a number (INV_NULL when absent) and its Value1 as text (borrowed);
+ * a list's Values joined with sep (new string; NULL when absent). */
+json_t *as_sci_prop(json_t *row, const char *name);
+json_t *as_sci_list(json_t *row, const char *name);
+int64_t as_sci_value(json_t *row, const char *name);
+const char *as_sci_value1(json_t *row, const char *name);
+char *as_sci_joined(json_t *row, const char *name, const char *sep);
+/* For a PUT: sets a property's Value, or a list's Values from a comma
+ * list, adding the entry (typed as the service types it) when missing. */
+void as_sci_set_value(json_t *row, const char *name, int64_t v);
+void as_sci_set_list(json_t *row, const char *name, const char *csv);
 
 #endif

@@ -56,5 +56,11 @@ int sync_run(struct inv *db, const struct sync_opts *o, struct sync_result *res,
  * used. Returns 0 or an error kind. */
 int sync_map_rows(struct inv *db, const char *cls, void *rows_json, int64_t now,
                   struct ow_err *err);
+/* The same for a whole page (the service's JSON envelope) through the
+ * parser a sync uses for that class: the streaming one for the big flat
+ * classes, the DOM for the rest. The tests and the fuzzer drive both
+ * paths with it. Returns 0 or an error kind (the page stays unparsed). */
+int sync_map_page(struct inv *db, const char *cls, const char *body, size_t len, int64_t now,
+                  bool stream, struct ow_err *err);
 
 #endif

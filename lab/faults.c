@@ -53,7 +53,7 @@ static int parse_item(const char *item, size_t len, struct lab_fault *f)
 {
 	const char *at = memchr(item, '@', len), *eq;
 	size_t head, i;
-	char when[32], *end;
+	char when[64], *end;
 
 	if (!at)
 		return -1;

@@ -230,10 +230,10 @@ struct expect {
 /* A sync of a provider it has not read $metadata from reads it first
  * (request 1), then each class as its $count and its pages: at scale 1,
  * class k's count is request 2k and its one page 2k+1 (SysResUse 4/5,
- * DistributionPointInfo 6/7, Certificate 8/9, StateMigration 10/11, boot
- * images 12/13 and then one keyed GET each, 14-16); a retry takes the
- * next number. (Each lab here has a port of its own, so a provider of
- * its own.) */
+ * DistributionPointInfo 6/7, Certificate 8/9); a retry takes the next
+ * number. After the certificates come their keyed GETs (Thumbprint is
+ * lazy), so later requests are placed by path. (Each lab here has a port
+ * of its own, so a provider of its own.) */
 static const struct expect sync_rows[] = {
 	{ "500@req=7", 3, "SMS_DistributionPointInfo|HTTP 500|nothing was changed" },
 	{ "503@req=7", 0, "synced" },
@@ -246,8 +246,8 @@ static const struct expect sync_rows[] = {
 	{ "slow=1s@req=7", 0, "synced" },
 	{ "repeat-page@req=9", 0, "synced" },
 	{ "oversize@req=7", 3, "SMS_DistributionPointInfo|larger|nothing was changed" },
-	{ "truncate@req=9,503@req=12", 0, "synced" },
-	{ "401@req=16", 3, "SMS_BootImagePackage|HTTP 401|nothing was changed" },
+	{ "truncate@req=9,503@path=SMS_BootImagePackage/$count$", 0, "synced" },
+	{ "401@path=SMS_BootImagePackage('#3", 3, "SMS_BootImagePackage|HTTP 401|nothing was changed" },
 	{ "reset@req=5,reset@req=6,reset@req=7,reset@req=8", 0, "synced" },
 	/* $metadata unreadable: what the site exposes stays unknown, every
 	 * class is read */

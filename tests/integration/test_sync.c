@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "../labproc.h"
@@ -167,7 +168,22 @@ static void compare_with_lab(int scale)
 		                 c->blocked * 100 + c->type * 10 + c->key_type);
 		assert_int_equal(q("SELECT valid_until FROM certificates WHERE smsid='%s'", c->smsid),
 		                 c->valid_until / 1000);
+		/* Thumbprint is lazy: read by a keyed GET of each certificate */
+		if (q("SELECT thumbprint IS '%s' FROM certificates WHERE smsid='%s'", c->thumbprint,
+		      c->smsid) != 1)
+			fail_msg("certificate %s: thumbprint not %s", c->smsid, c->thumbprint);
+		/* SMS_Certificate has no SiteCode: a PXE certificate is in its DP's site */
+		const char *site = NULL;
+		for (size_t k = 0; c->server && k < s.ndps; k++)
+			if (strcasecmp(s.dps[k].server, c->server) == 0)
+				site = s.dps[k].site;
+		if (site ? q("SELECT site_code IS '%s' FROM certificates WHERE smsid='%s'", site,
+		             c->smsid) != 1
+		         : q("SELECT site_code IS NULL FROM certificates WHERE smsid='%s'", c->smsid) != 1)
+			fail_msg("certificate %s (server %s): site code not %s", c->smsid,
+			         c->server ? c->server : "none", site ? site : "unknown");
 	}
+	assert_true(q("SELECT count(*) FROM certificates WHERE site_code IS NOT NULL") > 0);
 	for (size_t i = 0; i < s.nsmps; i++) {
 		assert_int_equal(q("SELECT deletion_delay_min FROM smps WHERE server_name='%s'",
 		                   s.smps[i].server), s.smps[i].delay_min);
@@ -316,11 +332,15 @@ static void test_transient_faults_are_retried_to_success(void **state)
 	 * retry repeats; it fails the sync (see the next test). */
 	/* A first sync reads wmi/$metadata (req 1), then each class as its
 	 * $count (req 2k at scale 1) and its page (req 2k+1): SysResUse's page
-	 * is req 5, DistributionPointInfo's 7, StateMigration's 11, and a
-	 * retry takes the next number. */
-	const char *specs[] = { "503@req=5", "429@req=5", "reset@req=5", "truncate@req=11",
-	                        "slow=1s@req=5", "badjson@req=7", "503@req=5,429@req=6,reset@req=7",
-	                        "truncate@req=11,truncate@req=12", "503@req=4", "reset@req=10",
+	 * is req 5, DistributionPointInfo's 7, and a retry takes the next
+	 * number. After the certificates' page come their keyed GETs (their
+	 * Thumbprint is lazy): later requests are placed by path. */
+	const char *specs[] = { "503@req=5", "429@req=5", "reset@req=5",
+	                        "truncate@path=SMS_StateMigration$", "slow=1s@req=5", "badjson@req=7",
+	                        "503@req=5,429@req=6,reset@req=7",
+	                        "truncate@path=SMS_StateMigration$,truncate@path=SMS_StateMigration$#2",
+	                        "503@req=4", "reset@path=SMS_StateMigration/$count$",
+	                        "503@path=SMS_Certificate('#2", "reset@path=SMS_Certificate('#5",
 	                        "503@req=1", "reset@req=1" };
 
 	(void)state;
@@ -359,13 +379,16 @@ static void test_fatal_faults_leave_the_previous_inventory_byte_identical(void *
 		const char *spec, *scale, *says;
 		int rc;
 	} cases[] = {
-		/* the page of SMS_StateMigration (its $count is req 10; req 1 is $metadata: each lab is a provider of its own) */
-		{ "oversize@req=11", "1", "cap", 3 },
+		/* the page of SMS_StateMigration (placed by path: before it come
+		 * $metadata and the certificates' keyed GETs) */
+		{ "oversize@path=SMS_StateMigration$", "1", "cap", 3 },
 		/* at scale 11: its pages 2 and 3, and the boot images' page */
-		{ "repeat-page@req=12,repeat-page@req=13,repeat-page@req=15", "11", "repeats page", 3 },
-		{ "500@req=11,500@req=12,500@req=13,500@req=14", "1", "HTTP 500", 3 },
+		{ "repeat-page@path=SMS_StateMigration$#2,repeat-page@path=SMS_StateMigration$#3,"
+		  "repeat-page@path=SMS_BootImagePackage$", "11", "repeats page", 3 },
+		{ "500@path=SMS_StateMigration$,500@path=SMS_StateMigration$#2,"
+		  "500@path=SMS_StateMigration$#3,500@path=SMS_StateMigration$#4", "1", "HTTP 500", 3 },
 		/* a $count the site cannot answer fails the class like a page */
-		{ "500@req=10", "1", "HTTP 500", 3 },
+		{ "500@path=SMS_StateMigration/$count$", "1", "HTTP 500", 3 },
 	};
 	struct labproc good;
 	size_t n0;

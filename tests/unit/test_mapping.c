@@ -13,6 +13,7 @@
 #include "backend/sync.h"
 #include "db/db.h"
 #include "db/records.h"
+#include "util/buf.h"
 
 static char *g_dir, *g_path;
 static struct inv *g_db;
@@ -280,9 +281,77 @@ static void test_every_fixture_with_rows_parses_and_maps_or_is_refused(void **st
 	assert_true(files >= 12);
 }
 
+/* Every certificate row as text, in SMSID order (inside the caller's
+ * transaction). New string. */
+static char *cert_rows(void)
+{
+	sqlite3 *sq;
+	sqlite3_stmt *st;
+	struct buf b = BUF_INIT;
+
+	assert_int_equal(sqlite3_open(g_path, &sq), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(sq, "SELECT smsid||'|'||quote(type)||'|'||quote(key_type)"
+	                                    "||'|'||quote(is_blocked)||'|'||quote(is_approved)||'|'"
+	                                    "||quote(issued_to)||'|'||quote(valid_from)||'|'"
+	                                    "||quote(valid_until) FROM certificates ORDER BY smsid",
+	                                    -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		buf_addf(&b, "%s\n", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(sq);
+	return buf_detach(&b);
+}
+
+static char *map_page_with(const char *page, bool stream)
+{
+	struct ow_err e = { 0 };
+	char *rows;
+	sqlite3 *sq;
+
+	assert_int_equal(inv_begin(g_db, &e), 0);
+	if (sync_map_page(g_db, "SMS_Certificate", page, strlen(page), 1780000000, stream, &e) != 0)
+		fail_msg("the %s path refused the page: %s", stream ? "streaming" : "DOM", e.msg);
+	assert_int_equal(inv_commit(g_db, &e), 0);
+	rows = cert_rows();
+	assert_int_equal(sqlite3_open(g_path, &sq), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(sq, "DELETE FROM certificates", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(sq);
+	return rows;
+}
+
+/* One page through both parsers gives the same rows: booleans as true,
+ * "TRUE", "False", 1 and "0"; numbers as numbers, strings and reals;
+ * dates with and without fractions; nulls. */
+static void test_both_parsers_read_a_page_the_same(void **state)
+{
+	static const char page[] =
+		"{\"@odata.context\":\"x\",\"value\":["
+		"{\"SMSID\":\"{A}\",\"Type\":2,\"KeyType\":\"1\",\"IsBlocked\":\"TRUE\","
+		"\"IsApproved\":true,\"IssuedTo\":\"PXE01\",\"ValidFrom\":\"2025-11-26T15:52:45.43Z\","
+		"\"ValidUntil\":\"2027-02-27T17:05:42Z\"},"
+		"{\"SMSID\":\"{B}\",\"Type\":\"1\",\"KeyType\":2.0,\"IsBlocked\":\"False\","
+		"\"IsApproved\":1,\"IssuedTo\":null,\"ValidFrom\":null,\"ValidUntil\":\"1970-01-01T00:00:00Z\"},"
+		"{\"SMSID\":\"{C}\",\"Type\":3,\"KeyType\":1,\"IsBlocked\":0,\"IsApproved\":\"0\","
+		"\"IssuedTo\":\"x\",\"ValidFrom\":\"not a date\",\"ValidUntil\":12}"
+		"]}";
+	char *dom, *stream;
+
+	(void)state;
+	dom = map_page_with(page, false);
+	stream = map_page_with(page, true);
+	/* "TRUE" is true, "False" false, on both */
+	assert_non_null(strstr(dom, "{A}|2|1|1|1|'PXE01'|"));
+	assert_non_null(strstr(dom, "{B}|1|2|0|1|NULL|NULL|"));
+	assert_non_null(strstr(dom, "{C}|3|1|0|0|'x'|NULL|NULL"));
+	assert_string_equal(stream, dom);
+	free(dom);
+	free(stream);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_both_parsers_read_a_page_the_same, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sites_map_every_field, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admins_join_their_arrays, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_roles_keep_builtin_flags_and_counts, setup, teardown),

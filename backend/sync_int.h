@@ -1,0 +1,119 @@
+/* Inside the sync (backend/sync*.c only): the state of one run, and the
+ * seams between its parts.
+ *   sync.c         the run: classes in contract order, what is gone, apply
+ *   sync_page.c    the pager (count, pages in order, capped pages, refetch),
+ *                  the DOM path and the lazy keyed reads
+ *   sync_stream.c  the streaming parser (yajl) for the big flat classes
+ *   sync_map.c     rows into records: the generic mapping from the contract's
+ *                  property table, and the hooks of the classes that need code
+ *   tsxml.c        the task sequence XML reader */
+#ifndef OW_BACKEND_SYNC_INT_H
+#define OW_BACKEND_SYNC_INT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend/adminservice.h"
+#include "backend/sync.h"
+#include "db/records.h"
+#include "util/buf.h"
+
+/* No single value the inventory keeps is legitimately larger; a bigger
+ * one is an error, not something to store (the 64 KiB hostile names of
+ * the lab pass). The whole page has its own 64 MiB cap in backend/http. */
+#define SYNC_FIELD_MAX (1u << 20)
+
+/* DP extras from its site-control row, joined to SMS_DistributionPointInfo
+ * by NAL path. */
+struct sync_dpx {
+	char *nal;
+	int64_t password_set;
+	char *bind_except;
+};
+
+/* A DP's server and site, for the certificates it owns. */
+struct sync_dp_site {
+	char *server, *site;
+};
+
+struct sync {
+	struct inv *db;              /* the stage while a sync reads */
+	const struct sync_opts *o;   /* NULL for the fixture entry points */
+	struct http_client *http;
+	char *base;
+	int64_t now;
+	int64_t provider_id;
+	struct sync_dpx *dpx;
+	size_t ndpx, capdpx;
+	struct sync_dp_site *dps;
+	size_t ndps, capdps;
+	char *scratch[16];           /* strings made for the current row */
+	size_t nscratch;
+	struct ow_err err;
+	size_t rows;
+};
+
+/* Keeps str until the row is done (sync_drop_scratch); NULL stays NULL. */
+const char *sync_keep(struct sync *s, char *str);
+void sync_drop_scratch(struct sync *s);
+/* Frees what the run gathered to join classes (DP extras, DP sites). */
+void sync_free_joins(struct sync *s);
+int sync_too_big(struct sync *s, const char *prop, size_t len);
+
+/* sync_map.c. One row of class c as the DOM gives it: mapped and stored
+ * (0), skipped when it lacks what keys it (0), or -1 with s->err. */
+int sync_map_row(struct sync *s, const struct as_class *c, json_t *row);
+/* A record the stream filled from c's properties: checked, completed by
+ * the class's hook, stored. 0 or -1 with s->err. */
+int sync_put_streamed(struct sync *s, const struct as_class *c, void *rec);
+
+/* The pager of one class (sync_page.c), shared with the stream. */
+enum { SYNC_MAX_WINDOW = 16 };
+struct pager {
+	struct sync *s;
+	const struct as_class *c;
+	bool started, decided, link_mode, ended, failed, denied;
+	char *next_link;
+	size_t expected;              /* next page index to process */
+	struct buf pending[SYNC_MAX_WINDOW];
+	bool have[SYNC_MAX_WINDOW];
+	int window;
+	json_t *first_keys;           /* first row key of every page: a repeat is an error */
+	size_t rows;
+	long long count;              /* what <Class>/$count said, -1 when it says nothing */
+	/* $top/$skip paging: page i (i >= base_index) starts at
+	 * base_skip + (i - base_index) * step. A page shorter than step before
+	 * the count is reached means the site caps its pages: the plan starts
+	 * again after the rows read, with the cap as the step, and pages
+	 * already asked for under the old plan are dropped when they arrive. */
+	size_t base_index, issued;
+	long base_skip, step;
+	double t0;
+	json_t *lazy_keys;            /* key value arrays of rows to read one by one */
+};
+
+int sync_too_many_rows(struct pager *p, size_t rows);
+
+/* sync_stream.c: parses one page with yajl, storing each row as it
+ * completes; the page's row count, its nextLink (new string or NULL) and
+ * its first row's key (for the repeat check). Rows of a class with lazy
+ * properties add their key values to p->lazy_keys. */
+int sync_stream_page(struct pager *p, struct buf *body, size_t *nrows, char **next_link,
+                     char *first_key, size_t fk_len);
+
+/* sync_page.c: the whole class: its count, its pages, its lazy reads.
+ * 0, 1 when the account may not read it (404), or -1 with s->err. */
+int sync_read_class(struct sync *s, const struct as_class *c, size_t *rows);
+double sync_clock(void);
+
+/* tsxml.c: what a task sequence's XML says, read without ever keeping
+ * the passwords next to its run-as accounts. For each run-as step, fn is
+ * called with the step's name and account (0 to go on). images: the OS
+ * image packages it applies, comma separated (new string); dynamic: 1 when
+ * it installs applications named by variables, else 0. */
+int tsxml_read(const char *xml, int (*fn)(void *ctx, const char *step, const char *user),
+               void *ctx, char **images, int64_t *dynamic);
+
+#endif
