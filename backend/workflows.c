@@ -590,16 +590,27 @@ struct task_def {
 	size_t n;
 };
 
+/* One row per kind of task and its steps; tasks[] and wf_kinds() come from it. */
+#define WF_TASKS(_)                       \
+	_("smp-decommission", smp_steps) \
+	_("cert-block", cert_steps)       \
+	_("assoc-prune", prune_steps)     \
+	_("fix", fix_steps)
+
 static const struct task_def tasks[] = {
-	{ "smp-decommission", smp_steps, sizeof smp_steps / sizeof smp_steps[0] },
-	{ "cert-block", cert_steps, sizeof cert_steps / sizeof cert_steps[0] },
-	{ "assoc-prune", prune_steps, sizeof prune_steps / sizeof prune_steps[0] },
-	{ "fix", fix_steps, sizeof fix_steps / sizeof fix_steps[0] },
+#define TASK_ROW(kind, steps) { kind, steps, sizeof steps / sizeof steps[0] },
+	WF_TASKS(TASK_ROW)
+#undef TASK_ROW
 };
+
+/* "smp-decommission, cert-block, ...", joined at compile time */
+#define TASK_KIND(kind, steps) ", " kind
+static const char task_kinds[] = WF_TASKS(TASK_KIND);
+#undef TASK_KIND
 
 const char *wf_kinds(void)
 {
-	return "smp-decommission, cert-block, assoc-prune, fix";
+	return task_kinds + 2;
 }
 
 static const struct task_def *task_find(const char *kind)

@@ -136,17 +136,29 @@ static const char media_from[] =
 	" SELECT id * 2 + 1, 'media cert', smsid, issued_to, site_code, valid_from, NULL,"
 	"  valid_until, is_blocked FROM certificates WHERE type = 1 AND gone_at IS NULL) AS m";
 
+/* One row per list: name, from, where, key, default sort, columns, FTS
+ * index. The table and the names for usage messages both come from it. */
+#define INV_LISTS(_)                                                              \
+	_("dps", "dps", "gone_at IS NULL", "id", 1, dp_cols, NULL)                     \
+	_("smps", "smps", "gone_at IS NULL", "id", 1, smp_cols, NULL)                  \
+	_("media", media_from, "1", "rk", 2, media_cols, NULL)                         \
+	_("certs", "certificates", "gone_at IS NULL", "id", 2, cert_cols, NULL)        \
+	_("assocs", "associations", "gone_at IS NULL", "id", 0, assoc_cols, "assoc_fts") \
+	_("ts", "task_sequences", "gone_at IS NULL", "id", 1, ts_cols, NULL)           \
+	_("admins", "admins", "gone_at IS NULL", "id", 0, admin_cols, NULL)            \
+	_("sites", "sites", "gone_at IS NULL", "id", 0, site_cols, NULL)
+
 static const struct inv_list lists[] = {
-	{ "dps", "dps", "gone_at IS NULL", "id", 1, dp_cols, N(dp_cols), NULL },
-	{ "smps", "smps", "gone_at IS NULL", "id", 1, smp_cols, N(smp_cols), NULL },
-	{ "media", media_from, "1", "rk", 2, media_cols, N(media_cols), NULL },
-	{ "certs", "certificates", "gone_at IS NULL", "id", 2, cert_cols, N(cert_cols), NULL },
-	{ "assocs", "associations", "gone_at IS NULL", "id", 0, assoc_cols, N(assoc_cols),
-	  "assoc_fts" },
-	{ "ts", "task_sequences", "gone_at IS NULL", "id", 1, ts_cols, N(ts_cols), NULL },
-	{ "admins", "admins", "gone_at IS NULL", "id", 0, admin_cols, N(admin_cols), NULL },
-	{ "sites", "sites", "gone_at IS NULL", "id", 0, site_cols, N(site_cols), NULL },
+#define LIST_ROW(name, from, where, key, sort, cols, fts) \
+	{ name, from, where, key, sort, cols, N(cols), fts },
+	INV_LISTS(LIST_ROW)
+#undef LIST_ROW
 };
+
+/* "dps|smps|...", joined at compile time */
+#define LIST_NAME(name, ...) "|" name
+static const char list_names[] = INV_LISTS(LIST_NAME);
+#undef LIST_NAME
 
 const struct inv_list *inv_list_find(const char *name)
 {
@@ -158,7 +170,7 @@ const struct inv_list *inv_list_find(const char *name)
 
 const char *inv_list_names(void)
 {
-	return "dps|smps|media|certs|assocs|ts|admins|sites";
+	return list_names + 1;
 }
 
 const char *inv_list_name(const struct inv_list *l)
