@@ -151,7 +151,7 @@ static const struct field site_setting_f[] = {
 #define SEEN_HIST(S) SEEN(S)
 #define SEEN_FLAT(S) (-1L)
 #define RTABLE(kind, S, name, nkey, history, writer)                                 \
-	static const struct rtable rt_##kind = { 2 * INV_REC_##kind, name, kind##_f,       \
+	static const struct rtable rt_##kind = { 2 * (INV_REC_##kind - 1), name, kind##_f,       \
 	                                         N(kind##_f), nkey, offsetof(struct S, id), \
 	                                         SEEN_##history(S), sizeof(struct S),      \
 	                                         INV_R_FLAGS(history, writer) };
@@ -161,21 +161,26 @@ INV_RECORDS(RTABLE)
 static const struct rtable *const rtables[] = { INV_RECORDS(RTABLE_REF) };
 #undef RTABLE_REF
 /* the last slot is checkstore's */
-_Static_assert(2 * INV_REC_COUNT <= INV_STMT_CACHE - 1, "more record kinds than statement slots");
+_Static_assert(2 * (INV_REC_COUNT - 1) <= INV_STMT_CACHE - 1, "more record kinds than statement slots");
+
+static const struct rtable *rtable_of(enum inv_record k)
+{
+	return k > INV_REC_NONE && k < INV_REC_COUNT ? rtables[k - 1] : NULL;
+}
 
 const char *inv_kind_table(enum inv_record k)
 {
-	return (size_t)k < N(rtables) ? rtables[k]->table : NULL;
+	return rtable_of(k) ? rtable_of(k)->table : NULL;
 }
 
 unsigned inv_kind_flags(enum inv_record k)
 {
-	return (size_t)k < N(rtables) ? rtables[k]->flags : 0;
+	return rtable_of(k) ? rtable_of(k)->flags : 0;
 }
 
 size_t inv_kind_size(enum inv_record k)
 {
-	return (size_t)k < N(rtables) ? rtables[k]->size : 0;
+	return rtable_of(k) ? rtable_of(k)->size : 0;
 }
 
 static char **text_at(const void *rec, const struct field *f)
@@ -478,8 +483,10 @@ INV_RECORDS(RECORD_IMPL)
 
 void inv_record_init(enum inv_record k, void *rec)
 {
-	const struct rtable *t = rtables[k];
+	const struct rtable *t = rtable_of(k);
 
+	if (!t)
+		return;
 	memset(rec, 0, t->size);
 	*(int64_t *)((char *)rec + t->id_off) = INV_NULL;
 	for (size_t i = 0; i < t->nfields; i++)
@@ -489,9 +496,9 @@ void inv_record_init(enum inv_record k, void *rec)
 
 int inv_put_record(struct inv *db, enum inv_record k, void *rec, int64_t now, struct ow_err *err)
 {
-	if ((size_t)k >= N(rtables))
+	if (!rtable_of(k))
 		return ow_err_set(err, OW_EINPUT, "internal: no record kind %d", (int)k);
-	return put(db, rtables[k], rec, now, err);
+	return put(db, rtable_of(k), rec, now, err);
 }
 
 static int load(struct inv *db, const struct rtable *t, size_t size, bool include_gone,

@@ -285,7 +285,8 @@ struct inv_site_setting {
 	X(segment, inv_segment, "segments", 2, FLAT, LOCAL)
 
 #define INV_KIND_ENUM(kind, type, table, nkey, history, writer) INV_REC_##kind,
-enum inv_record { INV_RECORDS(INV_KIND_ENUM) INV_REC_COUNT };
+/* INV_REC_NONE: no record (a field left unset means none). */
+enum inv_record { INV_REC_NONE, INV_RECORDS(INV_KIND_ENUM) INV_REC_COUNT };
 #undef INV_KIND_ENUM
 
 #define INV_RECORD_DECL(kind, type, table, nkey, history, writer) INV_RECORD_API(kind, type)

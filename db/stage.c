@@ -29,7 +29,7 @@
  * losing the write. The i-th sync table, or NULL past the last. */
 static const char *sync_table(size_t i)
 {
-	for (int k = 0; k < INV_REC_COUNT; k++)
+	for (int k = INV_REC_NONE + 1; k < INV_REC_COUNT; k++)
 		if ((inv_kind_flags((enum inv_record)k) & INV_R_SYNC) && i-- == 0)
 			return inv_kind_table((enum inv_record)k);
 	return NULL;
