@@ -141,6 +141,10 @@ static const struct as_prop role_p[] = {
 	P(inv_role, is_builtin, "IsBuiltIn", AS_BOOL, 0),
 	H("Operations", AS_LAZY),
 };
+static const struct as_prop secured_p[] = {
+	P(inv_secured_type, object_type_id, "ObjectTypeID", AS_INT, AS_KEY | AS_NEED),
+	P(inv_secured_type, object_type_name, "ObjectTypeName", AS_TEXT, 0),
+};
 static const struct as_prop component_p[] = { SCI_KEYS, H("Props", 0) };
 static const struct as_prop clientcomp_p[] = { SCI_KEYS, H("PropLists", 0) };
 /* Never Reserved2: it holds the account's encrypted password. */
@@ -180,6 +184,9 @@ static struct as_class classes[] = {
 	  .record = INV_REC_admin, .raw_off = RAW(inv_admin), .why = "administrative users" },
 	{ .name = "SMS_Role", .props = PROPS(role_p), .key_form = AS_KEY_QUOTED,
 	  .record = INV_REC_role, .raw_off = RAW(inv_role), .why = "security roles" },
+	{ .name = "SMS_RbacSecuredObject", .props = PROPS(secured_p), .key_form = AS_KEY_NUMBER,
+	  .record = INV_REC_secured_type, .raw_off = -1,
+	  .why = "RBAC object types (which role operations mean which right)" },
 	{ .name = "SMS_SCI_Component", .props = PROPS(component_p), .key_form = AS_KEY_COMPOSITE,
 	  .site_scoped = true, .raw_off = -1, .gone = { INV_REC_site_setting },
 	  .why = "Enhanced HTTP and HTTPS settings" },

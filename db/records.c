@@ -141,6 +141,9 @@ static const struct field role_f[] = {
 	T(inv_role, role_id), T(inv_role, role_name), I(inv_role, number_of_admins),
 	I(inv_role, is_builtin), T(inv_role, operations), T(inv_role, raw_json),
 };
+static const struct field secured_type_f[] = {
+	I(inv_secured_type, object_type_id), T(inv_secured_type, object_type_name),
+};
 static const struct field site_setting_f[] = {
 	T(inv_site_setting, site_code), T(inv_site_setting, item), T(inv_site_setting, name),
 	T(inv_site_setting, value),

@@ -215,6 +215,15 @@ struct inv_role {
 	struct inv_seen seen;
 };
 
+/* An RBAC object type (SMS_RbacSecuredObject): the numbers a role's
+ * operations name their object type by, resolved by name at run time. */
+struct inv_secured_type {
+	int64_t id;
+	int64_t object_type_id;       /* key */
+	char *object_type_name;
+	struct inv_seen seen;
+};
+
 struct inv_site_setting {
 	int64_t id;
 	char *site_code, *item, *name; /* key */
@@ -279,6 +288,7 @@ struct inv_site_setting {
 	X(site_setting, inv_site_setting, "site_settings", 3,                       \
 	  HIST, SYNC)                                                               \
 	X(collection, inv_collection, "collections", 1, HIST, SYNC)                 \
+	X(secured_type, inv_secured_type, "secured_types", 1, HIST, SYNC)           \
 	X(sync_class, inv_sync_class, "sync_classes", 2, FLAT, SYNC)                \
 	X(waiver, inv_waiver, "waivers", 2, FLAT, LOCAL)                            \
 	X(attestation, inv_attestation, "attestations", 2, FLAT, LOCAL)             \

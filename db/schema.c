@@ -306,8 +306,20 @@ static const char *const migration_8[] = {
 	NULL,
 };
 
+/* The RBAC object types (SMS_RbacSecuredObject), by which a role's
+ * operations are resolved to rights ("Recover User State" is a bit of the
+ * StateMigration type's operations). */
+static const char *const migration_9[] = {
+	"CREATE TABLE secured_types ("
+	"  id INTEGER PRIMARY KEY,"
+	"  object_type_id INTEGER NOT NULL UNIQUE, object_type_name TEXT,"
+	"  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, gone_at INTEGER)",
+	NULL,
+};
+
 static const char *const *const migrations[] = { migration_1, migration_2, migration_3, migration_4,
-	                                          migration_5, migration_6, migration_7, migration_8 };
+	                                          migration_5, migration_6, migration_7, migration_8,
+	                                          migration_9 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 int schema_latest_version(void)

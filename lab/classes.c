@@ -616,6 +616,30 @@ static void b_role(const struct lab_site *s, size_t i, struct lab_row *r)
 	r->emb_type[0] = "SMS_ARoleOperation";
 }
 
+/* RBAC object types. The real numbers are not public (reference §6): the
+ * lab numbers them its own way, so a client must resolve them by name. */
+static const struct { unsigned id; const char *name; } secured_types[] = {
+	{ 1, "SMS_Collection" }, { 2, "SMS_Package" }, { 6, "SMS_Site" },
+	{ 20, "SMS_TaskSequencePackage" }, { 31, "SMS_StateMigration" },
+	{ 33, "SMS_BootImagePackage" },
+};
+static size_t count_secured(const struct lab_site *s)
+{
+	(void)s;
+	return sizeof secured_types / sizeof secured_types[0];
+}
+
+static void b_secured(const struct lab_site *s, size_t i, struct lab_row *r)
+{
+	(void)s;
+	put(r, "AvailableInstanceOperations", E_I64, u32(0x1ff));
+	put(r, "AvailableTypeOperations", E_I64, u32(0xfff));
+	put(r, "GrantedOperations", E_I64, u32(0xfff));
+	put(r, "ObjectTypeID", E_I64, u32(secured_types[i].id));
+	put(r, "ObjectTypeName", E_STR, str(secured_types[i].name));
+	put_lazy(r, "Operations", E_EMB, json_array());
+}
+
 static void sci_common(struct lab_row *r, const char *item, const char *type, const char *site)
 {
 	put(r, "FileType", E_I64, u32(2));
@@ -698,6 +722,7 @@ static const struct lab_class classes[] = {
 	{ "SMS_CollectionSettings", NULL, { "CollectionID" }, 1, count_settings, NULL, b_settings },
 	{ "SMS_Admin", NULL, { "AdminID" }, 1, count_admins, NULL, b_admin },
 	{ "SMS_Role", NULL, { "RoleID" }, 1, count_roles, NULL, b_role },
+	{ "SMS_RbacSecuredObject", NULL, { "ObjectTypeID" }, 1, count_secured, NULL, b_secured },
 	{ "SMS_SCI_Component", SCI, { "FileType", "ItemName", "ItemType", "SiteCode" }, 4,
 	  count_sites, NULL, b_component },
 	{ "SMS_SCI_ClientComp", SCI, { "FileType", "ItemName", "ItemType", "SiteCode" }, 4,
