@@ -197,7 +197,7 @@ struct tui_app {
 	attr_t style[ST_COUNT];
 };
 
-/* Views (one file each). */
+/* The kinds of view TUI_VIEWS names (one file each). */
 extern const struct tui_view_ops tui_dash_ops, tui_list_ops, tui_checklist_ops, tui_tasks_ops,
 	tui_help_ops, tui_audit_ops;
 /* The rows of TUI_VIEWS (NULL past the end), and one by name (NULL: none). */
