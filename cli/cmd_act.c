@@ -23,7 +23,7 @@
 #include "util/num.h"
 #include "util/sanitize.h"
 
-void act_session_init(struct act_session *s)
+void actcmd_session_init(struct actcmd_session *s)
 {
 	memset(s, 0, sizeof *s);
 	siteopts_init(&s->so);
@@ -32,7 +32,7 @@ void act_session_init(struct act_session *s)
 	s->released_before = -1;
 }
 
-int act_session_parse(struct cli *c, const char *cmd, struct act_session *s, int argc, char **argv)
+int actcmd_session_parse(struct cli *c, const char *cmd, struct actcmd_session *s, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		SITEOPTS_LONGOPTS,
@@ -114,7 +114,7 @@ int act_session_parse(struct cli *c, const char *cmd, struct act_session *s, int
 
 /* The provider the object's site was last synced from; the only one
  * when the site is not known. Copies into the session. */
-static int pick_provider(struct cli *c, const char *cmd, struct act_session *s,
+static int pick_provider(struct cli *c, const char *cmd, struct actcmd_session *s,
                          const char *site_code)
 {
 	struct inv_provider *provs = NULL;
@@ -163,13 +163,13 @@ static int pick_provider(struct cli *c, const char *cmd, struct act_session *s,
 	return 0;
 }
 
-int act_session_open_db(struct cli *c, struct act_session *s)
+int actcmd_session_open_db(struct cli *c, struct actcmd_session *s)
 {
 	return cli_open_inventory(c, &s->db);
 }
 
-int act_session_connect(struct cli *c, const char *cmd, struct act_session *s,
-                        const char *site_code)
+int actcmd_session_connect(struct cli *c, const char *cmd, struct actcmd_session *s,
+                           const char *site_code)
 {
 	struct ow_err e = { 0 };
 	int rc;
@@ -189,7 +189,7 @@ int act_session_connect(struct cli *c, const char *cmd, struct act_session *s,
 	return 0;
 }
 
-void act_session_close(struct act_session *s)
+void actcmd_session_close(struct actcmd_session *s)
 {
 	http_client_free(s->http);
 	free(s->base);
@@ -201,7 +201,7 @@ void act_session_close(struct act_session *s)
 	memset(s, 0, sizeof *s);
 }
 
-int act_confirm(struct cli *c, const struct act_session *s, const char *what, const char *expect)
+int actcmd_confirm(struct cli *c, const struct actcmd_session *s, const char *what, const char *expect)
 {
 	char line[256];
 	char *clean = san_str(expect, 80, c->ascii ? SAN_ASCII : 0);
@@ -231,7 +231,7 @@ int act_confirm(struct cli *c, const struct act_session *s, const char *what, co
 	return rc;
 }
 
-int act_print(struct cli *c, const struct act_result *r)
+int actcmd_print(struct cli *c, const struct act_result *r)
 {
 	unsigned fl = c->ascii ? SAN_ASCII : 0;
 	char *msg = san_str(r->message, 600, fl), *target = san_str(r->target, 200, fl);
@@ -247,7 +247,7 @@ int act_print(struct cli *c, const struct act_result *r)
 
 int cmd_cert(struct cli *c, int argc, char **argv)
 {
-	struct act_session s;
+	struct actcmd_session s;
 	struct act_result res;
 	struct ow_err e = { 0 };
 	struct inv_cert cert = { 0 };
@@ -255,15 +255,15 @@ int cmd_cert(struct cli *c, int argc, char **argv)
 	bool block;
 	int rc;
 
-	act_session_init(&s);
-	if ((rc = act_session_parse(c, "cert", &s, argc, argv)) != 0)
+	actcmd_session_init(&s);
+	if ((rc = actcmd_session_parse(c, "cert", &s, argc, argv)) != 0)
 		goto out;
 	if (s.npos != 2 || (strcmp(s.pos[0], "block") != 0 && strcmp(s.pos[0], "unblock") != 0)) {
 		rc = cli_usage(c, "cert", "say block or unblock, then the certificate's SMSID");
 		goto out;
 	}
 	block = strcmp(s.pos[0], "block") == 0;
-	if ((rc = act_session_open_db(c, &s)) != 0)
+	if ((rc = actcmd_session_open_db(c, &s)) != 0)
 		goto out;
 	cert.smsid = (char *)s.pos[1];
 	rc = inv_get_cert(s.db, &cert, &e);
@@ -283,18 +283,18 @@ int cmd_cert(struct cli *c, int argc, char **argv)
 	         block ? "Block" : "Unblock", s.pos[1], cert.issued_to ? cert.issued_to : "?",
 	         (long long)cert.type, cert.key_type == 2 ? ", PKI-issued: also revoke it at the CA" : "",
 	         block ? ": PXE or media that use it stop working" : "");
-	if ((rc = act_session_connect(c, "cert", &s, cert.site_code)) != 0 ||
-	    (rc = act_confirm(c, &s, what, strlen(s.pos[1]) > 6 ? s.pos[1] + strlen(s.pos[1]) - 6
+	if ((rc = actcmd_session_connect(c, "cert", &s, cert.site_code)) != 0 ||
+	    (rc = actcmd_confirm(c, &s, what, strlen(s.pos[1]) > 6 ? s.pos[1] + strlen(s.pos[1]) - 6
 	                                                          : s.pos[1])) != 0)
 		goto out;
 	if ((rc = act_cert_block(s.db, &s.site, s.pos[1], block, s.dry_run, &res, &e)) != 0) {
 		rc = cli_fail(c, &e);
 		goto out;
 	}
-	rc = act_print(c, &res);
+	rc = actcmd_print(c, &res);
 out:
 	inv_free_cert(&cert);
-	act_session_close(&s);
+	actcmd_session_close(&s);
 	return rc;
 }
 
@@ -332,7 +332,7 @@ static int collect_released(void *ctx, const struct inv_assoc *a)
 	return 0;
 }
 
-static int assoc_prune(struct cli *c, struct act_session *s)
+static int assoc_prune(struct cli *c, struct actcmd_session *s)
 {
 	struct prune pr = { 0 };
 	struct ow_err e = { 0 };
@@ -353,9 +353,9 @@ static int assoc_prune(struct cli *c, struct act_session *s)
 	snprintf(what, sizeof what, "Delete %zu computer association(s) restored more than %ld "
 	         "days ago (their stored user state goes with them)", pr.n, days);
 	snprintf(count, sizeof count, "%zu", pr.n);
-	rc = pr.n == 0 ? 0 : act_session_connect(c, "assoc", s, pr.first_site);
+	rc = pr.n == 0 ? 0 : actcmd_session_connect(c, "assoc", s, pr.first_site);
 	if (rc == 0 && pr.n)
-		rc = act_confirm(c, s, what, count);
+		rc = actcmd_confirm(c, s, what, count);
 	for (size_t i = 0; rc == 0 && i < pr.n; i++) {
 		struct act_result res;
 		if (act_assoc_delete(s->db, &s->site, pr.p[i].src, pr.p[i].dst, s->dry_run, &res, &e)) {
@@ -364,7 +364,7 @@ static int assoc_prune(struct cli *c, struct act_session *s)
 		}
 		counts[res.outcome]++;
 		if (s->dry_run || !act_ok(res.outcome) || !tty)
-			act_print(c, &res);
+			actcmd_print(c, &res);
 		if (tty)
 			fprintf(c->err, "\r  %zu/%zu", i + 1, pr.n);
 		if (s->site.read_only && !s->dry_run) {
@@ -390,7 +390,7 @@ static int assoc_prune(struct cli *c, struct act_session *s)
 
 int cmd_assoc(struct cli *c, int argc, char **argv)
 {
-	struct act_session s;
+	struct actcmd_session s;
 	struct act_result res;
 	struct ow_err e = { 0 };
 	struct inv_assoc a = { 0 };
@@ -398,11 +398,11 @@ int cmd_assoc(struct cli *c, int argc, char **argv)
 	char what[400], expect[32];
 	int rc;
 
-	act_session_init(&s);
-	if ((rc = act_session_parse(c, "assoc", &s, argc, argv)) != 0)
+	actcmd_session_init(&s);
+	if ((rc = actcmd_session_parse(c, "assoc", &s, argc, argv)) != 0)
 		goto out;
 	if (s.npos == 1 && strcmp(s.pos[0], "prune") == 0) {
-		if ((rc = act_session_open_db(c, &s)) == 0)
+		if ((rc = actcmd_session_open_db(c, &s)) == 0)
 			rc = assoc_prune(c, &s);
 		goto out;
 	}
@@ -413,7 +413,7 @@ int cmd_assoc(struct cli *c, int argc, char **argv)
 		               "`osdwarden list assocs`), or prune");
 		goto out;
 	}
-	if ((rc = act_session_open_db(c, &s)) != 0)
+	if ((rc = actcmd_session_open_db(c, &s)) != 0)
 		goto out;
 	a.source_id = src;
 	a.restore_id = dst;
@@ -428,17 +428,17 @@ int cmd_assoc(struct cli *c, int argc, char **argv)
 	         a.source_name ? a.source_name : "?", a.restore_name ? a.restore_name : "?",
 	         a.store_released == INV_NULL ? " (NOT yet restored: its user state is lost)" : "");
 	snprintf(expect, sizeof expect, "%ld", dst);
-	if ((rc = act_session_connect(c, "assoc", &s, a.site_code)) != 0 ||
-	    (rc = act_confirm(c, &s, what, expect)) != 0)
+	if ((rc = actcmd_session_connect(c, "assoc", &s, a.site_code)) != 0 ||
+	    (rc = actcmd_confirm(c, &s, what, expect)) != 0)
 		goto out;
 	if ((rc = act_assoc_delete(s.db, &s.site, src, dst, s.dry_run, &res, &e)) != 0) {
 		rc = cli_fail(c, &e);
 		goto out;
 	}
-	rc = act_print(c, &res);
+	rc = actcmd_print(c, &res);
 out:
 	inv_free_assoc(&a);
-	act_session_close(&s);
+	actcmd_session_close(&s);
 	return rc;
 }
 
@@ -446,14 +446,14 @@ out:
 
 int cmd_dp(struct cli *c, int argc, char **argv)
 {
-	struct act_session s;
+	struct actcmd_session s;
 	struct act_result res;
 	struct ow_err e = { 0 };
 	char what[300];
 	int rc;
 
-	act_session_init(&s);
-	if ((rc = act_session_parse(c, "dp", &s, argc, argv)) != 0)
+	actcmd_session_init(&s);
+	if ((rc = actcmd_session_parse(c, "dp", &s, argc, argv)) != 0)
 		goto out;
 	if (s.npos != 2 || strcmp(s.pos[0], "pxe") != 0 ||
 	    (s.pxe.active < 0 && s.pxe.bind_policy < 0 && !s.pxe.macs)) {
@@ -469,51 +469,51 @@ int cmd_dp(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	snprintf(what, sizeof what, "Change the PXE responder of distribution point %s", s.pos[1]);
-	if ((rc = act_session_open_db(c, &s)) != 0 ||
-	    (rc = act_session_connect(c, "dp", &s, NULL)) != 0 ||
-	    (rc = act_confirm(c, &s, what, s.pos[1])) != 0)
+	if ((rc = actcmd_session_open_db(c, &s)) != 0 ||
+	    (rc = actcmd_session_connect(c, "dp", &s, NULL)) != 0 ||
+	    (rc = actcmd_confirm(c, &s, what, s.pos[1])) != 0)
 		goto out;
 	if ((rc = act_dp_pxe(s.db, &s.site, s.pos[1], &s.pxe, s.dry_run, &res, &e)) != 0) {
 		rc = cli_fail(c, &e);
 		goto out;
 	}
-	rc = act_print(c, &res);
+	rc = actcmd_print(c, &res);
 out:
-	act_session_close(&s);
+	actcmd_session_close(&s);
 	return rc;
 }
 
 int cmd_boot(struct cli *c, int argc, char **argv)
 {
-	struct act_session s;
+	struct actcmd_session s;
 	struct act_result res;
 	struct ow_err e = { 0 };
 	char what[300];
 	int rc;
 
-	act_session_init(&s);
-	if ((rc = act_session_parse(c, "boot", &s, argc, argv)) != 0)
+	actcmd_session_init(&s);
+	if ((rc = actcmd_session_parse(c, "boot", &s, argc, argv)) != 0)
 		goto out;
 	if (s.npos != 2 || strcmp(s.pos[0], "f8-off") != 0) {
 		rc = cli_usage(c, "boot", "say f8-off PACKAGE_ID");
 		goto out;
 	}
 	snprintf(what, sizeof what, "Turn the F8 command prompt off in boot image %s", s.pos[1]);
-	if ((rc = act_session_open_db(c, &s)) != 0 ||
-	    (rc = act_session_connect(c, "boot", &s, NULL)) != 0 ||
-	    (rc = act_confirm(c, &s, what, s.pos[1])) != 0)
+	if ((rc = actcmd_session_open_db(c, &s)) != 0 ||
+	    (rc = actcmd_session_connect(c, "boot", &s, NULL)) != 0 ||
+	    (rc = actcmd_confirm(c, &s, what, s.pos[1])) != 0)
 		goto out;
 	if ((rc = act_boot_f8_off(s.db, &s.site, s.pos[1], s.dry_run, &res, &e)) != 0) {
 		rc = cli_fail(c, &e);
 		goto out;
 	}
-	rc = act_print(c, &res);
+	rc = actcmd_print(c, &res);
 out:
-	act_session_close(&s);
+	actcmd_session_close(&s);
 	return rc;
 }
 
-int act_smp_simple(struct cli *c, struct act_session *s)
+int actcmd_smp_simple(struct cli *c, struct actcmd_session *s)
 {
 	struct act_result res;
 	struct ow_err e = { 0 };
@@ -535,8 +535,8 @@ int act_smp_simple(struct cli *c, struct act_session *s)
 	         strcmp(verb, "remove") == 0 ? "Remove the role (the folders and share stay on the "
 	                                       "server: delete them by hand)"
 	                                     : "Change the settings", server);
-	if ((rc = act_session_connect(c, "smp", s, NULL)) != 0 ||
-	    (rc = act_confirm(c, s, what, server)) != 0)
+	if ((rc = actcmd_session_connect(c, "smp", s, NULL)) != 0 ||
+	    (rc = actcmd_confirm(c, s, what, server)) != 0)
 		return rc;
 	if (strcmp(verb, "restore-only") == 0)
 		rc = act_smp_restore_only(s->db, &s->site, server, strcmp(s->pos[2], "on") == 0,
@@ -545,5 +545,5 @@ int act_smp_simple(struct cli *c, struct act_session *s)
 		rc = act_smp_deletion_policy(s->db, &s->site, server, (int)days, s->dry_run, &res, &e);
 	else
 		rc = act_smp_remove(s->db, &s->site, server, s->dry_run, &res, &e);
-	return rc ? cli_fail(c, &e) : act_print(c, &res);
+	return rc ? cli_fail(c, &e) : actcmd_print(c, &res);
 }

@@ -9,7 +9,7 @@
 #include "cli/cli.h"
 #include "cli/siteopts.h"
 
-struct act_session {
+struct actcmd_session {
 	struct siteopts so;
 	bool provider_given, yes, dry_run;
 	long released_before;          /* assoc prune; -1 = the policy setting */
@@ -25,23 +25,23 @@ struct act_session {
 	struct act_site site;
 };
 
-void act_session_init(struct act_session *s);
+void actcmd_session_init(struct actcmd_session *s);
 /* Options and positional arguments; 0 or an exit code (message printed). */
-int act_session_parse(struct cli *c, const char *cmd, struct act_session *s, int argc, char **argv);
-int act_session_open_db(struct cli *c, struct act_session *s);
+int actcmd_session_parse(struct cli *c, const char *cmd, struct actcmd_session *s, int argc, char **argv);
+int actcmd_session_open_db(struct cli *c, struct actcmd_session *s);
 /* Connects to the provider the site_code was synced from (or the only
  * one), taking the secret from the same places as sync. Idempotent. */
-int act_session_connect(struct cli *c, const char *cmd, struct act_session *s,
-                        const char *site_code);
-void act_session_close(struct act_session *s);
+int actcmd_session_connect(struct cli *c, const char *cmd, struct actcmd_session *s,
+                           const char *site_code);
+void actcmd_session_close(struct actcmd_session *s);
 
 /* 0 when confirmed (or --yes / --dry-run); otherwise an exit code, with
  * "nothing was sent" said. */
-int act_confirm(struct cli *c, const struct act_session *s, const char *what, const char *expect);
+int actcmd_confirm(struct cli *c, const struct actcmd_session *s, const char *what, const char *expect);
 /* Prints "<outcome>: <target>: <message>"; 0 if the site is now as asked
  * (or a dry run), 1 otherwise. */
-int act_print(struct cli *c, const struct act_result *r);
+int actcmd_print(struct cli *c, const struct act_result *r);
 /* smp restore-only|deletion-policy|remove (pos[0] is the verb). */
-int act_smp_simple(struct cli *c, struct act_session *s);
+int actcmd_smp_simple(struct cli *c, struct actcmd_session *s);
 
 #endif

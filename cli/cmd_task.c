@@ -70,7 +70,7 @@ static int show(struct cli *c, struct inv *db, int64_t id)
 }
 
 /* One step of run id (if a step was asked for), then where the run is. */
-static int step(struct cli *c, struct act_session *s, int64_t id)
+static int step(struct cli *c, struct actcmd_session *s, int64_t id)
 {
 	struct inv_task t;
 	struct wf_env env = { .db = s->db, .site = &s->site, .recheck = chk_recheck };
@@ -95,9 +95,9 @@ static int step(struct cli *c, struct act_session *s, int64_t id)
 		char what[400];
 		snprintf(what, sizeof what, "Step %d of task #%lld (%s %s): %s", t.current,
 		         (long long)id, t.kind, t.target, t.steps[t.current - 1].name);
-		rc = act_session_connect(c, "task", s, NULL);
+		rc = actcmd_session_connect(c, "task", s, NULL);
 		if (rc == 0 && strcmp(t.steps[t.current - 1].kind, "action") == 0)
-			rc = act_confirm(c, s, what, t.target);
+			rc = actcmd_confirm(c, s, what, t.target);
 		if (rc) {
 			inv_task_free(&t);
 			return rc;
@@ -126,28 +126,28 @@ static int step(struct cli *c, struct act_session *s, int64_t id)
 
 int cmd_smp(struct cli *c, int argc, char **argv)
 {
-	struct act_session s;
+	struct actcmd_session s;
 	struct ow_err e = { 0 };
 	int64_t id;
 	bool resumed;
 	int rc;
 
-	act_session_init(&s);
-	if ((rc = act_session_parse(c, "smp", &s, argc, argv)) != 0)
+	actcmd_session_init(&s);
+	if ((rc = actcmd_session_parse(c, "smp", &s, argc, argv)) != 0)
 		goto out;
 	if (s.npos < 2) {
 		rc = cli_usage(c, "smp", "say decommission, restore-only, deletion-policy or remove, "
 		               "then the server");
 		goto out;
 	}
-	if ((rc = act_session_open_db(c, &s)) != 0)
+	if ((rc = actcmd_session_open_db(c, &s)) != 0)
 		goto out;
 	if (strcmp(s.pos[0], "decommission") != 0) {
 		if (strcmp(s.pos[0], "restore-only") != 0 && strcmp(s.pos[0], "deletion-policy") != 0 &&
 		    strcmp(s.pos[0], "remove") != 0)
 			rc = cli_usage(c, "smp", "there is no 'smp %s'", s.pos[0]);
 		else
-			rc = act_smp_simple(c, &s);
+			rc = actcmd_smp_simple(c, &s);
 		goto out;
 	}
 	if (s.npos != 2) {
@@ -162,7 +162,7 @@ int cmd_smp(struct cli *c, int argc, char **argv)
 		fprintf(c->out, "%s task #%lld\n", resumed ? "resuming" : "started", (long long)id);
 	rc = step(c, &s, id);
 out:
-	act_session_close(&s);
+	actcmd_session_close(&s);
 	return rc;
 }
 
@@ -183,19 +183,19 @@ static int list_one(void *ctx, const struct inv_task *t)
 
 int cmd_task(struct cli *c, int argc, char **argv)
 {
-	struct act_session s;
+	struct actcmd_session s;
 	struct ow_err e = { 0 };
 	long id = 0;
 	int rc;
 
-	act_session_init(&s);
-	if ((rc = act_session_parse(c, "task", &s, argc, argv)) != 0)
+	actcmd_session_init(&s);
+	if ((rc = actcmd_session_parse(c, "task", &s, argc, argv)) != 0)
 		goto out;
 	if (s.npos < 1) {
 		rc = cli_usage(c, "task", "say list, show ID, start KIND ..., resume ID or cancel ID");
 		goto out;
 	}
-	if ((rc = act_session_open_db(c, &s)) != 0)
+	if ((rc = actcmd_session_open_db(c, &s)) != 0)
 		goto out;
 	if (strcmp(s.pos[0], "list") == 0 && s.npos == 1) {
 		fprintf(c->out, "    id  kind              state      step  updated (UTC)     target\n");
@@ -257,6 +257,6 @@ int cmd_task(struct cli *c, int argc, char **argv)
 	else
 		rc = cli_usage(c, "task", "there is no 'task %s'", s.pos[0]);
 out:
-	act_session_close(&s);
+	actcmd_session_close(&s);
 	return rc;
 }

@@ -13,7 +13,7 @@
 
 struct hook_ctx {
 	struct cli *c;
-	struct act_session *s;
+	struct actcmd_session *s;
 };
 
 static int connect_site(void *ctx, struct act_site **site, char *err, size_t n)
@@ -28,7 +28,7 @@ static int connect_site(void *ctx, struct act_site **site, char *err, size_t n)
 	/* Messages go to the console's status line, not over the screen. */
 	if (mem)
 		h->c->err = mem;
-	rc = act_session_connect(h->c, "tui", h->s, NULL);
+	rc = actcmd_session_connect(h->c, "tui", h->s, NULL);
 	h->c->err = saved;
 	if (mem)
 		fclose(mem);
@@ -66,19 +66,19 @@ static int sync_site(void *ctx, sync_progress_fn progress, void *pctx, char *msg
 
 int cmd_tui(struct cli *c, int argc, char **argv)
 {
-	struct act_session s;
+	struct actcmd_session s;
 	struct hook_ctx h = { c, &s };
 	struct tui_opts o = { 0 };
 	int rc;
 
-	act_session_init(&s);
-	if ((rc = act_session_parse(c, "tui", &s, argc, argv)) != 0)
+	actcmd_session_init(&s);
+	if ((rc = actcmd_session_parse(c, "tui", &s, argc, argv)) != 0)
 		goto out;
 	if (s.npos) {
 		rc = cli_usage(c, "tui", "unexpected '%s'", s.pos[0]);
 		goto out;
 	}
-	if ((rc = act_session_open_db(c, &s)) != 0)
+	if ((rc = actcmd_session_open_db(c, &s)) != 0)
 		goto out;
 	o.db = s.db;
 	o.read_only = c->read_only;
@@ -95,6 +95,6 @@ int cmd_tui(struct cli *c, int argc, char **argv)
 	s.yes = true;   /* the console asks itself, in its own dialogs */
 	rc = tui_run(&o);
 out:
-	act_session_close(&s);
+	actcmd_session_close(&s);
 	return rc;
 }
