@@ -242,6 +242,12 @@ void tui_put(struct tui_app *a, int y, int x, int cols, enum tui_style st, const
 void tui_putf(struct tui_app *a, int y, int x, int cols, enum tui_style st, const char *fmt, ...)
 	OW_PRINTF(6, 7);
 const char *tui_glyph(const struct tui_app *a, const char *utf8, const char *ascii);
+/* The selected row y: across the screen in the selected style, '>' first. */
+void tui_mark_row(struct tui_app *a, int y);
+/* Text from its line first on, a line a row from y for at most rows rows;
+ * its line 0 (a title) in first_style, the others normal. */
+void tui_draw_lines(struct tui_app *a, int y, int rows, const char *text, int first,
+                    enum tui_style first_style);
 
 /* Input (input.c): the next key (from the terminal or the script). -1 at
  * the end of a script; TUI_TICK when the terminal was idle for the refresh

@@ -152,6 +152,33 @@ void tui_draw_frame(struct tui_app *a)
 	draw_hints(a, v);
 }
 
+void tui_mark_row(struct tui_app *a, int y)
+{
+	attrset(a->style[ST_SELECTED]);
+	mvhline(y, 0, ' ', COLS);
+	attrset(A_NORMAL);
+	tui_put(a, y, 0, 2, ST_SELECTED, ">");
+}
+
+void tui_draw_lines(struct tui_app *a, int y, int rows, const char *text, int first,
+                    enum tui_style first_style)
+{
+	int line = 0;
+
+	for (const char *p = text; *p && rows > 0; line++) {
+		size_t n = strcspn(p, "\n");
+		if (line >= first) {
+			/* the whole line, however long: tui_put fits it to the width */
+			struct buf l = BUF_INIT;
+			buf_add(&l, p, n);
+			tui_put(a, y++, 1, COLS - 2, line == 0 ? first_style : ST_NORMAL, buf_str(&l));
+			buf_free(&l);
+			rows--;
+		}
+		p += n + (p[n] == '\n');
+	}
+}
+
 /* --- the terminal ------------------------------------------------------------ */
 
 int tui_term_start(struct tui_app *a)

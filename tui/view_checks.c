@@ -155,10 +155,7 @@ static void cl_draw(struct tui_app *a, struct tui_view *v, int top, int rows)
 		if (r->waived)
 			snprintf(count + strlen(count), sizeof count - strlen(count), "  %ld waived", r->waived);
 		if (sel) {
-			attrset(a->style[ST_SELECTED]);
-			mvhline(y, 0, ' ', COLS);
-			attrset(A_NORMAL);
-			tui_put(a, y, 0, 2, ST_SELECTED, ">");
+			tui_mark_row(a, y);
 		}
 		tui_put(a, y, 2, 10, sel ? ST_SELECTED : state_style(r->worst), state_mark(a, r->worst));
 		tui_putf(a, y, 13, COLS - 13, sel ? ST_SELECTED : ST_NORMAL, "%-9s %-15s %s%s",
@@ -319,20 +316,8 @@ compose:
 static void ex_draw(struct tui_app *a, struct tui_view *v, int top, int rows)
 {
 	struct explain *ex = v->priv;
-	const char *p = buf_str(&ex->text);
-	int line = 0, y = top;
 
-	while (*p && y < top + rows) {
-		size_t n = strcspn(p, "\n");
-		if (line++ >= ex->scroll) {
-			/* the whole line, however long: tui_put fits it to the width */
-			struct buf l = BUF_INIT;
-			buf_add(&l, p, n);
-			tui_put(a, y++, 1, COLS - 2, line == 1 ? ST_HEADER : ST_NORMAL, buf_str(&l));
-			buf_free(&l);
-		}
-		p += n + (p[n] == '\n');
-	}
+	tui_draw_lines(a, top, rows, buf_str(&ex->text), ex->scroll, ST_HEADER);
 }
 
 static int decide(struct tui_app *a, struct explain *ex, bool waiver)

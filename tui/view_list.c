@@ -182,10 +182,7 @@ static void lv_draw(struct tui_app *a, struct tui_view *v, int top, int rows)
 		enum tui_style st = sel ? ST_SELECTED : ST_NORMAL;
 		x = 2;
 		if (sel) {
-			attrset(a->style[ST_SELECTED]);
-			mvhline(top + 1 + (int)r, 0, ' ', COLS);
-			attrset(A_NORMAL);
-			tui_put(a, top + 1 + (int)r, 0, 2, st, ">");
+			tui_mark_row(a, top + 1 + (int)r);
 		}
 		for (size_t m = 0; m < lv->nmarked; m++)
 			if (lv->marked[m].key == row->key)

@@ -21,29 +21,17 @@ struct text {
 static void text_draw(struct tui_app *a, struct tui_view *v, int top, int rows)
 {
 	struct text *t = v->priv;
-	const char *p = buf_str(t->ntabs ? &t->tabs[t->tab] : &t->b);
-	int line = 0, y = top;
 
 	if (t->ntabs) {
 		char bar[200] = "";
 		for (int i = 0; i < t->ntabs; i++)
 			snprintf(bar + strlen(bar), sizeof bar - strlen(bar), i == t->tab ? "[%s]  " : " %s   ",
 			         t->tab_names[i]);
-		tui_putf(a, y++, 1, COLS - 2, ST_HEADER, "%s(Tab switches)", bar);
+		tui_putf(a, top++, 1, COLS - 2, ST_HEADER, "%s(Tab switches)", bar);
 		rows--;
 	}
-
-	while (*p && y < top + rows) {
-		size_t n = strcspn(p, "\n");
-		if (line++ >= t->scroll) {
-			/* the whole line, however long: tui_put fits it to the width */
-			struct buf l = BUF_INIT;
-			buf_add(&l, p, n);
-			tui_put(a, y++, 1, COLS - 2, ST_NORMAL, buf_str(&l));
-			buf_free(&l);
-		}
-		p += n + (p[n] == '\n');
-	}
+	tui_draw_lines(a, top, rows, buf_str(t->ntabs ? &t->tabs[t->tab] : &t->b), t->scroll,
+	               ST_NORMAL);
 }
 
 static int text_request(struct tui_app *a, struct tui_view *v, enum tui_req r)

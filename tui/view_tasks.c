@@ -65,10 +65,7 @@ static void tasks_draw(struct tui_app *a, struct tui_view *v, int top, int rows)
 		int k = v->top + i;
 		bool sel = k == v->cursor;
 		if (sel) {
-			attrset(a->style[ST_SELECTED]);
-			mvhline(top + 1 + i, 0, ' ', COLS);
-			attrset(A_NORMAL);
-			tui_put(a, top + 1 + i, 0, 2, ST_SELECTED, ">");
+			tui_mark_row(a, top + 1 + i);
 		}
 		tui_put(a, top + 1 + i, 2, COLS - 2, sel ? ST_SELECTED : ts->rows[k].open ? ST_WARN
 		                                                                       : ST_NORMAL,
