@@ -4,12 +4,12 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stddef.h>
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "backend/http.h"
 #include "util/sanitize.h"
 #include "util/timeparse.h"
 
@@ -248,23 +248,22 @@ const char *as_url_denied(const char *url)
 {
 	const char *hit = NULL;
 	char *plain;
-	int len = 0;
 
 	if (!url)
 		return NULL;
 	/* Decoded twice: "%2544" is "%44" is "D". */
-	plain = curl_easy_unescape(NULL, url, 0, &len);
+	plain = http_unescape(url);
 	if (plain) {
-		char *twice = curl_easy_unescape(NULL, plain, 0, &len);
+		char *twice = http_unescape(plain);
 		if (twice) {
-			curl_free(plain);
+			free(plain);
 			plain = twice;
 		}
 	}
 	for (size_t i = 0; i < sizeof denied_methods / sizeof denied_methods[0] && !hit; i++)
 		if (contains_ci(url, denied_methods[i]) || (plain && contains_ci(plain, denied_methods[i])))
 			hit = denied_methods[i];
-	curl_free(plain);
+	free(plain);
 	return hit;
 }
 
@@ -477,9 +476,9 @@ char *as_base_url(const char *provider, struct ow_err *err)
  * '$' of option names is written literally by the callers. */
 static void add_escaped(struct buf *b, const char *v)
 {
-	char *e = curl_easy_escape(NULL, v, 0);
+	char *e = http_escape(v);
 	buf_adds(b, e ? e : "");
-	curl_free(e);
+	free(e);
 }
 
 static void add_site_filter(struct buf *b, const struct as_class *c, const char *site,

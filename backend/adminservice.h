@@ -74,6 +74,7 @@ const struct as_prop *as_class_prop(const struct as_class *c, const char *name);
 enum as_wire { AS_W_NULL, AS_W_BOOL, AS_W_NUMBER, AS_W_STRING };
 int64_t as_conv_text(enum as_conv conv, const char *text, size_t len, enum as_wire kind);
 int64_t as_conv_json(enum as_conv conv, const json_t *v);
+/* A JSON list's strings joined with sep (a lone string copied): new, the caller frees. */
 char *as_conv_list(const json_t *v, const char *sep);
 
 const struct as_class *as_class_find(const char *name);
@@ -96,6 +97,7 @@ char *as_count_url(const char *base, const struct as_class *c, const char *site)
 /* The number a $count answer holds: 0 and *n, or -1 when it is not one. */
 int as_parse_count(const struct http_resp *r, long long *n);
 /* values: the key values in the order of c->keys. */
+/* as_instance_url and as_metadata_url: new strings, the caller frees them. */
 char *as_instance_url(const char *base, const struct as_class *c, const char *const *values);
 char *as_metadata_url(const char *base, const char *route);
 
@@ -154,6 +156,7 @@ const struct as_flag *as_flag_find(const char *cls, const char *property, const 
  * order of the class's keys) when the write names an instance, in the
  * write's form number `form` (0 the first): NULL when it has no such form
  * (a write that names no instance has one). */
+/* A new string: the caller frees it. */
 char *as_write_url(const char *base, enum as_write_kind k, const char *const *key_values,
                    size_t form);
 
@@ -179,6 +182,7 @@ json_t *as_caps_action(const json_t *caps, const char *name);
 /* GETs wmi/$metadata and reads it: 0 with *caps (NULL when the answer is
  * not CSDL: the site's capabilities stay unknown), or an error kind with a
  * message (transport, or an HTTP status other than 200). */
+/* *caps is a new reference: the caller decrefs it. */
 int as_caps_fetch(struct http_client *h, const char *base, json_t **caps, struct ow_err *err);
 
 /* How old cached capabilities may be before a sync reads them again. */
@@ -196,6 +200,7 @@ const char *as_caps_param(const json_t *caps, const char *method, const char *na
 /* Appends v as an OData string literal ('' for a quote). */
 void as_add_literal(struct buf *b, const char *v);
 /* A collection URL with a $filter expression (percent-encoded here). */
+/* A new string: the caller frees it. */
 char *as_filter_url(const char *base, const char *cls, const char *filter);
 /* The site's own error message from a response, sanitized and bounded
  * (new string, "" when there is none). */
@@ -223,6 +228,7 @@ int as_check_read(const struct http_resp *r, const char *url, bool collection,
                   struct ow_err *err);
 
 /* Case-insensitive property lookup: the service answers in its own casing. */
+/* The value is borrowed from row (NULL when absent). */
 json_t *as_get(json_t *row, const char *name);
 
 /* Site control rows (SMS_SCI_*), read the same way by the sync and the

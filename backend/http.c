@@ -754,3 +754,49 @@ bool http_url_is_loopback(const char *url)
 	curl_url_cleanup(u);
 	return yes;
 }
+
+int http_url_host(const char *url, char *out, size_t n)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	int rc = -1;
+
+	out[0] = '\0';
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host &&
+	    (size_t)snprintf(out, n, "%s", host) < n)
+		rc = 0;
+	if (rc != 0 && n > 0)
+		out[0] = '\0';   /* no half host name: a truncated one could name another machine */
+	curl_free(host);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+/* libcurl's strings are released with curl_free(); the copies handed out
+ * here are plain malloc() ones, so a caller never needs to know which
+ * library made them. */
+static char *plain_copy(char *curl_owned)
+{
+	char *copy = curl_owned ? strdup(curl_owned) : NULL;
+
+	curl_free(curl_owned);
+	return copy;
+}
+
+char *http_escape(const char *s)
+{
+	return plain_copy(curl_easy_escape(NULL, s, 0));
+}
+
+char *http_unescape(const char *s)
+{
+	int len = 0;
+
+	return plain_copy(curl_easy_unescape(NULL, s, 0, &len));
+}
+
+const char *http_library_versions(void)
+{
+	return curl_version();
+}

@@ -57,8 +57,9 @@ struct http_resp {
 
 struct http_client;
 
-/* Creates a client (one reusable keep-alive handle + a multi pool). The
- * secret is copied and the copy is wiped when the client is freed. */
+/* Creates a client (one reusable keep-alive handle + a multi pool) into
+ * *out, which the caller releases with http_client_free. The secret is
+ * copied and the copy is wiped when the client is freed. */
 int http_client_new(const struct http_opts *o, struct http_client **out, struct ow_err *err);
 void http_client_free(struct http_client *c);
 
@@ -111,6 +112,25 @@ char *http_follow_url(const char *base, const char *link, struct ow_err *err);
 /* True when url's host is a loopback address (127.0.0.0/8, ::1) or
  * "localhost". */
 bool http_url_is_loopback(const char *url);
+
+/* The host of an http(s) URL, as libcurl would connect to it (an IPv6
+ * literal keeps its brackets), into out[n]; 0, or -1 (out empty) when the
+ * URL has no host or the host does not fit. */
+int http_url_host(const char *url, char *out, size_t n);
+
+/* Percent-encodes s for a URL query value (everything but unreserved
+ * characters). A new string the caller frees with free(); NULL when out of
+ * memory. */
+char *http_escape(const char *s);
+
+/* Decodes %XX sequences in s (once: call again to decode twice). A new
+ * string the caller frees with free(), ending at the first decoded %00;
+ * NULL when out of memory. */
+char *http_unescape(const char *s);
+
+/* libcurl's version and the libraries it was built with ("libcurl/7.88.1
+ * OpenSSL/3.0.11 ..."), for the version banner. Static storage: not freed. */
+const char *http_library_versions(void);
 
 /* True when the error says the transfer was cut short or refused in a way
  * a retry of an idempotent request might cure. For tests and callers. */

@@ -1,7 +1,6 @@
 #include "backend/krb.h"
 
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_krb5.h>
 #include <krb5.h>
@@ -21,23 +20,6 @@ bool krb_host_is_ip(const char *host)
 		host = h;
 	}
 	return inet_pton(AF_INET, host, a) == 1 || inet_pton(AF_INET6, host, a) == 1;
-}
-
-int krb_url_host(const char *url, char *out, size_t n)
-{
-	CURLU *u = curl_url();
-	char *host = NULL;
-	int rc = -1;
-
-	out[0] = '\0';
-	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host) {
-		snprintf(out, n, "%s", host);
-		rc = 0;
-	}
-	curl_free(host);
-	curl_url_cleanup(u);
-	return rc;
 }
 
 static void krb_msg(krb5_context ctx, krb5_error_code code, char *out, size_t n)

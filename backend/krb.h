@@ -37,14 +37,12 @@ int krb_preflight(const char *host, char *warn, size_t warnlen, struct ow_err *e
 /* true when host is an IPv4 or IPv6 address literal (brackets allowed). */
 bool krb_host_is_ip(const char *host);
 
-/* The host of an http(s) URL into out; 0 or -1. */
-int krb_url_host(const char *url, char *out, size_t n);
-
 struct krb_memory;
 
 /* A ticket for principal ("name@REALM") from password, into a new MEMORY
  * cache made this thread's default for GSS-API (libcurl's Negotiate uses
- * it). 0, or OW_ESITE with a message (the KDC's refusal). */
+ * it). 0 and *out (release it with krb_memory_free), or OW_ESITE with a
+ * message (the KDC's refusal). */
 int krb_memory_ticket(const char *principal, const char *password, struct krb_memory **out,
                       struct ow_err *err);
 /* Destroys the memory cache and restores the previous default. NULL ok. */

@@ -98,7 +98,7 @@ const char *chk_short_id(const struct chk_def *d);
  * one answer to "what does this check depend on", from its catalogue row. */
 bool chk_depends_on(const struct chk_def *d, const char *cls);
 
-/* For evaluators. */
+/* For evaluators: the inventory the run reads, borrowed. */
 struct inv *chk_db(struct chk_ctx *c);
 const struct chk_snap *chk_data(struct chk_ctx *c);
 int64_t chk_now(struct chk_ctx *c);

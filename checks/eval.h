@@ -31,6 +31,7 @@ enum chk_tri chk_tri_and(enum chk_tri a, enum chk_tri b);
 enum chk_tri chk_tri_or(enum chk_tri a, enum chk_tri b);
 /* "Did check X fail": failed yes; clear or nothing to judge no; else unsure. */
 enum chk_tri chk_tri_failed(enum chk_in in);
+/* true, false or null for unsure: a new reference (json_pack's "o" takes it). */
 json_t *chk_tri_json(enum chk_tri t);
 
 #define EVAL(name) int name(struct chk_ctx *c)

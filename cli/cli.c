@@ -1,17 +1,16 @@
 #include "cli/cli.h"
 
-#include <curl/curl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <langinfo.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/http.h"
 #include "cli/siteopts.h"
+#include "db/db.h"
 #include "db/list.h"
-#include "db/schema.h"
 
 struct command {
 	const char *name;
@@ -97,8 +96,8 @@ static void print_help(FILE *f)
 static void print_version(FILE *f)
 {
 	fprintf(f, "osdwarden %s\ninventory schema %d, SQLite %s, %s, jansson %s\n",
-	        OSDWARDEN_VERSION, schema_latest_version(), sqlite3_libversion(),
-	        curl_version(), jansson_version_str());
+	        OSDWARDEN_VERSION, inv_schema_latest(), inv_library_version(),
+	        http_library_versions(), jansson_version_str());
 }
 
 static const struct command *find_command(const char *name)

@@ -24,7 +24,8 @@ int cli_main(int argc, char **argv, FILE *out, FILE *err);
 int cli_fail(struct cli *c, const struct ow_err *e);
 int cli_usage(struct cli *c, const char *cmd, const char *fmt, ...) OW_PRINTF(3, 4);
 
-/* Opens the inventory the global options name; prints the error itself. */
+/* Opens the inventory the global options name into *db (the caller
+ * inv_closes it); prints the error itself. */
 int cli_open_inventory(struct cli *c, struct inv **db);
 
 /* Commands (one file each). argv[0] is the command's name. */

@@ -18,7 +18,8 @@ int out_format_parse(const char *name, enum out_format *fmt);
 struct out_table;
 
 /* Starts a table on f. ascii: the terminal cannot show UTF-8. Returns NULL
- * when out of memory. The columns must outlive the table. */
+ * when out of memory; out_table_end writes the rest and frees it. The
+ * columns must outlive the table. */
 struct out_table *out_table_begin(FILE *f, enum out_format fmt, const struct inv_col *cols,
                                   size_t ncols, bool ascii);
 void out_table_row(struct out_table *t, const struct inv_cell *cells);

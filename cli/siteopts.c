@@ -137,7 +137,7 @@ static int kerberos_rules(struct cli *c, const char *cmd, struct siteopts *so)
 	struct ow_err e = { 0 };
 	char host[256], warn[600];
 
-	if (krb_url_host(so->provider, host, sizeof host) != 0)
+	if (http_url_host(so->provider, host, sizeof host) != 0)
 		return cli_usage(c, cmd, "cannot read a host name out of --provider %s", so->provider);
 	if (krb_host_is_ip(host))
 		fprintf(c->err, "osdwarden: WARNING: --provider %s is an IP address: Kerberos will "

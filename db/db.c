@@ -364,6 +364,16 @@ int inv_version(struct inv *db, struct ow_err *err)
 	return schema_version(db->sql, err);
 }
 
+int inv_schema_latest(void)
+{
+	return schema_latest_version();
+}
+
+const char *inv_library_version(void)
+{
+	return sqlite3_libversion();
+}
+
 int inv_begin(struct inv *db, struct ow_err *err)
 {
 	return exec(db, "BEGIN IMMEDIATE", "starting a transaction", err);

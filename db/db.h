@@ -32,6 +32,12 @@ const char *inv_path(const struct inv *db);
 const char *inv_warning(const struct inv *db);
 bool inv_read_only(const struct inv *db);
 int inv_version(struct inv *db, struct ow_err *err);
+/* The schema version this build writes (what inv_version reads back from an
+ * inventory it migrated), for the version banner. */
+int inv_schema_latest(void);
+/* The SQLite library in use ("3.40.1"), for the version banner. Static
+ * storage: not freed. */
+const char *inv_library_version(void);
 
 /* Explicit transactions, for callers that write many rows (sync). */
 int inv_begin(struct inv *db, struct ow_err *err);

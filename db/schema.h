@@ -1,6 +1,10 @@
 /* The inventory schema as numbered migrations; PRAGMA user_version records
  * how many have been applied. Migrations are append-only: a released one
- * is never edited, a change is a new one. */
+ * is never edited, a change is a new one.
+ * Internal to db/ (it speaks sqlite3 *): included only by db/'s own .c
+ * files and the db tests; everyone else asks db/db.h (inv_version,
+ * inv_schema_latest).
+ * scripts/layercheck.py refuses it anywhere else. */
 #ifndef OW_DB_SCHEMA_H
 #define OW_DB_SCHEMA_H
 

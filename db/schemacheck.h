@@ -1,7 +1,9 @@
 /* The inventory's schema compared with what osdwarden's migrations create,
  * so that a trigger or view planted by someone who can write the file (one
  * that deletes audit rows as they are written, say) is refused at open
- * instead of running inside osdwarden's own transactions. */
+ * instead of running inside osdwarden's own transactions.
+ * Internal to db/ (it speaks sqlite3 *): included only by db/'s own .c
+ * files. */
 #ifndef OW_DB_SCHEMACHECK_H
 #define OW_DB_SCHEMACHECK_H
 

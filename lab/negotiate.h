@@ -17,7 +17,7 @@ struct lab_negotiate;
 
 /* Acceptor for the keys in keytab (any principal it holds, HTTP/localhost
  * in the tests); the replay cache goes beside it (keytab + ".rcache").
- * 0, or -1 with a message in err. */
+ * 0 and *out (lab_negotiate_close frees it), or -1 with a message in err. */
 int lab_negotiate_open(const char *keytab, struct lab_negotiate **out, char *err, size_t errlen);
 void lab_negotiate_close(struct lab_negotiate *n);
 

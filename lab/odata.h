@@ -44,7 +44,7 @@ bool lab_filter_match(const struct lab_filter *f, json_t *row);
  * row itself (new reference) without $select. */
 json_t *lab_select(json_t *row, const struct lab_query *q);
 
-/* Property lookup that ignores case, as the service does. */
+/* Property lookup that ignores case, as the service does; borrowed from row. */
 json_t *lab_get_ci(json_t *row, const char *name);
 
 #endif

@@ -43,7 +43,8 @@ enum { LAB_KEY_PARENS = 1, LAB_KEY_SEGMENTS = 2 };
 struct lab_server;
 
 /* Starts serving on 127.0.0.1 in background threads. The site must outlive
- * the server. 0, or -1 with a message in err. */
+ * the server. 0 and *out (lab_server_stop ends and frees it), or -1 with a
+ * message in err. */
 int lab_server_start(struct lab_site *site, const struct lab_config *cfg,
                      struct lab_server **out, char *err, size_t errlen);
 uint16_t lab_server_port(const struct lab_server *srv);

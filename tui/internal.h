@@ -207,6 +207,7 @@ const struct tui_view_def *tui_view_named(const char *name);
 const char *tui_view_names(void);
 /* Pushes a new view (its load is called); 0 or -1 with a flash. */
 int tui_push(struct tui_app *a, const struct tui_view_def *def, void *priv);
+/* The view on top of the stack (NULL when none), borrowed: the stack owns it. */
 struct tui_view *tui_top(struct tui_app *a);
 /* The explanation of one check, pushed over the checklist. */
 int tui_push_explain(struct tui_app *a, const char *check_id);
@@ -232,7 +233,8 @@ bool tui_abort_pressed(struct tui_app *a);
 bool tui_ask(struct tui_app *a, const char *question, char *out, size_t n);
 
 /* The site for a write: connects on first use (the terminal is handed
- * back meanwhile). NULL with a flash when it cannot. */
+ * back meanwhile). NULL with a flash when it cannot. Borrowed: the
+ * session's connect hook keeps it. */
 struct act_site *tui_site(struct tui_app *a);
 /* Central gate for DANGEROUS requests: false (and a flash) when read-only. */
 bool tui_may_write(struct tui_app *a, const char *what);

@@ -17,12 +17,14 @@ void secret_wipe(void *p, size_t n);
  * New string: secret_free it. NULL with err set. */
 char *secret_from_file(const char *path, struct ow_err *err);
 
-/* Asks on /dev/tty without echo. NULL (err set) when there is no
- * terminal: a script must use the environment or a file instead. */
+/* Asks on /dev/tty without echo. New string: secret_free it. NULL (err
+ * set) when there is no terminal: a script must use the environment or a
+ * file instead. */
 char *secret_prompt(const char *prompt, struct ow_err *err);
 
-/* A copy of the environment variable, or NULL if unset/empty. The
- * variable itself is left as it is (the caller may unsetenv). */
+/* A copy of the environment variable (new string: secret_free it), or
+ * NULL if unset/empty. The variable itself is left as it is (the caller
+ * may unsetenv). */
 char *secret_from_env(const char *name);
 
 /* Whether a variable looks like it holds a secret, judged in memory from
