@@ -32,7 +32,8 @@ static const struct as_prop site_p[] = {
 };
 /* The four key parts of every site-control class. */
 #define SCI_KEYS                                                                      \
-	H("FileType", AS_KEY), H("ItemName", AS_KEY), H("ItemType", AS_KEY), H("SiteCode", AS_KEY)
+	{ "FileType", AS_INT, AS_KEY | AS_HOOK, -1 }, H("ItemName", AS_KEY), H("ItemType", AS_KEY), \
+	H("SiteCode", AS_KEY)
 static const struct as_prop sysres_p[] = {
 	SCI_KEYS, H("NALPath", 0), H("RoleName", 0), H("NetworkOSPath", 0), H("SslState", 0),
 	H("Props", 0), H("PropLists", 0),
@@ -205,22 +206,22 @@ static struct as_class classes[] = {
  * instance write tries its URL forms in the order listed. */
 static const struct as_write writes[] = {
 	{ AS_BLOCK_CERTIFICATE, "POST", "wmi/SMS_CertificateInfo.BlockCertificate", NULL, false,
-	  "SMS_CertificateInfo.BlockCertificate", "SMSID,Blocked",
+	  "SMS_CertificateInfo.BlockCertificate", "SMSID,Blocked", "sb",
 	  "Administration > Security > Certificates: select the certificate, Block (or Unblock)",
 	  "Block-CMCertificate (Unblock-CMCertificate)", { AS_ADDR_END } },
 	{ AS_DELETE_ASSOCIATION, "POST", "wmi/SMS_StateMigration.DeleteAssociation", NULL, false,
-	  "SMS_StateMigration.DeleteAssociation", "SourceClientResourceID,RestoreClientResourceID",
+	  "SMS_StateMigration.DeleteAssociation", "SourceClientResourceID,RestoreClientResourceID", "ii",
 	  "Assets and Compliance > User State Migration: select the association, Delete",
 	  "Remove-CMComputerAssociation", { AS_ADDR_END } },
-	{ AS_UPDATE_SITE_ROLE, "PUT", "wmi/SMS_SCI_SysResUse%s", "SMS_SCI_SysResUse", true, NULL, NULL,
+	{ AS_UPDATE_SITE_ROLE, "PUT", "wmi/SMS_SCI_SysResUse%s", "SMS_SCI_SysResUse", true, NULL, NULL, NULL,
 	  "Administration > Site Configuration > Servers and Site System Roles: the role's Properties",
 	  "Set-CMStateMigrationPoint / Set-CMDistributionPoint",
 	  { AS_ADDR_PARENS, AS_ADDR_SEGMENTS } },
 	{ AS_REMOVE_SITE_ROLE, "DELETE", "wmi/SMS_SCI_SysResUse%s", "SMS_SCI_SysResUse", true, NULL,
-	  NULL, "Administration > Site Configuration > Servers and Site System Roles: the role, "
+	  NULL, NULL, "Administration > Site Configuration > Servers and Site System Roles: the role, "
 	  "Remove Role", "Remove-CMStateMigrationPoint", { AS_ADDR_PARENS, AS_ADDR_SEGMENTS } },
 	{ AS_UPDATE_BOOT_IMAGE, "PUT", "wmi/SMS_BootImagePackage%s", "SMS_BootImagePackage", true,
-	  NULL, NULL, "Software Library > Operating Systems > Boot Images: Properties, Customization, "
+	  NULL, NULL, NULL, "Software Library > Operating Systems > Boot Images: Properties, Customization, "
 	  "Enable command support (testing only) off", "Set-CMBootImage -EnableCommandSupport $false",
 	  { AS_ADDR_PARENS, AS_ADDR_SEGMENTS } },
 };
@@ -582,7 +583,8 @@ static void key_part(struct buf *b, const struct as_class *c, const char *const 
 	} else {
 		snprintf(keys, sizeof keys, "%s", c->keys);
 		for (k = strtok_r(keys, ",", &save); k; k = strtok_r(NULL, ",", &save), i++) {
-			bool numeric = strcmp(k, "FileType") == 0 || strstr(k, "ResourceID") != NULL;
+			const struct as_prop *p = as_class_prop(c, k);
+			bool numeric = p && (p->conv == AS_INT || p->conv == AS_BOOL);
 			buf_addf(b, "%s%s=", i ? "," : "", k);
 			if (numeric)
 				add_escaped(b, values[i]);
@@ -1151,4 +1153,105 @@ void as_sci_set_list(json_t *row, const char *name, const char *csv)
 	json_array_append_new(lists, json_pack("{s:s,s:s,s:o}", "@odata.type",
 	                      "#AdminService.SMS_EmbeddedPropertyList", "PropertyListName", name,
 	                      "Values", vals));
+}
+
+/* --- filters, bodies, the reader --------------------------------------- */
+
+void as_filter_eq(struct buf *f, const char *cls, const char *prop, const char *value)
+{
+	const struct as_prop *p = as_class_prop(as_class_find(cls), prop);
+	bool numeric = p && (p->conv == AS_INT || p->conv == AS_BOOL) &&
+	               as_conv_text(AS_INT, value, strlen(value), AS_W_STRING) != INV_NULL;
+
+	buf_addf(f, "%s%s eq ", f->len ? " and " : "", prop);
+	if (numeric)
+		buf_addf(f, "%lld", (long long)as_conv_text(AS_INT, value, strlen(value), AS_W_STRING));
+	else
+		as_add_literal(f, value);
+}
+
+void as_filter_fn(struct buf *f, const char *fn, const char *prop, const char *value)
+{
+	buf_addf(f, "%s%s(%s,", f->len ? " and " : "", fn, prop);
+	as_add_literal(f, value);
+	buf_addc(f, ')');
+}
+
+char *as_method_body(const json_t *caps, enum as_write_kind k, const char *const *values)
+{
+	const struct as_write *w = as_write_find(k);
+	json_t *body;
+	char names[256], *save = NULL, *text;
+	size_t i = 0;
+
+	if (!w || !w->method || !w->params || !w->types)
+		return NULL;
+	body = json_object();
+	snprintf(names, sizeof names, "%s", w->params);
+	for (char *n = strtok_r(names, ",", &save); n && w->types[i]; n = strtok_r(NULL, ",", &save), i++) {
+		const char *v = values[i] ? values[i] : "";
+		const char *name = as_caps_param(caps, w->method, n);
+		json_t *j;
+		int64_t x;
+		if (w->types[i] == 's') {
+			j = json_string(v);
+		} else {
+			x = as_conv_text(w->types[i] == 'b' ? AS_BOOL : AS_INT, v, strlen(v), AS_W_STRING);
+			if (x == INV_NULL) {
+				json_decref(body);
+				return NULL;
+			}
+			j = w->types[i] == 'b' ? json_boolean(x) : json_integer((json_int_t)x);
+		}
+		json_object_set_new(body, name, j);
+	}
+	text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(body);
+	return text;
+}
+
+int as_read(struct http_client *h, const char *url, bool instance, json_t **root, json_t **rows,
+            const char **next, struct ow_err *err)
+{
+	struct http_resp r = { 0 };
+	int rc;
+
+	*root = *rows = NULL;
+	*next = NULL;
+	rc = http_request(h, "GET", url, NULL, true, &r, err);
+	if (rc == 0 && instance && r.status == 404) {
+		http_resp_free(&r);
+		return 0;
+	}
+	if (rc == 0)
+		rc = as_check_read(&r, url, !instance, err);
+	if (rc == 0)
+		rc = as_parse_page(&r.body, root, rows, next, err);
+	http_resp_free(&r);
+	return rc;
+}
+
+int as_read_each(struct http_client *h, const char *base, const char *url,
+                 int (*fn)(void *ctx, json_t *row), void *ctx, struct ow_err *err)
+{
+	char *at = strdup(url);
+	int rc = at ? 0 : ow_err_set(err, OW_EINPUT, "out of memory");
+
+	/* at most 10,000 pages: a site whose links never end is not read forever */
+	for (int pages = 0; at && rc == 0; pages++) {
+		json_t *root = NULL, *rows = NULL, *row;
+		const char *next = NULL;
+		size_t i;
+		rc = as_read(h, at, false, &root, &rows, &next, err);
+		json_array_foreach(rows, i, row)
+			if (rc == 0)
+				rc = fn(ctx, row);
+		free(at);
+		at = NULL;
+		if (rc == 0 && next && pages + 1 < 10000 && !(at = http_follow_url(base, next, err)))
+			rc = err && err->kind ? (int)err->kind : OW_ESITE;
+		json_decref(root);
+	}
+	free(at);
+	return rc;
 }

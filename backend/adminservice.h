@@ -131,6 +131,7 @@ struct as_write {
 	bool idempotent;           /* may be resent after a timeout */
 	const char *method;        /* the $metadata action name to look for, or NULL */
 	const char *params;        /* the method's body members, ',' separated (SDK names) */
+	const char *types;         /* one per member: 's' text, 'b' boolean, 'i' integer */
 	/* Where an operator does the same when the site does not expose it. */
 	const char *console;       /* the console path */
 	const char *cmdlet;        /* the PowerShell cmdlet */
@@ -199,6 +200,31 @@ const char *as_caps_param(const json_t *caps, const char *method, const char *na
 
 /* Appends v as an OData string literal ('' for a quote). */
 void as_add_literal(struct buf *b, const char *v);
+
+/* $filter expressions, built here so that quoting lives in one place.
+ * Each appends to f, after " and " when f already holds a condition.
+ * eq: `Prop eq <literal>`, the literal typed by the property's conversion
+ * in class cls (a number bare, anything else quoted); fn: a string
+ * function, `startswith(Prop,'v')` / `endswith(...)`. */
+void as_filter_eq(struct buf *f, const char *cls, const char *prop, const char *value);
+void as_filter_fn(struct buf *f, const char *fn, const char *prop, const char *value);
+
+/* The JSON body of a method write: its members (as_write.params) named
+ * as the site's $metadata spells them (caps may be NULL) and typed by
+ * as_write.types, from values given as text in the same order. New
+ * string (the caller frees), or NULL when k is not a method. */
+char *as_method_body(const json_t *caps, enum as_write_kind k, const char *const *values);
+
+/* The one reader. as_read: one GET of url, checked and parsed: 0 with
+ * *root (new reference, the caller decrefs), *rows (borrowed from it) and
+ * *next (its nextLink, borrowed, or NULL); for an instance a 404 means no
+ * such object: 0 with *root and *rows NULL. Otherwise as_check_read's
+ * kinds. as_read_each: every row of a collection, fn per row (non-zero
+ * stops), following nextLinks only within base (http_follow_url). */
+int as_read(struct http_client *h, const char *url, bool instance, json_t **root, json_t **rows,
+            const char **next, struct ow_err *err);
+int as_read_each(struct http_client *h, const char *base, const char *url,
+                 int (*fn)(void *ctx, json_t *row), void *ctx, struct ow_err *err);
 /* A collection URL with a $filter expression (percent-encoded here). */
 /* A new string: the caller frees it. */
 char *as_filter_url(const char *base, const char *cls, const char *filter);

@@ -59,33 +59,15 @@ static void from_action(struct wfc *c, const struct act_result *r)
 	       r->message);
 }
 
-/* Every row of a filtered collection, page after page; fn per row. */
+/* Every row of a filtered collection, page after page (nextLinks only
+ * within the provider); fn per row. */
 static int read_all(struct wfc *c, const char *cls, const char *filter,
                     int (*fn)(void *ctx, json_t *row), void *ctx, struct ow_err *err)
 {
 	char *url = as_filter_url(c->env->site->base, cls, filter);
-	int rc = 0, pages = 0;
+	int rc = url ? as_read_each(c->env->site->http, c->env->site->base, url, fn, ctx, err)
+	             : (int)ow_err_set(err, OW_EINPUT, "out of memory");
 
-	while (url && rc == 0) {
-		struct http_resp r = { 0 };
-		json_t *root = NULL, *rows = NULL, *row;
-		const char *next = NULL;
-		size_t i;
-		rc = http_request(c->env->site->http, "GET", url, NULL, true, &r, err);
-		if (rc == 0)
-			rc = as_check_read(&r, url, true, err);
-		if (rc == 0)
-			rc = as_parse_page(&r.body, &root, &rows, &next, err);
-		json_array_foreach(rows, i, row)
-			if (rc == 0)
-				rc = fn(ctx, row);
-		free(url);
-		url = NULL;
-		if (rc == 0 && next && ++pages < 10000)
-			url = strdup(next);
-		json_decref(root);
-		http_resp_free(&r);
-	}
 	free(url);
 	return rc;
 }
@@ -125,9 +107,7 @@ static int site_assocs(struct wfc *c, const char *server, struct assoc_count *ac
 	int rc;
 
 	store_prefix(server, prefix, sizeof prefix);
-	buf_adds(&f, "startswith(StorePath,");
-	as_add_literal(&f, prefix);
-	buf_adds(&f, ")");
+	as_filter_fn(&f, "startswith", "StorePath", prefix);
 	rc = read_all(c, "SMS_StateMigration", buf_str(&f), count_assoc, ac, err);
 	buf_free(&f);
 	return rc;
@@ -302,9 +282,8 @@ static int smp_final(struct wfc *c, struct ow_err *err)
 
 	(void)err;
 	snprintf(pattern, sizeof pattern, "\\\\%s", c->task->target);
-	buf_adds(&f, "RoleName eq 'SMS State Migration Point' and endswith(NetworkOSPath,");
-	as_add_literal(&f, pattern);
-	buf_adds(&f, ")");
+	as_filter_eq(&f, "SMS_SCI_SysResUse", "RoleName", "SMS State Migration Point");
+	as_filter_fn(&f, "endswith", "NetworkOSPath", pattern);
 	if (read_all(c, "SMS_SCI_SysResUse", buf_str(&f), role_rows, &roles, &e) != 0 ||
 	    site_assocs(c, c->task->target, &ac, &e) != 0)
 		result(c, "failed", "could not read the site to verify: %s", e.msg);

@@ -506,6 +506,49 @@ static void test_nextlink_to_another_host_is_not_followed(void **state)
 
 /* "localhost" reaches the same server, but it is not the origin the
  * operator named: not followed either. */
+static int count_row(void *ctx, json_t *row)
+{
+	(void)row;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* The reader the guided tasks page with (as_read_each) keeps nextLinks to
+ * the provider too: a link to another host is refused, never contacted,
+ * after the rows of the first page. */
+static void test_the_task_reader_does_not_follow_a_foreign_nextlink(void **state)
+{
+	struct pki p;
+	struct standin s = { 0 };
+	struct trap t;
+	struct http_client *h = NULL;
+	struct ow_err e = { 0 };
+	char link[256], base[200], url[300];
+	int rows = 0, rc;
+
+	(void)state;
+	pki_make(&p, "nl-reader", time(NULL) - 3600, time(NULL) + 86400);
+	standin_start(&s, "127.0.0.1", &p);
+	trap_start(&t, "127.0.0.2");
+	snprintf(link, sizeof link, "https://127.0.0.2:%u/AdminService/wmi/SMS_Site?$skip=1",
+	         (unsigned)t.port);
+	s.page = site_with_link;
+	s.link = link;
+	struct http_opts o = { .auth = HTTP_AUTH_NONE, .cacert = p.ca_path, .timeout_s = 10 };
+	assert_int_equal(http_client_new(&o, &h, &e), 0);
+	snprintf(base, sizeof base, "%s/AdminService", s.origin);
+	snprintf(url, sizeof url, "%s/wmi/SMS_Site?$skip=0", base);
+	rc = as_read_each(h, base, url, count_row, &rows, &e);
+	http_client_free(h);
+	trap_stop(&t);
+	if (rc == 0 || !strstr(e.msg, "nextLink"))
+		fail_msg("the reader followed or ignored a foreign nextLink (%d): %s", rc, e.msg);
+	assert_int_equal(rows, 1);
+	assert_int_equal(t.conns, 0);
+	standin_stop(&s);
+	pki_free(&p);
+}
+
 static void test_nextlink_to_another_name_of_the_same_server_is_not_followed(void **state)
 {
 	struct pki p;
@@ -1116,6 +1159,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nextlink_to_plain_http_is_not_followed),
 		cmocka_unit_test(test_nextlink_to_another_host_is_not_followed),
+		cmocka_unit_test(test_the_task_reader_does_not_follow_a_foreign_nextlink),
 		cmocka_unit_test(test_nextlink_to_another_name_of_the_same_server_is_not_followed),
 		cmocka_unit_test(test_nextlink_to_another_port_is_not_followed),
 		cmocka_unit_test(test_nextlink_outside_the_base_path_is_not_followed),
