@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 30
 VALGRIND_WRAP = --wrap='valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite -q'
 MESON_OPTS ?= -Dwerror=true
 
-.PHONY: all deps build demo test test-asan test-valgrind fuzz bench clean
+.PHONY: all deps build demo test test-asan test-valgrind fuzz bench golden clean
 
 all: build
 
@@ -40,6 +40,11 @@ test-valgrind: build
 	meson test -C $(BUILD) --print-errorlogs $(VALGRIND_WRAP) \
 		lab actions checks sync faults hygiene tui cli db list catalog audit mapping adminservice \
 		sanitize timeparse jsonschema
+
+# Golden screens (tests/screen/golden) redrawn from the console as it is now;
+# review the diff it shows.
+golden: build
+	@sh scripts/golden.sh $(BUILD)
 
 # Every benchmark and one table of their figures.
 bench: build

@@ -45,7 +45,7 @@ int chk_recheck(void *ctx, struct inv *db, const char *check, const char *object
 	bool passed = false;
 
 	(void)ctx;
-	if (chk_evaluate(db, -1, (int64_t)time(NULL), &run, err) != 0)
+	if (chk_evaluate(db, -1, inv_now(), &run, err) != 0)
 		return err->kind ? (int)err->kind : OW_EINPUT;
 	for (size_t i = 0; i < run.n; i++) {
 		const struct chk_result *r = &run.results[i];

@@ -24,7 +24,7 @@ int cmd_check(struct cli *c, int argc, char **argv)
 	struct chk_run run;
 	struct ow_err e = { 0 };
 	struct inv *db;
-	long as_of = (long)time(NULL), since = 0;
+	long as_of = (long)inv_now(), since = 0;
 
 	optind = 0;
 	opterr = 0;

@@ -31,7 +31,7 @@ static int decide(struct cli *c, int argc, char **argv, bool waiver)
 	int opt, rc;
 	struct inv *db;
 	struct ow_err e = { 0 };
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = inv_now();
 
 	optind = 0;
 	opterr = 0;
@@ -113,7 +113,7 @@ int cmd_tag(struct cli *c, int argc, char **argv)
 	int sanctioned = -1, compromised = -1, opt, rc;
 	struct ow_err e = { 0 };
 	struct inv *db;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = inv_now();
 
 	optind = 0;
 	opterr = 0;

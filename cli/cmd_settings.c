@@ -61,7 +61,7 @@ int cmd_settings(struct cli *c, int argc, char **argv)
 		return rc;
 	/* The checks honour a value other than the default only as its
 	 * audit row records it: both are written here, together. */
-	rc = decision_set_setting(db, argv[2], v, (int64_t)time(NULL), &e);
+	rc = decision_set_setting(db, argv[2], v, inv_now(), &e);
 	inv_close(db);
 	if (rc == INV_NOTFOUND)
 		return cli_usage(c, "settings", "there is no setting '%s' (osdwarden settings list)",

@@ -46,7 +46,9 @@ int inv_begin_wait(struct inv *db, int wait_ms, struct ow_err *err);
 int inv_commit(struct inv *db, struct ow_err *err);
 void inv_rollback(struct inv *db);
 
-/* Seconds since the epoch, the clock every first_seen/last_seen uses. */
+/* Seconds since the epoch, the clock every first_seen/last_seen uses, and
+ * the "now" by which the console and `check` judge ages and expiries.
+ * OSDWARDEN_NOW=SECONDS pins it to one moment (tests, reproducible reports). */
 int64_t inv_now(void);
 
 #endif

@@ -164,7 +164,7 @@ static void check_now(struct tui_app *a)
 	}
 	tui_put(a, LINES - 2, 0, COLS, ST_NORMAL, "evaluating the checklist ...");
 	refresh();
-	if (chk_evaluate(a->o.db, -1, (int64_t)time(NULL), &run, &e) != 0) {
+	if (chk_evaluate(a->o.db, -1, inv_now(), &run, &e) != 0) {
 		tui_flash(a, true, "the checklist could not be evaluated: %s", e.msg);
 		return;
 	}

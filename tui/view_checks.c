@@ -90,7 +90,7 @@ static int cl_load(struct tui_app *a, struct tui_view *v)
 	int src = chk_stored_load(a->o.db, &cl->stored, &e);
 	cl->use_stored = src == 0;
 	if (!cl->use_stored) {
-		if (src != INV_NOTFOUND || chk_evaluate_peek(a->o.db, (int64_t)time(NULL), &cl->run, &e) != 0) {
+		if (src != INV_NOTFOUND || chk_evaluate_peek(a->o.db, inv_now(), &cl->run, &e) != 0) {
 			tui_flash(a, true, "the checklist could not be read: %s", e.msg);
 			return 0;
 		}
@@ -273,7 +273,7 @@ static int ex_load(struct tui_app *a, struct tui_view *v)
 		shown = total - cs.counts[k][CS_PASS] - cs.counts[k][CS_NOTAPPLICABLE];
 		goto compose;
 	}
-	if (chk_evaluate_peek(a->o.db, (int64_t)time(NULL), &run, &e) != 0) {
+	if (chk_evaluate_peek(a->o.db, inv_now(), &run, &e) != 0) {
 		tui_flash(a, true, "%s", e.msg);
 		return 0;
 	}
@@ -344,7 +344,7 @@ static int decide(struct tui_app *a, struct explain *ex, bool waiver)
 	if (days <= 0)
 		days = inv_setting_long(a->o.db, "attestation_default_days", 90);
 	if (chk_decide(a->o.db, waiver, ex->def->id, ex->first_object, text, days,
-	               (int64_t)time(NULL), &e) != 0)
+	               inv_now(), &e) != 0)
 		tui_flash(a, true, "%s", e.msg);
 	else
 		tui_flash(a, false, "%s %s %s for %ld days (audited)", waiver ? "waived" : "attested",

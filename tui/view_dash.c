@@ -55,7 +55,7 @@ static int dash_load(struct tui_app *a, struct tui_view *v)
 	if (!d && !(d = v->priv = calloc(1, sizeof *d)))
 		return -1;
 	memset(d, 0, sizeof *d);
-	if (chk_summary_load(a->o.db, (int64_t)time(NULL), &d->sum, &e) != 0)
+	if (chk_summary_load(a->o.db, inv_now(), &d->sum, &e) != 0)
 		tui_flash(a, true, "checklist: %s", e.msg);
 	inv_each_run_failures(a->o.db, 12, on_run, d, &e);
 	inv_task_each(a->o.db, on_task, d, &e);
@@ -84,7 +84,7 @@ static int dash_load(struct tui_app *a, struct tui_view *v)
 
 static void age(int64_t t, char *out, size_t n)
 {
-	int64_t s = (int64_t)time(NULL) - t;
+	int64_t s = inv_now() - t;
 
 	if (t <= 0)
 		snprintf(out, n, "never synced");

@@ -517,7 +517,7 @@ static int detail(struct tui_app *a, struct tui_view *v)
 		snprintf(ident, sizeof ident, "%lld:%lld", (long long)selected(v, "source_id")->i,
 		         (long long)selected(v, "restore_id")->i);
 	}
-	if (ident[0] && chk_evaluate_peek(a->o.db, (int64_t)time(NULL), &run, &e) == 0) {
+	if (ident[0] && chk_evaluate_peek(a->o.db, inv_now(), &run, &e) == 0) {
 		for (size_t i = 0; i < run.n; i++) {
 			const struct chk_result *r = &run.results[i];
 			if ((!r->object_key || strcmp(r->object_key, ident) != 0) &&

@@ -1,0 +1,303 @@
+/* Golden screens (DESIGN §9, as tig's tests do): the console in script mode
+ * draws each canonical screen at 80x24 without colour, and the saved text is
+ * compared WHOLE with tests/screen/golden/NAME.txt. One character off and the
+ * test fails, printing the rows that differ.
+ *
+ * After an intended change of the look, regenerate them with one command and
+ * review the diff like code:
+ *     scripts/golden.sh [BUILD_DIR]        (make golden does the same)
+ * It runs this suite with OW_GOLDEN_UPDATE=1, which writes the screens into
+ * the tree instead of comparing them, then shows what changed.
+ *
+ * What keeps the screens the same on every machine and every day: the lab's
+ * data (seed 1, --now 1780000000, labsite.c) and osdwarden's clock
+ * (OSDWARDEN_NOW, the same moment) are fixed, colour is off (--no-color and
+ * NO_COLOR), the locale is C.UTF-8 and the terminal 80x24. Nothing on these
+ * screens shows a port, a temporary path or a duration, so nothing is masked;
+ * the audit log is left out because it shows the operator's login name and
+ * the digest of a random audit key. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../labsite.h"
+#include "../unit/testutil.h"
+#include "tuirun.h"
+
+/* The lab's --now (labsite.c), given to osdwarden as its clock. */
+#define GOLDEN_NOW "1780000000"
+
+static struct labsite g_ls;
+static struct labproc g_lab;
+
+/* Each golden screen: the keys from the start (the dashboard) to it. Every
+ * view of the console's registry has one named after it (see
+ * test_every_view_has_a_golden_screen), except those in unstable[]. */
+static const struct golden {
+	const char *name, *keys;
+} screens[] = {
+	{ "dash", "" },
+	{ "dp", ":dp\n" },
+	{ "smp", ":smp\n" },
+	{ "media", ":media\n" },
+	{ "cert", ":cert\n" },
+	{ "assoc", ":assoc\n" },
+	{ "ts", ":ts\n" },
+	{ "accounts", ":accounts\n" },
+	{ "sites", ":sites\n" },
+	{ "checks", ":checks\n" },
+	{ "privacy", ":privacy\n" },
+	{ "tasks", ":tasks\n" },
+	{ "help", ":help\n" },
+	{ "cert-filtered", ":cert\n/PXE<Enter>\n" },
+	{ "dp-detail", ":dp\n/PXE01<Enter>\n<Enter>\n" },
+	{ "check-explained", ":checks\n/PXE-004<Enter>\n<Enter>\n" },
+	{ "actions-menu", ":cert\nx\n" },
+	/* a destructive single action: the dialog that defaults to No (the
+	 * script ends inside it, so nothing is sent) */
+	{ "delete-confirm", ":assoc\nD\n" },
+	{ "restore-only-confirm", ":smp\n/SMP02<Enter>\nR\n" },
+};
+
+/* Views without a golden screen, and why. */
+static const char *const unstable[] = {
+	"audit",   /* the operator's login name, the digest of a random audit key */
+};
+
+static int setup_all(void **state)
+{
+	(void)state;
+	setenv("OSDWARDEN_NOW", GOLDEN_NOW, 1);
+	setenv("NO_COLOR", "1", 1);
+	labsite_init(&g_ls, "golden");
+	labsite_start(&g_ls, &g_lab, NULL);
+	return labsite_sync(&g_ls, &g_lab);
+}
+
+static int teardown_all(void **state)
+{
+	(void)state;
+	labproc_stop(&g_lab);
+	labsite_free(&g_ls);
+	return 0;
+}
+
+static const char *golden_dir(void)
+{
+	const char *d = getenv("OW_GOLDEN_DIR");
+	if (!d || !*d)
+		fail_msg("OW_GOLDEN_DIR is not set: run this suite through meson test");
+	return d;
+}
+
+static bool updating(void)
+{
+	const char *u = getenv("OW_GOLDEN_UPDATE");
+	return u && strcmp(u, "1") == 0;
+}
+
+/* Row y of a screen (new string; NULL past its last row). */
+static char *row(const char *s, int y)
+{
+	for (int i = 0; i < y; i++) {
+		s = strchr(s, '\n');
+		if (!s)
+			return NULL;
+		s++;
+	}
+	if (!*s)
+		return NULL;
+	return strndup(s, strcspn(s, "\n"));
+}
+
+/* Prints, as TAP comments, each row where got differs from want. */
+static void print_diff(const char *name, const char *want, const char *got)
+{
+	printf("# %s: the screen differs from golden/%s.txt (- golden, + screen):\n", name, name);
+	for (int y = 0;; y++) {
+		char *w = row(want, y), *g = row(got, y);
+		if (!w && !g)
+			break;
+		if (!w || !g || strcmp(w, g) != 0) {
+			printf("# row %2d -|%s|\n", y, w ? w : "(none)");
+			printf("# row %2d +|%s|\n", y, g ? g : "(none)");
+		}
+		free(w);
+		free(g);
+	}
+	if (strcmp(want, got) != 0 && strlen(want) != strlen(got))
+		printf("# (lengths %zu and %zu bytes)\n", strlen(want), strlen(got));
+}
+
+/* Keeps the screen as drawn next to the build, for diff -u and review. */
+static void keep_actual(const char *name, const char *got)
+{
+	const char *build = getenv("OW_BUILD_DIR");
+	char dir[400], path[500];
+
+	snprintf(dir, sizeof dir, "%s/golden-actual", build ? build : ".");
+	mkdir(dir, 0700);
+	snprintf(path, sizeof path, "%s/%s.txt", dir, name);
+	if (tu_write_file(path, got, strlen(got)) == 0)
+		printf("# the screen as drawn: %s\n", path);
+}
+
+/* Compares a drawn screen whole with golden/NAME.txt, or writes that file
+ * when updating. Takes got. Returns whether it matched. */
+static bool matches_golden(const char *name, char *got)
+{
+	char path[500];
+	char *want;
+	bool same;
+
+	snprintf(path, sizeof path, "%s/%s.txt", golden_dir(), name);
+	if (updating()) {
+		assert_int_equal(tu_write_file(path, got, strlen(got)), 0);
+		printf("# wrote %s\n", path);
+		free(got);
+		return true;
+	}
+	want = tu_read_file(path, NULL);
+	if (!want)
+		printf("# %s: no golden screen %s; make it with scripts/golden.sh BUILD_DIR\n", name,
+		       path);
+	same = want && strcmp(want, got) == 0;
+	if (want && !same)
+		print_diff(name, want, got);
+	if (!same)
+		keep_actual(name, got);
+	free(want);
+	free(got);
+	return same;
+}
+
+/* Runs the console on keys with colour off and returns the screen it saved
+ * as name (new string). */
+static char *draw(const char *db, const char *keys, const char *name)
+{
+	char script[600];
+
+	snprintf(script, sizeof script, "%s:save-display %s/%s\n", keys, g_ls.dir, name);
+	if (tuirun_script(&(struct tuirun){ .dir = g_ls.dir, .db = db, .global = "--no-color" },
+	                  script) != 0)
+		fail_msg("%s: the console exited with an error on the keys\n%s", name, script);
+	return tuirun_screen(g_ls.dir, name);
+}
+
+/* Every screen of the table, each compared whole; all are drawn before the
+ * test fails, so one run shows every difference. */
+static void test_the_canonical_screens_match_their_golden_files(void **state)
+{
+	int bad = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof screens / sizeof screens[0]; i++)
+		bad += !matches_golden(screens[i].name, draw(g_ls.db, screens[i].keys, screens[i].name));
+	if (bad)
+		fail_msg("%d of %zu screens differ from tests/screen/golden; if the change is "
+		         "intended, run scripts/golden.sh BUILD_DIR and review the diff", bad,
+		         sizeof screens / sizeof screens[0]);
+}
+
+/* The sync screen: r on an inventory of its own, its last frame kept by
+ * OSDWARDEN_TUI_PROGRESS (script mode only): a full bar per class. */
+static void test_the_sync_screen_matches_its_golden_file(void **state)
+{
+	struct labsite own = g_ls;
+	char progress[400];
+	char *after;
+
+	(void)state;
+	snprintf(own.db, sizeof own.db, "%s/sync.db", g_ls.dir);
+	assert_int_equal(labsite_sync(&own, &g_lab), 0);
+	snprintf(progress, sizeof progress, "%s/sync-progress", g_ls.dir);
+	setenv("OSDWARDEN_TUI_PROGRESS", progress, 1);
+	after = draw(own.db, "r\n", "after-sync");
+	unsetenv("OSDWARDEN_TUI_PROGRESS");
+	free(after);
+	if (!matches_golden("sync-progress", tuirun_screen(g_ls.dir, "sync-progress")))
+		fail_msg("the sync screen differs from tests/screen/golden/sync-progress.txt; if the "
+		         "change is intended, run scripts/golden.sh BUILD_DIR and review the diff");
+}
+
+/* The views of the console's registry, as --view with an unknown name lists
+ * them: each has a golden screen, or is named in unstable[] with a reason. */
+static void test_every_view_has_a_golden_screen(void **state)
+{
+	char path[400];
+	char *err, *list, *tok, *save = NULL;
+	int views = 0;
+
+	(void)state;
+	assert_int_equal(tuirun_script(&(struct tuirun){ .dir = g_ls.dir, .db = g_ls.db,
+	                                                 .view = "no-such-view" }, "Q\n"), 2);
+	snprintf(path, sizeof path, "%s/stderr", g_ls.dir);
+	err = tu_read_file(path, NULL);
+	assert_non_null(err);
+	list = strstr(err, "try ");
+	if (!list)
+		fail_msg("--view no-such-view did not list the views: %s", err);
+	list[strcspn(list, "\n")] = '\0';
+	for (tok = strtok_r(list + 4, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		bool found = false;
+		for (size_t i = 0; i < sizeof screens / sizeof screens[0]; i++)
+			found |= strcmp(screens[i].name, tok) == 0;
+		for (size_t i = 0; i < sizeof unstable / sizeof unstable[0]; i++)
+			found |= strcmp(unstable[i], tok) == 0;
+		if (!found)
+			fail_msg("the view '%s' has no golden screen: add a row to screens[] in %s and "
+			         "run scripts/golden.sh BUILD_DIR", tok, __FILE__);
+		views++;
+	}
+	assert_true(views >= 10);
+	free(err);
+}
+
+/* Every file in tests/screen/golden is a screen of this suite: a screen
+ * dropped from the table does not leave a file nobody compares. */
+static void test_no_golden_file_is_left_over(void **state)
+{
+	DIR *d = opendir(golden_dir());
+	struct dirent *de;
+	int files = 0;
+
+	(void)state;
+	if (!d)
+		fail_msg("cannot read %s", golden_dir());
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		bool known = strcmp(de->d_name, "sync-progress.txt") == 0;
+		if (de->d_name[0] == '.')
+			continue;
+		for (size_t i = 0; i < sizeof screens / sizeof screens[0]; i++)
+			known |= n == strlen(screens[i].name) + 4 &&
+			         strncmp(de->d_name, screens[i].name, n - 4) == 0 &&
+			         strcmp(de->d_name + n - 4, ".txt") == 0;
+		if (!known)
+			fail_msg("%s/%s is no screen of this suite: delete it, or add its row to screens[]",
+			         golden_dir(), de->d_name);
+		files++;
+	}
+	closedir(d);
+	assert_int_equal(files, (int)(sizeof screens / sizeof screens[0]) + 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_the_canonical_screens_match_their_golden_files),
+		cmocka_unit_test(test_the_sync_screen_matches_its_golden_file),
+		cmocka_unit_test(test_every_view_has_a_golden_screen),
+		cmocka_unit_test(test_no_golden_file_is_left_over),
+	};
+	return cmocka_run_group_tests(tests, setup_all, teardown_all);
+}
