@@ -52,19 +52,27 @@ static int cert_read(struct op *o, json_t **row, struct ow_err *err)
 	return rc;
 }
 
-static enum judgement cert_judge(struct op *o, json_t *row)
+/* A boolean property of the object: done when the site has it as
+ * wanted; as seen when it is what the inventory showed. */
+static enum judgement judge_flag(struct op *o, json_t *row, const char *what, const char *prop,
+                                 bool want, int64_t inventory)
 {
-	int64_t v = op_int(as_get(row, "IsBlocked"));
+	int64_t v = op_int(as_get(row, prop));
 
 	if (!row) {
-		snprintf(o->observed, sizeof o->observed, "the certificate is no longer on the site");
+		snprintf(o->observed, sizeof o->observed, "the %s is no longer on the site", what);
 		return J_CHANGED;
 	}
-	snprintf(o->observed, sizeof o->observed, "IsBlocked=%s",
+	snprintf(o->observed, sizeof o->observed, "%s=%s", prop,
 	         v == INV_NULL ? "unknown" : v ? "true" : "false");
-	if (v != INV_NULL && (v != 0) == o->flag)
+	if (v != INV_NULL && (v != 0) == want)
 		return J_DONE;
-	return op_seen_as(o->cert.is_blocked, v) ? J_AS_SEEN : J_CHANGED;
+	return op_seen_as(inventory, v) ? J_AS_SEEN : J_CHANGED;
+}
+
+static enum judgement cert_judge(struct op *o, json_t *row)
+{
+	return judge_flag(o, row, "certificate", "IsBlocked", o->flag, o->cert.is_blocked);
 }
 
 static int cert_request(struct op *o, json_t *row, const char **verb, char **url, char **body)
@@ -553,17 +561,7 @@ static int boot_read(struct op *o, json_t **row, struct ow_err *err)
 
 static enum judgement boot_judge(struct op *o, json_t *row)
 {
-	int64_t v = op_int(as_get(row, "EnableLabShell"));
-
-	if (!row) {
-		snprintf(o->observed, sizeof o->observed, "the boot image is no longer on the site");
-		return J_CHANGED;
-	}
-	snprintf(o->observed, sizeof o->observed, "EnableLabShell=%s",
-	         v == INV_NULL ? "unknown" : v ? "true" : "false");
-	if (v == 0)
-		return J_DONE;
-	return op_seen_as(o->boot.enable_lab_shell, v) ? J_AS_SEEN : J_CHANGED;
+	return judge_flag(o, row, "boot image", "EnableLabShell", false, o->boot.enable_lab_shell);
 }
 
 static int boot_request(struct op *o, json_t *row, const char **verb, char **url, char **body)

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "backend/http.h"
+#include "util/jsonci.h"
 #include "util/sanitize.h"
 #include "util/timeparse.h"
 
@@ -810,15 +811,7 @@ int as_check_read(const struct http_resp *r, const char *url, bool collection,
 
 json_t *as_get(json_t *row, const char *name)
 {
-	json_t *v = json_object_get(row, name);
-	const char *k;
-
-	if (v)
-		return v;
-	json_object_foreach(row, k, v)
-		if (strcasecmp(k, name) == 0)
-			return v;
-	return NULL;
+	return json_member_ci(row, name);
 }
 
 /* --- $metadata -------------------------------------------------------- */

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/jsonci.h"
+
 enum fkind { F_AND, F_EQ, F_NE, F_STARTS, F_ENDS };
 
 struct lab_filter {
@@ -422,13 +424,7 @@ int lab_query_each_property(const struct lab_query *q, int (*fn)(void *, const c
 
 json_t *lab_get_ci(json_t *row, const char *name)
 {
-	const char *k;
-	json_t *v;
-
-	json_object_foreach(row, k, v)
-		if (strcasecmp(k, name) == 0)
-			return v;
-	return NULL;
+	return json_member_ci(row, name);
 }
 
 static bool equal(json_t *v, json_t *lit)

@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include "util/jsonci.h"
+
 /* Names that hold secrets, wherever they appear. */
 static const char *const secret_props[] = {
 	"PXEPassword", "Reserved2", "UserPassword", "Sequence", "CollectionVariables", "Password",
@@ -13,18 +15,6 @@ bool scrub_secret_name(const char *k)
 		if (strcasecmp(k, secret_props[i]) == 0)
 			return true;
 	return false;
-}
-
-/* A member of an object, matched without regard to case. */
-static json_t *member(json_t *o, const char *name)
-{
-	const char *k;
-	json_t *v;
-
-	json_object_foreach(o, k, v)
-		if (strcasecmp(k, name) == 0)
-			return v;
-	return NULL;
 }
 
 json_t *scrub_json(json_t *v)
@@ -43,7 +33,7 @@ json_t *scrub_json(json_t *v)
 	if (!json_is_object(v))
 		return json_incref(v);
 	out = json_object();
-	pname = json_string_value(member(v, "PropertyName"));
+	pname = json_string_value(json_member_ci(v, "PropertyName"));
 	secret_prop = pname && scrub_secret_name(pname);
 	json_object_foreach(v, k, e) {
 		if (scrub_secret_name(k))
