@@ -14,7 +14,7 @@
 #       standard input (one line; any characters), never from the command line
 #   krbrealm.sh stop DIR             stops the KDC (DIR is left to the caller)
 #
-# The tests (tests/krbrealm.c), `osdwarden demo`, scripts/demo.sh and the
+# The tests (tests/support/krbrealm.c), `osdwarden demo`, scripts/demo.sh and the
 # benchmarks all start their realm through this one script.
 set -eu
 realm=OSDWARDEN.TEST

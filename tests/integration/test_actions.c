@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../krbrealm.h"
-#include "../labsite.h"
-#include "../unit/testutil.h"
+#include "support/krbrealm.h"
+#include "support/labsite.h"
+#include "support/testutil.h"
 #include "backend/actions.h"
 #include "backend/adminservice.h"
 #include "db/db.h"

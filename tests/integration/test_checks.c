@@ -16,12 +16,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../jsonschema.h"
-#include "../labsite.h"
+#include "support/jsonschema.h"
+#include "support/labsite.h"
 #include "checks/checks.h"
 #include "cli/cli.h"
 #include "db/db.h"
-#include "../unit/testutil.h"
+#include "support/testutil.h"
 
 #define PW LS_PASSWORD
 

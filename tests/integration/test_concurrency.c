@@ -22,8 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../labsite.h"
-#include "../unit/testutil.h"
+#include "support/labsite.h"
+#include "support/testutil.h"
 
 static struct labsite g_ls;
 

@@ -19,8 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../labsite.h"
-#include "../unit/testutil.h"
+#include "support/labsite.h"
+#include "support/testutil.h"
 
 static struct labsite g_ls;
 static char g_pristine[400], g_smsid[64];

@@ -1,5 +1,5 @@
 /* Kerberos end to end, as a real site needs it: a throwaway MIT krb5kdc on
- * loopback (tests/krbrealm.c), osdwarden-lab accepting Negotiate against
+ * loopback (tests/support/krbrealm.c), osdwarden-lab accepting Negotiate against
  * the key of HTTP/localhost, osdwarden with a ticket in a FILE ccache.
  * Sync, a verified write and a guided task over Negotiate; no ticket, an
  * expired one, an IP address for the provider, NTLM, a principal without a
@@ -20,9 +20,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../krbrealm.h"
-#include "../labsite.h"
-#include "../unit/testutil.h"
+#include "support/krbrealm.h"
+#include "support/labsite.h"
+#include "support/testutil.h"
 
 #define PRINCIPAL "labadmin@" KR_REALM
 

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../labproc.h"
+#include "support/labproc.h"
 
 #define USER "labadmin:pw-for-tests"
 #define NOROLE "someone:pw-for-tests"

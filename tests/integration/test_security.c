@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../unit/testutil.h"
+#include "support/testutil.h"
 #include "backend/adminservice.h"
 #include "backend/http.h"
 

@@ -15,11 +15,11 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "../labproc.h"
+#include "support/labproc.h"
 #include "backend/adminservice.h"
 #include "backend/sync.h"
 #include "db/db.h"
-#include "../unit/testutil.h"
+#include "support/testutil.h"
 #include "cli/cli.h"
 #include "lab/site.h"
 

@@ -29,9 +29,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../labsite.h"
-#include "../unit/testutil.h"
-#include "tuirun.h"
+#include "support/labsite.h"
+#include "support/testutil.h"
+#include "support/tuirun.h"
 
 /* The lab's --now (labsite.c), given to osdwarden as its clock. */
 #define GOLDEN_NOW "1780000000"

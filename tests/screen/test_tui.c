@@ -14,10 +14,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../krbrealm.h"
-#include "../labsite.h"
-#include "../unit/testutil.h"
-#include "tuirun.h"
+#include "support/krbrealm.h"
+#include "support/labsite.h"
+#include "support/testutil.h"
+#include "support/tuirun.h"
 #include "backend/adminservice.h"
 #include "backend/workflows.h"
 #include "db/db.h"

@@ -1,4 +1,4 @@
-#include "testutil.h"
+#include "support/testutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "testutil.h"
+#include "support/testutil.h"
 
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>

@@ -1,7 +1,7 @@
 /* Every check of the catalogue: its data missing is never a pass, and
  * small inventories (seeded with SQL, bypassing db/) make it fail and pass
  * where the lab suite does not already show both. */
-#include "testutil.h"
+#include "support/testutil.h"
 
 #include <sqlite3.h>
 #include <stdio.h>

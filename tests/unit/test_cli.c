@@ -1,4 +1,4 @@
-#include "testutil.h"
+#include "support/testutil.h"
 
 #include <jansson.h>
 #include <locale.h>

@@ -1,4 +1,4 @@
-#include "testutil.h"
+#include "support/testutil.h"
 
 #include <sqlite3.h>
 #include <stdio.h>

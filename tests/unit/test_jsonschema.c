@@ -1,8 +1,8 @@
 /* The schema checker the SARIF acceptance test relies on: it has to pass
  * a valid log and catch each kind of violation, or the SARIF test proves
  * nothing. Schema: tests/data/sarif-2.1.0-rtm.5.json (see SOURCES.md). */
-#include "../jsonschema.h"
-#include "testutil.h"
+#include "support/jsonschema.h"
+#include "support/testutil.h"
 
 #include <stdlib.h>
 #include <string.h>

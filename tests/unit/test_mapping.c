@@ -1,6 +1,6 @@
 /* Every captured response with rows goes through the sync mapping; the
  * values that land in the inventory are checked, and no secret does. */
-#include "testutil.h"
+#include "support/testutil.h"
 
 #include <dirent.h>
 #include <jansson.h>

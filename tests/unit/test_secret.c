@@ -3,7 +3,7 @@
  * watched for the password while the reader runs. Without a sanitizer,
  * free is interposed (glibc routes its internal frees through the
  * program's free); under ASan its free hook does the same. */
-#include "testutil.h"
+#include "support/testutil.h"
 
 #include <malloc.h>
 #include <stdio.h>

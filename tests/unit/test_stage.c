@@ -3,7 +3,7 @@
  * name index follows; an action logged since the stage was taken makes it
  * stale and nothing is applied; the operator's own tables never pass
  * through it. */
-#include "testutil.h"
+#include "support/testutil.h"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -2,7 +2,7 @@
  * to its store directory or inventory file, so it never chmods or writes
  * a target someone else chose (as root, a store linked to /tmp would have
  * made /tmp 0700). */
-#include "testutil.h"
+#include "support/testutil.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* Helpers shared by the unit suites. */
+/* Helpers shared by every suite (tests/support/, one static library). */
 #ifndef OW_TESTS_TESTUTIL_H
 #define OW_TESTS_TESTUTIL_H
 

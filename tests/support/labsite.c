@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sqlite3.h>
 
-#include "unit/testutil.h"
+#include "testutil.h"
 
 void labsite_init(struct labsite *ls, const char *name)
 {

@@ -13,8 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../labsite.h"
-#include "../unit/testutil.h"
+#include "labsite.h"
+#include "testutil.h"
 
 int tuirun_script(const struct tuirun *r, const char *script)
 {

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "unit/testutil.h"
+#include "testutil.h"
 
 static const char *script(void)
 {
