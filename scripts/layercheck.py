@@ -11,9 +11,11 @@ server (libmicrohttpd) in lab/. A header that includes such a library is
 internal to that home and may not be included from elsewhere either.
 Tests and benchmarks may reach everything and are not checked.
 
-Usage: layercheck.py [ROOT]   (ROOT: the source tree, default: this
-script's parent directory). Prints one line per violation, file:line
+Usage: layercheck.py [--self-test] [ROOT]   (ROOT: the source tree, default:
+this script's parent directory). Prints one line per violation, file:line
 first, and exits 1 when there is any; exits 2 when ROOT holds no sources.
+--self-test first checks the checker (a small clean tree must pass and
+each violation planted into a copy of it must be reported), then the tree.
 """
 import os
 import re
@@ -99,17 +101,15 @@ def home_allows(home, rel):
     return rel.startswith(home) if home.endswith("/") else rel == home
 
 
-def main():
-    root = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else
-                           os.path.join(os.path.dirname(__file__), ".."))
+def check(root):
+    """(status, lines): 0 clean, 1 violations, 2 no sources under root."""
     files = {}
     for layer in LAYERS + [LAB]:
         d = os.path.join(root, layer)
         found = sorted(f for f in (os.listdir(d) if os.path.isdir(d) else [])
                        if f.endswith((".c", ".h")))
         if not found:
-            print(f"layercheck: no C sources in {d}: is {root} the osdwarden tree?")
-            return 2
+            return 2, [f"layercheck: no C sources in {d}: is {root} the osdwarden tree?"]
         for f in found:
             rel = f"{layer}/{f}"
             with open(os.path.join(root, rel), encoding="utf-8", errors="replace") as fh:
@@ -187,14 +187,88 @@ def main():
                     problems.append(f"{rel}:{no}: SQL in a string (\"{m.group(0).strip()}...\"): "
                                     "SQL lives in db/ only; ask db/ for the rows instead")
 
-    for p in problems:
-        print(p)
     if problems:
-        print(f"layercheck: {len(problems)} layer violation(s) in {root}")
-        return 1
-    print(f"layercheck: {len(files)} files, layers {' < '.join(LAYERS)} (lab: util/ only), "
-          "no violation")
-    return 0
+        return 1, problems + [f"layercheck: {len(problems)} layer violation(s) in {root}"]
+    return 0, [f"layercheck: {len(files)} files, layers {' < '.join(LAYERS)} (lab: util/ only), "
+               "no violation"]
+
+
+# A tree that passes, and one violation of each kind planted into a copy of
+# it: the check must pass the first and name every plant (a check that
+# cannot fail would pass them all).
+CLEAN = {
+    "util/u.h": "int u(void);\n",
+    "db/d.h": '#include "util/u.h"\nint d(void);\n',
+    "db/internal.h": "#include <sqlite3.h>\n",
+    "db/d.c": '#include "db/internal.h"\nint d(void) { return sqlite3_exec(0, "SELECT 1", 0, 0, 0); }\n',
+    "backend/http.c": "#include <curl/curl.h>\nvoid h(void) { curl_free(0); }\n",
+    "backend/b.h": '#include "db/d.h"\n',
+    "checks/c.c": '#include "backend/b.h"\n/* curl_free() and "SELECT " in a comment */\n',
+    "tui/internal.h": "#include <curses.h>\n",
+    "tui/t.c": '#include "tui/internal.h"\n#include "checks/c.h"\nvoid t(void) { endwin(); }\n',
+    "cli/x.c": '#include "tui/tui.h"\nconst char *w = "select a site";\n',
+    "lab/l.c": '#include "util/u.h"\n#include <microhttpd.h>\nint l = MHD_YES;\n',
+}
+PLANTS = [
+    ("db/p.c", '#include "tui/tui.h"\n', "points up, from db/ to tui/"),
+    ("backend/p.c", '#include "checks/c.h"\n', "points up, from backend/ to checks/"),
+    ("lab/p.c", '#include "db/d.h"\n', "points across, from the lab into the client"),
+    ("util/p.c", '#include "lab/l.h"\n', "points across, from the client into the lab"),
+    ("util/q.c", '#include "../db/d.h"\n', "climbs out"),
+    ("cli/p.c", 'const char *q = "DELETE FROM sites"\n\t" WHERE id = 1";\n', "SQL in a string"),
+    ("tui/p.c", "void f(void) { curl_easy_escape(0, 0, 0); }\n", "uses libcurl"),
+    ("backend/p.c", "#include <curl/curl.h>\n", "libcurl belongs in backend/http.c"),
+    ("checks/p.c", "#include <ncurses.h>\n", "curses belongs in tui/"),
+    ("cli/p.c", "void f(void) { initscr(); }\n", "uses curses"),
+    ("cli/p.c", '#include "db/internal.h"\n', "internal to it"),
+    ("checks/p.c", "int f(void) { return sqlite3_close(0); }\n", "uses SQLite"),
+    ("backend/p.c", "int f(void) { return MHD_NO; }\n", "uses libmicrohttpd"),
+]
+
+
+def self_test():
+    import tempfile
+
+    def tree(extra):
+        d = tempfile.mkdtemp(prefix="layercheck.")
+        for rel, text in {**CLEAN, **extra}.items():
+            os.makedirs(os.path.join(d, os.path.dirname(rel)), exist_ok=True)
+            with open(os.path.join(d, rel), "w", encoding="utf-8") as fh:
+                fh.write(text)
+        return d
+
+    import shutil
+    failures = []
+    root = tree({})
+    status, lines = check(root)
+    shutil.rmtree(root)
+    if status != 0:
+        failures.append("the clean tree was refused: " + "; ".join(lines))
+    for rel, text, expect in PLANTS:
+        root = tree({rel: text})
+        status, lines = check(root)
+        shutil.rmtree(root)
+        if status != 1 or not any(expect in l and l.startswith(rel + ":") for l in lines):
+            failures.append(f"planted {rel}: {text.strip()!r}: expected a line for {rel} saying "
+                            f"{expect!r}, got status {status}: " + "; ".join(lines))
+    for f in failures:
+        print("layercheck self-test: " + f)
+    if not failures:
+        print(f"layercheck self-test: the clean tree passes, all {len(PLANTS)} plants are found")
+    return 1 if failures else 0
+
+
+def main():
+    args = sys.argv[1:]
+    if args and args[0] == "--self-test":
+        if self_test() != 0:
+            return 1
+        args = args[1:]
+    root = os.path.abspath(args[0] if args else os.path.join(os.path.dirname(__file__), ".."))
+    status, lines = check(root)
+    for line in lines:
+        print(line)
+    return status
 
 
 if __name__ == "__main__":
