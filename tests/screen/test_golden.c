@@ -10,7 +10,7 @@
  * the tree instead of comparing them, then shows what changed.
  *
  * What keeps the screens the same on every machine and every day: the lab's
- * data (seed 1, --now 1780000000, labsite.c) and osdwarden's clock
+ * data (seed 1, --now 1780000000: tests/support/labsite.c) and osdwarden's clock
  * (OSDWARDEN_NOW, the same moment) are fixed, colour is off (--no-color and
  * NO_COLOR), the locale is C.UTF-8 and the terminal 80x24. Nothing on these
  * screens shows a port, a temporary path or a duration, so nothing is masked;
@@ -33,7 +33,7 @@
 #include "support/testutil.h"
 #include "support/tuirun.h"
 
-/* The lab's --now (labsite.c), given to osdwarden as its clock. */
+/* The lab's --now (support/labsite.c), given to osdwarden as its clock. */
 #define GOLDEN_NOW "1780000000"
 
 static struct labsite g_ls;
@@ -78,16 +78,13 @@ static int setup_all(void **state)
 	(void)state;
 	setenv("OSDWARDEN_NOW", GOLDEN_NOW, 1);
 	setenv("NO_COLOR", "1", 1);
-	labsite_init(&g_ls, "golden");
-	labsite_start(&g_ls, &g_lab, NULL);
-	return labsite_sync(&g_ls, &g_lab);
+	return labsite_up(&g_ls, &g_lab, "golden");
 }
 
 static int teardown_all(void **state)
 {
 	(void)state;
-	labproc_stop(&g_lab);
-	labsite_free(&g_ls);
+	labsite_down(&g_ls, &g_lab);
 	return 0;
 }
 
@@ -122,7 +119,8 @@ static char *row(const char *s, int y)
 /* Prints, as TAP comments, each row where got differs from want. */
 static void print_diff(const char *name, const char *want, const char *got)
 {
-	printf("# %s: the screen differs from golden/%s.txt (- golden, + screen):\n", name, name);
+	printf("# %s: the screen differs from golden/%s.txt (- golden, + screen; rows from 0):\n",
+	       name, name);
 	for (int y = 0;; y++) {
 		char *w = row(want, y), *g = row(got, y);
 		if (!w && !g)

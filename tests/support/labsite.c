@@ -124,3 +124,16 @@ int labsite_sync(struct labsite *ls, const struct labproc *lp)
 	tu_run_free(&r);
 	return rc;
 }
+
+int labsite_up(struct labsite *ls, struct labproc *lp, const char *name)
+{
+	labsite_init(ls, name);
+	labsite_start(ls, lp, NULL);
+	return labsite_sync(ls, lp);
+}
+
+void labsite_down(struct labsite *ls, struct labproc *lp)
+{
+	labproc_stop(lp);
+	labsite_free(ls);
+}

@@ -24,6 +24,11 @@ void labsite_start(struct labsite *ls, struct labproc *lp, const char *const *ex
  * krbrealm's HTTP/localhost key) and labsite_sync uses the ticket in
  * $KRB5CCNAME; without this call the lab takes Basic (the lab-only path). */
 void labsite_negotiate(struct labsite *ls, const char *keytab);
+/* The whole fixture of a suite's setup: labsite_init(name), labsite_start
+ * (no extra arguments) and labsite_sync; the sync's exit code. labsite_down
+ * stops the lab and removes the directory. */
+int labsite_up(struct labsite *ls, struct labproc *lp, const char *name);
+void labsite_down(struct labsite *ls, struct labproc *lp);
 /* `osdwarden sync` from the lab into ls->db; the exit code. */
 int labsite_sync(struct labsite *ls, const struct labproc *lp);
 /* Requests in the lab's log (ls->log): all of them, and the writes (every
