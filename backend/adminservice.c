@@ -54,7 +54,8 @@ static const struct as_prop dp_p[] = {
 	P(inv_dp, identity_guid, "IdentityGUID", AS_TEXT, 0),
 };
 /* SMS_Certificate has no SiteCode (SDK): a PXE certificate's site is its
- * DP's, filled by the sync from the DPs it read. Thumbprint is lazy. */
+ * DP's, filled by the sync from the DPs it read. Thumbprint is lazy, and
+ * a certificate's own: read once per certificate, not at every sync. */
 static const struct as_prop cert_p[] = {
 	P(inv_cert, smsid, "SMSID", AS_TEXT, AS_KEY | AS_NEED),
 	P(inv_cert, type, "Type", AS_INT, 0),
@@ -65,7 +66,7 @@ static const struct as_prop cert_p[] = {
 	P(inv_cert, server_name, "ServerName", AS_TEXT, 0),
 	P(inv_cert, valid_from, "ValidFrom", AS_DATE, 0),
 	P(inv_cert, valid_until, "ValidUntil", AS_DATE, 0),
-	P(inv_cert, thumbprint, "Thumbprint", AS_TEXT, AS_LAZY),
+	P(inv_cert, thumbprint, "Thumbprint", AS_TEXT, AS_LAZY | AS_STABLE),
 };
 static const struct as_prop assoc_p[] = {
 	P(inv_assoc, source_id, "SourceClientResourceID", AS_INT, AS_KEY | AS_NEED),

@@ -31,6 +31,8 @@ enum as_conv { AS_TEXT, AS_INT, AS_BOOL, AS_DATE, AS_LIST };
 #define AS_LAZY 2u   /* lazy in the SDK: never in $select, read by a keyed GET */
 #define AS_NEED 4u   /* a row without it is not kept */
 #define AS_HOOK 8u   /* selected for the sync's code of this class; no record field */
+#define AS_STABLE 16u /* lazy, and never changes for its object: read once, then kept
+                       * (the record's column keeps it when a put does not know it) */
 
 /* One property of a class, named once: everything else ($select, the lazy
  * list, the keys, the row mapping, the streamed field table) is derived. */

@@ -68,6 +68,9 @@ int sync_map_row(struct sync *s, const struct as_class *c, json_t *row);
 /* A record the stream filled from c's properties: checked, completed by
  * the class's hook, stored. 0 or -1 with s->err. */
 int sync_put_streamed(struct sync *s, const struct as_class *c, void *rec);
+/* Whether rec (just stored) still needs its keyed GET: false when every
+ * lazy property of c is stable and already in the inventory. */
+bool sync_lazy_needed(struct sync *s, const struct as_class *c, const void *rec);
 
 /* The pager of one class (sync_page.c), shared with the stream. */
 enum { SYNC_MAX_WINDOW = 16 };

@@ -512,6 +512,21 @@ int sync_put_streamed(struct sync *s, const struct as_class *c, void *rec)
 	return rc ? -1 : 0;
 }
 
+bool sync_lazy_needed(struct sync *s, const struct as_class *c, const void *rec)
+{
+	struct ow_err e = { 0 };
+
+	for (size_t i = 0; i < c->nprops; i++) {
+		const struct as_prop *p = &c->props[i];
+		if (!(p->flags & AS_LAZY))
+			continue;
+		if (!(p->flags & AS_STABLE) || p->off < 0 || !rec ||
+		    inv_known(s->db, c->record, rec, p->off, &e) != 1)
+			return true;
+	}
+	return false;
+}
+
 int sync_map_rows(struct inv *db, const char *cls, void *rows_json, int64_t now,
                   struct ow_err *err)
 {

@@ -63,7 +63,7 @@ static int stream_row_end(struct stream *st)
 		st->failed = 1;
 		return 0;
 	}
-	if (st->key_values) {
+	if (st->key_values && sync_lazy_needed(st->p->s, st->c, st->rec)) {
 		json_array_append_new(st->p->lazy_keys, st->key_values);
 		st->key_values = NULL;
 	}

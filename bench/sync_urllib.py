@@ -42,8 +42,8 @@ for line in open(log):
     conn.request("GET", path, headers={"Accept": "application/json"})
     resp = conn.getresponse()
     body = resp.read()
-    if resp.status != 200:
-        continue
+    if resp.status != 200 or r["path"].endswith(("$metadata", "/$count")):
+        continue   # the CSDL and the bare counts are read, not stored
     cls = r["path"].rsplit("/", 1)[-1].split("(", 1)[0]
     query = urllib.parse.parse_qs(r["query"] or "")
     cols = query.get("$select", [""])[0].split(",") if "$select" in query else ["json"]

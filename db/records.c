@@ -14,6 +14,7 @@ struct field {
 	const char *col;
 	enum ftype type;
 	size_t off;
+	bool keep;           /* a put without a value keeps the stored one */
 };
 
 /* One record kind: which table, which struct fields go to which columns
@@ -30,8 +31,11 @@ struct rtable {
 	unsigned flags;      /* INV_R_* */
 };
 
-#define T(S, c) { #c, FT_TEXT, offsetof(struct S, c) }
-#define I(S, c) { #c, FT_INT, offsetof(struct S, c) }
+#define T(S, c) { #c, FT_TEXT, offsetof(struct S, c), false }
+#define I(S, c) { #c, FT_INT, offsetof(struct S, c), false }
+/* A value read once and then kept (a lazy property that never changes for
+ * its object): a put that does not know it leaves it as stored. */
+#define TK(S, c) { #c, FT_TEXT, offsetof(struct S, c), true }
 #define N(a) (sizeof a / sizeof a[0])
 #define SEEN(S) ((long)offsetof(struct S, seen))
 
@@ -68,7 +72,7 @@ static const struct field cert_f[] = {
 	T(inv_cert, smsid), T(inv_cert, site_code), I(inv_cert, type), I(inv_cert, key_type),
 	I(inv_cert, is_blocked), I(inv_cert, is_approved), T(inv_cert, issued_to),
 	T(inv_cert, server_name), I(inv_cert, valid_from), I(inv_cert, valid_until),
-	T(inv_cert, thumbprint), T(inv_cert, raw_json),
+	TK(inv_cert, thumbprint), T(inv_cert, raw_json),
 };
 static const struct field assoc_f[] = {
 	I(inv_assoc, source_id), I(inv_assoc, restore_id), T(inv_assoc, migration_id),
@@ -118,22 +122,22 @@ static const struct field collection_f[] = {
 };
 static const struct field waiver_f[] = {
 	T(inv_waiver, check_id), T(inv_waiver, object_key), T(inv_waiver, reason),
-	{ "operator", FT_TEXT, offsetof(struct inv_waiver, operator_name) },
+	{ "operator", FT_TEXT, offsetof(struct inv_waiver, operator_name), false },
 	I(inv_waiver, created), I(inv_waiver, expires),
 };
 static const struct field attestation_f[] = {
 	T(inv_attestation, check_id), T(inv_attestation, object_key), T(inv_attestation, note),
-	{ "operator", FT_TEXT, offsetof(struct inv_attestation, operator_name) },
+	{ "operator", FT_TEXT, offsetof(struct inv_attestation, operator_name), false },
 	I(inv_attestation, created), I(inv_attestation, expires),
 };
 static const struct field segment_f[] = {
 	T(inv_segment, object_type), T(inv_segment, object_key), T(inv_segment, trust),
 	I(inv_segment, sanctioned), I(inv_segment, compromised), T(inv_segment, note),
-	{ "operator", FT_TEXT, offsetof(struct inv_segment, operator_name) },
+	{ "operator", FT_TEXT, offsetof(struct inv_segment, operator_name), false },
 	I(inv_segment, updated),
 };
 static const struct field sync_class_f[] = {
-	I(inv_sync_class, provider_id), { "class", FT_TEXT, offsetof(struct inv_sync_class, class_name) },
+	I(inv_sync_class, provider_id), { "class", FT_TEXT, offsetof(struct inv_sync_class, class_name), false },
 	T(inv_sync_class, status), I(inv_sync_class, rows), T(inv_sync_class, message),
 	I(inv_sync_class, synced_at),
 };
@@ -215,8 +219,8 @@ static void build_put_sql(const struct rtable *t, struct buf *b)
 		buf_addf(b, "%s%s", i ? "," : "", t->fields[i].col);
 	buf_adds(b, ") DO UPDATE SET ");
 	for (i = t->nkey; i < t->nfields; i++)
-		buf_addf(b, "%s%s=excluded.%s", i > t->nkey ? "," : "",
-		         t->fields[i].col, t->fields[i].col);
+		buf_addf(b, t->fields[i].keep ? "%s%s=COALESCE(excluded.%s,%s)" : "%s%s=excluded.%s",
+		         i > t->nkey ? "," : "", t->fields[i].col, t->fields[i].col, t->fields[i].col);
 	if (t->seen_off >= 0)
 		buf_adds(b, ",last_seen=excluded.last_seen,gone_at=NULL");
 	buf_adds(b, " RETURNING id");
@@ -495,6 +499,28 @@ void inv_record_init(enum inv_record k, void *rec)
 	for (size_t i = 0; i < t->nfields; i++)
 		if (t->fields[i].type == FT_INT)
 			*int_at(rec, &t->fields[i]) = INV_NULL;
+}
+
+int inv_known(struct inv *db, enum inv_record k, const void *rec, long off, struct ow_err *err)
+{
+	const struct rtable *t = rtable_of(k);
+	_Alignas(16) unsigned char row[512];
+	int rc, known = 0;
+
+	if (!t || t->size > sizeof row)
+		return ow_err_set(err, OW_EINPUT, "internal: no record kind %d", (int)k), -1;
+	memcpy(row, rec, t->size);
+	rc = get(db, t, row, err);
+	if (rc == INV_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return -1;
+	for (size_t i = 0; i < t->nfields; i++)
+		if ((long)t->fields[i].off == off)
+			known = t->fields[i].type == FT_TEXT ? *text_at(row, &t->fields[i]) != NULL
+			                                     : *int_at(row, &t->fields[i]) != INV_NULL;
+	free_rec(t, row);
+	return known;
 }
 
 int inv_put_record(struct inv *db, enum inv_record k, void *rec, int64_t now, struct ow_err *err)

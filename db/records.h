@@ -312,6 +312,9 @@ unsigned inv_kind_flags(enum inv_record k);
 size_t inv_kind_size(enum inv_record k);
 void inv_record_init(enum inv_record k, void *rec);
 int inv_put_record(struct inv *db, enum inv_record k, void *rec, int64_t now, struct ow_err *err);
+/* Whether the stored row with rec's key has a value in the field at
+ * offset off: 1, 0 (no value, or no such row), or -1 with err set. */
+int inv_known(struct inv *db, enum inv_record k, const void *rec, long off, struct ow_err *err);
 
 /* A policy threshold from the settings table, or def when absent or not
  * a number. */

@@ -788,9 +788,53 @@ static void test_doctor_reports_what_the_metadata_exposes_and_keeps_it(void **st
 	assert_true(q("SELECT read_at FROM site_capabilities") > 1);
 }
 
+static int count_in(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; p && (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* A certificate's Thumbprint is lazy and its own: the first sync reads it
+ * with one keyed GET per certificate, the next reads none and keeps it. */
+static void test_a_second_sync_reads_no_thumbprint_again(void **state)
+{
+	struct labproc lp;
+	char logp[400], *log;
+	int first, second;
+	long long certs;
+
+	(void)state;
+	unlink(g_db);
+	snprintf(logp, sizeof logp, "%s/thumbprints-%d.log", getenv("TMPDIR") ? getenv("TMPDIR")
+	                                                                       : "/tmp", (int)getpid());
+	unlink(logp);
+	start(&lp, "1", (const char *const[]){ "--log", logp, NULL });
+	expect_sync_ok(&lp, NULL);
+	log = tu_read_file(logp, NULL);
+	first = count_in(log, "/wmi/SMS_Certificate('");
+	free(log);
+	certs = q("SELECT count(*) FROM certificates WHERE thumbprint IS NOT NULL");
+	assert_true(certs > 0);
+	assert_int_equal(first, (int)q("SELECT count(*) FROM certificates"));
+	expect_sync_ok(&lp, NULL);
+	log = tu_read_file(logp, NULL);
+	second = count_in(log, "/wmi/SMS_Certificate('") - first;
+	free(log);
+	labproc_stop(&lp);
+	unlink(logp);
+	if (second != 0)
+		fail_msg("the second sync read %d thumbprints again", second);
+	assert_int_equal(q("SELECT count(*) FROM certificates WHERE thumbprint IS NOT NULL"), certs);
+	compare_with_lab(1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_a_second_sync_reads_no_thumbprint_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inventory_equals_the_lab_at_scale_1_and_10, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_next_link_paging_reads_everything, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_secret_canaries_never_reach_the_inventory_or_output, setup, teardown),
