@@ -792,8 +792,26 @@ char *http_escape(const char *s)
 char *http_unescape(const char *s)
 {
 	int len = 0;
+	char *plain = curl_easy_unescape(NULL, s, 0, &len);
+	struct buf b = BUF_INIT;
 
-	return plain_copy(curl_easy_unescape(NULL, s, 0, &len));
+	if (!plain)
+		return NULL;
+	/* A decoded NUL stays "%00": the text after it is decoded too, not
+	 * cut off (a denylist reading the result must see all of it). */
+	for (const char *p = plain, *end = plain + len; p < end;) {
+		const char *nul = memchr(p, '\0', (size_t)(end - p));
+		size_t run = nul ? (size_t)(nul - p) : (size_t)(end - p);
+
+		buf_add(&b, p, run);
+		p += run;
+		if (nul) {
+			buf_adds(&b, "%00");
+			p++;
+		}
+	}
+	curl_free(plain);
+	return buf_detach(&b);
 }
 
 const char *http_library_versions(void)

@@ -123,9 +123,9 @@ int http_url_host(const char *url, char *out, size_t n);
  * memory. */
 char *http_escape(const char *s);
 
-/* Decodes %XX sequences in s (once: call again to decode twice). A new
- * string the caller frees with free(), ending at the first decoded %00;
- * NULL when out of memory. */
+/* Decodes %XX sequences in s (once: call again to decode twice); a %00 is
+ * left as it is, so that nothing after it is lost. A new string the caller
+ * frees with free(); NULL when out of memory. */
 char *http_unescape(const char *s);
 
 /* libcurl's version and the libraries it was built with ("libcurl/7.88.1

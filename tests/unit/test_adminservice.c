@@ -435,6 +435,8 @@ static void test_methods_that_hand_out_secrets_are_never_sent(void **state)
 		"wmi/SMS_TaskSequencePackage('P0100001')/AdminService.GetTSPolicies",
 		"wmi/SMS_TaskSequencePackage.GetClientConfigPolicies",
 		"wmi/SMS_Site?$filter=x&y=GetTSPolicies",
+		/* a decoded NUL must not end the decoded text before the name */
+		"wmi/SMS_TaskSequencePackage%00.%47etTSPolicies",
 	};
 	struct http_opts o = { .auth = HTTP_AUTH_NONE, .insecure = HTTP_PLAIN_TEST_LAB,
 	                       .connect_timeout_s = 1, .timeout_s = 2, .max_attempts = 1 };
