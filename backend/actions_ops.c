@@ -134,14 +134,16 @@ static int assoc_read(struct op *o, json_t **row, struct ow_err *err)
 	return rc;
 }
 
+/* A removal: done once the object is gone from the site. */
+static enum judgement judge_gone(struct op *o, json_t *row, const char *what)
+{
+	snprintf(o->observed, sizeof o->observed, "the %s is %son the site", what, row ? "" : "not ");
+	return row ? J_AS_SEEN : J_DONE;
+}
+
 static enum judgement assoc_judge(struct op *o, json_t *row)
 {
-	if (!row) {
-		snprintf(o->observed, sizeof o->observed, "the association is not on the site");
-		return J_DONE;
-	}
-	snprintf(o->observed, sizeof o->observed, "the association is on the site");
-	return J_AS_SEEN;
+	return judge_gone(o, row, "association");
 }
 
 static int assoc_request(struct op *o, json_t *row, const char **verb, char **url, char **body)
@@ -327,12 +329,7 @@ static int policy_record(struct op *o, int64_t now, struct ow_err *err)
 
 static enum judgement remove_judge(struct op *o, json_t *row)
 {
-	if (!row) {
-		snprintf(o->observed, sizeof o->observed, "the role is not on the site");
-		return J_DONE;
-	}
-	snprintf(o->observed, sizeof o->observed, "the role is on the site");
-	return J_AS_SEEN;
+	return judge_gone(o, row, "role");
 }
 
 static int remove_request(struct op *o, json_t *row, const char **verb, char **url, char **body)
