@@ -50,7 +50,7 @@ const char *wf_kinds(void);
 int wf_start(struct inv *db, const char *kind, const char *target, const char *params,
              int64_t *id, bool *resumed, struct ow_err *err);
 /* The same for the fix task: make the fix named `fix` (the fix column of
- * check's catalogue row; fixes[] in workflows.c makes them) on object,
+ * check's catalogue row; fixes[] in wf_fix.c makes them) on object,
  * then re-check.
  * macs: the addresses dp-pxe-listed binds PXE to, or NULL. A fix the task
  * does not make is refused here, naming those it does. */

@@ -67,7 +67,7 @@ struct chk_def {
 	const char *rationale, *remediation;   /* remediation names console path and PowerShell */
 	const char *refs;                      /* Misconfiguration Manager IDs etc. */
 	/* The write osdwarden makes to fix a failing object (a name in the
-	 * fix task's table, backend/workflows.c: "dp-pxe-off", ...), or NULL
+	 * fix task's table, backend/wf_fix.c: "dp-pxe-off", ...), or NULL
 	 * when the remediation is the operator's. */
 	const char *fix;
 	const char *needs;                     /* AdminService classes it reads, ',' separated */
