@@ -3,7 +3,7 @@
  * plain HTTP. Prints numbers; it is not a pass/fail test.
  *
  *   bench_lab [SCALE]      (default 1000: ~200k associations) */
-/* memmem: the dependencies add -D_XOPEN_SOURCE=600, which hides it. */
+/* memmem: the build sets _XOPEN_SOURCE=700, which hides it. */
 #define _GNU_SOURCE 1
 #include <curl/curl.h>
 #include <stdio.h>
