@@ -142,8 +142,6 @@ int chk_summary_load(struct inv *db, int64_t now, struct chk_summary *out, struc
 	int rc = chk_stored_load(db, &s, err);
 
 	start(out);
-	for (int i = 0; i < CHK_SUMMARY_COMPS; i++)
-		out->comp[i].total = (long)inv_count(db, comps[i].table, err);
 	if (rc == 0) {
 		rc = of_stored(db, &s, out, err);
 	} else if (rc == INV_NOTFOUND) {
@@ -152,6 +150,9 @@ int chk_summary_load(struct inv *db, int64_t now, struct chk_summary *out, struc
 			chk_run_free(&run);
 		}
 	}
+	/* after the run's figures: chk_summary_of_run starts the summary anew */
+	for (int i = 0; i < CHK_SUMMARY_COMPS; i++)
+		out->comp[i].total = (long)inv_count(db, comps[i].table, err);
 	if (rc)
 		out->evaluated = false;
 	return rc;
