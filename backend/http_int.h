@@ -1,0 +1,58 @@
+/* Inside backend/http (backend/http*.c, the one home of libcurl):
+ *   http.c       the client: options, one transfer's setup, what a failure
+ *                means, the retry policy, http_request
+ *   http_many.c  many GETs at once on the client's multi handle
+ *   http_url.c   URLs: the links a site hands back, hosts, escaping */
+#ifndef OW_BACKEND_HTTP_INT_H
+#define OW_BACKEND_HTTP_INT_H
+
+#include <curl/curl.h>
+#include <stdbool.h>
+
+#include "backend/http.h"
+
+struct http_client {
+	struct http_opts o;
+	char *secret;            /* our copy; wiped on free */
+	CURL *easy;              /* reused: keep-alive for sequential requests */
+	CURLM *multi;
+	unsigned long rng;
+	size_t max_body;         /* the cap in force: o.max_body or a page's */
+	double budget_end;       /* monotonic seconds; 0 = no budget */
+	long budget_s;
+	char budget_what[96];
+};
+
+/* Per-transfer state shared by the callbacks. */
+struct xfer {
+	struct http_resp *r;
+	size_t max_body;
+	bool too_big;
+	char errbuf[CURL_ERROR_SIZE];
+	struct curl_slist *headers;
+	double deadline;         /* monotonic seconds: every attempt ends by then */
+	bool by_budget;          /* the deadline is the client's budget, not timeout_s */
+};
+
+/* Monotonic seconds. */
+double hx_mono_s(void);
+/* Sets x's deadline for a request starting now: timeout_s for it, all
+ * attempts included, or the client's budget if that ends first. */
+void hx_start_deadline(const struct http_client *c, struct xfer *x);
+/* Empties r for another attempt (its body wiped as it goes). */
+void hx_resp_reset(struct http_resp *r);
+/* Sets every option of one transfer on h. */
+void hx_setup(struct http_client *c, CURL *h, const char *method, const char *url,
+              const char *body, struct xfer *x);
+/* After a transfer: the status and Retry-After into x->r; x's headers freed. */
+void hx_finish(CURL *h, struct xfer *x);
+/* Decides after one attempt: 0 done, 1 retry, or an error kind (err set). */
+int hx_verdict(struct http_client *c, CURLcode rc, struct xfer *x, const char *url,
+               bool idempotent, int attempt, bool write, struct ow_err *err);
+/* How long to wait before attempt + 1 (backoff with jitter, Retry-After
+ * honoured), never past deadline; >= 0. */
+long hx_retry_wait_ms(struct http_client *c, int attempt, long retry_after_s, double deadline);
+/* Refuses a URL that calls a method handing out secrets; 0 or OW_EINPUT. */
+int hx_refuse_denied(const char *url, struct ow_err *err);
+
+#endif

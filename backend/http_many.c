@@ -1,0 +1,126 @@
+/* Many GETs at once on the client's multi handle (http_get_many): a slot
+ * per transfer in flight, each URL retried as http_request would (its own
+ * deadline, backoff before the retry), completions handed back in the
+ * order they arrive. */
+#include "backend/http.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/http_int.h"
+
+struct slot {
+	CURL *h;
+	char *url;
+	size_t index;
+	int attempt;
+	bool busy, waiting;
+	double ready_at;          /* monotonic seconds: when a retry is due */
+	double deadline;          /* of this URL, all its attempts */
+	bool by_budget;
+	struct http_resp resp;
+	struct xfer x;
+};
+
+static void slot_start(struct http_client *c, struct slot *s)
+{
+	hx_resp_reset(&s->resp);
+	s->resp.attempts = s->attempt;
+	s->x = (struct xfer){ &s->resp, c->max_body, false, "", NULL, s->deadline, s->by_budget };
+	hx_setup(c, s->h, "GET", s->url, NULL, &s->x);
+	curl_easy_setopt(s->h, CURLOPT_PRIVATE, s);
+	curl_multi_add_handle(c->multi, s->h);
+	s->busy = true;
+	s->waiting = false;
+}
+
+int http_get_many(struct http_client *c, int concurrency, http_next_fn next,
+                  http_done_fn done, void *ctx)
+{
+	struct slot *slots;
+	size_t issued = 0;
+	int inflight = 0, stop = 0;
+
+	if (concurrency < 1)
+		concurrency = 1;
+	slots = calloc((size_t)concurrency, sizeof *slots);
+	if (!slots)
+		return -1;
+	for (int i = 0; i < concurrency; i++)
+		slots[i].h = curl_easy_init();
+	for (;;) {
+		double t = hx_mono_s();
+		int running = 0;
+		CURLMsg *m;
+
+		/* Fill free slots with new URLs; restart retries that are due. */
+		for (int i = 0; i < concurrency && !stop; i++) {
+			struct slot *s = &slots[i];
+			if (s->waiting) {
+				if (s->ready_at <= t)
+					slot_start(c, s);
+			} else if (!s->busy) {
+				/* NULL: nothing now; asked again after the next completion. */
+				char *url = next(ctx, issued);
+				struct ow_err de = { 0 };
+				if (!url)
+					continue;
+				if (hx_refuse_denied(url, &de) != 0) {
+					struct http_resp none = { 0 };
+					free(url);
+					stop = done(ctx, issued++, &none, &de);
+					continue;
+				}
+				s->url = url;
+				s->index = issued++;
+				s->attempt = 1;
+				hx_start_deadline(c, &s->x);
+				s->deadline = s->x.deadline;
+				s->by_budget = s->x.by_budget;
+				slot_start(c, s);
+				inflight++;
+			}
+		}
+		if (inflight == 0 || stop)
+			break;
+		curl_multi_perform(c->multi, &running);
+		while ((m = curl_multi_info_read(c->multi, &running)) != NULL) {
+			struct slot *s;
+			struct ow_err e = { 0 };
+			int v;
+
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+			hx_finish(s->h, &s->x);
+			curl_multi_remove_handle(c->multi, s->h);
+			s->busy = false;
+			v = hx_verdict(c, m->data.result, &s->x, s->url, true, s->attempt, false, &e);
+			if (v == 1) {
+				long ms = hx_retry_wait_ms(c, s->attempt++, s->resp.retry_after_s,
+				                           s->deadline);
+				s->ready_at = hx_mono_s() + (double)ms / 1e3;
+				s->waiting = true;
+				continue;
+			}
+			inflight--;
+			if (!stop)
+				stop = done(ctx, s->index, &s->resp, v ? &e : NULL);
+			free(s->url);
+			s->url = NULL;
+		}
+		if (inflight > 0)
+			curl_multi_poll(c->multi, NULL, 0, 50, NULL);
+	}
+	for (int i = 0; i < concurrency; i++) {
+		if (slots[i].busy)
+			curl_multi_remove_handle(c->multi, slots[i].h);
+		if (slots[i].x.headers)
+			curl_slist_free_all(slots[i].x.headers);
+		curl_easy_cleanup(slots[i].h);
+		free(slots[i].url);
+		http_resp_free(&slots[i].resp);
+	}
+	free(slots);
+	return stop;
+}
