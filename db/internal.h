@@ -33,7 +33,7 @@ struct inv {
 };
 
 /* After a successful COMMIT: moves the anchor's pending head to its
- * committed head (db/audit.c). Never fails: a missed promotion leaves an
+ * committed head (db/audit_append.c). Never fails: a missed promotion leaves an
  * anchor that verify still accepts. */
 void audit_after_commit(struct inv *db);
 
