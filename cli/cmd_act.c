@@ -444,11 +444,37 @@ out:
 
 /* --- dp pxe SERVER, boot f8-off ID, smp restore-only|deletion-policy|remove -- */
 
+/* What dp and boot share once their arguments are checked: the
+ * inventory, the site, the operator's yes, the write and its outcome. */
+static int run_one(struct cli *c, const char *cmd, struct actcmd_session *s, const char *what,
+                   int (*act)(struct actcmd_session *s, struct act_result *res, struct ow_err *e))
+{
+	struct act_result res;
+	struct ow_err e = { 0 };
+	int rc;
+
+	if ((rc = actcmd_session_open_db(c, s)) != 0 ||
+	    (rc = actcmd_session_connect(c, cmd, s, NULL)) != 0 ||
+	    (rc = actcmd_confirm(c, s, what, s->pos[1])) != 0)
+		return rc;
+	if (act(s, &res, &e) != 0)
+		return cli_fail(c, &e);
+	return actcmd_print(c, &res);
+}
+
+static int dp_pxe(struct actcmd_session *s, struct act_result *res, struct ow_err *e)
+{
+	return act_dp_pxe(s->db, &s->site, s->pos[1], &s->pxe, s->dry_run, res, e);
+}
+
+static int boot_f8_off(struct actcmd_session *s, struct act_result *res, struct ow_err *e)
+{
+	return act_boot_f8_off(s->db, &s->site, s->pos[1], s->dry_run, res, e);
+}
+
 int cmd_dp(struct cli *c, int argc, char **argv)
 {
 	struct actcmd_session s;
-	struct act_result res;
-	struct ow_err e = { 0 };
 	char what[300];
 	int rc;
 
@@ -469,15 +495,7 @@ int cmd_dp(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	snprintf(what, sizeof what, "Change the PXE responder of distribution point %s", s.pos[1]);
-	if ((rc = actcmd_session_open_db(c, &s)) != 0 ||
-	    (rc = actcmd_session_connect(c, "dp", &s, NULL)) != 0 ||
-	    (rc = actcmd_confirm(c, &s, what, s.pos[1])) != 0)
-		goto out;
-	if ((rc = act_dp_pxe(s.db, &s.site, s.pos[1], &s.pxe, s.dry_run, &res, &e)) != 0) {
-		rc = cli_fail(c, &e);
-		goto out;
-	}
-	rc = actcmd_print(c, &res);
+	rc = run_one(c, "dp", &s, what, dp_pxe);
 out:
 	actcmd_session_close(&s);
 	return rc;
@@ -486,8 +504,6 @@ out:
 int cmd_boot(struct cli *c, int argc, char **argv)
 {
 	struct actcmd_session s;
-	struct act_result res;
-	struct ow_err e = { 0 };
 	char what[300];
 	int rc;
 
@@ -499,15 +515,7 @@ int cmd_boot(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	snprintf(what, sizeof what, "Turn the F8 command prompt off in boot image %s", s.pos[1]);
-	if ((rc = actcmd_session_open_db(c, &s)) != 0 ||
-	    (rc = actcmd_session_connect(c, "boot", &s, NULL)) != 0 ||
-	    (rc = actcmd_confirm(c, &s, what, s.pos[1])) != 0)
-		goto out;
-	if ((rc = act_boot_f8_off(s.db, &s.site, s.pos[1], s.dry_run, &res, &e)) != 0) {
-		rc = cli_fail(c, &e);
-		goto out;
-	}
-	rc = actcmd_print(c, &res);
+	rc = run_one(c, "boot", &s, what, boot_f8_off);
 out:
 	actcmd_session_close(&s);
 	return rc;
