@@ -63,10 +63,11 @@ void sync_free_joins(struct sync *s);
 int sync_too_big(struct sync *s, const char *prop, size_t len);
 
 /* sync_map.c. One row of class c as the DOM gives it: mapped and stored
- * (0), skipped when it lacks what keys it (0), or -1 with s->err. */
+ * (0), skipped when it lacks what keys it (1), or -1 with s->err. */
 int sync_map_row(struct sync *s, const struct as_class *c, json_t *row);
 /* A record the stream filled from c's properties: checked, completed by
- * the class's hook, stored. 0 or -1 with s->err. */
+ * the class's hook, stored. 0 stored, 1 skipped (it lacks its key), or -1
+ * with s->err. */
 int sync_put_streamed(struct sync *s, const struct as_class *c, void *rec);
 /* Whether rec (just stored) still needs its keyed GET: false when every
  * lazy property of c is stable and already in the inventory. */

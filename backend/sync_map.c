@@ -464,12 +464,13 @@ static const struct hook *hook_of(const struct as_class *c)
 
 /* --- storing ------------------------------------------------------------ */
 
-/* The last steps of both paths: keyed, completed, stored. */
+/* The last steps of both paths: keyed, completed, stored. 0 stored, 1
+ * skipped (it lacks what keys it), -1 with s->err. */
 static int store(struct sync *s, const struct as_class *c, const struct hook *h, json_t *row,
                  void *rec)
 {
 	if (!complete(c, rec))
-		return 0;   /* not a row we can key: skip rather than invent */
+		return 1;   /* not a row we can key: skip rather than invent */
 	if (h && h->fix && h->fix(s, row, rec) != 0)
 		return -1;
 	if (row && c->raw_off >= 0)
@@ -483,6 +484,7 @@ int sync_map_row(struct sync *s, const struct as_class *c, json_t *row)
 {
 	const struct hook *h = hook_of(c);
 	_Alignas(16) unsigned char rec[512];
+	bool skipped = false;
 	int rc;
 
 	if (h && h->row) {
@@ -494,12 +496,12 @@ int sync_map_row(struct sync *s, const struct as_class *c, json_t *row)
 		inv_record_init(c->record, rec);
 		rc = apply_props(s, c, row, rec);
 		if (rc == 0)
-			rc = store(s, c, h, row, rec);
+			skipped = (rc = store(s, c, h, row, rec)) == 1;
 	}
 	sync_drop_scratch(s);
-	if (rc == 0)
+	if (rc == 0 || skipped)
 		s->rows++;
-	return rc ? -1 : 0;
+	return skipped ? 1 : rc ? -1 : 0;
 }
 
 int sync_put_streamed(struct sync *s, const struct as_class *c, void *rec)
@@ -507,9 +509,9 @@ int sync_put_streamed(struct sync *s, const struct as_class *c, void *rec)
 	int rc = store(s, c, hook_of(c), NULL, rec);
 
 	sync_drop_scratch(s);
-	if (rc == 0)
+	if (rc >= 0)
 		s->rows++;
-	return rc ? -1 : 0;
+	return rc < 0 ? -1 : rc;
 }
 
 bool sync_lazy_needed(struct sync *s, const struct as_class *c, const void *rec)
@@ -539,8 +541,9 @@ int sync_map_rows(struct inv *db, const char *cls, void *rows_json, int64_t now,
 	if (!c)
 		return ow_err_set(err, OW_EINPUT, "no mapping for class %s", cls);
 	json_array_foreach(rows, i, row) {
-		if ((rc = sync_map_row(&s, c, row)) != 0)
+		if ((rc = sync_map_row(&s, c, row)) < 0)
 			break;
+		rc = 0;
 	}
 	sync_free_joins(&s);
 	if (rc && err)

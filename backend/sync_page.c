@@ -215,11 +215,13 @@ static int dom_page(struct pager *p, size_t index, struct buf *body, size_t *nro
 		}
 	}
 	json_array_foreach(rows, i, row) {
-		if (sync_map_row(s, p->c, row) != 0) {
+		int stored = sync_map_row(s, p->c, row);
+		if (stored < 0) {
 			json_decref(root);
 			return OW_EINPUT;
 		}
-		if (p->c->lazy)
+		/* only a stored row is read again, by the key it was stored under */
+		if (stored == 0 && p->c->lazy)
 			json_array_append_new(p->lazy_keys, key_values(p->c, row));
 	}
 	*nrows = json_array_size(rows);
@@ -445,10 +447,24 @@ static char *lazy_next(void *ctx, size_t i)
 	const char *v[8];
 	size_t n = json_array_size(vals);
 
-	if (!vals || l->failed || n > 8)
+	size_t nkeys = 0;
+
+	for (size_t k = 0; k < l->c->nprops; k++)
+		nkeys += (l->c->props[k].flags & AS_KEY) != 0;
+	if (!vals || l->failed)
 		return NULL;
-	for (size_t k = 0; k < n; k++)
+	for (size_t k = 0; k < n && n == nkeys && n <= 8; k++)
 		v[k] = json_string_value(json_array_get(vals, k));
+	for (size_t k = 0; k < n && n == nkeys && n <= 8; k++)
+		if (!v[k] || !*v[k])
+			n = 0;
+	if (n != nkeys || n > 8) {
+		/* a key that is not whole names no instance: never guess one */
+		ow_err_set(&l->s->err, OW_EINPUT, "internal: a %s row to read again has no whole key",
+		           l->c->name);
+		l->failed = true;
+		return NULL;
+	}
 	return as_instance_url(l->s->base, l->c, v);
 }
 
@@ -478,7 +494,7 @@ static int lazy_done(void *ctx, size_t index, struct http_resp *r, const struct 
 	/* the row was counted when its page was read */
 	if (json_array_size(rows)) {
 		size_t before = s->rows;
-		if (sync_map_row(s, l->c, json_array_get(rows, 0)) != 0)
+		if (sync_map_row(s, l->c, json_array_get(rows, 0)) < 0)
 			l->failed = true;
 		s->rows = before;
 	}

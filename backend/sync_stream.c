@@ -59,11 +59,13 @@ static int stream_row_end(struct stream *st)
 	if (st->rows == 0)
 		snprintf(st->first_key, sizeof st->first_key, "%s", buf_str(&st->key));
 	st->rows++;
-	if (sync_put_streamed(st->p->s, st->c, st->rec) != 0) {
+	int stored = sync_put_streamed(st->p->s, st->c, st->rec);
+	if (stored < 0) {
 		st->failed = 1;
 		return 0;
 	}
-	if (st->key_values && sync_lazy_needed(st->p->s, st->c, st->rec)) {
+	/* only a stored row is read again, by the key it was stored under */
+	if (stored == 0 && st->key_values && sync_lazy_needed(st->p->s, st->c, st->rec)) {
 		json_array_append_new(st->p->lazy_keys, st->key_values);
 		st->key_values = NULL;
 	}

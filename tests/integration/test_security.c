@@ -745,6 +745,43 @@ static char *one_cert(struct standin *s, const char *cls, const char *skip)
 	              "\"IssuedTo\":\"PXE01\"}]}");
 }
 
+/* Certificates a sync cannot key: one without SMSID, one whose SMSID is
+ * null, one whose SMSID is an object. */
+static char *unkeyed_certs(struct standin *s, const char *cls, const char *skip)
+{
+	(void)s;
+	(void)skip;
+	if (strcmp(cls, "SMS_Certificate") != 0)
+		return NULL;
+	return strdup("{\"value\":[{\"Type\":1,\"IssuedTo\":\"nokey\"},{\"SMSID\":null,\"Type\":1},"
+	              "{\"SMSID\":{\"x\":1},\"Type\":2}]}");
+}
+
+/* A streamed row that is not stored (it has no key) is not read again by
+ * a keyed GET either: no instance URL is built from a key that is not
+ * there (it read an unset pointer before) and nothing is asked for. */
+static void test_an_unkeyed_streamed_row_is_not_read_again(void **state)
+{
+	static const char *const lab[] = { "--plain-http-test-lab", NULL };
+	struct standin s = { 0 };
+	char *db = db_path("unkeyed");
+	struct tu_run r;
+
+	(void)state;
+	standin_start(&s, "127.0.0.1", NULL);
+	s.page = unkeyed_certs;
+	r = sync_with(db, s.origin, "basic", NULL, lab);
+	if (r.rc != 0)
+		fail_msg("sync of unkeyed certificates failed (%d): %s", r.rc, r.err);
+	/* $metadata; every class's $count and one page; no keyed GET */
+	assert_int_equal(s.requests, 1 + 2 * (int)as_class_count());
+	assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM certificates"), 0);
+	tu_run_free(&r);
+	standin_stop(&s);
+	unlink(db);
+	free(db);
+}
+
 static void test_plain_http_test_lab_is_recorded_and_warned(void **state)
 {
 	static const char *const lab[] = { "--plain-http-test-lab", NULL };
@@ -1169,6 +1206,7 @@ int main(void)
 		cmocka_unit_test(test_plain_http_provider_is_refused_without_the_test_lab_option),
 		cmocka_unit_test(test_plain_http_test_lab_refuses_real_credentials_and_real_hosts),
 		cmocka_unit_test(test_plain_http_test_lab_is_recorded_and_warned),
+		cmocka_unit_test(test_an_unkeyed_streamed_row_is_not_read_again),
 		cmocka_unit_test(test_certificate_from_another_ca_fails_with_a_tls_error),
 		cmocka_unit_test(test_certificate_for_another_name_fails_with_a_name_error),
 		cmocka_unit_test(test_expired_certificate_fails_with_an_expiry_error),
