@@ -207,5 +207,10 @@ int cli_main(int argc, char **argv, FILE *out, FILE *err)
 	cmd = find_command(argv[optind]);
 	if (!cmd)
 		return cli_usage(&c, NULL, "there is no command '%s'", argv[optind]);
+	/* A pinned clock is for tests and reproducible reports: say so, since
+	 * ages, expiries and the times of audit rows then follow it. */
+	if (getenv("OSDWARDEN_NOW") && *getenv("OSDWARDEN_NOW"))
+		fprintf(err, "osdwarden: warning: the clock is pinned by OSDWARDEN_NOW; ages, expiries "
+		        "and audit times follow it (unset it outside tests)\n");
 	return cmd->run(&c, argc - optind, argv + optind);
 }

@@ -503,9 +503,29 @@ static void test_core_dumps_are_disabled_for_the_process(void **state)
 	free(bin);
 }
 
+/* A pinned clock (OSDWARDEN_NOW) is said on every command: ages, expiries
+ * and audit times follow it. */
+static void test_a_pinned_clock_is_warned_about(void **state)
+{
+	struct tu_run r;
+
+	(void)state;
+	setenv("OSDWARDEN_NOW", "1780000000", 1);
+	r = RUN("list", "certs", "--format", "json");
+	unsetenv("OSDWARDEN_NOW");
+	assert_int_equal(r.rc, 0);
+	if (!strstr(r.err, "OSDWARDEN_NOW") || !strstr(r.err, "pinned"))
+		fail_msg("no warning of the pinned clock: %s", r.err);
+	tu_run_free(&r);
+	r = RUN("list", "certs", "--format", "json");
+	assert_null(strstr(r.err, "OSDWARDEN_NOW"));
+	tu_run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_a_pinned_clock_is_warned_about, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_certs_json_on_empty_inventory_prints_empty_array, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_json_carries_typed_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_names_reach_no_output_raw, setup, teardown),
