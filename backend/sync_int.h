@@ -25,17 +25,25 @@
  * the lab pass). The whole page has its own 64 MiB cap in backend/http. */
 #define SYNC_FIELD_MAX (1u << 20)
 
+/* What a later class joins on: a key compared without regard to case,
+ * and the order it was added in (the first of equal keys wins). */
+struct sync_key {
+	char *key;
+	size_t seq;
+};
+
 /* DP extras from its site-control row, joined to SMS_DistributionPointInfo
  * by NAL path. */
 struct sync_dpx {
-	char *nal;
+	struct sync_key nal;
 	int64_t password_set;
 	char *bind_except;
 };
 
 /* A DP's server and site, for the certificates it owns. */
 struct sync_dp_site {
-	char *server, *site;
+	struct sync_key server;
+	char *site;
 };
 
 struct sync {
@@ -49,6 +57,7 @@ struct sync {
 	size_t ndpx, capdpx;
 	struct sync_dp_site *dps;
 	size_t ndps, capdps;
+	bool dpx_sorted, dps_sorted;  /* sorted by key for lookups, once the class is read */
 	char *scratch[16];           /* strings made for the current row */
 	size_t nscratch;
 	struct ow_err err;

@@ -36,12 +36,12 @@ void sync_drop_scratch(struct sync *s)
 void sync_free_joins(struct sync *s)
 {
 	for (size_t k = 0; k < s->ndpx; k++) {
-		free(s->dpx[k].nal);
+		free(s->dpx[k].nal.key);
 		free(s->dpx[k].bind_except);
 	}
 	free(s->dpx);
 	for (size_t k = 0; k < s->ndps; k++) {
-		free(s->dps[k].server);
+		free(s->dps[k].server.key);
 		free(s->dps[k].site);
 	}
 	free(s->dps);
@@ -73,13 +73,39 @@ static const char *raw(struct sync *s, json_t *row)
 	return sync_keep(s, text);
 }
 
-static char *lower_dup(const char *s)
+static int key_order(const void *a, const void *b)
 {
-	char *d = strdup(s ? s : "");
-	for (char *p = d; p && *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p + 32);
-	return d;
+	const struct sync_key *x = a, *y = b;
+	int c = strcasecmp(x->key, y->key);
+
+	return c ? c : x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The first entry (in the order added) whose key equals key, in an array
+ * of n entries of size bytes that each begin with a struct sync_key;
+ * sorted on the first lookup, so a class joined to thousands of rows of
+ * another costs a binary search a row, not a scan. */
+static void *join_find(void *arr, size_t n, size_t size, bool *sorted, const char *key)
+{
+	char *base = arr, *hit;
+	size_t lo = 0, hi = n;
+
+	if (!key || !n)
+		return NULL;
+	if (!*sorted) {
+		qsort(arr, n, size, key_order);
+		*sorted = true;
+	}
+	/* the lowest index whose key is not below key: the first added of equals */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcasecmp(((struct sync_key *)(base + mid * size))->key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	hit = base + lo * size;
+	return lo < n && strcasecmp(((struct sync_key *)hit)->key, key) == 0 ? hit : NULL;
 }
 
 /* Room for one more element of a growing array. */
@@ -168,14 +194,7 @@ static const char *server_of(json_t *row)
 
 static struct sync_dpx *dpx_find(struct sync *s, const char *nal)
 {
-	char *key = lower_dup(nal);
-	struct sync_dpx *hit = NULL;
-
-	for (size_t i = 0; key && i < s->ndpx && !hit; i++)
-		if (strcmp(s->dpx[i].nal, key) == 0)
-			hit = &s->dpx[i];
-	free(key);
-	return hit;
+	return join_find(s->dpx, s->ndpx, sizeof *s->dpx, &s->dpx_sorted, nal);
 }
 
 /* "Directory=D:\USMT;MaxClients=100;MinDiskSpace=5;MinDiskSpaceUnit=2;" */
@@ -255,8 +274,11 @@ static int remember_dp(struct sync *s, json_t *row)
 		return 0;
 	if (grow((void **)&s->dpx, &s->capdpx, s->ndpx, sizeof *s->dpx, s) != 0)
 		return -1;
-	x = &s->dpx[s->ndpx++];
-	x->nal = lower_dup(nal);
+	x = &s->dpx[s->ndpx];
+	if (!(x->nal.key = strdup(nal)))
+		return ow_err_set(&s->err, OW_EINPUT, "out of memory"), -1;
+	x->nal.seq = s->ndpx++;
+	s->dpx_sorted = false;
 	/* The password's hash blob is looked at here, in memory, and only
 	 * "is there one" survives. */
 	x->password_set = as_sci_prop(row, "PXEPassword") ? (blob && *blob) : INV_NULL;
@@ -297,14 +319,15 @@ static int fix_dp(struct sync *s, json_t *row, void *rec)
 		d->bind_except = x->bind_except;
 	if (grow((void **)&s->dps, &s->capdps, s->ndps, sizeof *s->dps, s) != 0)
 		return -1;
-	s->dps[s->ndps].server = lower_dup(d->server_name);
+	s->dps[s->ndps].server = (struct sync_key){ strdup(d->server_name), s->ndps };
 	s->dps[s->ndps].site = strdup(d->site_code);
-	if (!s->dps[s->ndps].server || !s->dps[s->ndps].site) {
-		free(s->dps[s->ndps].server);
+	if (!s->dps[s->ndps].server.key || !s->dps[s->ndps].site) {
+		free(s->dps[s->ndps].server.key);
 		free(s->dps[s->ndps].site);
 		return ow_err_set(&s->err, OW_EINPUT, "out of memory"), -1;
 	}
 	s->ndps++;
+	s->dps_sorted = false;
 	return 0;
 }
 
@@ -313,13 +336,14 @@ static int fix_dp(struct sync *s, json_t *row, void *rec)
 static int fix_cert(struct sync *s, json_t *row, void *rec)
 {
 	struct inv_cert *c = rec;
-	char *server = c->server_name && *c->server_name ? lower_dup(c->server_name) : NULL;
+	struct sync_dp_site *dp = c->server_name && *c->server_name
+	                                  ? join_find(s->dps, s->ndps, sizeof *s->dps, &s->dps_sorted,
+	                                              c->server_name)
+	                                  : NULL;
 
 	(void)row;
-	for (size_t i = 0; server && i < s->ndps && !c->site_code; i++)
-		if (strcmp(s->dps[i].server, server) == 0)
-			c->site_code = s->dps[i].site;
-	free(server);
+	if (dp && !c->site_code)
+		c->site_code = dp->site;
 	return 0;
 }
 
