@@ -307,8 +307,10 @@ static void derive(void)
 				add_name(derived[i].lazy, sizeof derived[i].lazy, p->name);
 			else
 				add_name(derived[i].select, sizeof derived[i].select, p->name);
-			if (p->flags & AS_KEY)
+			if (p->flags & AS_KEY) {
 				add_name(derived[i].keys, sizeof derived[i].keys, p->name);
+				c->nkeys++;
+			}
 		}
 		c->select = derived[i].select;
 		c->keys = derived[i].keys;

@@ -63,6 +63,7 @@ struct as_class {
 	/* Derived from props, ',' separated (empty string: none). */
 	const char *select;        /* the non-lazy properties: never a secret */
 	const char *keys;
+	size_t nkeys;              /* how many properties keys names */
 	const char *lazy;          /* NULL when none */
 };
 

@@ -147,8 +147,6 @@ static void add_quoted(struct buf *b, const char *v)
 /* The "(...)" key part of an instance URL. */
 static void key_part(struct buf *b, const struct as_class *c, const char *const *values)
 {
-	char keys[256];
-	char *save = NULL, *k;
 	size_t i = 0;
 
 	buf_addc(b, '(');
@@ -157,15 +155,17 @@ static void key_part(struct buf *b, const struct as_class *c, const char *const 
 	} else if (c->key_form == AS_KEY_QUOTED) {
 		add_quoted(b, values[0]);
 	} else {
-		snprintf(keys, sizeof keys, "%s", c->keys);
-		for (k = strtok_r(keys, ",", &save); k; k = strtok_r(NULL, ",", &save), i++) {
-			const struct as_prop *p = as_class_prop(c, k);
-			bool numeric = p && (p->conv == AS_INT || p->conv == AS_BOOL);
-			buf_addf(b, "%s%s=", i ? "," : "", k);
-			if (numeric)
+		/* the key properties in key order, each typed by its conversion */
+		for (size_t k = 0; k < c->nprops; k++) {
+			const struct as_prop *p = &c->props[k];
+			if (!(p->flags & AS_KEY))
+				continue;
+			buf_addf(b, "%s%s=", i ? "," : "", p->name);
+			if (p->conv == AS_INT || p->conv == AS_BOOL)
 				add_escaped(b, values[i]);
 			else
 				add_quoted(b, values[i]);
+			i++;
 		}
 	}
 	buf_addc(b, ')');
@@ -209,11 +209,7 @@ const char *as_addr_name(enum as_addr a)
  * order, each percent-encoded ('/' included). */
 static void key_segments(struct buf *b, const struct as_class *c, const char *const *values)
 {
-	size_t n = 1;
-
-	for (const char *p = c->keys; *p; p++)
-		n += *p == ',';
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < c->nkeys; i++) {
 		buf_addc(b, '/');
 		add_escaped(b, values[i]);
 	}

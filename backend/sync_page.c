@@ -29,36 +29,18 @@ double sync_clock(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static void first_key(const struct as_class *c, json_t *row, char *out, size_t n)
-{
-	char keys[256], *save = NULL;
-	size_t used = 0;
-
-	snprintf(keys, sizeof keys, "%s", c->keys);
-	out[0] = '\0';
-	for (char *k = strtok_r(keys, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
-		json_t *v = as_get(row, k);
-		char part[256];
-		if (json_is_string(v))
-			snprintf(part, sizeof part, "%s;", json_string_value(v));
-		else
-			snprintf(part, sizeof part, "%lld;", (long long)as_conv_json(AS_INT, v));
-		if (used + strlen(part) < n) {
-			memcpy(out + used, part, strlen(part) + 1);
-			used += strlen(part);
-		}
-	}
-}
-
+/* A row's key values as text, in key order (new reference): a number as
+ * its digits, as the stream gives them. */
 static json_t *key_values(const struct as_class *c, json_t *row)
 {
-	char keys[256], *save = NULL;
 	json_t *vals = json_array();
 
-	snprintf(keys, sizeof keys, "%s", c->keys);
-	for (char *k = strtok_r(keys, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
-		json_t *v = as_get(row, k);
+	for (size_t i = 0; i < c->nprops; i++) {
+		json_t *v;
 		char num[32];
+		if (!(c->props[i].flags & AS_KEY))
+			continue;
+		v = as_get(row, c->props[i].name);
 		if (json_is_string(v)) {
 			json_array_append(vals, v);
 		} else {
@@ -67,6 +49,24 @@ static json_t *key_values(const struct as_class *c, json_t *row)
 		}
 	}
 	return vals;
+}
+
+/* The same joined as "v1;v2;" (at most n - 1 bytes), for the repeat check. */
+static void first_key(const struct as_class *c, json_t *row, char *out, size_t n)
+{
+	json_t *vals = key_values(c, row), *v;
+	size_t i, used = 0;
+
+	out[0] = '\0';
+	json_array_foreach(vals, i, v) {
+		int w = snprintf(out + used, n - used, "%s;", json_string_value(v));
+		if (w < 0 || (size_t)w >= n - used) {
+			out[used] = '\0';   /* a part that does not fit is left out whole */
+			continue;
+		}
+		used += (size_t)w;
+	}
+	json_decref(vals);
 }
 
 static int progress(struct pager *p, bool done)
@@ -447,10 +447,8 @@ static char *lazy_next(void *ctx, size_t i)
 	const char *v[8];
 	size_t n = json_array_size(vals);
 
-	size_t nkeys = 0;
+	size_t nkeys = l->c->nkeys;
 
-	for (size_t k = 0; k < l->c->nprops; k++)
-		nkeys += (l->c->props[k].flags & AS_KEY) != 0;
 	if (!vals || l->failed)
 		return NULL;
 	for (size_t k = 0; k < n && n == nkeys && n <= 8; k++)
