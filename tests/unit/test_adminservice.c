@@ -1,4 +1,5 @@
 #include "support/testutil.h"
+#include "support/sdkref.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +9,6 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <strings.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <netinet/in.h>
@@ -322,42 +322,19 @@ static void test_password_file_must_be_private(void **state)
  * does not fill them, and a $select naming one may be refused (a real site
  * answered HTTP 400 for BootImageID). No $select of the contract may name
  * one; such a property is read per instance by keyed GET. */
-static bool qualifiers_say_lazy(const char *q)
-{
-	char buf[256], *save = NULL;
-
-	snprintf(buf, sizeof buf, "%s", q ? q : "");
-	for (char *t = strtok_r(buf, "[], ", &save); t; t = strtok_r(NULL, "[], ", &save))
-		if (strcasecmp(t, "lazy") == 0)
-			return true;
-	return false;
-}
-
 static void test_no_select_names_a_property_the_sdk_marks_lazy(void **state)
 {
-	char dir[512];
-	DIR *d;
-	struct dirent *de;
-	int pages = 0, checked = 0;
+	json_t *pages = sdk_pages(), *j;
+	int checked = 0;
+	size_t k;
 
 	(void)state;
-	snprintf(dir, sizeof dir, "%s/adminservice-real/sdk_reference", tu_fixtures());
-	d = opendir(dir);
-	assert_non_null(d);
-	while ((de = readdir(d)) != NULL) {
-		char path[1024];
-		json_t *j, *props, *p;
-		const char *cls;
+	json_array_foreach(pages, k, j) {
+		json_t *props, *p;
+		const char *cls, *file = json_string_value(json_object_get(j, "file"));
 		const struct as_class *c;
 		size_t i;
 
-		if (strncmp(de->d_name, "sdk_", 4) != 0 || !strstr(de->d_name, ".schema.json"))
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-		j = json_load_file(path, 0, NULL);
-		if (!j)
-			fail_msg("%s is not JSON", path);
-		pages++;
 		cls = json_string_value(json_object_get(j, "class"));
 		props = json_object_get(j, "properties_extracted");
 		assert_non_null(cls);
@@ -366,7 +343,7 @@ static void test_no_select_names_a_property_the_sdk_marks_lazy(void **state)
 		json_array_foreach(props, i, p) {
 			const char *name = json_string_value(json_object_get(p, "name"));
 			char sel[1100], want[140];
-			if (!c || !name || !qualifiers_say_lazy(json_string_value(json_object_get(p, "qualifiers"))))
+			if (!c || !name || !sdk_lazy(p))
 				continue;
 			snprintf(sel, sizeof sel, ",%s,", c->select);
 			snprintf(want, sizeof want, ",%s,", name);
@@ -377,14 +354,13 @@ static void test_no_select_names_a_property_the_sdk_marks_lazy(void **state)
 				*q = (char)tolower((unsigned char)*q);
 			if (strstr(sel, want))
 				fail_msg("the contract's $select of %s names %s, which the SDK marks lazy "
-				         "(%s): read it per instance instead", cls, name, de->d_name);
+				         "(%s): read it per instance instead", cls, name, file);
 		}
-		json_decref(j);
 	}
-	closedir(d);
 	/* The pages are there and hold lazy properties of classes we read. */
-	assert_true(pages >= 20);
+	assert_true(json_array_size(pages) >= 20);
 	assert_true(checked >= 10);
+	json_decref(pages);
 }
 
 /* A listening socket on loopback nobody accepts on: a request that were
