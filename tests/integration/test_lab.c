@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "support/labproc.h"
+#include "support/testutil.h"
 #include "support/sdkref.h"
 
 #define USER "labadmin:pw-for-tests"
@@ -23,12 +24,6 @@
 
 static struct labproc g_lab;   /* read-only lab shared by the read tests */
 static char g_pwfile[300];
-
-static const char *fixtures(void)
-{
-	const char *d = getenv("OW_FIXTURES");
-	return d ? d : "tests/fixtures";
-}
 
 static void start_lab(struct labproc *lp, const char *const *extra)
 {
@@ -99,7 +94,7 @@ static json_t *load_fixture(const char *name)
 	char path[4096];
 	json_t *j;
 
-	snprintf(path, sizeof path, "%s/adminservice-real/%s", fixtures(), name);
+	snprintf(path, sizeof path, "%s/adminservice-real/%s", tu_fixtures(), name);
 	j = json_load_file(path, 0, NULL);
 	if (!j)
 		fail_msg("cannot load fixture %s", path);
@@ -424,7 +419,7 @@ static void test_anonymous_is_401_with_empty_body_and_norole_is_404_access_denie
 	assert_int_equal(h.status, 404);
 	{
 		char path[4096];
-		snprintf(path, sizeof path, "%s/adminservice-real/adminservice_error_404_access_denied__moderndrivermgmt_issue179.json", fixtures());
+		snprintf(path, sizeof path, "%s/adminservice-real/adminservice_error_404_access_denied__moderndrivermgmt_issue179.json", tu_fixtures());
 		FILE *f = fopen(path, "r");
 		assert_non_null(f);
 		want = calloc(1, 256);
