@@ -255,12 +255,12 @@ char *as_metadata_url(const char *base, const char *route)
 void as_filter_eq(struct buf *f, const char *cls, const char *prop, const char *value)
 {
 	const struct as_prop *p = as_class_prop(as_class_find(cls), prop);
-	bool numeric = p && (p->conv == AS_INT || p->conv == AS_BOOL) &&
-	               as_conv_text(AS_INT, value, strlen(value), AS_W_STRING) != INV_NULL;
+	int64_t n = p && (p->conv == AS_INT || p->conv == AS_BOOL)
+	                    ? as_conv_text(AS_INT, value, strlen(value), AS_W_STRING) : INV_NULL;
 
 	buf_addf(f, "%s%s eq ", f->len ? " and " : "", prop);
-	if (numeric)
-		buf_addf(f, "%lld", (long long)as_conv_text(AS_INT, value, strlen(value), AS_W_STRING));
+	if (n != INV_NULL)
+		buf_addf(f, "%lld", (long long)n);   /* a number property, bare */
 	else
 		as_add_literal(f, value);
 }
