@@ -1,0 +1,32 @@
+/* Evidence and field values in the console's words: one table, shared by
+ * the reports (text, Markdown, SARIF, HTML) and the console, so the CLI
+ * and the screen say the same thing ("every interface", not "0").
+ * Unknown fields are never dropped: they keep their own name and a
+ * compact rendering of their value. */
+#ifndef OW_CHECKS_WORDS_H
+#define OW_CHECKS_WORDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct chk_pair {
+	char label[64];
+	char value[240];
+};
+
+/* The evidence of a result (its compact JSON) as label/value pairs in the
+ * console's words, in the order the evaluator wrote them; at most max.
+ * Returns how many (0 when none or not JSON). A "policy" member becomes
+ * the pair "policy <setting>" = "<value>". Values are raw text (not
+ * escaped): each format escapes them its own way. now: for ages. */
+size_t chk_evidence_pairs(const char *evidence_json, int64_t now, struct chk_pair *out, size_t max);
+
+/* The same as one line, "label value, label value": a new string the
+ * caller frees, NULL when out of memory ("" when there is no evidence). */
+char *chk_evidence_line(const char *evidence_json, int64_t now);
+
+/* The console's word for one field's value (e.g. "BindPolicy", "0" ->
+ * "every interface"), or NULL when the table has none. Static storage. */
+const char *chk_value_word(const char *field, const char *value);
+
+#endif

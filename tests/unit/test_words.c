@@ -1,0 +1,156 @@
+/* checks/words: evidence in the console's words. */
+#include "support/testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks/words.h"
+
+/* 2026-12-02 00:00:00 UTC, a fixed "now" for ages. */
+#define NOW 1796169600LL
+#define DAYS(n) ((long long)(n) * 86400)
+
+static char *line_of(const char *json)
+{
+	char *s = chk_evidence_line(json, NOW);
+	assert_non_null(s);
+	return s;
+}
+
+static void test_a_coded_value_becomes_its_word(void **state)
+{
+	struct chk_pair p[8];
+	size_t n;
+
+	(void)state;
+	assert_string_equal(chk_value_word("BindPolicy", "0"), "every interface");
+	assert_string_equal(chk_value_word("BindPolicy", "1"), "listed NICs only");
+	assert_string_equal(chk_value_word("MigrationStatus", "2"), "completed");
+	assert_string_equal(chk_value_word("KeyType", "1"), "self-signed");
+	assert_string_equal(chk_value_word("KeyType", "2"), "PKI");
+	assert_string_equal(chk_value_word("Type", "1"), "boot media");
+	assert_string_equal(chk_value_word("Type", "2"), "PXE");
+	assert_null(chk_value_word("BindPolicy", "7"));
+	assert_null(chk_value_word("NoSuchField", "0"));
+
+	n = chk_evidence_pairs("{\"server\":\"PXE01\",\"BindPolicy\":0,\"BindExcept\":\"\","
+	                       "\"IsBlocked\":false,\"KeyType\":null}", NOW, p, 8);
+	assert_int_equal(n, 5);
+	assert_string_equal(p[0].label, "server");
+	assert_string_equal(p[0].value, "PXE01");
+	assert_string_equal(p[1].label, "answers on");
+	assert_string_equal(p[1].value, "every interface (0)");
+	assert_string_equal(p[2].value, "none");
+	assert_string_equal(p[3].label, "blocked");
+	assert_string_equal(p[3].value, "no");
+	assert_string_equal(p[4].label, "key");
+	assert_string_equal(p[4].value, "unknown");
+}
+
+static void test_a_date_gets_its_age(void **state)
+{
+	char json[160];
+	char *s;
+
+	(void)state;
+	snprintf(json, sizeof json, "{\"store_released\":%lld,\"store_created\":%lld}",
+	         NOW - DAYS(103), NOW + DAYS(3));
+	s = line_of(json);
+	assert_string_equal(s, "restored 2026-08-21 (103 d ago), captured 2026-12-05 (in 3 d)");
+	free(s);
+}
+
+static void test_the_policy_threshold_is_named(void **state)
+{
+	struct chk_pair p[4];
+	size_t n;
+	char *s;
+
+	(void)state;
+	n = chk_evidence_pairs("{\"age_days\":103,\"policy\":{\"setting\":\"assoc_released_max_days\","
+	                       "\"value\":14}}", NOW, p, 4);
+	assert_int_equal(n, 2);
+	assert_string_equal(p[1].label, "policy assoc_released_max_days");
+	assert_string_equal(p[1].value, "14 d");
+	s = line_of("{\"holders\":7,\"policy\":{\"setting\":\"osd_manager_max_holders\",\"value\":5}}");
+	assert_string_equal(s, "holders 7, policy osd_manager_max_holders 5");
+	free(s);
+}
+
+static void test_an_unknown_field_still_appears(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = line_of("{\"FutureProperty\":42,\"nested\":{\"a\":true,\"b\":[\"x\",\"y\"]},"
+	            "\"empty\":[],\"ratio\":0.5}");
+	assert_string_equal(s, "FutureProperty 42, nested a yes, nested b x, y, empty none, ratio 0.5");
+	free(s);
+	/* The engine's decisions flatten with their own words. */
+	s = line_of("{\"waiver\":{\"by\":\"alice\",\"reason\":\"lab\",\"at\":1796169600}}");
+	assert_string_equal(s, "waiver by alice, waiver why lab, waiver on 2026-12-02 (today)");
+	free(s);
+}
+
+static void test_no_evidence_is_no_pairs(void **state)
+{
+	struct chk_pair p[2];
+	char *s;
+
+	(void)state;
+	assert_int_equal(chk_evidence_pairs(NULL, NOW, p, 2), 0);
+	assert_int_equal(chk_evidence_pairs("not json", NOW, p, 2), 0);
+	assert_int_equal(chk_evidence_pairs("[1,2]", NOW, p, 2), 0);
+	assert_int_equal(chk_evidence_pairs("{\"a\":1,\"b\":2,\"c\":3}", NOW, p, 2), 2);
+	s = line_of("{}");
+	assert_string_equal(s, "");
+	free(s);
+}
+
+static void test_hostile_text_is_passed_raw(void **state)
+{
+	struct chk_pair p[2];
+	char *s;
+
+	(void)state;
+	/* Escaping is each format's job: the words keep the bytes. */
+	assert_int_equal(chk_evidence_pairs("{\"run_as\":\"<script>\\u001b[31m|*x*\"}", NOW, p, 2), 1);
+	assert_string_equal(p[0].label, "runs as");
+	assert_string_equal(p[0].value, "<script>\x1b[31m|*x*");
+	s = line_of("{\"reason\":\"a\\nb\"}");
+	assert_string_equal(s, "why a\nb");
+	free(s);
+}
+
+static void test_a_long_value_is_cut_on_a_character_boundary(void **state)
+{
+	struct chk_pair p[1];
+	char json[1200];
+	size_t len;
+
+	(void)state;
+	strcpy(json, "{\"store_path\":\"");
+	for (int i = 0; i < 200; i++)
+		strcat(json, "\xc3\xa9");   /* é, two bytes each */
+	strcat(json, "\"}");
+	assert_int_equal(chk_evidence_pairs(json, NOW, p, 1), 1);
+	len = strlen(p[0].value);
+	assert_true(len < sizeof p[0].value);
+	assert_string_equal(p[0].value + len - 3, "...");
+	assert_int_equal((len - 3) % 2, 0);   /* no half character */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_a_coded_value_becomes_its_word),
+		cmocka_unit_test(test_a_date_gets_its_age),
+		cmocka_unit_test(test_the_policy_threshold_is_named),
+		cmocka_unit_test(test_an_unknown_field_still_appears),
+		cmocka_unit_test(test_no_evidence_is_no_pairs),
+		cmocka_unit_test(test_hostile_text_is_passed_raw),
+		cmocka_unit_test(test_a_long_value_is_cut_on_a_character_boundary),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
