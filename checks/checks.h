@@ -198,5 +198,9 @@ int chk_write_text(FILE *f, const struct chk_run *run, bool ascii);
 int chk_write_json(FILE *f, const struct chk_run *run);
 int chk_write_sarif(FILE *f, const struct chk_run *run);
 int chk_write_markdown(FILE *f, const struct chk_run *run);
+/* One self-contained HTML file (checks/report_html.c): db, read only, for
+ * the trend over stored runs and the waivers and attestations with who,
+ * when and expiry; NULL leaves them out and says so. */
+int chk_write_html(FILE *f, const struct chk_run *run, struct inv *db);
 
 #endif
