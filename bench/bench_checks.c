@@ -71,7 +71,7 @@ int main(int argc, char **argv)
 		       ro, rw);
 		for (size_t k = 0; k < 4; k++) {
 			double t0 = now_s();
-			int rc = k == 0 ? chk_write_text(null, &run, false)
+			int rc = k == 0 ? chk_write_text(null, &run, false, false)
 			       : k == 1 ? chk_write_json(null, &run)
 			       : k == 2 ? chk_write_sarif(null, &run)
 			                : chk_write_markdown(null, &run);

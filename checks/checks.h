@@ -194,7 +194,9 @@ void chk_run_free(struct chk_run *run);
 
 /* Exports. Each returns 0, or -1 when the report could not be written in
  * full (out of memory, or a write error on f). */
-int chk_write_text(FILE *f, const struct chk_run *run, bool ascii);
+/* all: every failing, error and fixed object, else the first few per
+ * check and how many were left out. */
+int chk_write_text(FILE *f, const struct chk_run *run, bool ascii, bool all);
 int chk_write_json(FILE *f, const struct chk_run *run);
 int chk_write_sarif(FILE *f, const struct chk_run *run);
 int chk_write_markdown(FILE *f, const struct chk_run *run);

@@ -4,6 +4,7 @@
 
 #include "checks/checks.h"
 #include "checks/summary.h"
+#include "checks/words.h"
 #include "util/buf.h"
 #include "util/sanitize.h"
 
@@ -13,7 +14,15 @@ struct check_sum {
 	bool present;
 	enum chk_state state;   /* the worst news among its results */
 	size_t fails;
+	size_t listed;          /* objects a report names one by one */
 };
+
+/* The objects the text and Markdown reports name, each with its evidence:
+ * what fails, what could not be decided, and what was fixed since. */
+static bool is_listed(enum chk_state s)
+{
+	return s == CS_FAIL || s == CS_ERROR || s == CS_FIXED;
+}
 
 /* A new array of chk_count() entries, or NULL when out of memory. */
 static struct check_sum *summarize(const struct chk_run *run)
@@ -35,6 +44,7 @@ static struct check_sum *summarize(const struct chk_run *run)
 		sum[k].present = true;
 		seen[k][run->results[i].state] = true;
 		sum[k].fails += run->results[i].state == CS_FAIL;
+		sum[k].listed += is_listed(run->results[i].state);
 	}
 	for (size_t k = 0; k < n; k++) {
 		sum[k].state = CS_NOTAPPLICABLE;
@@ -148,7 +158,27 @@ static void say_summary(FILE *f, const struct chk_run *run)
 	}
 }
 
-int chk_write_text(FILE *f, const struct chk_run *run, bool ascii)
+/* How many objects per check the text report names unless asked for all. */
+#define TEXT_FIRST 5
+
+/* One object of the text report: its state, baseline and name, and under
+ * it the evidence in words. */
+static void text_object(FILE *f, const struct chk_result *r, int64_t now, unsigned flags)
+{
+	char *name = san_str(r->object_name ? r->object_name : r->object_key, 60, flags);
+	char *line = chk_evidence_line(r->evidence, now);
+	char *safe = line ? san_str(line, 2000, flags) : NULL;
+
+	fprintf(f, "    %-6s %-9s %s%s\n", chk_state_name(r->state), r->baseline ? r->baseline : "",
+	        name ? name : "?", r->waived ? "  (waived)" : "");
+	if (safe && safe[0])
+		fprintf(f, "        %s\n", safe);
+	free(name);
+	free(line);
+	free(safe);
+}
+
+int chk_write_text(FILE *f, const struct chk_run *run, bool ascii, bool all)
 {
 	unsigned flags = ascii ? SAN_ASCII : 0;
 	struct check_sum *sum = summarize(run);
@@ -176,20 +206,15 @@ int chk_write_text(FILE *f, const struct chk_run *run, bool ascii)
 		if (sum[k].fails)
 			fprintf(f, " (%zu failing)", sum[k].fails);
 		fputc('\n', f);
-		for (size_t i = 0; i < run->n; i++) {
+		for (size_t i = 0; i < run->n && (all || shown < TEXT_FIRST); i++) {
 			const struct chk_result *r = &run->results[i];
-			char *name;
-			if (r->def != d || (r->state != CS_FAIL && r->state != CS_ERROR && r->state != CS_FIXED))
+			if (r->def != d || !is_listed(r->state))
 				continue;
-			if (++shown > 5) {
-				fprintf(f, "    ... and more (osdwarden check --format json)\n");
-				break;
-			}
-			name = san_str(r->object_name ? r->object_name : r->object_key, 60, flags);
-			fprintf(f, "    %-6s %-9s %s%s\n", chk_state_name(r->state),
-			        r->baseline ? r->baseline : "", name ? name : "?", r->waived ? "  (waived)" : "");
-			free(name);
+			shown++;
+			text_object(f, r, run->started, flags);
 		}
+		if (shown < sum[k].listed)
+			fprintf(f, "    ... and %zu more: osdwarden check --all\n", sum[k].listed - shown);
 	}
 	free(sum);
 	return finish(f, 0);
@@ -291,22 +316,35 @@ static const char *sarif_kind(enum chk_state s)
 	return "open";   /* could not be decided */
 }
 
-/* One SARIF result for a finding (a new object, or NULL out of memory). */
-static json_t *sarif_result(const struct chk_result *r, size_t rule_index)
+/* Where the README describes the checks (its heading's anchor). */
+#define CHK_DOCS_CATALOGUE "README.md#the-checklist"
+
+/* One SARIF result for a finding (a new object, or NULL out of memory);
+ * its message names the evidence in words. */
+static json_t *sarif_result(const struct chk_result *r, size_t rule_index, int64_t now)
 {
 	json_t *res, *ev, *loc;
-	char fq[600], msg[800];
+	char fq[600];
+	char *line = chk_evidence_line(r->evidence, now);
+	struct buf msg = BUF_INIT;
 
 	snprintf(fq, sizeof fq, "%s/%s", r->object_type ? r->object_type : "site",
 	         r->object_key ? r->object_key : "*");
-	snprintf(msg, sizeof msg, "%s: %s (%s)", r->def->title, r->object_name ? r->object_name : fq,
+	buf_addf(&msg, "%s: %s (%s)", r->def->title, r->object_name ? r->object_name : fq,
 	         chk_state_name(r->state));
+	if (line && line[0])
+		buf_addf(&msg, ": %s", line);
+	free(line);
+	if (msg.failed) {
+		buf_free(&msg);
+		return NULL;
+	}
 	ev = r->evidence ? json_loads(r->evidence, 0, NULL) : NULL;
 	loc = json_pack("[{s:[{s:s,s:s,s:s}]}]", "logicalLocations", "name",
 	                r->object_name ? r->object_name : fq, "fullyQualifiedName", fq, "kind", "resource");
 	res = json_pack("{s:s,s:I,s:s,s:s,s:{s:s},s:o,s:{s:s,s:s,s:o}}", "ruleId", r->def->id,
 	                "ruleIndex", (json_int_t)rule_index, "kind", sarif_kind(r->state), "level",
-	                sarif_level(r), "message", "text", msg, "locations", loc, "properties", "state",
+	                sarif_level(r), "message", "text", buf_str(&msg), "locations", loc, "properties", "state",
 	                chk_state_name(r->state), "severity", chk_sev_name(r->sev), "evidence",
 	                ev ? json_incref(ev) : json_object());
 	if (res && r->baseline)
@@ -319,6 +357,7 @@ static json_t *sarif_result(const struct chk_result *r, size_t rule_index)
 		                    "status", "accepted", "justification", why ? why : "waived"));
 	}
 	json_decref(ev);
+	buf_free(&msg);
 	return res;
 }
 
@@ -339,13 +378,20 @@ int chk_write_sarif(FILE *f, const struct chk_run *run)
 	}
 	for (size_t k = 0; k < chk_count(); k++) {
 		const struct chk_def *d = chk_at(k);
+		char help_md[1400];
 		index[k] = nrules;
 		if (!sum[k].present)
 			continue;
+		/* helpUri must be absolute (SARIF 2.1.0 3.49.12, "format": "uri" in
+		 * the schema) and osdwarden has no public home to point at: the
+		 * help's Markdown links the README's catalogue relatively. */
+		snprintf(help_md, sizeof help_md, "%s\n\n%s in the catalogue: "
+		         "[the checklist](" CHK_DOCS_CATALOGUE ").", d->remediation, d->id);
 		json_array_append_new(rules, json_pack(
-			"{s:s,s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s,s:s,s:s,s:s?,s:s}}",
+			"{s:s,s:{s:s},s:{s:s},s:{s:s,s:s},s:{s:s},s:{s:s,s:s,s:s,s:s?,s:s}}",
 			"id", d->id, "shortDescription", "text", d->title, "fullDescription", "text",
-			d->rationale, "help", "text", d->remediation, "defaultConfiguration", "level",
+			d->rationale, "help", "text", d->remediation, "markdown", help_md,
+			"defaultConfiguration", "level",
 			d->sev >= SEV_HIGH ? "error" : d->sev == SEV_MEDIUM ? "warning" : "note",
 			"properties", "category", chk_cat_name(d->cat), "severity", chk_sev_name(d->sev),
 			"automation", chk_auto_name(d->automation), "references", d->refs,
@@ -382,7 +428,7 @@ int chk_write_sarif(FILE *f, const struct chk_run *run)
 		json_t *res;
 		if (!is_finding(r->state))
 			continue;
-		res = sarif_result(r, index[chk_index(r->def)]);
+		res = sarif_result(r, index[chk_index(r->def)], run->started);
 		if (!res) {
 			rc = -1;
 			break;
@@ -408,6 +454,63 @@ static void md_text(FILE *f, const char *s, size_t max)
 		fputc(*p, f);
 	}
 	free(safe);
+}
+
+/* Markdown names a check's objects one by one up to MD_EACH; a check with
+ * more (an association check at lab scale 1000 has 100,000 and more)
+ * names the first MD_FIRST and counts the rest by state and baseline, so
+ * the report stays readable. */
+#define MD_EACH 300
+#define MD_FIRST 100
+
+static void md_object(FILE *f, const struct chk_result *r, int64_t now)
+{
+	char *line = chk_evidence_line(r->evidence, now);
+
+	fputs("- ", f);
+	md_text(f, r->object_name ? r->object_name : r->object_key, 120);
+	fprintf(f, " — %s%s%s%s", chk_state_name(r->state), r->baseline ? ", " : "",
+	        r->baseline ? r->baseline : "", r->waived ? ", waived" : "");
+	if (line && line[0]) {
+		fputs(": ", f);
+		md_text(f, line, 2000);
+	}
+	fputc('\n', f);
+	free(line);
+}
+
+static size_t baseline_index(const char *b)
+{
+	return !b ? 0 : strcmp(b, "new") == 0 ? 1 : strcmp(b, "unchanged") == 0 ? 2 : 3;
+}
+
+/* The objects of d past the first MD_FIRST, counted by state, baseline and
+ * waiver. */
+static void md_grouped(FILE *f, const struct chk_run *run, const struct chk_def *d, size_t skip)
+{
+	static const char *const baselines[] = { "", "new", "unchanged", "fixed" };
+	size_t n[CS_FIXED + 1][4][2] = { 0 }, seen = 0, rest = 0;
+	const char *sep = "";
+
+	for (size_t i = 0; i < run->n; i++) {
+		const struct chk_result *r = &run->results[i];
+		if (r->def != d || !is_listed(r->state) || seen++ < skip)
+			continue;
+		n[r->state][baseline_index(r->baseline)][r->waived]++;
+		rest++;
+	}
+	fprintf(f, "- and %zu more, counted:", rest);
+	for (int st = 0; st <= CS_FIXED; st++)
+		for (size_t b = 0; b < 4; b++)
+			for (int w = 0; w < 2; w++) {
+				if (!n[st][b][w])
+					continue;
+				fprintf(f, "%s %zu %s%s%s%s%s", sep, n[st][b][w],
+				        chk_state_name((enum chk_state)st), b || w ? " (" : "", baselines[b],
+				        w ? (b ? ", waived" : "waived") : "", b || w ? ")" : "");
+				sep = ",";
+			}
+	fputs(" (the JSON and SARIF exports name each one)\n", f);
 }
 
 int chk_write_markdown(FILE *f, const struct chk_run *run)
@@ -439,23 +542,20 @@ int chk_write_markdown(FILE *f, const struct chk_run *run)
 	}
 	for (size_t k = 0; k < chk_count(); k++) {
 		const struct chk_def *d = chk_at(k);
-		size_t shown = 0;
-		if (!sum[k].present || sum[k].state != CS_FAIL)
+		size_t shown = 0, each = sum[k].listed > MD_EACH ? MD_FIRST : MD_EACH;
+		if (!sum[k].listed)
 			continue;
 		fprintf(f, "\n## %s — %s (%s, %s)\n\n%s\n\n**Fix.** %s\n\n", d->id, d->title,
 		        chk_sev_name(d->sev), chk_cat_name(d->cat), d->rationale, d->remediation);
-		for (size_t i = 0; i < run->n; i++) {
+		for (size_t i = 0; i < run->n && shown < each; i++) {
 			const struct chk_result *r = &run->results[i];
-			if (r->def != d || r->state != CS_FAIL)
+			if (r->def != d || !is_listed(r->state))
 				continue;
-			if (++shown > 50) {
-				fprintf(f, "- and more: see the JSON or SARIF export\n");
-				break;
-			}
-			fputs("- ", f);
-			md_text(f, r->object_name ? r->object_name : r->object_key, 120);
-			fprintf(f, " — %s%s\n", r->baseline ? r->baseline : "", r->waived ? ", waived" : "");
+			shown++;
+			md_object(f, r, run->started);
 		}
+		if (shown < sum[k].listed)
+			md_grouped(f, run, d, shown);
 	}
 	free(sum);
 	return finish(f, 0);

@@ -27,7 +27,8 @@ static const struct command commands[] = {
 	  "check DNS, TCP, TLS, auth, RBAC and the API a site offers" },
 	{ "check", cmd_check,
 	  "check [--format text|json|sarif|markdown] [--category security|privacy]\n"
-	  "       [--fail-on SEVERITY] [--as-of EPOCH] [--since RUN]",
+	  "       [--fail-on SEVERITY] [--as-of EPOCH] [--since RUN] [--all]\n"
+	  "       --all: the text report names every failing object, not the first 5 per check",
 	  "evaluate the security and privacy checklist over the inventory" },
 	{ "attest", cmd_attest, "attest CHECK [--object ID] --note TEXT [--expires DAYS]",
 	  "record that a manual control is in place (default 90 days)" },
@@ -142,7 +143,7 @@ int cli_open_inventory(struct cli *c, struct inv **db)
 	return 0;
 }
 
-static int help_command(struct cli *c, const char *name)
+int cli_help(struct cli *c, const char *name)
 {
 	const struct command *cmd = find_command(name);
 
@@ -200,7 +201,7 @@ int cli_main(int argc, char **argv, FILE *out, FILE *err)
 	}
 	if (strcmp(argv[optind], "help") == 0) {
 		if (optind + 1 < argc)
-			return help_command(&c, argv[optind + 1]);
+			return cli_help(&c, argv[optind + 1]);
 		print_help(out);
 		return 0;
 	}

@@ -23,6 +23,9 @@ int cli_main(int argc, char **argv, FILE *out, FILE *err);
 /* For commands: report an error as "osdwarden: ..." and return its kind. */
 int cli_fail(struct cli *c, const struct ow_err *e);
 int cli_usage(struct cli *c, const char *cmd, const char *fmt, ...) OW_PRINTF(3, 4);
+/* A command's usage and summary from the one command table: `osdwarden
+ * help NAME` and a command's own --help. */
+int cli_help(struct cli *c, const char *name);
 
 /* Opens the inventory the global options name into *db (the caller
  * inv_closes it); prints the error itself. */

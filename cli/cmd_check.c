@@ -14,12 +14,13 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		{ "fail-on", required_argument, NULL, 'F' },
 		{ "as-of", required_argument, NULL, 'a' },
 		{ "since", required_argument, NULL, 's' },
+		{ "all", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *format = "text";
 	int cat = -1, opt, rc;
-	bool fail_on_set = false;
+	bool fail_on_set = false, all = false;
 	enum chk_sev fail_on = SEV_CRITICAL;
 	struct chk_run run;
 	struct ow_err e = { 0 };
@@ -61,11 +62,11 @@ int cmd_check(struct cli *c, int argc, char **argv)
 			if (num_parse_long(optarg, 1, 1L << 40, &since) != 0)
 				return cli_usage(c, "check", "--since wants a run number, not '%s'", optarg);
 			break;
+		case 'A':
+			all = true;   /* text: every object, not the first few per check */
+			break;
 		case 'h':
-			fprintf(c->out, "usage: osdwarden check [--format text|json|sarif|markdown] "
-			        "[--category security|privacy] [--fail-on SEVERITY] [--as-of EPOCH] "
-			        "[--since RUN]\n");
-			return 0;
+			return cli_help(c, "check");
 		default:
 			return cli_usage(c, "check", "unknown or incomplete option '%s'", argv[optind - 1]);
 		}
@@ -85,7 +86,7 @@ int cmd_check(struct cli *c, int argc, char **argv)
 	else if (strcmp(format, "markdown") == 0)
 		rc = chk_write_markdown(c->out, &run);
 	else
-		rc = chk_write_text(c->out, &run, c->ascii);
+		rc = chk_write_text(c->out, &run, c->ascii, all);
 	if (rc != 0) {
 		chk_run_free(&run);
 		inv_close(db);

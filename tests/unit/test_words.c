@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks/checks.h"
 #include "checks/words.h"
 
 /* 2026-12-02 00:00:00 UTC, a fixed "now" for ages. */
@@ -141,6 +142,68 @@ static void test_a_long_value_is_cut_on_a_character_boundary(void **state)
 	assert_int_equal((len - 3) % 2, 0);   /* no half character */
 }
 
+/* One failing result of OSD-TS-004 with hostile evidence, written by fn
+ * (a new string). */
+static char *one_report(int (*fn)(FILE *f, const struct chk_run *run, bool), bool ascii)
+{
+	const struct chk_def *d = NULL;
+	char *text = NULL, strings[] = "task_sequence\0HLD00020\0Deploy";
+	char evidence[] = "{\"run_as\":\"<script>\\u001b]52;c;eA==\\u0007|*x*\","
+	                  "\"note\":\"Z\\u00fcrich\"}";
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct chk_result r = { 0 };
+	struct chk_run run = { .id = 1, .started = NOW, .results = &r, .n = 1 };
+
+	for (size_t k = 0; k < chk_count(); k++)
+		if (strcmp(chk_at(k)->id, "OSD-TS-004") == 0)
+			d = chk_at(k);
+	assert_non_null(d);
+	assert_non_null(f);
+	r = (struct chk_result){ .def = d, .state = CS_FAIL, .sev = d->sev,
+	                         .object_type = strings, .object_key = strings + 14,
+	                         .object_name = strings + 23, .evidence = evidence,
+	                         .baseline = "new" };
+	strcpy(run.grades.security, "F");
+	strcpy(run.grades.privacy, "A");
+	assert_int_equal(fn(f, &run, ascii), 0);
+	fclose(f);
+	assert_null(strchr(text, '\x1b'));
+	assert_null(strchr(text, '\a'));
+	return text;
+}
+
+static int text_report(FILE *f, const struct chk_run *run, bool ascii)
+{
+	return chk_write_text(f, run, ascii, false);
+}
+
+static int markdown_report(FILE *f, const struct chk_run *run, bool ascii)
+{
+	(void)ascii;
+	return chk_write_markdown(f, run);
+}
+
+static void test_reports_escape_the_evidence_their_own_way(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = one_report(text_report, true);
+	if (!strstr(s, "\n        runs as <script>^[]52;c;eA==^G|*x*, note Z<U+00FC>rich\n"))
+		fail_msg("text report (ASCII):\n%s", s);
+	free(s);
+	s = one_report(text_report, false);
+	if (!strstr(s, "runs as <script>^[]52;c;eA==^G|*x*, note Z\xc3\xbcrich\n"))
+		fail_msg("text report:\n%s", s);
+	free(s);
+	s = one_report(markdown_report, false);
+	if (!strstr(s, "- Deploy — fail, new: runs as \\<script\\>^\\[\\]52;c;eA==^G\\|\\*x\\*, "
+	                "note Z\xc3\xbcrich\n"))
+		fail_msg("markdown report:\n%s", s);
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -151,6 +214,7 @@ int main(void)
 		cmocka_unit_test(test_no_evidence_is_no_pairs),
 		cmocka_unit_test(test_hostile_text_is_passed_raw),
 		cmocka_unit_test(test_a_long_value_is_cut_on_a_character_boundary),
+		cmocka_unit_test(test_reports_escape_the_evidence_their_own_way),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
