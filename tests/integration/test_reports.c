@@ -14,17 +14,11 @@
 #define AS_OF "1780000000"
 
 static struct labsite g_ls;
-static struct labproc g_lp;
 
 static int setup(void **state)
 {
 	(void)state;
-	if (labsite_up(&g_ls, &g_lp, "reports") != 0) {
-		fprintf(stderr, "# the lab did not sync\n");
-		return -1;
-	}
-	labproc_stop(&g_lp);
-	return 0;
+	return labsite_synced(&g_ls, "reports");
 }
 
 static int teardown(void **state)
@@ -121,61 +115,73 @@ static size_t listed_in_json(const char *id)
 	return n;
 }
 
+/* The objects the issue names and what their evidence must say, as the
+ * text report writes it and escaped as Markdown writes it. */
+static const struct expect {
+	const char *check, *object, *object_md;
+	const char *says[2], *says_md[2];
+} expected[] = {
+	/* PXE-003: the DP answers on every interface. */
+	{ "OSD-PXE-003", "PXE01.holdout.example", "PXE01\\.holdout\\.example",
+	  { "answers on every interface (0)", "listed NICs none" },
+	  { "answers on every interface \\(0\\)", "listed NICs none" } },
+	/* SMP-004: restored 100 days before the lab's now, against 14. */
+	{ "OSD-SMP-004", "WS000000 -> WS000001", "WS000000 \\-\\> WS000001",
+	  { "restored 2026-02-17 (100 d ago)", "policy assoc_released_max_days 14 d" },
+	  { "restored 2026\\-02\\-17 \\(100 d ago\\)", "policy assoc\\_released\\_max\\_days 14 d" } },
+	/* TS-004: the task sequence runs a step as the network access account. */
+	{ "OSD-TS-004", "Deploy Windows 11", "Deploy Windows 11",
+	  { "runs as HOLDOUT\\svc_naa", "is the network access account yes" },
+	  { "runs as HOLDOUT\\\\svc\\_naa", "is the network access account yes" } },
+};
+
+/* Each expected object is named under its check with its evidence: on
+ * the line after it in text, on its own line in Markdown. */
+static void assert_evidence_shown(const char *report_text, bool markdown)
+{
+	for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++) {
+		const struct expect *x = &expected[i];
+		char head[40], *block, *lines;
+		snprintf(head, sizeof head, "## %s", x->check);
+		block = markdown ? part(report_text, head, "\n## ") : text_block(report_text, x->check);
+		lines = lines_with(block, markdown ? x->object_md : x->object, markdown ? 1 : 2);
+		for (size_t k = 0; k < 2; k++)
+			assert_has(lines, markdown ? x->says_md[k] : x->says[k]);
+		free(lines);
+		free(block);
+	}
+}
+
+/* The objects a text report's check block names. */
+static size_t objects_in(const char *block)
+{
+	size_t n = 0;
+
+	for (const char *p = block; (p = strstr(p, "\n    fail ")); p++)
+		n++;
+	return n;
+}
+
 static void test_markdown_shows_the_values_that_decided_each_object(void **state)
 {
-	char *md = report("markdown", false), *sec, *line;
+	char *md = report("markdown", false);
 
 	(void)state;
-	/* PXE-003: the DP answers on every interface. */
-	sec = part(md, "## OSD-PXE-003", "\n## ");
-	line = lines_with(sec, "PXE01\\.holdout\\.example", 1);
-	assert_has(line, "answers on every interface \\(0\\)");
-	assert_has(line, "listed NICs none");
-	free(line);
-	free(sec);
-	/* SMP-004: restored 100 days before the lab's now, against 14. */
-	sec = part(md, "## OSD-SMP-004", "\n## ");
-	line = lines_with(sec, "WS000000 \\-\\> WS000001", 1);
-	assert_has(line, "restored 2026\\-02\\-17 \\(100 d ago\\)");
-	assert_has(line, "policy assoc\\_released\\_max\\_days 14 d");
-	free(line);
-	free(sec);
-	/* TS-004: the task sequence runs a step as the network access account. */
-	sec = part(md, "## OSD-TS-004", "\n## ");
-	line = lines_with(sec, "Deploy Windows 11", 1);
-	assert_has(line, "runs as HOLDOUT\\\\svc\\_naa");
-	assert_has(line, "is the network access account yes");
-	free(line);
-	free(sec);
+	assert_evidence_shown(md, true);
 	free(md);
 }
 
 static void test_text_all_lists_every_object_with_its_evidence(void **state)
 {
-	char *text = report("text", true), *sec, *two;
-	size_t want = listed_in_json("OSD-SMP-004"), got = 0;
+	char *text = report("text", true), *sec;
+	size_t want = listed_in_json("OSD-SMP-004");
 
 	(void)state;
-	sec = text_block(text, "OSD-PXE-003");
-	two = lines_with(sec, "PXE01.holdout.example", 2);
-	assert_has(two, "answers on every interface (0), listed NICs none");
-	free(two);
-	free(sec);
-	sec = text_block(text, "OSD-TS-004");
-	two = lines_with(sec, "Deploy Windows 11", 2);
-	assert_has(two, "runs as HOLDOUT\\svc_naa");
-	free(two);
-	free(sec);
-	sec = text_block(text, "OSD-SMP-004");
-	two = lines_with(sec, "WS000000 -> WS000001", 2);
-	assert_has(two, "restored 2026-02-17 (100 d ago)");
-	assert_has(two, "policy assoc_released_max_days 14 d");
-	free(two);
+	assert_evidence_shown(text, false);
 	/* Every failing association, none left out. */
 	assert_true(want > 10);
-	for (const char *p = sec; (p = strstr(p, "\n    fail ")); p++)
-		got++;
-	assert_int_equal(got, want);
+	sec = text_block(text, "OSD-SMP-004");
+	assert_int_equal(objects_in(sec), want);
 	assert_null(strstr(sec, "more: osdwarden check --all"));
 	free(sec);
 	free(text);
@@ -184,13 +190,11 @@ static void test_text_all_lists_every_object_with_its_evidence(void **state)
 static void test_text_says_how_many_objects_it_left_out(void **state)
 {
 	char *text = report("text", false), *sec, want[96];
-	size_t listed = listed_in_json("OSD-SMP-004"), got = 0;
+	size_t listed = listed_in_json("OSD-SMP-004");
 
 	(void)state;
 	sec = text_block(text, "OSD-SMP-004");
-	for (const char *p = sec; (p = strstr(p, "\n    fail ")); p++)
-		got++;
-	assert_int_equal(got, 5);
+	assert_int_equal(objects_in(sec), 5);
 	snprintf(want, sizeof want, "\n    ... and %zu more: osdwarden check --all\n", listed - 5);
 	assert_has(sec, want);
 	free(sec);

@@ -132,6 +132,17 @@ int labsite_up(struct labsite *ls, struct labproc *lp, const char *name)
 	return labsite_sync(ls, lp);
 }
 
+int labsite_synced(struct labsite *ls, const char *name)
+{
+	struct labproc lp;
+	int rc = labsite_up(ls, &lp, name);
+
+	labproc_stop(&lp);
+	if (rc != 0)
+		fprintf(stderr, "# the lab did not sync into %s (exit %d)\n", ls->db, rc);
+	return rc != 0 ? -1 : 0;
+}
+
 void labsite_down(struct labsite *ls, struct labproc *lp)
 {
 	labproc_stop(lp);

@@ -29,6 +29,10 @@ void labsite_negotiate(struct labsite *ls, const char *keytab);
  * stops the lab and removes the directory. */
 int labsite_up(struct labsite *ls, struct labproc *lp, const char *name);
 void labsite_down(struct labsite *ls, struct labproc *lp);
+/* For suites that only read the inventory: labsite_up, then the lab is
+ * stopped; 0, or -1 (said on stderr) when the sync failed. A group setup
+ * returns it as is; the teardown is labsite_free. */
+int labsite_synced(struct labsite *ls, const char *name);
 /* `osdwarden sync` from the lab into ls->db; the exit code. */
 int labsite_sync(struct labsite *ls, const struct labproc *lp);
 /* Requests in the lab's log (ls->log): all of them, and the writes (every
