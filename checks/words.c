@@ -51,6 +51,9 @@ static const struct word cert_type[] = {
 static const struct word password_set[] = {
 	{ "true", "set" }, { "false", "none" }, { NULL, NULL },
 };
+static const struct word sccm_pxe[] = {
+	{ "true", "without WDS" }, { "false", "Windows Deployment Services" }, { NULL, NULL },
+};
 static const struct word unbounded_at_0[] = {
 	{ "0", "unbounded" }, { NULL, NULL },
 };
@@ -71,6 +74,12 @@ static const struct field fields[] = {
 	{ "multicast_dps", "multicast DPs", AS_TEXT, NULL, NULL },
 	{ "multicast_allowed_bit", "multicast allowed bit", AS_TEXT, NULL, NULL },
 	{ "PkgFlags", "package flags", AS_HEX, NULL, NULL },
+	{ "SccmPXE", "PXE responder", AS_TEXT, sccm_pxe, NULL },
+	{ "dp", "DP", AS_TEXT, NULL, NULL },
+	{ "pxe_dps", "PXE DPs", AS_TEXT, NULL, NULL },
+	{ "pxe_dps_without_wds", "PXE DPs without WDS", AS_TEXT, NULL, NULL },
+	{ "boot_image", "boot image", AS_TEXT, NULL, NULL },
+	{ "pki_certificate_on_this_dp", "PKI certificate on this DP", AS_TEXT, NULL, NULL },
 	/* certificates */
 	{ "SMSID", "certificate", AS_TEXT, NULL, NULL },
 	{ "Type", "used for", AS_TEXT, cert_type, NULL },
@@ -105,9 +114,20 @@ static const struct field fields[] = {
 	{ "is_naa", "is the network access account", AS_TEXT, NULL, NULL },
 	{ "other_task_sequences", "other task sequences", AS_TEXT, NULL, NULL },
 	{ "package", "package", AS_TEXT, NULL, NULL },
+	{ "task_sequences", "task sequences", AS_TEXT, NULL, NULL },
 	{ "offer", "offer", AS_TEXT, NULL, NULL },
 	{ "members", "members", AS_TEXT, NULL, NULL },
 	/* the site, its accounts and roles */
+	{ "BuildNumber", "build", AS_TEXT, NULL, NULL },
+	{ "fixed_in", "fixed in", AS_TEXT, NULL, NULL },
+	{ "provider", "SMS Provider", AS_TEXT, NULL, NULL },
+	{ "hotfix", "hotfix", AS_TEXT, NULL, NULL },
+	{ "update", "update", AS_TEXT, NULL, NULL },
+	{ "State", "update state", AS_TEXT, NULL, NULL },
+	{ "right", "right", AS_TEXT, NULL, NULL },
+	{ "bit", "bit", AS_TEXT, NULL, NULL },
+	{ "object_type", "object type", AS_TEXT, NULL, NULL },
+	{ "users_at_scope_all", "users at scope All", AS_TEXT, NULL, NULL },
 	{ "IISSSLState", "client communication", AS_SSLSTATE, NULL, NULL },
 	{ "enhanced_http", "enhanced HTTP", AS_TEXT, NULL, NULL },
 	{ "https_only", "HTTPS only", AS_TEXT, NULL, NULL },

@@ -32,6 +32,7 @@ static void test_a_coded_value_becomes_its_word(void **state)
 	assert_string_equal(chk_value_word("KeyType", "2"), "PKI");
 	assert_string_equal(chk_value_word("Type", "1"), "boot media");
 	assert_string_equal(chk_value_word("Type", "2"), "PXE");
+	assert_string_equal(chk_value_word("SccmPXE", "false"), "Windows Deployment Services");
 	assert_null(chk_value_word("BindPolicy", "7"));
 	assert_null(chk_value_word("NoSuchField", "0"));
 
