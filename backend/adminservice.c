@@ -52,6 +52,10 @@ static const struct as_prop dp_p[] = {
 	P(inv_dp, internet_facing, "InternetFacing", AS_BOOL, 0),
 	P(inv_dp, is_pull_dp, "IsPullDP", AS_BOOL, 0),
 	P(inv_dp, identity_guid, "IdentityGUID", AS_TEXT, 0),
+	/* The PXE responder without WDS arrived in 1806, before the
+	 * AdminService (1810): every site that answers here has it (on the
+	 * current SDK page; absent from the 2020 copy in the fixtures). */
+	P(inv_dp, sccm_pxe, "SccmPXE", AS_BOOL, 0),
 };
 /* SMS_Certificate has no SiteCode (SDK): a PXE certificate's site is its
  * DP's, filled by the sync from the DPs it read. Thumbprint is lazy, and
@@ -146,6 +150,15 @@ static const struct as_prop secured_p[] = {
 	P(inv_secured_type, object_type_id, "ObjectTypeID", AS_INT, AS_KEY | AS_NEED),
 	P(inv_secured_type, object_type_name, "ObjectTypeName", AS_TEXT, 0),
 };
+/* EULA is lazy and of no use here. */
+static const struct as_prop update_p[] = {
+	P(inv_update_pkg, package_guid, "PackageGuid", AS_TEXT, AS_KEY | AS_NEED),
+	P(inv_update_pkg, name, "Name", AS_TEXT, 0),
+	P(inv_update_pkg, description, "Description", AS_TEXT, 0),
+	P(inv_update_pkg, full_version, "FullVersion", AS_TEXT, 0),
+	P(inv_update_pkg, state, "State", AS_INT, 0),
+	P(inv_update_pkg, update_type, "UpdateType", AS_INT, 0),
+};
 static const struct as_prop component_p[] = { SCI_KEYS, H("Props", 0) };
 static const struct as_prop clientcomp_p[] = { SCI_KEYS, H("PropLists", 0) };
 /* Never Reserved2: it holds the account's encrypted password. */
@@ -188,6 +201,9 @@ static struct as_class classes[] = {
 	{ .name = "SMS_RbacSecuredObject", .props = PROPS(secured_p), .key_form = AS_KEY_NUMBER,
 	  .record = INV_REC_secured_type, .raw_off = -1,
 	  .why = "RBAC object types (which role operations mean which right)" },
+	{ .name = "SMS_CM_UpdatePackages", .props = PROPS(update_p), .key_form = AS_KEY_QUOTED,
+	  .record = INV_REC_update_pkg, .raw_off = -1, .optional = true,
+	  .why = "installed updates and hotfixes (the NAA hardening hotfix)" },
 	{ .name = "SMS_SCI_Component", .props = PROPS(component_p), .key_form = AS_KEY_COMPOSITE,
 	  .site_scoped = true, .raw_off = -1, .gone = { INV_REC_site_setting },
 	  .why = "Enhanced HTTP and HTTPS settings" },
@@ -284,6 +300,79 @@ const struct as_flag *as_flag_find(const char *cls, const char *property, const 
 		    strcmp(flags[i].meaning, meaning) == 0)
 			return &flags[i];
 	return NULL;
+}
+
+/* The SDK lists SMS_CM_UpdatePackages.State without its values; the
+ * installed state is what the community's servicing scripts test for. */
+static const struct as_value values[] = {
+	{ "SMS_CM_UpdatePackages", "State", "installed", 196612, false,
+	  "community servicing scripts; the SDK page lists no State values" },
+};
+
+const struct as_value *as_value_find(const char *cls, const char *property, const char *meaning)
+{
+	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+		if (strcmp(values[i].cls, cls) == 0 && strcmp(values[i].property, property) == 0 &&
+		    strcmp(values[i].meaning, meaning) == 0)
+			return &values[i];
+	return NULL;
+}
+
+/* SDK SMS_ARoleOperation / SMS_Operation (reference §6). The type
+ * spellings are the SMS classes the object types stand for. */
+static const struct as_right rights[] = {
+	{ "Recover User State", "SMS_StateMigration", 0x00800000ul,
+	  "SDK: bit 23 of the StateMigration type (the console's View Recovery Information)" },
+	{ "Manage OSD Certificate", "SMS_Site", 0x00400000ul, "SDK: bit 22 of the Site type" },
+	{ "Create Task Sequence Media", "SMS_TaskSequencePackage", 0x00100000ul,
+	  "SDK: bit 20 of the SequencePackage type" },
+};
+
+const struct as_right *as_right_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof rights / sizeof rights[0]; i++)
+		if (strcmp(rights[i].name, name) == 0)
+			return &rights[i];
+	return NULL;
+}
+
+bool as_right_type_is(const struct as_right *r, const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	for (const char *p = r->types; n && *p; p += strcspn(p, ","), p += *p == ',')
+		if (strcspn(p, ",") == n && strncasecmp(p, name, n) == 0)
+			return true;
+	return false;
+}
+
+/* Builds of the current-branch versions (SMS_Site.BuildNumber). 2509 is
+ * the first that refuses NTLM on the AdminService; 2603 includes the NAA
+ * hardening hotfix. */
+static const struct as_version versions[] = {
+	{ "2303", 9106, true, "the real 2303 captures in the fixtures (5.00.9106.1000)" },
+	{ "2409", 9132, false, "public field material (version tables)" },
+	{ "2503", 9135, false, "public field material (version tables)" },
+	{ "2509", 9141, true, "Microsoft, What's new in 2509; ConfigManBearPig" },
+	{ "2603", 9146, false, "public field material (version tables: 5.00.9146.1000)" },
+};
+
+long as_build_of(const char *version)
+{
+	for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++)
+		if (strcmp(versions[i].version, version) == 0)
+			return versions[i].build;
+	return 0;
+}
+
+const struct as_version *as_version_of(long build)
+{
+	const struct as_version *best = NULL;
+
+	for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++)
+		if (versions[i].build <= build && (!best || versions[i].build > best->build))
+			best = &versions[i];
+	return best;
 }
 
 /* The lists a class's properties imply, made once. */

@@ -60,6 +60,10 @@ struct as_class {
 	long raw_off;              /* the record's raw_json field; -1: none kept */
 	enum inv_record gone[3];   /* proven gone by a complete read; default: the record */
 	const char *why;           /* what osdwarden needs it for (doctor) */
+	/* Not every site exposes it nor every account reads it, and no check
+	 * depends on it alone: unread, it leaves the sync complete (its
+	 * sync_classes row still says why, for the checks that consult it). */
+	bool optional;
 	/* Derived from props, ',' separated (empty string: none). */
 	const char *select;        /* the non-lazy properties: never a secret */
 	const char *keys;
@@ -156,6 +160,44 @@ struct as_flag {
 };
 /* The bit of cls.property with that meaning, or NULL when none is known. */
 const struct as_flag *as_flag_find(const char *cls, const char *property, const char *meaning);
+
+/* A value (compared whole, not a bit) of cls.property with that meaning,
+ * e.g. the State of an installed update. verified as for as_flag. */
+struct as_value {
+	const char *cls, *property, *meaning;
+	long value;
+	bool verified;
+	const char *source;
+};
+const struct as_value *as_value_find(const char *cls, const char *property, const char *meaning);
+
+/* A right of the RBAC model: the bit of SMS_ARoleOperation.GrantedOperations
+ * on one object type. The same bit means other rights on other types
+ * ("Recover User State" on StateMigration is "Deploy Task Sequences" on
+ * collections), so a bit is never tested without its type, and the type's
+ * number is resolved at run time from SMS_RbacSecuredObject by its name
+ * (types: the ObjectTypeName spellings to accept, ',' separated). */
+struct as_right {
+	const char *name;          /* "Recover User State" */
+	const char *types;
+	unsigned long bit;
+	const char *source;
+};
+const struct as_right *as_right_find(const char *name);
+/* Whether ObjectTypeName name is one of r's spellings (any case). */
+bool as_right_type_is(const struct as_right *r, const char *name);
+
+/* Product versions by the build SMS_Site.BuildNumber reports. */
+struct as_version {
+	const char *version;       /* "2509" */
+	long build;                /* 9141 */
+	bool verified;             /* from Microsoft's own pages (else public field material) */
+	const char *source;
+};
+/* The build of a version, or 0 when the table does not know it. */
+long as_build_of(const char *version);
+/* The newest known version whose build is at most build ("2503"), or NULL. */
+const struct as_version *as_version_of(long build);
 /* The URL a write is sent to; key_values as for as_instance_url (in the
  * order of the class's keys) when the write names an instance, in the
  * write's form number `form` (0 the first): NULL when it has no such form

@@ -112,10 +112,12 @@ static int sync_once(struct inv *db, const struct sync_opts *o, struct sync_resu
 			snprintf(why, sizeof why, "not exposed by this site: its wmi/$metadata (read %s) "
 			         "has no EntitySet %s", when, c->name);
 			denied[i] = true;
-			res->unexposed++;
-			snprintf(res->unexposed_names + strlen(res->unexposed_names),
-			         sizeof res->unexposed_names - strlen(res->unexposed_names), "%s%s",
-			         res->unexposed_names[0] ? ", " : "", c->name);
+			if (!c->optional) {
+				res->unexposed++;
+				snprintf(res->unexposed_names + strlen(res->unexposed_names),
+				         sizeof res->unexposed_names - strlen(res->unexposed_names),
+				         "%s%s", res->unexposed_names[0] ? ", " : "", c->name);
+			}
 			if (record_class(&s, c->name, "error", 0, why) != 0) {
 				rc = OW_EINPUT;
 				goto fail;
@@ -128,7 +130,9 @@ static int sync_once(struct inv *db, const struct sync_opts *o, struct sync_resu
 			goto fail;
 		}
 		denied[i] = r == 1;
-		if (denied[i]) {
+		if (denied[i] && c->optional) {
+			/* Recorded below; the sync stays complete. */
+		} else if (denied[i]) {
 			res->denied++;
 			snprintf(res->denied_names + strlen(res->denied_names),
 			         sizeof res->denied_names - strlen(res->denied_names), "%s%s",

@@ -105,6 +105,25 @@ static const struct chk_def catalog[] = {
 		.eval = eval_infra_001,
 	},
 	{
+		.id = "OSD-INFRA-002",
+		.title = "The AdminService no longer accepts NTLM",
+		.area = "INFRA", .cat = CAT_SECURITY, .sev = SEV_HIGH, .automation = AUTO_AUTO,
+		.seed_topic = "(2025) NTLM relay to the SMS Provider; version 2509 refuses NTLM on the "
+			"administration service",
+		.rationale = "Before version 2509 (build 9141) the administration service accepts "
+			"NTLM, so a coerced NTLM login can be relayed to the SMS Provider and act "
+			"with the victim's Configuration Manager rights (Misconfiguration Manager "
+			"TAKEOVER-5). High when the SMS Provider is on another host than the site "
+			"server, medium when they share one.",
+		.remediation = "Update the site to 2509 or later: Administration > Updates and "
+			"Servicing > Install Update Pack. Until then require EPA/SMB signing on the "
+			"provider host and keep it off networks an attacker can coerce logins from. "
+			"PowerShell: Get-CMSiteUpdate / Install-CMSiteUpdate.",
+		.refs = "TAKEOVER-5",
+		.needs = "SMS_Site," SMPS,
+		.eval = eval_infra_002,
+	},
+	{
 		.id = "OSD-PXE-001",
 		.title = "Every PXE responder is sanctioned",
 		.area = "PXE", .cat = CAT_SECURITY, .sev = SEV_HIGH, .automation = AUTO_HYBRID,
@@ -152,9 +171,12 @@ static const struct chk_def catalog[] = {
 		.seed_topic = "require a password to PXE boot",
 		.rationale = "Without a password, any machine that PXE boots receives the boot "
 			"media and its policy; with unknown-computer support it can obtain the "
-			"network access account (CRED-1).",
+			"network access account (CRED-1). Current versions encrypt the variable "
+			"file with AES-256, but it is still cracked offline when the password is "
+			"weak: a short or guessable PXE password is little better than none.",
 		.remediation = "Distribution Point Properties > PXE > Require a password when "
-			"computers use PXE. PowerShell: Set-CMDistributionPoint -PxePassword "
+			"computers use PXE, with a long random password (20 characters or more, "
+			"kept in a vault). PowerShell: Set-CMDistributionPoint -PxePassword "
 			"(Read-Host -AsSecureString).",
 		.refs = "CRED-1",
 		.needs = DPS,
@@ -191,6 +213,23 @@ static const struct chk_def catalog[] = {
 		.fix = "boot-f8-off",
 	},
 	{
+		.id = "OSD-PXE-007",
+		.title = "PXE responders do not depend on WDS",
+		.area = "PXE", .cat = CAT_SECURITY, .sev = SEV_LOW, .automation = AUTO_HYBRID,
+		.seed_topic = "(2026) remote code execution CVEs in Windows Deployment Services",
+		.rationale = "A PXE responder that is Windows Deployment Services exposes WDS, in "
+			"which Microsoft published several remote-code-execution vulnerabilities in "
+			"2026 (one in its TFTP server), to every machine on the segment. The "
+			"responder without WDS is not affected and is also what the UEFI CA 2023 "
+			"boot loader needs (OSD-IMG-004).",
+		.remediation = "Distribution Point Properties > PXE > Enable a PXE responder without "
+			"Windows Deployment Service. PowerShell: Set-CMDistributionPoint "
+			"-EnableNonWdsPxe $true. Where WDS must stay, patch it and attest per DP: "
+			"osdwarden attest OSD-PXE-007 --object SERVER.",
+		.needs = DPS,
+		.eval = eval_pxe_007,
+	},
+	{
 		.id = "OSD-IMG-001",
 		.title = "No sensitive software in PXE/multicast images",
 		.area = "IMG", .cat = CAT_SECURITY, .sev = SEV_MEDIUM, .automation = AUTO_HYBRID,
@@ -224,6 +263,25 @@ static const struct chk_def catalog[] = {
 		.remediation = "Build reference images on an isolated, access-controlled host; "
 			"attest.",
 		.eval = eval_attest_once,
+	},
+	{
+		.id = "OSD-IMG-004",
+		.title = "Boot images use the UEFI CA 2023 boot loader",
+		.area = "IMG", .cat = CAT_SECURITY, .sev = SEV_MEDIUM, .automation = AUTO_HYBRID,
+		.seed_topic = "(2025) Secure Boot bypass CVE-2023-24932 (KB5025885); the 2509 boot "
+			"loader option",
+		.rationale = "Boot managers signed by the 2011 Windows Production CA are being "
+			"revoked because of a Secure Boot bypass (CVE-2023-24932); boot images that "
+			"still use them stop booting on patched firmware or stay exploitable. Since "
+			"2509 a boot image can use the boot loader signed by the Windows UEFI CA "
+			"2023, on PXE DPs without WDS only. The setting is not a public property, so "
+			"the boot images PXE and media hand out are listed for an attestation.",
+		.remediation = "Software Library > Operating Systems > Boot Images: Properties > "
+			"use the boot loader signed by Windows UEFI CA 2023; serve PXE without WDS "
+			"(OSD-PXE-007). Then attest per image: osdwarden attest OSD-IMG-004 --object "
+			"PACKAGEID.",
+		.needs = "SMS_BootImagePackage," TSS "," DPS,
+		.eval = eval_img_004,
 	},
 	{
 		.id = "OSD-MC-001",
@@ -377,6 +435,26 @@ static const struct chk_def catalog[] = {
 		.eval = eval_naa_001,
 	},
 	{
+		.id = "OSD-NAA-002",
+		.title = "Network access account hardening update installed",
+		.area = "NAA", .cat = CAT_SECURITY, .sev = SEV_HIGH, .automation = AUTO_HYBRID,
+		.seed_topic = "(2025) KB 37447175: NAA information limited to OSD media task "
+			"sequences",
+		.rationale = "Without the update any client can ask for the network access "
+			"account's policy; with it, only the task sequences of OSD media receive it. "
+			"A hotfix for 2409 and 2503, in the 2509 hotfix rollup, part of 2603. From "
+			"the site's build and, before 2603, its installed updates "
+			"(SMS_CM_UpdatePackages, when the site exposes them to the account); "
+			"otherwise the operator attests.",
+		.remediation = "Administration > Updates and Servicing: install the hotfix "
+			"KB37447175 (2409, 2503) or the 2509 rollup, or update to 2603. PowerShell: "
+			"Get-CMSiteUpdate -Name '*37447175*' | Install-CMSiteUpdate. Where the "
+			"updates cannot be read: osdwarden attest OSD-NAA-002 --object SITE.",
+		.refs = "CRED-1",
+		.needs = "SMS_Site",
+		.eval = eval_naa_002,
+	},
+	{
 		.id = "OSD-RBAC-001",
 		.title = "OS Deployment Manager role restricted",
 		.area = "RBAC", .cat = CAT_SECURITY, .sev = SEV_MEDIUM, .automation = AUTO_HYBRID,
@@ -391,14 +469,48 @@ static const struct chk_def catalog[] = {
 	},
 	{
 		.id = "OSD-RBAC-002",
-		.title = "Who can view recovery information",
+		.title = "Who can recover user state",
 		.area = "RBAC", .cat = CAT_PRIVACY, .sev = SEV_MEDIUM, .automation = AUTO_HYBRID,
 		.seed_topic = "privacy: the View Recovery Information right",
-		.rationale = "Recovery information opens users' migrated data stores.",
-		.remediation = "Grant View Recovery Information to one reviewed group only: "
-			"Administration > Security > Security Roles.",
-		.needs = "SMS_Role,SMS_Admin",
+		.rationale = "Recover User State (the console's View Recovery Information) shows "
+			"the key that opens a user's stored state. A role grants it when one of its "
+			"operations is on the StateMigration object type with bit 0x00800000; the "
+			"same bit on collections means Deploy Task Sequences, so the type is "
+			"resolved from the site's SMS_RbacSecuredObject, never assumed.",
+		.remediation = "Grant Recover User State to one reviewed group at a limited scope: "
+			"Administration > Security > Security Roles (Computer Association: Recover "
+			"User State). PowerShell: Set-CMSecurityRole / Remove-CMSecurityRoleFrom"
+			"AdministrativeUser. Then attest per role.",
+		.needs = "SMS_Role,SMS_Admin,SMS_RbacSecuredObject",
 		.eval = eval_rbac_002,
+	},
+	{
+		.id = "OSD-RBAC-003",
+		.title = "\"Manage OSD Certificate\" restricted",
+		.area = "RBAC", .cat = CAT_SECURITY, .sev = SEV_MEDIUM, .automation = AUTO_AUTO,
+		.seed_topic = "the OS Deployment Manager can create self-signed certificates",
+		.rationale = "Manage OSD Certificate (bit 0x00400000 on the Site type) lets its "
+			"holders create and import the self-signed certificates that boot media "
+			"present to the site: with one, a machine can impersonate a client.",
+		.remediation = "Keep the right in few roles, held by groups at limited scopes: "
+			"Administration > Security > Security Roles (Site: Manage OSD Certificate). "
+			"PowerShell: Remove-CMSecurityRoleFromAdministrativeUser.",
+		.needs = "SMS_Role,SMS_Admin,SMS_RbacSecuredObject",
+		.eval = eval_rbac_003,
+	},
+	{
+		.id = "OSD-RBAC-004",
+		.title = "\"Create Task Sequence Media\" restricted",
+		.area = "RBAC", .cat = CAT_SECURITY, .sev = SEV_MEDIUM, .automation = AUTO_AUTO,
+		.seed_topic = "protect bootable media: media carry policy and certificates",
+		.rationale = "Create Task Sequence Media (bit 0x00100000 on the SequencePackage "
+			"type) makes media that carry the site's policy and a certificate that "
+			"authenticates them; every holder can take a deployment off the premises.",
+		.remediation = "Keep the right in few roles, held by groups at limited scopes: "
+			"Administration > Security > Security Roles (Task Sequence Package: Create "
+			"Task Sequence Media). PowerShell: Remove-CMSecurityRoleFromAdministrativeUser.",
+		.needs = "SMS_Role,SMS_Admin,SMS_RbacSecuredObject",
+		.eval = eval_rbac_004,
 	},
 	{
 		.id = "OSD-SMP-001",
@@ -527,15 +639,16 @@ static const struct chk_def catalog[] = {
 		.seed_topic = "(chain) PXE without password + unknown computers + secrets in "
 			"policy",
 		.rationale = "Any machine on the segment can PXE boot as an unknown computer and "
-			"read the NAA or other secrets from the policy it receives "
-			"(Misconfiguration Manager CRED-1).",
+			"read the NAA or other secrets from the policy it receives, or the DP's "
+			"PKI certificate with its key (Misconfiguration Manager CRED-1).",
 		.remediation = "Break any link: PXE password (OSD-PXE-004), no unknown-computer "
 			"support (OSD-PXE-005), no NAA (OSD-NAA-001), no secrets in PXE-reachable "
-			"policy (OSD-TS-002).",
+			"policy (OSD-TS-002, OSD-TS-004), no PKI certificate on a DP without a PXE "
+			"password (OSD-CERT-001).",
 		.refs = "CRED-1",
 		.needs = DPS,
 		.eval = eval_chain_cred1,
-		.inputs = "OSD-PXE-004,OSD-PXE-005,OSD-NAA-001,OSD-TS-002,OSD-TS-004",
+		.inputs = "OSD-CERT-001,OSD-PXE-004,OSD-PXE-005,OSD-NAA-001,OSD-TS-002,OSD-TS-004",
 		.chain = true,
 	},
 	{

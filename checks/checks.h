@@ -45,6 +45,8 @@ struct chk_snap {
 	struct inv_collection_var *vars; size_t nvars;
 	struct inv_admin *admins; size_t nadmins;
 	struct inv_role *roles; size_t nroles;
+	struct inv_secured_type *types; size_t ntypes;           /* RBAC object types */
+	struct inv_update_pkg *updates; size_t nupdates;         /* SMS_CM_UpdatePackages */
 	struct inv_site_setting *settings; size_t nsettings;
 	struct inv_waiver *waivers; size_t nwaivers;             /* all; expiry checked on use */
 	struct inv_attestation *attests; size_t nattests;

@@ -31,6 +31,8 @@ static int load_snapshot(struct inv *db, struct chk_snap *s, struct ow_err *err)
 	       inv_load_collection_var(db, false, &s->vars, &s->nvars, err) ||
 	       inv_load_admin(db, false, &s->admins, &s->nadmins, err) ||
 	       inv_load_role(db, false, &s->roles, &s->nroles, err) ||
+	       inv_load_secured_type(db, false, &s->types, &s->ntypes, err) ||
+	       inv_load_update_pkg(db, false, &s->updates, &s->nupdates, err) ||
 	       inv_load_site_setting(db, false, &s->settings, &s->nsettings, err) ||
 	       inv_load_waiver(db, false, &s->waivers, &s->nwaivers, err) ||
 	       inv_load_attestation(db, false, &s->attests, &s->nattests, err) ||
@@ -54,6 +56,8 @@ static void free_snapshot(struct chk_snap *s)
 	inv_unload_collection_var(s->vars, s->nvars);
 	inv_unload_admin(s->admins, s->nadmins);
 	inv_unload_role(s->roles, s->nroles);
+	inv_unload_secured_type(s->types, s->ntypes);
+	inv_unload_update_pkg(s->updates, s->nupdates);
 	inv_unload_site_setting(s->settings, s->nsettings);
 	inv_unload_waiver(s->waivers, s->nwaivers);
 	inv_unload_attestation(s->attests, s->nattests);

@@ -14,6 +14,8 @@ size_t chk_naa_count(const struct chk_snap *s, const char *site);
 bool chk_is_naa(const struct chk_snap *s, const char *user);
 /* The DP whose server is name, or NULL. */
 const struct inv_dp *chk_dp_named(const struct chk_snap *s, const char *name);
+/* A task sequence some deployment makes available to boot media and PXE. */
+bool chk_ts_on_pxe(const struct chk_snap *s, const struct inv_ts *t);
 /* Operator tag lookup for a DP (by server name). */
 bool chk_dp_sanctioned(struct chk_ctx *c, const char *server);
 /* A TS deployment is available to boot media and PXE. */
@@ -33,6 +35,10 @@ enum chk_tri chk_tri_or(enum chk_tri a, enum chk_tri b);
 enum chk_tri chk_tri_failed(enum chk_in in);
 /* true, false or null for unsure: a new reference (json_pack's "o" takes it). */
 json_t *chk_tri_json(enum chk_tri t);
+/* Whether site's SMS Provider (provider: that one; NULL: any of them) is
+ * on another host than its site server, from the SysResUse roles read:
+ * unsure when no provider role was read for the site. */
+enum chk_tri chk_provider_remote(const struct chk_snap *s, const char *site, const char *provider);
 
 #define EVAL(name) int name(struct chk_ctx *c)
 EVAL(eval_pxe_001); EVAL(eval_pxe_002); EVAL(eval_pxe_003); EVAL(eval_pxe_004);
@@ -45,6 +51,8 @@ EVAL(eval_naa_001); EVAL(eval_rbac_001); EVAL(eval_rbac_002);
 EVAL(eval_smp_001); EVAL(eval_smp_002); EVAL(eval_smp_003); EVAL(eval_smp_004);
 EVAL(eval_smp_005); EVAL(eval_smp_006); EVAL(eval_smp_007); EVAL(eval_smp_008);
 EVAL(eval_usmt_001);
+EVAL(eval_infra_002); EVAL(eval_naa_002); EVAL(eval_pxe_007); EVAL(eval_img_004);
+EVAL(eval_rbac_003); EVAL(eval_rbac_004);
 EVAL(eval_attest_once);
 EVAL(eval_chain_cred1); EVAL(eval_chain_priv);
 

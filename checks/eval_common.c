@@ -38,6 +38,35 @@ const struct inv_dp *chk_dp_named(const struct chk_snap *s, const char *name)
 	return NULL;
 }
 
+bool chk_ts_on_pxe(const struct chk_snap *s, const struct inv_ts *t)
+{
+	for (size_t i = 0; i < s->ndeps; i++)
+		if (chk_ieq(s->deps[i].package_id, t->package_id) && s->deps[i].advert_flags != INV_NULL &&
+		    (s->deps[i].advert_flags & CHK_ADV_MEDIA_PXE))
+			return true;
+	return false;
+}
+
+enum chk_tri chk_provider_remote(const struct chk_snap *s, const char *site, const char *provider)
+{
+	bool any = false, remote = false;
+
+	for (size_t i = 0; i < s->nsettings; i++) {
+		const struct inv_site_setting *p = &s->settings[i];
+		bool colocated = false;
+		if (strcmp(p->item, "SMS Provider") != 0 || !chk_ieq(p->site_code, site) ||
+		    (provider && !chk_ieq(p->name, provider)))
+			continue;
+		any = true;
+		for (size_t k = 0; k < s->nsettings; k++)
+			colocated |= strcmp(s->settings[k].item, "SMS Site Server") == 0 &&
+			             chk_ieq(s->settings[k].site_code, site) &&
+			             chk_ieq(s->settings[k].name, p->name);
+		remote |= !colocated;
+	}
+	return !any ? TRI_UNSURE : remote ? TRI_YES : TRI_NO;
+}
+
 bool chk_dp_sanctioned(struct chk_ctx *c, const char *server)
 {
 	const struct inv_segment *t = chk_tag(chk_data(c), "dp", server);

@@ -79,10 +79,14 @@ int eval_cert_001(struct chk_ctx *c)
 			continue;
 		d = k->type == 2 ? chk_dp_named(s, k->server_name) : NULL;
 		if (d && chk_dp_pxe(d) && d->pxe_password_set == 0) {
+			/* Anyone who PXE boots there takes the certificate with its
+			 * key from the media policy and is the DP to the site. */
 			json_t *e = cert_evidence(k);
 			json_object_set_new(e, "reason", json_string("a PKI certificate on a PXE DP "
-			                    "without a PXE password"));
-			if (chk_emit(c, CS_FAIL, SEV_HIGH, "certificate", k->smsid, k->issued_to, e))
+			                    "without a PXE password: a PXE-booting machine can take it "
+			                    "with its key and authenticate as the DP"));
+			json_object_set_new(e, "dp", json_string(d->server_name));
+			if (chk_emit(c, CS_FAIL, SEV_CRITICAL, "certificate", k->smsid, k->issued_to, e))
 				return -1;
 		} else if (chk_attest_needed(c, "certificate", k->smsid, k->issued_to,
 		                             "the imported .pfx is password protected and stored "
@@ -134,14 +138,11 @@ int eval_infra_001(struct chk_ctx *c)
 
 	for (size_t i = 0; i < s->nsettings; i++) {
 		const struct inv_site_setting *p = &s->settings[i];
-		bool colocated = false;
+		bool colocated;
 		char key[300];
 		if (strcmp(p->item, "SMS Provider") != 0)
 			continue;
-		for (size_t k = 0; k < s->nsettings; k++)
-			colocated |= strcmp(s->settings[k].item, "SMS Site Server") == 0 &&
-			             chk_ieq(s->settings[k].site_code, p->site_code) &&
-			             chk_ieq(s->settings[k].name, p->name);
+		colocated = chk_provider_remote(s, p->site_code, p->name) == TRI_NO;
 		snprintf(key, sizeof key, "%s/%s", p->site_code, p->name);
 		if (colocated) {
 			if (chk_emit(c, CS_NOTAPPLICABLE, 0, "provider", key, p->name,

@@ -238,3 +238,31 @@ int eval_mc_001(struct chk_ctx *c)
 	json_decref(dps);
 	return rc;
 }
+
+/* A PXE responder that is Windows Deployment Services carries the WDS
+ * remote-code-execution CVEs of 2026 (one in its TFTP server); the
+ * responder without WDS does not. Closed by an attestation that WDS is
+ * patched on that DP. */
+int eval_pxe_007(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+
+	for (size_t i = 0; i < s->ndps; i++) {
+		const struct inv_dp *d = &s->dps[i];
+		enum chk_state st;
+		json_t *e;
+		if (!chk_dp_pxe(d))
+			continue;
+		e = dp_evidence(d);
+		add_bool(e, "SccmPXE", d->sccm_pxe);
+		st = d->sccm_pxe == INV_NULL ? CS_UNKNOWN : d->sccm_pxe ? CS_PASS : CS_FAIL;
+		if (st == CS_FAIL)
+			json_object_set_new(e, "reason", json_string("the PXE responder is Windows "
+			                    "Deployment Services"));
+		if (chk_emit(c, st, 0, "dp", d->server_name, d->server_name, e))
+			return -1;
+		if (st == CS_FAIL)
+			chk_last_attestable(c);
+	}
+	return 0;
+}

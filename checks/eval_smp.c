@@ -232,7 +232,9 @@ int eval_smp_006(struct chk_ctx *c)
 		const struct inv_smp_folder *f = &s->folders[i];
 		const char *server = "?";
 		char key[600];
-		bool bounded = f->max_clients != INV_NULL && f->min_disk_space != INV_NULL;
+		/* 0 is no limit, as a missing key is. */
+		bool bounded = f->max_clients != INV_NULL && f->min_disk_space != INV_NULL &&
+		               f->max_clients > 0 && f->min_disk_space > 0;
 		for (size_t k = 0; k < s->nsmps; k++)
 			if (s->smps[k].id == f->smp_id)
 				server = s->smps[k].server_name;
@@ -320,6 +322,7 @@ int eval_chain_cred1(struct chk_ctx *c)
 	enum chk_in pw_in = chk_input(c, "OSD-PXE-004"), unk_in = chk_input(c, "OSD-PXE-005");
 	enum chk_in naa_in = chk_input(c, "OSD-NAA-001"), runas_in = chk_input(c, "OSD-TS-004");
 	enum chk_tri masked = chk_tri_failed(chk_input(c, "OSD-TS-002")), runas = TRI_NO;
+	enum chk_in cert_in = chk_input(c, "OSD-CERT-001");
 
 	for (size_t i = 0; i < s->nrunas && runas == TRI_NO; i++)
 		for (size_t k = 0; k < s->ntss; k++)
@@ -333,23 +336,31 @@ int eval_chain_cred1(struct chk_ctx *c)
 		runas = TRI_UNSURE;
 	for (size_t i = 0; i < s->ndps; i++) {
 		const struct inv_dp *d = &s->dps[i];
-		enum chk_tri no_pw, unknown, naa, open, secrets, v;
+		enum chk_tri no_pw, unknown, naa, open, secrets, v, pki = TRI_NO;
 		if (!chk_dp_pxe(d))
 			continue;
+		/* The DP's own PKI certificate, handed out with its key. */
+		for (size_t k = 0; k < s->ncerts && pki == TRI_NO; k++)
+			if (s->certs[k].type == 2 && s->certs[k].key_type == 2 &&
+			    s->certs[k].is_blocked != 1 && chk_ieq(s->certs[k].server_name, d->server_name))
+				pki = TRI_YES;
+		if (cert_in == CHK_IN_UNREAD)
+			pki = TRI_UNSURE;
 		no_pw = field_is(d->pxe_password_set, 0, pw_in);
 		unknown = field_is(d->support_unknown, 1, unk_in);
 		naa = naa_in == CHK_IN_UNREAD ? TRI_UNSURE
 		      : chk_naa_count(s, d->site_code) > 0 ? TRI_YES : TRI_NO;
 		open = chk_tri_and(no_pw, unknown);
-		secrets = chk_tri_or(chk_tri_or(naa, masked), runas);
+		secrets = chk_tri_or(chk_tri_or(chk_tri_or(naa, masked), runas), pki);
 		v = chk_tri_and(open, secrets);
 		if (chk_emit(c, v == TRI_YES ? CS_FAIL : v == TRI_NO ? CS_PASS : CS_UNKNOWN, 0, "dp",
 		             d->server_name, d->server_name,
-		             json_pack("{s:o,s:o,s:o,s:o,s:o}", "no_pxe_password", chk_tri_json(no_pw),
+		             json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "no_pxe_password", chk_tri_json(no_pw),
 		                       "unknown_computers", chk_tri_json(unknown), "naa_configured",
 		                       chk_tri_json(naa), "masked_variables_on_pxe_collections",
 		                       chk_tri_json(masked), "run_as_in_pxe_task_sequences",
-		                       chk_tri_json(runas))))
+		                       chk_tri_json(runas), "pki_certificate_on_this_dp",
+		                       chk_tri_json(pki))))
 			return -1;
 	}
 	return 0;

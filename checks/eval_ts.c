@@ -1,4 +1,4 @@
-/* Images, task sequences, collection variables, accounts and roles. */
+/* Images, task sequences, collection variables and accounts. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -21,15 +21,6 @@ static const struct inv_ts *ts_by_package(const struct chk_snap *s, const char *
 	return NULL;
 }
 
-static bool ts_on_pxe(const struct chk_snap *s, const struct inv_ts *t)
-{
-	for (size_t i = 0; i < s->ndeps; i++)
-		if (chk_ieq(s->deps[i].package_id, t->package_id) && s->deps[i].advert_flags != INV_NULL &&
-		    (s->deps[i].advert_flags & CHK_ADV_MEDIA_PXE))
-			return true;
-	return false;
-}
-
 int eval_img_001(struct chk_ctx *c)
 {
 	const struct chk_snap *s = chk_data(c);
@@ -41,10 +32,45 @@ int eval_img_001(struct chk_ctx *c)
 			continue;
 		for (size_t k = 0; k < s->ntss && !reachable; k++)
 			reachable = s->tss[k].image_ids && strstr(s->tss[k].image_ids, p->package_id) &&
-			            ts_on_pxe(s, &s->tss[k]);
+			            chk_ts_on_pxe(s, &s->tss[k]);
 		if (reachable && chk_attest_needed(c, "package", p->package_id, p->name,
 		                                   "no sensitive line-of-business software in this "
 		                                   "image, which PXE and media can deliver") != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Boot images PXE or media hand out: whether each uses the boot loader
+ * signed by the Windows UEFI CA 2023 (the 2509 option against
+ * CVE-2023-24932) is not a public property, so the operator attests per
+ * image. The option works only on PXE DPs without WDS: the evidence says
+ * how many there are. */
+int eval_img_004(struct chk_ctx *c)
+{
+	const struct chk_snap *s = chk_data(c);
+	size_t pxe = 0, wdsless = 0;
+
+	for (size_t i = 0; i < s->ndps; i++)
+		if (chk_dp_pxe(&s->dps[i])) {
+			pxe++;
+			wdsless += s->dps[i].sccm_pxe == 1;
+		}
+	for (size_t i = 0; i < s->nboots; i++) {
+		const struct inv_boot_image *b = &s->boots[i];
+		json_t *tss = json_array();
+		for (size_t k = 0; k < s->ntss; k++)
+			if (chk_ieq(s->tss[k].boot_image_id, b->package_id) && chk_ts_on_pxe(s, &s->tss[k]))
+				json_array_append_new(tss, json_string(s->tss[k].package_id));
+		if (!json_array_size(tss)) {
+			json_decref(tss);
+			continue;
+		}
+		if (chk_emit(c, CS_NOTCHECKED, 0, "boot_image", b->package_id, b->name,
+		             json_pack("{s:s,s:s,s:o,s:I,s:I}", "needs", "an operator attestation",
+		                       "about", "this boot image uses the boot loader signed by the "
+		                       "Windows UEFI CA 2023", "task_sequences", tss, "pxe_dps",
+		                       (json_int_t)pxe, "pxe_dps_without_wds", (json_int_t)wdsless)))
 			return -1;
 	}
 	return 0;
@@ -267,78 +293,3 @@ int eval_naa_001(struct chk_ctx *c)
 	return 0;
 }
 
-int eval_rbac_001(struct chk_ctx *c)
-{
-	const struct chk_snap *s = chk_data(c);
-	long max = chk_policy(c, "osd_manager_max_holders", 5);
-	json_t *holders;
-	size_t n = 0;
-
-	/* A site always has administrators: none read is not "few holders". */
-	if (s->nadmins == 0)
-		return chk_emit(c, CS_UNKNOWN, 0, "role", "SMS000AR", "Operating System Deployment Manager",
-		                json_pack("{s:s}", "reason", "no administrative users were read"));
-	holders = json_array();
-	for (size_t i = 0; i < s->nadmins; i++) {
-		const struct inv_admin *a = &s->admins[i];
-		bool all_scope;
-		if (!a->role_names || !strstr(a->role_names, "Operating System Deployment Manager"))
-			continue;
-		n++;
-		json_array_append_new(holders, json_string(a->logon_name));
-		all_scope = a->categories && strstr(a->categories, "All");
-		if (a->account_type == 0 && all_scope) {
-			char key[64];
-			snprintf(key, sizeof key, "%lld", (long long)a->admin_id);
-			if (chk_emit(c, CS_FAIL, 0, "admin", key, a->logon_name,
-			             json_pack("{s:s,s:s}", "reason", "an individual user holds OS "
-			                       "Deployment Manager at scope All", "scopes", a->categories))) {
-				json_decref(holders);
-				return -1;
-			}
-		}
-	}
-	return chk_emit(c, (long)n > max ? CS_FAIL : CS_PASS, 0, "role", "SMS000AR",
-	                "Operating System Deployment Manager",
-	                json_pack("{s:I,s:o,s:{s:s,s:i}}", "holders", (json_int_t)n, "names", holders,
-	                          "policy", "setting", "osd_manager_max_holders", "value", (int)max));
-}
-
-int eval_rbac_002(struct chk_ctx *c)
-{
-	const struct chk_snap *s = chk_data(c);
-
-	for (size_t r = 0; r < s->nroles; r++) {
-		const struct inv_role *role = &s->roles[r];
-		json_t *users = json_array();
-		size_t nusers = 0;
-		int rc;
-		if (!role->operations) {
-			json_decref(users);
-			rc = chk_emit(c, CS_UNKNOWN, 0, "role", role->role_id, role->role_name,
-			              json_pack("{s:s}", "reason", "the role's operations were not read"));
-			if (rc)
-				return -1;
-			continue;
-		}
-		if (!strstr(role->operations, "ViewRecoveryInformation")) {
-			json_decref(users);
-			continue;
-		}
-		for (size_t i = 0; i < s->nadmins; i++) {
-			const struct inv_admin *a = &s->admins[i];
-			if (a->role_names && strstr(a->role_names, role->role_name) && a->account_type == 0) {
-				json_array_append_new(users, json_string(a->logon_name));
-				nusers++;
-			}
-		}
-		rc = nusers ? chk_emit(c, CS_FAIL, 0, "role", role->role_id, role->role_name,
-		                       json_pack("{s:s,s:o}", "reason", "individual users can view "
-		                                 "recovery information", "users", users))
-		            : (json_decref(users), chk_attest_needed(c, "role", role->role_id, role->role_name,
-		                                 "only the intended group holds View Recovery Information"));
-		if (rc)
-			return -1;
-	}
-	return 0;
-}

@@ -35,8 +35,8 @@ static const struct field dp_f[] = {
 	I(inv_dp, is_pxe), I(inv_dp, is_active), I(inv_dp, pxe_password_set),
 	I(inv_dp, support_unknown), I(inv_dp, bind_policy), T(inv_dp, bind_except),
 	I(inv_dp, response_delay), I(inv_dp, uda_setting), I(inv_dp, is_multicast),
-	I(inv_dp, internet_facing), I(inv_dp, is_pull_dp), T(inv_dp, identity_guid),
-	T(inv_dp, raw_json),
+	I(inv_dp, internet_facing), I(inv_dp, is_pull_dp), I(inv_dp, sccm_pxe),
+	T(inv_dp, identity_guid), T(inv_dp, raw_json),
 };
 static const struct field smp_f[] = {
 	T(inv_smp, site_code), T(inv_smp, nal_path), T(inv_smp, server_name),
@@ -128,6 +128,10 @@ static const struct field role_f[] = {
 };
 static const struct field secured_type_f[] = {
 	I(inv_secured_type, object_type_id), T(inv_secured_type, object_type_name),
+};
+static const struct field update_pkg_f[] = {
+	T(inv_update_pkg, package_guid), T(inv_update_pkg, name), T(inv_update_pkg, description),
+	T(inv_update_pkg, full_version), I(inv_update_pkg, state), I(inv_update_pkg, update_type),
 };
 static const struct field site_setting_f[] = {
 	T(inv_site_setting, site_code), T(inv_site_setting, item), T(inv_site_setting, name),

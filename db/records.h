@@ -51,6 +51,7 @@ struct inv_dp {
 	int64_t is_pxe, is_active, pxe_password_set, support_unknown, bind_policy;
 	char *bind_except;            /* MAC addresses, comma separated */
 	int64_t response_delay, uda_setting, is_multicast, internet_facing, is_pull_dp;
+	int64_t sccm_pxe;             /* the PXE responder runs without WDS (SccmPXE) */
 	char *identity_guid;
 	char *raw_json;
 	struct inv_seen seen;
@@ -224,6 +225,17 @@ struct inv_secured_type {
 	struct inv_seen seen;
 };
 
+/* An update or hotfix the site knows of (SMS_CM_UpdatePackages, Updates
+ * and Servicing): which fixes are installed, for the checks that need a
+ * hotfix a build number does not show. Hierarchy-wide: no site code. */
+struct inv_update_pkg {
+	int64_t id;
+	char *package_guid;           /* key */
+	char *name, *description, *full_version;
+	int64_t state, update_type;
+	struct inv_seen seen;
+};
+
 struct inv_site_setting {
 	int64_t id;
 	char *site_code, *item, *name; /* key */
@@ -289,6 +301,7 @@ struct inv_site_setting {
 	  HIST, SYNC)                                                               \
 	X(collection, inv_collection, "collections", 1, HIST, SYNC)                 \
 	X(secured_type, inv_secured_type, "secured_types", 1, HIST, SYNC)           \
+	X(update_pkg, inv_update_pkg, "update_packages", 1, HIST, SYNC)             \
 	X(sync_class, inv_sync_class, "sync_classes", 2, FLAT, SYNC)                \
 	X(waiver, inv_waiver, "waivers", 2, FLAT, LOCAL)                            \
 	X(attestation, inv_attestation, "attestations", 2, FLAT, LOCAL)             \

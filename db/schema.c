@@ -317,9 +317,25 @@ static const char *const migration_9[] = {
 	NULL,
 };
 
+/* Turn 2 of the checklist: whether a DP's PXE responder runs without WDS
+ * (SccmPXE), and the site's updates and hotfixes (SMS_CM_UpdatePackages). */
+static const char *const migration_10[] = {
+	"ALTER TABLE dps ADD COLUMN sccm_pxe INTEGER",
+	"CREATE TABLE update_packages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  package_guid TEXT NOT NULL UNIQUE, name TEXT, description TEXT, full_version TEXT,"
+	"  state INTEGER, update_type INTEGER,"
+	"  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, gone_at INTEGER)",
+	"INSERT INTO settings(key, value, description) VALUES"
+	"  ('recovery_max_holders', '5', 'OSD-RBAC-002: most holders of Recover User State'),"
+	"  ('osd_certificate_max_holders', '5', 'OSD-RBAC-003: most holders of Manage OSD Certificate'),"
+	"  ('ts_media_max_holders', '5', 'OSD-RBAC-004: most holders of Create Task Sequence Media')",
+	NULL,
+};
+
 static const char *const *const migrations[] = { migration_1, migration_2, migration_3, migration_4,
 	                                          migration_5, migration_6, migration_7, migration_8,
-	                                          migration_9 };
+	                                          migration_9, migration_10 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 int schema_latest_version(void)

@@ -352,6 +352,7 @@ static void b_dpinfo(const struct lab_site *s, size_t i, struct lab_row *r)
 	put(r, "IsPullDP", E_BOOL, boolean(d->pull));
 	put(r, "IsPXE", E_BOOL, boolean(d->pxe));
 	put(r, "NALPath", E_STR, nal_path(d->server, d->site));
+	put(r, "SccmPXE", E_BOOL, boolean(d->sccm_pxe));
 	put(r, "Name", E_STR, str(d->server));
 	put(r, "PreStagingAllowed", E_BOOL, boolean(false));
 	put(r, "PXEPassword", E_STR, str(d->password ? d->pxe_blob : ""));
@@ -580,22 +581,40 @@ static void b_admin(const struct lab_site *s, size_t i, struct lab_row *r)
 	r->emb_type[0] = "SMS_APermission";
 }
 
+/* RBAC object types. The real numbers are not public (reference §6): the
+ * lab numbers them its own way, so a client must resolve them by name. */
+static const struct { unsigned id; const char *name; } secured_types[] = {
+	{ 1, "SMS_Collection" }, { 2, "SMS_Package" }, { 6, "SMS_Site" },
+	{ 20, "SMS_TaskSequencePackage" }, { 31, "SMS_StateMigration" },
+	{ 33, "SMS_BootImagePackage" },
+};
+/* The lab's number of an object type, 0 when it has none. */
+static unsigned secured_id(const char *name)
+{
+	for (size_t i = 0; i < sizeof secured_types / sizeof secured_types[0]; i++)
+		if (strcmp(secured_types[i].name, name) == 0)
+			return secured_types[i].id;
+	return 0;
+}
+
 static void b_role(const struct lab_site *s, size_t i, struct lab_row *r)
 {
 	const struct lab_role *x = &s->roles[i];
 	json_t *ops = json_array();
 	const char *p = x->operations;
 
-	/* Operations as "<ObjectType>:<Operation>" pairs; the real shape of
-	 * the role operation objects is not public, this is the lab's own. */
+	/* One SMS_ARoleOperation per object type: its number (as the lab's
+	 * SMS_RbacSecuredObject numbers it) and the granted bits. */
 	while (p && *p) {
 		const char *e = strchr(p, ';'), *colon = strchr(p, ':');
 		size_t n = e ? (size_t)(e - p) : strlen(p);
 		json_t *o = json_object();
 		if (colon && colon < p + n) {
-			json_object_set_new(o, "ObjectTypeName", json_stringn(p, (size_t)(colon - p)));
-			json_object_set_new(o, "OperationName",
-			                    json_stringn(colon + 1, n - (size_t)(colon - p) - 1));
+			char name[64];
+			snprintf(name, sizeof name, "%.*s", (int)(colon - p), p);
+			json_object_set_new(o, "GrantedOperations",
+			                    json_integer((json_int_t)strtoul(colon + 1, NULL, 16)));
+			json_object_set_new(o, "ObjectTypeID", json_integer((json_int_t)secured_id(name)));
 		}
 		json_array_append_new(ops, o);
 		p = e ? e + 1 : NULL;
@@ -616,13 +635,6 @@ static void b_role(const struct lab_site *s, size_t i, struct lab_row *r)
 	r->emb_type[0] = "SMS_ARoleOperation";
 }
 
-/* RBAC object types. The real numbers are not public (reference §6): the
- * lab numbers them its own way, so a client must resolve them by name. */
-static const struct { unsigned id; const char *name; } secured_types[] = {
-	{ 1, "SMS_Collection" }, { 2, "SMS_Package" }, { 6, "SMS_Site" },
-	{ 20, "SMS_TaskSequencePackage" }, { 31, "SMS_StateMigration" },
-	{ 33, "SMS_BootImagePackage" },
-};
 static size_t count_secured(const struct lab_site *s)
 {
 	(void)s;
@@ -702,6 +714,25 @@ static void b_reserved(const struct lab_site *s, size_t i, struct lab_row *r)
 	r->emb_type[0] = "SMS_EmbeddedProperty";
 }
 
+static size_t count_updates(const struct lab_site *s)
+{
+	return s->nupdates;
+}
+
+static void b_update(const struct lab_site *s, size_t i, struct lab_row *r)
+{
+	const struct lab_update *u = &s->updates[i];
+	put(r, "ClientVersion", E_STR, str(u->full_version));
+	put(r, "DateReleased", E_DATE, date(s->now_ms - 86400000LL * 40));
+	put(r, "Description", E_STR, str(u->description));
+	put_lazy(r, "EULA", E_STR, str("(license terms)"));
+	put(r, "FullVersion", E_STR, str(u->full_version));
+	put(r, "Name", E_STR, str(u->name));
+	put(r, "PackageGuid", E_STR, str(u->guid));
+	put(r, "State", E_I64, u32(u->state));
+	put(r, "UpdateType", E_I64, u32(u->type));
+}
+
 #define SCI "SMS_SiteControlItem"
 #define PKG "SMS_PackageBaseclass"
 static const struct lab_class classes[] = {
@@ -723,6 +754,7 @@ static const struct lab_class classes[] = {
 	{ "SMS_Admin", NULL, { "AdminID" }, 1, count_admins, NULL, b_admin },
 	{ "SMS_Role", NULL, { "RoleID" }, 1, count_roles, NULL, b_role },
 	{ "SMS_RbacSecuredObject", NULL, { "ObjectTypeID" }, 1, count_secured, NULL, b_secured },
+	{ "SMS_CM_UpdatePackages", NULL, { "PackageGuid" }, 1, count_updates, NULL, b_update },
 	{ "SMS_SCI_Component", SCI, { "FileType", "ItemName", "ItemType", "SiteCode" }, 4,
 	  count_sites, NULL, b_component },
 	{ "SMS_SCI_ClientComp", SCI, { "FileType", "ItemName", "ItemType", "SiteCode" }, 4,

@@ -146,11 +146,14 @@ static void gen_sites(struct lab_site *s)
 	s->nsites = 3;
 	s->sites[0] = (struct lab_siteinfo){ "CAS", "Holdout Central", "CASSITE.holdout.example",
 		"CASSITE.holdout.example", "", "5.00.9106.1000", 4, 9106, 0x400 };
+	/* Three versions, one per site (a real hierarchy shares one): the CAS
+	 * at 2303, the primary with the remote provider at 2503 with the NAA
+	 * hotfix, the second primary at 2603. */
 	s->sites[1] = (struct lab_siteinfo){ "HLD", "Holdout Primary", "HLDSITE.holdout.example",
-		"HLDPROV.holdout.example", "CAS", "5.00.9106.1000", 2, 9106, 0 };
+		"HLDPROV.holdout.example", "CAS", "5.00.9135.1000", 2, 9135, 0 };
 	s->sites[2] = (struct lab_siteinfo){ "PR2", "Holdout Second Primary",
-		"PR2SITE.holdout.example", "PR2SITE.holdout.example", "CAS", "5.00.9106.1000", 2,
-		9106, 0x400 | 63 };
+		"PR2SITE.holdout.example", "PR2SITE.holdout.example", "CAS", "5.00.9146.1000", 2,
+		9146, 0x400 | 63 };
 }
 
 static void gen_dps(struct lab_site *s, uint64_t *rng)
@@ -165,28 +168,28 @@ static void gen_dps(struct lab_site *s, uint64_t *rng)
 	struct lab_dp *d = s->dps;
 	/* PXE without password, unknown computers, all interfaces: CRED-1. */
 	d[0] = (struct lab_dp){ "HLD", "PXE01.holdout.example", "PXE in the build room",
-		true, true, false, true, false, false, false, 0, "", 0, 0, NULL, NULL, false };
+		true, true, false, true, false, false, false, 0, "", 0, 0, NULL, NULL, false, false };
 	/* The clean counterpart: password, listed NICs only. */
 	d[1] = (struct lab_dp){ "HLD", "PXE02.holdout.example", "PXE, locked down",
-		true, true, true, false, false, false, false, 1, two_macs, 0, 0, NULL, NULL, false };
+		true, true, true, false, false, false, false, 1, two_macs, 0, 0, NULL, NULL, false, true };
 	/* BindPolicy 1 with no MAC: PXE silently answers nothing. */
 	d[2] = (struct lab_dp){ "PR2", "PXE03.holdout.example", "",
-		true, true, true, false, false, false, false, 1, "", 5, 0, NULL, NULL, false };
+		true, true, true, false, false, false, false, 1, "", 5, 0, NULL, NULL, false, false };
 	/* PXE on an internet-facing DP. */
 	d[3] = (struct lab_dp){ "HLD", "PXE04.holdout.example", "DMZ distribution point",
-		true, true, true, false, false, true, false, 1, mac(s, rng), 0, 0, NULL, NULL, false };
+		true, true, true, false, false, true, false, 1, mac(s, rng), 0, 0, NULL, NULL, false, false };
 	d[4] = (struct lab_dp){ "HLD", "MC01.holdout.example", "multicast only",
-		false, false, false, false, true, false, false, 0, "", 0, 0, NULL, NULL, false };
+		false, false, false, false, true, false, false, 0, "", 0, 0, NULL, NULL, false, false };
 	d[5] = (struct lab_dp){ "HLD", "DP01.holdout.example", "plain content DP",
-		false, false, false, false, false, false, false, 0, "", 0, 0, NULL, NULL, false };
+		false, false, false, false, false, false, false, 0, "", 0, 0, NULL, NULL, false, false };
 	d[6] = (struct lab_dp){ "PR2", "PULL01.holdout.example", "pull DP",
-		false, false, false, false, false, false, true, 0, "", 0, 0, NULL, NULL, false };
+		false, false, false, false, false, false, true, 0, "", 0, 0, NULL, NULL, false, false };
 	/* PXE without password but with a PKI certificate (see certificates). */
 	d[7] = (struct lab_dp){ "PR2", "PXE05.holdout.example", "",
-		true, true, false, false, false, false, false, 1, mac(s, rng), 0, 0, NULL, NULL, false };
+		true, true, false, false, false, false, false, 1, mac(s, rng), 0, 0, NULL, NULL, false, false };
 	/* Hostile strings from the site. */
 	d[8] = (struct lab_dp){ "HLD", "HOSTILE\x1b[2J.holdout.example", BIDI_NAME,
-		false, false, false, false, false, false, false, 0, "", 0, 0, NULL, NULL, false };
+		false, false, false, false, false, false, false, 0, "", 0, 0, NULL, NULL, false, false };
 	d[8].description = afmt(s, "%s %s", ESC_NAME, huge_name(s));
 	for (size_t i = fixed; i < n; i++) {
 		struct lab_dp *x = &d[i];
@@ -195,6 +198,7 @@ static void gen_dps(struct lab_site *s, uint64_t *rng)
 		x->description = "";
 		x->pxe = chance(rng, 40);
 		x->active = x->pxe;
+		x->sccm_pxe = x->pxe && i % 2;   /* from the index: the generator's draws stay as they were */
 		x->password = x->pxe && chance(rng, 85);
 		x->unknown = x->pxe && chance(rng, 10);
 		x->bind_policy = x->pxe && chance(rng, 70) ? 1 : 0;
@@ -220,8 +224,10 @@ static void gen_smps(struct lab_site *s, uint64_t *rng)
 		return;
 	s->nsmps = n;
 	/* Deletes user state at once (delay 0, cycle 0). */
+	/* Deletes at once; a second folder whose zeros mean "no limit". */
 	s->smps[0] = (struct lab_smp){ "HLD", "SMP01.holdout.example", "SMP01", 0, 0, 0,
-		{ "Directory=D:\\USMT;MaxClients=100;MinDiskSpace=5;MinDiskSpaceUnit=2;" }, 1, false };
+		{ "Directory=D:\\USMT;MaxClients=100;MinDiskSpace=5;MinDiskSpaceUnit=2;",
+		  "Directory=G:\\NoLimits;MaxClients=0;MinDiskSpace=0;MinDiskSpaceUnit=1;" }, 2, false };
 	/* Keeps it 60 days; an unbounded folder. */
 	s->smps[1] = (struct lab_smp){ "HLD", "SMP02.holdout.example", "SMP02", 0, 60 * 1440, 1440,
 		{ "Directory=E:\\StateStore;MinDiskSpaceUnit=1;",
@@ -408,11 +414,11 @@ static void gen_software(struct lab_site *s, uint64_t *rng)
 static void gen_people(struct lab_site *s, uint64_t *rng)
 {
 	static const char *const osd_mgr = "Operating System Deployment Manager";
-	size_t nadmins = 10;
+	size_t nadmins = 11;
 
 	s->colls = calloc(5, sizeof *s->colls);
 	s->admins = calloc(nadmins, sizeof *s->admins);
-	s->roles = calloc(4, sizeof *s->roles);
+	s->roles = calloc(6, sizeof *s->roles);
 	s->accounts = calloc(3, sizeof *s->accounts);
 	if (!s->colls || !s->admins || !s->roles || !s->accounts)
 		return;
@@ -427,16 +433,26 @@ static void gen_people(struct lab_site *s, uint64_t *rng)
 		{ { "FinanceAppKey", s->canary.masked_value, true } }, 1 };
 	s->colls[4] = (struct lab_coll){ "HLD00102", "Pilot", 12, { { 0 } }, 0 };
 
-	s->nroles = 4;
+	/* Rights by object type: Recover User State is bit 23 of the
+	 * StateMigration type, Manage OSD Certificate bit 22 of Site, Create
+	 * Task Sequence Media bit 20 of the task sequence type; bit 23 on
+	 * collections is Deploy Task Sequences, which the last role has. */
+	s->nroles = 6;
 	s->roles[0] = (struct lab_role){ "SMS0001R", "Full Administrator", "", true, 2,
-		"SMS_Site:Read;SMS_Site:Modify;SMS_StateMigration:ViewRecoveryInformation" };
+		"SMS_Site:7fffffff;SMS_StateMigration:00ffffff;SMS_TaskSequencePackage:00ffffff;"
+		"SMS_Collection:00ffffff" };
 	s->roles[1] = (struct lab_role){ "SMS000AR", osd_mgr, "", true, 7,
-		"SMS_BootImagePackage:Modify;SMS_TaskSequencePackage:Modify;"
-		"SMS_StateMigration:ViewRecoveryInformation" };
-	s->roles[2] = (struct lab_role){ "SMS0002R", "Read-only Analyst", "", true, 0,
-		"SMS_Site:Read" };
+		"SMS_Site:00400001;SMS_BootImagePackage:0000001f;SMS_TaskSequencePackage:0010001f;"
+		"SMS_StateMigration:00800001" };
+	s->roles[2] = (struct lab_role){ "SMS0002R", "Read-only Analyst", "", true, 1,
+		"SMS_Site:00000001;SMS_Collection:00000001;SMS_StateMigration:00000001" };
 	s->roles[3] = (struct lab_role){ "HLD00001", "Recovery viewers", "custom", false, 1,
-		"SMS_StateMigration:ViewRecoveryInformation" };
+		"SMS_StateMigration:00800001" };
+	s->roles[4] = (struct lab_role){ "HLD00002", "Task sequence deployers", "custom", false, 1,
+		"SMS_Collection:00800001" };
+	/* The clean counterpart: media rights held by one group at a scope. */
+	s->roles[5] = (struct lab_role){ "HLD00003", "Media team", "custom", false, 1,
+		"SMS_Site:00400001;SMS_TaskSequencePackage:00100001" };
 
 	s->nadmins = nadmins;
 	s->admins[0] = (struct lab_admin){ 1, "HOLDOUT\\sccm.admins", NULL, 1,
@@ -446,10 +462,13 @@ static void gen_people(struct lab_site *s, uint64_t *rng)
 	for (size_t i = 2; i < 8; i++)
 		s->admins[i] = (struct lab_admin){ (uint32_t)i + 1, afmt(s, "HOLDOUT\\osdtech%zu", i - 1),
 			NULL, 0, { osd_mgr }, { "SMS000AR" }, 1, { "All Systems" }, 1, "All" };
-	s->admins[8] = (struct lab_admin){ 9, "HOLDOUT\\osd.team", NULL, 1, { osd_mgr, "Recovery viewers" },
-		{ "SMS000AR", "HLD00001" }, 2, { "OSD Lab Build" }, 1, "Default" };
+	s->admins[8] = (struct lab_admin){ 9, "HOLDOUT\\osd.team", NULL, 1,
+		{ osd_mgr, "Recovery viewers", "Media team" }, { "SMS000AR", "HLD00001", "HLD00003" }, 3,
+		{ "OSD Lab Build" }, 1, "Default" };
 	s->admins[9] = (struct lab_admin){ 10, afmt(s, "HOLDOUT\\%s", BIDI_NAME), NULL, 0,
 		{ "Read-only Analyst" }, { "SMS0002R" }, 1, { "All Systems" }, 1, "All" };
+	s->admins[10] = (struct lab_admin){ 11, "HOLDOUT\\ts.deployer", NULL, 0,
+		{ "Task sequence deployers" }, { "HLD00002" }, 1, { "All Systems" }, 1, "All" };
 	for (size_t i = 0; i < nadmins; i++)
 		s->admins[i].sid = afmt(s, "S-1-5-21-1004336348-1177238915-682003330-%u",
 		                        1100 + (unsigned)pick(rng, 8000));
@@ -461,6 +480,22 @@ static void gen_people(struct lab_site *s, uint64_t *rng)
 		afmt(s, "%s01", s->canary.reserved2) };
 	s->accounts[2] = (struct lab_account){ "CAS", "HOLDOUT\\svc_cas_naa", "Software Distribution",
 		afmt(s, "%s02", s->canary.reserved2) };
+}
+
+/* Updates and Servicing: the NAA hardening hotfix installed (the 2503
+ * primary relies on it), the 2509 update downloaded but not installed. */
+static void gen_updates(struct lab_site *s)
+{
+	s->updates = calloc(2, sizeof *s->updates);
+	if (!s->updates)
+		return;
+	s->nupdates = 2;
+	s->updates[0] = (struct lab_update){ "{6F1D3A2B-5C4E-4B7A-9E21-37447175A001}",
+		"Configuration Manager 2503 Hotfix (KB37447175)",
+		"Limits access to network access account information to OSD media task sequences",
+		"5.00.9135.1011", 196612, 2 };
+	s->updates[1] = (struct lab_update){ "{0C8E51F4-2A7D-4F63-B1C9-250900000001}",
+		"Configuration Manager 2509", "Current branch update", "5.00.9141.1000", 262146, 0 };
 }
 
 static void gen_canaries(struct lab_site *s, uint64_t *rng)
@@ -498,7 +533,8 @@ int lab_site_generate(struct lab_site *s, uint64_t seed, int scale, int64_t now_
 		goto oom;
 	gen_software(s, &rng);
 	gen_people(s, &rng);
-	if (!s->boots || !s->tss || !s->advs || !s->colls || !s->admins || !s->roles ||
+	gen_updates(s);
+	if (!s->updates || !s->boots || !s->tss || !s->advs || !s->colls || !s->admins || !s->roles ||
 	    !s->accounts || s->arena->oom)
 		goto oom;
 	return 0;
@@ -530,6 +566,7 @@ void lab_site_free(struct lab_site *s)
 	free(s->admins);
 	free(s->roles);
 	free(s->accounts);
+	free(s->updates);
 	memset(s, 0, sizeof *s);
 }
 

@@ -42,6 +42,7 @@ struct lab_dp {
 	int response_delay, uda;
 	const char *guid, *pxe_blob;   /* pxe_blob: canary when password is set */
 	bool removed;
+	bool sccm_pxe;            /* the PXE responder runs without WDS (SccmPXE) */
 };
 
 struct lab_smp {
@@ -121,7 +122,15 @@ struct lab_role {
 	const char *id, *name, *description;
 	bool builtin;
 	int admins;
-	const char *operations;    /* ';'-separated, served in the lazy Operations */
+	/* ';'-separated "<ObjectTypeName>:<GrantedOperations>" (hex), served
+	 * in the lazy Operations with the lab's own ObjectTypeID numbers. */
+	const char *operations;
+};
+
+/* An update or hotfix of Updates and Servicing (SMS_CM_UpdatePackages). */
+struct lab_update {
+	const char *guid, *name, *description, *full_version;
+	int state, type;          /* 196612 installed, 262146 available (community values) */
 };
 
 struct lab_account {
@@ -151,6 +160,7 @@ struct lab_site {
 	struct lab_admin *admins; size_t nadmins;
 	struct lab_role *roles;   size_t nroles;
 	struct lab_account *accounts; size_t naccounts;
+	struct lab_update *updates; size_t nupdates;
 	struct lab_canaries canary;
 };
 

@@ -201,6 +201,16 @@ static void test_seeded_misconfigurations_fail_and_clean_counterparts_pass(void 
 		{ "OSD-SMP-004", "WS000000 -> WS000001", NULL },
 		{ "OSD-SMP-005", "WS000004 -> WS000005", NULL },
 		{ "OSD-USMT-001", "HLD00014", NULL },
+		{ "OSD-SMP-006", "G:\\NoLimits", "SMP03" },
+		{ "OSD-INFRA-002", "HLD", "PR2" },
+		{ "OSD-INFRA-002", "CAS", "PR2" },
+		{ "OSD-NAA-002", "CAS", "PR2" },
+		{ "OSD-NAA-002", "CAS", "HLD" },       /* 2503 with the hotfix installed */
+		{ "OSD-PXE-007", "PXE01", "PXE02" },
+		{ "OSD-RBAC-002", "Full Administrator", NULL },
+		{ "OSD-RBAC-003", "Full Administrator", "Media team" },
+		{ "OSD-RBAC-004", "Operating System Deployment Manager", "Media team" },
+		{ "OSD-CERT-001", "PXE05", NULL },
 		{ "OSD-CHAIN-CRED1", "PXE01", "PXE02" },
 		{ "OSD-CHAIN-PRIV", "user state", NULL },
 	};
@@ -233,6 +243,20 @@ static void test_seeded_misconfigurations_fail_and_clean_counterparts_pass(void 
 	 * one closes that one only. */
 	assert_string_equal(state_of(run, "OSD-MC-001", "HLD00012"), "notchecked");
 	assert_string_equal(state_of(run, "OSD-MC-001", "HLD00013"), "notchecked");
+	/* Turn 2. The remote provider makes NTLM worse; a PKI certificate on
+	 * a PXE DP without a password is critical. */
+	for (size_t i = 0; i < all.n; i++) {
+		const struct chk_result *r = &all.results[i];
+		if (strcmp(r->def->id, "OSD-INFRA-002") == 0 && r->state == CS_FAIL)
+			assert_int_equal(r->sev, strcmp(r->object_key, "HLD") == 0 ? SEV_HIGH : SEV_MEDIUM);
+		if (strcmp(r->def->id, "OSD-CERT-001") == 0 && r->state == CS_FAIL)
+			assert_int_equal(r->sev, SEV_CRITICAL);
+		/* Bit 23 on collections is Deploy Task Sequences, not Recover User State. */
+		if (strncmp(r->def->id, "OSD-RBAC-00", 11) == 0 && r->def->id[11] > '1')
+			assert_false(about(r, "Task sequence deployers") || about(r, "ts.deployer"));
+		if (strcmp(r->def->id, "OSD-RBAC-002") == 0 && about(r, "Recovery viewers"))
+			assert_string_equal(chk_state_name(r->state), "notchecked");
+	}
 	chk_run_free(&all);
 	{
 		struct tu_run r = tu_cli(g_ls.db, (const char *const[]){ "attest", "OSD-MC-001", "--object",
@@ -247,6 +271,10 @@ static void test_seeded_misconfigurations_fail_and_clean_counterparts_pass(void 
 		if (strcmp(all.results[i].def->id, "OSD-MC-001") == 0 && about(&all.results[i], "HLD00012"))
 			assert_string_equal(chk_state_name(all.results[i].state), "notchecked");
 	chk_run_free(&all);
+	/* Boot images that PXE and media hand out wait for the UEFI CA 2023
+	 * attestation; one no deployment reaches is not listed. */
+	assert_string_equal(state_of(run, "OSD-IMG-004", "HLD00001"), "notchecked");
+	assert_string_equal(state_of(run, "OSD-IMG-004", "HLD00003"), "no finding");
 	/* Manual controls wait for an attestation; they never pass by default. */
 	assert_string_equal(check_state(run, "OSD-MEDIA-003"), "notchecked");
 	assert_string_equal(check_state(run, "OSD-SMP-008"), "notchecked");

@@ -157,13 +157,15 @@ static const char *state_for(const struct chk_run *run, const char *id, const ch
  * denied class that leaves one passing is the defect, not the seed. */
 static void seed_clean_site(void)
 {
-	sql("INSERT INTO sites(site_code,site_name,first_seen,last_seen) VALUES('S','site',1,1);"
+	sql("INSERT INTO sites(site_code,site_name,build_number,first_seen,last_seen) "
+	    "VALUES('S','site',9146,1,1);"
 	    "INSERT INTO site_settings(site_code,item,name,value,first_seen,last_seen) VALUES"
 	    "('S','SMS_SITE_COMPONENT_MANAGER','IISSSLState','1024',1,1),"
 	    "('S','SMS Provider','PROV','',1,1),('S','SMS Site Server','SS','',1,1);"
 	    "INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,pxe_password_set,"
-	    "support_unknown,bind_policy,bind_except,internet_facing,is_multicast,first_seen,last_seen) "
-	    "VALUES('S','n1','PXEA',1,1,1,0,1,'00:11:22:33:44:55',0,1,1,1);"
+	    "support_unknown,bind_policy,bind_except,internet_facing,is_multicast,sccm_pxe,first_seen,"
+	    "last_seen) VALUES('S','n1','PXEA',1,1,1,0,1,'00:11:22:33:44:55',0,1,1,1,1);"
+	    "INSERT INTO secured_types(object_type_id,object_type_name,first_seen,last_seen) VALUES(1,'SMS_Collection',1,1),(6,'SMS_Site',1,1),(20,'SMS_TaskSequencePackage',1,1),(31,'SMS_StateMigration',1,1);"
 	    "INSERT INTO segments(object_type,object_key,sanctioned,trust,operator,updated) "
 	    "VALUES('dp','PXEA',1,'trusted','t',1);"
 	    "INSERT INTO certificates(smsid,type,key_type,is_blocked,server_name,valid_from,valid_until,"
@@ -188,7 +190,7 @@ static void seed_clean_site(void)
 	    "VALUES(1,'D\\osd-admins',1,'Operating System Deployment Manager','Default',1,1),"
 	    "(2,'D\\recovery',1,'Recovery viewers','Default',1,1);"
 	    "INSERT INTO roles(role_id,role_name,operations,first_seen,last_seen) VALUES('R1',"
-	    "'Recovery viewers','[{\"OperationName\":\"ViewRecoveryInformation\"}]',1,1);"
+	    "'Recovery viewers','[{\"ObjectTypeID\":31,\"GrantedOperations\":8388608}]',1,1);"
 	    "INSERT INTO smps(id,site_code,nal_path,server_name,deletion_delay_min,deletion_cycle_min,"
 	    "first_seen,last_seen) VALUES(1,'S','n','SMPA',1440,1440,1,1);"
 	    "INSERT INTO smp_folders(smp_id,directory,max_clients,min_disk_space,min_disk_unit) "
@@ -323,10 +325,11 @@ static void seed_both_chains_failing(void)
 	    "VALUES('SMS000US','Key',1,0,1,1);"
 	    "INSERT INTO smps(site_code,nal_path,server_name,deletion_delay_min,deletion_cycle_min,"
 	    "first_seen,last_seen) VALUES('S','n','SMPA',525600,1440,1,1);"
+	    "INSERT INTO secured_types(object_type_id,object_type_name,first_seen,last_seen) VALUES(1,'SMS_Collection',1,1),(6,'SMS_Site',1,1),(20,'SMS_TaskSequencePackage',1,1),(31,'SMS_StateMigration',1,1);"
 	    "INSERT INTO roles(role_id,role_name,operations,first_seen,last_seen) VALUES('R1','Viewers',"
-	    "'[{\"OperationName\":\"ViewRecoveryInformation\"}]',1,1);"
-	    "INSERT INTO admins(admin_id,logon_name,account_type,role_names,first_seen,last_seen) "
-	    "VALUES(1,'D\\alice',0,'Viewers',1,1)");
+	    "'[{\"ObjectTypeID\":31,\"GrantedOperations\":8388608}]',1,1);"
+	    "INSERT INTO admins(admin_id,logon_name,account_type,role_names,categories,first_seen,"
+	    "last_seen) VALUES(1,'D\\alice',0,'Viewers','All',1,1)");
 }
 
 static void test_chains_with_unread_inputs_are_errors_and_the_grade_names_them(void **state)
@@ -424,21 +427,21 @@ static const struct seeded cases[] = {
 	{ "OSD-TS-005", "INSERT INTO task_sequences(id,package_id,name,first_seen,last_seen) VALUES(1,'T1','ts',1,1);"
 	  "INSERT INTO ts_run_as(ts_id,step_name,user_name) VALUES(1,'s','D\\u')", "T1", "notchecked" },
 	{ "OSD-NAA-001", "INSERT INTO sites(site_code,site_name,first_seen,last_seen) VALUES('S','s',1,1)", "S", "unknown" },
-	{ "OSD-RBAC-002", "INSERT INTO roles(role_id,role_name,operations,first_seen,last_seen) VALUES('R1','Viewers','[{\"OperationName\":\"ViewRecoveryInformation\"}]',1,1);"
+	{ "OSD-RBAC-002", "INSERT INTO secured_types(object_type_id,object_type_name,first_seen,last_seen) VALUES(1,'SMS_Collection',1,1),(6,'SMS_Site',1,1),(20,'SMS_TaskSequencePackage',1,1),(31,'SMS_StateMigration',1,1);INSERT INTO roles(role_id,role_name,operations,first_seen,last_seen) VALUES('R1','Viewers','[{\"ObjectTypeID\":31,\"GrantedOperations\":8388608}]',1,1);"
 	  "INSERT INTO admins(admin_id,logon_name,account_type,role_names,first_seen,last_seen) VALUES(1,'D\\g',1,'Viewers',1,1)", "R1", "notchecked" },
-	{ "OSD-RBAC-002", "INSERT INTO roles(role_id,role_name,first_seen,last_seen) VALUES('R1','Viewers',1,1)", "R1", "unknown" },
-	{ "OSD-RBAC-002", "INSERT INTO roles(role_id,role_name,operations,first_seen,last_seen) VALUES('R1','Viewers','[{\"OperationName\":\"ViewRecoveryInformation\"}]',1,1);"
-	  "INSERT INTO admins(admin_id,logon_name,account_type,role_names,first_seen,last_seen) VALUES(1,'D\\alice',0,'Viewers',1,1)", "R1", "fail" },
+	{ "OSD-RBAC-002", "INSERT INTO secured_types(object_type_id,object_type_name,first_seen,last_seen) VALUES(1,'SMS_Collection',1,1),(6,'SMS_Site',1,1),(20,'SMS_TaskSequencePackage',1,1),(31,'SMS_StateMigration',1,1);INSERT INTO roles(role_id,role_name,first_seen,last_seen) VALUES('R1','Viewers',1,1)", "R1", "unknown" },
+	{ "OSD-RBAC-002", "INSERT INTO secured_types(object_type_id,object_type_name,first_seen,last_seen) VALUES(1,'SMS_Collection',1,1),(6,'SMS_Site',1,1),(20,'SMS_TaskSequencePackage',1,1),(31,'SMS_StateMigration',1,1);INSERT INTO roles(role_id,role_name,operations,first_seen,last_seen) VALUES('R1','Viewers','[{\"ObjectTypeID\":31,\"GrantedOperations\":8388608}]',1,1);"
+	  "INSERT INTO admins(admin_id,logon_name,account_type,role_names,categories,first_seen,last_seen) VALUES(1,'D\\alice',0,'Viewers','All',1,1)", "R1", "fail" },
 	/* OS Deployment Manager: a few groups pass, a user at scope All fails. */
 	{ "OSD-RBAC-001", "INSERT INTO admins(admin_id,logon_name,account_type,role_names,categories,first_seen,last_seen) VALUES"
 	  "(1,'D\\osd-admins',1,'Operating System Deployment Manager','Default',1,1)", "SMS000AR", "pass" },
 	{ "OSD-RBAC-001", "INSERT INTO admins(admin_id,logon_name,account_type,role_names,categories,first_seen,last_seen) VALUES"
 	  "(1,'D\\bob',0,'Operating System Deployment Manager','All',1,1)", "1", "fail" },
 	/* The privacy chain: retention failing and recovery broadly viewable. */
-	{ "OSD-CHAIN-PRIV", "INSERT INTO smps(site_code,nal_path,server_name,deletion_delay_min,deletion_cycle_min,first_seen,last_seen) VALUES('S','n','SMPA',1440,1440,1,1)", "*", "pass" },
+	{ "OSD-CHAIN-PRIV", "INSERT INTO secured_types(object_type_id,object_type_name,first_seen,last_seen) VALUES(1,'SMS_Collection',1,1),(6,'SMS_Site',1,1),(20,'SMS_TaskSequencePackage',1,1),(31,'SMS_StateMigration',1,1);INSERT INTO smps(site_code,nal_path,server_name,deletion_delay_min,deletion_cycle_min,first_seen,last_seen) VALUES('S','n','SMPA',1440,1440,1,1)", "*", "pass" },
 	{ "OSD-CHAIN-PRIV", "INSERT INTO smps(site_code,nal_path,server_name,deletion_delay_min,deletion_cycle_min,first_seen,last_seen) VALUES('S','n','SMPA',525600,1440,1,1);"
-	  "INSERT INTO roles(role_id,role_name,operations,first_seen,last_seen) VALUES('R1','Viewers','[{\"OperationName\":\"ViewRecoveryInformation\"}]',1,1);"
-	  "INSERT INTO admins(admin_id,logon_name,account_type,role_names,first_seen,last_seen) VALUES(1,'D\\alice',0,'Viewers',1,1)", "*", "fail" },
+	  "INSERT INTO secured_types(object_type_id,object_type_name,first_seen,last_seen) VALUES(1,'SMS_Collection',1,1),(6,'SMS_Site',1,1),(20,'SMS_TaskSequencePackage',1,1),(31,'SMS_StateMigration',1,1);INSERT INTO roles(role_id,role_name,operations,first_seen,last_seen) VALUES('R1','Viewers','[{\"ObjectTypeID\":31,\"GrantedOperations\":8388608}]',1,1);"
+	  "INSERT INTO admins(admin_id,logon_name,account_type,role_names,categories,first_seen,last_seen) VALUES(1,'D\\alice',0,'Viewers','All',1,1)", "*", "fail" },
 	/* State migration points. */
 	{ "OSD-SMP-001", "INSERT INTO smps(site_code,nal_path,server_name,first_seen,last_seen) VALUES('S','n','SMPA',1,1)", "SMPA", "notchecked" },
 	{ "OSD-SMP-008", "INSERT INTO smps(site_code,nal_path,server_name,first_seen,last_seen) VALUES('S','n','SMPA',1,1)", "SMPA", "notchecked" },
@@ -457,9 +460,104 @@ static const struct seeded cases[] = {
 	  "INSERT INTO packages(package_id,name,first_seen,last_seen) VALUES('P1','flags unread',1,1)", "P1", "unknown" },
 	{ "OSD-MC-001", "INSERT INTO dps(site_code,nal_path,server_name,is_multicast,first_seen,last_seen) VALUES('S','n1','DPA',0,1,1);"
 	  "INSERT INTO packages(package_id,name,pkg_flags,first_seen,last_seen) VALUES('P1','clear',134217728,1,1)", "P1", "none" },
+	/* The AdminService and NTLM (build 9141 = 2509): a remote provider is worse. */
+	{ "OSD-INFRA-002", "INSERT INTO sites(site_code,site_name,build_number,first_seen,last_seen) VALUES('S','s',9106,1,1);"
+	  "INSERT INTO site_settings(site_code,item,name,value,first_seen,last_seen) VALUES('S','SMS Provider','P1','',1,1),('S','SMS Site Server','SS','',1,1)", "S", "fail" },
+	{ "OSD-INFRA-002", "INSERT INTO sites(site_code,site_name,build_number,first_seen,last_seen) VALUES('S','s',9141,1,1)", "S", "pass" },
+	{ "OSD-INFRA-002", "INSERT INTO sites(site_code,site_name,first_seen,last_seen) VALUES('S','s',1,1)", "S", "unknown" },
+	/* The NAA hardening hotfix: in 2603, else an installed update, else attested. */
+	{ "OSD-NAA-002", "INSERT INTO sites(site_code,site_name,build_number,first_seen,last_seen) VALUES('S','s',9146,1,1)", "S", "pass" },
+	{ "OSD-NAA-002", "INSERT INTO sites(site_code,site_name,build_number,first_seen,last_seen) VALUES('S','s',9106,1,1)", "S", "fail" },
+	{ "OSD-NAA-002", "INSERT INTO sites(site_code,site_name,build_number,first_seen,last_seen) VALUES('S','s',9135,1,1);"
+	  "INSERT INTO sync_classes(provider_id,class,status,synced_at) VALUES(1,'SMS_CM_UpdatePackages','ok',1);"
+	  "INSERT INTO update_packages(package_guid,name,state,first_seen,last_seen) VALUES('G1','Configuration Manager 2503 Hotfix (KB37447175)',196612,1,1)", "S", "pass" },
+	{ "OSD-NAA-002", "INSERT INTO sites(site_code,site_name,build_number,first_seen,last_seen) VALUES('S','s',9135,1,1);"
+	  "INSERT INTO sync_classes(provider_id,class,status,synced_at) VALUES(1,'SMS_CM_UpdatePackages','ok',1);"
+	  "INSERT INTO update_packages(package_guid,name,state,first_seen,last_seen) VALUES('G1','Configuration Manager 2503 Hotfix (KB37447175)',262146,1,1)", "S", "fail" },
+	{ "OSD-NAA-002", "INSERT INTO sites(site_code,site_name,build_number,first_seen,last_seen) VALUES('S','s',9135,1,1);"
+	  "INSERT INTO sync_classes(provider_id,class,status,synced_at) VALUES(1,'SMS_CM_UpdatePackages','no_access',1)", "S", "notchecked" },
+	{ "OSD-NAA-002", "INSERT INTO sites(site_code,site_name,first_seen,last_seen) VALUES('S','s',1,1)", "S", "unknown" },
+	/* PXE with or without Windows Deployment Services. */
+	{ "OSD-PXE-007", "INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,sccm_pxe,first_seen,last_seen) VALUES('S','n1','PXEA',1,1,0,1,1)", "PXEA", "fail" },
+	{ "OSD-PXE-007", "INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,sccm_pxe,first_seen,last_seen) VALUES('S','n1','PXEA',1,1,1,1,1)", "PXEA", "pass" },
+	{ "OSD-PXE-007", "INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,first_seen,last_seen) VALUES('S','n1','PXEA',1,1,1,1)", "PXEA", "unknown" },
+	{ "OSD-PXE-007", "INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,sccm_pxe,first_seen,last_seen) VALUES('S','n1','DPA',0,0,0,1,1)", "DPA", "none" },
+	/* Boot images in use by PXE or media wait for the UEFI CA 2023 attestation. */
+	{ "OSD-IMG-004", "INSERT INTO boot_images(package_id,name,first_seen,last_seen) VALUES('B1','boot',1,1);"
+	  "INSERT INTO task_sequences(id,package_id,name,boot_image_id,first_seen,last_seen) VALUES(1,'T1','ts','B1',1,1);"
+	  "INSERT INTO deployments(advertisement_id,package_id,advert_flags,first_seen,last_seen) VALUES('A1','T1',262144,1,1)", "B1", "notchecked" },
+	{ "OSD-IMG-004", "INSERT INTO boot_images(package_id,name,first_seen,last_seen) VALUES('B1','boot',1,1);"
+	  "INSERT INTO task_sequences(id,package_id,name,boot_image_id,first_seen,last_seen) VALUES(1,'T1','ts','B1',1,1);"
+	  "INSERT INTO deployments(advertisement_id,package_id,advert_flags,first_seen,last_seen) VALUES('A1','T1',0,1,1)", "B1", "none" },
+	/* Rights, resolved by object type: the same bit on collections is another right. */
+	{ "OSD-RBAC-002", "INSERT INTO secured_types(object_type_id,object_type_name,first_seen,last_seen) VALUES(1,'SMS_Collection',1,1),(6,'SMS_Site',1,1),(20,'SMS_TaskSequencePackage',1,1),(31,'SMS_StateMigration',1,1);INSERT INTO roles(role_id,role_name,operations,first_seen,last_seen) VALUES('R2','TS deployers','[{\"ObjectTypeID\":1,\"GrantedOperations\":8388608}]',1,1);"
+	  "INSERT INTO admins(admin_id,logon_name,account_type,role_names,categories,first_seen,last_seen) VALUES(1,'D\\alice',0,'TS deployers','All',1,1)", "R2", "none" },
+	{ "OSD-RBAC-002", "INSERT INTO secured_types(object_type_id,object_type_name,first_seen,last_seen) VALUES(1,'SMS_Collection',1,1);"
+	  "INSERT INTO roles(role_id,role_name,operations,first_seen,last_seen) VALUES('R1','Viewers','[{\"ObjectTypeID\":31,\"GrantedOperations\":8388608}]',1,1)", "Recover User State", "error" },
+	{ "OSD-RBAC-003", "INSERT INTO secured_types(object_type_id,object_type_name,first_seen,last_seen) VALUES(1,'SMS_Collection',1,1),(6,'SMS_Site',1,1),(20,'SMS_TaskSequencePackage',1,1),(31,'SMS_StateMigration',1,1);INSERT INTO roles(role_id,role_name,operations,first_seen,last_seen) VALUES('R1','Cert managers','[{\"ObjectTypeID\":6,\"GrantedOperations\":4194305}]',1,1);"
+	  "INSERT INTO admins(admin_id,logon_name,account_type,role_names,categories,first_seen,last_seen) VALUES(1,'D\\alice',0,'Cert managers','All',1,1)", "R1", "fail" },
+	{ "OSD-RBAC-003", "INSERT INTO secured_types(object_type_id,object_type_name,first_seen,last_seen) VALUES(1,'SMS_Collection',1,1),(6,'SMS_Site',1,1),(20,'SMS_TaskSequencePackage',1,1),(31,'SMS_StateMigration',1,1);INSERT INTO roles(role_id,role_name,operations,first_seen,last_seen) VALUES('R1','Cert managers','[{\"ObjectTypeID\":6,\"GrantedOperations\":4194305}]',1,1);"
+	  "INSERT INTO admins(admin_id,logon_name,account_type,role_names,categories,first_seen,last_seen) VALUES(1,'D\\certs',1,'Cert managers','Default',1,1)", "R1", "pass" },
+	{ "OSD-RBAC-003", "INSERT INTO secured_types(object_type_id,object_type_name,first_seen,last_seen) VALUES(1,'SMS_Collection',1,1),(6,'SMS_Site',1,1),(20,'SMS_TaskSequencePackage',1,1),(31,'SMS_StateMigration',1,1);INSERT INTO roles(role_id,role_name,operations,first_seen,last_seen) VALUES('R1','Site readers','[{\"ObjectTypeID\":6,\"GrantedOperations\":1}]',1,1);"
+	  "INSERT INTO admins(admin_id,logon_name,account_type,role_names,categories,first_seen,last_seen) VALUES(1,'D\\alice',0,'Site readers','All',1,1)", "R1", "none" },
+	{ "OSD-RBAC-004", "INSERT INTO secured_types(object_type_id,object_type_name,first_seen,last_seen) VALUES(1,'SMS_Collection',1,1),(6,'SMS_Site',1,1),(20,'SMS_TaskSequencePackage',1,1),(31,'SMS_StateMigration',1,1);INSERT INTO roles(role_id,role_name,operations,first_seen,last_seen) VALUES('R1','Media makers','[{\"ObjectTypeID\":20,\"GrantedOperations\":1048576}]',1,1);"
+	  "INSERT INTO admins(admin_id,logon_name,account_type,role_names,categories,first_seen,last_seen) VALUES"
+	  "(1,'D\\g1',1,'Media makers','Default',1,1),(2,'D\\g2',1,'Media makers','Default',1,1),(3,'D\\g3',1,'Media makers','Default',1,1),"
+	  "(4,'D\\g4',1,'Media makers','Default',1,1),(5,'D\\g5',1,'Media makers','Default',1,1),(6,'D\\g6',1,'Media makers','Default',1,1)", "Create Task Sequence Media", "fail" },
+	{ "OSD-RBAC-004", "INSERT INTO secured_types(object_type_id,object_type_name,first_seen,last_seen) VALUES(1,'SMS_Collection',1,1),(6,'SMS_Site',1,1),(20,'SMS_TaskSequencePackage',1,1),(31,'SMS_StateMigration',1,1);INSERT INTO roles(role_id,role_name,operations,first_seen,last_seen) VALUES('R1','Media makers','[{\"ObjectTypeID\":20,\"GrantedOperations\":1048576}]',1,1);"
+	  "INSERT INTO admins(admin_id,logon_name,account_type,role_names,categories,first_seen,last_seen) VALUES(1,'D\\g1',1,'Media makers','Default',1,1)", "Create Task Sequence Media", "pass" },
+	{ "OSD-RBAC-004", "INSERT INTO secured_types(object_type_id,object_type_name,first_seen,last_seen) VALUES(1,'SMS_Collection',1,1),(6,'SMS_Site',1,1),(20,'SMS_TaskSequencePackage',1,1),(31,'SMS_StateMigration',1,1);INSERT INTO roles(role_id,role_name,first_seen,last_seen) VALUES('R1','Media makers',1,1)", "R1", "unknown" },
+	/* A PKI certificate on a PXE DP without a password: critical, and an SMP folder with 0 is unbounded. */
+	{ "OSD-CERT-001", "INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,pxe_password_set,first_seen,last_seen) VALUES('S','n1','PXEA',1,1,0,1,1);"
+	  "INSERT INTO certificates(smsid,type,key_type,server_name,first_seen,last_seen) VALUES('{K}',2,2,'PXEA',1,1)", "{K}", "fail" },
+	{ "OSD-SMP-006", "INSERT INTO smps(id,site_code,nal_path,server_name,first_seen,last_seen) VALUES(1,'S','n','SMPA',1,1);"
+	  "INSERT INTO smp_folders(smp_id,directory,max_clients,min_disk_space,min_disk_unit) VALUES(1,'E:\\Store',0,5,1)", "SMPA", "fail" },
+	{ "OSD-SMP-006", "INSERT INTO smps(id,site_code,nal_path,server_name,first_seen,last_seen) VALUES(1,'S','n','SMPA',1,1);"
+	  "INSERT INTO smp_folders(smp_id,directory,max_clients,min_disk_space,min_disk_unit) VALUES(1,'E:\\Store',10,0,1)", "SMPA", "fail" },
+	{ "OSD-SMP-006", "INSERT INTO smps(id,site_code,nal_path,server_name,first_seen,last_seen) VALUES(1,'S','n','SMPA',1,1);"
+	  "INSERT INTO smp_folders(smp_id,directory,max_clients,min_disk_space,min_disk_unit) VALUES(1,'E:\\Store',10,5,1)", "SMPA", "pass" },
 	/* A gone object is not judged (only SMP-007 looks at history). */
 	{ "OSD-PXE-004", "INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,pxe_password_set,first_seen,last_seen,gone_at) VALUES('S','n1','OLD',1,1,0,1,1,2)", "OLD", "none" },
 };
+
+/* The severity a result of check id for the object whose key contains key
+ * carries; -1 when there is none. */
+static int sev_for(const struct chk_run *run, const char *id, const char *key)
+{
+	for (size_t i = 0; i < run->n; i++) {
+		const struct chk_result *r = &run->results[i];
+		if (strcmp(r->def->id, id) == 0 && r->object_key && strstr(r->object_key, key))
+			return (int)r->sev;
+	}
+	return -1;
+}
+
+/* Turn 2: NTLM on the AdminService is worse when the provider is remote
+ * (a relay reaches the SMS Provider over the network), and a PKI
+ * certificate on a PXE DP without a password hands the DP's identity out. */
+static void test_turn_two_severities_follow_the_facts(void **state)
+{
+	struct chk_run run;
+
+	(void)state;
+	fresh(NULL);
+	sql("INSERT INTO sites(site_code,site_name,build_number,first_seen,last_seen) VALUES"
+	    "('R','remote',9135,1,1),('L','local',9106,1,1);"
+	    "INSERT INTO site_settings(site_code,item,name,value,first_seen,last_seen) VALUES"
+	    "('R','SMS Provider','PROV','',1,1),('R','SMS Site Server','SS','',1,1),"
+	    "('L','SMS Provider','LS','',1,1),('L','SMS Site Server','LS','',1,1);"
+	    "INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,pxe_password_set,first_seen,"
+	    "last_seen) VALUES('R','n1','PXEA',1,1,0,1,1);"
+	    "INSERT INTO certificates(smsid,type,key_type,server_name,first_seen,last_seen) "
+	    "VALUES('{K}',2,2,'PXEA',1,1)");
+	run = evaluate();
+	assert_string_equal(state_for(&run, "OSD-INFRA-002", "R"), "fail");
+	assert_int_equal(sev_for(&run, "OSD-INFRA-002", "R"), SEV_HIGH);
+	assert_string_equal(state_for(&run, "OSD-INFRA-002", "L"), "fail");
+	assert_int_equal(sev_for(&run, "OSD-INFRA-002", "L"), SEV_MEDIUM);
+	assert_int_equal(sev_for(&run, "OSD-CERT-001", "{K}"), SEV_CRITICAL);
+	chk_run_free(&run);
+}
 
 static void test_seeded_inventories_give_the_expected_state(void **state)
 {
@@ -1051,6 +1149,7 @@ int main(void)
 		cmocka_unit_test(test_a_chain_shown_to_fail_by_what_was_read_fails),
 		cmocka_unit_test(test_every_check_on_an_empty_but_read_site_never_passes_by_default),
 		cmocka_unit_test(test_seeded_inventories_give_the_expected_state),
+		cmocka_unit_test(test_turn_two_severities_follow_the_facts),
 		cmocka_unit_test(test_history_is_pruned_by_the_retention_settings),
 		cmocka_unit_test(test_recheck_passes_only_what_was_judged_and_passed),
 		cmocka_unit_test(test_a_tag_written_outside_osdwarden_is_not_honoured),

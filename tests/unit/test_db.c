@@ -101,7 +101,7 @@ static void test_fresh_inventory_is_latest_version_in_wal_mode(void **state)
 	assert_true(schema_latest_version() >= 2);
 	inv_close(db);
 	assert_int_equal(tu_sql_int(f->path, "PRAGMA user_version"), schema_latest_version());
-	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM settings"), 9);
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM settings"), 12);
 	/* WAL is recorded in the header: read/write versions 2. */
 	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM pragma_journal_mode "
 	                                  "WHERE journal_mode = 'wal'"), 1);
@@ -212,7 +212,7 @@ static void test_older_inventory_is_migrated_and_keeps_its_rows(void **state)
 	assert_string_equal(c.issued_to, "PXE01");
 	inv_free_cert(&c);
 	inv_close(db);
-	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM settings"), 9);
+	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM settings"), 12);
 	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM sqlite_schema "
 	                                  "WHERE name = 'assoc_released'"), 1);
 }
