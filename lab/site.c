@@ -139,7 +139,7 @@ static const char *const ESC_NAME = "Media\x1b]52;c;ZXZpbA==\a Build\x1b[2J";
 static const char *const BIDI_NAME = "Build\xe2\x80\xae" "exe.txt";
 /* What a spreadsheet would run, and what Markdown would render as markup. */
 static const char *const FORMULA_NAME = "=HYPERLINK(\"http://x.invalid/\",\"open me\")";
-static const char *const MARKUP_NAME = "*WS* | [click](javascript:alert(1)) `x` <b>";
+static const char *const MARKUP_NAME = "*WS* | [click](javascript:alert(1)) `x` <b><script>alert(1)</script>";
 
 static void gen_sites(struct lab_site *s)
 {
