@@ -40,6 +40,10 @@ struct html {
 	struct decision_log log;
 	bool log_open;
 	char why[200];            /* what could not be read from the inventory, "" when all was */
+	/* The findings (results that are not pass or not applicable) by
+	 * check in catalogue order, failures first, as indexes into
+	 * run->results; a check's start in per_check.first. */
+	size_t *order;
 };
 
 /* s as HTML text. util/sanitize first makes controls, bidi overrides and
@@ -115,6 +119,7 @@ struct per_check {
 	bool present;
 	enum chk_state state;     /* the worst news among its results */
 	size_t findings, fails, waived, fresh, unchanged, fixed;
+	size_t first;             /* its first finding in html.order */
 };
 
 static struct per_check *tally(const struct chk_run *run)
@@ -156,6 +161,51 @@ static struct per_check *tally(const struct chk_run *run)
 	return pc;
 }
 
+/* Where a state's objects come in a check's table: failures first. */
+static uint64_t rank(enum chk_state s)
+{
+	switch (s) {
+	case CS_FAIL: return 0;
+	case CS_ERROR: return 1;
+	case CS_UNKNOWN: return 2;
+	case CS_NOTCHECKED: return 3;
+	case CS_INFORMATIONAL: return 4;
+	default: return 5;
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* h->order and each check's first, from one sort of packed keys (check,
+ * rank, position) instead of a pass over every result per check. */
+static int order_findings(struct html *h, struct per_check *pc)
+{
+	const struct chk_run *run = h->run;
+	uint64_t *key = malloc((run->n ? run->n : 1) * sizeof *key);
+	size_t n = 0;
+
+	h->order = malloc((run->n ? run->n : 1) * sizeof *h->order);
+	if (!key || !h->order) {
+		free(key);
+		return -1;
+	}
+	for (size_t i = 0; i < run->n; i++)
+		if (is_finding(run->results[i].state))
+			key[n++] = (uint64_t)chk_index(run->results[i].def) << 56 |
+			           rank(run->results[i].state) << 48 | (uint64_t)i;
+	qsort(key, n, sizeof *key, cmp_u64);
+	for (size_t i = n; i-- > 0;) {
+		h->order[i] = (size_t)(key[i] & ((UINT64_C(1) << 48) - 1));
+		pc[key[i] >> 56].first = i;
+	}
+	free(key);
+	return 0;
+}
+
 static const char STYLE[] =
 	":root{color-scheme:light;--ink:#1b1f24;--dim:#57606a;--line:#d0d7de;--bg:#f6f8fa;"
 	"--bad:#b42318;--warn:#b54708;--ok:#067647;--info:#175cd3}"
@@ -191,6 +241,8 @@ static const char STYLE[] =
 	".st-pass,.st-fixed{color:var(--ok)}.st-informational,.st-notapplicable{color:var(--info)}"
 	".check{border-top:2px solid var(--line);padding-top:14px;margin-top:22px}"
 	"tr.more td{background:var(--bg);font-style:italic}"
+	"table.objs th:nth-child(1){width:9em}table.objs th:nth-child(2){width:30%}"
+	"table.objs th:nth-child(3){width:7em}"
 	"ul.caps li{margin:4px 0}"
 	"a{color:var(--info)}"
 	"svg{max-width:100%;height:auto;border:1px solid var(--line);border-radius:6px}"
@@ -230,10 +282,11 @@ static void grade_card(struct html *h, const char *cat, const char *grade, int s
 	        cat, cat);
 	text(h, grade, 8);
 	fputs("</p><p>", h->f);
-	if (score < 0)
-		fputs("nothing read from the site was judged: no grade", h->f);
-	else
-		fprintf(h->f, "score %d of 100", score);
+	if (score < 0) {
+		fputs("nothing read from the site was judged: no grade</p></div>\n", h->f);
+		return;
+	}
+	fprintf(h->f, "score %d of 100", score);
 	if (capped)
 		fputs("; capped at D by a failing critical chain", h->f);
 	if (unjudged && *unjudged)
@@ -350,6 +403,16 @@ static int add_point(void *ctx, int64_t id, int64_t started, long failing)
 	return 0;
 }
 
+/* The chart's top: the next 1, 2 or 5 times a power of ten at or above v. */
+static long nice_ceiling(long v)
+{
+	long p = 1;
+
+	while (p * 10 <= v)
+		p *= 10;
+	return v <= p ? p : v <= 2 * p ? 2 * p : v <= 5 * p ? 5 * p : 10 * p;
+}
+
 static void trend(struct html *h)
 {
 	enum { W = 760, H = 220, L = 56, R = 16, T = 16, B = 40 };
@@ -375,6 +438,7 @@ static void trend(struct html *h)
 		t.p[t.n++] = (struct point){ run->id, run->started, now_failing };
 	for (size_t i = 0; i < t.n; i++)
 		top = t.p[i].failing > top ? t.p[i].failing : top;
+	top = nice_ceiling(top);
 	fputs("<p class=\"sub\">Failing findings (waived ones included) per run, oldest first", h->f);
 	if (t.n > 1) {
 		fputs(": ", h->f);
@@ -575,7 +639,7 @@ static void object_row(struct html *h, const struct chk_result *r)
 	fputs("</td></tr>\n", h->f);
 }
 
-static void objects(struct html *h, const struct chk_def *d, const struct per_check *pc)
+static void objects(struct html *h, const struct per_check *pc)
 {
 	const struct chk_run *run = h->run;
 	struct group g[GROUPS_MAX + 1];
@@ -606,10 +670,8 @@ static void objects(struct html *h, const struct chk_def *d, const struct per_ch
 		return;
 	fputs("<table class=\"objs\"><thead><tr><th>state</th><th>object</th><th>since the last run"
 	      "</th><th>evidence</th></tr></thead><tbody>\n", h->f);
-	for (size_t i = 0; i < run->n; i++) {
-		const struct chk_result *r = &run->results[i];
-		if (r->def != d || !is_finding(r->state))
-			continue;
+	for (size_t i = pc->first; i < pc->first + pc->findings; i++) {
+		const struct chk_result *r = &run->results[h->order[i]];
 		if (shown < OBJ_SHOWN) {
 			object_row(h, r);
 			shown++;
@@ -768,7 +830,7 @@ static void check_section(struct html *h, const struct chk_def *d, const struct 
 	fputs("</p>\n<p>", h->f);
 	text(h, d->rationale, 0);
 	fputs("</p>\n", h->f);
-	objects(h, d, pc);
+	objects(h, pc);
 	fix(h, d);
 	decisions(h, d);
 	fputs("</section>\n", h->f);
@@ -802,8 +864,11 @@ int chk_write_html(FILE *f, const struct chk_run *run, struct inv *db)
 	struct chk_summary sum;
 	struct per_check *pc = tally(run);
 
-	if (!pc)
+	if (!pc || order_findings(&h, pc) != 0) {
+		free(pc);
+		free(h.order);
 		return -1;
+	}
 	load_decisions(&h);
 	chk_summary_of_run(run, &sum);
 	head(&h);
@@ -830,6 +895,7 @@ int chk_write_html(FILE *f, const struct chk_run *run, struct inv *db)
 	      ". Every object of every check: <code>osdwarden check --format json</code> or "
 	      "<code>--format sarif</code>.</p></footer>\n</body>\n</html>\n", f);
 	free(pc);
+	free(h.order);
 	inv_unload_waiver(h.waivers, h.nwaivers);
 	inv_unload_attestation(h.attests, h.nattests);
 	if (h.log_open)

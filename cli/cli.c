@@ -26,9 +26,11 @@ static const struct command commands[] = {
 	{ "doctor", cmd_doctor, "doctor " SITEOPTS_USAGE,
 	  "check DNS, TCP, TLS, auth, RBAC and the API a site offers" },
 	{ "check", cmd_check,
-	  "check [--format text|json|sarif|markdown] [--category security|privacy]\n"
-	  "       [--fail-on SEVERITY] [--as-of EPOCH] [--since RUN] [--all]\n"
-	  "       --all: the text report names every failing object, not the first 5 per check",
+	  "check [--format text|json|sarif|markdown|html] [--category security|privacy]\n"
+	  "       [--fail-on SEVERITY] [--as-of EPOCH] [--since RUN] [--all] [-o FILE]\n"
+	  "       --all: the text report names every failing object, not the first 5 per check\n"
+	  "       -o, --output FILE: the report into FILE (any format), which is replaced only\n"
+	  "       once the report is written in full; html: one self-contained page",
 	  "evaluate the security and privacy checklist over the inventory" },
 	{ "attest", cmd_attest, "attest CHECK [--object ID] --note TEXT [--expires DAYS]",
 	  "record that a manual control is in place (default 90 days)" },

@@ -1,10 +1,97 @@
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "checks/checks.h"
 #include "cli/cli.h"
 #include "util/num.h"
+
+struct report {
+	const char *format;
+	const struct chk_run *run;
+	struct inv *db;       /* read by the HTML report (trend, decisions) */
+	bool ascii, all;
+};
+
+/* The report in its format on f: 0, or -1 when it was not written in full. */
+static int write_report(FILE *f, const struct report *r)
+{
+	if (strcmp(r->format, "json") == 0)
+		return chk_write_json(f, r->run);
+	if (strcmp(r->format, "sarif") == 0)
+		return chk_write_sarif(f, r->run);
+	if (strcmp(r->format, "markdown") == 0)
+		return chk_write_markdown(f, r->run);
+	if (strcmp(r->format, "html") == 0)
+		return chk_write_html(f, r->run, r->db);
+	return chk_write_text(f, r->run, r->ascii, r->all);
+}
+
+/* The rename into path is on disk once its directory is. */
+static void sync_directory_of(const char *path)
+{
+	char *copy = strdup(path);
+	int fd = copy ? open(dirname(copy), O_RDONLY | O_DIRECTORY) : -1;
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(copy);
+}
+
+/* -o FILE: the report replaces path whole or not at all. It is written to
+ * a new file beside path (mkstemp: O_EXCL, never through a file someone
+ * prepared), flushed to disk and renamed over path; on any failure the
+ * new file is removed and path is as it was. Mode 0644 less the umask, as
+ * for any file the operator creates. 0, or an error kind with err set. */
+static int write_report_file(const char *path, const struct report *r, struct ow_err *err)
+{
+	size_t n = strlen(path) + sizeof ".tmp-XXXXXX";
+	char *tmp = malloc(n);
+	mode_t mask = umask(0);
+	FILE *f = NULL;
+	int fd, rc = -1, why = 0;
+
+	umask(mask);
+	if (!tmp)
+		return ow_err_set(err, OW_EINPUT, "out of memory");
+	snprintf(tmp, n, "%s.tmp-XXXXXX", path);
+	if ((fd = mkstemp(tmp)) < 0) {
+		ow_err_set(err, OW_EINPUT, "cannot create the report beside %s (%s): check that its "
+		           "directory exists and that you may write there", path, strerror(errno));
+		free(tmp);
+		return OW_EINPUT;
+	}
+	if (fchmod(fd, 0644 & ~mask) == 0 && (f = fdopen(fd, "w")) != NULL &&
+	    write_report(f, r) == 0 && fflush(f) == 0 && fsync(fd) == 0)
+		rc = 0;
+	why = errno;
+	if (f ? fclose(f) != 0 : close(fd) != 0) {
+		why = rc == 0 ? errno : why;
+		rc = -1;
+	}
+	if (rc == 0 && rename(tmp, path) != 0) {
+		why = errno;
+		rc = -1;
+	}
+	if (rc != 0) {
+		unlink(tmp);
+		ow_err_set(err, OW_EINPUT, "writing the report to %s failed (%s): %s is unchanged; "
+		           "free some space or choose another file and run osdwarden check again", path,
+		           why ? strerror(why) : "incomplete", path);
+	} else {
+		sync_directory_of(path);
+	}
+	free(tmp);
+	return rc ? OW_EINPUT : 0;
+}
 
 int cmd_check(struct cli *c, int argc, char **argv)
 {
@@ -15,10 +102,11 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		{ "as-of", required_argument, NULL, 'a' },
 		{ "since", required_argument, NULL, 's' },
 		{ "all", no_argument, NULL, 'A' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *format = "text";
+	const char *format = "text", *output = NULL;
 	int cat = -1, opt, rc;
 	bool fail_on_set = false, all = false;
 	enum chk_sev fail_on = SEV_CRITICAL;
@@ -29,13 +117,13 @@ int cmd_check(struct cli *c, int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			if (strcmp(optarg, "text") && strcmp(optarg, "json") && strcmp(optarg, "sarif") &&
-			    strcmp(optarg, "markdown"))
-				return cli_usage(c, "check", "--format is text, json, sarif or markdown, "
-				                 "not '%s'", optarg);
+			    strcmp(optarg, "markdown") && strcmp(optarg, "html"))
+				return cli_usage(c, "check", "--format is text, json, sarif, markdown or "
+				                 "html, not '%s'", optarg);
 			format = optarg;
 			break;
 		case 'c':
@@ -65,6 +153,9 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		case 'A':
 			all = true;   /* text: every object, not the first few per check */
 			break;
+		case 'o':
+			output = optarg;
+			break;
 		case 'h':
 			return cli_help(c, "check");
 		default:
@@ -79,15 +170,13 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		inv_close(db);
 		return cli_fail(c, &e);
 	}
-	if (strcmp(format, "json") == 0)
-		rc = chk_write_json(c->out, &run);
-	else if (strcmp(format, "sarif") == 0)
-		rc = chk_write_sarif(c->out, &run);
-	else if (strcmp(format, "markdown") == 0)
-		rc = chk_write_markdown(c->out, &run);
-	else
-		rc = chk_write_text(c->out, &run, c->ascii, all);
-	if (rc != 0) {
+	struct report report = { format, &run, db, c->ascii, all };
+	if (output && (rc = write_report_file(output, &report, &e)) != 0) {
+		chk_run_free(&run);
+		inv_close(db);
+		return cli_fail(c, &e);
+	}
+	if (!output && write_report(c->out, &report) != 0) {
 		chk_run_free(&run);
 		inv_close(db);
 		return cli_fail(c, &(struct ow_err){ OW_EINPUT,
