@@ -318,6 +318,30 @@ static void test_data_not_read_is_an_error_never_a_pass(void **state)
 	tu_run_free(&r);
 }
 
+/* The site's updates are optional: a site whose $metadata does not offer
+ * them, or an account that may not read them, leaves the sync complete
+ * (exit 0), and the NAA hotfix check of the 2503 site asks the operator
+ * instead of passing or failing on what was not read. */
+static void test_unread_updates_leave_the_sync_complete_and_the_hotfix_to_an_attestation(void **state)
+{
+	static const char *const hidden[] = { "--metadata-without", "SMS_CM_UpdatePackages", NULL };
+	static const char *const denied[] = { "--deny", "SMS_CM_UpdatePackages", NULL };
+	const char *const *const ways[] = { hidden, denied };
+	struct labproc lp;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof ways / sizeof ways[0]; i++) {
+		json_t *run;
+		start(&lp, ways[i]);
+		assert_int_equal(sync_lab(&lp), 0);
+		labproc_stop(&lp);
+		run = check_json(NULL, NULL);
+		assert_string_equal(state_of(run, "OSD-NAA-002", "HLD"), "notchecked");
+		assert_string_equal(state_of(run, "OSD-NAA-002", "CAS"), "fail");   /* by its build alone */
+		json_decref(run);
+	}
+}
+
 static const char *str_or_absent(json_t *j)
 {
 	return json_string_value(j) ? json_string_value(j) : "(absent)";
@@ -725,6 +749,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_seeded_misconfigurations_fail_and_clean_counterparts_pass, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unread_updates_leave_the_sync_complete_and_the_hotfix_to_an_attestation,
+		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_data_not_read_is_an_error_never_a_pass, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_chain_that_could_not_be_judged_is_named_everywhere, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_marks_findings_new_unchanged_and_fixed, setup, teardown),
