@@ -157,11 +157,16 @@ static void check_metadata(struct report *r, struct http_client *h, const char *
 	}
 	for (size_t i = 0; i < as_class_count(); i++) {
 		const struct as_class *c = as_class_at(i);
-		if (!as_caps_has_class(caps, c->name)) {
+		if (as_caps_has_class(caps, c->name))
+			continue;
+		/* An optional class missing is worth knowing, not a failure. */
+		if (c->optional)
+			line(r, true, "class", "%s is not exposed by this site (optional: %s): the checks "
+			     "that consult it ask for an attestation instead", c->name, c->why);
+		else
 			line(r, false, "class", "%s is not exposed by this site (needed for %s): sync skips "
 			     "it and the checks that need it say error", c->name, c->why);
-			missing++;
-		}
+		missing += !c->optional;
 	}
 	line(r, missing == 0, "classes", "%zu of %zu classes osdwarden reads are exposed by the "
 	     "site's $metadata", as_class_count() - missing, as_class_count());
