@@ -24,5 +24,14 @@ for run in 1 2 3; do
 	read -r secs rss < "$work/time.$run"
 	printf '  run %s: %s s, peak RSS %s KiB\n' "$run" "$secs" "$rss"
 done
+# The HTML report at this scale: how big a file a reviewer gets and how
+# long it takes (the evaluation included, as for the JSON runs above).
+/usr/bin/time -f "%e %M" "$build/osdwarden" --db "$work/inv.db" check --format html \
+	-o "$work/report.html" 2> "$work/time.html"
+read -r secs rss <<END
+$(tail -n 1 "$work/time.html")
+END
+printf '  html report: %s bytes, %s s, peak RSS %s KiB (check --format html -o)\n' \
+	"$(wc -c < "$work/report.html" | tr -d ' ')" "$secs" "$rss"
 printf 'phases (bench_checks, in-process; evaluate = load + evaluators + baseline, nothing stored):\n'
 "$build/bench/bench_checks" "$work/inv.db" 3

@@ -86,6 +86,15 @@ static void number(struct html *h, long long n)
 	}
 }
 
+/* "3 new, 0 unchanged": each number followed by its words. */
+static void counted(struct html *h, const long long *n, const char *const *words, size_t k)
+{
+	for (size_t i = 0; i < k; i++) {
+		number(h, n[i]);
+		fputs(words[i], h->f);
+	}
+}
+
 static void when(struct html *h, int64_t t)
 {
 	char iso[32], shown[32];
@@ -328,15 +337,12 @@ static void caps(struct html *h, const struct chk_summary *sum)
 	unjudged_items(h, run->grades.privacy_unjudged, "privacy");
 	items += run->grades.security_unjudged[0] || run->grades.privacy_unjudged[0];
 	if (ig->waivers || ig->attestations || ig->settings || ig->tags) {
+		const long long n[] = { (long long)ig->waivers, (long long)ig->attestations,
+		                        (long long)ig->settings, (long long)ig->tags };
 		fputs("<li>Not honoured: ", h->f);
-		number(h, (long long)ig->waivers);
-		fputs(" waiver(s), ", h->f);
-		number(h, (long long)ig->attestations);
-		fputs(" attestation(s), ", h->f);
-		number(h, (long long)ig->settings);
-		fputs(" setting(s) and ", h->f);
-		number(h, (long long)ig->tags);
-		fputs(" tag(s) are in the inventory but not in the audit log as they stand", h->f);
+		counted(h, n, (const char *const[]){ " waiver(s), ", " attestation(s), ",
+		                                     " setting(s) and ", " tag(s)" }, 4);
+		fputs(" are in the inventory but not in the audit log as they stand", h->f);
 		if (ig->settings) {
 			fputs(" (the default is used for ", h->f);
 			text(h, ig->setting_keys, sizeof ig->setting_keys);
@@ -455,14 +461,18 @@ static void trend(struct html *h)
 	fprintf(h->f, "<svg viewBox=\"0 0 %d %d\" width=\"%d\" "
 	        "height=\"%d\" role=\"img\" aria-labelledby=\"trend-title\"><title id=\"trend-title\">"
 	        "Failing findings over the last %zu run(s)</title>\n", W, H, W, H, t.n);
-	/* axes and two reference lines: 0 and the highest value */
+	/* the axis, and reference lines at half and all of the top, labelled */
 	fprintf(h->f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#d0d7de\"/>"
-	        "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#d0d7de\" "
-	        "stroke-dasharray=\"4 4\"/>\n", L, H - B, W - R, H - B, L, T, W - R, T);
-	fprintf(h->f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">0</text>"
-	        "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", L - 6, H - B + 4, L - 6, T + 4);
-	number(h, top);
-	fputs("</text>\n", h->f);
+	        "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">0</text>\n", L, H - B, W - R, H - B,
+	        L - 6, H - B + 4);
+	for (int k = 1; k <= 2; k++) {
+		int y = H - B - (H - T - B) * k / 2;
+		fprintf(h->f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#d0d7de\" "
+		        "stroke-dasharray=\"4 4\"/><text x=\"%d\" y=\"%d\" text-anchor=\"end\">", L, y,
+		        W - R, y, L - 6, y + 4);
+		number(h, top * k / 2);
+		fputs("</text>\n", h->f);
+	}
 	double step = t.n > 1 ? (double)(W - L - R) / (double)(t.n - 1) : 0;
 	double span = H - T - B;
 	fputs("<path fill=\"none\" stroke=\"#b42318\" stroke-width=\"2.5\" d=\"", h->f);
@@ -655,15 +665,10 @@ static void objects(struct html *h, const struct per_check *pc)
 		fputs(" of them waived)", h->f);
 	}
 	if (run->previous) {
+		const long long n[] = { run->previous, (long long)pc->fresh, (long long)pc->unchanged,
+		                        (long long)pc->fixed };
 		fputs("; since run ", h->f);
-		number(h, run->previous);
-		fputs(": ", h->f);
-		number(h, (long long)pc->fresh);
-		fputs(" new, ", h->f);
-		number(h, (long long)pc->unchanged);
-		fputs(" unchanged, ", h->f);
-		number(h, (long long)pc->fixed);
-		fputs(" fixed", h->f);
+		counted(h, n, (const char *const[]){ ": ", " new, ", " unchanged, ", " fixed" }, 4);
 	}
 	fputs(".</p>\n", h->f);
 	if (!pc->findings)
