@@ -323,9 +323,10 @@ static const char *sarif_kind(enum chk_state s)
  * its message names the evidence in words. */
 static json_t *sarif_result(const struct chk_result *r, size_t rule_index, int64_t now)
 {
-	json_t *res, *ev, *loc;
+	json_t *res, *loc;
 	char fq[600];
-	char *line = chk_evidence_line(r->evidence, now);
+	json_t *ev = r->evidence ? json_loads(r->evidence, 0, NULL) : NULL;
+	char *line = chk_evidence_line_of(ev, now);
 	struct buf msg = BUF_INIT;
 
 	snprintf(fq, sizeof fq, "%s/%s", r->object_type ? r->object_type : "site",
@@ -337,9 +338,9 @@ static json_t *sarif_result(const struct chk_result *r, size_t rule_index, int64
 	free(line);
 	if (msg.failed) {
 		buf_free(&msg);
+		json_decref(ev);
 		return NULL;
 	}
-	ev = r->evidence ? json_loads(r->evidence, 0, NULL) : NULL;
 	loc = json_pack("[{s:[{s:s,s:s,s:s}]}]", "logicalLocations", "name",
 	                r->object_name ? r->object_name : fq, "fullyQualifiedName", fq, "kind", "resource");
 	res = json_pack("{s:s,s:I,s:s,s:s,s:{s:s},s:o,s:{s:s,s:s,s:o}}", "ruleId", r->def->id,
@@ -434,8 +435,12 @@ int chk_write_sarif(FILE *f, const struct chk_run *run)
 			break;
 		}
 		fputs(written++ ? ",\n" : "\n", f);
-		rc = json_dumpf(res, f, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
+		/* One write per result: json_dumpf writes token by token. */
+		char *one = json_dumps(res, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
 		json_decref(res);
+		if (!one || fputs(one, f) == EOF)
+			rc = -1;
+		free(one);
 	}
 	fprintf(f, "\n   ]%s\n", open_at + strlen("\"@RESULTS@\""));
 	free(text);

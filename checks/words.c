@@ -166,8 +166,10 @@ static const struct field fields[] = {
 
 static const struct field *field_of(const char *name)
 {
+	/* The first byte first: a report looks up every field of every
+	 * finding (hundreds of thousands at scale). */
 	for (size_t i = 0; name && i < sizeof fields / sizeof fields[0]; i++)
-		if (strcmp(fields[i].name, name) == 0)
+		if (fields[i].name[0] == name[0] && strcmp(fields[i].name, name) == 0)
 			return &fields[i];
 	return NULL;
 }
@@ -318,20 +320,39 @@ static void copy_cut(char *dst, size_t n, const char *s, size_t len)
 	memcpy(dst + keep, "...", 4);
 }
 
+/* Where the pairs go: into out[], or as text onto line. */
 struct pairs {
 	struct chk_pair *out;
+	struct buf *line;
 	size_t n, max;
+	bool more;             /* some were left out: max was reached */
 	int64_t now;
 	struct buf scratch;
 };
 
 static void put(struct pairs *p, const char *label, const char *value, size_t len)
 {
-	if (p->n >= p->max)
+	struct chk_pair one, *to = p->line ? &one : &p->out[p->n];
+	size_t llen = strlen(label);
+
+	if (p->n >= p->max) {
+		p->more = true;
 		return;
-	copy_cut(p->out[p->n].label, sizeof p->out[p->n].label, label, strlen(label));
-	copy_cut(p->out[p->n].value, sizeof p->out[p->n].value, value, len);
+	}
 	p->n++;
+	if (p->line && llen < sizeof one.label && len < sizeof one.value) {
+		/* fits: straight onto the line */
+		if (p->n > 1)
+			buf_add(p->line, ", ", 2);
+		buf_add(p->line, label, llen);
+		buf_addc(p->line, ' ');
+		buf_add(p->line, value, len);
+		return;
+	}
+	copy_cut(to->label, sizeof to->label, label, llen);
+	copy_cut(to->value, sizeof to->value, value, len);
+	if (p->line)
+		buf_addf(p->line, "%s%s %s", p->n > 1 ? ", " : "", to->label, to->value);
 }
 
 /* A setting's value in the unit its name says. */
@@ -353,10 +374,16 @@ static void walk(struct pairs *p, const char *prefix, const json_t *obj)
 	json_object_foreach((json_t *)obj, name, v) {
 		const struct field *f = field_of(name);
 		const char *label = f ? f->label : name;
-		char full[128];
-		snprintf(full, sizeof full, "%s%s%s", prefix, prefix[0] ? " " : "", label);
-		if (p->n >= p->max)
+		char nested[128];
+		const char *full = label;
+		if (p->n >= p->max) {
+			p->more = true;
 			return;
+		}
+		if (prefix[0]) {
+			snprintf(nested, sizeof nested, "%s %s", prefix, label);
+			full = nested;
+		}
 		if (json_is_object(v)) {
 			const char *setting = json_string_value(json_object_get(v, "setting"));
 			json_t *pv = json_object_get(v, "value");
@@ -381,7 +408,7 @@ static void walk(struct pairs *p, const char *prefix, const json_t *obj)
 
 size_t chk_evidence_pairs(const char *evidence_json, int64_t now, struct chk_pair *out, size_t max)
 {
-	struct pairs p = { out, 0, max, now, BUF_INIT };
+	struct pairs p = { .out = out, .max = max, .now = now, .scratch = BUF_INIT };
 	json_t *e = evidence_json ? json_loads(evidence_json, 0, NULL) : NULL;
 
 	if (json_is_object(e) && max > 0)
@@ -395,19 +422,24 @@ size_t chk_evidence_pairs(const char *evidence_json, int64_t now, struct chk_pai
  * to be there rather than dropped silently. */
 #define LINE_PAIRS 48
 
+char *chk_evidence_line_of(const json_t *evidence, int64_t now)
+{
+	struct buf line = BUF_INIT;
+	struct pairs p = { .line = &line, .max = LINE_PAIRS, .now = now, .scratch = BUF_INIT };
+
+	if (json_is_object(evidence))
+		walk(&p, "", evidence);
+	if (p.more)
+		buf_adds(&line, ", and more (see the JSON export)");
+	buf_free(&p.scratch);
+	return buf_detach(&line);
+}
+
 char *chk_evidence_line(const char *evidence_json, int64_t now)
 {
-	struct chk_pair *pairs = calloc(LINE_PAIRS + 1, sizeof *pairs);
-	struct buf b = BUF_INIT;
-	size_t n;
+	json_t *e = evidence_json ? json_loads(evidence_json, 0, NULL) : NULL;
+	char *line = chk_evidence_line_of(e, now);
 
-	if (!pairs)
-		return NULL;
-	n = chk_evidence_pairs(evidence_json, now, pairs, LINE_PAIRS + 1);
-	for (size_t i = 0; i < n && i < LINE_PAIRS; i++)
-		buf_addf(&b, "%s%s %s", i ? ", " : "", pairs[i].label, pairs[i].value);
-	if (n > LINE_PAIRS)
-		buf_adds(&b, ", and more (see the JSON export)");
-	free(pairs);
-	return buf_detach(&b);
+	json_decref(e);
+	return line;
 }

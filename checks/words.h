@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 struct chk_pair {
 	char label[64];
 	char value[240];
@@ -24,6 +26,9 @@ size_t chk_evidence_pairs(const char *evidence_json, int64_t now, struct chk_pai
 /* The same as one line, "label value, label value": a new string the
  * caller frees, NULL when out of memory ("" when there is no evidence). */
 char *chk_evidence_line(const char *evidence_json, int64_t now);
+/* The same from evidence already parsed (borrowed): for a writer that has
+ * the tree anyway. */
+char *chk_evidence_line_of(const json_t *evidence, int64_t now);
 
 /* The console's word for one field's value (e.g. "BindPolicy", "0" ->
  * "every interface"), or NULL when the table has none. Static storage. */
