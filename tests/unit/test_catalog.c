@@ -559,6 +559,45 @@ static void test_turn_two_severities_follow_the_facts(void **state)
 	chk_run_free(&run);
 }
 
+/* The README's catalogue table is the catalogue: one row per check, its
+ * ID, title, category, severity and automation as the code has them. On a
+ * mismatch the test prints the table to paste between the markers. */
+static void test_the_readme_table_lists_every_check_as_the_catalogue_has_it(void **state)
+{
+	const char *root = getenv("OW_SOURCE_ROOT");
+	char *path, *readme, *begin, *end, *want = NULL;
+	size_t wlen = 0;
+	FILE *w = open_memstream(&want, &wlen);
+
+	(void)state;
+	assert_non_null(root);
+	assert_non_null(w);
+	path = tu_path(root, "README.md");
+	readme = tu_read_file(path, NULL);
+	assert_non_null(readme);
+	fprintf(w, "| ID | check | category | severity | decided by |\n| --- | --- | --- | --- | --- |\n");
+	for (size_t k = 0; k < chk_count(); k++) {
+		const struct chk_def *d = chk_at(k);
+		fprintf(w, "| %s | %s | %s | %s | %s |\n", d->id, d->title, chk_cat_name(d->cat),
+		        chk_sev_name(d->sev), d->chain ? "chain" : chk_auto_name(d->automation));
+	}
+	fclose(w);
+	begin = strstr(readme, "<!-- catalogue:begin -->\n");
+	end = begin ? strstr(begin, "<!-- catalogue:end -->") : NULL;
+	if (!begin || !end || (size_t)(end - begin) - strlen("<!-- catalogue:begin -->\n") != wlen ||
+	    memcmp(begin + strlen("<!-- catalogue:begin -->\n"), want, wlen) != 0) {
+		/* cmocka cuts long messages: the table goes to a file to paste from */
+		char *out = tu_path(getenv("OW_BUILD_DIR") ? getenv("OW_BUILD_DIR") : ".",
+		                    "catalogue-table.md");
+		tu_write_file(out, want, wlen);
+		fail_msg("README.md's table between <!-- catalogue:begin --> and <!-- catalogue:end --> "
+		         "is not the catalogue; the table it should hold is in %s", out);
+	}
+	free(want);
+	free(readme);
+	free(path);
+}
+
 static void test_seeded_inventories_give_the_expected_state(void **state)
 {
 	(void)state;
@@ -1150,6 +1189,7 @@ int main(void)
 		cmocka_unit_test(test_every_check_on_an_empty_but_read_site_never_passes_by_default),
 		cmocka_unit_test(test_seeded_inventories_give_the_expected_state),
 		cmocka_unit_test(test_turn_two_severities_follow_the_facts),
+		cmocka_unit_test(test_the_readme_table_lists_every_check_as_the_catalogue_has_it),
 		cmocka_unit_test(test_history_is_pruned_by_the_retention_settings),
 		cmocka_unit_test(test_recheck_passes_only_what_was_judged_and_passed),
 		cmocka_unit_test(test_a_tag_written_outside_osdwarden_is_not_honoured),
