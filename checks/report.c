@@ -504,7 +504,7 @@ static void md_grouped(FILE *f, const struct chk_run *run, const struct chk_def 
 		n[r->state][baseline_index(r->baseline)][r->waived]++;
 		rest++;
 	}
-	fprintf(f, "- and %zu more, counted:", rest);
+	fprintf(f, "- and %zu more:", rest);
 	for (int st = 0; st <= CS_FIXED; st++)
 		for (size_t b = 0; b < 4; b++)
 			for (int w = 0; w < 2; w++) {
@@ -515,7 +515,7 @@ static void md_grouped(FILE *f, const struct chk_run *run, const struct chk_def 
 				        w ? (b ? ", waived" : "waived") : "", b || w ? ")" : "");
 				sep = ",";
 			}
-	fputs(" (the JSON and SARIF exports name each one)\n", f);
+	fputs("; the JSON and SARIF exports name each one\n", f);
 }
 
 int chk_write_markdown(FILE *f, const struct chk_run *run)

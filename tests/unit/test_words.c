@@ -143,9 +143,9 @@ static void test_a_long_value_is_cut_on_a_character_boundary(void **state)
 	assert_int_equal((len - 3) % 2, 0);   /* no half character */
 }
 
-/* One failing result of OSD-TS-004 with hostile evidence, written by fn
- * (a new string). */
-static char *one_report(int (*fn)(FILE *f, const struct chk_run *run, bool), bool ascii)
+/* n failing results of OSD-TS-004 with hostile evidence, written by fn
+ * (a new string); every other one is new, the rest unchanged. */
+static char *report_of(int (*fn)(FILE *f, const struct chk_run *run, bool), bool ascii, size_t n)
 {
 	const struct chk_def *d = NULL;
 	char *text = NULL, strings[] = "task_sequence\0HLD00020\0Deploy";
@@ -153,22 +153,25 @@ static char *one_report(int (*fn)(FILE *f, const struct chk_run *run, bool), boo
 	                  "\"note\":\"Z\\u00fcrich\"}";
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
-	struct chk_result r = { 0 };
-	struct chk_run run = { .id = 1, .started = NOW, .results = &r, .n = 1 };
+	struct chk_result *r = calloc(n, sizeof *r);
+	struct chk_run run = { .id = 1, .started = NOW, .results = r, .n = n };
 
 	for (size_t k = 0; k < chk_count(); k++)
 		if (strcmp(chk_at(k)->id, "OSD-TS-004") == 0)
 			d = chk_at(k);
 	assert_non_null(d);
 	assert_non_null(f);
-	r = (struct chk_result){ .def = d, .state = CS_FAIL, .sev = d->sev,
-	                         .object_type = strings, .object_key = strings + 14,
-	                         .object_name = strings + 23, .evidence = evidence,
-	                         .baseline = "new" };
+	assert_non_null(r);
+	for (size_t i = 0; i < n; i++)
+		r[i] = (struct chk_result){ .def = d, .state = CS_FAIL, .sev = d->sev,
+		                            .object_type = strings, .object_key = strings + 14,
+		                            .object_name = strings + 23, .evidence = evidence,
+		                            .baseline = i % 2 ? "unchanged" : "new" };
 	strcpy(run.grades.security, "F");
 	strcpy(run.grades.privacy, "A");
 	assert_int_equal(fn(f, &run, ascii), 0);
 	fclose(f);
+	free(r);
 	assert_null(strchr(text, '\x1b'));
 	assert_null(strchr(text, '\a'));
 	return text;
@@ -190,18 +193,51 @@ static void test_reports_escape_the_evidence_their_own_way(void **state)
 	char *s;
 
 	(void)state;
-	s = one_report(text_report, true);
+	s = report_of(text_report, true, 1);
 	if (!strstr(s, "\n        runs as <script>^[]52;c;eA==^G|*x*, note Z<U+00FC>rich\n"))
 		fail_msg("text report (ASCII):\n%s", s);
 	free(s);
-	s = one_report(text_report, false);
+	s = report_of(text_report, false, 1);
 	if (!strstr(s, "runs as <script>^[]52;c;eA==^G|*x*, note Z\xc3\xbcrich\n"))
 		fail_msg("text report:\n%s", s);
 	free(s);
-	s = one_report(markdown_report, false);
+	s = report_of(markdown_report, false, 1);
 	if (!strstr(s, "- Deploy — fail, new: runs as \\<script\\>^\\[\\]52;c;eA==^G\\|\\*x\\*, "
 	                "note Z\xc3\xbcrich\n"))
 		fail_msg("markdown report:\n%s", s);
+	free(s);
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+/* Lab scale 1000 has 100,000 and more failing associations: Markdown names
+ * 300 of a check, and past that the first 100 and the rest counted. */
+static void test_markdown_counts_a_big_check_past_the_first_objects(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = report_of(markdown_report, false, 300);
+	assert_int_equal(count(s, "\n- Deploy — fail, "), 300);
+	assert_null(strstr(s, "more:"));
+	free(s);
+	s = report_of(markdown_report, false, 400);
+	assert_int_equal(count(s, "\n- Deploy — fail, "), 100);
+	if (!strstr(s, "\n- and 300 more: 150 fail (new), 150 fail (unchanged); the JSON and SARIF "
+	            "exports name each one\n"))
+		fail_msg("no counted line in:\n%s", strstr(s, "\n- and") ? strstr(s, "\n- and") : s);
+	free(s);
+	/* Text: the first 5, and how many it left out. */
+	s = report_of(text_report, false, 12);
+	assert_int_equal(count(s, "\n    fail   "), 5);
+	assert_non_null(strstr(s, "\n    ... and 7 more: osdwarden check --all\n"));
 	free(s);
 }
 
@@ -216,6 +252,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_text_is_passed_raw),
 		cmocka_unit_test(test_a_long_value_is_cut_on_a_character_boundary),
 		cmocka_unit_test(test_reports_escape_the_evidence_their_own_way),
+		cmocka_unit_test(test_markdown_counts_a_big_check_past_the_first_objects),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
