@@ -12,11 +12,14 @@
 #define NOW 1796169600LL
 #define DAYS(n) ((long long)(n) * 86400)
 
-static char *line_of(const char *json)
+/* The evidence json as one line is want. */
+static void assert_line(const char *json, const char *want)
 {
 	char *s = chk_evidence_line(json, NOW);
+
 	assert_non_null(s);
-	return s;
+	assert_string_equal(s, want);
+	free(s);
 }
 
 static void test_a_coded_value_becomes_its_word(void **state)
@@ -53,21 +56,17 @@ static void test_a_coded_value_becomes_its_word(void **state)
 static void test_a_date_gets_its_age(void **state)
 {
 	char json[160];
-	char *s;
 
 	(void)state;
 	snprintf(json, sizeof json, "{\"store_released\":%lld,\"store_created\":%lld}",
 	         NOW - DAYS(103), NOW + DAYS(3));
-	s = line_of(json);
-	assert_string_equal(s, "restored 2026-08-21 (103 d ago), captured 2026-12-05 (in 3 d)");
-	free(s);
+	assert_line(json, "restored 2026-08-21 (103 d ago), captured 2026-12-05 (in 3 d)");
 }
 
 static void test_the_policy_threshold_is_named(void **state)
 {
 	struct chk_pair p[4];
 	size_t n;
-	char *s;
 
 	(void)state;
 	n = chk_evidence_pairs("{\"age_days\":103,\"policy\":{\"setting\":\"assoc_released_max_days\","
@@ -75,54 +74,43 @@ static void test_the_policy_threshold_is_named(void **state)
 	assert_int_equal(n, 2);
 	assert_string_equal(p[1].label, "policy assoc_released_max_days");
 	assert_string_equal(p[1].value, "14 d");
-	s = line_of("{\"holders\":7,\"policy\":{\"setting\":\"osd_manager_max_holders\",\"value\":5}}");
-	assert_string_equal(s, "holders 7, policy osd_manager_max_holders 5");
-	free(s);
+	assert_line("{\"holders\":7,\"policy\":{\"setting\":\"osd_manager_max_holders\",\"value\":5}}",
+	            "holders 7, policy osd_manager_max_holders 5");
 }
 
 static void test_an_unknown_field_still_appears(void **state)
 {
-	char *s;
-
 	(void)state;
-	s = line_of("{\"FutureProperty\":42,\"nested\":{\"a\":true,\"b\":[\"x\",\"y\"]},"
-	            "\"empty\":[],\"ratio\":0.5}");
-	assert_string_equal(s, "FutureProperty 42, nested a yes, nested b x, y, empty none, ratio 0.5");
-	free(s);
+	assert_line("{\"FutureProperty\":42,\"nested\":{\"a\":true,\"b\":[\"x\",\"y\"]},"
+	            "\"empty\":[],\"ratio\":0.5}",
+	            "FutureProperty 42, nested a yes, nested b x, y, empty none, ratio 0.5");
 	/* The engine's decisions flatten with their own words. */
-	s = line_of("{\"waiver\":{\"by\":\"alice\",\"reason\":\"lab\",\"at\":1796169600}}");
-	assert_string_equal(s, "waiver by alice, waiver why lab, waiver on 2026-12-02 (today)");
-	free(s);
+	assert_line("{\"waiver\":{\"by\":\"alice\",\"reason\":\"lab\",\"at\":1796169600}}",
+	            "waiver by alice, waiver why lab, waiver on 2026-12-02 (today)");
 }
 
 static void test_no_evidence_is_no_pairs(void **state)
 {
 	struct chk_pair p[2];
-	char *s;
 
 	(void)state;
 	assert_int_equal(chk_evidence_pairs(NULL, NOW, p, 2), 0);
 	assert_int_equal(chk_evidence_pairs("not json", NOW, p, 2), 0);
 	assert_int_equal(chk_evidence_pairs("[1,2]", NOW, p, 2), 0);
 	assert_int_equal(chk_evidence_pairs("{\"a\":1,\"b\":2,\"c\":3}", NOW, p, 2), 2);
-	s = line_of("{}");
-	assert_string_equal(s, "");
-	free(s);
+	assert_line("{}", "");
 }
 
 static void test_hostile_text_is_passed_raw(void **state)
 {
 	struct chk_pair p[2];
-	char *s;
 
 	(void)state;
 	/* Escaping is each format's job: the words keep the bytes. */
 	assert_int_equal(chk_evidence_pairs("{\"run_as\":\"<script>\\u001b[31m|*x*\"}", NOW, p, 2), 1);
 	assert_string_equal(p[0].label, "runs as");
 	assert_string_equal(p[0].value, "<script>\x1b[31m|*x*");
-	s = line_of("{\"reason\":\"a\\nb\"}");
-	assert_string_equal(s, "why a\nb");
-	free(s);
+	assert_line("{\"reason\":\"a\\nb\"}", "why a\nb");
 }
 
 static void test_a_long_value_is_cut_on_a_character_boundary(void **state)
