@@ -1,15 +1,14 @@
 /* The HTML report in a real browser: the lab synced, the report written
  * with -o, and headless Chromium made to load it (--dump-dom, then a
- * screenshot). The DOM must say the grades the JSON export says, show a
- * planted <script>-bearing name and the lab's hostile names as text, hold
- * no <script> element, and the browser must log no console message (a CSP
+ * screenshot). The DOM must say the grades the JSON export says, show the
+ * lab's hostile names (one carries a <script> element) as text, hold no
+ * <script> element, and the browser must log no console message (a CSP
  * violation, an uncaught error) and the page start no request. Chromium
  * missing is a failure naming scripts/install-deps.sh, never a skip. */
 #define _GNU_SOURCE   /* strcasestr: tags are read in any case */
 #include "support/testutil.h"
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +18,9 @@
 
 /* The lab's clock (labsite_start: --now 1780000000), so ages are fixed. */
 #define AS_OF "1780000000"
-/* What the site would have to send for the report to run a script. */
-#define PLANTED "<script>document.title=1</script>PC-PLANTED"
-#define PLANTED_SHOWN "&lt;script&gt;document.title=1&lt;/script&gt;PC-PLANTED"
+/* The lab's association named in markup, with a script in it, as text. */
+#define MARKUP_SHOWN "*WS* | [click](javascript:alert(1)) `x` &lt;b&gt;&lt;script&gt;alert(1)" \
+	"&lt;/script&gt;"
 
 static struct labsite g_ls;
 static struct labproc g_lp;
@@ -42,23 +41,6 @@ static int teardown(void **state)
 	(void)state;
 	labsite_free(&g_ls);
 	return 0;
-}
-
-/* A name the site sent, changed in the synced inventory to one a browser
- * would run if the report wrote it as markup: the association restored
- * longest ago, which OSD-SMP's retention check fails. */
-static void plant_script_name(void)
-{
-	sqlite3 *s;
-	char *msg = NULL;
-
-	assert_int_equal(sqlite3_open(g_ls.db, &s), SQLITE_OK);
-	if (sqlite3_exec(s, "UPDATE associations SET source_name = '" PLANTED "' WHERE id = "
-	                 "(SELECT id FROM associations WHERE store_released IS NOT NULL "
-	                 "ORDER BY store_released LIMIT 1)", NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("planting the name: %s", msg);
-	assert_int_equal(sqlite3_changes(s), 1);
-	sqlite3_close(s);
 }
 
 static bool have_chromium(void)
@@ -150,7 +132,6 @@ static void test_the_report_renders_in_chromium_as_text_with_no_request_or_error
 	if (!have_chromium())
 		fail_msg("chromium is not installed: the HTML report is tested in a real browser; "
 		         "run scripts/install-deps.sh (Debian package chromium)");
-	plant_script_name();
 	snprintf(html, sizeof html, "%s/report.html", g_ls.dir);
 	snprintf(dom_path, sizeof dom_path, "%s/dom.html", g_ls.dir);
 	snprintf(err_path, sizeof err_path, "%s/chromium.err", g_ls.dir);
@@ -189,12 +170,10 @@ static void test_the_report_renders_in_chromium_as_text_with_no_request_or_error
 	snprintf(want, sizeof want, "id=\"grade-privacy\">%s<", grade[1]);
 	if (!strstr(dom, want))
 		fail_msg("the DOM does not show the privacy grade %s", grade[1]);
-	/* the planted name is text, and no script element exists */
-	assert_non_null(strstr(dom, PLANTED_SHOWN));
+	/* the lab's hostile names: shown as text, not acted on; no script element */
+	assert_non_null(strstr(dom, MARKUP_SHOWN));
 	assert_null(strcasestr(dom, "<script"));
-	/* the lab's hostile names: shown, not acted on */
 	assert_non_null(strstr(dom, "Media^[]52;c;ZXZpbA==^G Build^[[2J"));
-	assert_non_null(strstr(dom, "*WS* | [click](javascript:alert(1)) `x` &lt;b&gt;"));
 	assert_null(strchr(dom, '\x1b'));
 	assert_null(strstr(dom, "\xe2\x80\xae"));
 	/* the evidence is there in words, and the trend chart */
