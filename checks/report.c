@@ -316,8 +316,8 @@ static const char *sarif_kind(enum chk_state s)
 	return "open";   /* could not be decided */
 }
 
-/* Where the README describes the checks (its heading's anchor). */
-#define CHK_DOCS_CATALOGUE "README.md#the-checklist"
+/* Where the README lists the checks: its "### The catalogue" heading. */
+#define CHK_DOCS_CATALOGUE "README.md#the-catalogue"
 
 /* One SARIF result for a finding (a new object, or NULL out of memory);
  * its message names the evidence in words. */
@@ -387,7 +387,7 @@ int chk_write_sarif(FILE *f, const struct chk_run *run)
 		 * the schema) and osdwarden has no public home to point at: the
 		 * help's Markdown links the README's catalogue relatively. */
 		snprintf(help_md, sizeof help_md, "%s\n\n%s in the catalogue: "
-		         "[the checklist](" CHK_DOCS_CATALOGUE ").", d->remediation, d->id);
+		         "[the catalogue](" CHK_DOCS_CATALOGUE ").", d->remediation, d->id);
 		json_array_append_new(rules, json_pack(
 			"{s:s,s:{s:s},s:{s:s},s:{s:s,s:s},s:{s:s},s:{s:s,s:s,s:s,s:s?,s:s}}",
 			"id", d->id, "shortDescription", "text", d->title, "fullDescription", "text",

@@ -224,7 +224,7 @@ static void test_sarif_messages_name_the_evidence(void **state)
 	json_array_foreach(json_object_get(json_object_get(json_object_get(run, "tool"), "driver"),
 	                                   "rules"), i, rule)
 		assert_has(json_string_value(json_object_get(json_object_get(rule, "help"), "markdown")),
-		           "(README.md#the-checklist)");
+		           "(README.md#the-catalogue)");
 	json_decref(j);
 	free(out);
 }
