@@ -386,7 +386,7 @@ int chk_write_sarif(FILE *f, const struct chk_run *run)
 		/* helpUri must be absolute (SARIF 2.1.0 3.49.12, "format": "uri" in
 		 * the schema) and osdwarden has no public home to point at: the
 		 * help's Markdown links the README's catalogue relatively. */
-		snprintf(help_md, sizeof help_md, "%s\n\n%s in the catalogue: "
+		snprintf(help_md, sizeof help_md, "%s\n\n%s is one row of "
 		         "[the catalogue](" CHK_DOCS_CATALOGUE ").", d->remediation, d->id);
 		json_array_append_new(rules, json_pack(
 			"{s:s,s:{s:s},s:{s:s},s:{s:s,s:s},s:{s:s},s:{s:s,s:s,s:s,s:s?,s:s}}",
