@@ -46,7 +46,9 @@ static const struct command commands[] = {
 	  "[--syslog] | audit re-anchor",
 	  "show the tamper-evident audit log, check its chain and anchor, ship its head off-host, "
 	  "or start a new anchor after a failure you can explain" },
-	{ "cert", cmd_cert, "cert block|unblock SMSID [--yes] [--dry-run] [site options]",
+	{ "cert", cmd_cert, "cert block|unblock SMSID [--yes] [--dry-run] [site options]\n"
+	  "       --dry-run: the impact (type, key, DP, validity, the findings it closes,\n"
+	  "       whether the site offers the method), from the inventory; nothing is sent",
 	  "block or unblock a certificate on the site, verified and audited" },
 	{ "assoc", cmd_assoc,
 	  "assoc delete SOURCE_ID RESTORE_ID [--yes] [--dry-run]\n"
@@ -66,8 +68,11 @@ static const struct command commands[] = {
 	  "task list | task show ID | task resume ID [--step next | --step attest --note TEXT]\n"
 	  "       task start cert-block SMSID | assoc-prune [DAYS] | fix CHECK OBJECT",
 	  "guided tasks: persisted step by step, resumable after a dropped session" },
-	{ "demo", cmd_demo, "demo",
-	  "start osdwarden-lab on loopback, sync it, open the console on it" },
+	{ "demo", cmd_demo, "demo [--script FILE [--size COLSxROWS]] | demo --adopt ORIGIN\n"
+	  "       --adopt: the lab at ORIGIN is the demo's: an earlier demo's provider row in\n"
+	  "       the inventory (--db) now names it (scripts/demo.sh); nothing else is done",
+	  "start osdwarden-lab on loopback, sync it, open the console on it (a key script "
+	  "drives the console without a terminal)" },
 	{ "tui", cmd_tui, "tui [--script FILE [--size COLSxROWS]] [--view NAME] [site options]",
 	  "the console: dashboard, lists, checklists, guided tasks" },
 	{ "list", cmd_list,

@@ -5,7 +5,9 @@
  *
  * Confirmation: --yes, or on a terminal a typed confirmation (the last 6
  * characters of the SMSID, the server name, or the count). Without a
- * terminal and without --yes nothing is sent. --dry-run needs neither. */
+ * terminal and without --yes nothing is sent. --dry-run needs neither;
+ * `cert block|unblock --dry-run` prints the impact from the inventory
+ * (backend/cert_impact) and opens nothing towards the site. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 
 #include "backend/actions.h"
 #include "backend/adminservice.h"
+#include "backend/cert_impact.h"
 #include "cli/cli.h"
 #include "cli/cmd_act.h"
 #include "cli/siteopts.h"
@@ -112,8 +115,9 @@ int actcmd_session_parse(struct cli *c, const char *cmd, struct actcmd_session *
 	return 0;
 }
 
-/* The provider the object's site was last synced from; the only one
- * when the site is not known. Copies into the session. */
+/* The provider row the session names (the console's choice), else the one
+ * the object's site was last synced from; the only one when the site is
+ * not known. Copies into the session. */
 static int pick_provider(struct cli *c, const char *cmd, struct actcmd_session *s,
                          const char *site_code)
 {
@@ -121,7 +125,7 @@ static int pick_provider(struct cli *c, const char *cmd, struct actcmd_session *
 	struct inv_site *sites = NULL;
 	size_t np = 0, ns = 0;
 	struct ow_err e = { 0 };
-	int64_t want = INV_NULL;
+	int64_t want = s->provider_id > 0 ? s->provider_id : INV_NULL;
 	int rc;
 
 	if (inv_load_provider(s->db, false, &provs, &np, &e) != 0 ||
@@ -245,6 +249,24 @@ int actcmd_print(struct cli *c, const struct act_result *r)
 
 /* --- cert block|unblock SMSID ---------------------------------------------- */
 
+/* The impact of the block, from the inventory alone (backend/cert_impact):
+ * what --dry-run prints, and what a terminal shows before the typed
+ * confirmation. Wrapped to the terminal, one line a row otherwise. */
+static int print_impact(struct cli *c, struct inv *db, FILE *f, const char *smsid, bool block)
+{
+	struct cert_impact ci;
+	struct ow_err e = { 0 };
+	char *text;
+
+	if (cert_impact_build(db, smsid, block, inv_now(), c->ascii, &ci, &e) != 0)
+		return cli_fail(c, &e);
+	text = cert_impact_text(&ci, isatty(fileno(f)) ? 78 : 0);
+	fputs(text ? text : "", f);
+	free(text);
+	cert_impact_free(&ci);
+	return 0;
+}
+
 int cmd_cert(struct cli *c, int argc, char **argv)
 {
 	struct actcmd_session s;
@@ -265,6 +287,13 @@ int cmd_cert(struct cli *c, int argc, char **argv)
 	block = strcmp(s.pos[0], "block") == 0;
 	if ((rc = actcmd_session_open_db(c, &s)) != 0)
 		goto out;
+	/* --dry-run: the impact, and nothing opened towards the site. */
+	if (s.dry_run) {
+		if ((rc = print_impact(c, s.db, c->out, s.pos[1], block)) == 0)
+			fprintf(c->out, "dry run: nothing was sent; without --dry-run the %s is "
+			        "confirmed, sent, read back and audited\n", block ? "block" : "unblock");
+		goto out;
+	}
 	cert.smsid = (char *)s.pos[1];
 	rc = inv_get_cert(s.db, &cert, &e);
 	if (rc != 0)
@@ -283,11 +312,15 @@ int cmd_cert(struct cli *c, int argc, char **argv)
 	         block ? "Block" : "Unblock", s.pos[1], cert.issued_to ? cert.issued_to : "?",
 	         (long long)cert.type, cert.key_type == 2 ? ", PKI-issued: also revoke it at the CA" : "",
 	         block ? ": PXE or media that use it stop working" : "");
-	if ((rc = actcmd_session_connect(c, "cert", &s, cert.site_code)) != 0 ||
-	    (rc = actcmd_confirm(c, &s, what, strlen(s.pos[1]) > 6 ? s.pos[1] + strlen(s.pos[1]) - 6
+	if ((rc = actcmd_session_connect(c, "cert", &s, cert.site_code)) != 0)
+		goto out;
+	/* The whole impact before a typed confirmation (not with --yes). */
+	if (!s.yes && isatty(STDIN_FILENO) && (rc = print_impact(c, s.db, c->err, s.pos[1], block)) != 0)
+		goto out;
+	if ((rc = actcmd_confirm(c, &s, what, strlen(s.pos[1]) > 6 ? s.pos[1] + strlen(s.pos[1]) - 6
 	                                                          : s.pos[1])) != 0)
 		goto out;
-	if ((rc = act_cert_block(s.db, &s.site, s.pos[1], block, s.dry_run, &res, &e)) != 0) {
+	if ((rc = act_cert_block(s.db, &s.site, s.pos[1], block, false, &res, &e)) != 0) {
 		rc = cli_fail(c, &e);
 		goto out;
 	}

@@ -7,15 +7,22 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "backend/adminservice.h"
 #include "cli/cli.h"
+#include "db/providers.h"
+#include "db/records.h"
 
 /* out = the directory of this program + name; 0 when it is executable. */
 static int beside_me(const char *name, char *out, size_t n)
@@ -62,6 +69,83 @@ static void remove_dir(const char *dir)
 	run_logged((const char *const[]){ "rm", "-rf", "--", dir, NULL }, "/dev/null");
 }
 
+/* Whether a provider row's base URL is a lab on loopback:
+ * https://localhost|127.0.0.1|[::1][:PORT]/AdminService[/]. */
+static bool on_loopback(const char *url)
+{
+	static const char *const hosts[] = { "localhost", "127.0.0.1", "[::1]" };
+	const char *p;
+
+	if (strncmp(url, "https://", 8) != 0)
+		return false;
+	url += 8;
+	for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+		size_t n = strlen(hosts[i]);
+		if (strncasecmp(url, hosts[i], n) != 0)
+			continue;
+		p = url + n;
+		if (*p == ':')
+			for (p++; *p >= '0' && *p <= '9'; p++)
+				;
+		return strcmp(p, "/AdminService") == 0 || strcmp(p, "/AdminService/") == 0;
+	}
+	return false;
+}
+
+/* The demo's lab is the same lab on every run, but on a port the kernel
+ * picks anew, so its URL changes. What identifies it is what the demo
+ * makes of it: a provider on loopback that takes Negotiate, in the
+ * inventory the demo syncs into. The most recently synced such row is
+ * moved to the new URL before the sync, which then updates it rather than
+ * adding a provider: the sites, the per-class results and the history keep
+ * one row. A site reached through an SSH tunnel on loopback would match
+ * too; that is why only the demo does this, never `sync`. 0, or an exit
+ * code with the message printed. */
+static int adopt_lab_row(struct cli *c, const char *origin)
+{
+	struct inv *db = NULL;
+	struct inv_provider *provs = NULL;
+	struct ow_err e = { 0 };
+	size_t np = 0, pick = SIZE_MAX;
+	char *base;
+	int rc;
+
+	if (!c->db_path || access(c->db_path, F_OK) != 0)
+		return 0;   /* a new inventory: the sync adds the row */
+	if (!(base = as_base_url(origin, &e)))
+		return cli_fail(c, &e);
+	if ((rc = cli_open_inventory(c, &db)) != 0)
+		goto out;
+	if (inv_load_provider(db, false, &provs, &np, &e) != 0) {
+		rc = cli_fail(c, &e);
+		goto out;
+	}
+	for (size_t i = 0; i < np; i++) {
+		if (strcmp(provs[i].url, base) == 0) {
+			pick = SIZE_MAX;   /* already there: the sync finds it */
+			break;
+		}
+		if (!on_loopback(provs[i].url) || !provs[i].auth_mode ||
+		    strcmp(provs[i].auth_mode, "negotiate") != 0)
+			continue;
+		if (pick == SIZE_MAX || provs[i].last_sync_at > provs[pick].last_sync_at)
+			pick = i;
+	}
+	if (pick != SIZE_MAX) {
+		if (inv_provider_move(db, provs[pick].id, base, &e) != 0) {
+			rc = cli_fail(c, &e);
+			goto out;
+		}
+		fprintf(c->out, "the demo's lab of an earlier run (%s) is this one: its provider row "
+		        "now names %s\n", provs[pick].url, base);
+	}
+out:
+	inv_unload_provider(provs, np);
+	inv_close(db);
+	free(base);
+	return rc;
+}
+
 int cmd_demo(struct cli *c, int argc, char **argv)
 {
 	char lab[512], realm_sh[512], dir[256], realm[300], ca[300], db[300], errlog[300];
@@ -71,10 +155,40 @@ int cmd_demo(struct cli *c, int argc, char **argv)
 	pid_t pid = -1;
 	FILE *out = NULL;
 
-	(void)argv;
-	if (argc > 1)
-		return cli_usage(c, "demo", "demo takes no arguments (--db before it keeps the inventory)");
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+	static const struct option opts[] = {
+		{ "script", required_argument, NULL, 'S' },
+		{ "size", required_argument, NULL, 'Z' },
+		{ "adopt", required_argument, NULL, 'A' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *script = NULL, *size = NULL, *adopt = NULL;
+	int opt;
+
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == 'S')
+			script = optarg;
+		else if (opt == 'Z')
+			size = optarg;
+		else if (opt == 'A')
+			adopt = optarg;
+		else
+			return cli_usage(c, "demo", "unknown or incomplete option '%s' (--db before "
+			                 "demo keeps the inventory)", argv[optind - 1]);
+	}
+	if (optind < argc)
+		return cli_usage(c, "demo", "unexpected '%s' (--db before demo keeps the inventory)",
+		                 argv[optind]);
+	if (size && !script)
+		return cli_usage(c, "demo", "--size is for the console's --script");
+	/* scripts/demo.sh starts its own lab: it only needs the row moved. */
+	if (adopt && (script || !c->db_path))
+		return cli_usage(c, "demo", "--adopt ORIGIN goes alone, after --db INVENTORY");
+	if (adopt)
+		return adopt_lab_row(c, adopt);
+	/* With a key script the console needs no terminal (tests, recordings). */
+	if (!script && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		fprintf(c->err, "osdwarden: the demo ends in the console, which needs a terminal; "
 		        "`make demo` shows the same site without one\n");
 		return OW_EINPUT;
@@ -151,15 +265,27 @@ int cmd_demo(struct cli *c, int argc, char **argv)
 	        "throwaway realm OSDWARDEN.TEST, a ticket for labadmin@OSDWARDEN.TEST\n", url);
 	if (!c->db_path)
 		c->db_path = db;
+	if ((rc = adopt_lab_row(c, origin)) != 0)
+		goto out;
 	{
 		char *sync_argv[] = { (char *)"sync", (char *)"--provider", origin, (char *)"--auth",
 		                      (char *)"negotiate", (char *)"--cacert", ca, NULL };
 		rc = cmd_sync(c, 7, sync_argv);
 	}
 	if (rc == 0) {
-		char *tui_argv[] = { (char *)"tui", (char *)"--provider", origin, (char *)"--auth",
-		                     (char *)"negotiate", (char *)"--cacert", ca, NULL };
-		rc = cmd_tui(c, 7, tui_argv);
+		char *tui_argv[12] = { (char *)"tui", (char *)"--provider", origin, (char *)"--auth",
+		                       (char *)"negotiate", (char *)"--cacert", ca };
+		int n = 7;
+		if (script) {
+			tui_argv[n++] = (char *)"--script";
+			tui_argv[n++] = (char *)script;
+		}
+		if (size) {
+			tui_argv[n++] = (char *)"--size";
+			tui_argv[n++] = (char *)size;
+		}
+		tui_argv[n] = NULL;
+		rc = cmd_tui(c, n, tui_argv);
 	}
 out:
 	if (pid > 0) {

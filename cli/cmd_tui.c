@@ -16,7 +16,8 @@ struct hook_ctx {
 	struct actcmd_session *s;
 };
 
-static int connect_site(void *ctx, struct act_site **site, char *err, size_t n)
+static int connect_site(void *ctx, int64_t provider_id, struct act_site **site, char *err,
+                        size_t n)
 {
 	struct hook_ctx *h = ctx;
 	FILE *saved = h->c->err;
@@ -28,6 +29,7 @@ static int connect_site(void *ctx, struct act_site **site, char *err, size_t n)
 	/* Messages go to the console's status line, not over the screen. */
 	if (mem)
 		h->c->err = mem;
+	h->s->provider_id = provider_id;
 	rc = actcmd_session_connect(h->c, "tui", h->s, NULL);
 	h->c->err = saved;
 	if (mem)
@@ -92,6 +94,7 @@ int cmd_tui(struct cli *c, int argc, char **argv)
 	o.site.connect = connect_site;
 	o.site.sync = sync_site;
 	o.site.ctx = &h;
+	o.site.provider_fixed = s.provider_given;
 	s.yes = true;   /* the console asks itself, in its own dialogs */
 	rc = tui_run(&o);
 out:

@@ -26,6 +26,8 @@ trap 'kill $lab 2>/dev/null || true; sh "$build/osdwarden-krbrealm" stop "$realm
 . "$realm/env.sh"
 sh "$build/osdwarden-krbrealm" kinit "$realm" labadmin
 
+# The last run's lab.out says "ready" with its old port: gone before the wait.
+rm -f "$dir/lab.out"
 "$build/osdwarden-lab" --port 0 --seed 1 --scale 1 --auth negotiate --keytab "$realm/http.keytab" \
 	--ca-out "$dir/lab-ca.pem" --state "$dir/lab-state.json" > "$dir/lab.out" 2> "$dir/lab.err" &
 lab=$!
@@ -41,6 +43,9 @@ until grep -q '^ready' "$dir/lab.out" 2>/dev/null; do
 done
 url=$(awk '/^url /{print $2}' "$dir/lab.out")
 origin=${url%/AdminService/}
+# The lab answers on a new port each run; the inventory keeps one provider
+# row for it (`demo --adopt` moves an earlier run's row to this URL).
+"$build/osdwarden" --db "$db" demo --adopt "$origin"
 site="--provider $origin --auth negotiate --cacert $dir/lab-ca.pem"
 
 echo "== a throwaway Kerberos realm OSDWARDEN.TEST ($(awk '/^kdc /{print $2}' "$dir/realm.out")):"

@@ -5,6 +5,7 @@
 #define OW_TUI_TUI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "backend/actions.h"
@@ -13,14 +14,18 @@
 
 /* How the console reaches the site for a write, provided by the caller
  * (the CLI knows providers and secrets). Called with the terminal handed
- * back to the shell, so it may prompt for a password. 0 and *site, or
- * non-zero with a message in err. */
+ * back to the shell, so it may prompt for a password. provider_id: the
+ * inventory's provider row the console chose (that of the sites shown, or
+ * the operator's answer when they come from several), 0 to leave it to
+ * the caller. 0 and *site, or non-zero with a message in err. */
 struct tui_site_hooks {
-	int (*connect)(void *ctx, struct act_site **site, char *err, size_t errlen);
+	int (*connect)(void *ctx, int64_t provider_id, struct act_site **site, char *err,
+	               size_t errlen);
 	/* Syncs the inventory from the site connect reached, reporting per
 	 * class; 0 with a summary in msg, or non-zero with the error in msg. */
 	int (*sync)(void *ctx, sync_progress_fn progress, void *pctx, char *msg, size_t n);
 	void *ctx;
+	bool provider_fixed;   /* the caller was told the provider (--provider): no choice */
 };
 
 struct tui_opts {
@@ -39,5 +44,8 @@ struct tui_opts {
  * Returns 0, or an exit code with a message on opts->err (e.g. not a
  * terminal, unknown TERM). */
 int tui_run(const struct tui_opts *opts);
+
+/* The curses library the console is built with ("ncurses 6.4.20230625"). */
+const char *tui_library_version(void);
 
 #endif

@@ -805,10 +805,11 @@ static void test_plain_http_test_lab_is_recorded_and_warned(void **state)
 	assert_int_equal(tu_sql_int(db, "SELECT insecure FROM providers"), 2);
 	tu_run_free(&r);
 	/* A later action takes the provider from the inventory: it reaches
-	 * the lab, and is warned again on the way. */
+	 * the lab, and is warned again on the way. (Not --dry-run: a
+	 * certificate's dry run is said from the inventory and sends nothing.) */
 	before = s.requests;
 	setenv("OSDWARDEN_PASSWORD", PASSWORD, 1);
-	r = tu_cli(db, (const char *const[]){ "cert", "block", "{C1}", "--dry-run", NULL });
+	r = tu_cli(db, (const char *const[]){ "cert", "block", "{C1}", "--yes", NULL });
 	unsetenv("OSDWARDEN_PASSWORD");
 	expect_in(r.err, "WARNING");
 	expect_in(r.err, "plain HTTP");
