@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <yajl/yajl_version.h>
 
 #include "backend/http_int.h"
 #include "util/buf.h"
@@ -216,5 +217,16 @@ char *http_unescape(const char *s)
 
 const char *http_library_versions(void)
 {
-	return curl_version();
+	static char text[600];
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+	unsigned y = (unsigned)yajl_version();
+
+	/* What a bug report needs: libcurl, its TLS backend, whether it can
+	 * speak Kerberos (SPNEGO over GSS-API), and the streaming parser. */
+	snprintf(text, sizeof text, "libcurl %s (TLS %s, GSS-API %s, SPNEGO %s), yajl %u.%u.%u",
+	         v->version, v->ssl_version ? v->ssl_version : "none",
+	         (v->features & CURL_VERSION_GSSAPI) ? "yes" : "no",
+	         (v->features & CURL_VERSION_SPNEGO) ? "yes" : "no", y / 10000, y / 100 % 100,
+	         y % 100);
+	return text;
 }

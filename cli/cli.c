@@ -11,6 +11,7 @@
 #include "cli/siteopts.h"
 #include "db/db.h"
 #include "db/list.h"
+#include "tui/tui.h"
 
 struct command {
 	const char *name;
@@ -103,9 +104,9 @@ static void print_help(FILE *f)
 
 static void print_version(FILE *f)
 {
-	fprintf(f, "osdwarden %s\ninventory schema %d, SQLite %s, %s, jansson %s\n",
+	fprintf(f, "osdwarden %s\ninventory schema %d\nSQLite %s\n%s\njansson %s\n%s\n",
 	        OSDWARDEN_VERSION, inv_schema_latest(), inv_library_version(),
-	        http_library_versions(), jansson_version_str());
+	        http_library_versions(), jansson_version_str(), tui_library_version());
 }
 
 static const struct command *find_command(const char *name)

@@ -235,6 +235,11 @@ int tui_term_start(struct tui_app *a)
 	return 0;
 }
 
+const char *tui_library_version(void)
+{
+	return curses_version();
+}
+
 void tui_term_stop(struct tui_app *a)
 {
 	if (a->screen) {

@@ -237,6 +237,15 @@ static void test_help_and_version_exit_0(void **state)
 	r = RUN("--version");
 	assert_int_equal(r.rc, 0);
 	assert_true(strncmp(r.out, "osdwarden " OSDWARDEN_VERSION, 10 + strlen(OSDWARDEN_VERSION)) == 0);
+	/* What a bug report needs: each library, libcurl's TLS backend and
+	 * whether it can do Kerberos. */
+	assert_non_null(strstr(r.out, "\nSQLite 3."));
+	assert_non_null(strstr(r.out, "\nlibcurl "));
+	assert_non_null(strstr(r.out, "(TLS "));
+	assert_non_null(strstr(r.out, "GSS-API yes"));
+	assert_non_null(strstr(r.out, ", yajl 2."));
+	assert_non_null(strstr(r.out, "\njansson 2."));
+	assert_non_null(strstr(r.out, "\nncurses "));
 	tu_run_free(&r);
 	r = RUN("help", "list");
 	assert_int_equal(r.rc, 0);
