@@ -4,12 +4,10 @@
 #define OW_CLI_CMD_ACT_H
 
 #include <stdbool.h>
-#include <stdint.h>
 
 #include "backend/actions.h"
 #include "cli/cli.h"
 #include "cli/siteopts.h"
-	int64_t provider_id;           /* the provider row to reach (the console's choice), 0: by site */
 
 struct actcmd_session {
 	struct siteopts so;

@@ -238,11 +238,6 @@ bool tui_ask(struct tui_app *a, const char *question, char *out, size_t n);
 struct act_site *tui_site(struct tui_app *a);
 /* Central gate for DANGEROUS requests: false (and a flash) when read-only. */
 bool tui_may_write(struct tui_app *a, const char *what);
-/* The provider row tui_site reaches (view_sync.c): that of the sites
- * shown, asked in a dialog when they come from several providers; *id 0
- * leaves it to the caller (one provider, or --provider). 0, or -1 when the
- * operator cancelled the dialog. */
-int tui_pick_provider(struct tui_app *a, int64_t *id);
 
 /* Drawing: text is sanitized and cut to the columns given. */
 void tui_put(struct tui_app *a, int y, int x, int cols, enum tui_style st, const char *text);
