@@ -425,3 +425,13 @@ char *cert_impact_text(const struct cert_impact *ci, size_t width)
 	}
 	return buf_detach(&t);
 }
+
+char *cert_impact_line(const struct cert_impact *ci)
+{
+	struct buf t = BUF_INIT;
+
+	buf_adds(&t, ci->headline ? ci->headline : "");
+	for (size_t i = 0; i < ci->n; i++)
+		buf_addf(&t, "%s%s: %s", i ? "; " : ". ", ci->rows[i].label, ci->rows[i].value);
+	return buf_detach(&t);
+}

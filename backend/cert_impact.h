@@ -40,6 +40,10 @@ void cert_impact_free(struct cert_impact *ci);
  * `width` columns under their label (0: not wrapped). New string. */
 char *cert_impact_text(const struct cert_impact *ci, size_t width);
 
+/* The same on one line, rows as "label: value" apart by "; " (a task
+ * step's result, a status line). New string. */
+char *cert_impact_line(const struct cert_impact *ci);
+
 /* Whether blocking a certificate closes a finding of check: the checks
  * that pass a blocked certificate (checks/eval_media.c); the unit test
  * holds this against the evaluator. */

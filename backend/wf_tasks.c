@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "backend/adminservice.h"
+#include "backend/cert_impact.h"
 #include "backend/workflows_int.h"
 #include "db/decision.h"
 #include "db/records.h"
@@ -289,25 +290,24 @@ const struct wf_steps wf_smp_steps = { smp_steps, sizeof smp_steps / sizeof smp_
 
 /* --- certificate blocking ------------------------------------------------------ */
 
+/* The first step: the impact of the block (backend/cert_impact), the same
+ * block the console and `cert block --dry-run` show. */
 static int cert_impact(struct wfc *c, struct ow_err *err)
 {
-	struct inv_cert cert = { .smsid = c->task->target };
-	int rc = inv_get_cert(c->env->db, &cert, err);
+	struct cert_impact ci;
+	char *line;
+	int rc = cert_impact_build(c->env->db, c->task->target, true, inv_now(), false, &ci, err);
 
-	if (rc == INV_NOTFOUND) {
-		wfc_result(c, "failed", "the certificate is not in the inventory; sync first");
+	if (rc == OW_EINPUT) {
+		wfc_result(c, "failed", "%s", err->msg);
 		return 0;
 	}
 	if (rc)
 		return rc;
-	wfc_result(c, "done", "%s certificate issued to %s%s%s, %s, %s; blocking it stops %s",
-	       cert.type == 1 ? "boot media" : cert.type == 2 ? "PXE/DP" : "other",
-	       cert.issued_to ? cert.issued_to : "?", cert.server_name ? " on " : "",
-	       cert.server_name ? cert.server_name : "",
-	       cert.key_type == 2 ? "PKI-issued (revoke it at the CA as well)" : "self-signed",
-	       cert.is_blocked == 1 ? "already blocked" : "not blocked",
-	       cert.type == 1 ? "every boot media made with it" : "the PXE responder that uses it");
-	inv_free_cert(&cert);   /* get replaced the key with its own copy */
+	line = cert_impact_line(&ci);
+	wfc_result(c, "done", "%s", line ? line : "");
+	free(line);
+	cert_impact_free(&ci);
 	return 0;
 }
 

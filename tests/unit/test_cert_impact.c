@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "backend/cert_impact.h"
+#include "backend/workflows.h"
 #include "checks/checks.h"
 #include "db/checkstore.h"
 #include "db/db.h"
@@ -439,6 +440,33 @@ static void test_the_text_fits_the_width_it_is_given(void **state)
 	cert_impact_free(&ci);
 }
 
+/* The guided task's first step says the same impact, on one line. */
+static void test_the_cert_block_task_starts_with_the_impact(void **state)
+{
+	struct act_site none = { NULL, "", true };   /* the step reads nothing from a site */
+	struct wf_env env = { .db = g_db, .site = &none };
+	struct wf_result res;
+	struct ow_err e = { 0 };
+	int64_t id = 0;
+	bool resumed = false;
+
+	(void)state;
+	put_cert(ORPHAN, 2, 2, "OLDPXE09.holdout.example", "OLDPXE09.holdout.example",
+	         NOW - 700 * DAY, NOW + 730 * DAY, NULL);
+	store_run();
+	assert_int_equal(wf_start(g_db, "cert-block", ORPHAN, NULL, &id, &resumed, &e), 0);
+	if (wf_advance(&env, id, NULL, &res, &e) != 0)
+		fail_msg("wf_advance: %s", e.msg);
+	assert_int_equal(res.seq, 1);
+	assert_string_equal(res.step_state, "done");
+	expect_in(res.message, "Block the PXE certificate of OLDPXE09.holdout.example. SMSID: " ORPHAN);
+	expect_in(res.message, "; Key: PKI: revocation at the CA is needed too");
+	expect_in(res.message, "; DP: OLDPXE09.holdout.example: not a distribution point in the "
+	          "inventory");
+	expect_in(res.message, "; Closes: OSD-CERT-002 (fail high)");
+	assert_null(strchr(res.message, '\n'));
+}
+
 /* --- the CLI --------------------------------------------------------------- */
 
 /* A port that counts the connections made to it and closes each at once. */
@@ -539,6 +567,7 @@ int main(void)
 		T(test_the_checks_blocking_closes_are_those_the_evaluator_passes),
 		T(test_an_unknown_certificate_says_how_to_find_one),
 		T(test_the_text_fits_the_width_it_is_given),
+		T(test_the_cert_block_task_starts_with_the_impact),
 		T(test_cert_block_dry_run_prints_the_impact_and_sends_nothing),
 	};
 #undef T
