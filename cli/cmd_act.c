@@ -133,7 +133,7 @@ static int pick_provider(struct cli *c, const char *cmd, struct actcmd_session *
 		inv_unload_provider(provs, np);
 		return cli_fail(c, &e);
 	}
-	for (size_t i = 0; site_code && i < ns; i++)
+	for (size_t i = 0; want == INV_NULL && site_code && i < ns; i++)
 		if (strcasecmp(sites[i].site_code, site_code) == 0)
 			want = sites[i].provider_id;
 	if (want == INV_NULL && np == 1)

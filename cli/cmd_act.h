@@ -4,6 +4,7 @@
 #define OW_CLI_CMD_ACT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "backend/actions.h"
 #include "cli/cli.h"
@@ -12,6 +13,7 @@
 struct actcmd_session {
 	struct siteopts so;
 	bool provider_given, yes, dry_run;
+	int64_t provider_id;           /* the provider row to reach (the console's choice), 0: by site */
 	long released_before;          /* assoc prune; -1 = the policy setting */
 	struct act_pxe pxe;            /* dp pxe */
 	const char *step, *note;       /* smp decommission, task resume */

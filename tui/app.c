@@ -266,6 +266,7 @@ bool tui_may_write(struct tui_app *a, const char *what)
 struct act_site *tui_site(struct tui_app *a)
 {
 	char err[400] = "";
+	int64_t provider = 0;
 	int rc;
 
 	if (a->site)
@@ -274,11 +275,15 @@ struct act_site *tui_site(struct tui_app *a)
 		tui_flash(a, true, "no site to write to in this session");
 		return NULL;
 	}
+	if (tui_pick_provider(a, &provider) != 0) {
+		tui_flash(a, true, "no provider chosen: nothing was read or sent");
+		return NULL;
+	}
 	if (!a->o.script) {
 		def_prog_mode();
 		endwin();
 	}
-	rc = a->o.site.connect(a->o.site.ctx, &a->site, err, sizeof err);
+	rc = a->o.site.connect(a->o.site.ctx, provider, &a->site, err, sizeof err);
 	if (!a->o.script) {
 		reset_prog_mode();
 		refresh();

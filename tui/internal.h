@@ -236,6 +236,11 @@ bool tui_ask(struct tui_app *a, const char *question, char *out, size_t n);
  * back meanwhile). NULL with a flash when it cannot. Borrowed: the
  * session's connect hook keeps it. */
 struct act_site *tui_site(struct tui_app *a);
+/* The provider row tui_site reaches (view_sync.c): that of the sites
+ * shown, asked in a dialog when they come from several providers; *id 0
+ * leaves it to the caller (one provider, or --provider). 0, or -1 when the
+ * operator cancelled the dialog. */
+int tui_pick_provider(struct tui_app *a, int64_t *id);
 /* Central gate for DANGEROUS requests: false (and a flash) when read-only. */
 bool tui_may_write(struct tui_app *a, const char *what);
 
