@@ -229,6 +229,11 @@ void tui_dispatch(struct tui_app *a, enum tui_req r)
 	}
 	case REQ_FILTER: {
 		char text[128];
+		/* a view that counts what a filter keeps is one that filters */
+		if (!v->ops->counts) {
+			tui_flash(a, false, "/: nothing to filter in the %s", v->def->title);
+			break;
+		}
 		snprintf(text, sizeof text, "%s", v->filter);
 		if (!tui_edit_line(a, LINES - 2, "/", text, sizeof text, live_filter, false))
 			live_filter(a, "");

@@ -30,7 +30,9 @@
 	_(ENTER, "enter", '\n', KEY_ENTER, NULL, "open / explain", REQ_HINT)                    \
 	_(BACK, "back", 'q', 27, NULL, "back", 0)                                              \
 	_(QUIT, "quit", 'Q', 0, NULL, "quit", REQ_HINT)                                        \
-	_(FILTER, "filter", '/', 0, NULL, "filter the rows", REQ_HINT)                          \
+	_(FILTER, "filter", '/', 0, NULL, "filter the rows (in a text: find)", REQ_HINT)        \
+	_(NEXT_MATCH, "next-match", 'n', 0, NULL, "next match of / (a list: the next row)", 0)  \
+	_(PREV_MATCH, "previous-match", 'N', 0, NULL, "previous match of /", 0)                 \
 	_(NEXT_TAB, "next-tab", '\t', KEY_RIGHT, "detail", "next tab", 0)                       \
 	_(SORT_PREV, "sort-prev", '<', 0, NULL, "sort by the previous column", 0)               \
 	_(SORT_NEXT, "sort-next", '>', 0, NULL, "sort by the next column", 0)                   \
@@ -251,6 +253,9 @@ void tui_putf(struct tui_app *a, int y, int x, int cols, enum tui_style st, cons
 const char *tui_glyph(const struct tui_app *a, const char *utf8, const char *ascii);
 /* The selected row y: across the screen in the selected style, '>' first. */
 void tui_mark_row(struct tui_app *a, int y);
+/* The same for a line of text drawn from column 1 (the explanation's
+ * cursor, a text view's match): '>' in column 0, then the text. */
+void tui_mark_line(struct tui_app *a, int y, const char *text);
 /* Text from its line first on, a line a row from y for at most rows rows;
  * its line 0 (a title) in first_style, the others normal. */
 void tui_draw_lines(struct tui_app *a, int y, int rows, const char *text, int first,

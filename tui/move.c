@@ -16,6 +16,10 @@ struct tui_motion tui_motion(enum tui_req r, int page)
 	switch (r) {
 	case REQ_UP: return (struct tui_motion){ TUI_MOVE_BY, -1, false };
 	case REQ_DOWN: return (struct tui_motion){ TUI_MOVE_BY, 1, false };
+	/* In rows a filter chose, the next match is the next row; text
+	 * views and the explanation find their matches themselves. */
+	case REQ_PREV_MATCH: return (struct tui_motion){ TUI_MOVE_BY, -1, false };
+	case REQ_NEXT_MATCH: return (struct tui_motion){ TUI_MOVE_BY, 1, false };
 	case REQ_PAGE_UP: return (struct tui_motion){ TUI_MOVE_BY, -page, true };
 	case REQ_PAGE_DOWN: return (struct tui_motion){ TUI_MOVE_BY, page, true };
 	case REQ_HALF_UP: return (struct tui_motion){ TUI_MOVE_BY, -half, true };

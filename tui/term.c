@@ -160,6 +160,13 @@ void tui_mark_row(struct tui_app *a, int y)
 	tui_put(a, y, 0, 2, ST_SELECTED, ">");
 }
 
+void tui_mark_line(struct tui_app *a, int y, const char *text)
+{
+	tui_mark_row(a, y);
+	tui_put(a, y, 0, 1, ST_SELECTED, ">");
+	tui_put(a, y, 1, COLS - 2, ST_SELECTED, text);
+}
+
 void tui_draw_lines(struct tui_app *a, int y, int rows, const char *text, int first,
                     enum tui_style first_style)
 {

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 /* Guided tasks in the console: the list of runs (resumable), and the
  * wizard of one run: every step with its state, the current one marked,
  * `n` to run it (confirmed when it writes), `a` to attest it with a note.
@@ -20,7 +21,8 @@ struct tasks {
 		char line[240];
 		bool open;
 	} rows[200];
-	int n;
+	int n, total;
+	const char *filter;      /* the view's, while loading */
 };
 
 static int on_task(void *ctx, const struct inv_task *t)
@@ -29,6 +31,10 @@ static int on_task(void *ctx, const struct inv_task *t)
 
 	if (ts->n == 200)
 		return 1;
+	ts->total++;
+	if (ts->filter[0] && !strcasestr(t->kind, ts->filter) && !strcasestr(t->target, ts->filter) &&
+	    !strcasestr(t->state, ts->filter))
+		return 0;
 	ts->rows[ts->n].id = t->id;
 	ts->rows[ts->n].open = strcmp(t->state, "open") == 0;
 	snprintf(ts->rows[ts->n].line, sizeof ts->rows[0].line, "#%-4lld %-17s %-10s step %-2d %s",
@@ -44,7 +50,8 @@ static int tasks_load(struct tui_app *a, struct tui_view *v)
 
 	if (!ts && !(ts = v->priv = calloc(1, sizeof *ts)))
 		return -1;
-	ts->n = 0;
+	ts->n = ts->total = 0;
+	ts->filter = v->filter;
 	if (inv_task_each(a->o.db, on_task, ts, &e) < 0)
 		tui_flash(a, true, "%s", e.msg);
 	if (v->cursor >= ts->n)
@@ -93,7 +100,14 @@ static void tasks_free(struct tui_view *v)
 	free(v->priv);
 }
 
-const struct tui_view_ops tui_tasks_ops = { tasks_load, tasks_draw, tasks_request, tasks_free, NULL };
+static void tasks_counts(struct tui_view *v, char *buf, size_t n)
+{
+	struct tasks *ts = v->priv;
+	snprintf(buf, n, "%d of %d", ts ? ts->n : 0, ts ? ts->total : 0);
+}
+
+const struct tui_view_ops tui_tasks_ops = { tasks_load, tasks_draw, tasks_request, tasks_free,
+	                                    tasks_counts };
 
 /* --- the wizard ----------------------------------------------------------- */
 

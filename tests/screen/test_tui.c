@@ -579,7 +579,7 @@ static void test_views_read_the_stored_check_run(void **state)
 	free(s);
 	s = screen("explain-stored");
 	expect(s, "Evidence");
-	expect(s, "fail PXE01.holdout.example");
+	expect(s, "FAIL     PXE01.holdout.example  site HLD");
 	free(s);
 	/* read-only: nothing stored, refused centrally */
 	snprintf(script, sizeof script, "c\n" SAVE("stored-ro"), g_ls.dir);
@@ -838,7 +838,8 @@ static void test_every_view_moves_with_the_same_keys(void **state)
 				s = screen(name);
 				first = row_of(s, 1);
 				w = row_of(ref, 1 + want[k]);
-				if (strcmp(first, w) != 0)
+				/* from column 1: column 0 holds the explanation's cursor mark */
+				if (strcmp(first[0] ? first + 1 : first, w[0] ? w + 1 : w) != 0)
 					fail_msg("%s after %s: the first line is\n  %s\nnot line %d\n  %s\n%s",
 					         texts[t].name, moves[k], first, want[k], w, s);
 				free(w);
@@ -848,6 +849,196 @@ static void test_every_view_moves_with_the_same_keys(void **state)
 		}
 		free(ref);
 	}
+}
+
+/* The rows of a screen that show an object of an explained check (its
+ * state mark, then its name): how many, and the last one (new string). */
+static int object_rows(const char *scr, char **last)
+{
+	int n = 0;
+
+	for (int y = 1; y < count_lines(scr); y++) {
+		char *line = row_of(scr, y);
+		if (strstr(line, "FAIL ") && strstr(line, " -> ")) {
+			n++;
+			if (last) {
+				free(*last);
+				*last = strdup(line + 1);   /* from column 1: the cursor mark aside */
+				line = NULL;
+			}
+		}
+		free(line);
+	}
+	return n;
+}
+
+/* The name on an object row: after the state mark, up to two spaces. */
+static char *object_name(const char *row)
+{
+	const char *p = strstr(row, "FAIL ");
+	const char *end;
+
+	assert_non_null(p);
+	p += 5;
+	while (*p == ' ')
+		p++;
+	end = strstr(p, "  ");
+	return strndup(p, end ? (size_t)(end - p) : strlen(p));
+}
+
+/* A check with many objects (SMP-004: 106 associations in the lab): its
+ * explanation lists every one (no "and N more", no JSON), PgDn and G page
+ * through them, and Enter on an object opens it in its list, the cursor on
+ * it; Esc comes back to the explanation. */
+static void test_an_explained_check_pages_its_objects_and_opens_one(void **state)
+{
+	struct labsite shared = g_ls, own;
+	struct labproc lp;
+	char script[2000];
+	char *ref, *s, *last = NULL, *name, *src, *dst;
+	int n;
+
+	(void)state;
+	/* an inventory of its own: other tests delete and prune associations */
+	labsite_init(&own, "tui-evidence");
+	labsite_negotiate(&own, g_kr.keytab);
+	labsite_start(&own, &lp, NULL);
+	assert_int_equal(labsite_sync(&own, &lp), 0);
+	labproc_stop(&lp);
+	g_ls = own;
+	snprintf(script, sizeof script, "8\n/SMP-004<Enter>\n<Enter>\n" SAVE("ev-ref"), g_ls.dir);
+	assert_int_equal(run_tui("C.UTF-8", NULL, "250x300", script), 0);
+	ref = screen("ev-ref");
+	n = object_rows(ref, &last);
+	if (n < 60)
+		fail_msg("the explanation shows %d objects of SMP-004, not all of them:\n%s", n, ref);
+	assert_null(strstr(ref, " more ("));
+	assert_null(strstr(ref, "{\""));
+	expect(ref, " d ago");                 /* evidence in words: "restored 2026-02-17 (287 d ago)" */
+	free(ref);
+
+	snprintf(script, sizeof script, "8\n/SMP-004<Enter>\n<Enter>\n" SAVE("ev-top") "<PgDn>\n"
+	         SAVE("ev-pg") "G\nN\n" SAVE("ev-end") "<Enter>\n" SAVE("ev-open") "<Esc>\n"
+	         SAVE("ev-back"), g_ls.dir, g_ls.dir, g_ls.dir, g_ls.dir, g_ls.dir);
+	assert_int_equal(run_tui("C.UTF-8", NULL, "120x24", script), 0);
+	s = screen("ev-top");
+	{
+		char *top_last = NULL, *pg_last = NULL, *pg;
+		object_rows(s, &top_last);
+		assert_non_null(top_last);
+		/* the last object is not on the first page */
+		if (strcmp(top_last, last) == 0)
+			fail_msg("the first page already shows the last object:\n%s", s);
+		/* PgDn: objects the first page did not show */
+		pg = screen("ev-pg");
+		if (object_rows(pg, &pg_last) < 5 || strstr(s, pg_last + 1))
+			fail_msg("PgDn: no page of objects past the first:\n%s\n%s", s, pg);
+		free(pg);
+		free(pg_last);
+		free(top_last);
+	}
+	free(s);
+	/* G and N: the last object, selected */
+	s = screen("ev-end");
+	{
+		char *sel = selected_row(s);
+		name = object_name(last);
+		if (!strstr(sel, name))
+			fail_msg("G N: the cursor is not on the last object %s:\n%s", name, s);
+		free(sel);
+	}
+	free(s);
+	src = strndup(name, strstr(name, " -> ") - name);
+	dst = strdup(strstr(name, " -> ") + 4);
+	s = screen("ev-open");
+	expect(s, "computer associations");
+	{
+		char *sel = selected_row(s);
+		if (!strstr(sel, src) || !strstr(sel, dst))
+			fail_msg("Enter: the cursor is not on the association %s:\n%s", name, s);
+		free(sel);
+	}
+	free(s);
+	s = screen("ev-back");
+	expect(s, "OSD-SMP-004");
+	{
+		char *sel = selected_row(s);
+		if (!strstr(sel, name))
+			fail_msg("Esc: the explanation lost its place (%s):\n%s", name, s);
+		free(sel);
+	}
+	free(s);
+	free(src);
+	free(dst);
+	free(name);
+	free(last);
+
+	/* / filters the objects, live, with counts; Enter opens the match */
+	snprintf(script, sizeof script, "8\n/SMP-004<Enter>\n<Enter>\n/WS000014<Enter>\n"
+	         SAVE("ev-filter") "<Enter>\n" SAVE("ev-filter-open"), g_ls.dir, g_ls.dir);
+	assert_int_equal(run_tui("C.UTF-8", NULL, "120x24", script), 0);
+	s = screen("ev-filter");
+	expect(s, "/WS000014 (1 of ");
+	assert_int_equal(object_rows(s, NULL), 1);
+	free(s);
+	s = screen("ev-filter-open");
+	expect(s, "computer associations");
+	{
+		char *sel = selected_row(s);
+		if (!strstr(sel, "WS000014"))
+			fail_msg("Enter: the cursor is not on WS000014:\n%s", s);
+		free(sel);
+	}
+	free(s);
+	g_ls = shared;
+	labsite_free(&own);
+}
+
+/* The row selected with '>' in column 0 of a text view (help, audit,
+ * pager) from column 1; NULL when none. */
+static char *marked_text(const char *scr)
+{
+	for (const char *p = scr; *p;) {
+		size_t n = strcspn(p, "\n");
+		if (*p == '>')
+			return strndup(p + 1, n - 1);
+		p += n + (p[n] == '\n');
+	}
+	return NULL;
+}
+
+/* In a text view, / finds a line, n the next one, N the one before;
+ * the title counts the matches. */
+static void test_slash_and_n_find_the_next_match_in_help(void **state)
+{
+	char script[1000];
+	char *s, *first, *second, *back;
+
+	(void)state;
+	snprintf(script, sizeof script, "?\n/page<Enter>\n" SAVE("find-0") "n\n" SAVE("find-1")
+	         "N\n" SAVE("find-2"), g_ls.dir, g_ls.dir, g_ls.dir);
+	assert_int_equal(run_tui("C.UTF-8", NULL, "100x40", script), 0);
+	s = screen("find-0");
+	expect(s, "/page (1 of ");
+	first = marked_text(s);
+	if (!first || !strstr(first, "page"))
+		fail_msg("/page: no line with 'page' is marked:\n%s", s);
+	free(s);
+	s = screen("find-1");
+	expect(s, "/page (2 of ");
+	second = marked_text(s);
+	if (!second || !strstr(second, "page") || strcmp(first, second) == 0)
+		fail_msg("n: the next line with 'page' is not marked (still %s):\n%s", first, s);
+	free(s);
+	s = screen("find-2");
+	expect(s, "/page (1 of ");
+	back = marked_text(s);
+	if (!back || strcmp(back, first) != 0)
+		fail_msg("N: not back on the first match %s:\n%s", first, s);
+	free(s);
+	free(first);
+	free(second);
+	free(back);
 }
 
 /* --view names a view of the table, or the console does not start: it
@@ -896,6 +1087,8 @@ int main(void)
 		cmocka_unit_test(test_prune_and_fix_wizards),
 		cmocka_unit_test(test_views_read_the_stored_check_run),
 		cmocka_unit_test(test_every_view_moves_with_the_same_keys),
+		cmocka_unit_test(test_an_explained_check_pages_its_objects_and_opens_one),
+		cmocka_unit_test(test_slash_and_n_find_the_next_match_in_help),
 		cmocka_unit_test(test_an_unknown_start_view_is_refused_with_the_views_named),
 	};
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);
