@@ -1,0 +1,331 @@
+/* The configuration file (config.h): one pass over the lines, every
+ * value checked where it stands, so an error names its line. */
+#include "cli/config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "util/fsutil.h"
+#include "util/num.h"
+#include "util/sanitize.h"
+
+#define LINE_MAX_LEN 4096
+
+enum section { SEC_NONE, SEC_DEFAULTS, SEC_PROVIDER };
+
+struct key {
+	const char *name;
+	enum section in;
+	/* ',' separated allowed values, or NULL for free text */
+	const char *values;
+	bool path;                 /* ~/ is the home directory */
+	size_t off;                /* the field, in struct cfg or struct cfg_profile */
+};
+
+#define D(name, values, path, field) { name, SEC_DEFAULTS, values, path, offsetof(struct cfg, field) }
+#define P(name, values, path, field) \
+	{ name, SEC_PROVIDER, values, path, offsetof(struct cfg_profile, field) }
+static const struct key keys[] = {
+	D("db", NULL, true, db),
+	D("color", "auto,always,never", false, color),
+	D("format", "text,json,sarif,markdown,html", false, format),
+	D("profile", NULL, false, profile),
+	P("url", NULL, false, url),
+	P("auth", "negotiate,ntlm,basic,bearer,none", false, auth),
+	P("user", NULL, false, user),
+	P("cacert", NULL, true, cacert),
+	P("site", NULL, false, site),
+	P("proxy", NULL, false, proxy),
+	P("password_file", NULL, true, password_file),
+	/* timeout is a number: handled on its own */
+};
+
+/* Names that would carry a secret: refused whatever section they are in. */
+static const char *const secret_keys[] = { "password", "passwd", "pass", "secret", "token",
+	                                   "bearer_token", "pw" };
+
+struct parse {
+	struct cfg *c;
+	const char *path;
+	int line;
+	enum section sec;
+	struct cfg_profile *prof;
+	struct ow_err *err;
+};
+
+static int fail(struct parse *p, const char *fmt, ...) OW_PRINTF(2, 3);
+
+/* An error at the current line; the text (which quotes the file) is
+ * sanitized as a whole. */
+static int fail(struct parse *p, const char *fmt, ...)
+{
+	char what[600], *safe;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	safe = san_str(what, sizeof what, SAN_ASCII);
+	ow_err_set(p->err, OW_EINPUT, "config %s:%d: %s", p->path, p->line, safe ? safe : what);
+	free(safe);
+	return OW_EINPUT;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
+		*--end = '\0';
+	return s;
+}
+
+static bool in_list(const char *list, const char *v)
+{
+	size_t n = strlen(v);
+
+	for (const char *q = list; *q; q += strcspn(q, ","), q += *q == ',')
+		if (strcspn(q, ",") == n && strncmp(q, v, n) == 0)
+			return true;
+	return false;
+}
+
+/* "~/x" made absolute from HOME; other text copied. */
+static char *expand(const char *v)
+{
+	const char *home = getenv("HOME");
+	char *out;
+
+	if (strncmp(v, "~/", 2) != 0 || !home || home[0] != '/')
+		return strdup(v);
+	if (!(out = malloc(strlen(home) + strlen(v))))
+		return NULL;
+	sprintf(out, "%s%s", home, v + 1);
+	return out;
+}
+
+static int section(struct parse *p, char *text)
+{
+	char *close = strchr(text, ']'), *name;
+	struct cfg_profile *grown;
+
+	if (!close || trim(close + 1)[0])
+		return fail(p, "a section header is [defaults] or [provider NAME]");
+	*close = '\0';
+	text = trim(text + 1);
+	if (strcmp(text, "defaults") == 0) {
+		p->sec = SEC_DEFAULTS;
+		p->prof = NULL;
+		return 0;
+	}
+	if (strncmp(text, "provider", 8) != 0 || (text[8] != ' ' && text[8] != '\t'))
+		return fail(p, "unknown section [%s]: sections are [defaults] and [provider NAME]", text);
+	name = trim(text + 8);
+	if (!*name || strlen(name) > 64 || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM"
+	                                       "NOPQRSTUVWXYZ0123456789._-") != strlen(name))
+		return fail(p, "profile name '%s': 1 to 64 letters, digits, '.', '_' or '-'", name);
+	if (cfg_profile(p->c, name))
+		return fail(p, "profile '%s' is defined twice", name);
+	grown = realloc(p->c->profiles, (p->c->nprofiles + 1) * sizeof *grown);
+	if (!grown)
+		return ow_err_set(p->err, OW_EINPUT, "out of memory reading %s", p->path);
+	p->c->profiles = grown;
+	p->prof = &grown[p->c->nprofiles++];
+	memset(p->prof, 0, sizeof *p->prof);
+	p->prof->line = p->line;
+	p->sec = SEC_PROVIDER;
+	return (p->prof->name = strdup(name)) ? 0 : ow_err_set(p->err, OW_EINPUT, "out of memory");
+}
+
+static int check_password_file(struct parse *p, const char *path)
+{
+	struct stat st;
+
+	if (path[0] != '/')
+		return fail(p, "password_file '%s' is not an absolute path (or ~/...)", path);
+	if (lstat(path, &st) != 0)
+		return fail(p, "password_file %s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return fail(p, "password_file %s is not a regular file (a symbolic link is refused)",
+		            path);
+	if (st.st_mode & 077)
+		return fail(p, "password_file %s can be read by others: chmod 600 it", path);
+	return 0;
+}
+
+static void known_keys(enum section sec, char *out, size_t n)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (keys[i].in == sec)
+			len += (size_t)snprintf(out + len, len < n ? n - len : 0, "%s%s", len ? ", " : "",
+			                        keys[i].name);
+	if (sec == SEC_PROVIDER && len < n)
+		snprintf(out + len, n - len, ", timeout");
+}
+
+static int assign(struct parse *p, char *k, char *v)
+{
+	char known[200];
+	char **field;
+
+	for (size_t i = 0; i < sizeof secret_keys / sizeof secret_keys[0]; i++)
+		if (strcasecmp(k, secret_keys[i]) == 0)
+			return fail(p, "'%s': a secret never goes in the config; name a 0600 file with "
+			            "password_file, or use OSDWARDEN_PASSWORD / a prompt", k);
+	if (p->sec == SEC_NONE)
+		return fail(p, "'%s' before any section: start with [defaults] or [provider NAME]", k);
+	if (p->sec == SEC_PROVIDER && strcmp(k, "timeout") == 0) {
+		if (p->prof->timeout)
+			return fail(p, "'%s' is set twice in this section", k);
+		if (num_parse_long(v, 1, 86400, &p->prof->timeout) != 0)
+			return fail(p, "timeout '%s' is not a number of seconds from 1 to 86400", v);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		const struct key *key = &keys[i];
+		if (key->in != p->sec || strcmp(key->name, k) != 0)
+			continue;
+		field = (char **)((char *)(p->sec == SEC_DEFAULTS ? (void *)p->c : (void *)p->prof) +
+		                  key->off);
+		if (*field)
+			return fail(p, "'%s' is set twice in this section", k);
+		if (!*v)
+			return fail(p, "'%s' has no value", k);
+		if (key->values && !in_list(key->values, v)) {
+			char allowed[160];
+			snprintf(allowed, sizeof allowed, "%s is one of %s, not", k, key->values);
+			return fail(p, "%s '%s'", allowed, v);
+		}
+		if (strcmp(k, "url") == 0 && strncmp(v, "https://", 8) != 0)
+			return fail(p, "url '%s' must start with https:// (plain HTTP is for "
+			            "osdwarden-lab only, on the command line)", v);
+		if (strcmp(k, "proxy") == 0 && strncmp(v, "http://", 7) != 0 &&
+		    strncmp(v, "https://", 8) != 0)
+			return fail(p, "proxy '%s' must be an http:// or https:// URL", v);
+		if (!(*field = key->path ? expand(v) : strdup(v)))
+			return ow_err_set(p->err, OW_EINPUT, "out of memory");
+		return strcmp(k, "password_file") == 0 ? check_password_file(p, *field) : 0;
+	}
+	known_keys(p->sec, known, sizeof known);
+	return fail(p, "unknown key '%s' (known here: %s)", k, known);
+}
+
+static int parse_line(struct parse *p, char *line)
+{
+	char *eq, *s = trim(line);
+
+	if (!*s || *s == '#' || *s == ';')
+		return 0;
+	if (*s == '[')
+		return section(p, s);
+	if (!(eq = strchr(s, '=')))
+		return fail(p, "'%s' is not a 'key = value' line", s);
+	*eq = '\0';
+	return assign(p, trim(s), trim(eq + 1));
+}
+
+char *cfg_default_path(void)
+{
+	char *dir = fs_xdg_dir("XDG_CONFIG_HOME", ".config"), *path;
+
+	if (!dir)
+		return NULL;
+	path = malloc(strlen(dir) + sizeof "/config");
+	if (path)
+		sprintf(path, "%s/config", dir);
+	free(dir);
+	return path;
+}
+
+int cfg_load(const char *path, struct cfg *out, struct ow_err *err)
+{
+	const char *env = getenv("OSDWARDEN_CONFIG");
+	char *owned = NULL, line[LINE_MAX_LEN + 2];
+	bool named = path || (env && *env);
+	struct parse p = { .c = out, .err = err };
+	FILE *f;
+	int rc = 0;
+
+	memset(out, 0, sizeof *out);
+	if (!path)
+		path = env && *env ? env : (owned = cfg_default_path());
+	if (!path)
+		return 0;   /* no HOME: no default file to read */
+	if (!(f = fopen(path, "r"))) {
+		int e = errno;
+		if (!named && e == ENOENT) {
+			free(owned);
+			return 0;
+		}
+		rc = ow_err_set(err, OW_EINPUT, "config %s: %s%s", path, strerror(e),
+		                named ? " (named by OSDWARDEN_CONFIG or --config)" : "");
+		free(owned);
+		return rc;
+	}
+	out->path = owned ? owned : strdup(path);
+	p.path = out->path ? out->path : "?";
+	while (rc == 0 && fgets(line, sizeof line, f)) {
+		p.line++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			rc = fail(&p, "a line longer than %s bytes", "4096");
+			break;
+		}
+		rc = parse_line(&p, line);
+	}
+	if (rc == 0 && ferror(f))
+		rc = ow_err_set(err, OW_EINPUT, "config %s: read error", p.path);
+	fclose(f);
+	for (size_t i = 0; rc == 0 && i < out->nprofiles; i++)
+		if (!out->profiles[i].url) {
+			p.line = out->profiles[i].line;
+			rc = fail(&p, "profile '%s' has no url", out->profiles[i].name);
+		}
+	if (rc == 0 && out->profile && !cfg_profile(out, out->profile)) {
+		p.line = 0;
+		rc = ow_err_set(err, OW_EINPUT, "config %s: [defaults] profile '%s' names no [provider] "
+		                "section", p.path, out->profile);
+	}
+	return rc;
+}
+
+const struct cfg_profile *cfg_profile(const struct cfg *c, const char *name)
+{
+	for (size_t i = 0; name && i < c->nprofiles; i++)
+		if (strcmp(c->profiles[i].name, name) == 0)
+			return &c->profiles[i];
+	return NULL;
+}
+
+void cfg_free(struct cfg *c)
+{
+	for (size_t i = 0; i < c->nprofiles; i++) {
+		struct cfg_profile *p = &c->profiles[i];
+		free(p->name);
+		free(p->url);
+		free(p->auth);
+		free(p->user);
+		free(p->cacert);
+		free(p->site);
+		free(p->proxy);
+		free(p->password_file);
+	}
+	free(c->profiles);
+	free(c->path);
+	free(c->db);
+	free(c->color);
+	free(c->format);
+	free(c->profile);
+	memset(c, 0, sizeof *c);
+}
