@@ -55,7 +55,7 @@ int lab_journal_replay(struct lab_server *srv, char *err, size_t errlen)
 		return -1;
 	}
 	json_array_foreach(j, i, e) {
-		struct answer a = { 0, BUF_INIT, NULL, 0, false, NULL };
+		struct answer a = { 0, BUF_INIT, NULL, 0, false, NULL, 0 };
 		struct lab_fault none = { .kind = FAULT_NONE };
 		const char *m = json_string_value(json_object_get(e, "method"));
 		const char *p = json_string_value(json_object_get(e, "path"));

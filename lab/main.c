@@ -22,7 +22,7 @@ static void usage(FILE *f)
 	      "                     [--log FILE]\n"
 	      "                     [--state FILE] [--next-link] [--page-max N]\n"
 	      "                     [--metadata-without CLASS|CLASS.METHOD,...] [--count-offset N]\n"
-	      "                     [--key-forms parens,segments]\n"
+	      "                     [--key-forms parens,segments] [--latency MS] [--rows-per-s N]\n"
 	      "       osdwarden-lab --seed N --print-canaries\n\n"
 	      "Serves https://127.0.0.1:PORT/AdminService/ over a generated Configuration\n"
 	      "Manager site (--port 0: any free port, printed).\n"
@@ -37,6 +37,9 @@ static void usage(FILE *f)
 	      "--key-forms: how an instance with a composite key may be named in a URL,\n"
 	      "Class(K=v,...) (parens) and Class/v/... (segments, OData 4.01); both unless\n"
 	      "one is given. Single keys take both.\n"
+	      "--latency MS: every request waits MS before its first byte; --rows-per-s N: a\n"
+	      "read answers no faster than N rows a second on its connection (a provider\n"
+	      "behind WMI and a WAN, for the sync benchmark).\n"
 	      "The 401 challenge of Negotiate is logged but not counted by --faults @req=N.\n"
 	      "--faults, e.g.\n"
 	      "  500@0.05,429@req=7,reset@0.01,slow=2s@0.02,truncate@req=3,badjson@0.01,\n"
@@ -110,6 +113,8 @@ int main(int argc, char **argv)
 		{ "page-max", required_argument, NULL, 'm' },
 		{ "metadata-without", required_argument, NULL, 0x200 },
 		{ "count-offset", required_argument, NULL, 0x201 },
+		{ "latency", required_argument, NULL, 0x210 },
+		{ "rows-per-s", required_argument, NULL, 0x211 },
 		{ "key-forms", required_argument, NULL, 0x202 },
 		{ "print-canaries", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
@@ -161,6 +166,8 @@ int main(int argc, char **argv)
 		case 'm': cfg.page_max = number("--page-max", optarg, 1, 1000000); break;
 		case 0x200: cfg.metadata_without = optarg; break;
 		case 0x201: cfg.count_offset = number("--count-offset", optarg, -1000000, 1000000); break;
+		case 0x210: cfg.latency_ms = number("--latency", optarg, 0, 60000); break;
+		case 0x211: cfg.rows_per_s = number("--rows-per-s", optarg, 1, 100000000); break;
 		case 0x202:
 			cfg.key_forms = (strstr(optarg, "parens") ? LAB_KEY_PARENS : 0) |
 			                (strstr(optarg, "segments") ? LAB_KEY_SEGMENTS : 0);

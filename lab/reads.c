@@ -227,6 +227,7 @@ void lab_reads_collection(struct lab_server *srv, struct MHD_Connection *c,
 	env = json_object();
 	buf_addf(&url, "/wmi/$metadata#%s", lab_class_name(cls));
 	json_object_set_new(env, "@odata.context", json_string(buf_str(&url)));
+	a->rows = json_array_size(rows);
 	json_object_set_new(env, "value", rows);
 	if (srv->cfg.next_link && more && !q.filter) {
 		struct buf next = BUF_INIT;

@@ -447,13 +447,30 @@ static int authenticate(struct lab_server *srv, struct MHD_Connection *c, char *
 	return who;
 }
 
+/* A provider's pace (--latency, --rows-per-s): this connection's thread
+ * waits before the first byte; others are not held up. */
+static void pace(const struct lab_server *srv, const struct answer *a)
+{
+	long long us = srv->cfg.latency_ms * 1000LL;
+	struct timespec t;
+
+	if (srv->cfg.rows_per_s > 0)
+		us += (long long)a->rows * 1000000LL / srv->cfg.rows_per_s;
+	if (us <= 0)
+		return;
+	t.tv_sec = (time_t)(us / 1000000);
+	t.tv_nsec = (long)(us % 1000000) * 1000;
+	while (nanosleep(&t, &t) != 0 && errno == EINTR)
+		;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **con_cls)
 {
 	struct lab_server *srv = cls;
 	struct req *r = *con_cls;
-	struct answer a = { 0, BUF_INIT, NULL, 0, false, NULL };
+	struct answer a = { 0, BUF_INIT, NULL, 0, false, NULL, 0 };
 	struct lab_fault fault;
 	const char *query;
 	char *user = NULL;
@@ -528,6 +545,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			return MHD_NO;
 		}
 	}
+	pace(srv, &a);
 	if (a.www_auth) {
 		/* A refused token gets no mutual-authentication reply. */
 		free(a.nego_reply);

@@ -30,6 +30,10 @@ struct lab_config {
 	                               * site does not expose: not in $metadata, 404 when asked */
 	long count_offset;          /* added to every Class/$count: a site whose count is wrong */
 	unsigned key_forms;         /* LAB_KEY_* a composite key may use in a URL; 0: both */
+	/* A provider behind WMI and a WAN: every request waits latency_ms
+	 * before its first byte, and a read answers no faster than rows_per_s
+	 * rows a second on its connection (0: as fast as it can). */
+	long latency_ms, rows_per_s;
 };
 
 /* How an instance may be named in a URL: Class('v') / Class(K1=1,K2='x')

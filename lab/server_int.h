@@ -61,6 +61,7 @@ struct answer {
 	int retry_after;           /* seconds; 0 = no header */
 	bool www_auth;
 	char *nego_reply;          /* the acceptor's token for a 2xx/4xx after Negotiate */
+	size_t rows;               /* rows a read served (--rows-per-s paces them) */
 };
 
 /* An OData error body ({"error":{"code":"<status>","message":msg}}). */

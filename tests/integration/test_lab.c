@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -966,6 +967,37 @@ static void test_orderby_sorts_by_the_keys_it_names(void **state)
 }
 
 /* --page-max caps every page, whatever $top asks, with and without links. */
+/* A provider's pace: --latency holds every request before its first byte,
+ * --rows-per-s a read by the rows it serves. Only lower bounds are
+ * asserted (a sleep is at least as long as asked; a loaded machine may
+ * take longer). */
+static double ms_of(const struct labproc *lp, const char *path)
+{
+	struct timespec t0, t1;
+	json_t *env;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	env = get_json(lp, path, 200);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	json_decref(env);
+	return (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+}
+
+static void test_latency_and_rows_per_second_pace_the_answers(void **state)
+{
+	struct labproc lp;
+	double site, page;
+
+	(void)state;
+	start_lab(&lp, (const char *const[]){ "--latency", "150", "--rows-per-s", "200", NULL });
+	site = ms_of(&lp, "wmi/SMS_Site");                                 /* 3 rows: +15 ms */
+	page = ms_of(&lp, "wmi/SMS_StateMigration?$top=100&$skip=0");      /* 100 rows: +500 ms */
+	labproc_stop(&lp);
+	if (site < 165 || page < 650)
+		fail_msg("paced answers came too soon: SMS_Site in %.0f ms (at least 165), a page of "
+		         "100 rows in %.0f ms (at least 650)", site, page);
+}
+
 static void test_page_max_ignores_a_larger_top(void **state)
 {
 	struct labproc lp;
@@ -1044,6 +1076,7 @@ int main(void)
 		cmocka_unit_test(test_count_segment_answers_a_bare_number_with_the_filter),
 		cmocka_unit_test(test_orderby_sorts_by_the_keys_it_names),
 		cmocka_unit_test(test_page_max_ignores_a_larger_top),
+		cmocka_unit_test(test_latency_and_rows_per_second_pace_the_answers),
 		cmocka_unit_test(test_metadata_without_drops_the_named_actions),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
