@@ -57,6 +57,9 @@ static const struct word sccm_pxe[] = {
 static const struct word unbounded_at_0[] = {
 	{ "0", "unbounded" }, { NULL, NULL },
 };
+static const struct word supported[] = {
+	{ "true", "supported" }, { "false", "not supported" }, { NULL, NULL },
+};
 
 static const struct field fields[] = {
 	/* distribution points and PXE */
@@ -80,6 +83,33 @@ static const struct field fields[] = {
 	{ "pxe_dps_without_wds", "PXE DPs without WDS", AS_TEXT, NULL, NULL },
 	{ "boot_image", "boot image", AS_TEXT, NULL, NULL },
 	{ "pki_certificate_on_this_dp", "PKI certificate on this DP", AS_TEXT, NULL, NULL },
+	/* the console's list columns, by AdminService property (db/list.c) */
+	{ "SiteCode", "site", AS_TEXT, NULL, NULL },
+	{ "SupportUnknownMachines", "unknown computers", AS_TEXT, supported, NULL },
+	{ "IsMulticast", "multicast", AS_TEXT, NULL, NULL },
+	{ "InternetFacing", "internet-facing", AS_TEXT, NULL, NULL },
+	{ "IsPullDP", "pull DP", AS_TEXT, NULL, NULL },
+	{ "EnableLabShell", "F8 command prompt", AS_TEXT, NULL, NULL },
+	{ "IssuedTo", "issued to", AS_TEXT, NULL, NULL },
+	{ "ValidFrom", "valid from", AS_DATE, NULL, NULL },
+	{ "ValidUntil", "valid until", AS_DATE, NULL, NULL },
+	{ "SourceName", "source computer", AS_TEXT, NULL, NULL },
+	{ "RestoreName", "restore computer", AS_TEXT, NULL, NULL },
+	{ "SourceClientResourceID", "source resource ID", AS_TEXT, NULL, NULL },
+	{ "RestoreClientResourceID", "restore resource ID", AS_TEXT, NULL, NULL },
+	{ "StoreCreationDate", "captured", AS_DATE, NULL, NULL },
+	{ "StoreReleaseDate", "restored", AS_DATE, NULL, "not yet" },
+	{ "StorePath", "store", AS_TEXT, NULL, NULL },
+	{ "PackageID", "package ID", AS_TEXT, NULL, NULL },
+	{ "Name", "name", AS_TEXT, NULL, NULL },
+	{ "BootImageID", "boot image", AS_TEXT, NULL, NULL },
+	{ "LogonName", "logon name", AS_TEXT, NULL, NULL },
+	{ "RoleNames", "roles", AS_TEXT, NULL, NULL },
+	{ "CollectionNames", "collections", AS_TEXT, NULL, NULL },
+	{ "AdminID", "admin ID", AS_TEXT, NULL, NULL },
+	{ "SiteName", "site name", AS_TEXT, NULL, NULL },
+	{ "Version", "version", AS_TEXT, NULL, NULL },
+	{ "ReportingSiteCode", "parent site", AS_TEXT, NULL, "none" },
 	/* certificates */
 	{ "SMSID", "certificate", AS_TEXT, NULL, NULL },
 	{ "Type", "used for", AS_TEXT, cert_type, NULL },

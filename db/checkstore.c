@@ -6,6 +6,7 @@
 
 #include "db/internal.h"
 #include "db/records.h"
+#include "util/buf.h"
 
 
 static int step_done(struct inv *db, sqlite3_stmt *st, const char *doing, struct ow_err *err)
@@ -267,6 +268,67 @@ int inv_each_finding(struct inv *db, int64_t run_id, const char *check_id,
 	}
 	if (!stop && rc != SQLITE_DONE)
 		stop = inv_sql_error(db, err, "reading findings");
+	sqlite3_finalize(st);
+	return stop;
+}
+
+/* The findings of the objects of one page: one statement, the keys as
+ * parameters (a page holds at most a screenful, far below SQLite's limit
+ * of parameters). */
+int inv_each_object_finding(struct inv *db, int64_t run_id, const char *const *types,
+                            const char *const *keys, size_t n,
+                            int (*fn)(void *ctx, size_t key, const struct inv_finding *f),
+                            void *ctx, struct ow_err *err)
+{
+	struct buf sql = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	size_t ntypes = 0;
+	int stop = 0, rc = SQLITE_DONE, p = 2;
+
+	if (n == 0 || !types || !types[0])
+		return 0;
+	if (n > 2000)
+		return ow_err_set(err, OW_EINPUT, "%zu objects are more than one page of a list", n), -1;
+	buf_adds(&sql, "SELECT check_id, state, severity, object_type, object_key, object_name,"
+	         " evidence_json, baseline, waived FROM findings WHERE run_id = ?1 AND object_key IN (");
+	for (size_t i = 0; i < n; i++)
+		buf_adds(&sql, i ? ",?" : "?");
+	buf_adds(&sql, ") AND object_type IN (");
+	for (; types[ntypes]; ntypes++)
+		buf_adds(&sql, ntypes ? ",?" : "?");
+	buf_adds(&sql, ") ORDER BY id");
+	if (sql.failed) {
+		buf_free(&sql);
+		return ow_err_set(err, OW_EINPUT, "out of memory"), -1;
+	}
+	if (sqlite3_prepare_v2(db->sql, buf_str(&sql), -1, &st, NULL) != SQLITE_OK) {
+		buf_free(&sql);
+		return inv_sql_error(db, err, "reading the findings of a page"), -1;
+	}
+	buf_free(&sql);
+	sqlite3_bind_int64(st, 1, run_id);
+	for (size_t i = 0; i < n; i++)
+		bind_text(st, p++, keys[i]);
+	for (size_t i = 0; i < ntypes; i++)
+		bind_text(st, p++, types[i]);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(st, 4);
+		struct inv_finding f = {
+			(const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+			(const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
+			key, (const char *)sqlite3_column_text(st, 5),
+			(const char *)sqlite3_column_text(st, 6), (const char *)sqlite3_column_text(st, 7),
+			sqlite3_column_int(st, 8),
+		};
+		/* every row of the page with that key (two rows may share one) */
+		for (size_t i = 0; i < n && !stop; i++)
+			if (keys[i] && key && strcmp(keys[i], key) == 0)
+				stop = fn(ctx, i, &f);
+	}
+	if (!stop && rc != SQLITE_DONE) {
+		inv_sql_error(db, err, "reading the findings of a page");
+		stop = -1;
+	}
 	sqlite3_finalize(st);
 	return stop;
 }

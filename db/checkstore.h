@@ -56,6 +56,17 @@ int inv_each_finding(struct inv *db, int64_t run_id, const char *check_id,
                      int (*fn)(void *ctx, const struct inv_finding *f), void *ctx,
                      struct ow_err *err);
 
+/* The stored findings of run_id about the objects named keys[0..n) (of
+ * the object types given, NULL-terminated), in the order stored: a list
+ * page's worth, read through the (run, object key) index, so the cost is
+ * the page's and not the run's. fn gets the index in keys of the object;
+ * the finding is valid only during fn; fn returns non-zero to stop.
+ * 0, the non-zero fn returned, or -1 with err set. */
+int inv_each_object_finding(struct inv *db, int64_t run_id, const char *const *types,
+                            const char *const *keys, size_t n,
+                            int (*fn)(void *ctx, size_t key, const struct inv_finding *f),
+                            void *ctx, struct ow_err *err);
+
 /* The last n finished runs, oldest first: id, start time, and the number
  * of failing results from their summary (for trends). */
 int inv_each_run_failures(struct inv *db, int n, int (*fn)(void *ctx, int64_t id, int64_t started,

@@ -23,106 +23,120 @@ struct inv_list {
 	/* An FTS5 trigram index over exactly the filter columns (rowid = key),
 	 * used for filters of 3 characters or more; NULL: LIKE only. */
 	const char *fts;
+	/* How the checks' findings name a row: their object types, and the
+	 * SQL of the object key (as checks/eval_*.c emit them). */
+	const char *const *obj_types;
+	const char *obj_key;
 };
 
-#define TXT(n, t, w, e, f) { { n, t, INV_TEXT, w }, e, f }
-#define INT(n, t, w, e) { { n, t, INV_INT, w }, e, false }
-#define BOOL(n, t, e) { { n, t, INV_BOOL, 3 }, e, false }
-#define TIME(n, t, e) { { n, t, INV_TIME, 10 }, e, false }
+/* Each column: machine name, title, natural width, the width it may be
+ * cut to, its priority (0: always shown; the highest is dropped first),
+ * the AdminService property it holds (for the words of checks/words), its
+ * SQL, and whether the filter matches it. */
+#define COL(k, n, t, w, mn, pr, fld, e, f) { { n, t, k, w, mn, pr, fld, NULL }, e, f }
+#define TXT(n, t, w, mn, pr, fld, e, f) COL(INV_TEXT, n, t, w, mn, pr, fld, e, f)
+#define INT(n, t, w, pr, fld, e) COL(INV_INT, n, t, w, w, pr, fld, e, false)
+#define BOOL(n, t, pr, fld, e) COL(INV_BOOL, n, t, 3, 3, pr, fld, e, false)
+#define TIME(n, t, pr, fld, e) COL(INV_TIME, n, t, 10, 10, pr, fld, e, false)
 #define N(a) (sizeof a / sizeof a[0])
 
 static const struct list_col dp_cols[] = {
-	TXT("site_code", "SITE", 4, "site_code", true),
-	TXT("server", "SERVER", 26, "server_name", true),
-	BOOL("pxe", "PXE", "is_pxe"),
-	BOOL("pxe_active", "ACT", "is_active"),
-	BOOL("pxe_password", "PWD", "pxe_password_set"),
-	BOOL("unknown_computers", "UNK", "support_unknown"),
-	INT("bind_policy", "BIND", 4, "bind_policy"),
-	BOOL("multicast", "MC", "is_multicast"),
-	BOOL("internet_facing", "INET", "internet_facing"),
-	BOOL("pull_dp", "PULL", "is_pull_dp"),
+	TXT("site_code", "SITE", 4, 4, 2, "SiteCode", "site_code", true),
+	TXT("server", "SERVER", 26, 16, 0, "ServerName", "server_name", true),
+	BOOL("pxe", "PXE", 0, "IsPXE", "is_pxe"),
+	BOOL("pxe_active", "ACTIVE", 1, "IsActive", "is_active"),
+	BOOL("pxe_password", "PASSWORD", 0, "PXEPassword", "pxe_password_set"),
+	COL(INV_INT, "bind_policy", "INTERFACES", 16, 16, 0, "BindPolicy", "bind_policy", false),
+	COL(INV_BOOL, "unknown_computers", "UNKNOWN PCS", 13, 13, 0, "SupportUnknownMachines",
+	    "support_unknown", false),
+	BOOL("multicast", "MULTICAST", 3, "IsMulticast", "is_multicast"),
+	BOOL("internet_facing", "INTERNET", 2, "InternetFacing", "internet_facing"),
+	BOOL("pull_dp", "PULL DP", 3, "IsPullDP", "is_pull_dp"),
 };
 
 static const struct list_col smp_cols[] = {
-	TXT("site_code", "SITE", 4, "site_code", true),
-	TXT("server", "SERVER", 26, "server_name", true),
-	BOOL("restore_only", "RO", "restore_only"),
-	INT("delete_after_minutes", "DELETE AFTER MIN", 16, "deletion_delay_min"),
-	INT("folders", "FOLDERS", 7,
+	TXT("site_code", "SITE", 4, 4, 2, "SiteCode", "site_code", true),
+	TXT("server", "SERVER", 26, 16, 0, "ServerName", "server_name", true),
+	BOOL("restore_only", "RESTORE ONLY", 0, "restore_only", "restore_only"),
+	COL(INV_INT, "delete_after_minutes", "DELETED AFTER", 16, 13, 0, "deletion_delay_min",
+	    "deletion_delay_min", false),
+	INT("folders", "FOLDERS", 7, 1,  NULL,
 	    "(SELECT count(*) FROM smp_folders f WHERE f.smp_id = smps.id)"),
-	TXT("remote_name", "REMOTE NAME", 20, "remote_name", true),
+	TXT("remote_name", "REMOTE NAME", 20, 11, 3, NULL, "remote_name", true),
 };
 
 static const struct list_col media_cols[] = {
-	TXT("kind", "KIND", 10, "kind", true),
-	TXT("id", "ID", 12, "ident", true),
-	TXT("name", "NAME", 26, "name", true),
-	TXT("site_code", "SITE", 4, "site_code", true),
-	TIME("date", "DATE", "date"),
-	BOOL("f8_prompt", "F8", "lab_shell"),
-	TIME("valid_until", "VALID UNTIL", "valid_until"),
-	BOOL("blocked", "BLK", "is_blocked"),
+	TXT("kind", "KIND", 10, 10, 0, NULL, "kind", true),
+	TXT("id", "ID", 12, 8, 2, NULL, "ident", true),
+	TXT("name", "NAME", 26, 14, 0, NULL, "name", true),
+	TXT("site_code", "SITE", 4, 4, 3, "SiteCode", "site_code", true),
+	TIME("date", "DATE", 1, NULL, "date"),
+	BOOL("f8_prompt", "F8", 0, "EnableLabShell", "lab_shell"),
+	TIME("valid_until", "VALID UNTIL", 0, "ValidUntil", "valid_until"),
+	BOOL("blocked", "BLOCKED", 1, "IsBlocked", "is_blocked"),
 };
 
 static const struct list_col cert_cols[] = {
-	TXT("type", "TYPE", 5,
+	TXT("type", "TYPE", 5, 5, 0, NULL,
 	    "CASE type WHEN 1 THEN 'media' WHEN 2 THEN 'PXE' WHEN 3 THEN 'ISV' "
 	    "ELSE CAST(type AS TEXT) END", true),
-	TXT("key_type", "KEY", 4,
+	TXT("key_type", "KEY", 4, 4, 0, NULL,
 	    "CASE key_type WHEN 1 THEN 'self' WHEN 2 THEN 'PKI' "
 	    "ELSE CAST(key_type AS TEXT) END", true),
-	TXT("issued_to", "ISSUED TO", 24, "issued_to", true),
-	TXT("server_name", "SERVER", 18, "server_name", true),
-	TIME("valid_from", "VALID FROM", "valid_from"),
-	TIME("valid_until", "VALID UNTIL", "valid_until"),
-	BOOL("is_blocked", "BLK", "is_blocked"),
-	TXT("site_code", "SITE", 4, "site_code", true),
-	TXT("smsid", "SMSID", 38, "smsid", true),
+	TXT("issued_to", "ISSUED TO", 24, 14, 0, "IssuedTo", "issued_to", true),
+	TXT("server_name", "SERVER", 18, 8, 1, "ServerName", "server_name", true),
+	TIME("valid_from", "VALID FROM", 2, "ValidFrom", "valid_from"),
+	TIME("valid_until", "VALID UNTIL", 0, "ValidUntil", "valid_until"),
+	BOOL("is_blocked", "BLOCKED", 0, "IsBlocked", "is_blocked"),
+	TXT("site_code", "SITE", 4, 4, 3, "SiteCode", "site_code", true),
+	TXT("smsid", "SMSID", 38, 12, 4, "SMSID", "smsid", true),
 };
 
 static const struct list_col assoc_cols[] = {
-	TXT("source_name", "SOURCE", 16, "source_name", true),
-	TXT("restore_name", "RESTORE", 16, "restore_name", true),
-	INT("source_id", "SRC ID", 10, "source_id"),
-	INT("restore_id", "RST ID", 10, "restore_id"),
-	TXT("migration_status", "STATUS", 11,
+	TXT("source_name", "SOURCE", 16, 8, 0, "SourceName", "source_name", true),
+	{ { "restore_name", "RESTORE", INV_TEXT, 16, 8, 0, "RestoreName", " \xe2\x86\x92 " },
+	  "restore_name", true },
+	INT("source_id", "SRC ID", 10, 4, "SourceClientResourceID", "source_id"),
+	INT("restore_id", "RST ID", 10, 4, "RestoreClientResourceID", "restore_id"),
+	TXT("migration_status", "STATUS", 11, 11, 0, NULL,
 	    "CASE migration_status WHEN 0 THEN 'not started' WHEN 1 THEN 'in progress' "
 	    "WHEN 2 THEN 'completed' ELSE CAST(migration_status AS TEXT) END", false),
-	TIME("created", "CREATED", "store_created"),
-	TIME("released", "RELEASED", "store_released"),
-	TXT("store_path", "STORE", 30, "store_path", true),
-	TXT("site_code", "SITE", 4, "site_code", true),
+	TIME("created", "CAPTURED", 0, "StoreCreationDate", "store_created"),
+	TIME("released", "RESTORED", 0, "StoreReleaseDate", "store_released"),
+	/* days since the state was captured, on osdwarden's clock (:now) */
+	INT("age_days", "AGE", 6, 0, "age_days", "(:now - store_created) / 86400"),
+	TXT("store_path", "STORE", 30, 10, 2, "StorePath", "store_path", true),
+	TXT("site_code", "SITE", 4, 4, 3, "SiteCode", "site_code", true),
 };
 
 static const struct list_col ts_cols[] = {
-	TXT("package_id", "ID", 8, "package_id", true),
-	TXT("name", "NAME", 30, "name", true),
-	TXT("boot_image", "BOOT IMG", 8, "boot_image_id", true),
-	TXT("run_as", "RUN AS", 24,
+	TXT("package_id", "ID", 8, 8, 0, "PackageID", "package_id", true),
+	TXT("name", "NAME", 30, 14, 0, "Name", "name", true),
+	TXT("boot_image", "BOOT IMG", 8, 8, 1, "BootImageID", "boot_image_id", true),
+	TXT("run_as", "RUN AS", 24, 10, 1, "run_as",
 	    "(SELECT group_concat(user_name, ', ') FROM ts_run_as r "
 	    "WHERE r.ts_id = task_sequences.id)", true),
-	TXT("site_code", "SITE", 4, "site_code", true),
+	TXT("site_code", "SITE", 4, 4, 2, "SiteCode", "site_code", true),
 };
 
 static const struct list_col admin_cols[] = {
-	TXT("logon_name", "LOGON NAME", 26, "logon_name", true),
-	TXT("account_type", "TYPE", 5,
+	TXT("logon_name", "LOGON NAME", 26, 14, 0, "LogonName", "logon_name", true),
+	TXT("account_type", "TYPE", 5, 5, 0, NULL,
 	    "CASE account_type WHEN 0 THEN 'user' WHEN 1 THEN 'group' "
 	    "ELSE CAST(account_type AS TEXT) END", true),
-	TXT("roles", "ROLES", 24, "role_names", true),
-	TXT("collections", "COLLECTIONS", 20, "collection_names", true),
-	INT("admin_id", "ID", 8, "admin_id"),
+	TXT("roles", "ROLES", 24, 10, 1, "RoleNames", "role_names", true),
+	TXT("collections", "COLLECTIONS", 20, 11, 2, "CollectionNames", "collection_names", true),
+	INT("admin_id", "ID", 8, 3, "AdminID", "admin_id"),
 };
 
 static const struct list_col site_cols[] = {
-	TXT("site_code", "SITE", 4, "site_code", true),
-	TXT("name", "NAME", 24, "site_name", true),
-	TXT("server", "SERVER", 26, "server_name", true),
-	TXT("version", "VERSION", 14, "version", true),
-	INT("build", "BUILD", 6, "build_number"),
-	TXT("parent", "PARENT", 6, "parent_site_code", true),
-	TXT("provider", "PROVIDER", 30,
+	TXT("site_code", "SITE", 4, 4, 0, "SiteCode", "site_code", true),
+	TXT("name", "NAME", 24, 10, 1, "SiteName", "site_name", true),
+	TXT("server", "SERVER", 26, 12, 1, "ServerName", "server_name", true),
+	TXT("version", "VERSION", 14, 10, 2, "Version", "version", true),
+	INT("build", "BUILD", 6, 0, "BuildNumber", "build_number"),
+	TXT("parent", "PARENT", 6, 6, 2, "ReportingSiteCode", "parent_site_code", true),
+	TXT("provider", "PROVIDER", 30, 10, 3, NULL,
 	    "(SELECT url FROM providers p WHERE p.id = sites.provider_id)", false),
 };
 
@@ -131,26 +145,35 @@ static const struct list_col site_cols[] = {
 static const char media_from[] =
 	"(SELECT id * 2 AS rk, 'boot image' AS kind, package_id AS ident, name, site_code,"
 	"  source_date AS date, enable_lab_shell AS lab_shell, NULL AS valid_until,"
-	"  NULL AS is_blocked FROM boot_images WHERE gone_at IS NULL"
+	"  NULL AS is_blocked, first_seen FROM boot_images WHERE gone_at IS NULL"
 	" UNION ALL"
 	" SELECT id * 2 + 1, 'media cert', smsid, issued_to, site_code, valid_from, NULL,"
-	"  valid_until, is_blocked FROM certificates WHERE type = 1 AND gone_at IS NULL) AS m";
+	"  valid_until, is_blocked, first_seen FROM certificates WHERE type = 1 AND gone_at IS NULL)"
+	" AS m";
+
+static const char *const t_dp[] = { "dp", NULL }, *const t_smp[] = { "smp", NULL },
+	*const t_media[] = { "boot_image", "certificate", NULL }, *const t_cert[] = { "certificate", NULL },
+	*const t_assoc[] = { "association", NULL }, *const t_ts[] = { "task_sequence", NULL },
+	*const t_admin[] = { "admin", NULL }, *const t_site[] = { "site", NULL };
 
 /* One row per list: name, from, where, key, default sort, columns, FTS
- * index. The table and the names for usage messages both come from it. */
-#define INV_LISTS(_)                                                              \
-	_("dps", "dps", "gone_at IS NULL", "id", 1, dp_cols, NULL)                     \
-	_("smps", "smps", "gone_at IS NULL", "id", 1, smp_cols, NULL)                  \
-	_("media", media_from, "1", "rk", 2, media_cols, NULL)                         \
-	_("certs", "certificates", "gone_at IS NULL", "id", 2, cert_cols, NULL)        \
-	_("assocs", "associations", "gone_at IS NULL", "id", 0, assoc_cols, "assoc_fts") \
-	_("ts", "task_sequences", "gone_at IS NULL", "id", 1, ts_cols, NULL)           \
-	_("admins", "admins", "gone_at IS NULL", "id", 0, admin_cols, NULL)            \
-	_("sites", "sites", "gone_at IS NULL", "id", 0, site_cols, NULL)
+ * index, the findings' object types and key. The table and the names for
+ * usage messages both come from it. */
+#define INV_LISTS(_)                                                                      \
+	_("dps", "dps", "gone_at IS NULL", "id", 1, dp_cols, NULL, t_dp, "server_name")        \
+	_("smps", "smps", "gone_at IS NULL", "id", 1, smp_cols, NULL, t_smp, "server_name")    \
+	_("media", media_from, "1", "rk", 2, media_cols, NULL, t_media, "ident")               \
+	_("certs", "certificates", "gone_at IS NULL", "id", 2, cert_cols, NULL, t_cert, "smsid") \
+	_("assocs", "associations", "gone_at IS NULL", "id", 0, assoc_cols, "assoc_fts", t_assoc, \
+	  "source_id || ':' || restore_id")                                                   \
+	_("ts", "task_sequences", "gone_at IS NULL", "id", 1, ts_cols, NULL, t_ts, "package_id") \
+	_("admins", "admins", "gone_at IS NULL", "id", 0, admin_cols, NULL, t_admin,           \
+	  "CAST(admin_id AS TEXT)")                                                           \
+	_("sites", "sites", "gone_at IS NULL", "id", 0, site_cols, NULL, t_site, "site_code")
 
 static const struct inv_list lists[] = {
-#define LIST_ROW(name, from, where, key, sort, cols, fts) \
-	{ name, from, where, key, sort, cols, N(cols), fts },
+#define LIST_ROW(name, from, where, key, sort, cols, fts, types, okey) \
+	{ name, from, where, key, sort, cols, N(cols), fts, types, okey },
 	INV_LISTS(LIST_ROW)
 #undef LIST_ROW
 };
@@ -186,6 +209,11 @@ size_t inv_list_ncols(const struct inv_list *l)
 const struct inv_col *inv_list_col(const struct inv_list *l, size_t i)
 {
 	return i < l->ncols ? &l->cols[i].pub : NULL;
+}
+
+const char *const *inv_list_object_types(const struct inv_list *l)
+{
+	return l->obj_types;
 }
 
 int inv_list_col_index(const struct inv_list *l, const char *name)
@@ -391,8 +419,12 @@ static int fetch_rows(struct inv *db, sqlite3_stmt *st, size_t ncols, int limit,
 		r->cells = calloc(ncols, sizeof *r->cells);
 		if (!r->cells || read_cell(st, 1, &r->sort) != 0)
 			return ow_err_set(err, OW_EINPUT, "out of memory");
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL &&
+		    !(r->object_key = strdup((const char *)sqlite3_column_text(st, 2))))
+			return ow_err_set(err, OW_EINPUT, "out of memory");
+		r->first_seen = sqlite3_column_int64(st, 3);
 		for (size_t c = 0; c < ncols; c++)
-			if (read_cell(st, (int)c + 2, &r->cells[c]) != 0)
+			if (read_cell(st, (int)c + 4, &r->cells[c]) != 0)
 				return ow_err_set(err, OW_EINPUT, "out of memory");
 	}
 	if (rc != SQLITE_DONE)
@@ -428,7 +460,9 @@ int inv_list_page(struct inv *db, const struct inv_list *l, const struct inv_pag
 		return ow_err_set(err, OW_EINPUT, "out of memory");
 	}
 
-	buf_addf(&sql, "SELECT %s, %s", l->key, sort);
+	/* every list's FROM has first_seen: a row newer than a check run was
+	 * not judged by it */
+	buf_addf(&sql, "SELECT %s, %s, %s, first_seen", l->key, sort, l->obj_key);
 	for (size_t i = 0; i < l->ncols; i++)
 		buf_addf(&sql, ", %s", l->cols[i].expr);
 	buf_addf(&sql, " FROM %s WHERE %s", l->from, l->where);
@@ -455,6 +489,7 @@ int inv_list_page(struct inv *db, const struct inv_list *l, const struct inv_pag
 		bind_named_int(st, ":k", req->cursor->key);
 	}
 	bind_named_int(st, ":lim", req->limit + 1);
+	bind_named_int(st, ":now", inv_now());
 	rc = fetch_rows(db, st, l->ncols, req->limit, page, err);
 	if (rc == 0 && backward)
 		reverse_rows(page);
@@ -479,6 +514,7 @@ void inv_page_free(struct inv_page *page)
 {
 	for (size_t r = 0; r < page->nrows; r++) {
 		free(page->rows[r].sort.s);
+		free(page->rows[r].object_key);
 		if (page->rows[r].cells)
 			for (size_t c = 0; c < page->ncols; c++)
 				free(page->rows[r].cells[c].s);

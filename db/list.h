@@ -13,11 +13,20 @@
 
 enum inv_kind { INV_TEXT, INV_INT, INV_BOOL, INV_TIME };
 
+/* A column, and how a table that must fit a terminal treats it: every
+ * column at its min first, by priority, until the width runs out; then the
+ * spare columns go to the shown ones up to their natural width. */
 struct inv_col {
 	const char *name;    /* stable machine name: JSON key, CSV header */
 	const char *title;   /* short header for text tables */
 	enum inv_kind kind;
-	int width;           /* preferred width in a text table */
+	int width;           /* natural width in a text table */
+	int min;             /* the narrowest it is cut to (with an ellipsis) */
+	int prio;            /* 0: always shown (identity, state, the decisive value);
+	                      * the highest number is dropped first */
+	const char *field;   /* the AdminService property it holds, by which
+	                      * checks/words names its values; NULL: none */
+	const char *sep;     /* drawn before it instead of two spaces (" → "), or NULL */
 };
 
 struct inv_list;
@@ -32,6 +41,9 @@ size_t inv_list_ncols(const struct inv_list *l);
 const struct inv_col *inv_list_col(const struct inv_list *l, size_t i);
 /* Index of the column called name, or -1. */
 int inv_list_col_index(const struct inv_list *l, const char *name);
+/* How the check findings name this list's objects: the object types
+ * (NULL-terminated) and, per row, the key (inv_row.object_key). */
+const char *const *inv_list_object_types(const struct inv_list *l);
 
 struct inv_cell {
 	bool null;
@@ -43,6 +55,8 @@ struct inv_row {
 	int64_t key;         /* unique within the list: the paging tiebreaker */
 	struct inv_cell sort;
 	struct inv_cell *cells;
+	char *object_key;    /* what check findings call the object (NULL: none); owned */
+	int64_t first_seen;  /* when a sync first read it */
 };
 
 /* Where a page starts: a copy of a row's sort value and key. */

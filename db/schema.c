@@ -333,9 +333,16 @@ static const char *const migration_10[] = {
 	NULL,
 };
 
+/* The console's STATE column: the findings of one page of objects in the
+ * latest run, read by object key (a run at scale holds 10^5 findings). */
+static const char *const migration_11[] = {
+	"CREATE INDEX findings_object ON findings(run_id, object_key)",
+	NULL,
+};
+
 static const char *const *const migrations[] = { migration_1, migration_2, migration_3, migration_4,
 	                                          migration_5, migration_6, migration_7, migration_8,
-	                                          migration_9, migration_10 };
+	                                          migration_9, migration_10, migration_11 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 int schema_latest_version(void)

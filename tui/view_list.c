@@ -10,9 +10,13 @@
 #include "backend/actions.h"
 #include "backend/workflows.h"
 #include "checks/checks.h"
+#include "checks/words.h"
+#include "db/checkstore.h"
 #include "db/list.h"
 #include "db/records.h"
 #include "tui/internal.h"
+#include "tui/listfmt.h"
+#include "util/width.h"
 
 struct list_view {
 	const struct inv_list *list;
@@ -30,6 +34,13 @@ struct list_view {
 		int64_t key, src, dst;
 	} *marked;                   /* marked rows (Space), for bulk actions */
 	size_t nmarked, capmarked;
+	/* STATE: the latest stored check run (run_id 0: none), and the state
+	 * of each row of the page in it */
+	int64_t run_id, run_started;
+	struct lf_state *states;
+	/* the columns as last drawn (for the sort keys) */
+	struct lf_col shown[40];
+	size_t nshown;
 };
 
 static int list_move(struct tui_app *a, struct tui_view *v, enum tui_req r);
@@ -37,6 +48,44 @@ static int list_move(struct tui_app *a, struct tui_view *v, enum tui_req r);
 static int body_rows(void)
 {
 	return LINES - 4 > 1 ? LINES - 4 : 1;   /* title, header, status, hints */
+}
+
+static int add_finding(void *ctx, size_t row, const struct inv_finding *f)
+{
+	struct lf_state *states = ctx;
+
+	lf_state_add(&states[row], f);
+	return 0;
+}
+
+/* The state of each row of the page: its findings in the latest stored
+ * run, one indexed query for the page's keys. */
+static void read_states(struct tui_app *a, struct list_view *lv)
+{
+	size_t n = lv->page.nrows;
+	const char **keys = calloc(n ? n : 1, sizeof *keys);
+	struct ow_err e = { 0 };
+
+	free(lv->states);
+	lv->states = calloc(n ? n : 1, sizeof *lv->states);
+	if (!lv->states || !keys) {
+		free(keys);
+		return;
+	}
+	for (size_t r = 0; r < n; r++) {
+		keys[r] = lv->page.rows[r].object_key;
+		lv->states[r].no_run = lv->run_id == 0;
+		lv->states[r].unjudged = lv->page.rows[r].first_seen > lv->run_started;
+	}
+	if (lv->run_id && inv_each_object_finding(a->o.db, lv->run_id,
+	                                          inv_list_object_types(lv->list), keys, n,
+	                                          add_finding, lv->states, &e) < 0) {
+		/* unread is never ok */
+		for (size_t r = 0; r < n; r++)
+			lv->states[r] = (struct lf_state){ .rank = 50, .state = CS_ERROR };
+		tui_flash(a, true, "%s", e.msg);
+	}
+	free(keys);
 }
 
 static int read_page(struct tui_app *a, struct tui_view *v, enum inv_anchor anchor,
@@ -73,12 +122,14 @@ static int read_page(struct tui_app *a, struct tui_view *v, enum inv_anchor anch
 	page.total = lv->total;
 	inv_page_free(&lv->page);
 	lv->page = page;
+	read_states(a, lv);
 	lv->anchor = anchor;
 	lv->rows = body_rows();
 	if (lv->have_at)
 		inv_cursor_free(&lv->at);
 	lv->have_at = false;
-	if (at && inv_cursor_from_row(&(struct inv_row){ at->key, at->sort, NULL }, &lv->at) == 0)
+	if (at && inv_cursor_from_row(&(struct inv_row){ at->key, at->sort, NULL, NULL, 0 },
+	                              &lv->at) == 0)
 		lv->have_at = true;
 	if (v->cursor >= (int)page.nrows)
 		v->cursor = page.nrows ? (int)page.nrows - 1 : 0;
@@ -105,6 +156,17 @@ static int lv_load(struct tui_app *a, struct tui_view *v)
 		lv->anchor = INV_FIRST;
 		lv->total = -1;
 		v->priv = lv;
+	}
+	{
+		struct inv_run_info run;
+		struct ow_err e = { 0 };
+		int got = inv_run_latest(a->o.db, &run, &e);
+		lv->run_id = got == 0 ? run.id : 0;
+		lv->run_started = got == 0 ? run.started : 0;
+		if (got == 0)
+			inv_run_info_free(&run);
+		else if (got != INV_NOTFOUND)
+			tui_flash(a, true, "%s", e.msg);
 	}
 	/* A new filter starts at the top; otherwise the same window again
 	 * (after an action or a resize), so the cursor row stays put. */
@@ -134,6 +196,7 @@ static void lv_free(struct tui_view *v)
 	if (lv->have_at)
 		inv_cursor_free(&lv->at);
 	free(lv->marked);
+	free(lv->states);
 	free(lv);
 }
 
@@ -145,55 +208,57 @@ static void lv_counts(struct tui_view *v, char *buf, size_t n)
 		snprintf(buf, n, "%lld of %lld", (long long)lv->page.filtered, (long long)lv->page.total);
 }
 
-static void cell_text(const struct inv_col *col, const struct inv_cell *c, char *out, size_t n)
-{
-	if (c->null) {
-		snprintf(out, n, "-");
-	} else if (col->kind == INV_TEXT) {
-		snprintf(out, n, "%s", c->s ? c->s : "");
-	} else if (col->kind == INV_BOOL) {
-		snprintf(out, n, "%s", c->i ? "yes" : "no");
-	} else if (col->kind == INV_TIME) {
-		time_t t = (time_t)c->i;
-		struct tm tm;
-		strftime(out, n, "%Y-%m-%d", gmtime_r(&t, &tm));
-	} else {
-		snprintf(out, n, "%lld", (long long)c->i);
-	}
-}
-
 static void lv_draw(struct tui_app *a, struct tui_view *v, int top, int rows)
 {
 	struct list_view *lv = v->priv;
-	size_t ncols = inv_list_ncols(lv->list);
-	int x = 2;
 
-	for (size_t c = 0; c < ncols && x < COLS; c++) {
-		const struct inv_col *col = inv_list_col(lv->list, c);
-		bool sorted = (int)c == lv->sort_col;
+	lv->nshown = lf_layout(lv->list, COLS, lv->shown);
+	for (size_t k = 0; k < lv->nshown; k++) {
+		const struct lf_col *c = &lv->shown[k];
+		const char *sep = lf_sep(a, lv->list, c);
 		char h[64];
-		snprintf(h, sizeof h, "%s%s", col->title, sorted ? (lv->desc ? " v" : " ^") : "");
-		tui_put(a, top, x, col->width < COLS - x ? col->width : COLS - x, ST_HEADER, h);
-		x += col->width + 2;
+		if (c->x >= COLS)
+			break;
+		if (sep)
+			tui_put(a, top, c->x - (int)width_of(sep), COLS - c->x, ST_HEADER, sep);
+		snprintf(h, sizeof h, "%s", lf_title(lv->list, c));
+		tui_put(a, top, c->x, c->w < COLS - c->x ? c->w : COLS - c->x, ST_HEADER, h);
+		if (c->col >= 0 && c->col == lv->sort_col) {
+			/* the sort mark after the title, in the gap if need be: a
+			 * title is never cut for it */
+			int tw = (int)width_of(h), mx = c->x + (tw + 1 < c->w ? tw + 1 : c->w);
+			if (mx < COLS)
+				tui_put(a, top, mx, 1, ST_HEADER, lv->desc ? "v" : "^");
+		}
 	}
 	for (size_t r = 0; r < lv->page.nrows && (int)r < rows - 1; r++) {
 		const struct inv_row *row = &lv->page.rows[r];
 		bool sel = (int)r == v->cursor;
-		enum tui_style st = sel ? ST_SELECTED : ST_NORMAL;
-		x = 2;
-		if (sel) {
-			tui_mark_row(a, top + 1 + (int)r);
-		}
+		int y = top + 1 + (int)r;
+		if (sel)
+			tui_mark_row(a, y);
 		for (size_t m = 0; m < lv->nmarked; m++)
 			if (lv->marked[m].key == row->key)
-				tui_put(a, top + 1 + (int)r, 1, 1, st, "*");
-		for (size_t c = 0; c < ncols && x < COLS; c++) {
-			const struct inv_col *col = inv_list_col(lv->list, c);
-			char text[512];
-			cell_text(col, &row->cells[c], text, sizeof text);
-			tui_put(a, top + 1 + (int)r, x, col->width < COLS - x ? col->width : COLS - x, st,
+				tui_put(a, y, 1, 1, sel ? ST_SELECTED : ST_NORMAL, "*");
+		for (size_t k = 0; k < lv->nshown; k++) {
+			const struct lf_col *c = &lv->shown[k];
+			const char *sep = lf_sep(a, lv->list, c), *text;
+			enum tui_style st = ST_NORMAL;
+			char buf[512];
+			if (c->x >= COLS)
+				break;
+			if (sep)
+				tui_put(a, y, c->x - (int)width_of(sep), COLS - c->x, sel ? ST_SELECTED : ST_DIM,
+				        sep);
+			if (c->col == LF_STATE) {
+				text = lv->states ? lf_state_text(a, &lv->states[r], buf, sizeof buf, &st) : "?";
+			} else {
+				lf_cell(inv_list_col(lv->list, (size_t)c->col), &row->cells[c->col], buf,
+				        sizeof buf);
+				text = buf;
+			}
+			tui_put(a, y, c->x, c->w < COLS - c->x ? c->w : COLS - c->x, sel ? ST_SELECTED : st,
 			        text);
-			x += col->width + 2;
 		}
 	}
 	if (lv->page.nrows == 0)
@@ -228,12 +293,13 @@ static void report(struct tui_app *a, const struct act_result *r)
 
 static int cert_action(struct tui_app *a, struct tui_view *v, bool block)
 {
-	const char *smsid = selected_text(v, "smsid"), *who = selected_text(v, "issued_to");
+	const char *smsid = selected_text(v, "smsid");
 	struct act_site *site;
 	struct act_result res;
 	struct ow_err e = { 0 };
-	char body[600], expect[8];
+	char expect[8], *body;
 	size_t n;
+	bool yes;
 
 	if (!smsid) {
 		tui_flash(a, true, "no certificate selected");
@@ -241,12 +307,17 @@ static int cert_action(struct tui_app *a, struct tui_view *v, bool block)
 	}
 	n = strlen(smsid);
 	snprintf(expect, sizeof expect, "%s", n > 6 ? smsid + n - 6 : smsid);
-	snprintf(body, sizeof body, "%s certificate issued to %s\nSMSID %s\n\n%s",
-	         block ? "Block the" : "Unblock the", who ? who : "?", smsid,
-	         block ? "PXE or media that present it stop receiving policy.\n"
-	                 "Reversible with Unblock; a PKI certificate must also be revoked at the CA."
-	               : "The certificate is trusted again.");
-	if (!tui_confirm_typed(a, block ? "Block certificate" : "Unblock certificate", body, expect)) {
+	/* The impact (backend/cert_impact, as cert block --dry-run prints it),
+	 * wrapped to the text width of a dialog box (dialog.c: draw_box). */
+	body = cert_impact_describe(a->o.db, smsid, block, inv_now(), a->o.ascii,
+	                            (size_t)(COLS - 8 > 76 ? 72 : COLS > 32 ? COLS - 12 : 20), &e);
+	if (!body) {
+		tui_flash(a, true, "%s", e.msg);
+		return TUI_HANDLED;
+	}
+	yes = tui_confirm_typed(a, block ? "Block certificate" : "Unblock certificate", body, expect);
+	free(body);
+	if (!yes) {
 		tui_flash(a, false, "not confirmed; nothing was sent");
 		return TUI_HANDLED;
 	}
@@ -489,47 +560,206 @@ static int list_move(struct tui_app *a, struct tui_view *v, enum tui_req r)
 	return TUI_HANDLED;
 }
 
-/* Enter: the object's fields, its findings in the checklist, and the raw
- * JSON the inventory kept of it. */
+/* text on lines of at most width characters, each after indent spaces,
+ * broken after a ", " where one falls in the line (a pair of the
+ * evidence stays whole), else where the width runs out. */
+static void add_wrapped(struct buf *b, const char *text, int indent, int width)
+{
+	size_t len = strlen(text);
+
+	if (width < 20)
+		width = 20;
+	while (len) {
+		size_t end = 0, brk = 0;
+		int chars = 0;
+		while (end < len && chars < width) {
+			if (end > 0 && text[end - 1] == ' ' && end > 1 && text[end - 2] == ',')
+				brk = end;
+			end++;
+			while (end < len && ((unsigned char)text[end] & 0xC0) == 0x80)
+				end++;
+			chars++;
+		}
+		if (end < len && brk)
+			end = brk;
+		buf_addf(b, "%*s%.*s\n", indent, "", (int)end, text);
+		text += end;
+		len -= end;
+	}
+}
+
+/* Columns the pager keeps off its lines (its margins): a wrapped line
+ * is never cut at the edge. */
+#define PAGER_MARGIN 3
+
+/* s padded with spaces to cols columns (s is at most that wide). */
+static void add_padded(struct buf *b, const char *s, size_t cols)
+{
+	size_t w = width_of(s);
+
+	buf_adds(b, s);
+	for (; w < cols; w++)
+		buf_addc(b, ' ');
+}
+
+/* One finding as the detail shows it: its state in words (the STATE
+ * column's), the check, and the evidence in words under it. */
+static void add_finding_text(struct tui_app *a, struct buf *b, const struct inv_finding *f)
+{
+	const struct chk_def *def = chk_find(f->check_id);
+	struct lf_state one = { 0 };
+	enum tui_style st;
+	char word[32], *line = chk_evidence_line(f->evidence_json, inv_now());
+
+	lf_state_add(&one, f);
+	buf_addc(b, ' ');
+	add_padded(b, lf_state_text(a, &one, word, sizeof word, &st), 11);
+	add_padded(b, f->check_id ? f->check_id : "?", 16);
+	buf_addf(b, "%s\n", def ? def->title : "");
+	if (line && line[0])
+		add_wrapped(b, line, 12, COLS - PAGER_MARGIN - 12);
+	free(line);
+}
+
+struct detail_ctx {
+	struct tui_app *a;
+	struct buf *out;
+	size_t n;
+};
+
+static int stored_finding(void *ctx, size_t key, const struct inv_finding *f)
+{
+	struct detail_ctx *dc = ctx;
+
+	(void)key;
+	add_finding_text(dc->a, dc->out, f);
+	dc->n++;
+	return 0;
+}
+
+/* The object's findings: of the latest stored run (what STATE says); with
+ * none stored, of an evaluation made now and not stored, as the
+ * checklist does. */
+static void object_findings(struct tui_app *a, struct list_view *lv, const struct inv_row *row,
+                            struct buf *out)
+{
+	struct detail_ctx dc = { a, out, 0 };
+	const char *const *types = inv_list_object_types(lv->list);
+	const char *key = row->object_key;
+	struct chk_run run;
+	struct ow_err e = { 0 };
+
+	if (!key) {
+		buf_adds(out, " no finding can name this object (it has no key)\n");
+		return;
+	}
+	if (lv->run_id) {
+		buf_addf(out, "Findings in check run #%lld\n", (long long)lv->run_id);
+		if (inv_each_object_finding(a->o.db, lv->run_id, types, &key, 1, stored_finding, &dc,
+		                            &e) < 0)
+			buf_addf(out, " the findings could not be read: %s\n", e.msg);
+		else if (!dc.n)
+			buf_adds(out, row->first_seen > lv->run_started
+			              ? " none: synced after the run (c runs the checklist again)\n"
+			              : " none: every check passed or does not apply\n");
+		return;
+	}
+	buf_adds(out, "Findings (no check run is stored: evaluated now, not stored; c stores one)\n");
+	if (chk_evaluate_peek(a->o.db, inv_now(), &run, &e) != 0) {
+		buf_addf(out, " the checklist could not be evaluated: %s\n", e.msg);
+		return;
+	}
+	for (size_t i = 0; i < run.n; i++) {
+		const struct chk_result *r = &run.results[i];
+		bool typed = false;
+		for (size_t t = 0; types && types[t]; t++)
+			typed |= r->object_type && strcmp(r->object_type, types[t]) == 0;
+		if (!typed || !r->object_key || strcmp(r->object_key, key) != 0 ||
+		    r->state == CS_PASS || r->state == CS_NOTAPPLICABLE)
+			continue;
+		add_finding_text(a, out, &(struct inv_finding){
+			r->def->id, chk_state_name(r->state), chk_sev_name(r->sev), r->object_type,
+			r->object_key, r->object_name, r->evidence, r->baseline, r->waived });
+		dc.n++;
+	}
+	chk_run_free(&run);
+	if (!dc.n)
+		buf_adds(out, " none: every check passed or does not apply\n");
+}
+
+/* The row's fields under their labels in words: one JSON object of the
+ * values by field name, through the same renderer as the reports
+ * (checks/words); a column without a field goes by its title. */
+static void object_fields(struct list_view *lv, const struct inv_row *row, struct buf *out)
+{
+	size_t ncols = inv_list_ncols(lv->list);
+	json_t *obj = json_object();
+	struct chk_pair *pairs = calloc(ncols ? ncols : 1, sizeof *pairs);
+	char *text;
+	size_t n;
+
+	for (size_t c = 0; c < ncols && obj && pairs; c++) {
+		const struct inv_col *col = inv_list_col(lv->list, c);
+		const struct inv_cell *cell = &row->cells[c];
+		char name[64];
+		json_t *val;
+		if (col->field) {
+			snprintf(name, sizeof name, "%s", col->field);
+		} else {
+			snprintf(name, sizeof name, "%s", col->title);
+			for (char *p = name; *p; p++)
+				*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+		}
+		if (cell->null)
+			val = json_null();
+		else if (col->kind == INV_TEXT)
+			val = json_string(cell->s ? cell->s : "");
+		else if (col->kind == INV_BOOL)
+			val = json_boolean(cell->i);
+		else
+			val = json_integer((json_int_t)cell->i);
+		/* a string that is not UTF-8 stays visible, as the list shows it */
+		if (!val) {
+			char show[512];
+			lf_cell(col, cell, show, sizeof show);
+			val = json_string(show);
+		}
+		json_object_set_new(obj, name, val ? val : json_null());
+	}
+	text = obj ? json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	n = text && pairs ? chk_evidence_pairs(text, inv_now(), pairs, ncols) : 0;
+	buf_adds(out, "Fields\n");
+	for (size_t i = 0; i < n; i++) {
+		/* the whole value: the list may have cut it */
+		char line[sizeof pairs[i].label + sizeof pairs[i].value + 4];
+		snprintf(line, sizeof line, "%s: %s", pairs[i].label, pairs[i].value);
+		add_wrapped(out, line, 1, COLS - PAGER_MARGIN - 1);
+	}
+	if (!n)
+		buf_adds(out, " (out of memory)\n");
+	free(text);
+	free(pairs);
+	json_decref(obj);
+}
+
+/* Enter: the object's findings first, then its fields in words; the
+ * findings alone on their tab; the raw JSON the inventory kept of it. */
 static int detail(struct tui_app *a, struct tui_view *v)
 {
 	struct list_view *lv = v->priv;
 	const struct tui_view_def *d = v->def;
 	const struct inv_row *row;
 	struct buf fields = BUF_INIT, findings = BUF_INIT;
-	char ident[300] = "", *raw = NULL;
-	struct chk_run run;
+	char *raw = NULL;
 	struct ow_err e = { 0 };
 
 	if (v->cursor >= (int)lv->page.nrows)
 		return TUI_HANDLED;
 	row = &lv->page.rows[v->cursor];
-	for (size_t c = 0; c < inv_list_ncols(lv->list); c++) {
-		const struct inv_col *col = inv_list_col(lv->list, c);
-		char text[512];
-		cell_text(col, &row->cells[c], text, sizeof text);
-		buf_addf(&fields, "%-18s %s\n", col->name, text);
-	}
-	if (d->ident) {
-		const char *s = selected_text(v, d->ident);
-		snprintf(ident, sizeof ident, "%s", s ? s : "");
-	} else if (selected(v, "source_id") && selected(v, "restore_id")) {
-		snprintf(ident, sizeof ident, "%lld:%lld", (long long)selected(v, "source_id")->i,
-		         (long long)selected(v, "restore_id")->i);
-	}
-	if (ident[0] && chk_evaluate_peek(a->o.db, inv_now(), &run, &e) == 0) {
-		for (size_t i = 0; i < run.n; i++) {
-			const struct chk_result *r = &run.results[i];
-			if ((!r->object_key || strcmp(r->object_key, ident) != 0) &&
-			    (!r->object_name || strcmp(r->object_name, ident) != 0))
-				continue;
-			buf_addf(&findings, "%-13s %-8s %s  %s\n  %s\n", r->def->id, chk_state_name(r->state),
-			         chk_sev_name(r->sev), r->def->title, r->evidence ? r->evidence : "");
-		}
-		chk_run_free(&run);
-	}
-	if (!findings.len)
-		buf_adds(&findings, "no finding names this object\n");
+	object_findings(a, lv, row, &findings);
+	buf_adds(&fields, buf_str(&findings));
+	buf_addc(&fields, '\n');
+	object_fields(lv, row, &fields);
 	if (d->table) {
 		char *text = inv_raw_json(a->o.db, d->table, row->key, &e);
 		json_t *j = text ? json_loads(text, 0, NULL) : NULL;
@@ -543,6 +773,16 @@ static int detail(struct tui_app *a, struct tui_view *v)
 	return TUI_HANDLED;
 }
 
+/* Whether column c of the list is on screen (before the first draw:
+ * every column is). */
+static bool shown_col(const struct list_view *lv, int c)
+{
+	for (size_t k = 0; k < lv->nshown; k++)
+		if (lv->shown[k].col == c)
+			return true;
+	return lv->nshown == 0;
+}
+
 static int lv_request(struct tui_app *a, struct tui_view *v, enum tui_req r)
 {
 	struct list_view *lv = v->priv;
@@ -553,12 +793,18 @@ static int lv_request(struct tui_app *a, struct tui_view *v, enum tui_req r)
 	case REQ_SORT_NEXT:
 	case REQ_SORT_PREV: {
 		int n = (int)inv_list_ncols(lv->list);
-		if (lv->sort_col < 0)
-			lv->sort_col = 0;
-		else if (r == REQ_SORT_NEXT && lv->sort_col == n - 1)
-			lv->desc = !lv->desc, lv->sort_col = 0;
-		else
-			lv->sort_col = (lv->sort_col + (r == REQ_SORT_NEXT ? 1 : n - 1)) % n;
+		/* through the columns on screen (a hidden one would sort by
+		 * something the operator cannot see); n steps at most */
+		for (int step = 0; step < n; step++) {
+			if (lv->sort_col < 0)
+				lv->sort_col = 0;
+			else if (r == REQ_SORT_NEXT && lv->sort_col == n - 1)
+				lv->desc = !lv->desc, lv->sort_col = 0;
+			else
+				lv->sort_col = (lv->sort_col + (r == REQ_SORT_NEXT ? 1 : n - 1)) % n;
+			if (shown_col(lv, lv->sort_col))
+				break;
+		}
 		v->cursor = 0;
 		read_page(a, v, INV_FIRST, NULL);
 		return TUI_HANDLED;

@@ -11,7 +11,8 @@
 #include "fuzz.h"
 
 static const struct inv_col cols[] = {
-	{ "a", "A", INV_TEXT, 12 }, { "b", "B", INV_TEXT, 20 }, { "c", "C", INV_TEXT, 8 },
+	{ "a", "A", INV_TEXT, 12, 12, 0, NULL, NULL }, { "b", "B", INV_TEXT, 20, 20, 0, NULL, NULL },
+	{ "c", "C", INV_TEXT, 8, 8, 0, NULL, NULL },
 };
 
 static void check_csv(const char *s)

@@ -69,6 +69,38 @@ static const struct golden {
 };
 
 /* Views without a golden screen, and why. */
+/* Every list again on an inventory with a stored check run (its STATE
+ * column then shows findings), at 80x24 and at 120x40 where wider
+ * terminals gain columns. Each is drawn twice, monochrome and with the
+ * colour theme, and both must match the one file: the saved display is
+ * text, and meaning never rests on colour (script mode draws no colour
+ * pairs, so what colour adds is not in any file). */
+static const struct golden_sized {
+	const char *name, *size, *keys;
+} checked_lists[] = {
+	{ "dp-checked", "80x24", ":dp\n" },
+	{ "smp-checked", "80x24", ":smp\n" },
+	{ "media-checked", "80x24", ":media\n" },
+	{ "cert-checked", "80x24", ":cert\n" },
+	{ "assoc-checked", "80x24", ":assoc\n" },
+	{ "ts-checked", "80x24", ":ts\n" },
+	{ "accounts-checked", "80x24", ":accounts\n" },
+	{ "sites-checked", "80x24", ":sites\n" },
+	{ "dp-120x40", "120x40", ":dp\n" },
+	{ "smp-120x40", "120x40", ":smp\n" },
+	{ "media-120x40", "120x40", ":media\n" },
+	{ "cert-120x40", "120x40", ":cert\n" },
+	{ "assoc-120x40", "120x40", ":assoc\n" },
+	{ "ts-120x40", "120x40", ":ts\n" },
+	{ "accounts-120x40", "120x40", ":accounts\n" },
+	{ "sites-120x40", "120x40", ":sites\n" },
+	{ "dp-detail-checked", "80x24", ":dp\n/PXE01<Enter>\n<Enter>\n" },
+	{ "assoc-detail-checked", "80x24", ":assoc\n/WS000002<Enter>\n<Enter>\n" },
+};
+#define NCHECKED (sizeof checked_lists / sizeof checked_lists[0])
+/* the lab's inventory with one check run stored (setup_all) */
+static char g_checked_db[400];
+
 static const char *const unstable[] = {
 	"audit",   /* the operator's login name, the digest of a random audit key */
 };
@@ -76,9 +108,24 @@ static const char *const unstable[] = {
 static int setup_all(void **state)
 {
 	(void)state;
+	struct tu_run r;
+	char *data;
+	size_t len;
+
 	setenv("OSDWARDEN_NOW", GOLDEN_NOW, 1);
 	setenv("NO_COLOR", "1", 1);
-	return labsite_up(&g_ls, &g_lab, "golden");
+	if (labsite_up(&g_ls, &g_lab, "golden") != 0)
+		return -1;
+	snprintf(g_checked_db, sizeof g_checked_db, "%s/checked.db", g_ls.dir);
+	data = tu_read_file(g_ls.db, &len);
+	if (!data || tu_write_file(g_checked_db, data, len) != 0)
+		return -1;
+	free(data);
+	/* the exit code says whether something fails (plenty does); the run
+	 * stored is what the screens need */
+	r = tu_cli(g_checked_db, (const char *const[]){ "check", "--format", "json", NULL });
+	tu_run_free(&r);
+	return tu_sql_int(g_checked_db, "SELECT count(*) FROM check_runs") == 1 ? 0 : -1;
 }
 
 static int teardown_all(void **state)
@@ -178,20 +225,49 @@ static bool matches_golden(const char *name, char *got)
 	return same;
 }
 
-/* Runs the console on keys with colour off and returns the screen it saved
- * as name (new string). */
-static char *draw(const char *db, const char *keys, const char *name)
+/* Runs the console on keys at size (NULL: 80x24), colour off or (colour)
+ * on, and returns the screen it saved as name (new string). */
+static char *draw_sized(const char *db, const char *size, bool colour, const char *keys,
+                        const char *name)
 {
 	char script[600];
 
+	int rc;
 	snprintf(script, sizeof script, "%s:save-display %s/%s\n", keys, g_ls.dir, name);
-	if (tuirun_script(&(struct tuirun){ .dir = g_ls.dir, .db = db, .global = "--no-color" },
-	                  script) != 0)
+	if (colour)
+		unsetenv("NO_COLOR");
+	rc = tuirun_script(&(struct tuirun){ .dir = g_ls.dir, .db = db, .size = size,
+	                                     .global = colour ? NULL : "--no-color" }, script);
+	setenv("NO_COLOR", "1", 1);
+	if (rc != 0)
 		fail_msg("%s: the console exited with an error on the keys\n%s", name, script);
 	return tuirun_screen(g_ls.dir, name);
 }
 
 /* Every screen of the table, each compared whole; all are drawn before the
+static char *draw(const char *db, const char *keys, const char *name)
+{
+	return draw_sized(db, NULL, false, keys, name);
+}
+
+/* The lists with a stored run, at both sizes, mono then colour. */
+static void test_the_checked_lists_match_their_golden_files(void **state)
+{
+	int bad = 0;
+
+	(void)state;
+	for (size_t i = 0; i < NCHECKED; i++) {
+		const struct golden_sized *g = &checked_lists[i];
+		bad += !matches_golden(g->name, draw_sized(g_checked_db, g->size, false, g->keys, g->name));
+		if (!updating())
+			bad += !matches_golden(g->name, draw_sized(g_checked_db, g->size, true, g->keys,
+			                                           g->name));
+	}
+	if (bad)
+		fail_msg("%d screens of the checked lists differ from tests/screen/golden; if the change "
+		         "is intended, run scripts/golden.sh BUILD_DIR and review the diff", bad);
+}
+
  * test fails, so one run shows every difference. */
 static void test_the_canonical_screens_match_their_golden_files(void **state)
 {
@@ -277,16 +353,23 @@ static void test_no_golden_file_is_left_over(void **state)
 		if (de->d_name[0] == '.')
 			continue;
 		for (size_t i = 0; i < sizeof screens / sizeof screens[0]; i++)
-			known |= n == strlen(screens[i].name) + 4 &&
-			         strncmp(de->d_name, screens[i].name, n - 4) == 0 &&
-			         strcmp(de->d_name + n - 4, ".txt") == 0;
+			known |= is_file_of(de->d_name, n, screens[i].name);
+		for (size_t i = 0; i < NCHECKED; i++)
+			known |= is_file_of(de->d_name, n, checked_lists[i].name);
 		if (!known)
 			fail_msg("%s/%s is no screen of this suite: delete it, or add its row to screens[]",
 			         golden_dir(), de->d_name);
 		files++;
 	}
 	closedir(d);
-	assert_int_equal(files, (int)(sizeof screens / sizeof screens[0]) + 1);
+/* Whether the file called file (n bytes) is the golden screen name. */
+static bool is_file_of(const char *file, size_t n, const char *name)
+{
+	return n == strlen(name) + 4 && strncmp(file, name, n - 4) == 0 &&
+	       strcmp(file + n - 4, ".txt") == 0;
+}
+
+	assert_int_equal(files, (int)(sizeof screens / sizeof screens[0] + NCHECKED) + 1);
 }
 
 int main(void)
@@ -299,3 +382,4 @@ int main(void)
 	};
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
+		cmocka_unit_test(test_the_checked_lists_match_their_golden_files),

@@ -131,7 +131,8 @@ static void test_list_filter_counts_and_hostile_names_are_inert(void **state)
 	free(s);
 	/* The association with an OSC 52 clipboard sequence in its name. */
 	snprintf(script, sizeof script, "5\n/Media<Enter>\n" SAVE("hostile"), g_ls.dir);
-	assert_int_equal(run_tui("C.UTF-8", NULL, NULL, script), 0);
+	/* wide enough for the name's first 13 characters (80 columns cut it) */
+	assert_int_equal(run_tui("C.UTF-8", NULL, "120x24", script), 0);
 	s = screen("hostile");
 	expect(s, "Media^[]52;c;");
 	free(s);
@@ -242,7 +243,8 @@ static void test_block_a_certificate_with_typed_confirmation(void **state)
 	/* The PXE certificate of DP00003: the first PXE row once filtered. */
 	snprintf(script, sizeof script, "4\n/DP00003<Enter>\nB\nwrong<Enter>\n" SAVE("cancelled")
 	         "B\n", g_ls.dir);
-	assert_int_equal(run_tui("C.UTF-8", NULL, "140x24", script), 0);
+	/* 160 columns: wide enough for the whole SMSID in the list */
+	assert_int_equal(run_tui("C.UTF-8", NULL, "160x24", script), 0);
 	s = screen("cancelled");
 	expect(s, "not confirmed; nothing was sent");
 	line = strstr(s, "{");
@@ -251,7 +253,7 @@ static void test_block_a_certificate_with_typed_confirmation(void **state)
 	free(s);
 	snprintf(script, sizeof script, "4\n/DP00003<Enter>\nB\n%s<Enter>\n" SAVE("blocked"),
 	         smsid + 32, g_ls.dir);
-	assert_int_equal(run_tui("C.UTF-8", NULL, "140x24", script), 0);
+	assert_int_equal(run_tui("C.UTF-8", NULL, "160x24", script), 0);
 	s = screen("blocked");
 	expect(s, "applied: verified on the site (IsBlocked=true)");
 	free(s);

@@ -1,0 +1,215 @@
+#include "tui/listfmt.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "checks/checks.h"
+#include "checks/words.h"
+#include "util/width.h"
+
+/* STATE: natural width for "✗ critical", cut no further than "! medium". */
+#define STATE_W 10
+#define STATE_MIN 8
+#define GAP 2
+
+struct spec {
+	int natural, min, prio, sep;
+};
+
+static struct spec spec_of(const struct inv_list *l, int c)
+{
+	const struct inv_col *col;
+	int title;
+
+	if (c == LF_STATE)
+		return (struct spec){ STATE_W, STATE_MIN, 0, GAP };
+	col = inv_list_col(l, (size_t)c);
+	title = (int)width_of(col->title);
+	/* a title is never cut: the column is as wide as its title, or dropped */
+	return (struct spec){ col->width > title ? col->width : title, col->min > title ? col->min : title,
+		              col->prio, col->sep ? (int)width_of(col->sep) : GAP };
+}
+
+/* Width of the chosen columns with their widths, the gaps between them
+ * (none before the first). */
+static int total(const struct inv_list *l, const int *w, int n)
+{
+	int sum = 0;
+	bool first = true;
+
+	for (int c = 0; c < n; c++) {
+		if (!w[c])
+			continue;
+		sum += w[c] + (first ? 0 : spec_of(l, c == n - 1 ? LF_STATE : c).sep);
+		first = false;
+	}
+	return sum;
+}
+
+size_t lf_layout(const struct inv_list *l, int cols, struct lf_col *out)
+{
+	int n = (int)inv_list_ncols(l) + 1, avail = cols - 2, w[40] = { 0 }, left = n, x = 2;
+	size_t shown = 0;
+
+	if (n > 40)
+		n = 40;
+	/* slot n-1 is STATE. A priority at a time, from 0: its columns at their
+	 * natural width, narrowed toward their minimum (the most slack first)
+	 * while the row is too wide; a priority that does not fit even so is
+	 * dropped with every one after it (0 is always shown). */
+	for (int p = 0; left > 0; p++) {
+		bool fits;
+		for (int c = 0; c < n; c++)
+			if (spec_of(l, c == n - 1 ? LF_STATE : c).prio == p) {
+				w[c] = spec_of(l, c == n - 1 ? LF_STATE : c).natural;
+				left--;
+			}
+		while (!(fits = total(l, w, n) <= avail)) {
+			int best = -1, slack = 0;
+			for (int c = 0; c < n; c++) {
+				struct spec s = spec_of(l, c == n - 1 ? LF_STATE : c);
+				if (s.prio == p && w[c] - s.min > slack) {
+					slack = w[c] - s.min;
+					best = c;
+				}
+			}
+			if (best < 0)
+				break;
+			w[best]--;
+		}
+		if (!fits && p > 0) {
+			for (int c = 0; c < n; c++)
+				if (spec_of(l, c == n - 1 ? LF_STATE : c).prio == p)
+					w[c] = 0;
+			break;
+		}
+	}
+	for (int c = 0; c < n; c++) {
+		if (!w[c])
+			continue;
+		if (shown)
+			x += spec_of(l, c == n - 1 ? LF_STATE : c).sep;
+		out[shown++] = (struct lf_col){ c == n - 1 ? LF_STATE : c, x, w[c] };
+		x += w[c];
+	}
+	return shown;
+}
+
+const char *lf_title(const struct inv_list *l, const struct lf_col *c)
+{
+	return c->col == LF_STATE ? "STATE" : inv_list_col(l, (size_t)c->col)->title;
+}
+
+const char *lf_sep(const struct tui_app *a, const struct inv_list *l, const struct lf_col *c)
+{
+	const char *sep = c->col == LF_STATE ? NULL : inv_list_col(l, (size_t)c->col)->sep;
+
+	/* the one separator the lists use is an arrow */
+	return sep ? tui_glyph(a, sep, " > ") : NULL;
+}
+
+void lf_cell(const struct inv_col *col, const struct inv_cell *c, char *out, size_t n)
+{
+	char v[32];
+	const char *w;
+
+	if (c->null) {
+		snprintf(out, n, "-");
+		return;
+	}
+	if (col->kind == INV_TIME) {
+		time_t t = (time_t)c->i;
+		struct tm tm;
+		if (!gmtime_r(&t, &tm) || !strftime(out, n, "%Y-%m-%d", &tm))
+			snprintf(out, n, "%" PRId64, c->i);
+		return;
+	}
+	if (col->kind == INV_TEXT) {
+		w = chk_value_word(col->field, c->s ? c->s : "");
+		snprintf(out, n, "%s", w ? w : c->s ? c->s : "");
+		return;
+	}
+	snprintf(v, sizeof v, col->kind == INV_BOOL ? (c->i ? "true" : "false") : "%" PRId64, c->i);
+	if ((w = chk_value_word(col->field, v))) {
+		snprintf(out, n, "%s", w);
+	} else if (col->kind == INV_BOOL) {
+		snprintf(out, n, "%s", c->i ? "yes" : "no");
+	} else if (col->field) {
+		/* a number in the unit the words give its field ("103 d") */
+		char json[160];
+		struct chk_pair p;
+		snprintf(json, sizeof json, "{\"%s\":%" PRId64 "}", col->field, c->i);
+		snprintf(out, n, "%s", chk_evidence_pairs(json, 0, &p, 1) ? p.value : v);
+	} else {
+		snprintf(out, n, "%s", v);
+	}
+}
+
+static int state_of(const char *name)
+{
+	for (int s = 0; s <= CS_FIXED; s++)
+		if (name && strcmp(chk_state_name((enum chk_state)s), name) == 0)
+			return s;
+	return CS_UNKNOWN;   /* a state this osdwarden does not know: not ok */
+}
+
+/* How bad a finding is, for the worst of an object's: an unwaived failure
+ * by its severity, then what could not be judged, then a waived failure. */
+static int rank_of(int state, int sev, bool waived)
+{
+	switch (state) {
+	case CS_FAIL: return waived ? 30 : 100 + sev;
+	case CS_ERROR: return 60;
+	case CS_UNKNOWN: return 50;
+	case CS_NOTCHECKED: return 40;
+	case CS_INFORMATIONAL: return 10;
+	case CS_FIXED: return 5;
+	default: return 0;
+	}
+}
+
+void lf_state_add(struct lf_state *s, const struct inv_finding *f)
+{
+	enum chk_sev sev = SEV_INFO;
+	int st = state_of(f->state), r;
+
+	if (f->severity)
+		chk_sev_parse(f->severity, &sev);
+	r = rank_of(st, (int)sev, f->waived != 0);
+	if (r > s->rank) {
+		s->rank = r;
+		s->state = st;
+		s->sev = (int)sev;
+	}
+}
+
+const char *lf_state_text(const struct tui_app *a, const struct lf_state *s, char *buf, size_t n,
+                          enum tui_style *style)
+{
+	*style = ST_DIM;
+	if (s->no_run)
+		return "? no run";
+	if (!s->rank && s->unjudged)
+		return "? new";
+	*style = ST_WARN;
+	switch (s->rank ? s->state : CS_PASS) {
+	case CS_FAIL:
+		if (s->rank < 100) {
+			*style = ST_DIM;
+			return "waived";
+		}
+		*style = s->sev >= SEV_HIGH ? ST_DANGER : ST_WARN;
+		snprintf(buf, n, "%s %s", s->sev >= SEV_HIGH ? tui_glyph(a, "\xe2\x9c\x97", "x") : "!",
+		         chk_sev_name((enum chk_sev)s->sev));
+		return buf;
+	case CS_ERROR: return "? error";
+	case CS_UNKNOWN: return "? unknown";
+	case CS_NOTCHECKED: return "~ attest";
+	default:
+		*style = ST_OK;
+		return "ok";
+	}
+}
