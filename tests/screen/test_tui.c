@@ -338,7 +338,9 @@ static int has_full_bar(const char *line, size_t len, int n)
 }
 
 /* r in a UTF-8 terminal of 80, 160 and 250 columns: every class gets a bar
- * as wide as the terminal allows (COLS - 60 glyphs of three bytes each),
+ * as wide as the terminal allows (all but the 69 columns of the class, its
+ * rows, the share, the rate, the time and the margins: glyphs of three
+ * bytes each),
  * the frames stay inside the screen, and the console comes back to the
  * dashboard with the sync's summary. The last progress frame is kept by
  * OSDWARDEN_TUI_PROGRESS (script mode only). */
@@ -383,16 +385,21 @@ static void test_sync_progress_fits_wide_terminals(void **state)
 			size_t n = strcspn(l, "\n");
 			char *line = strndup(l, n);
 			assert_non_null(line);
-			if (strstr(line, " done") && strstr(line, " rows ")) {
-				if (!has_full_bar(line, n, w - 60))
+			if (strstr(line, "100%") && strstr(line, "/s  done ")) {
+				if (!has_full_bar(line, n, w - 69))
 					fail_msg("at %d columns a finished class lacks a bar of %d glyphs:\n%s",
-					         w, w - 60, s);
+					         w, w - 69, s);
 				bars++;
 			}
 			free(line);
 			l += n + (l[n] == '\n');
 		}
 		assert_int_equal(bars, (int)as_class_count());   /* a bar per class of the contract */
+		expect(s, "ROWS/S  TIME");
+		snprintf(name, sizeof name, " rows from %zu of %zu classes", as_class_count(),
+		         as_class_count());
+		expect(s, name);
+		expect(s, "elapsed ");
 		free(s);
 	}
 }
