@@ -69,7 +69,6 @@ static const struct golden {
 	{ "restore-only-confirm", ":smp\n/SMP02<Enter>\nR\n" },
 };
 
-/* Views without a golden screen, and why. */
 /* Every list again on an inventory with a stored check run (its STATE
  * column then shows findings), at 80x24 and at 120x40 where wider
  * terminals gain columns. Each is drawn twice, monochrome and with the
@@ -102,17 +101,18 @@ static const struct golden_sized {
 /* the lab's inventory with one check run stored (setup_all) */
 static char g_checked_db[400];
 
+/* Views without a golden screen, and why. */
 static const char *const unstable[] = {
 	"audit",   /* the operator's login name, the digest of a random audit key */
 };
 
 static int setup_all(void **state)
 {
-	(void)state;
 	struct tu_run r;
 	char *data;
 	size_t len;
 
+	(void)state;
 	setenv("OSDWARDEN_NOW", GOLDEN_NOW, 1);
 	setenv("NO_COLOR", "1", 1);
 	if (labsite_up(&g_ls, &g_lab, "golden") != 0)
@@ -232,8 +232,8 @@ static char *draw_sized(const char *db, const char *size, bool colour, const cha
                         const char *name)
 {
 	char script[600];
-
 	int rc;
+
 	snprintf(script, sizeof script, "%s:save-display %s/%s\n", keys, g_ls.dir, name);
 	if (colour)
 		unsetenv("NO_COLOR");
@@ -245,7 +245,6 @@ static char *draw_sized(const char *db, const char *size, bool colour, const cha
 	return tuirun_screen(g_ls.dir, name);
 }
 
-/* Every screen of the table, each compared whole; all are drawn before the
 static char *draw(const char *db, const char *keys, const char *name)
 {
 	return draw_sized(db, NULL, false, keys, name);
@@ -269,6 +268,7 @@ static void test_the_checked_lists_match_their_golden_files(void **state)
 		         "is intended, run scripts/golden.sh BUILD_DIR and review the diff", bad);
 }
 
+/* Every screen of the table, each compared whole; all are drawn before the
  * test fails, so one run shows every difference. */
 static void test_the_canonical_screens_match_their_golden_files(void **state)
 {
@@ -362,6 +362,13 @@ static void test_every_view_has_a_golden_screen(void **state)
 	free(err);
 }
 
+/* Whether the file called file (n bytes) is the golden screen name. */
+static bool is_file_of(const char *file, size_t n, const char *name)
+{
+	return n == strlen(name) + 4 && strncmp(file, name, n - 4) == 0 &&
+	       strcmp(file + n - 4, ".txt") == 0;
+}
+
 /* Every file in tests/screen/golden is a screen of this suite: a screen
  * dropped from the table does not leave a file nobody compares. */
 static void test_no_golden_file_is_left_over(void **state)
@@ -388,13 +395,6 @@ static void test_no_golden_file_is_left_over(void **state)
 		files++;
 	}
 	closedir(d);
-/* Whether the file called file (n bytes) is the golden screen name. */
-static bool is_file_of(const char *file, size_t n, const char *name)
-{
-	return n == strlen(name) + 4 && strncmp(file, name, n - 4) == 0 &&
-	       strcmp(file + n - 4, ".txt") == 0;
-}
-
 	assert_int_equal(files, (int)(sizeof screens / sizeof screens[0] + NCHECKED) + 1);
 }
 
@@ -402,10 +402,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_the_canonical_screens_match_their_golden_files),
+		cmocka_unit_test(test_the_checked_lists_match_their_golden_files),
 		cmocka_unit_test(test_the_sync_screen_matches_its_golden_file),
 		cmocka_unit_test(test_every_view_has_a_golden_screen),
 		cmocka_unit_test(test_no_golden_file_is_left_over),
 	};
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
-		cmocka_unit_test(test_the_checked_lists_match_their_golden_files),
