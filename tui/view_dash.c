@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 /* The dashboard: security and privacy grades, failing chains, failing
  * findings by severity, the trend over the stored check runs, the
  * components with what needs attention, the last sync, open tasks. */
@@ -165,6 +166,15 @@ static void dash_draw(struct tui_app *a, struct tui_view *v, int top, int rows)
 			snprintf(att, sizeof att, "%s", c->first[0] ? "yes" : "-");
 		else
 			snprintf(att, sizeof att, "%ld", c->attention);
+		if (i == v->cursor) {
+			/* Enter opens it: the same row as its digit */
+			char *line = NULL;
+			if (asprintf(&line, "%d %-24s %5ld  %5s   %s", i + 1, c->label, c->total, att,
+			             c->first) >= 0)
+				tui_mark_line(a, y++, line);
+			free(line);
+			continue;
+		}
 		tui_putf(a, y++, 1, COLS - 2, c->first[0] ? ST_WARN : ST_NORMAL,
 		         "%d %-24s %5ld  %5s   %s", i + 1, c->label, c->total, att, c->first);
 	}
@@ -174,11 +184,21 @@ static void dash_draw(struct tui_app *a, struct tui_view *v, int top, int rows)
 		         d->tasks[i]);
 }
 
+/* The components are rows like any other (the movement keys move over
+ * them); Enter opens the list of the one selected, as its digit does, but
+ * over the dashboard (Esc comes back). */
 static int dash_request(struct tui_app *a, struct tui_view *v, enum tui_req r)
 {
-	(void)a;
-	(void)v;
-	return r == REQ_ENTER ? TUI_HANDLED : 0;
+	if (tui_move(r, CHK_SUMMARY_COMPS, CHK_SUMMARY_COMPS, &v->cursor, &v->top))
+		return TUI_HANDLED;
+	if (r != REQ_ENTER)
+		return 0;
+	for (size_t i = 0; tui_view_at(i); i++)
+		if (tui_view_at(i)->digit == '1' + v->cursor) {
+			tui_push(a, tui_view_at(i), NULL);
+			break;
+		}
+	return TUI_HANDLED;
 }
 
 static void dash_free(struct tui_view *v)

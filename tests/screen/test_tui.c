@@ -144,14 +144,16 @@ static void test_prompt_completes_and_remembers_commands(void **state)
 	char *s;
 
 	(void)state;
-	snprintf(script, sizeof script, ":ce<Tab><Enter>\n" SAVE("cert") ":dash\n:<Up><Up><Enter>\n"
+	/* Up three times: dash, the save-display before it, then cert (the
+	 * line's end enters it; an <Enter> more would reach the view) */
+	snprintf(script, sizeof script, ":ce<Tab><Enter>\n" SAVE("cert") ":dash\n:<Up><Up><Up>\n"
 	         SAVE("again") ":nosuchview\n" SAVE("bad"), g_ls.dir, g_ls.dir, g_ls.dir);
 	assert_int_equal(run_tui("C.UTF-8", NULL, NULL, script), 0);
 	s = screen("cert");
 	expect(s, "certificates");
 	free(s);
 	s = screen("again");
-	expect(s, "certificates");
+	expect(s, "ISSUED TO");                  /* the certificate list, not the dashboard's row */
 	free(s);
 	s = screen("bad");
 	expect(s, "unknown command 'nosuchview'");
@@ -1003,6 +1005,34 @@ static void test_an_explained_check_pages_its_objects_and_opens_one(void **state
 	labsite_free(&own);
 }
 
+/* The dashboard's components are rows: Down moves to the next, Enter
+ * opens its list over the dashboard, Esc comes back. */
+static void test_the_dashboard_opens_the_component_under_the_cursor(void **state)
+{
+	char script[1000];
+	char *s;
+
+	(void)state;
+	snprintf(script, sizeof script, "<Down>\n" SAVE("dash-down") "<Enter>\n" SAVE("dash-open")
+	         "<Esc>\n" SAVE("dash-back"), g_ls.dir, g_ls.dir, g_ls.dir);
+	assert_int_equal(run_tui("C.UTF-8", NULL, "100x30", script), 0);
+	s = screen("dash-down");
+	{
+		char *sel = selected_row(s);
+		if (!strstr(sel, "state migration points"))
+			fail_msg("Down: the cursor is not on the second component:\n%s", s);
+		free(sel);
+	}
+	free(s);
+	s = screen("dash-open");
+	expect(s, "state migration points");
+	expect(s, "SERVER");
+	free(s);
+	s = screen("dash-back");
+	expect(s, "dashboard");
+	free(s);
+}
+
 /* The row selected with '>' in column 0 of a text view (help, audit,
  * pager) from column 1; NULL when none. */
 static char *marked_text(const char *scr)
@@ -1048,6 +1078,52 @@ static void test_slash_and_n_find_the_next_match_in_help(void **state)
 	free(first);
 	free(second);
 	free(back);
+}
+
+/* No screen shows JSON but the raw tab of a detail: every view, a
+ * detail's fields and findings, and the explanation of checks whose
+ * evidence is nested (a policy) or asks for an attestation. */
+static void test_no_screen_but_the_raw_tab_shows_json(void **state)
+{
+	static const char *const views[] = { "dash", "dp", "smp", "media", "cert", "assoc", "ts",
+	                                     "accounts", "sites", "checks", "privacy", "tasks",
+	                                     "audit", "help" };
+	static const char *const checks[] = { "PXE-004", "MEDIA-001", "MEDIA-002", "SMP-004",
+	                                      "RBAC-001", "SMP-005", "PXE-001" };
+	char script[6000] = "", *s;
+	size_t nv = sizeof views / sizeof views[0], nc = sizeof checks / sizeof checks[0];
+
+	(void)state;
+	for (size_t i = 0; i < nv; i++)
+		snprintf(script + strlen(script), sizeof script - strlen(script),
+		         ":%s\n:save-display %s/json-view-%zu\n", views[i], g_ls.dir, i);
+	for (size_t i = 0; i < nc; i++)
+		snprintf(script + strlen(script), sizeof script - strlen(script),
+		         "7\n/%s<Enter>\n<Enter>\n:save-display %s/json-check-%zu\n", checks[i], g_ls.dir,
+		         i);
+	snprintf(script + strlen(script), sizeof script - strlen(script),
+	         "1\n/PXE01<Enter>\n<Enter>\n" SAVE("json-fields") "<Tab>\n" SAVE("json-findings")
+	         "<Tab>\n" SAVE("json-raw"), g_ls.dir, g_ls.dir, g_ls.dir);
+	assert_int_equal(run_tui("C.UTF-8", NULL, "160x50", script), 0);
+	for (size_t i = 0; i < nv + nc + 2; i++) {
+		char name[64];
+		if (i < nv)
+			snprintf(name, sizeof name, "json-view-%zu", i);
+		else if (i < nv + nc)
+			snprintf(name, sizeof name, "json-check-%zu", i - nv);
+		else
+			snprintf(name, sizeof name, i == nv + nc ? "json-fields" : "json-findings");
+		s = screen(name);
+		if (strstr(s, "{\""))
+			fail_msg("%s (%s) shows JSON:\n%s", name,
+			         i < nv ? views[i] : i < nv + nc ? checks[i - nv] : "detail", s);
+		free(s);
+	}
+	/* the raw tab is JSON: the walk would see it */
+	s = screen("json-raw");
+	expect(s, "[raw JSON]");
+	expect(s, "\"ServerName\": ");
+	free(s);
 }
 
 /* --view names a view of the table, or the console does not start: it
@@ -1098,6 +1174,8 @@ int main(void)
 		cmocka_unit_test(test_every_view_moves_with_the_same_keys),
 		cmocka_unit_test(test_an_explained_check_pages_its_objects_and_opens_one),
 		cmocka_unit_test(test_slash_and_n_find_the_next_match_in_help),
+		cmocka_unit_test(test_the_dashboard_opens_the_component_under_the_cursor),
+		cmocka_unit_test(test_no_screen_but_the_raw_tab_shows_json),
 		cmocka_unit_test(test_an_unknown_start_view_is_refused_with_the_views_named),
 	};
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);
