@@ -5,6 +5,7 @@
 #include "backend/cert_impact.h"
 
 #include <ctype.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include "backend/actions.h"
 #include "backend/adminservice.h"
 #include "db/checkstore.h"
 #include "db/records.h"
@@ -276,20 +276,31 @@ static char *provider_of(struct inv *db, const char *site_code, struct ow_err *e
 	return url;
 }
 
+/* Whether the site takes the write, by its $metadata as the last sync or
+ * doctor kept it; nothing is read from the site here. */
 static void method_row(struct build *b, struct inv *db, const struct inv_cert *c)
 {
 	const struct as_write *w = as_write_find(AS_BLOCK_CERTIFICATE);
 	struct ow_err e = { 0 };
-	char *base = provider_of(db, c->site_code, &e), why[900] = "";
-	int ok = base ? act_availability(db, base, AS_BLOCK_CERTIFICATE, why, sizeof why) : -1;
+	char *base = provider_of(db, c->site_code, &e), *text = NULL, what[300] = "", when[16];
+	json_t *caps = NULL;
+	int64_t at = 0;
+	int ok;
 
+	if (base && inv_get_capabilities(db, base, &at, &text, &e) == 0)
+		caps = json_loads(text, 0, NULL);
+	ok = caps ? as_caps_allows(caps, w, what, sizeof what) : -1;
+	day_of(at, when);
 	if (ok > 0)
-		add_row(b, "Site API", "$metadata offers %s", w->method);
+		add_row(b, "Site API", "offered: its $metadata (read %s) lists %s", when, w->method);
 	else if (ok == 0)
-		add_row(b, "Site API", "%s", why);
+		add_row(b, "Site API", "not offered: %s (read %s); the console or %s can do it", what,
+		        when, w->cmdlet);
 	else
 		add_row(b, "Site API", "not known whether it offers %s: its $metadata was never read "
 		        "(`osdwarden doctor` reads it)", w->method);
+	json_decref(caps);
+	free(text);
 	free(base);
 }
 
@@ -424,6 +435,20 @@ char *cert_impact_text(const struct cert_impact *ci, size_t width)
 		buf_addc(&t, '\n');
 	}
 	return buf_detach(&t);
+}
+
+char *cert_impact_describe(struct inv *db, const char *smsid, bool block, int64_t now,
+                           bool ascii, size_t width, struct ow_err *err)
+{
+	struct cert_impact ci;
+	char *text;
+
+	if (cert_impact_build(db, smsid, block, now, ascii, &ci, err) != 0)
+		return NULL;
+	if (!(text = cert_impact_text(&ci, width)))
+		ow_err_set(err, OW_EINPUT, "out of memory describing the certificate");
+	cert_impact_free(&ci);
+	return text;
 }
 
 char *cert_impact_line(const struct cert_impact *ci)

@@ -40,6 +40,11 @@ void cert_impact_free(struct cert_impact *ci);
  * `width` columns under their label (0: not wrapped). New string. */
 char *cert_impact_text(const struct cert_impact *ci, size_t width);
 
+/* cert_impact_build, then cert_impact_text: a new string, or NULL with
+ * err set. */
+char *cert_impact_describe(struct inv *db, const char *smsid, bool block, int64_t now,
+                           bool ascii, size_t width, struct ow_err *err);
+
 /* The same on one line, rows as "label: value" apart by "; " (a task
  * step's result, a status line). New string. */
 char *cert_impact_line(const struct cert_impact *ci);

@@ -254,16 +254,14 @@ int actcmd_print(struct cli *c, const struct act_result *r)
  * confirmation. Wrapped to the terminal, one line a row otherwise. */
 static int print_impact(struct cli *c, struct inv *db, FILE *f, const char *smsid, bool block)
 {
-	struct cert_impact ci;
 	struct ow_err e = { 0 };
-	char *text;
+	char *text = cert_impact_describe(db, smsid, block, inv_now(), c->ascii,
+	                                  isatty(fileno(f)) ? 78 : 0, &e);
 
-	if (cert_impact_build(db, smsid, block, inv_now(), c->ascii, &ci, &e) != 0)
+	if (!text)
 		return cli_fail(c, &e);
-	text = cert_impact_text(&ci, isatty(fileno(f)) ? 78 : 0);
-	fputs(text ? text : "", f);
+	fputs(text, f);
 	free(text);
-	cert_impact_free(&ci);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "backend/cert_impact.h"
 #include "tui/tui.h"
 #include "util/buf.h"
 

@@ -29,6 +29,8 @@ bool tui_edit_line(struct tui_app *a, int y, const char *label, char *text, size
 		curs_set(0);
 		if (key == TUI_TICK)
 			continue;   /* no refresh under a prompt */
+		if (!len && tui_script_command(a, key))
+			continue;   /* a script's :save-display, with the line still empty */
 		if (key == -1 || key == 27)
 			return false;
 		if (key == '\n' || key == '\r' || key == KEY_ENTER)

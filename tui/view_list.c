@@ -293,12 +293,13 @@ static void report(struct tui_app *a, const struct act_result *r)
 
 static int cert_action(struct tui_app *a, struct tui_view *v, bool block)
 {
-	const char *smsid = selected_text(v, "smsid"), *who = selected_text(v, "issued_to");
+	const char *smsid = selected_text(v, "smsid");
 	struct act_site *site;
 	struct act_result res;
 	struct ow_err e = { 0 };
-	char body[600], expect[8];
+	char expect[8], *body;
 	size_t n;
+	bool yes;
 
 	if (!smsid) {
 		tui_flash(a, true, "no certificate selected");
@@ -306,12 +307,17 @@ static int cert_action(struct tui_app *a, struct tui_view *v, bool block)
 	}
 	n = strlen(smsid);
 	snprintf(expect, sizeof expect, "%s", n > 6 ? smsid + n - 6 : smsid);
-	snprintf(body, sizeof body, "%s certificate issued to %s\nSMSID %s\n\n%s",
-	         block ? "Block the" : "Unblock the", who ? who : "?", smsid,
-	         block ? "PXE or media that present it stop receiving policy.\n"
-	                 "Reversible with Unblock; a PKI certificate must also be revoked at the CA."
-	               : "The certificate is trusted again.");
-	if (!tui_confirm_typed(a, block ? "Block certificate" : "Unblock certificate", body, expect)) {
+	/* The impact (backend/cert_impact, as cert block --dry-run prints it),
+	 * wrapped to the text width of a dialog box (dialog.c: draw_box). */
+	body = cert_impact_describe(a->o.db, smsid, block, inv_now(), a->o.ascii,
+	                            (size_t)(COLS - 8 > 76 ? 72 : COLS > 32 ? COLS - 12 : 20), &e);
+	if (!body) {
+		tui_flash(a, true, "%s", e.msg);
+		return TUI_HANDLED;
+	}
+	yes = tui_confirm_typed(a, block ? "Block certificate" : "Unblock certificate", body, expect);
+	free(body);
+	if (!yes) {
 		tui_flash(a, false, "not confirmed; nothing was sent");
 		return TUI_HANDLED;
 	}

@@ -96,6 +96,10 @@ static const struct golden_sized {
 	{ "sites-120x40", "120x40", ":sites\n" },
 	{ "dp-detail-checked", "80x24", ":dp\n/PXE01<Enter>\n<Enter>\n" },
 	{ "assoc-detail-checked", "80x24", ":assoc\n/WS000002<Enter>\n<Enter>\n" },
+	/* type-to-confirm: blocking an orphaned PXE certificate shows its
+	 * impact, with the findings the block closes (the script ends inside
+	 * the dialog, so nothing is sent) */
+	{ "block-confirm", "80x24", ":cert\n/OLDPXE09<Enter>\nB\n" },
 };
 #define NCHECKED (sizeof checked_lists / sizeof checked_lists[0])
 /* the lab's inventory with one check run stored (setup_all) */

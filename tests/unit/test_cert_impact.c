@@ -237,7 +237,7 @@ static void test_metadata_without_the_method_says_so(void **state)
 	put_cert(LIVE, 2, 1, "PXE01", "PXE01", NOW - DAY, NOW + DAY, NULL);
 	put_site(CAPS_WITHOUT);
 	build(LIVE, true, &ci);
-	expect_in(row_of(&ci, "Site API"), "does not expose it");
+	expect_in(row_of(&ci, "Site API"), "not offered: the site's $metadata does not list");
 	expect_in(row_of(&ci, "Site API"), "SMS_CertificateInfo.BlockCertificate");
 	expect_in(row_of(&ci, "Site API"), "Block-CMCertificate");
 	cert_impact_free(&ci);
@@ -257,8 +257,8 @@ static void test_metadata_with_the_method_or_never_read(void **state)
 	cert_impact_free(&ci);
 	assert_int_equal(inv_put_capabilities(g_db, PROVIDER, NOW - 60, CAPS_WITH, &e), 0);
 	build(LIVE, true, &ci);
-	assert_string_equal(row_of(&ci, "Site API"),
-	                    "$metadata offers SMS_CertificateInfo.BlockCertificate");
+	assert_string_equal(row_of(&ci, "Site API"), "offered: its $metadata (read 2026-05-28) "
+	                    "lists SMS_CertificateInfo.BlockCertificate");
 	cert_impact_free(&ci);
 }
 
