@@ -102,6 +102,29 @@ void labsite_negotiate(struct labsite *ls, const char *keytab)
 	snprintf(ls->keytab, sizeof ls->keytab, "%s", keytab);
 }
 
+int labsite_checked_copy(const struct labsite *ls, const char *path)
+{
+	struct tu_run r;
+	size_t len;
+	char *data = tu_read_file(ls->db, &len);
+
+	if (!data || tu_write_file(path, data, len) != 0) {
+		fprintf(stderr, "# cannot copy %s to %s\n", ls->db, path);
+		free(data);
+		return -1;
+	}
+	free(data);
+	/* check exits non-zero when something fails (the lab fails plenty):
+	 * the stored run is what counts */
+	r = tu_cli(path, (const char *const[]){ "check", "--format", "json", NULL });
+	tu_run_free(&r);
+	if (tu_sql_int(path, "SELECT count(*) FROM check_runs WHERE finished IS NOT NULL") != 1) {
+		fprintf(stderr, "# osdwarden check stored no run in %s\n", path);
+		return -1;
+	}
+	return 0;
+}
+
 int labsite_sync(struct labsite *ls, const struct labproc *lp)
 {
 	char origin[600];

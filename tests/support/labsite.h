@@ -33,6 +33,10 @@ void labsite_down(struct labsite *ls, struct labproc *lp);
  * stopped; 0, or -1 (said on stderr) when the sync failed. A group setup
  * returns it as is; the teardown is labsite_free. */
 int labsite_synced(struct labsite *ls, const char *name);
+/* A copy of ls->db at path with one check run stored in it (`osdwarden
+ * check`, whatever it finds): for screens that show stored findings.
+ * 0, or -1 (said on stderr). */
+int labsite_checked_copy(const struct labsite *ls, const char *path);
 /* `osdwarden sync` from the lab into ls->db; the exit code. */
 int labsite_sync(struct labsite *ls, const struct labproc *lp);
 /* Requests in the lab's log (ls->log): all of them, and the writes (every
