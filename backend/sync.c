@@ -85,6 +85,7 @@ static int sync_once(struct inv *db, const struct sync_opts *o, struct sync_resu
 	prov.user_name = (char *)o->http.user;
 	prov.ca_file = (char *)o->http.cacert;
 	prov.insecure = o->http.insecure;
+	prov.profile = (char *)o->profile;
 	prov.last_sync_at = s.now;
 	prov.last_sync_result = (char *)"running";
 	if (inv_put_provider(st, &prov, s.now, &s.err) != 0) {

@@ -26,6 +26,7 @@ typedef int (*sync_progress_fn)(void *ctx, const struct sync_progress *p);
 struct sync_opts {
 	const char *provider;       /* as the operator typed it */
 	const char *site;           /* NULL: every site the provider shows */
+	const char *profile;        /* the configuration profile used, recorded on the provider */
 	struct http_opts http;
 	int concurrency;            /* per-instance GETs in flight, default 8 */
 	int prefetch;               /* pages in flight, default 3 */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "backend/http.h"
+#include "cli/config.h"
 #include "cli/siteopts.h"
 #include "db/db.h"
 #include "db/list.h"
@@ -88,12 +89,14 @@ static void print_help(FILE *f)
 {
 	fputs("osdwarden: the security and privacy console for OS deployment in\n"
 	      "Configuration Manager.\n\n"
-	      "usage: osdwarden [--db FILE] [--read-only] [--no-color] <command> [options]\n"
+	      "usage: osdwarden [--db FILE] [--read-only] [--no-color] [--config FILE] <command> [options]\n"
 	      "       osdwarden --help | --version\n\n"
 	      "global options:\n"
 	      "  --db FILE      the inventory (default $XDG_DATA_HOME/osdwarden/inventory.db)\n"
 	      "  --read-only    never write: the inventory is opened read-only\n"
 	      "  --no-color     no colours (also when NO_COLOR is set)\n"
+	      "  --config FILE  the configuration file (default $OSDWARDEN_CONFIG, else\n"
+	      "                 $XDG_CONFIG_HOME/osdwarden/config; see osdwarden.conf(5))\n"
 	      "  -h, --help     this help; `osdwarden help COMMAND` for one command\n"
 	      "  -V, --version  version and library versions\n\ncommands:\n", f);
 	for (size_t i = 0; i < N_COMMANDS; i++)
@@ -169,9 +172,13 @@ int cli_main(int argc, char **argv, FILE *out, FILE *err)
 		{ "no-color", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "config", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli c = { .out = out, .err = err };
+	struct cfg cfg;
+	struct ow_err e = { 0 };
+	const char *config_path = NULL;
 	const char *nc = getenv("NO_COLOR"), *codeset = nl_langinfo(CODESET);
 	const struct command *cmd;
 	int opt;
@@ -191,6 +198,9 @@ int cli_main(int argc, char **argv, FILE *out, FILE *err)
 			break;
 		case 'c':
 			c.no_color = true;
+			break;
+		case 'C':
+			config_path = optarg;
 			break;
 		case 'h':
 			print_help(out);
@@ -216,10 +226,25 @@ int cli_main(int argc, char **argv, FILE *out, FILE *err)
 	cmd = find_command(argv[optind]);
 	if (!cmd)
 		return cli_usage(&c, NULL, "there is no command '%s'", argv[optind]);
+	/* The whole file is checked before anything starts (the console
+	 * included): a bad line stops here, naming itself. */
+	if (cfg_load(config_path, &cfg, &e) != 0) {
+		cfg_free(&cfg);
+		return cli_fail(&c, &e);
+	}
+	c.cfg = &cfg;
+	if (!c.db_path && cfg.db)
+		c.db_path = cfg.db;
+	if (cfg.color && strcmp(cfg.color, "never") == 0)
+		c.no_color = true;
 	/* A pinned clock is for tests and reproducible reports: say so, since
 	 * ages, expiries and the times of audit rows then follow it. */
 	if (getenv("OSDWARDEN_NOW") && *getenv("OSDWARDEN_NOW"))
 		fprintf(err, "osdwarden: warning: the clock is pinned by OSDWARDEN_NOW; ages, expiries "
 		        "and audit times follow it (unset it outside tests)\n");
-	return cmd->run(&c, argc - optind, argv + optind);
+	{
+		int rc = cmd->run(&c, argc - optind, argv + optind);
+		cfg_free(&cfg);
+		return rc;
+	}
 }

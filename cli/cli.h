@@ -14,6 +14,9 @@ struct cli {
 	bool read_only;        /* --read-only */
 	bool no_color;         /* --no-color or NO_COLOR */
 	bool ascii;            /* the locale cannot show UTF-8 */
+	/* The configuration file, read and checked before the command runs
+	 * (cli/config.h); empty when there is none. */
+	const struct cfg *cfg;
 };
 
 /* Runs osdwarden with argv; returns the exit code (DESIGN §7). The caller

@@ -10,6 +10,7 @@
 
 #include "checks/checks.h"
 #include "cli/cli.h"
+#include "cli/config.h"
 #include "util/num.h"
 
 struct report {
@@ -106,7 +107,8 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *format = "text", *output = NULL;
+	/* The configuration's [defaults] format, else text. */
+	const char *format = c->cfg && c->cfg->format ? c->cfg->format : "text", *output = NULL;
 	int cat = -1, opt, rc;
 	bool fail_on_set = false, all = false;
 	enum chk_sev fail_on = SEV_CRITICAL;

@@ -38,6 +38,7 @@ int cmd_sync(struct cli *c, int argc, char **argv)
 		goto out;
 	o.provider = so.provider;
 	o.site = so.site;
+	o.profile = so.profile;
 	o.http = so.http;
 	o.concurrency = so.concurrency;
 	if (isatty(fileno(c->err))) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "backend/krb.h"
+#include "cli/config.h"
 #include "util/secret.h"
 
 void siteopts_init(struct siteopts *so)
@@ -31,7 +32,9 @@ int siteopts_option(struct cli *c, const char *cmd, struct siteopts *so, int opt
 			cli_usage(c, cmd, "--auth is negotiate, ntlm, basic, bearer or none, not '%s'", arg);
 			return -1;
 		}
+		so->auth_given = true;
 		return 1;
+	case 0x20b: so->profile = arg; return 1;
 	case 0x203: so->http.user = arg; return 1;
 	case 0x204:
 		/* Stored on the provider row and used by later runs from any
@@ -164,15 +167,63 @@ static int kerberos_rules(struct cli *c, const char *cmd, struct siteopts *so)
 	return 0;
 }
 
+/* What the profile says, for each option the command line left unset.
+ * The profile is --profile's, or the configuration's default when no
+ * --provider was given either. */
+static int apply_profile(struct cli *c, const char *cmd, struct siteopts *so)
+{
+	const struct cfg_profile *p;
+	char names[400] = "";
+
+	if (!so->profile && !so->provider && c->cfg && c->cfg->profile)
+		so->profile = c->cfg->profile;
+	if (!so->profile)
+		return 0;
+	if (!c->cfg || !(p = cfg_profile(c->cfg, so->profile))) {
+		for (size_t i = 0; c->cfg && i < c->cfg->nprofiles; i++)
+			snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+			         i ? ", " : "", c->cfg->profiles[i].name);
+		return cli_usage(c, cmd, "--profile %s: %s has no [provider %s] section%s%s",
+		                 so->profile, c->cfg && c->cfg->path ? c->cfg->path
+		                 : "there is no configuration file, so it", so->profile,
+		                 names[0] ? "; its profiles: " : "", names);
+	}
+	if (!so->provider)
+		so->provider = p->url;
+	if (!so->site)
+		so->site = p->site;
+	if (!so->auth_given && p->auth && http_auth_parse(p->auth, &so->http.auth) != 0)
+		return cli_usage(c, cmd, "profile %s: auth %s is not known", p->name, p->auth);
+	if (!so->http.user)
+		so->http.user = p->user;
+	if (!so->http.cacert && p->cacert) {
+		if (!(so->cacert_abs = realpath(p->cacert, NULL)))
+			return cli_usage(c, cmd, "profile %s: cacert %s: %s", p->name, p->cacert,
+			                 strerror(errno));
+		so->http.cacert = so->cacert_abs;
+	}
+	if (!so->http.timeout_s && p->timeout)
+		so->http.timeout_s = p->timeout;
+	if (!so->http.proxy)
+		so->http.proxy = p->proxy;
+	if (!so->password_file)
+		so->password_file = p->password_file;
+	return 0;
+}
+
 int siteopts_finish(struct cli *c, const char *cmd, struct siteopts *so)
 {
 	struct ow_err e = { 0 };
 	int rc;
+
+	if ((rc = apply_profile(c, cmd, so)) != 0)
+		return rc;
 	bool needs_password = so->http.auth == HTTP_AUTH_NTLM || so->http.auth == HTTP_AUTH_BASIC;
 	bool needs_token = so->http.auth == HTTP_AUTH_BEARER;
 
 	if (!so->provider)
-		return cli_usage(c, cmd, "--provider URL is required (e.g. https://cm01.corp.example)");
+		return cli_usage(c, cmd, "--provider URL (e.g. https://cm01.corp.example) or --profile "
+		                 "NAME is required");
 	if ((rc = plain_http_rules(c, cmd, so)) != 0)
 		return rc;
 	if (needs_password && !so->http.user)

@@ -20,6 +20,8 @@ struct siteopts {
 	char *cacert_abs;       /* owned: --cacert made absolute when given */
 	struct krb_memory *ticket; /* owned: --user name@REALM's ticket, in memory */
 	int concurrency;
+	const char *profile;    /* --profile, or the configuration's default profile when used */
+	bool auth_given;        /* --auth was given: a profile's auth does not override it */
 };
 
 /* getopt_long entries for the shared options, with codes >= 0x200. */
@@ -34,13 +36,16 @@ struct siteopts {
 	{ "password-file", required_argument, NULL, 0x207 },                \
 	{ "concurrency", required_argument, NULL, 0x208 },                  \
 	{ "plain-http-test-lab", no_argument, NULL, 0x209 },               \
-	{ "proxy", required_argument, NULL, 0x20a }
+	{ "proxy", required_argument, NULL, 0x20a },                        \
+	{ "profile", required_argument, NULL, 0x20b }
 
 #define SITEOPTS_USAGE                                                      \
-	"--provider URL [--site CODE]\n"                                    \
+	"--provider URL | --profile NAME [--site CODE]\n"                   \
 	"       [--auth negotiate|ntlm|basic|bearer|none] [--user NAME]\n"  \
 	"       [--cacert FILE] [--insecure] [--timeout S] [--password-file FILE]\n" \
 	"       [--concurrency N] [--plain-http-test-lab] [--proxy URL]\n"  \
+	"  --profile NAME: the [provider NAME] section of the configuration file\n" \
+	"  (osdwarden.conf(5)) gives what the command line does not\n"        \
 	"  --proxy URL: reach the provider through this proxy (by default the\n" \
 	"  provider is kept off the https_proxy of the environment)\n"          \
 	"  --timeout S: the most one class of the site may take, retries included\n" \

@@ -24,6 +24,7 @@ static const struct field provider_f[] = {
 	T(inv_provider, url), T(inv_provider, auth_mode), T(inv_provider, user_name),
 	T(inv_provider, ca_file), I(inv_provider, insecure), I(inv_provider, last_sync_at),
 	T(inv_provider, last_sync_result), T(inv_provider, last_sync_error),
+	T(inv_provider, profile),
 };
 static const struct field site_f[] = {
 	T(inv_site, site_code), T(inv_site, site_name), T(inv_site, server_name),

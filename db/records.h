@@ -31,6 +31,7 @@ struct inv_provider {
 	char *auth_mode, *user_name, *ca_file;
 	int64_t insecure, last_sync_at;
 	char *last_sync_result, *last_sync_error;
+	char *profile;                /* the configuration profile it was reached by, or NULL */
 };
 
 struct inv_site {

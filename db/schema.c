@@ -340,9 +340,17 @@ static const char *const migration_11[] = {
 	NULL,
 };
 
+/* The configuration profile a provider was reached by (osdwarden.conf(5)),
+ * so later runs and actions can name it. */
+static const char *const migration_12[] = {
+	"ALTER TABLE providers ADD COLUMN profile TEXT",
+	NULL,
+};
+
 static const char *const *const migrations[] = { migration_1, migration_2, migration_3, migration_4,
 	                                          migration_5, migration_6, migration_7, migration_8,
-	                                          migration_9, migration_10, migration_11 };
+	                                          migration_9, migration_10, migration_11,
+	                                          migration_12 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 int schema_latest_version(void)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "support/labproc.h"
@@ -744,6 +745,64 @@ static void test_a_class_missing_from_metadata_is_not_exposed(void **state)
 	tu_run_free(&r);
 }
 
+/* The configuration file: a profile gives every option the command line
+ * leaves out (here all of them, the password from its 0600 file), the
+ * inventory remembers the profile, [defaults] profile is used when no
+ * provider is named, and a bad file stops before anything starts, naming
+ * its line. */
+static void test_a_profile_gives_what_the_command_line_does_not_and_is_remembered(void **state)
+{
+	struct labproc lp;
+	struct tu_run r;
+	char dir[600], conf[700], bad[700], pw[700], text[2400], origin[600];
+
+	(void)state;
+	unlink(g_db);
+	start(&lp, "1", NULL);
+	snprintf(origin, sizeof origin, "%.*s", (int)(strlen(lp.url) - strlen("/AdminService/")), lp.url);
+	snprintf(dir, sizeof dir, "%s", g_db);
+	*strrchr(dir, '/') = '\0';
+	snprintf(conf, sizeof conf, "%s/osdwarden.conf", dir);
+	snprintf(bad, sizeof bad, "%s/bad.conf", dir);
+	snprintf(pw, sizeof pw, "%s/lab.pw", dir);
+	assert_int_equal(tu_write_file(pw, PW "\n", strlen(PW) + 1), 0);
+	chmod(pw, 0600);
+	snprintf(text, sizeof text, "[provider lab]\nurl = %s\nauth = basic\nuser = labadmin\n"
+	         "cacert = %s\npassword_file = %s\ntimeout = 120\n", origin, lp.ca, pw);
+	assert_int_equal(tu_write_file(conf, text, strlen(text)), 0);
+	unsetenv("OSDWARDEN_PASSWORD");
+	r = run_cli((const char *const[]){ "--config", conf, "sync", "--profile", "lab", NULL });
+	if (r.rc != 0)
+		fail_msg("sync --profile lab: exit %d: %s%s", r.rc, r.out, r.err);
+	tu_run_free(&r);
+	assert_int_equal(q("SELECT count(*) FROM providers WHERE profile = 'lab' AND auth_mode = "
+	                   "'basic' AND user_name = 'labadmin'"), 1);
+	/* An unknown profile names the ones there are. */
+	r = run_cli((const char *const[]){ "--config", conf, "sync", "--profile", "cm02", NULL });
+	assert_int_equal(r.rc, 2);
+	assert_non_null(strstr(r.err, "no [provider cm02] section; its profiles: lab"));
+	tu_run_free(&r);
+	/* [defaults] profile, and no --provider at all. */
+	snprintf(text + strlen(text), sizeof text - strlen(text), "[defaults]\nprofile = lab\n");
+	assert_int_equal(tu_write_file(conf, text, strlen(text)), 0);
+	r = run_cli((const char *const[]){ "--config", conf, "sync", NULL });
+	if (r.rc != 0)
+		fail_msg("sync with [defaults] profile: exit %d: %s%s", r.rc, r.out, r.err);
+	tu_run_free(&r);
+	labproc_stop(&lp);
+	/* A bad file: nothing starts, the console neither; the line is named. */
+	snprintf(text, sizeof text, "[provider lab]\nurl = %s\npassword = hunter2\n", origin);
+	assert_int_equal(tu_write_file(bad, text, strlen(text)), 0);
+	r = run_cli((const char *const[]){ "--config", bad, "tui", "--script", "/dev/null", NULL });
+	assert_int_equal(r.rc, 2);
+	assert_non_null(strstr(r.err, "bad.conf:3: 'password': a secret never goes in the config"));
+	assert_null(strstr(r.out, "Security"));
+	tu_run_free(&r);
+	unlink(conf);
+	unlink(bad);
+	unlink(pw);
+}
+
 /* doctor reads the site's $metadata: names each class osdwarden reads that
  * the site does not expose, each write whose method is missing with the
  * console path and the cmdlet instead, the parameters of those it has, and
@@ -851,6 +910,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_only_mode_refuses_to_sync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_capped_page_size_loses_no_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_class_missing_from_metadata_is_not_exposed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_profile_gives_what_the_command_line_does_not_and_is_remembered,
+		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_doctor_reports_what_the_metadata_exposes_and_keeps_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_count_mismatch_fails_the_class_and_keeps_the_inventory, setup, teardown),
 	};
