@@ -35,7 +35,7 @@ static struct spec spec_of(const struct inv_list *l, int c)
 
 /* Width of the chosen columns with their widths, the gaps between them
  * (none before the first). */
-static int total(const struct inv_list *l, const int *w, int n)
+static int total(const struct spec *sp, const int *w, int n)
 {
 	int sum = 0;
 	bool first = true;
@@ -43,7 +43,7 @@ static int total(const struct inv_list *l, const int *w, int n)
 	for (int c = 0; c < n; c++) {
 		if (!w[c])
 			continue;
-		sum += w[c] + (first ? 0 : spec_of(l, c == n - 1 ? LF_STATE : c).sep);
+		sum += w[c] + (first ? 0 : sp[c].sep);
 		first = false;
 	}
 	return sum;
@@ -51,38 +51,41 @@ static int total(const struct inv_list *l, const int *w, int n)
 
 size_t lf_layout(const struct inv_list *l, int cols, struct lf_col *out)
 {
-	int n = (int)inv_list_ncols(l) + 1, avail = cols - 2, w[40] = { 0 }, left = n, x = 2;
+	int n = (int)inv_list_ncols(l) + 1, avail = cols - 2, w[40] = { 0 }, left, x = 2;
+	struct spec sp[40];
 	size_t shown = 0;
 
 	if (n > 40)
 		n = 40;
-	/* slot n-1 is STATE. A priority at a time, from 0: its columns at their
-	 * natural width, narrowed toward their minimum (the most slack first)
-	 * while the row is too wide; a priority that does not fit even so is
-	 * dropped with every one after it (0 is always shown). */
+	/* slot n-1 is STATE */
+	for (int c = 0; c < n; c++)
+		sp[c] = spec_of(l, c == n - 1 ? LF_STATE : c);
+	left = n;
+	/* A priority at a time, from 0: its columns at their natural width,
+	 * narrowed toward their minimum (the most slack first) while the row
+	 * is too wide; a priority that does not fit even so is dropped with
+	 * every one after it (0 is always shown). */
 	for (int p = 0; left > 0; p++) {
-		bool fits;
+		int over;
 		for (int c = 0; c < n; c++)
-			if (spec_of(l, c == n - 1 ? LF_STATE : c).prio == p) {
-				w[c] = spec_of(l, c == n - 1 ? LF_STATE : c).natural;
+			if (sp[c].prio == p) {
+				w[c] = sp[c].natural;
 				left--;
 			}
-		while (!(fits = total(l, w, n) <= avail)) {
+		while ((over = total(sp, w, n) - avail) > 0) {
 			int best = -1, slack = 0;
-			for (int c = 0; c < n; c++) {
-				struct spec s = spec_of(l, c == n - 1 ? LF_STATE : c);
-				if (s.prio == p && w[c] - s.min > slack) {
-					slack = w[c] - s.min;
+			for (int c = 0; c < n; c++)
+				if (sp[c].prio == p && w[c] - sp[c].min > slack) {
+					slack = w[c] - sp[c].min;
 					best = c;
 				}
-			}
 			if (best < 0)
 				break;
 			w[best]--;
 		}
-		if (!fits && p > 0) {
+		if (over > 0 && p > 0) {
 			for (int c = 0; c < n; c++)
-				if (spec_of(l, c == n - 1 ? LF_STATE : c).prio == p)
+				if (sp[c].prio == p)
 					w[c] = 0;
 			break;
 		}
@@ -91,7 +94,7 @@ size_t lf_layout(const struct inv_list *l, int cols, struct lf_col *out)
 		if (!w[c])
 			continue;
 		if (shown)
-			x += spec_of(l, c == n - 1 ? LF_STATE : c).sep;
+			x += sp[c].sep;
 		out[shown++] = (struct lf_col){ c == n - 1 ? LF_STATE : c, x, w[c] };
 		x += w[c];
 	}
