@@ -265,7 +265,11 @@ int cfg_load(const char *path, struct cfg *out, struct ow_err *err)
 		return 0;   /* no HOME: no default file to read */
 	if (!(f = fopen(path, "r"))) {
 		int e = errno;
-		if (!named && e == ENOENT) {
+		struct stat st;
+		/* The default place: a file that is not there (or under a home
+		 * this user cannot look into, e.g. after dropping privileges) is
+		 * no configuration; one that is there must be readable. */
+		if (!named && stat(path, &st) != 0) {
 			free(owned);
 			return 0;
 		}
