@@ -1,9 +1,12 @@
 /* Builds an inventory with N computer associations (and nothing else) for
- * the console benchmark: fill_assocs PATH N. Names and paths vary like a
- * site's do, so a filter has something to search. */
+ * the console benchmark: fill_assocs PATH N [findings]. Names and paths
+ * vary like a site's do, so a filter has something to search. With
+ * "findings", one stored check run fails every other association (the
+ * console's STATE column then reads a run of N/2 findings). */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "db/db.h"
 
@@ -42,6 +45,20 @@ int main(int argc, char **argv)
 	         " 1, 1 FROM i;"
 	         "COMMIT;", n);
 	if (sqlite3_exec(s, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		fprintf(stderr, "fill_assocs: %s\n", msg);
+		return 2;
+	}
+	if (argc > 3 && strcmp(argv[3], "findings") == 0 &&
+	    sqlite3_exec(s, "BEGIN;"
+	                 "INSERT INTO check_runs(started, finished, security_grade, privacy_grade,"
+	                 " summary_json) VALUES(1700000000, 1700000001, 'C', 'D', '{}');"
+	                 "INSERT INTO findings(run_id, check_id, state, severity, object_type,"
+	                 " object_key, object_name, evidence_json, baseline)"
+	                 " SELECT last_insert_rowid(), 'OSD-SMP-005', 'fail', 'medium', 'association',"
+	                 " source_id || ':' || restore_id, source_name || ' -> ' || restore_name,"
+	                 " '{\"store_created\":' || store_created || '}', 'new'"
+	                 " FROM associations WHERE id % 2 = 0;"
+	                 "COMMIT;", NULL, NULL, &msg) != SQLITE_OK) {
 		fprintf(stderr, "fill_assocs: %s\n", msg);
 		return 2;
 	}

@@ -2,17 +2,20 @@
 # Console benchmark: an inventory with N computer associations (default
 # 1,000,000), the console in script mode, the time from each keystroke to
 # the finished screen (OSDWARDEN_TUI_TIMING) and the peak RSS. Prints figures.
-#   bench/tui.sh [BUILD_DIR] [N]
+# With "findings", a stored check run fails every other association, for
+# the cost of the STATE column.
+#   bench/tui.sh [BUILD_DIR] [N] [findings]
 set -eu
 build=${1:-build}
 n=${2:-1000000}
+findings=${3:-}
 work=$(mktemp -d /tmp/osdwarden-bench-tui-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 start=$(date +%s.%N)
-"$build/bench/fill_assocs" "$work/inv.db" "$n" >/dev/null
+"$build/bench/fill_assocs" "$work/inv.db" "$n" $findings >/dev/null
 end=$(date +%s.%N)
-printf 'console benchmark: %s associations (inventory built in %.1f s)\n' "$n" \
-	"$(echo "$end - $start" | bc)"
+printf 'console benchmark: %s associations%s (inventory built in %.1f s)\n' "$n" \
+	"${findings:+, a stored run failing half of them}" "$(echo "$end - $start" | bc)"
 cat > "$work/keys" <<'KEYS'
 5
 <PgDn>
