@@ -70,6 +70,10 @@ console() {
 	tmux -L "$sock" set -g set-clipboard on
 }
 
+# A session that outlives the console's: killing the console's session
+# never leaves the server empty, which made it exit under the next
+# new-session ("server exited unexpectedly").
+tmux -L "$sock" new-session -d -s keep "sleep 600"
 console 160 30
 wait_for "Security  grade"
 tmux -L "$sock" send-keys -t t ':cert' Enter
