@@ -20,27 +20,6 @@
 #include "support/labsite.h"
 #include "support/testutil.h"
 #include "support/tuirun.h"
-#include "backend/adminservice.h"
-
-static void expect(const char *scr, const char *text)
-{
-	if (!strstr(scr, text))
-		fail_msg("the screen lacks \"%s\":\n%s", text, scr);
-}
-
-static void expect_not(const char *scr, const char *text)
-{
-	if (strstr(scr, text))
-		fail_msg("the screen shows \"%s\":\n%s", text, scr);
-}
-
-/* The sync summary's count: every class of the contract. */
-static const char *synced_classes(void)
-{
-	static char text[48];
-	snprintf(text, sizeof text, " rows from %zu classes", as_class_count());
-	return text;
-}
 
 /* `osdwarden --db DB demo --script DIR/keys` with its output in DIR/demo.out
  * and DIR/demo.err; the exit code. */
@@ -97,7 +76,7 @@ static void test_the_demo_run_twice_keeps_one_provider_and_r_syncs(void **state)
 		fail_msg("the first demo exited %d", rc);
 	}
 	s = tuirun_screen(dir, "first");
-	expect(s, "Security  grade");
+	tuirun_expect(s, "Security  grade");
 	free(s);
 	snprintf(keys, sizeof keys, "r\n:save-display %s/after-r\n", dir);
 	if ((rc = run_demo(dir, db, keys)) != 0) {
@@ -109,10 +88,10 @@ static void test_the_demo_run_twice_keeps_one_provider_and_r_syncs(void **state)
 	assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM sites WHERE provider_id IS NOT "
 	                                "(SELECT id FROM providers)"), 0);
 	s = tuirun_screen(dir, "after-r");
-	expect(s, "synced ");
-	expect(s, synced_classes());
-	expect_not(s, "cannot reach the site");
-	expect_not(s, "synced from");
+	tuirun_expect(s, "synced ");
+	tuirun_expect(s, tuirun_synced_classes());
+	tuirun_expect_not(s, "cannot reach the site");
+	tuirun_expect_not(s, "synced from");
 	free(s);
 	tu_rmtree(dir);
 	free(dir);
@@ -140,8 +119,8 @@ static void test_r_syncs_the_provider_of_the_sites_shown(void **state)
 	snprintf(script, sizeof script, "r\n:save-display %s/after-r\n", ls.dir);
 	assert_int_equal(tuirun_script(&(struct tuirun){ .dir = ls.dir, .db = ls.db }, script), 0);
 	s = tuirun_screen(ls.dir, "after-r");
-	expect(s, synced_classes());
-	expect_not(s, "cannot reach the site");
+	tuirun_expect(s, tuirun_synced_classes());
+	tuirun_expect_not(s, "cannot reach the site");
 	free(s);
 	labsite_down(&ls, &lp);
 }
@@ -184,20 +163,20 @@ static void test_r_asks_which_provider_when_the_sites_come_from_several(void **s
 	         a.dir, a.dir);
 	assert_int_equal(tuirun_script(&(struct tuirun){ .dir = a.dir, .db = a.db }, script), 0);
 	s = tuirun_screen(a.dir, "which");
-	expect(s, "Which provider?");
-	expect(s, "1  https://127.0.0.1:");
-	expect(s, "2  https://127.0.0.1:");
-	expect(s, code);
+	tuirun_expect(s, "Which provider?");
+	tuirun_expect(s, "1  https://127.0.0.1:");
+	tuirun_expect(s, "2  https://127.0.0.1:");
+	tuirun_expect(s, code);
 	free(s);
 	s = tuirun_screen(a.dir, "none");
-	expect(s, "no provider chosen: nothing was read or sent");
+	tuirun_expect(s, "no provider chosen: nothing was read or sent");
 	free(s);
 	assert_int_equal(labsite_requests_logged(&b), before);
 	/* 2 is the second lab (the first holds the site shown): it is read. */
 	snprintf(script, sizeof script, "r\n2\n:save-display %s/after-r\n", a.dir);
 	assert_int_equal(tuirun_script(&(struct tuirun){ .dir = a.dir, .db = a.db }, script), 0);
 	s = tuirun_screen(a.dir, "after-r");
-	expect(s, synced_classes());
+	tuirun_expect(s, tuirun_synced_classes());
 	free(s);
 	assert_true(labsite_requests_logged(&b) > before);
 	assert_int_equal(tu_sql_int(a.db, "SELECT count(DISTINCT provider_id) FROM sites "

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "backend/adminservice.h"
 #include "labsite.h"
 #include "testutil.h"
 
@@ -73,4 +74,23 @@ char *tuirun_screen(const char *dir, const char *name)
 	if (strchr(s, '\x1b') || strchr(s, '\a'))
 		fail_msg("the screen %s holds a control byte (ESC or BEL):\n%s", name, s);
 	return s;
+}
+
+void tuirun_expect(const char *scr, const char *text)
+{
+	if (!strstr(scr, text))
+		fail_msg("the screen lacks \"%s\":\n%s", text, scr);
+}
+
+void tuirun_expect_not(const char *scr, const char *text)
+{
+	if (strstr(scr, text))
+		fail_msg("the screen shows \"%s\":\n%s", text, scr);
+}
+
+const char *tuirun_synced_classes(void)
+{
+	static char text[48];
+	snprintf(text, sizeof text, " rows from %zu classes", as_class_count());
+	return text;
 }

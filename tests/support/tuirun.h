@@ -23,4 +23,11 @@ int tuirun_script(const struct tuirun *r, const char *script);
  * the terminal as a control sequence. */
 char *tuirun_screen(const char *dir, const char *name);
 
+/* Fails the test, printing the screen, when scr lacks text (has it). */
+void tuirun_expect(const char *scr, const char *text);
+void tuirun_expect_not(const char *scr, const char *text);
+/* What the summary of a sync from the console says of the classes read:
+ * " rows from N classes", N every class of the contract (static string). */
+const char *tuirun_synced_classes(void);
+
 #endif
