@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "backend/cert_impact.h"
+#include "checks/checks.h"
 #include "tui/tui.h"
 #include "util/buf.h"
 
@@ -212,8 +213,12 @@ const char *tui_view_names(void);
 int tui_push(struct tui_app *a, const struct tui_view_def *def, void *priv);
 /* The view on top of the stack (NULL when none), borrowed: the stack owns it. */
 struct tui_view *tui_top(struct tui_app *a);
-/* The explanation of one check, pushed over the checklist. */
+/* The explanation of one check, pushed over the checklist (view_explain.c). */
 int tui_push_explain(struct tui_app *a, const char *check_id);
+/* A check result's state as the checklists show it (a glyph and a word:
+ * "✗ FAIL", "~ attest"), and its style. */
+const char *tui_check_mark(const struct tui_app *a, enum chk_state s);
+enum tui_style tui_check_style(enum chk_state s);
 /* The wizard of one guided task run. */
 int tui_push_wizard(struct tui_app *a, long long task_id);
 /* A read-only detail pager with tabs: fields, findings, raw JSON (each an
