@@ -65,6 +65,7 @@ static void print_file(const char *dir, const char *name)
 static void test_the_demo_run_twice_keeps_one_provider_and_r_syncs(void **state)
 {
 	char *dir = tu_tmpdir(), db[400], keys[600];
+	struct tu_run r;
 	char *s;
 	int rc;
 
@@ -93,6 +94,13 @@ static void test_the_demo_run_twice_keeps_one_provider_and_r_syncs(void **state)
 	tuirun_expect_not(s, "cannot reach the site");
 	tuirun_expect_not(s, "synced from");
 	free(s);
+	/* scripts/demo.sh starts its own lab and asks for the move alone. */
+	r = tu_cli(db, (const char *const[]){ "demo", "--adopt", "https://localhost:4443", NULL });
+	assert_int_equal(r.rc, 0);
+	tu_run_free(&r);
+	assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM providers WHERE url = "
+	                                "'https://localhost:4443/AdminService'"), 1);
+	assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM providers"), 1);
 	tu_rmtree(dir);
 	free(dir);
 }
@@ -106,6 +114,7 @@ static void test_r_syncs_the_provider_of_the_sites_shown(void **state)
 	struct labsite ls;
 	struct labproc lp;
 	char script[600];
+	struct tu_run r;
 	char *s;
 
 	(void)state;
@@ -122,6 +131,12 @@ static void test_r_syncs_the_provider_of_the_sites_shown(void **state)
 	tuirun_expect(s, tuirun_synced_classes());
 	tuirun_expect_not(s, "cannot reach the site");
 	free(s);
+	/* These providers take Basic: no row of theirs is the demo's lab. */
+	r = tu_cli(ls.db, (const char *const[]){ "demo", "--adopt", "https://localhost:4443", NULL });
+	assert_int_equal(r.rc, 0);
+	tu_run_free(&r);
+	assert_int_equal(tu_sql_int(ls.db, "SELECT count(*) FROM providers WHERE url LIKE "
+	                                   "'https://localhost:4443%'"), 0);
 	labsite_down(&ls, &lp);
 }
 
