@@ -10,11 +10,11 @@
 #include "backend/actions.h"
 #include "backend/workflows.h"
 #include "checks/checks.h"
-#include "checks/words.h"
 #include "db/checkstore.h"
 #include "db/list.h"
 #include "db/records.h"
 #include "tui/internal.h"
+#include "tui/list_detail.h"
 #include "tui/listfmt.h"
 #include "util/width.h"
 
@@ -560,188 +560,6 @@ static int list_move(struct tui_app *a, struct tui_view *v, enum tui_req r)
 	return TUI_HANDLED;
 }
 
-/* text on lines of at most width characters, each after indent spaces,
- * broken after a ", " where one falls in the line (a pair of the
- * evidence stays whole), else where the width runs out. */
-static void add_wrapped(struct buf *b, const char *text, int indent, int width)
-{
-	size_t len = strlen(text);
-
-	if (width < 20)
-		width = 20;
-	while (len) {
-		size_t end = 0, brk = 0;
-		int chars = 0;
-		while (end < len && chars < width) {
-			if (end > 0 && text[end - 1] == ' ' && end > 1 && text[end - 2] == ',')
-				brk = end;
-			end++;
-			while (end < len && ((unsigned char)text[end] & 0xC0) == 0x80)
-				end++;
-			chars++;
-		}
-		if (end < len && brk)
-			end = brk;
-		buf_addf(b, "%*s%.*s\n", indent, "", (int)end, text);
-		text += end;
-		len -= end;
-	}
-}
-
-/* Columns the pager keeps off its lines (its margins): a wrapped line
- * is never cut at the edge. */
-#define PAGER_MARGIN 3
-
-/* s padded with spaces to cols columns (s is at most that wide). */
-static void add_padded(struct buf *b, const char *s, size_t cols)
-{
-	size_t w = width_of(s);
-
-	buf_adds(b, s);
-	for (; w < cols; w++)
-		buf_addc(b, ' ');
-}
-
-/* One finding as the detail shows it: its state in words (the STATE
- * column's), the check, and the evidence in words under it. */
-static void add_finding_text(struct tui_app *a, struct buf *b, const struct inv_finding *f)
-{
-	const struct chk_def *def = chk_find(f->check_id);
-	struct lf_state one = { 0 };
-	enum tui_style st;
-	char word[32], *line = chk_evidence_line(f->evidence_json, inv_now());
-
-	lf_state_add(&one, f);
-	buf_addc(b, ' ');
-	add_padded(b, lf_state_text(a, &one, word, sizeof word, &st), 11);
-	add_padded(b, f->check_id ? f->check_id : "?", 16);
-	buf_addf(b, "%s\n", def ? def->title : "");
-	if (line && line[0])
-		add_wrapped(b, line, 12, COLS - PAGER_MARGIN - 12);
-	free(line);
-}
-
-struct detail_ctx {
-	struct tui_app *a;
-	struct buf *out;
-	size_t n;
-};
-
-static int stored_finding(void *ctx, size_t key, const struct inv_finding *f)
-{
-	struct detail_ctx *dc = ctx;
-
-	(void)key;
-	add_finding_text(dc->a, dc->out, f);
-	dc->n++;
-	return 0;
-}
-
-/* The object's findings: of the latest stored run (what STATE says); with
- * none stored, of an evaluation made now and not stored, as the
- * checklist does. */
-static void object_findings(struct tui_app *a, struct list_view *lv, const struct inv_row *row,
-                            struct buf *out)
-{
-	struct detail_ctx dc = { a, out, 0 };
-	const char *const *types = inv_list_object_types(lv->list);
-	const char *key = row->object_key;
-	struct chk_run run;
-	struct ow_err e = { 0 };
-
-	if (!key) {
-		buf_adds(out, " no finding can name this object (it has no key)\n");
-		return;
-	}
-	if (lv->run_id) {
-		buf_addf(out, "Findings in check run #%lld\n", (long long)lv->run_id);
-		if (inv_each_object_finding(a->o.db, lv->run_id, types, &key, 1, stored_finding, &dc,
-		                            &e) < 0)
-			buf_addf(out, " the findings could not be read: %s\n", e.msg);
-		else if (!dc.n)
-			buf_adds(out, row->first_seen > lv->run_started
-			              ? " none: synced after the run (c runs the checklist again)\n"
-			              : " none: every check passed or does not apply\n");
-		return;
-	}
-	buf_adds(out, "Findings (no check run is stored: evaluated now, not stored; c stores one)\n");
-	if (chk_evaluate_peek(a->o.db, inv_now(), &run, &e) != 0) {
-		buf_addf(out, " the checklist could not be evaluated: %s\n", e.msg);
-		return;
-	}
-	for (size_t i = 0; i < run.n; i++) {
-		const struct chk_result *r = &run.results[i];
-		bool typed = false;
-		for (size_t t = 0; types && types[t]; t++)
-			typed |= r->object_type && strcmp(r->object_type, types[t]) == 0;
-		if (!typed || !r->object_key || strcmp(r->object_key, key) != 0 ||
-		    r->state == CS_PASS || r->state == CS_NOTAPPLICABLE)
-			continue;
-		add_finding_text(a, out, &(struct inv_finding){
-			r->def->id, chk_state_name(r->state), chk_sev_name(r->sev), r->object_type,
-			r->object_key, r->object_name, r->evidence, r->baseline, r->waived });
-		dc.n++;
-	}
-	chk_run_free(&run);
-	if (!dc.n)
-		buf_adds(out, " none: every check passed or does not apply\n");
-}
-
-/* The row's fields under their labels in words: one JSON object of the
- * values by field name, through the same renderer as the reports
- * (checks/words); a column without a field goes by its title. */
-static void object_fields(struct list_view *lv, const struct inv_row *row, struct buf *out)
-{
-	size_t ncols = inv_list_ncols(lv->list);
-	json_t *obj = json_object();
-	struct chk_pair *pairs = calloc(ncols ? ncols : 1, sizeof *pairs);
-	char *text;
-	size_t n;
-
-	for (size_t c = 0; c < ncols && obj && pairs; c++) {
-		const struct inv_col *col = inv_list_col(lv->list, c);
-		const struct inv_cell *cell = &row->cells[c];
-		char name[64];
-		json_t *val;
-		if (col->field) {
-			snprintf(name, sizeof name, "%s", col->field);
-		} else {
-			snprintf(name, sizeof name, "%s", col->title);
-			for (char *p = name; *p; p++)
-				*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
-		}
-		if (cell->null)
-			val = json_null();
-		else if (col->kind == INV_TEXT)
-			val = json_string(cell->s ? cell->s : "");
-		else if (col->kind == INV_BOOL)
-			val = json_boolean(cell->i);
-		else
-			val = json_integer((json_int_t)cell->i);
-		/* a string that is not UTF-8 stays visible, as the list shows it */
-		if (!val) {
-			char show[512];
-			lf_cell(col, cell, show, sizeof show);
-			val = json_string(show);
-		}
-		json_object_set_new(obj, name, val ? val : json_null());
-	}
-	text = obj ? json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-	n = text && pairs ? chk_evidence_pairs(text, inv_now(), pairs, ncols) : 0;
-	buf_adds(out, "Fields\n");
-	for (size_t i = 0; i < n; i++) {
-		/* the whole value: the list may have cut it */
-		char line[sizeof pairs[i].label + sizeof pairs[i].value + 4];
-		snprintf(line, sizeof line, "%s: %s", pairs[i].label, pairs[i].value);
-		add_wrapped(out, line, 1, COLS - PAGER_MARGIN - 1);
-	}
-	if (!n)
-		buf_adds(out, " (out of memory)\n");
-	free(text);
-	free(pairs);
-	json_decref(obj);
-}
-
 /* Enter: the object's findings first, then its fields in words; the
  * findings alone on their tab; the raw JSON the inventory kept of it. */
 static int detail(struct tui_app *a, struct tui_view *v)
@@ -756,10 +574,10 @@ static int detail(struct tui_app *a, struct tui_view *v)
 	if (v->cursor >= (int)lv->page.nrows)
 		return TUI_HANDLED;
 	row = &lv->page.rows[v->cursor];
-	object_findings(a, lv, row, &findings);
+	ld_findings(a, lv->list, row, lv->run_id, lv->run_started, &findings);
 	buf_adds(&fields, buf_str(&findings));
 	buf_addc(&fields, '\n');
-	object_fields(lv, row, &fields);
+	ld_fields(lv->list, row, &fields);
 	if (d->table) {
 		char *text = inv_raw_json(a->o.db, d->table, row->key, &e);
 		json_t *j = text ? json_loads(text, 0, NULL) : NULL;
