@@ -5,6 +5,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sqlite3.h>
+
+#include "db/checkstore.h"
 #include "db/db.h"
 #include "db/list.h"
 #include "db/records.h"
@@ -436,6 +439,76 @@ static void test_every_list_answers_on_an_empty_inventory(void **state)
 	free(path);
 }
 
+static int count_finding(void *ctx, size_t key, const struct inv_finding *f)
+{
+	int *seen = ctx;
+
+	assert_string_equal(f->object_type, "certificate");
+	seen[key]++;
+	return 0;
+}
+
+/* The console's STATE column: the findings of one page's objects, by
+ * their key and of the list's object types only, read through an index. */
+static void test_page_findings_are_read_by_key_and_type_through_an_index(void **state)
+{
+	struct fx *f = *state;
+	const struct inv_list *l = inv_list_find("certs");
+	struct inv_page_req req = { .sort_col = -1, .anchor = INV_FIRST, .limit = 4 };
+	struct inv_page p;
+	struct ow_err e = { 0 };
+	const char *keys[4];
+	int seen[4] = { 0 };
+	int64_t run;
+	sqlite3 *s;
+	sqlite3_stmt *st;
+	const char *plan;
+
+	assert_int_equal(inv_list_page(f->db, l, &req, &p, &e), 0);
+	assert_int_equal(p.nrows, 4);
+	for (size_t i = 0; i < 4; i++) {
+		keys[i] = p.rows[i].object_key;
+		assert_non_null(keys[i]);
+		assert_int_equal(keys[i][0], '{');       /* an SMSID, as the checks name certificates */
+		assert_int_equal(p.rows[i].first_seen, 100);
+	}
+	run = inv_run_begin(f->db, 200, "test", &e);
+	assert_true(run > 0);
+	/* two findings on row 0, one on row 2, and one of another type
+	 * carrying row 1's key, which is not a certificate's */
+	assert_int_equal(inv_finding_add(f->db, run, &(struct inv_finding){ "OSD-MEDIA-001", "fail",
+	                 "high", "certificate", keys[0], "x", "{}", "new", 0 }, &e), 0);
+	assert_int_equal(inv_finding_add(f->db, run, &(struct inv_finding){ "OSD-MEDIA-002", "unknown",
+	                 "medium", "certificate", keys[0], "x", "{}", NULL, 0 }, &e), 0);
+	assert_int_equal(inv_finding_add(f->db, run, &(struct inv_finding){ "OSD-MEDIA-001", "fail",
+	                 "high", "certificate", keys[2], "x", "{}", "new", 1 }, &e), 0);
+	assert_int_equal(inv_finding_add(f->db, run, &(struct inv_finding){ "OSD-PXE-004", "fail",
+	                 "high", "dp", keys[1], "x", "{}", "new", 0 }, &e), 0);
+	assert_int_equal(inv_each_object_finding(f->db, run, inv_list_object_types(l), keys, 4,
+	                                         count_finding, seen, &e), 0);
+	assert_int_equal(seen[0], 2);
+	assert_int_equal(seen[1], 0);
+	assert_int_equal(seen[2], 1);
+	assert_int_equal(seen[3], 0);
+	/* another run's findings are not this run's */
+	memset(seen, 0, sizeof seen);
+	assert_int_equal(inv_each_object_finding(f->db, run + 1, inv_list_object_types(l), keys, 4,
+	                                         count_finding, seen, &e), 0);
+	assert_int_equal(seen[0] + seen[1] + seen[2] + seen[3], 0);
+	inv_page_free(&p);
+	/* the lookup by run and key is an index search, not a scan of the run */
+	assert_int_equal(sqlite3_open_v2(f->path, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(s, "EXPLAIN QUERY PLAN SELECT state FROM findings WHERE "
+	                                    "run_id = 1 AND object_key IN ('a', 'b') AND object_type "
+	                                    "IN ('certificate')", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	plan = (const char *)sqlite3_column_text(st, 3);
+	if (!strstr(plan, "USING INDEX") || !strstr(plan, "object_key"))
+		fail_msg("the findings of a page are not read through an index: %s", plan);
+	sqlite3_finalize(st);
+	sqlite3_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -448,6 +521,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rows_gone_from_the_site_are_not_listed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_media_list_shows_boot_images_and_media_certificates, setup, teardown),
 		cmocka_unit_test(test_every_list_answers_on_an_empty_inventory),
+		cmocka_unit_test_setup_teardown(test_page_findings_are_read_by_key_and_type_through_an_index, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
