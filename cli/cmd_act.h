@@ -23,7 +23,7 @@ struct actcmd_session {
 	size_t npos;
 	struct inv *db;
 	struct http_client *http;
-	char *base, *prov_url, *prov_user, *prov_ca;
+	char *base, *prov_url, *prov_user, *prov_ca, *prov_profile;
 	struct act_site site;
 };
 

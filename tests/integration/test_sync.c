@@ -777,6 +777,13 @@ static void test_a_profile_gives_what_the_command_line_does_not_and_is_remembere
 	tu_run_free(&r);
 	assert_int_equal(q("SELECT count(*) FROM providers WHERE profile = 'lab' AND auth_mode = "
 	                   "'basic' AND user_name = 'labadmin'"), 1);
+	/* An action later finds the provider in the inventory and its profile
+	 * in the configuration: the password comes from the profile's file. */
+	r = run_cli((const char *const[]){ "--config", conf, "boot", "f8-off", "HLD00001", "--yes",
+	                                   NULL });
+	if (r.rc != 0)
+		fail_msg("boot f8-off by the remembered profile: exit %d: %s%s", r.rc, r.out, r.err);
+	tu_run_free(&r);
 	/* An unknown profile names the ones there are. */
 	r = run_cli((const char *const[]){ "--config", conf, "sync", "--profile", "cm02", NULL });
 	assert_int_equal(r.rc, 2);
