@@ -79,6 +79,13 @@ static void expect(const char *scr, const char *text)
 		fail_msg("the screen lacks \"%s\":\n%s", text, scr);
 }
 
+/* Each of the texts (NULL-terminated) in scr. */
+static void expect_each(const char *scr, const char *const *texts)
+{
+	for (; *texts; texts++)
+		expect(scr, *texts);
+}
+
 static void expect_not(const char *scr, const char *text)
 {
 	if (strstr(scr, text))
@@ -177,11 +184,8 @@ static void test_dp_list_at_80_columns_says_words_not_codes(void **state)
 	(void)state;
 	s = draw(g_checked, NULL, ":dp\n", "dp-words");
 	line = row_with(s, "SERVER");
-	expect(line, "PXE");
-	expect(line, "PASSWORD");
-	expect(line, "INTERFACES");
-	expect(line, "UNKNOWN");
-	expect(line, "STATE");
+	expect_each(line, (const char *const[]){ "PXE", "PASSWORD", "INTERFACES", "UNKNOWN", "STATE",
+	                                         NULL });
 	expect_not(line, "\xe2\x80\xa6");    /* no title cut */
 	free(line);
 	line = row_with(s, "PXE02.holdout");
@@ -205,21 +209,15 @@ static void test_wider_terminals_gain_columns(void **state)
 	h80 = row_with(narrow, "ISSUED TO");
 	h120 = row_with(wide, "ISSUED TO");
 	expect_not(h80, "VALID FROM");
-	expect(h120, "VALID FROM");
-	expect(h120, "SERVER");
-	expect(h120, "STATE");
+	expect_each(h120, (const char *const[]){ "VALID FROM", "SERVER", "STATE", NULL });
 	free(h80);
 	free(h120);
 	free(narrow);
 	free(wide);
 	narrow = draw(g_checked, NULL, ":assoc\n", "assoc-narrow");
 	h80 = row_with(narrow, "SOURCE");
-	expect(h80, "\xe2\x86\x92 RESTORE");
-	expect(h80, "STATUS");
-	expect(h80, "CAPTURED");
-	expect(h80, "RESTORED");
-	expect(h80, "AGE");
-	expect(h80, "STATE");
+	expect_each(h80, (const char *const[]){ "\xe2\x86\x92 RESTORE", "STATUS", "CAPTURED",
+	                                        "RESTORED", "AGE", "STATE", NULL });
 	free(h80);
 	h80 = row_with(narrow, "WS000000");
 	expect(h80, "\xe2\x86\x92 WS000001");
