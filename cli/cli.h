@@ -7,6 +7,7 @@
 
 #include "db/db.h"
 #include "util/err.h"
+#include "util/opttab.h"
 
 struct cli {
 	FILE *out, *err;
@@ -33,6 +34,43 @@ int cli_help(struct cli *c, const char *name);
 /* Opens the inventory the global options name into *db (the caller
  * inv_closes it); prints the error itself. */
 int cli_open_inventory(struct cli *c, struct inv **db);
+
+/* A row of the command table: what runs it and what documents it. --help,
+ * `osdwarden help`, the manual page and the completion read these rows. */
+struct cli_command {
+	const char *name;
+	int (*run)(struct cli *c, int argc, char **argv);
+	const char *usage;            /* the synopsis after "osdwarden " */
+	const char *summary;
+	const struct ow_opt *opts;    /* the table its getopt_long reads; NULL: none */
+	bool site;                    /* it also takes the site options (siteopts_opts) */
+};
+
+size_t cli_command_count(void);
+const struct cli_command *cli_command_at(size_t i);
+/* The command called name, or NULL. */
+const struct cli_command *cli_command_find(const char *name);
+
+/* The options before the command (--db, --read-only, ...). */
+extern const struct ow_opt cli_global_opts[];
+/* A table of one row, --help, for the commands whose table has none. */
+extern const struct ow_opt cli_help_opts[];
+#define CLI_HELP_OPT { "help", 'h', 'h', NULL, NULL, NULL, "this command's usage and options" }
+
+/* The hidden helpers: `osdwarden __man PAGE` writes a manual page as roff
+ * (cli/manpage.c), `osdwarden __complete WORD...` the candidates for the
+ * last word, one a line (cli/complete.c). */
+int cli_man(struct cli *c, const char *page);
+int cli_complete(struct cli *c, int argc, char **argv);
+
+/* The option tables of the commands (each in its command's file). */
+extern const struct ow_opt cmd_check_opts[];
+extern const struct ow_opt cmd_list_opts[];
+extern const struct ow_opt cmd_audit_opts[];
+extern const struct ow_opt cmd_decide_opts[];
+extern const struct ow_opt cmd_tag_opts[];
+extern const struct ow_opt cmd_demo_opts[];
+extern const struct ow_opt actcmd_opts[];
 
 /* Commands (one file each). argv[0] is the command's name. */
 int cmd_list(struct cli *c, int argc, char **argv);

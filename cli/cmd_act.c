@@ -36,30 +36,40 @@ void actcmd_session_init(struct actcmd_session *s)
 	s->released_before = -1;
 }
 
+/* One getopt table for every command that changes a site, and the
+ * console; `only` says which command each row is for. */
+const struct ow_opt actcmd_opts[] = {
+	{ "yes", 'y', 'y', NULL, NULL, "cert assoc smp dp boot task", "do it without asking" },
+	{ "dry-run", 0, 'n', NULL, NULL, "cert assoc smp dp boot",
+	  "say what would be done and send nothing; cert: the impact (type, key, DP, validity, "
+	  "the findings it closes, whether the site offers the method), from the inventory" },
+	{ "released-before", 0, 'r', "DAYS", NULL, "assoc",
+	  "prune: associations restored more than DAYS ago (default: the policy setting)" },
+	{ "active", 0, 'a', "on|off", "on|off", "dp", "pxe: the PXE responder on or off" },
+	{ "bind", 0, 'b', "all|listed", "all|listed", "dp",
+	  "pxe: answer on every interface, or only the --macs addresses" },
+	{ "macs", 0, 'm', "MAC,...", NULL, "dp", "pxe: the addresses the responder answers on" },
+	{ "step", 0, 's', "next|attest", "next|attest", "smp task",
+	  "run the next step, or record a manual step as done (with --note)" },
+	{ "note", 0, 'N', "TEXT", NULL, "smp task", "what was done by hand, for --step attest" },
+	{ "script", 0, 'S', "FILE", "@file", "tui",
+	  "drive the console with the key script in FILE instead of a terminal" },
+	{ "size", 0, 'Z', "COLSxROWS", NULL, "tui", "the scripted console's size (default 80x24)" },
+	{ "view", 0, 'V', "NAME", NULL, "tui", "the view the console opens on" },
+	CLI_HELP_OPT,
+	{ NULL, 0, 0, NULL, NULL, NULL, NULL },
+};
+
 int actcmd_session_parse(struct cli *c, const char *cmd, struct actcmd_session *s, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		SITEOPTS_LONGOPTS,
-		{ "yes", no_argument, NULL, 'y' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "released-before", required_argument, NULL, 'r' },
-		{ "active", required_argument, NULL, 'a' },
-		{ "bind", required_argument, NULL, 'b' },
-		{ "macs", required_argument, NULL, 'm' },
-		{ "step", required_argument, NULL, 's' },
-		{ "note", required_argument, NULL, 'N' },
-		{ "script", required_argument, NULL, 'S' },
-		{ "size", required_argument, NULL, 'Z' },
-		{ "view", required_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct ow_getopt g;
 	int opt, rc;
 	long v;
 
+	ow_getopt_init(&g, siteopts_opts, actcmd_opts);
 	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "hy", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, g.shorts, g.longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'h': return cli_usage(c, cmd, "help");
 		case 'y': s->yes = true; break;

@@ -82,13 +82,15 @@ static int verify(struct cli *c, struct inv *db)
 	return 0;
 }
 
+const struct ow_opt cmd_audit_opts[] = {
+	{ "format", 0, 'f', "FORMAT", "text|json", NULL, "list: the output's format (default text)" },
+	{ "syslog", 0, 's', NULL, NULL, NULL, "export-head: to syslog as well as to stdout" },
+	{ NULL, 0, 0, NULL, NULL, NULL, NULL },
+};
+
 int cmd_audit(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "syslog", no_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct ow_getopt g;
 	static const char *const subs[] = { "list", "verify", "export-head", "re-anchor" };
 	struct lister l = { c, false, 0 };
 	struct ow_err e = { 0 };
@@ -97,9 +99,10 @@ int cmd_audit(struct cli *c, int argc, char **argv)
 	const char *sub;
 	int opt, rc;
 
+	ow_getopt_init(&g, cmd_audit_opts, NULL);
 	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, g.shorts, g.longopts, NULL)) != -1) {
 		if (opt == 'f' && (strcmp(optarg, "json") == 0 || strcmp(optarg, "text") == 0))
 			l.json = strcmp(optarg, "json") == 0;
 		else if (opt == 's')

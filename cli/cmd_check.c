@@ -94,19 +94,31 @@ static int write_report_file(const char *path, const struct report *r, struct ow
 	return rc ? OW_EINPUT : 0;
 }
 
+const struct ow_opt cmd_check_opts[] = {
+	{ "format", 0, 'f', "FORMAT", "text|json|sarif|markdown|html", NULL,
+	  "the report's format (default text, or the configuration's [defaults] format); html "
+	  "is one self-contained page" },
+	{ "category", 0, 'c', "CATEGORY", "security|privacy", NULL,
+	  "only the security or only the privacy checklist" },
+	{ "fail-on", 0, 'F', "SEVERITY", "info|low|medium|high|critical", NULL,
+	  "exit 1 when a failure no waiver covers is of this severity or above" },
+	{ "as-of", 0, 'a', "EPOCH", NULL, NULL,
+	  "judge ages and expiries as of this moment (Unix seconds), e.g. what fails next "
+	  "month; the site's data stays as synced" },
+	{ "since", 0, 's', "RUN", NULL, NULL,
+	  "compare with the stored run RUN instead of the previous one" },
+	{ "all", 0, 'A', NULL, NULL, NULL,
+	  "the text report names every failing object, not the first 5 per check" },
+	{ "output", 'o', 'o', "FILE", "@file", NULL,
+	  "write the report (any format) into FILE, which is replaced only once the report is "
+	  "written in full" },
+	CLI_HELP_OPT,
+	{ NULL, 0, 0, NULL, NULL, NULL, NULL },
+};
+
 int cmd_check(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "category", required_argument, NULL, 'c' },
-		{ "fail-on", required_argument, NULL, 'F' },
-		{ "as-of", required_argument, NULL, 'a' },
-		{ "since", required_argument, NULL, 's' },
-		{ "all", no_argument, NULL, 'A' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct ow_getopt g;
 	/* The configuration's [defaults] format, else text. */
 	const char *format = c->cfg && c->cfg->format ? c->cfg->format : "text", *output = NULL;
 	int cat = -1, opt, rc;
@@ -117,9 +129,10 @@ int cmd_check(struct cli *c, int argc, char **argv)
 	struct inv *db;
 	long as_of = (long)inv_now(), since = 0;
 
+	ow_getopt_init(&g, cmd_check_opts, NULL);
 	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, g.shorts, g.longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			if (strcmp(optarg, "text") && strcmp(optarg, "json") && strcmp(optarg, "sarif") &&

@@ -15,17 +15,24 @@
 #include "util/num.h"
 #include "util/who.h"
 
+/* attest's and waive's (one getopt table; --note is attest's, --reason waive's). */
+const struct ow_opt cmd_decide_opts[] = {
+	{ "object", 0, 'o', "ID", NULL, NULL,
+	  "only this object of the check (default: the check as a whole)" },
+	{ "note", 0, 'n', "TEXT", NULL, "attest", "what is in place, for the reviewer (required)" },
+	{ "reason", 0, 'r', "TEXT", NULL, "waive", "why the failure is accepted, for the reviewer "
+	  "(required)" },
+	{ "expires", 0, 'e', "DAYS", NULL, NULL,
+	  "how long it holds, 1 to 3650 days (an attestation: by default the setting "
+	  "attestation_default_days, 90; a waiver: required, nothing is waived forever)" },
+	CLI_HELP_OPT,
+	{ NULL, 0, 0, NULL, NULL, NULL, NULL },
+};
+
 /* Shared shape of attest and waive: CHECK [--object ID] --TEXT T --expires D. */
 static int decide(struct cli *c, int argc, char **argv, bool waiver)
 {
-	static const struct option opts[] = {
-		{ "object", required_argument, NULL, 'o' },
-		{ "note", required_argument, NULL, 'n' },
-		{ "reason", required_argument, NULL, 'r' },
-		{ "expires", required_argument, NULL, 'e' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct ow_getopt g;
 	const char *cmd = waiver ? "waive" : "attest", *object = "", *text = NULL, *check;
 	long days = -1;
 	int opt, rc;
@@ -33,9 +40,10 @@ static int decide(struct cli *c, int argc, char **argv, bool waiver)
 	struct ow_err e = { 0 };
 	int64_t now = inv_now();
 
+	ow_getopt_init(&g, cmd_decide_opts, NULL);
 	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, g.shorts, g.longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'o': object = optarg; break;
 		case 'n':
@@ -53,9 +61,7 @@ static int decide(struct cli *c, int argc, char **argv, bool waiver)
 				return cli_usage(c, cmd, "--expires wants days (1 to 3650), not '%s'", optarg);
 			break;
 		case 'h':
-			fprintf(c->out, "usage: osdwarden %s CHECK [--object ID] %s\n", cmd,
-			        waiver ? "--reason TEXT --expires DAYS" : "--note TEXT [--expires DAYS]");
-			return 0;
+			return cli_help(c, cmd);
 		default:
 			return cli_usage(c, cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
 		}
@@ -97,17 +103,20 @@ int cmd_waive(struct cli *c, int argc, char **argv)
 
 /* osdwarden tag dp SERVER [--trust T] [--sanctioned|--not-sanctioned]
  * osdwarden tag cert SMSID --compromised|--not-compromised */
+const struct ow_opt cmd_tag_opts[] = {
+	{ "trust", 0, 't', "TRUST", "trusted|untrusted|perimeter", NULL,
+	  "dp: the network the distribution point stands in" },
+	{ "sanctioned", 0, 's', NULL, NULL, NULL, "dp: the PXE responder is approved" },
+	{ "not-sanctioned", 0, 'S', NULL, NULL, NULL, "dp: the PXE responder is not approved" },
+	{ "compromised", 0, 'c', NULL, NULL, NULL, "cert: the certificate is known to be compromised" },
+	{ "not-compromised", 0, 'C', NULL, NULL, NULL, "cert: take the compromised tag back" },
+	{ "note", 0, 'n', "TEXT", NULL, NULL, "a note kept with the tag" },
+	{ NULL, 0, 0, NULL, NULL, NULL, NULL },
+};
+
 int cmd_tag(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "trust", required_argument, NULL, 't' },
-		{ "sanctioned", no_argument, NULL, 's' },
-		{ "not-sanctioned", no_argument, NULL, 'S' },
-		{ "compromised", no_argument, NULL, 'c' },
-		{ "not-compromised", no_argument, NULL, 'C' },
-		{ "note", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct ow_getopt g;
 	struct inv_segment seg = { 0 }, old;
 	const char *type, *key, *trust = NULL, *note = NULL;
 	int sanctioned = -1, compromised = -1, opt, rc;
@@ -115,9 +124,10 @@ int cmd_tag(struct cli *c, int argc, char **argv)
 	struct inv *db;
 	int64_t now = inv_now();
 
+	ow_getopt_init(&g, cmd_tag_opts, NULL);
 	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, g.shorts, g.longopts, NULL)) != -1) {
 		switch (opt) {
 		case 't':
 			if (strcmp(optarg, "trusted") && strcmp(optarg, "untrusted") && strcmp(optarg, "perimeter"))

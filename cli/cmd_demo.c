@@ -146,6 +146,16 @@ out:
 	return rc;
 }
 
+const struct ow_opt cmd_demo_opts[] = {
+	{ "script", 0, 'S', "FILE", "@file", NULL,
+	  "drive the console with the key script in FILE instead of a terminal" },
+	{ "size", 0, 'Z', "COLSxROWS", NULL, NULL, "the scripted console's size (default 80x24)" },
+	{ "adopt", 0, 'A', "ORIGIN", NULL, NULL,
+	  "the lab at ORIGIN is the demo's: an earlier demo's provider row in the inventory "
+	  "(--db, before demo) now names it (scripts/demo.sh); nothing else is done" },
+	{ NULL, 0, 0, NULL, NULL, NULL, NULL },
+};
+
 int cmd_demo(struct cli *c, int argc, char **argv)
 {
 	char lab[512], realm_sh[512], dir[256], realm[300], ca[300], db[300], errlog[300];
@@ -155,18 +165,14 @@ int cmd_demo(struct cli *c, int argc, char **argv)
 	pid_t pid = -1;
 	FILE *out = NULL;
 
-	static const struct option opts[] = {
-		{ "script", required_argument, NULL, 'S' },
-		{ "size", required_argument, NULL, 'Z' },
-		{ "adopt", required_argument, NULL, 'A' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct ow_getopt g;
 	const char *script = NULL, *size = NULL, *adopt = NULL;
 	int opt;
 
+	ow_getopt_init(&g, cmd_demo_opts, NULL);
 	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, g.shorts, g.longopts, NULL)) != -1) {
 		if (opt == 'S')
 			script = optarg;
 		else if (opt == 'Z')

@@ -52,17 +52,19 @@ static int print_list(struct cli *c, struct inv *db, const struct inv_list *l,
 	return rc ? cli_fail(c, &e) : 0;
 }
 
+const struct ow_opt cmd_list_opts[] = {
+	{ "format", 0, 'f', "FORMAT", "text|json|csv", NULL, "the output's format (default text)" },
+	{ "filter", 0, 'F', "TEXT", NULL, NULL, "only the rows with TEXT in one of their columns" },
+	{ "sort", 0, 's', "COLUMN", NULL, NULL, "sort by this column of the list" },
+	{ "desc", 0, 'D', NULL, NULL, NULL, "sort in descending order" },
+	{ "limit", 0, 'n', "N", NULL, NULL, "print at most N rows" },
+	CLI_HELP_OPT,
+	{ NULL, 0, 0, NULL, NULL, NULL, NULL },
+};
+
 int cmd_list(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "filter", required_argument, NULL, 'F' },
-		{ "sort", required_argument, NULL, 's' },
-		{ "desc", no_argument, NULL, 'D' },
-		{ "limit", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct ow_getopt g;
 	struct inv_page_req req = { .sort_col = -1, .anchor = INV_FIRST, .limit = LIST_BATCH };
 	enum out_format fmt = OUT_TEXT;
 	const char *sort = NULL;
@@ -71,9 +73,10 @@ int cmd_list(struct cli *c, int argc, char **argv)
 	long limit = 0;
 	int opt, rc;
 
+	ow_getopt_init(&g, cmd_list_opts, NULL);
 	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, g.shorts, g.longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			if (out_format_parse(optarg, &fmt) != 0)
@@ -94,10 +97,7 @@ int cmd_list(struct cli *c, int argc, char **argv)
 				                 optarg);
 			break;
 		case 'h':
-			fprintf(c->out, "usage: osdwarden list %s [--format text|json|csv]\n"
-			        "       [--filter TEXT] [--sort COLUMN] [--desc] [--limit N]\n",
-			        inv_list_names());
-			return 0;
+			return cli_help(c, "list");
 		default:
 			return cli_usage(c, "list", "unknown or incomplete option '%s'",
 			                 argv[optind - 1]);

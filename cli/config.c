@@ -26,25 +26,45 @@ struct key {
 	const char *values;
 	bool path;                 /* ~/ is the home directory */
 	size_t off;                /* the field, in struct cfg or struct cfg_profile */
+	bool number;               /* a long of seconds, 1 to 86400, not a string */
+	const char *help;          /* for osdwarden.conf(5) */
 };
 
-#define D(name, values, path, field) { name, SEC_DEFAULTS, values, path, offsetof(struct cfg, field) }
-#define P(name, values, path, field) \
-	{ name, SEC_PROVIDER, values, path, offsetof(struct cfg_profile, field) }
+#define D(name, values, path, field, help) \
+	{ name, SEC_DEFAULTS, values, path, offsetof(struct cfg, field), false, help }
+#define P(name, values, path, field, help) \
+	{ name, SEC_PROVIDER, values, path, offsetof(struct cfg_profile, field), false, help }
 static const struct key keys[] = {
-	D("db", NULL, true, db),
-	D("color", "auto,always,never", false, color),
-	D("format", "text,json,sarif,markdown,html", false, format),
-	D("profile", NULL, false, profile),
-	P("url", NULL, false, url),
-	P("auth", "negotiate,ntlm,basic,bearer,none", false, auth),
-	P("user", NULL, false, user),
-	P("cacert", NULL, true, cacert),
-	P("site", NULL, false, site),
-	P("proxy", NULL, false, proxy),
-	P("password_file", NULL, true, password_file),
-	/* timeout is a number: handled on its own */
+	D("db", NULL, true, db, "the inventory when --db is not given"),
+	D("color", "auto,always,never", false, color,
+	  "never: no colours, as --no-color; auto and always leave them on"),
+	D("format", "text,json,sarif,markdown,html", false, format,
+	  "the format of osdwarden check's report when --format is not given"),
+	D("profile", NULL, false, profile,
+	  "the [provider NAME] section used when a command names neither --provider nor --profile"),
+	P("url", NULL, false, url,
+	  "the SMS Provider's URL; https:// only (plain HTTP to osdwarden-lab is for the command "
+	  "line alone)"),
+	P("auth", "negotiate,ntlm,basic,bearer,none", false, auth, "how to authenticate, as --auth"),
+	P("user", NULL, false, user, "the account, as --user (name@REALM for a ticket in memory)"),
+	P("cacert", NULL, true, cacert, "the site's root certificate, as --cacert"),
+	P("site", NULL, false, site, "the site code, as --site"),
+	P("proxy", NULL, false, proxy, "an http:// or https:// proxy to reach the provider through"),
+	P("password_file", NULL, true, password_file,
+	  "the file holding the password: mode 0600 and not a symbolic link, or it is refused"),
+	{ "timeout", SEC_PROVIDER, NULL, false, offsetof(struct cfg_profile, timeout), true,
+	  "seconds, 1 to 86400, as --timeout" },
 };
+
+const char *cfg_key_at(size_t i, const char **section, const char **values, const char **help)
+{
+	if (i >= sizeof keys / sizeof keys[0])
+		return NULL;
+	*section = keys[i].in == SEC_DEFAULTS ? "defaults" : "provider";
+	*values = keys[i].values;
+	*help = keys[i].help;
+	return keys[i].name;
+}
 
 /* Names that would carry a secret: refused whatever section they are in. */
 static const char *const secret_keys[] = { "password", "passwd", "pass", "secret", "token",
@@ -171,8 +191,6 @@ static void known_keys(enum section sec, char *out, size_t n)
 		if (keys[i].in == sec)
 			len += (size_t)snprintf(out + len, len < n ? n - len : 0, "%s%s", len ? ", " : "",
 			                        keys[i].name);
-	if (sec == SEC_PROVIDER && len < n)
-		snprintf(out + len, n - len, ", timeout");
 }
 
 static int assign(struct parse *p, char *k, char *v)
@@ -186,17 +204,18 @@ static int assign(struct parse *p, char *k, char *v)
 			            "password_file, or use OSDWARDEN_PASSWORD / a prompt", k);
 	if (p->sec == SEC_NONE)
 		return fail(p, "'%s' before any section: start with [defaults] or [provider NAME]", k);
-	if (p->sec == SEC_PROVIDER && strcmp(k, "timeout") == 0) {
-		if (p->prof->timeout)
-			return fail(p, "'%s' is set twice in this section", k);
-		if (num_parse_long(v, 1, 86400, &p->prof->timeout) != 0)
-			return fail(p, "timeout '%s' is not a number of seconds from 1 to 86400", v);
-		return 0;
-	}
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
 		const struct key *key = &keys[i];
 		if (key->in != p->sec || strcmp(key->name, k) != 0)
 			continue;
+		if (key->number) {
+			long *n = (long *)((char *)p->prof + key->off);
+			if (*n)
+				return fail(p, "'%s' is set twice in this section", k);
+			if (num_parse_long(v, 1, 86400, n) != 0)
+				return fail(p, "%s '%s' is not a number of seconds from 1 to 86400", k, v);
+			return 0;
+		}
 		field = (char **)((char *)(p->sec == SEC_DEFAULTS ? (void *)p->c : (void *)p->prof) +
 		                  key->off);
 		if (*field)

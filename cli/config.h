@@ -56,5 +56,9 @@ char *cfg_default_path(void);
 /* The profile called name (exact), or NULL. */
 const struct cfg_profile *cfg_profile(const struct cfg *c, const char *name);
 void cfg_free(struct cfg *c);
+/* The keys the file takes, for osdwarden.conf(5): the i-th one's name,
+ * with its section ("defaults" or "provider"), its allowed values (','
+ * separated, NULL: free) and its help; NULL past the last. */
+const char *cfg_key_at(size_t i, const char **section, const char **values, const char **help);
 
 #endif

@@ -12,6 +12,43 @@
 #include "cli/config.h"
 #include "util/secret.h"
 
+const struct ow_opt siteopts_opts[] = {
+	{ "provider", 0, 0x200, "URL", NULL, NULL,
+	  "the SMS Provider's https:// URL; the URL names the provider's FQDN, whose SPN is "
+	  "HTTP/<fqdn> for Negotiate" },
+	{ "site", 0, 0x201, "CODE", NULL, NULL,
+	  "read only the site with this code (default: every site the provider shows)" },
+	{ "auth", 0, 0x202, "MODE", "negotiate|ntlm|basic|bearer|none", NULL,
+	  "negotiate (the default): the Kerberos ticket of `kinit user@REALM`, or --user "
+	  "user@REALM with a password for a ticket kept in memory only; ntlm: refused by sites "
+	  "from 2509 on, and relayable; basic: osdwarden-lab only; bearer: a token from "
+	  "OSDWARDEN_TOKEN; none: osdwarden-lab only" },
+	{ "user", 0, 0x203, "NAME", NULL, NULL,
+	  "the account to authenticate as (name@REALM for a Kerberos ticket in memory)" },
+	{ "cacert", 0, 0x204, "FILE", "@file", NULL,
+	  "the site's root certificate (PEM, or the Base-64 .cer exported from the site); TLS "
+	  "is verified against it, and the path is remembered for the provider" },
+	{ "insecure", 0, 0x205, NULL, NULL, NULL,
+	  "do not verify the site's TLS certificate (anyone on the path can then read and change "
+	  "the session); warned, and the run recorded as insecure" },
+	{ "timeout", 0, 0x206, "S", NULL, NULL,
+	  "the most one class of the site may take, retries included (default 300)" },
+	{ "password-file", 0, 0x207, "FILE", "@file", NULL,
+	  "read the password from FILE, which must be 0600; otherwise OSDWARDEN_PASSWORD or a "
+	  "prompt on the terminal, never the command line" },
+	{ "concurrency", 0, 0x208, "N", NULL, NULL, "classes read at once, 1 to 64 (default 8)" },
+	{ "plain-http-test-lab", 0, 0x209, NULL, NULL, NULL,
+	  "http:// to osdwarden-lab --plain on this machine only, with --auth none or basic; "
+	  "recorded and warned every run" },
+	{ "proxy", 0, 0x20a, "URL", NULL, NULL,
+	  "reach the provider through this proxy (by default the provider is kept off the "
+	  "https_proxy of the environment)" },
+	{ "profile", 0, 0x20b, "NAME", "@profile", NULL,
+	  "the [provider NAME] section of the configuration file (osdwarden.conf(5)) gives what "
+	  "the command line does not" },
+	{ NULL, 0, 0, NULL, NULL, NULL, NULL },
+};
+
 void siteopts_init(struct siteopts *so)
 {
 	memset(so, 0, sizeof *so);
@@ -258,19 +295,16 @@ int siteopts_finish(struct cli *c, const char *cmd, struct siteopts *so)
 
 int siteopts_parse(struct cli *c, const char *cmd, struct siteopts *so, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		SITEOPTS_LONGOPTS,
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct ow_getopt g;
 	int opt, rc;
 
 	siteopts_init(so);
+	ow_getopt_init(&g, siteopts_opts, cli_help_opts);
 	optind = 0;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, g.shorts, g.longopts, NULL)) != -1) {
 		if (opt == 'h') {
-			fprintf(c->out, "usage: osdwarden %s " SITEOPTS_USAGE "\n", cmd);
+			cli_help(c, cmd);
 			return -1;
 		}
 		rc = siteopts_option(c, cmd, so, opt, optarg);

@@ -10,6 +10,7 @@
 #include "backend/http.h"
 #include "backend/krb.h"
 #include "cli/cli.h"
+#include "util/opttab.h"
 
 struct siteopts {
 	const char *provider;
@@ -24,40 +25,16 @@ struct siteopts {
 	bool auth_given;        /* --auth was given: a profile's auth does not override it */
 };
 
-/* getopt_long entries for the shared options, with codes >= 0x200. */
-#define SITEOPTS_LONGOPTS                                                   \
-	{ "provider", required_argument, NULL, 0x200 },                     \
-	{ "site", required_argument, NULL, 0x201 },                         \
-	{ "auth", required_argument, NULL, 0x202 },                         \
-	{ "user", required_argument, NULL, 0x203 },                         \
-	{ "cacert", required_argument, NULL, 0x204 },                       \
-	{ "insecure", no_argument, NULL, 0x205 },                           \
-	{ "timeout", required_argument, NULL, 0x206 },                      \
-	{ "password-file", required_argument, NULL, 0x207 },                \
-	{ "concurrency", required_argument, NULL, 0x208 },                  \
-	{ "plain-http-test-lab", no_argument, NULL, 0x209 },               \
-	{ "proxy", required_argument, NULL, 0x20a },                        \
-	{ "profile", required_argument, NULL, 0x20b }
+/* The shared options (codes >= 0x200), with their help: every command
+ * that talks to a site takes them, and its --help, the manual page and the
+ * completion list them from here. */
+extern const struct ow_opt siteopts_opts[];
 
 #define SITEOPTS_USAGE                                                      \
 	"--provider URL | --profile NAME [--site CODE]\n"                   \
 	"       [--auth negotiate|ntlm|basic|bearer|none] [--user NAME]\n"  \
 	"       [--cacert FILE] [--insecure] [--timeout S] [--password-file FILE]\n" \
-	"       [--concurrency N] [--plain-http-test-lab] [--proxy URL]\n"  \
-	"  --profile NAME: the [provider NAME] section of the configuration file\n" \
-	"  (osdwarden.conf(5)) gives what the command line does not\n"        \
-	"  --proxy URL: reach the provider through this proxy (by default the\n" \
-	"  provider is kept off the https_proxy of the environment)\n"          \
-	"  --timeout S: the most one class of the site may take, retries included\n" \
-	"  (default 300); --plain-http-test-lab: http:// to osdwarden-lab --plain on\n" \
-	"  this machine only, --auth none or basic, recorded and warned every run\n" \
-	"  password/token: OSDWARDEN_PASSWORD / OSDWARDEN_TOKEN, --password-file (0600),\n" \
-	"  or a prompt on the terminal; never on the command line\n"               \
-	"  --auth negotiate (the default): the Kerberos ticket of `kinit user@REALM`, or\n" \
-	"  --user user@REALM with a password (from the same places) for a ticket kept in\n" \
-	"  memory only; the URL names the provider's FQDN (its SPN is HTTP/<fqdn>).\n" \
-	"  --auth ntlm: refused by sites from 2509 on, and relayable\n"          \
-	"  --auth basic: osdwarden-lab only"
+	"       [--concurrency N] [--plain-http-test-lab] [--proxy URL]"
 
 void siteopts_init(struct siteopts *so);
 

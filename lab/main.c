@@ -10,40 +10,118 @@
 #include "lab/server.h"
 #include "lab/site.h"
 #include "util/num.h"
+#include "util/opttab.h"
+
+/* The options, declared once: getopt_long, --help and --man read them. */
+static const struct ow_opt lab_opts[] = {
+	{ "port", 0, 'p', "N", NULL, NULL,
+	  "the port on 127.0.0.1 (0, the default: any free one, printed)" },
+	{ "scale", 0, 's', "S", NULL, NULL, "how big the generated site is (1 to 100000; default 1)" },
+	{ "seed", 0, 'S', "N", NULL, NULL, "the generator's seed: the same seed, the same site" },
+	{ "now", 0, 'N', "EPOCH", NULL, NULL,
+	  "the site's present, in Unix seconds (default today, 00:00 UTC)" },
+	{ "tls", 0, 'T', NULL, NULL, NULL, "HTTPS, the default" },
+	{ "plain", 0, 'P', NULL, NULL, NULL,
+	  "plain HTTP, for osdwarden --plain-http-test-lab on this machine" },
+	{ "ca-out", 0, 'c', "FILE", NULL, NULL, "write the lab's CA certificate (PEM) to FILE" },
+	{ "auth", 0, 'a', "negotiate|basic|none", NULL, NULL,
+	  "negotiate (the default) is the real service's only way in: Kerberos through SPNEGO, "
+	  "checked on every request against the key of HTTP/localhost in --keytab (use "
+	  "https://localhost:PORT, the name of the certificate and of the SPN); basic exists in "
+	  "the lab only, never on a real site; NTLM is refused (401) as sites from 2509 on do" },
+	{ "keytab", 0, 'k', "F", NULL, NULL, "the key of HTTP/localhost (default $KRB5_KTNAME)" },
+	{ "user", 0, 'u', "U", NULL, NULL,
+	  "the principal with a role (name or name@REALM; default labadmin); any other "
+	  "authenticates without one and reads 404" },
+	{ "password", 0, 'w', "P", NULL, NULL,
+	  "--auth basic's password (a lab password only; random unless given)" },
+	{ "password-file", 0, 'W', "F", NULL, NULL, "--auth basic's password from the file F" },
+	{ "norole-user", 0, 'n', "U", NULL, NULL, "an account that authenticates and holds no role" },
+	{ "deny", 0, 'D', "CLASS,...", NULL, NULL, "classes the user may not read (404)" },
+	{ "deny-writes", 0, 0x100, NULL, NULL, NULL,
+	  "the user may read but not write (404 on every write)" },
+	{ "faults", 0, 'f', "SPEC", NULL, NULL,
+	  "faults to inject, ',' separated, each KIND@P (a share of requests) or KIND@req=N "
+	  "(the Nth request), e.g. 500@0.05,429@req=7 or reset@0.01, slow=2s@0.02, "
+	  "truncate@req=3, badjson@0.01, repeat-page@req=4, oversize@req=9, lost@req=12 (a "
+	  "write done, its answer never sent); the 401 challenge of Negotiate is logged but not "
+	  "counted by @req=N" },
+	{ "log", 0, 'l', "FILE", NULL, NULL, "one JSON line per request into FILE" },
+	{ "state", 0, 't', "FILE", NULL, NULL, "the writes kept in FILE, so they survive a restart" },
+	{ "next-link", 0, 'L', NULL, NULL, NULL,
+	  "page with @odata.nextLink instead of relying on $top/$skip" },
+	{ "page-max", 0, 'm', "N", NULL, NULL, "at most N rows a page, whatever $top asks" },
+	{ "metadata-without", 0, 0x200, "CLASS|CLASS.METHOD,...", NULL, NULL,
+	  "classes and actions the site does not expose: not in $metadata, 404 when asked" },
+	{ "count-offset", 0, 0x201, "N", NULL, NULL,
+	  "added to every $count: a site whose count is wrong" },
+	{ "latency", 0, 0x210, "MS", NULL, NULL, "every request waits MS before its first byte" },
+	{ "rows-per-s", 0, 0x211, "N", NULL, NULL,
+	  "a read answers no faster than N rows a second on its connection (with --latency: a "
+	  "provider behind WMI and a WAN, for the sync benchmark)" },
+	{ "key-forms", 0, 0x202, "parens,segments", NULL, NULL,
+	  "how an instance with a composite key may be named in a URL: Class(K=v,...) (parens) "
+	  "and Class/v/... (segments, OData 4.01); both unless one is given; single keys take both" },
+	{ "print-canaries", 0, 'C', NULL, NULL, NULL,
+	  "print the secret canaries the site of --seed holds, one a line, and exit" },
+	{ "help", 'h', 'h', NULL, NULL, NULL, "this help" },
+	{ "man", 0, 0x300, NULL, NULL, NULL, "the manual page, as roff" },
+	{ NULL, 0, 0, NULL, NULL, NULL, NULL },
+};
+
+static const char lab_synopsis[] =
+	"osdwarden-lab [--port N] [--scale S] [--seed N] [--now EPOCH]\n"
+	"              [--tls | --plain] [--ca-out FILE]\n"
+	"              [--auth negotiate|basic|none] [--keytab F] [--user U]\n"
+	"              [--password-file F]\n"
+	"              [--norole-user U] [--deny CLASS,...] [--deny-writes]\n"
+	"              [--faults SPEC]\n"
+	"              [--log FILE]\n"
+	"              [--state FILE] [--next-link] [--page-max N]\n"
+	"              [--metadata-without CLASS|CLASS.METHOD,...] [--count-offset N]\n"
+	"              [--key-forms parens,segments] [--latency MS] [--rows-per-s N]\n"
+	"osdwarden-lab --seed N --print-canaries";
+
+static const char lab_description[] =
+	"Serves https://127.0.0.1:PORT/AdminService/ over a generated Configuration Manager "
+	"site, the way the AdminService does (OData rows, lazy properties, paging, Negotiate, "
+	"404 for an account without a role), with seeded misconfigurations, hostile strings, "
+	"secret canaries and injectable faults. It prints its URL, its CA and 'ready' when it "
+	"serves, and stops on SIGINT or SIGTERM. It is for trying and testing osdwarden.";
 
 static void usage(FILE *f)
 {
-	fputs("usage: osdwarden-lab [--port N] [--scale S] [--seed N] [--now EPOCH]\n"
-	      "                     [--tls | --plain] [--ca-out FILE]\n"
-	      "                     [--auth negotiate|basic|none] [--keytab F] [--user U]\n"
-	      "                     [--password-file F]\n"
-	      "                     [--norole-user U] [--deny CLASS,...] [--deny-writes]\n"
-	      "                     [--faults SPEC]\n"
-	      "                     [--log FILE]\n"
-	      "                     [--state FILE] [--next-link] [--page-max N]\n"
-	      "                     [--metadata-without CLASS|CLASS.METHOD,...] [--count-offset N]\n"
-	      "                     [--key-forms parens,segments] [--latency MS] [--rows-per-s N]\n"
-	      "       osdwarden-lab --seed N --print-canaries\n\n"
-	      "Serves https://127.0.0.1:PORT/AdminService/ over a generated Configuration\n"
-	      "Manager site (--port 0: any free port, printed).\n"
-	      "--auth negotiate (the default) is the real service's only way in: Kerberos\n"
-	      "through SPNEGO, checked on every request against the key of HTTP/localhost in\n"
-	      "--keytab F (or $KRB5_KTNAME); use https://localhost:PORT, the name of the\n"
-	      "certificate and of the SPN. --user names the principal with a role (name or\n"
-	      "name@REALM); any other principal authenticates without one (404).\n"
-	      "NTLM is refused (401, 'Rejecting NTLM authentication.'), as sites from 2509 do.\n"
-	      "--auth basic exists in the lab only, never on a real site: the password is\n"
-	      "random unless --password or --password-file gives one.\n"
-	      "--key-forms: how an instance with a composite key may be named in a URL,\n"
-	      "Class(K=v,...) (parens) and Class/v/... (segments, OData 4.01); both unless\n"
-	      "one is given. Single keys take both.\n"
-	      "--latency MS: every request waits MS before its first byte; --rows-per-s N: a\n"
-	      "read answers no faster than N rows a second on its connection (a provider\n"
-	      "behind WMI and a WAN, for the sync benchmark).\n"
-	      "The 401 challenge of Negotiate is logged but not counted by --faults @req=N.\n"
-	      "--faults, e.g.\n"
-	      "  500@0.05,429@req=7,reset@0.01,slow=2s@0.02,truncate@req=3,badjson@0.01,\n"
-	      "  repeat-page@req=4,oversize@req=9,lost@req=12 (a write done, its answer never sent)\n", f);
+	const char *line = lab_synopsis;
+
+	for (bool first = true; *line; first = false) {
+		size_t n = strcspn(line, "\n");
+		fprintf(f, "%s%.*s\n", first ? "usage: " : "       ", (int)n, line);
+		line += n + (line[n] == '\n');
+	}
+	fputc('\n', f);
+	ow_text_print(f, lab_description, 0, 80);
+	fputs("\noptions:\n", f);
+	ow_opt_print(f, lab_opts, NULL, 80);
+}
+
+static void man_page(FILE *f)
+{
+	char date[32];
+
+	ow_man_date(date, sizeof date);
+	fprintf(f, ".TH OSDWARDEN\\-LAB 1 %s \"osdwarden %s\" \"User Commands\"\n", date,
+	        OSDWARDEN_VERSION);
+	fputs(".SH NAME\nosdwarden\\-lab \\- an emulator of the Configuration Manager "
+	      "AdminService, for osdwarden\n.SH SYNOPSIS\n.nf\n", f);
+	ow_roff_text(f, lab_synopsis);
+	fputs("\n.fi\n.SH DESCRIPTION\n", f);
+	ow_roff_text(f, lab_description);
+	fputs("\n.SH OPTIONS\n", f);
+	ow_opt_roff(f, lab_opts, NULL);
+	fputs(".SH EXIT STATUS\n0 when stopped by a signal (or after --print-canaries); 2 for "
+	      "a bad option or when it cannot serve.\n.SH SEE ALSO\n.BR osdwarden (1).\n"
+	      "For --auth negotiate, \\fBosdwarden\\-krbrealm start\\fR \\fIDIR\\fR starts a "
+	      "throwaway Kerberos realm on loopback (its usage is the script's header).\n", f);
 }
 
 static long number(const char *opt, const char *v, long min, long max)
@@ -90,36 +168,7 @@ static char *random_password(void)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "port", required_argument, NULL, 'p' },
-		{ "scale", required_argument, NULL, 's' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ "now", required_argument, NULL, 'N' },
-		{ "tls", no_argument, NULL, 'T' },
-		{ "plain", no_argument, NULL, 'P' },
-		{ "ca-out", required_argument, NULL, 'c' },
-		{ "auth", required_argument, NULL, 'a' },
-		{ "keytab", required_argument, NULL, 'k' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "password", required_argument, NULL, 'w' },
-		{ "password-file", required_argument, NULL, 'W' },
-		{ "norole-user", required_argument, NULL, 'n' },
-		{ "deny", required_argument, NULL, 'D' },
-		{ "deny-writes", no_argument, NULL, 0x100 },
-		{ "faults", required_argument, NULL, 'f' },
-		{ "log", required_argument, NULL, 'l' },
-		{ "state", required_argument, NULL, 't' },
-		{ "next-link", no_argument, NULL, 'L' },
-		{ "page-max", required_argument, NULL, 'm' },
-		{ "metadata-without", required_argument, NULL, 0x200 },
-		{ "count-offset", required_argument, NULL, 0x201 },
-		{ "latency", required_argument, NULL, 0x210 },
-		{ "rows-per-s", required_argument, NULL, 0x211 },
-		{ "key-forms", required_argument, NULL, 0x202 },
-		{ "print-canaries", no_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct ow_getopt g;
 	struct lab_config cfg = { .user = "labadmin" };
 	struct lab_site site;
 	struct lab_server *srv;
@@ -131,7 +180,8 @@ int main(int argc, char **argv)
 	struct timespec t0, t1;
 	sigset_t set;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	ow_getopt_init(&g, lab_opts, NULL);
+	while ((opt = getopt_long(argc, argv, g.shorts, g.longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'p': cfg.port = (uint16_t)number("--port", optarg, 0, 65535); break;
 		case 's': scale = (int)number("--scale", optarg, 1, 100000); break;
@@ -179,6 +229,7 @@ int main(int argc, char **argv)
 			break;
 		case 'C': canaries = true; break;
 		case 'h': usage(stdout); return 0;
+		case 0x300: man_page(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
