@@ -27,6 +27,7 @@ struct inv_list {
 	 * SQL of the object key (as checks/eval_*.c emit them). */
 	const char *const *obj_types;
 	const char *obj_key;
+	const char *const *tables;   /* the tables FROM reads */
 };
 
 /* Each column: machine name, title, natural width, the width it may be
@@ -155,25 +156,34 @@ static const char *const t_dp[] = { "dp", NULL }, *const t_smp[] = { "smp", NULL
 	*const t_media[] = { "boot_image", "certificate", NULL }, *const t_cert[] = { "certificate", NULL },
 	*const t_assoc[] = { "association", NULL }, *const t_ts[] = { "task_sequence", NULL },
 	*const t_admin[] = { "admin", NULL }, *const t_site[] = { "site", NULL };
+static const char *const tb_dp[] = { "dps", NULL }, *const tb_smp[] = { "smps", NULL },
+	*const tb_media[] = { "boot_images", "certificates", NULL },
+	*const tb_cert[] = { "certificates", NULL }, *const tb_assoc[] = { "associations", NULL },
+	*const tb_ts[] = { "task_sequences", NULL }, *const tb_admin[] = { "admins", NULL },
+	*const tb_site[] = { "sites", NULL };
 
 /* One row per list: name, from, where, key, default sort, columns, FTS
- * index, the findings' object types and key. The table and the names for
- * usage messages both come from it. */
+ * index, the findings' object types and key, the tables it reads. The
+ * table and the names for usage messages both come from it. */
 #define INV_LISTS(_)                                                                      \
-	_("dps", "dps", "gone_at IS NULL", "id", 1, dp_cols, NULL, t_dp, "server_name")        \
-	_("smps", "smps", "gone_at IS NULL", "id", 1, smp_cols, NULL, t_smp, "server_name")    \
-	_("media", media_from, "1", "rk", 2, media_cols, NULL, t_media, "ident")               \
-	_("certs", "certificates", "gone_at IS NULL", "id", 2, cert_cols, NULL, t_cert, "smsid") \
+	_("dps", "dps", "gone_at IS NULL", "id", 1, dp_cols, NULL, t_dp, "server_name", tb_dp)  \
+	_("smps", "smps", "gone_at IS NULL", "id", 1, smp_cols, NULL, t_smp, "server_name",    \
+	  tb_smp)                                                                             \
+	_("media", media_from, "1", "rk", 2, media_cols, NULL, t_media, "ident", tb_media)     \
+	_("certs", "certificates", "gone_at IS NULL", "id", 2, cert_cols, NULL, t_cert, "smsid", \
+	  tb_cert)                                                                            \
 	_("assocs", "associations", "gone_at IS NULL", "id", 0, assoc_cols, "assoc_fts", t_assoc, \
-	  "source_id || ':' || restore_id")                                                   \
-	_("ts", "task_sequences", "gone_at IS NULL", "id", 1, ts_cols, NULL, t_ts, "package_id") \
+	  "source_id || ':' || restore_id", tb_assoc)                                         \
+	_("ts", "task_sequences", "gone_at IS NULL", "id", 1, ts_cols, NULL, t_ts, "package_id", \
+	  tb_ts)                                                                              \
 	_("admins", "admins", "gone_at IS NULL", "id", 0, admin_cols, NULL, t_admin,           \
-	  "CAST(admin_id AS TEXT)")                                                           \
-	_("sites", "sites", "gone_at IS NULL", "id", 0, site_cols, NULL, t_site, "site_code")
+	  "CAST(admin_id AS TEXT)", tb_admin)                                                 \
+	_("sites", "sites", "gone_at IS NULL", "id", 0, site_cols, NULL, t_site, "site_code",  \
+	  tb_site)
 
 static const struct inv_list lists[] = {
-#define LIST_ROW(name, from, where, key, sort, cols, fts, types, okey) \
-	{ name, from, where, key, sort, cols, N(cols), fts, types, okey },
+#define LIST_ROW(name, from, where, key, sort, cols, fts, types, okey, tables) \
+	{ name, from, where, key, sort, cols, N(cols), fts, types, okey, tables },
 	INV_LISTS(LIST_ROW)
 #undef LIST_ROW
 };
@@ -214,6 +224,11 @@ const struct inv_col *inv_list_col(const struct inv_list *l, size_t i)
 const char *const *inv_list_object_types(const struct inv_list *l)
 {
 	return l->obj_types;
+}
+
+const char *const *inv_list_tables(const struct inv_list *l)
+{
+	return l->tables;
 }
 
 int inv_list_col_index(const struct inv_list *l, const char *name)

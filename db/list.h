@@ -44,6 +44,8 @@ int inv_list_col_index(const struct inv_list *l, const char *name);
 /* How the check findings name this list's objects: the object types
  * (NULL-terminated) and, per row, the key (inv_row.object_key). */
 const char *const *inv_list_object_types(const struct inv_list *l);
+/* The inventory tables its rows come from (NULL-terminated). */
+const char *const *inv_list_tables(const struct inv_list *l);
 
 struct inv_cell {
 	bool null;

@@ -93,7 +93,7 @@ static int stored_finding(void *ctx, size_t key, const struct inv_finding *f)
 }
 
 void ld_findings(struct tui_app *a, const struct inv_list *l, const struct inv_row *row,
-                 int64_t run_id, int64_t run_started, struct buf *out)
+                 int64_t run_id, int64_t run_started, const char *unread, struct buf *out)
 {
 	struct detail_ctx dc = { a, out, 0 };
 	const char *const *types = inv_list_object_types(l);
@@ -110,10 +110,13 @@ void ld_findings(struct tui_app *a, const struct inv_list *l, const struct inv_r
 		if (inv_each_object_finding(a->o.db, run_id, types, &key, 1, stored_finding, &dc,
 		                            &e) < 0)
 			buf_addf(out, " the findings could not be read: %s\n", e.msg);
+		else if (!dc.n && row->first_seen > run_started)
+			buf_adds(out, " none: synced after the run (c runs the checklist again)\n");
+		else if (!dc.n && unread)
+			buf_addf(out, " none of its own, but the run could not read %s: not known to pass "
+			         "(sync again, then c)\n", unread);
 		else if (!dc.n)
-			buf_adds(out, row->first_seen > run_started
-			              ? " none: synced after the run (c runs the checklist again)\n"
-			              : " none: every check passed or does not apply\n");
+			buf_adds(out, " none: every check passed or does not apply\n");
 		return;
 	}
 	buf_adds(out, "Findings (no check run is stored: evaluated now, not stored; c stores one)\n");

@@ -6,8 +6,10 @@
 #include <strings.h>
 #include <time.h>
 
+#include "backend/adminservice.h"
 #include "checks/checks.h"
 #include "checks/words.h"
+#include "db/records.h"
 #include "util/width.h"
 
 /* STATE: natural width for "✗ critical", cut no further than "! medium". */
@@ -198,6 +200,9 @@ const char *lf_state_text(const struct tui_app *a, const struct lf_state *s, cha
 	if (!s->rank && s->unjudged)
 		return "? new";
 	*style = ST_WARN;
+	if (!s->rank && s->unread)
+		return "? unread";
+	*style = ST_WARN;
 	switch (s->rank ? s->state : CS_PASS) {
 	case CS_FAIL:
 		if (s->rank < 100) {
@@ -215,4 +220,67 @@ const char *lf_state_text(const struct tui_app *a, const struct lf_state *s, cha
 		*style = ST_OK;
 		return "ok";
 	}
+}
+
+/* Whether the rows of l come from class cls (the contract's record, or
+ * the records a complete read of it proves gone). */
+static bool class_feeds(const struct inv_list *l, const char *cls)
+{
+	const struct as_class *c = as_class_find(cls);
+
+	for (const char *const *t = c ? inv_list_tables(l) : NULL; t && *t; t++) {
+		const char *table = inv_kind_table(c->record);
+		if (table && strcmp(table, *t) == 0)
+			return true;
+		for (size_t g = 0; g < sizeof c->gone / sizeof c->gone[0]; g++)
+			if ((table = inv_kind_table(c->gone[g])) && strcmp(table, *t) == 0)
+				return true;
+	}
+	return false;
+}
+
+struct unread {
+	const struct inv_list *l;
+	char *why;
+	size_t n;
+	bool hit;
+};
+
+static int class_error(void *ctx, size_t key, const struct inv_finding *f)
+{
+	struct unread *u = ctx;
+	const struct chk_def *def = chk_find(f->check_id);
+	char needs[400], *save = NULL;
+
+	(void)key;
+	if (!def || !def->needs || strcmp(f->state, chk_state_name(CS_ERROR)) != 0)
+		return 0;
+	snprintf(needs, sizeof needs, "%s", def->needs);
+	for (char *cls = strtok_r(needs, ",", &save); cls; cls = strtok_r(NULL, ",", &save))
+		if (class_feeds(u->l, cls)) {
+			snprintf(u->why, u->n, "%s (%s)", f->object_key, f->check_id);
+			u->hit = true;
+			return 1;
+		}
+	return 0;
+}
+
+bool lf_run_unread(struct inv *db, int64_t run_id, const struct inv_list *l, char *why, size_t n)
+{
+	static const char *const types[] = { "class", NULL };
+	const char *names[64];
+	size_t k = 0;
+	struct unread u = { l, why, n, false };
+	struct ow_err e = { 0 };
+
+	if (n)
+		why[0] = '\0';
+	for (size_t i = 0; i < as_class_count() && k < 64; i++)
+		names[k++] = as_class_at(i)->name;
+	/* unread is never ok: a failed read of the findings counts as one */
+	if (inv_each_object_finding(db, run_id, types, names, k, class_error, &u, &e) < 0) {
+		snprintf(why, n, "%s", e.msg);
+		return true;
+	}
+	return u.hit;
 }

@@ -41,7 +41,12 @@ struct lf_state {
 	int sev;           /* enum chk_sev of the worst */
 	bool no_run;       /* no check run is stored */
 	bool unjudged;     /* synced after the run: the run never saw it */
+	bool unread;       /* the run could not read a class its checks need */
 };
+/* Whether check run run_id could not read a class that a check about l's
+ * rows needs (the engine's "class" error findings): then a row with no
+ * finding of its own is not known to pass. why gets "CLASS (CHECK)". */
+bool lf_run_unread(struct inv *db, int64_t run_id, const struct inv_list *l, char *why, size_t n);
 /* Folds one stored finding into s. */
 void lf_state_add(struct lf_state *s, const struct inv_finding *f);
 /* s as the STATE column says it ("✗ high", "! medium", "ok", "waived",

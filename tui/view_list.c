@@ -37,6 +37,7 @@ struct list_view {
 	/* STATE: the latest stored check run (run_id 0: none), and the state
 	 * of each row of the page in it */
 	int64_t run_id, run_started;
+	char unread[200];            /* a class the run could not read ("": none) */
 	struct lf_state *states;
 	/* the columns as last drawn (for the sort keys) */
 	struct lf_col shown[40];
@@ -76,6 +77,7 @@ static void read_states(struct tui_app *a, struct list_view *lv)
 		keys[r] = lv->page.rows[r].object_key;
 		lv->states[r].no_run = lv->run_id == 0;
 		lv->states[r].unjudged = lv->page.rows[r].first_seen > lv->run_started;
+		lv->states[r].unread = lv->unread[0] != '\0';
 	}
 	if (lv->run_id && inv_each_object_finding(a->o.db, lv->run_id,
 	                                          inv_list_object_types(lv->list), keys, n,
@@ -163,6 +165,10 @@ static int lv_load(struct tui_app *a, struct tui_view *v)
 		int got = inv_run_latest(a->o.db, &run, &e);
 		lv->run_id = got == 0 ? run.id : 0;
 		lv->run_started = got == 0 ? run.started : 0;
+		lv->unread[0] = '\0';
+		if (lv->run_id && lf_run_unread(a->o.db, lv->run_id, lv->list, lv->unread,
+		                                sizeof lv->unread) && !lv->unread[0])
+			snprintf(lv->unread, sizeof lv->unread, "a class");
 		if (got == 0)
 			inv_run_info_free(&run);
 		else if (got != INV_NOTFOUND)
@@ -574,7 +580,8 @@ static int detail(struct tui_app *a, struct tui_view *v)
 	if (v->cursor >= (int)lv->page.nrows)
 		return TUI_HANDLED;
 	row = &lv->page.rows[v->cursor];
-	ld_findings(a, lv->list, row, lv->run_id, lv->run_started, &findings);
+	ld_findings(a, lv->list, row, lv->run_id, lv->run_started, lv->unread[0] ? lv->unread : NULL,
+	            &findings);
 	buf_adds(&fields, buf_str(&findings));
 	buf_addc(&fields, '\n');
 	ld_fields(lv->list, row, &fields);

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "support/labsite.h"
 #include "support/testutil.h"
 #include "support/tuirun.h"
@@ -175,6 +177,41 @@ static void test_state_column_shows_the_worst_stored_finding(void **state)
 	free(s);
 }
 
+/* A run that could not read the class the DPs come from judged none of
+ * them: a DP without a finding of its own is not "ok" then. */
+static void test_a_class_the_run_could_not_read_leaves_its_rows_unread(void **state)
+{
+	char path[400], *data, *s;
+	size_t len;
+	sqlite3 *db;
+	struct tu_run r;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/unread.db", g_ls.dir);
+	data = tu_read_file(g_ls.db, &len);
+	assert_non_null(data);
+	assert_int_equal(tu_write_file(path, data, len), 0);
+	free(data);
+	/* as a sync whose account may not read the class leaves it */
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE sync_classes SET status = 'no_access', message = "
+	                              "'HTTP 403' WHERE class = 'SMS_DistributionPointInfo'", NULL,
+	                              NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_changes(db), 1);
+	sqlite3_close(db);
+	r = tu_cli(path, (const char *const[]){ "check", "--format", "json", NULL });
+	tu_run_free(&r);
+	assert_int_equal(tu_sql_int(path, "SELECT count(*) FROM findings WHERE object_type = 'class' "
+	                            "AND object_key = 'SMS_DistributionPointInfo'") > 0, 1);
+	s = draw(path, NULL, ":dp\n", "dp-unread");
+	if (!state_is(s, "DP00001.holdout", "? unread"))
+		fail_msg("DP00001 is not \"? unread\" after a run that could not read its class:\n%s", s);
+	free(s);
+	s = draw(path, "100x40", ":dp\n/DP00001<Enter>\n<Enter>\n", "dp-unread-detail");
+	expect(s, "could not read SMS_DistributionPointInfo");
+	free(s);
+}
+
 /* The DP list at 80 columns: server, PXE, password, interfaces, unknown
  * computers and state, in words, no header cut. */
 static void test_dp_list_at_80_columns_says_words_not_codes(void **state)
@@ -261,6 +298,7 @@ int main(void)
 		cmocka_unit_test(test_cert_list_at_80x24_shows_full_valid_until_blocked_and_state),
 		cmocka_unit_test(test_state_column_without_a_stored_run_says_not_checked),
 		cmocka_unit_test(test_state_column_shows_the_worst_stored_finding),
+		cmocka_unit_test(test_a_class_the_run_could_not_read_leaves_its_rows_unread),
 		cmocka_unit_test(test_dp_list_at_80_columns_says_words_not_codes),
 		cmocka_unit_test(test_wider_terminals_gain_columns),
 		cmocka_unit_test(test_detail_shows_findings_first_then_fields_in_words),
