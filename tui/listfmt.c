@@ -202,7 +202,6 @@ const char *lf_state_text(const struct tui_app *a, const struct lf_state *s, cha
 	*style = ST_WARN;
 	if (!s->rank && s->unread)
 		return "? unread";
-	*style = ST_WARN;
 	switch (s->rank ? s->state : CS_PASS) {
 	case CS_FAIL:
 		if (s->rank < 100) {
