@@ -137,7 +137,9 @@ static const struct list_col site_cols[] = {
 	TXT("version", "VERSION", 14, 10, 2, "Version", "version", true),
 	INT("build", "BUILD", 6, 0, "BuildNumber", "build_number"),
 	TXT("parent", "PARENT", 6, 6, 2, "ReportingSiteCode", "parent_site_code", true),
-	TXT("provider", "PROVIDER", 30, 10, 3, NULL,
+	/* a URL cut short says little: shown at a width that holds a host
+	 * and port, else not at all */
+	TXT("provider", "PROVIDER", 30, 24, 3, NULL,
 	    "(SELECT url FROM providers p WHERE p.id = sites.provider_id)", false),
 };
 
