@@ -39,7 +39,18 @@ sroot="$out/root"
 for d in $debs; do dpkg-deb -x "$d" "$sroot"; done
 "$sroot/usr/bin/osdwarden" --version
 "$sroot/usr/bin/osdwarden-lab" --help >/dev/null
-if [ -d "$sroot/usr/share/man" ]; then
-	MANPATH="$sroot/usr/share/man" man -w osdwarden
-fi
+# The manual pages where man finds them, and rendered without a warning.
+for page in osdwarden osdwarden.conf osdwarden-lab; do
+	MANPATH="$sroot/usr/share/man" man -w "$page"
+	MANPATH="$sroot/usr/share/man" MANWIDTH=80 man --warnings "$page" 2>&1 >/dev/null |
+		(! grep .) || { echo "deb: man $page warns" >&2; exit 1; }
+done
+# A completion as bash does it, with the installed script and program.
+reply=$(bash --norc --noprofile -c '. "$1/usr/share/bash-completion/completions/osdwarden" &&
+	COMP_WORDS=("$1/usr/bin/osdwarden" check --format j) COMP_CWORD=3 &&
+	_osdwarden && echo "${COMPREPLY[*]}"' sh "$sroot")
+[ "$reply" = json ] || { echo "deb: completion of 'check --format j' gave '$reply'" >&2; exit 1; }
+echo "deb: completion: check --format j -> $reply"
+[ -f "$sroot/usr/share/zsh/vendor-completions/_osdwarden" ] ||
+	{ echo "deb: no zsh completion in the package" >&2; exit 1; }
 echo "deb: ok"
