@@ -64,13 +64,26 @@ static char *section(const char *page, const char *heading)
 	return strndup(start, (size_t)(end - start));
 }
 
+/* name with its hyphens as roff writes them ("dry\-run"). */
+static void roff_escape(const char *name, char *out, size_t n)
+{
+	size_t len = 0;
+
+	for (; *name && len + 3 < n; name++) {
+		if (*name == '-')
+			out[len++] = '\\';
+		out[len++] = *name;
+	}
+	out[len] = '\0';
+}
+
 /* "\fB\-\-dry\-run" for "dry-run": how ow_opt_roff writes the name. */
 static void roff_long(const char *name, char *out, size_t n)
 {
-	size_t len = (size_t)snprintf(out, n, "\\fB\\-\\-");
+	char escaped[96];
 
-	for (; *name && len + 3 < n; name++)
-		len += (size_t)snprintf(out + len, n - len, *name == '-' ? "\\-" : "%c", *name);
+	roff_escape(name, escaped, sizeof escaped);
+	snprintf(out, n, "\\fB\\-\\-%s", escaped);
 }
 
 static void assert_options_in(const char *text, const struct ow_opt *t, const char *cmd,
@@ -227,10 +240,7 @@ static void test_every_config_key_is_in_osdwarden_conf_5(void **state)
 	provider = section(page, ".SS [provider NAME]");
 	for (size_t i = 0; (name = cfg_key_at(i, &sec, &values, &help)) != NULL; i++, n++) {
 		char escaped[64];
-		size_t len = 0;
-		for (const char *c = name; *c && len + 3 < sizeof escaped; c++)
-			len += (size_t)snprintf(escaped + len, sizeof escaped - len, *c == '-' ? "\\-" : "%c",
-			                        *c);
+		roff_escape(name, escaped, sizeof escaped);
 		snprintf(needle, sizeof needle, ".TP\n\\fB%s\\fR = ", escaped);
 		if (!strstr(strcmp(sec, "defaults") == 0 ? defaults : provider, needle))
 			fail_msg("config key %s ([%s]) is not in osdwarden.conf(5)", name, sec);
