@@ -225,6 +225,32 @@ static void test_a_missing_inventory_completes_nothing_and_is_not_created(void *
 	free(def);
 }
 
+static void test_a_profile_completes_from_the_configuration(void **state)
+{
+	char *dir = tu_path(g_home, "config/osdwarden"), *file = tu_path(dir, "config"), *r;
+	const char conf[] = "[provider cm01]\nurl = https://cm01.corp.example\n"
+	                    "[provider cm02]\nurl = https://cm02.corp.example\n";
+
+	(void)state;
+	r = tu_path(g_home, "config");
+	mkdir(r, 0700);
+	free(r);
+	mkdir(dir, 0700);
+	r = COMPLETE("sync", "--profile", "");
+	assert_string_equal(r, "");   /* no configuration yet */
+	free(r);
+	assert_int_equal(tu_write_file(file, conf, strlen(conf)), 0);
+	r = COMPLETE("sync", "--profile", "");
+	assert_string_equal(r, "cm01\ncm02\n");
+	free(r);
+	r = COMPLETE("cert", "block", "1", "--profile", "cm0");
+	assert_string_equal(r, "cm01\ncm02\n");
+	free(r);
+	unlink(file);
+	free(file);
+	free(dir);
+}
+
 static void test_a_file_option_completes_file_names(void **state)
 {
 	char *dir = tu_path(g_home, "files"), *file = tu_path(dir, "report-a.html"), *r;
@@ -248,6 +274,7 @@ int main(void)
 		cmocka_unit_test(test_a_check_id_completes_from_the_catalogue),
 		cmocka_unit_test(test_dp_servers_and_smsids_come_from_the_inventory),
 		cmocka_unit_test(test_a_missing_inventory_completes_nothing_and_is_not_created),
+		cmocka_unit_test(test_a_profile_completes_from_the_configuration),
 		cmocka_unit_test(test_a_file_option_completes_file_names),
 	};
 

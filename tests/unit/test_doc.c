@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "cli/config.h"
 #include "cli/siteopts.h"
+#include "db/list.h"
 
 static char *g_dir;
 
@@ -208,6 +209,17 @@ static void test_a_commands_tables_fit_getopt_and_name_each_option_once(void **s
 	}
 }
 
+/* The completion offers list's names from its synopsis: they are db/list's. */
+static void test_the_list_synopsis_names_the_lists_db_list_has(void **state)
+{
+	char want[256];
+
+	(void)state;
+	snprintf(want, sizeof want, "list %s ", inv_list_names());
+	assert_non_null(cli_command_find("list"));
+	assert_true(strncmp(cli_command_find("list")->usage, want, strlen(want)) == 0);
+}
+
 static void test_help_of_a_command_lists_its_options_and_not_the_others(void **state)
 {
 	char *db = tu_path(g_dir, "unused.db");
@@ -296,6 +308,7 @@ int main(void)
 		cmocka_unit_test(test_every_option_of_every_command_is_in_its_section_of_osdwarden_1),
 		cmocka_unit_test(test_every_option_a_synopsis_names_is_in_the_commands_table),
 		cmocka_unit_test(test_a_commands_tables_fit_getopt_and_name_each_option_once),
+		cmocka_unit_test(test_the_list_synopsis_names_the_lists_db_list_has),
 		cmocka_unit_test(test_help_of_a_command_lists_its_options_and_not_the_others),
 		cmocka_unit_test(test_every_config_key_is_in_osdwarden_conf_5),
 		cmocka_unit_test(test_the_example_in_osdwarden_conf_5_is_a_valid_file),
