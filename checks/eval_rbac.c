@@ -48,12 +48,15 @@ int eval_rbac_001(struct chk_ctx *c)
 			continue;
 		n++;
 		json_array_append_new(holders, json_string(a->logon_name));
-		if (a->account_type == 0 && at_scope_all(a)) {
+		if ((a->account_type == 0 || a->account_type == INV_NULL) && at_scope_all(a)) {
 			char key[64];
+			bool user = a->account_type == 0;
 			snprintf(key, sizeof key, "%lld", (long long)a->admin_id);
-			if (chk_emit(c, CS_FAIL, 0, "admin", key, a->logon_name,
-			             json_pack("{s:s,s:s}", "reason", "an individual user holds OS "
-			                       "Deployment Manager at scope All", "scopes", a->categories))) {
+			if (chk_emit(c, user ? CS_FAIL : CS_UNKNOWN, 0, "admin", key, a->logon_name,
+			             json_pack("{s:s,s:s}", "reason", user ? "an individual user holds OS "
+			                       "Deployment Manager at scope All" : "holds OS Deployment "
+			                       "Manager at scope All; whether a user or a group was not read",
+			                       "scopes", a->categories))) {
 				json_decref(holders);
 				return -1;
 			}
@@ -75,12 +78,29 @@ static int64_t type_id_of(const struct chk_snap *s, const struct as_right *r)
 	return -1;
 }
 
+/* A number as the service may send it: a JSON integer, or (OData's
+ * IEEE754Compatible form for Int64) a string of digits. */
+static bool number_of(json_t *v, long long *out)
+{
+	char *end;
+
+	if (json_is_integer(v)) {
+		*out = json_integer_value(v);
+		return true;
+	}
+	if (!json_is_string(v) || !*json_string_value(v))
+		return false;
+	*out = strtoll(json_string_value(v), &end, 10);
+	return *end == '\0';
+}
+
 /* Whether a role's operations (the JSON list the sync kept) grant bit on
- * object type id: 1 yes, 0 no, -1 not readable. */
+ * object type id: 1 yes, 0 no, -1 not readable (not read, or no entry
+ * with a usable type and bits: never "grants nothing"). */
 static int role_grants(const struct inv_role *role, int64_t type, unsigned long bit)
 {
 	json_t *ops = role->operations ? json_loads(role->operations, 0, NULL) : NULL, *op;
-	size_t i;
+	size_t i, usable = 0;
 	int yes = 0;
 
 	if (!json_is_array(ops)) {
@@ -88,13 +108,17 @@ static int role_grants(const struct inv_role *role, int64_t type, unsigned long 
 		return -1;
 	}
 	json_array_foreach(ops, i, op) {
-		json_t *t = json_member_ci(op, "ObjectTypeID"), *g = json_member_ci(op, "GrantedOperations");
-		if (json_is_integer(t) && json_integer_value(t) == type && json_is_integer(g) &&
-		    ((unsigned long)json_integer_value(g) & bit))
+		long long t, g;
+		if (!number_of(json_member_ci(op, "ObjectTypeID"), &t) ||
+		    !number_of(json_member_ci(op, "GrantedOperations"), &g))
+			continue;
+		usable++;
+		if (t == type && ((unsigned long long)g & bit))
 			yes = 1;
 	}
+	i = json_array_size(ops);
 	json_decref(ops);
-	return yes;
+	return i && !usable ? -1 : yes;
 }
 
 /* The holders of one right. Per role that grants it: individual users at
@@ -128,7 +152,7 @@ static int right_holders(struct chk_ctx *c, const char *right, const char *polic
 		const struct inv_role *role = &s->roles[k];
 		int g = role_grants(role, type, r->bit);
 		json_t *users;
-		size_t n = 0;
+		size_t n = 0, unsure = 0;
 		int rc;
 		if (g < 0) {
 			if (chk_emit(c, CS_UNKNOWN, 0, "role", role->role_id, role->role_name,
@@ -149,8 +173,16 @@ static int right_holders(struct chk_ctx *c, const char *right, const char *polic
 			n++;
 			if (a->account_type == 0 && at_scope_all(a))
 				json_array_append_new(users, json_string(a->logon_name));
+			else if (a->account_type == INV_NULL && at_scope_all(a))
+				unsure++;   /* a user or a group: not known */
 		}
-		if (json_array_size(users))
+		if (!json_array_size(users) && unsure) {
+			json_decref(users);
+			rc = chk_emit(c, CS_UNKNOWN, 0, "role", role->role_id, role->role_name,
+			              json_pack("{s:s,s:s,s:I}", "right", right, "reason", "holders at scope "
+			                        "All whose account type (user or group) was not read",
+			                        "holders", (json_int_t)n));
+		} else if (json_array_size(users))
 			rc = chk_emit(c, CS_FAIL, 0, "role", role->role_id, role->role_name,
 			              json_pack("{s:s,s:s,s:s,s:o,s:I}", "right", right, "bit", bit, "reason",
 			                        "individual users hold it at security scope All", "users",
@@ -173,6 +205,15 @@ static int right_holders(struct chk_ctx *c, const char *right, const char *polic
 			json_array_append_new(names, json_string(s->admins[i].logon_name));
 		}
 	free(holds);
+	/* Full Administrator holds every right: operations read yet no role
+	 * granting it means they were not read the way this check reads them. */
+	if (!granting) {
+		json_decref(names);
+		return chk_emit(c, CS_UNKNOWN, 0, "right", right, right,
+		                json_pack("{s:s,s:s}", "reason", "no role's operations grant it, not "
+		                          "even Full Administrator's: they were not read as expected",
+		                          "object_type", r->types));
+	}
 	/* Within the policy, a reviewed right is its roles' attestations. */
 	if (hybrid && granting && (long)holders <= max) {
 		json_decref(names);

@@ -507,6 +507,19 @@ static const struct seeded cases[] = {
 	{ "OSD-RBAC-004", "INSERT INTO secured_types(object_type_id,object_type_name,first_seen,last_seen) VALUES(1,'SMS_Collection',1,1),(6,'SMS_Site',1,1),(20,'SMS_TaskSequencePackage',1,1),(31,'SMS_StateMigration',1,1);INSERT INTO roles(role_id,role_name,operations,first_seen,last_seen) VALUES('R1','Media makers','[{\"ObjectTypeID\":20,\"GrantedOperations\":1048576}]',1,1);"
 	  "INSERT INTO admins(admin_id,logon_name,account_type,role_names,categories,first_seen,last_seen) VALUES(1,'D\\g1',1,'Media makers','Default',1,1)", "Create Task Sequence Media", "pass" },
 	{ "OSD-RBAC-004", "INSERT INTO secured_types(object_type_id,object_type_name,first_seen,last_seen) VALUES(1,'SMS_Collection',1,1),(6,'SMS_Site',1,1),(20,'SMS_TaskSequencePackage',1,1),(31,'SMS_StateMigration',1,1);INSERT INTO roles(role_id,role_name,first_seen,last_seen) VALUES('R1','Media makers',1,1)", "R1", "unknown" },
+	/* Operations as OData sends Int64 under IEEE754Compatible (strings)
+	 * still count; operations with nothing usable, no role granting the
+	 * right at all, or a holder whose account type was not read are not
+	 * "nobody holds it". */
+	{ "OSD-RBAC-003", "INSERT INTO secured_types(object_type_id,object_type_name,first_seen,last_seen) VALUES(1,'SMS_Collection',1,1),(6,'SMS_Site',1,1),(20,'SMS_TaskSequencePackage',1,1),(31,'SMS_StateMigration',1,1);INSERT INTO roles(role_id,role_name,operations,first_seen,last_seen) VALUES('R1','Cert managers','[{\"ObjectTypeID\":\"6\",\"GrantedOperations\":\"4194305\"}]',1,1);"
+	  "INSERT INTO admins(admin_id,logon_name,account_type,role_names,categories,first_seen,last_seen) VALUES(1,'D\\alice',0,'Cert managers','All',1,1)", "R1", "fail" },
+	{ "OSD-RBAC-003", "INSERT INTO secured_types(object_type_id,object_type_name,first_seen,last_seen) VALUES(1,'SMS_Collection',1,1),(6,'SMS_Site',1,1),(20,'SMS_TaskSequencePackage',1,1),(31,'SMS_StateMigration',1,1);INSERT INTO roles(role_id,role_name,operations,first_seen,last_seen) VALUES('R1','Cert managers','[{\"ObjectTypeID\":null,\"GrantedOperations\":{}}]',1,1)", "R1", "unknown" },
+	{ "OSD-RBAC-004", "INSERT INTO secured_types(object_type_id,object_type_name,first_seen,last_seen) VALUES(1,'SMS_Collection',1,1),(6,'SMS_Site',1,1),(20,'SMS_TaskSequencePackage',1,1),(31,'SMS_StateMigration',1,1);INSERT INTO roles(role_id,role_name,operations,first_seen,last_seen) VALUES('R1','Readers','[{\"ObjectTypeID\":20,\"GrantedOperations\":1}]',1,1)", "Create Task Sequence Media", "unknown" },
+	{ "OSD-RBAC-003", "INSERT INTO secured_types(object_type_id,object_type_name,first_seen,last_seen) VALUES(1,'SMS_Collection',1,1),(6,'SMS_Site',1,1),(20,'SMS_TaskSequencePackage',1,1),(31,'SMS_StateMigration',1,1);INSERT INTO roles(role_id,role_name,operations,first_seen,last_seen) VALUES('R1','Cert managers','[{\"ObjectTypeID\":6,\"GrantedOperations\":4194305}]',1,1);"
+	  "INSERT INTO admins(admin_id,logon_name,role_names,categories,first_seen,last_seen) VALUES(1,'D\\who',NULL,'All',1,1);"
+	  "UPDATE admins SET role_names='Cert managers'", "R1", "unknown" },
+	{ "OSD-RBAC-001", "INSERT INTO admins(admin_id,logon_name,role_names,categories,first_seen,last_seen) VALUES"
+	  "(1,'D\\who','Operating System Deployment Manager','All',1,1)", "1", "unknown" },
 	/* A PKI certificate on a PXE DP without a password: critical, and an SMP folder with 0 is unbounded. */
 	{ "OSD-CERT-001", "INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,pxe_password_set,first_seen,last_seen) VALUES('S','n1','PXEA',1,1,0,1,1);"
 	  "INSERT INTO certificates(smsid,type,key_type,server_name,first_seen,last_seen) VALUES('{K}',2,2,'PXEA',1,1)", "{K}", "fail" },
