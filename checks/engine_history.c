@@ -1,6 +1,7 @@
 /* The grades of a run, and its history: the run compared with the last
  * one (new, unchanged and fixed findings) and, unless it is a peek or the
- * inventory is read-only, stored with its findings and a per-check summary. */
+ * inventory is read-only, stored: its summary per check, and of its
+ * findings only what differs from those still open (db/checkstore.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,126 @@ static char *summary_json(size_t counts[][CS_FIXED + 1], const size_t *waived)
 	return s;
 }
 
+/* The stored run's findings against the open ones: an open finding the
+ * run has too, the same in every stored field, stays open; any other is
+ * closed, and each finding of the run no open one matched is stored. Both
+ * sides are walked in the same key order (check, object type, object key),
+ * so a match costs a step, not a search. */
+struct reconcile {
+	const struct chk_result *res;
+	const struct chk_result **order;   /* the run's findings, by key */
+	size_t n, at;             /* how many; the first whose key the cursor has not passed */
+	unsigned char *kept;      /* per result: an open finding says it already */
+	int64_t *close;           /* open findings the run no longer has */
+	size_t nclose, capclose;
+	bool oom;
+};
+
+static int cmp_opt(const char *a, const char *b)
+{
+	if (!a || !b)
+		return (a != NULL) - (b != NULL);   /* no value first, as SQLite orders */
+	return strcmp(a, b);
+}
+
+static int key_cmp(const struct chk_result *r, const char *check_id, const char *type,
+                   const char *key)
+{
+	int c = strcmp(r->def->id, check_id);
+
+	if (!c)
+		c = cmp_opt(r->object_type, type);
+	return c ? c : cmp_opt(r->object_key, key);
+}
+
+static bool same_finding(const struct chk_result *r, const struct inv_finding *f)
+{
+	return strcmp(chk_state_name(r->state), f->state) == 0 &&
+	       strcmp(chk_sev_name(r->sev), f->severity) == 0 && !cmp_opt(r->object_name, f->object_name) &&
+	       !cmp_opt(r->evidence, f->evidence_json) && !cmp_opt(r->baseline, f->baseline) &&
+	       (r->waived != 0) == (f->waived != 0);
+}
+
+/* By key, then in the run's order (the pointers are into one array). */
+static int cmp_by_key(const void *a, const void *b)
+{
+	const struct chk_result *x = *(const struct chk_result *const *)a;
+	const struct chk_result *y = *(const struct chk_result *const *)b;
+	int c = key_cmp(x, y->def->id, y->object_type, y->object_key);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+static int on_open(void *ctx, int64_t id, const struct inv_finding *f)
+{
+	struct reconcile *rc = ctx;
+
+	while (rc->at < rc->n && key_cmp(rc->order[rc->at], f->check_id, f->object_type,
+	                                 f->object_key) < 0)
+		rc->at++;
+	for (size_t k = rc->at; k < rc->n; k++) {
+		const struct chk_result *r = rc->order[k];
+		if (key_cmp(r, f->check_id, f->object_type, f->object_key) != 0)
+			break;
+		if (!rc->kept[r - rc->res] && same_finding(r, f)) {
+			rc->kept[r - rc->res] = 1;
+			return 0;
+		}
+	}
+	if (rc->nclose == rc->capclose) {
+		size_t cap = rc->capclose ? rc->capclose * 2 : 256;
+		int64_t *p = realloc(rc->close, cap * sizeof *p);
+		if (!p) {
+			rc->oom = true;
+			return -1;
+		}
+		rc->close = p;
+		rc->capclose = cap;
+	}
+	rc->close[rc->nclose++] = id;
+	return 0;
+}
+
+static int store_findings(struct inv *db, const struct chk_run *run, struct ow_err *err)
+{
+	struct reconcile rc = { .res = run->results };
+	int ret = -1;
+
+	rc.order = malloc((run->n ? run->n : 1) * sizeof *rc.order);
+	rc.kept = calloc(run->n ? run->n : 1, 1);
+	if (!rc.order || !rc.kept) {
+		ow_err_set(err, OW_EINPUT, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < run->n; i++)
+		if (is_finding(run->results[i].state))
+			rc.order[rc.n++] = &run->results[i];
+	qsort(rc.order, rc.n, sizeof *rc.order, cmp_by_key);
+	/* Closes and stores once the cursor is done: a row written under an
+	 * open cursor of its own table may or may not be read again. */
+	if (inv_each_open_finding(db, on_open, &rc, err) != 0) {
+		if (rc.oom)
+			ow_err_set(err, OW_EINPUT, "out of memory");
+		goto out;
+	}
+	if (inv_findings_close(db, run->id, rc.close, rc.nclose, err) != 0)
+		goto out;
+	for (size_t i = 0; i < run->n; i++) {
+		const struct chk_result *r = &run->results[i];
+		struct inv_finding f = { r->def->id, chk_state_name(r->state), chk_sev_name(r->sev),
+		                         r->object_type, r->object_key, r->object_name, r->evidence,
+		                         r->baseline, r->waived };
+		if (is_finding(r->state) && !rc.kept[i] && inv_finding_add(db, run->id, &f, err) != 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	free(rc.order);
+	free(rc.kept);
+	free(rc.close);
+	return ret;
+}
+
 int eng_history(struct chk_ctx *c, struct chk_run *run, int64_t since, bool keep,
                 struct ow_err *err)
 {
@@ -194,14 +315,9 @@ int eng_history(struct chk_ctx *c, struct chk_run *run, int64_t since, bool keep
 		}
 		counts[chk_index(r->def)][r->state]++;
 		waived[chk_index(r->def)] += r->state == CS_FAIL && r->waived;
-		if (store && is_finding(r->state)) {
-			struct inv_finding f = { r->def->id, chk_state_name(r->state), chk_sev_name(r->sev),
-			                         r->object_type, r->object_key, r->object_name, r->evidence,
-			                         r->baseline, r->waived };
-			if (inv_finding_add(db, run->id, &f, err) != 0)
-				goto out;
-		}
 	}
+	if (store && store_findings(db, run, err) != 0)
+		goto out;
 	if (store) {
 		char *s = summary_json(counts, waived);
 		int frc = s ? inv_run_finish(db, run->id, c->now, run->grades.security,

@@ -46,9 +46,9 @@ int inv_finding_add(struct inv *db, int64_t run_id, const struct inv_finding *f,
                     struct ow_err *err)
 {
 	static const char sql[] =
-		"INSERT INTO findings(run_id, check_id, state, severity, object_type, object_key, "
-		"object_name, evidence_json, baseline, waived) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)";
-	/* Cached: a run at scale stores tens of thousands of findings. */
+		"INSERT INTO finding_spans(first_run, check_id, state, severity, object_type, object_key,"
+		" object_name, evidence_json, baseline, waived) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)";
+	/* Cached: a first run at scale stores tens of thousands of findings. */
 	sqlite3_stmt *st = db->put[INV_STMT_CACHE - 1];
 	int rc;
 
@@ -74,6 +74,72 @@ int inv_finding_add(struct inv *db, int64_t run_id, const struct inv_finding *f,
 	return rc == SQLITE_DONE ? 0 : inv_sql_error(db, err, "storing a finding");
 }
 
+int inv_findings_close(struct inv *db, int64_t run_id, const int64_t *ids, size_t n,
+                       struct ow_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = SQLITE_DONE;
+
+	if (n == 0)
+		return 0;
+	if (sqlite3_prepare_v2(db->sql, "UPDATE finding_spans SET closed_run = ?2 WHERE id = ?1"
+	                       " AND closed_run IS NULL", -1, &st, NULL) != SQLITE_OK)
+		return inv_sql_error(db, err, "closing findings");
+	sqlite3_bind_int64(st, 2, run_id);
+	for (size_t i = 0; i < n && rc == SQLITE_DONE; i++) {
+		sqlite3_bind_int64(st, 1, ids[i]);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : inv_sql_error(db, err, "closing findings");
+}
+
+/* The columns a finding is read from, baseline as run ?1 reads it, and the
+ * rows alive in run ?1, if its findings were kept. */
+#define FINDING_COLS "check_id, state, severity, object_type, object_key, object_name," \
+	" evidence_json, CASE WHEN first_run = ?1 OR state <> 'fail' THEN baseline" \
+	" ELSE 'unchanged' END, waived"
+#define OF_RUN "first_run <= ?1 AND (closed_run IS NULL OR closed_run > ?1) AND EXISTS" \
+	" (SELECT 1 FROM check_runs WHERE id = ?1 AND findings_pruned = 0)"
+
+/* The finding in columns col.. of st (FINDING_COLS' order); valid until
+ * the next step. */
+static struct inv_finding column_finding(sqlite3_stmt *st, int col)
+{
+	const char *t[8];
+
+	for (int i = 0; i < 8; i++)
+		t[i] = (const char *)sqlite3_column_text(st, col + i);
+	return (struct inv_finding){ t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7],
+		                     sqlite3_column_int(st, col + 8) };
+}
+
+/* Every open finding: what the latest stored run found, as the next run
+ * reads it (a fail is "unchanged" then). */
+int inv_each_open_finding(struct inv *db,
+                          int (*fn)(void *ctx, int64_t id, const struct inv_finding *f),
+                          void *ctx, struct ow_err *err)
+{
+	static const char sql[] =
+		"SELECT id, check_id, state, severity, object_type, object_key, object_name,"
+		" evidence_json, CASE WHEN state <> 'fail' THEN baseline ELSE 'unchanged' END, waived"
+		" FROM finding_spans WHERE closed_run IS NULL ORDER BY check_id, object_type, object_key";
+	sqlite3_stmt *st = NULL;
+	int stop = 0, rc = SQLITE_DONE;
+
+	if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
+		return inv_sql_error(db, err, "reading the open findings");
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct inv_finding f = column_finding(st, 1);
+		stop = fn(ctx, sqlite3_column_int64(st, 0), &f);
+	}
+	if (!stop && rc != SQLITE_DONE)
+		stop = inv_sql_error(db, err, "reading the open findings");
+	sqlite3_finalize(st);
+	return stop;
+}
+
 int inv_run_finish(struct inv *db, int64_t run_id, int64_t finished, const char *security_grade,
                    const char *privacy_grade, const char *summary_json, struct ow_err *err)
 {
@@ -92,18 +158,19 @@ int inv_run_finish(struct inv *db, int64_t run_id, int64_t finished, const char 
 
 int inv_history_prune(struct inv *db, int64_t run_id, long keep, struct ow_err *err)
 {
-	/* Deleting whole runs is cheap (an index range); rewriting rows to
-	 * drop their evidence was not (measured: slower than the run). */
+	/* Runs before the oldest kept one (?1) can no longer be read; a
+	 * finding that none of the kept runs had goes (a range of an index:
+	 * what closed since the last prune, cheap). */
 	static const char *const sql[] = {
-		"DELETE FROM findings WHERE run_id <= ?1 - ?2",
+		"UPDATE check_runs SET findings_pruned = 1 WHERE id < ?1 AND findings_pruned = 0",
+		"DELETE FROM finding_spans WHERE closed_run IS NOT NULL AND closed_run <= ?1",
 	};
 
 	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
 		sqlite3_stmt *st = NULL;
 		if (sqlite3_prepare_v2(db->sql, sql[i], -1, &st, NULL) != SQLITE_OK)
 			return inv_sql_error(db, err, "pruning check history");
-		sqlite3_bind_int64(st, 1, run_id);
-		sqlite3_bind_int64(st, 2, keep < 2 ? 2 : keep);
+		sqlite3_bind_int64(st, 1, run_id - (keep < 2 ? 2 : keep) + 1);
 		if (step_done(db, st, "pruning check history", err) != 0)
 			return OW_EINPUT;
 	}
@@ -134,8 +201,8 @@ int inv_each_failure(struct inv *db, int64_t run_id,
 	sqlite3_stmt *st = NULL;
 	int stop = 0;
 
-	if (sqlite3_prepare_v2(db->sql, "SELECT check_id, object_key FROM findings "
-	                       "WHERE run_id = ?1 AND state = 'fail'", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db->sql, "SELECT check_id, object_key FROM finding_spans "
+	                       "WHERE state = 'fail' AND " OF_RUN, -1, &st, NULL) != SQLITE_OK)
 		return inv_sql_error(db, err, "reading findings"), -1;
 	sqlite3_bind_int64(st, 1, run_id);
 	while (!stop && sqlite3_step(st) == SQLITE_ROW)
@@ -238,12 +305,11 @@ int inv_each_finding(struct inv *db, int64_t run_id, const char *check_id,
 	sqlite3_stmt *st = NULL;
 	int stop = 0, rc = SQLITE_DONE;
 
-	char sql[400];
+	char sql[700];
 
 	/* Only the conditions given: "(?2 IS NULL OR check_id = ?2)" would keep
-	 * SQLite from the (run, check) index (250 ms instead of 0.1 ms). */
-	snprintf(sql, sizeof sql, "SELECT check_id, state, severity, object_type, object_key,"
-	         " object_name, evidence_json, baseline, waived FROM findings WHERE run_id = ?1%s%s%s"
+	 * SQLite from the check's index (250 ms instead of 0.1 ms). */
+	snprintf(sql, sizeof sql, "SELECT " FINDING_COLS " FROM finding_spans WHERE " OF_RUN "%s%s%s"
 	         " ORDER BY id LIMIT ?4", check_id ? " AND check_id = ?2" : "",
 	         object_type ? " AND object_type = ?3" : "", state ? " AND state = ?5" : "");
 	if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
@@ -257,13 +323,7 @@ int inv_each_finding(struct inv *db, int64_t run_id, const char *check_id,
 	if (state)
 		bind_text(st, 5, state);
 	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct inv_finding f = {
-			(const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
-			(const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
-			(const char *)sqlite3_column_text(st, 4), (const char *)sqlite3_column_text(st, 5),
-			(const char *)sqlite3_column_text(st, 6), (const char *)sqlite3_column_text(st, 7),
-			sqlite3_column_int(st, 8),
-		};
+		struct inv_finding f = column_finding(st, 0);
 		stop = fn(ctx, &f);
 	}
 	if (!stop && rc != SQLITE_DONE)
@@ -289,8 +349,7 @@ int inv_each_object_finding(struct inv *db, int64_t run_id, const char *const *t
 		return 0;
 	if (n > 2000)
 		return ow_err_set(err, OW_EINPUT, "%zu objects are more than one page of a list", n), -1;
-	buf_adds(&sql, "SELECT check_id, state, severity, object_type, object_key, object_name,"
-	         " evidence_json, baseline, waived FROM findings WHERE run_id = ?1 AND object_key IN (");
+	buf_adds(&sql, "SELECT " FINDING_COLS " FROM finding_spans WHERE " OF_RUN " AND object_key IN (");
 	for (size_t i = 0; i < n; i++)
 		buf_adds(&sql, i ? ",?" : "?");
 	buf_adds(&sql, ") AND object_type IN (");
@@ -312,14 +371,8 @@ int inv_each_object_finding(struct inv *db, int64_t run_id, const char *const *t
 	for (size_t i = 0; i < ntypes; i++)
 		bind_text(st, p++, types[i]);
 	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *key = (const char *)sqlite3_column_text(st, 4);
-		struct inv_finding f = {
-			(const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
-			(const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
-			key, (const char *)sqlite3_column_text(st, 5),
-			(const char *)sqlite3_column_text(st, 6), (const char *)sqlite3_column_text(st, 7),
-			sqlite3_column_int(st, 8),
-		};
+		struct inv_finding f = column_finding(st, 0);
+		const char *key = f.object_key;
 		/* every row of the page with that key (two rows may share one) */
 		for (size_t i = 0; i < n && !stop; i++)
 			if (keys[i] && key && strcmp(keys[i], key) == 0)

@@ -3,6 +3,7 @@
 #ifndef OW_DB_CHECKSTORE_H
 #define OW_DB_CHECKSTORE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "db/db.h"
@@ -15,18 +16,39 @@ struct inv_finding {
 	int waived;
 };
 
+/* History is kept as state with a lifetime: a stored finding is a finding
+ * of every run from the one that found it until the one that no longer
+ * did (which closes it), its evidence as first stored. A run stores only
+ * the difference with what is open; "the findings of run R" are those
+ * alive in R (while R's findings are kept). A fail reads "unchanged" in the
+ * runs after its first: a run that judges it otherwise (--since an older
+ * run) closes it and stores its own. */
+
 /* A new run; returns its id, or -1 with err set. */
 int64_t inv_run_begin(struct inv *db, int64_t started, const char *operator_name,
                       struct ow_err *err);
+/* A finding of run_id, and of the runs after it until it is closed. */
 int inv_finding_add(struct inv *db, int64_t run_id, const struct inv_finding *f,
                     struct ow_err *err);
+/* The open findings ids[0..n) are not findings of run_id (nor after). */
+int inv_findings_close(struct inv *db, int64_t run_id, const int64_t *ids, size_t n,
+                       struct ow_err *err);
+/* Every open finding (those of the latest stored run) with its id, as a
+ * run after it reads it (a fail as "unchanged"), ordered by check, object
+ * type and object key, byte by byte, no value (NULL) first; the finding is
+ * valid only during fn, which returns non-zero to stop. Do not store or
+ * close findings from fn. 0, fn's non-zero, or an error kind. */
+int inv_each_open_finding(struct inv *db,
+                          int (*fn)(void *ctx, int64_t id, const struct inv_finding *f),
+                          void *ctx, struct ow_err *err);
 int inv_run_finish(struct inv *db, int64_t run_id, int64_t finished, const char *security_grade,
                    const char *privacy_grade, const char *summary_json, struct ow_err *err);
 
-/* Applies the retention setting after run_id: findings of runs older
- * than the last `keep` (the history_runs_kept setting as the check run
- * honours it, at least 2) are deleted. Run summaries (grades, counts per
- * check) always stay, for trends. */
+/* Applies the retention setting after run_id: the runs older than the
+ * last `keep` (the history_runs_kept setting as the check run honours it,
+ * at least 2) read no findings any more, and the findings only they had
+ * are deleted. Run summaries (grades, counts per check) always stay, for
+ * trends. */
 int inv_history_prune(struct inv *db, int64_t run_id, long keep, struct ow_err *err);
 
 /* The run before run_id (0 when none), or -1 with err set. */

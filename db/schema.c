@@ -347,10 +347,63 @@ static const char *const migration_12[] = {
 	NULL,
 };
 
+/* Findings as state with a lifetime (issue 18): a row is a finding from
+ * run first_run until the run that no longer had it (closed_run, NULL
+ * while open), so a run writes only what changed. A fail reads
+ * "unchanged" in the runs after its first; a run that judged it otherwise
+ * (--since an older run) opened a row of its own. Runs whose findings
+ * retention dropped are marked, as they can no longer be read.
+ * The per-run rows become lifetimes: the same finding in consecutive runs
+ * (duplicates within a run matched one to one) is one row. `findings`
+ * stays, as a view with one row per run and finding. */
+#define M13_CONTENT "check_id, state, severity, object_type, object_key, object_name," \
+	" evidence_json, waived"
+static const char *const migration_13[] = {
+	"ALTER TABLE check_runs ADD COLUMN findings_pruned INTEGER NOT NULL DEFAULT 0",
+	"UPDATE check_runs SET findings_pruned = 1 WHERE id < (SELECT min(run_id) FROM findings)",
+	"CREATE TABLE finding_spans ("
+	"  id INTEGER PRIMARY KEY,"
+	"  first_run INTEGER NOT NULL REFERENCES check_runs(id) ON DELETE CASCADE,"
+	"  closed_run INTEGER,"
+	"  check_id TEXT NOT NULL, state TEXT NOT NULL, severity TEXT NOT NULL,"
+	"  object_type TEXT, object_key TEXT, object_name TEXT,"
+	"  evidence_json TEXT, baseline TEXT, waived INTEGER NOT NULL DEFAULT 0)",
+	"WITH runs AS (SELECT id, row_number() OVER (ORDER BY id) AS rk,"
+	"    lead(id) OVER (ORDER BY id) AS next_id FROM check_runs),"
+	"  dup AS (SELECT f.*, r.rk, row_number() OVER (PARTITION BY f.run_id, " M13_CONTENT
+	"    ORDER BY f.id) AS dup FROM findings f JOIN runs r ON r.id = f.run_id),"
+	"  cont AS (SELECT *, coalesce(lag(rk) OVER w = rk - 1 AND baseline IS"
+	"    CASE WHEN state = 'fail' THEN 'unchanged' ELSE lag(baseline) OVER w END, 0) AS cont"
+	"    FROM dup WINDOW w AS (PARTITION BY " M13_CONTENT ", dup ORDER BY rk)),"
+	"  island AS (SELECT *, sum(NOT cont) OVER (PARTITION BY " M13_CONTENT ", dup ORDER BY rk"
+	"    ROWS UNBOUNDED PRECEDING) AS island FROM cont),"
+	"  span AS (SELECT *, max(rk) OVER p AS last_rk, row_number() OVER (p ORDER BY rk) AS pos"
+	"    FROM island WINDOW p AS (PARTITION BY " M13_CONTENT ", dup, island))"
+	"  INSERT INTO finding_spans(first_run, closed_run, " M13_CONTENT ", baseline)"
+	"  SELECT run_id, (SELECT next_id FROM runs WHERE runs.rk = span.last_rk), " M13_CONTENT
+	"  , baseline FROM span WHERE pos = 1 ORDER BY id",
+	"DROP TABLE findings",
+	/* what the next run compares itself with, in the order it reads it */
+	"CREATE INDEX spans_open ON finding_spans(check_id, object_type, object_key)"
+	"  WHERE closed_run IS NULL",
+	"CREATE INDEX spans_check ON finding_spans(check_id)",
+	"CREATE INDEX spans_object ON finding_spans(object_key, object_type)",
+	"CREATE INDEX spans_closed ON finding_spans(closed_run) WHERE closed_run IS NOT NULL",
+	/* the findings by key first: a page's lookup stays an index search */
+	"CREATE VIEW findings AS SELECT r.id AS run_id, f.id AS span_id, f.check_id, f.state,"
+	"  f.severity, f.object_type, f.object_key, f.object_name, f.evidence_json,"
+	"  CASE WHEN f.first_run = r.id OR f.state <> 'fail' THEN f.baseline ELSE 'unchanged' END"
+	"  AS baseline, f.waived FROM finding_spans f CROSS JOIN check_runs r"
+	"  WHERE r.findings_pruned = 0 AND r.id >= f.first_run"
+	"  AND (f.closed_run IS NULL OR r.id < f.closed_run)",
+	NULL,
+};
+#undef M13_CONTENT
+
 static const char *const *const migrations[] = { migration_1, migration_2, migration_3, migration_4,
 	                                          migration_5, migration_6, migration_7, migration_8,
 	                                          migration_9, migration_10, migration_11,
-	                                          migration_12 };
+	                                          migration_12, migration_13 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 int schema_latest_version(void)

@@ -1,0 +1,523 @@
+/* The checklist's history as state with a lifetime: a stored run writes
+ * only what changed since the last one (new findings, fixed ones, changed
+ * evidence), and every run kept still reads as it was stored: its
+ * findings, their baselines, --since, the trend, retention; an inventory
+ * from before lifetimes keeps its history through the migration. */
+#include "support/testutil.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks/checks.h"
+#include "db/checkstore.h"
+#include "db/db.h"
+#include "db/internal.h"
+#include "util/buf.h"
+
+#define NOW 1780000000LL
+#define DAY 86400LL
+#define ASSOCS 12
+
+static char *g_dir, *g_path;
+
+static void sql(const char *text)
+{
+	sqlite3 *s;
+	char *msg = NULL;
+
+	assert_int_equal(sqlite3_open(g_path, &s), SQLITE_OK);
+	if (sqlite3_exec(s, text, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", text, msg);
+	sqlite3_close(s);
+}
+
+static struct inv *open_at(int version)
+{
+	struct inv_open_opts o = { .path = g_path, .target_version = version };
+	struct ow_err e = { 0 };
+	struct inv *db;
+
+	if (inv_open(&o, &db, &e) != 0)
+		fail_msg("open %s: %s", g_path, e.msg);
+	return db;
+}
+
+/* Every class a check reads marked as read, ASSOCS associations whose
+ * user state has been kept too long (OSD-SMP-005 fails on each), and a
+ * DP that PXE boots without a password (OSD-PXE-004 fails on it). */
+static int setup(void **state)
+{
+	struct buf q = BUF_INIT;
+
+	(void)state;
+	g_dir = tu_tmpdir();
+	g_path = tu_path(g_dir, "inv.db");
+	inv_close(open_at(0));
+	buf_adds(&q, "INSERT INTO providers(id, url, auth_mode) VALUES(1, 'https://p/AdminService', 'none');");
+	for (size_t k = 0; k < chk_count(); k++) {
+		const char *p = chk_at(k)->needs;
+		while (p && *p) {
+			size_t l = strcspn(p, ",");
+			buf_addf(&q, "INSERT OR IGNORE INTO sync_classes(provider_id, class, status, synced_at)"
+			         " VALUES(1, '%.*s', 'ok', 1);", (int)l, p);
+			p += l + (p[l] == ',');
+		}
+	}
+	for (int i = 1; i <= ASSOCS; i++)
+		buf_addf(&q, "INSERT INTO associations(source_id, restore_id, source_name, restore_name,"
+		         " store_path, store_created, first_seen, last_seen) VALUES(%d, %d, 'SRC%02d',"
+		         " 'DST%02d', '\\\\smp\\store%02d', %lld, 1, 1);", 100 + i, 200 + i, i, i, i,
+		         NOW - 100 * DAY);
+	buf_adds(&q, "INSERT INTO dps(site_code, nal_path, server_name, is_pxe, is_active,"
+	         " pxe_password_set, first_seen, last_seen) VALUES('S', 'n1', 'PXEA', 1, 1, 0, 1, 1);");
+	assert_false(q.failed);
+	sql(buf_str(&q));
+	buf_free(&q);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	tu_rmtree(g_dir);
+	free(g_dir);
+	free(g_path);
+	return 0;
+}
+
+/* Rows a run inserts, updates and deletes in the tables that hold
+ * findings, whatever they are called (SQLite's update hook). */
+struct writes {
+	long ins, upd, del;
+};
+
+static void on_write(void *ctx, int op, const char *dbname, const char *table, sqlite3_int64 row)
+{
+	struct writes *w = ctx;
+
+	(void)dbname;
+	(void)row;
+	if (strncmp(table, "finding", 7) != 0)
+		return;
+	if (op == SQLITE_INSERT)
+		w->ins++;
+	else if (op == SQLITE_UPDATE)
+		w->upd++;
+	else
+		w->del++;
+}
+
+/* One stored run (since: 0 for the previous one); its id. */
+static int64_t run_once(int64_t since, struct writes *w)
+{
+	struct inv *db = open_at(0);
+	struct ow_err e = { 0 };
+	struct chk_run run;
+	int64_t id;
+
+	*w = (struct writes){ 0 };
+	sqlite3_update_hook(db->sql, on_write, w);
+	if (chk_evaluate_since(db, -1, NOW, since, &run, &e) != 0)
+		fail_msg("evaluate: %s", e.msg);
+	sqlite3_update_hook(db->sql, NULL, NULL);
+	id = run.id;
+	assert_true(id > 0);
+	chk_run_free(&run);
+	inv_close(db);
+	return id;
+}
+
+static int add_line(void *ctx, const struct inv_finding *f)
+{
+	struct buf *b = ctx;
+
+	buf_addf(b, "%s|%s|%s|%s|%s|%s|%s|%s|%d\n", f->check_id, f->state, f->severity,
+	         f->object_type ? f->object_type : "(null)", f->object_key ? f->object_key : "(null)",
+	         f->object_name ? f->object_name : "(null)", f->evidence_json ? f->evidence_json : "(null)",
+	         f->baseline ? f->baseline : "(null)", f->waived);
+	return 0;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The lines of text, sorted; a new string. */
+static char *sorted(const char *in)
+{
+	char **line = NULL, *save = NULL, *text = strdup(in);
+	size_t n = 0;
+	struct buf out = BUF_INIT;
+
+	assert_non_null(text);
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		line = realloc(line, (n + 1) * sizeof *line);
+		assert_non_null(line);
+		line[n++] = l;
+	}
+	if (n)
+		qsort(line, n, sizeof *line, cmp_line);
+	buf_adds(&out, "");
+	for (size_t i = 0; i < n; i++)
+		buf_addf(&out, "%s\n", line[i]);
+	free(line);
+	free(text);
+	assert_false(out.failed);
+	return buf_detach(&out);
+}
+
+/* The findings of run R as the store gives them back, one line each,
+ * sorted (the order of storage is not what is compared); a new string. */
+static char *findings_of(int64_t r)
+{
+	struct inv *db = open_at(0);
+	struct ow_err e = { 0 };
+	struct buf b = BUF_INIT;
+	char *s;
+
+	buf_adds(&b, "");
+	if (inv_each_finding(db, r, NULL, NULL, NULL, 0, add_line, &b, &e) != 0)
+		fail_msg("findings of run %lld: %s", (long long)r, e.msg);
+	inv_close(db);
+	assert_false(b.failed);
+	s = sorted(buf_str(&b));
+	buf_free(&b);
+	return s;
+}
+
+static size_t count_lines(const char *s, const char *with)
+{
+	size_t n = 0;
+
+	for (const char *l = s; l && *l; l = strchr(l, '\n') + 1) {
+		size_t len = strcspn(l, "\n");
+		char line[4096];
+		snprintf(line, sizeof line, "%.*s", (int)len, l);
+		n += !with || strstr(line, with) != NULL;
+	}
+	return n;
+}
+
+/* The first line of s containing what, "" when none (a static buffer). */
+static const char *line_with(const char *s, const char *what)
+{
+	static char line[4096];
+	const char *at = strstr(s, what), *from;
+
+	if (!at)
+		return "";
+	for (from = at; from > s && from[-1] != '\n'; from--)
+		;
+	snprintf(line, sizeof line, "%.*s", (int)strcspn(from, "\n"), from);
+	return line;
+}
+
+static void test_an_unchanged_run_writes_no_finding_row(void **state)
+{
+	struct writes w1, w2;
+	int64_t r1, r2;
+	char *f1, *f2;
+
+	(void)state;
+	r1 = run_once(0, &w1);
+	f1 = findings_of(r1);
+	assert_int_equal(count_lines(f1, "OSD-SMP-005|fail"), ASSOCS);
+	/* the first run stores what it found */
+	assert_true(w1.ins >= ASSOCS);
+	r2 = run_once(0, &w2);
+	if (w2.ins || w2.upd || w2.del)
+		fail_msg("an unchanged second run wrote %ld, updated %ld and deleted %ld finding rows "
+		         "(the first stored %ld)", w2.ins, w2.upd, w2.del, w1.ins);
+	/* and yet it has the same findings, its failures unchanged */
+	f2 = findings_of(r2);
+	assert_int_equal(count_lines(f2, NULL), count_lines(f1, NULL));
+	assert_int_equal(count_lines(f2, "|fail|"), count_lines(f2, "|unchanged|"));
+	assert_int_equal(count_lines(f2, "OSD-SMP-005|fail"), ASSOCS);
+	free(f1);
+	free(f2);
+}
+
+static void test_changed_evidence_closes_the_finding_and_opens_another(void **state)
+{
+	struct writes w;
+	int64_t r1, r2;
+	char *f1, *f2;
+
+	(void)state;
+	r1 = run_once(0, &w);
+	sql("UPDATE associations SET store_path = '\\\\smp2\\moved03' WHERE source_id = 103");
+	r2 = run_once(0, &w);
+	if (w.ins != 1 || w.upd != 1 || w.del != 0)
+		fail_msg("one changed evidence: %ld inserted, %ld updated, %ld deleted (want 1, 1, 0)",
+		         w.ins, w.upd, w.del);
+	f1 = findings_of(r1);
+	f2 = findings_of(r2);
+	/* each run reads with its own evidence; still a failure seen before */
+	assert_int_equal(count_lines(f1, "store03"), 1);
+	assert_int_equal(count_lines(f1, "moved03"), 0);
+	assert_int_equal(count_lines(f2, "store03"), 0);
+	assert_int_equal(count_lines(f2, "moved03"), 1);
+	assert_non_null(strstr(line_with(f2, "moved03"), "|unchanged|"));
+	assert_int_equal(count_lines(f2, NULL), count_lines(f1, NULL));
+	free(f1);
+	free(f2);
+}
+
+/* A fix closes the failure; a check that judges each object says "fixed"
+ * for the one run after, then nothing. */
+static void test_a_fixed_finding_is_closed_and_reads_fixed_once(void **state)
+{
+	struct writes w;
+	int64_t r1, r2, r3;
+	char *f1, *f2, *f3;
+	char q[200];
+
+	(void)state;
+	r1 = run_once(0, &w);
+	snprintf(q, sizeof q, "UPDATE associations SET store_created = %lld WHERE source_id = 105;"
+	         "UPDATE dps SET pxe_password_set = 1", NOW - DAY);
+	sql(q);
+	r2 = run_once(0, &w);
+	/* two failures closed, the DP's "fixed" opened; and PXE-005, which
+	 * quotes the password flag in its evidence, closed and opened */
+	if (w.ins != 2 || w.upd != 3 || w.del != 0)
+		fail_msg("two fixed: %ld inserted, %ld updated, %ld deleted (want 2, 3, 0)", w.ins,
+		         w.upd, w.del);
+	r3 = run_once(0, &w);
+	/* passing again: only the "fixed" closed */
+	if (w.ins != 0 || w.upd != 1 || w.del != 0)
+		fail_msg("a fix seen again: %ld inserted, %ld updated, %ld deleted (want 0, 1, 0)",
+		         w.ins, w.upd, w.del);
+	f1 = findings_of(r1);
+	f2 = findings_of(r2);
+	f3 = findings_of(r3);
+	assert_int_equal(count_lines(f1, "SRC05 -> DST05|"), 1);
+	assert_int_equal(count_lines(f1, "OSD-PXE-004|fail|"), 1);
+	assert_int_equal(count_lines(f1, "|fixed|"), 0);
+	assert_int_equal(count_lines(f2, "SRC05 -> DST05|"), 0);
+	assert_int_equal(count_lines(f2, "OSD-SMP-005|fail|"), ASSOCS - 1);
+	assert_int_equal(count_lines(f2, "OSD-PXE-004|fixed|"), 1);
+	assert_int_equal(count_lines(f2, "|fixed|"), 1);
+	assert_int_equal(count_lines(f3, "|fixed|"), 0);
+	assert_int_equal(count_lines(f3, "OSD-PXE-004|"), 0);
+	assert_int_equal(count_lines(f3, "OSD-SMP-005|fail|"), ASSOCS - 1);
+	free(f1);
+	free(f2);
+	free(f3);
+}
+
+struct trend {
+	long failing[16];
+	int n;
+};
+
+static int on_point(void *ctx, int64_t id, int64_t started, long failing)
+{
+	struct trend *t = ctx;
+
+	(void)id;
+	(void)started;
+	if (t->n < 16)
+		t->failing[t->n++] = failing;
+	return 0;
+}
+
+/* A history with new, changed, fixed and --since runs: every run kept
+ * reads afterwards exactly as it read when it was stored, the trend
+ * counts each run's failures, and --since judges against the run named
+ * (a failure new to run 1 is "new" even though the run before had it). */
+static void test_every_kept_run_reads_as_it_was_stored(void **state)
+{
+	struct writes w;
+	int64_t r[6];
+	char *at[6], q[300];
+	struct trend t = { 0 };
+	struct inv *db;
+	struct ow_err e = { 0 };
+
+	(void)state;
+	r[0] = run_once(0, &w);
+	at[0] = findings_of(r[0]);
+	snprintf(q, sizeof q, "INSERT INTO associations(source_id, restore_id, source_name, restore_name,"
+	         " store_path, store_created, first_seen, last_seen) VALUES(999, 998, 'LATE',"
+	         " 'LATER', 'p', %lld, 1, 1); UPDATE associations SET store_created = %lld"
+	         " WHERE source_id = 101; UPDATE dps SET pxe_password_set = 1", NOW - 90 * DAY, NOW);
+	sql(q);
+	r[1] = run_once(0, &w);
+	at[1] = findings_of(r[1]);
+	sql("UPDATE associations SET store_path = 'elsewhere' WHERE source_id = 102");
+	r[2] = run_once(0, &w);
+	at[2] = findings_of(r[2]);
+	/* against run 1: LATE is new again, the DP fixed again */
+	r[3] = run_once(r[0], &w);
+	at[3] = findings_of(r[3]);
+	assert_int_equal(count_lines(at[3], "LATE -> LATER|{"), 1);
+	assert_non_null(strstr(line_with(at[3], "LATE -> LATER|{"), "|new|"));
+	assert_non_null(strstr(line_with(at[2], "LATE -> LATER|{"), "|unchanged|"));
+	assert_int_equal(count_lines(at[3], "OSD-PXE-004|fixed|"), 1);
+	assert_int_equal(count_lines(at[2], "|fixed|"), 0);
+	assert_int_equal(count_lines(at[1], "OSD-PXE-004|fixed|"), 1);
+	r[4] = run_once(0, &w);
+	at[4] = findings_of(r[4]);
+	assert_int_equal(count_lines(at[4], "|new|"), 0);
+	sql("DELETE FROM associations WHERE source_id IN (106, 107)");
+	r[5] = run_once(0, &w);
+	at[5] = findings_of(r[5]);
+	for (int i = 0; i < 6; i++) {
+		char *again = findings_of(r[i]);
+		if (strcmp(again, at[i]) != 0)
+			fail_msg("run %lld reads otherwise than when stored:\n--- stored\n%s--- now\n%s",
+			         (long long)r[i], at[i], again);
+		free(again);
+	}
+	db = open_at(0);
+	assert_int_equal(inv_each_run_failures(db, 16, on_point, &t, &e), 0);
+	inv_close(db);
+	assert_int_equal(t.n, 6);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(t.failing[i], (long)count_lines(at[i], "|fail|"));
+	for (int i = 0; i < 6; i++)
+		free(at[i]);
+}
+
+/* Retention: the runs before the last `history_runs_kept` read no
+ * findings; those kept read as stored; nothing only they needed stays. */
+static void test_retention_drops_only_what_no_kept_run_reads(void **state)
+{
+	struct writes w;
+	int64_t r[5];
+	char *at[5], q[200];
+
+	(void)state;
+	struct tu_run set = tu_cli(g_path, (const char *const[]){ "settings", "set",
+	                           "history_runs_kept", "3", NULL });
+	assert_int_equal(set.rc, 0);
+	tu_run_free(&set);
+	for (int i = 0; i < 5; i++) {
+		/* each run, one more association fixed */
+		snprintf(q, sizeof q, "UPDATE associations SET store_created = %lld WHERE source_id = %d",
+		         NOW, 101 + i);
+		if (i)
+			sql(q);
+		r[i] = run_once(0, &w);
+		at[i] = findings_of(r[i]);
+	}
+	for (int i = 0; i < 5; i++) {
+		char *again = findings_of(r[i]);
+		if (i < 2)
+			assert_string_equal(again, "");
+		else
+			assert_string_equal(again, at[i]);
+		free(again);
+		free(at[i]);
+	}
+	/* SRC02's failure was last read by run 1, SRC03's by run 2; SRC04's
+	 * by run 3, which is kept */
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM finding_spans"
+	                            " WHERE object_name IN ('SRC02 -> DST02', 'SRC03 -> DST03')"), 0);
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM finding_spans"
+	                            " WHERE object_name = 'SRC04 -> DST04'"), 1);
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM check_runs"), 5);
+}
+
+/* An inventory whose runs were stored one row per finding per run (schema
+ * 12) reads the same history after the migration, consecutive identical
+ * findings of a check and object merged into one lifetime. */
+static void test_a_migrated_inventory_keeps_its_history(void **state)
+{
+	static const char seed[] =
+		"INSERT INTO check_runs(id, started, finished, summary_json) VALUES"
+		" (1, 10, 11, '{}'), (2, 20, 21, '{}'), (3, 30, 31, '{}'), (4, 40, 41, '{}'),"
+		" (5, 50, 51, '{}'), (6, 60, 61, '{}');"
+		"INSERT INTO findings(run_id, check_id, state, severity, object_type, object_key,"
+		" object_name, evidence_json, baseline, waived) VALUES"
+		/* A: new at 2, new again at 3 (a --since run), then unchanged: two, closed at 6 */
+		" (2, 'OSD-X', 'fail', 'high', 'dp', 'A', 'a', '{}', 'new', 0),"
+		" (3, 'OSD-X', 'fail', 'high', 'dp', 'A', 'a', '{}', 'new', 0),"
+		" (4, 'OSD-X', 'fail', 'high', 'dp', 'A', 'a', '{}', 'unchanged', 0),"
+		" (5, 'OSD-X', 'fail', 'high', 'dp', 'A', 'a', '{}', 'unchanged', 0),"
+		/* B: in 3 and 5, not 4 (two) */
+		" (3, 'OSD-X', 'fail', 'high', 'dp', 'B', 'b', '{}', 'new', 0),"
+		" (5, 'OSD-X', 'fail', 'high', 'dp', 'B', 'b', '{}', 'new', 0),"
+		/* C: its evidence changes at 5 (two), still open */
+		" (4, 'OSD-X', 'fail', 'high', 'dp', 'C', 'c', '{\"v\":1}', 'new', 0),"
+		" (5, 'OSD-X', 'fail', 'high', 'dp', 'C', 'c', '{\"v\":2}', 'unchanged', 0),"
+		" (6, 'OSD-X', 'fail', 'high', 'dp', 'C', 'c', '{\"v\":2}', 'unchanged', 0),"
+		/* D: 'new' twice running (run 6 was --since an older run: two) */
+		" (5, 'OSD-X', 'fail', 'high', 'dp', 'D', 'd', '{}', 'new', 0),"
+		" (6, 'OSD-X', 'fail', 'high', 'dp', 'D', 'd', '{}', 'new', 0),"
+		/* E: fixed at 4 (one), then an unknown twice, two alike each run (two) */
+		" (4, 'OSD-Y', 'fixed', 'low', 'dp', 'E', 'e', '{}', 'fixed', 0),"
+		" (5, 'OSD-Y', 'unknown', 'low', 'dp', 'E', 'e', '{}', NULL, 0),"
+		" (5, 'OSD-Y', 'unknown', 'low', 'dp', 'E', 'e', '{}', NULL, 0),"
+		" (6, 'OSD-Y', 'unknown', 'low', 'dp', 'E', 'e', '{}', NULL, 0),"
+		" (6, 'OSD-Y', 'unknown', 'low', 'dp', 'E', 'e', '{}', NULL, 0),"
+		/* F: a waiver at 6 (two) */
+		" (5, 'OSD-Y', 'fail', 'low', 'dp', 'F', 'f', '{}', 'new', 0),"
+		" (6, 'OSD-Y', 'fail', 'low', 'dp', 'F', 'f', '{}', 'unchanged', 1);";
+	char *before[7];
+	sqlite3 *s;
+	sqlite3_stmt *st;
+
+	(void)state;
+	tu_rmtree(g_dir);
+	free(g_dir);
+	free(g_path);
+	g_dir = tu_tmpdir();
+	g_path = tu_path(g_dir, "inv.db");
+	inv_close(open_at(12));
+	sql(seed);
+	/* what schema 12 says run by run */
+	assert_int_equal(sqlite3_open(g_path, &s), SQLITE_OK);
+	for (int r = 1; r <= 6; r++) {
+		struct buf b = BUF_INIT;
+		assert_int_equal(sqlite3_prepare_v2(s, "SELECT check_id, state, severity, object_type,"
+		                 " object_key, object_name, evidence_json, baseline, waived FROM findings"
+		                 " WHERE run_id = ?1", -1, &st, NULL), SQLITE_OK);
+		sqlite3_bind_int(st, 1, r);
+		buf_adds(&b, "");
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *c[8];
+			for (int i = 0; i < 8; i++)
+				c[i] = sqlite3_column_text(st, i) ? (const char *)sqlite3_column_text(st, i)
+				                                  : "(null)";
+			buf_addf(&b, "%s|%s|%s|%s|%s|%s|%s|%s|%d\n", c[0], c[1], c[2], c[3], c[4], c[5],
+			         c[6], c[7], sqlite3_column_int(st, 8));
+		}
+		sqlite3_finalize(st);
+		before[r] = sorted(buf_str(&b));
+		buf_free(&b);
+	}
+	sqlite3_close(s);
+	inv_close(open_at(0));
+	for (int r = 1; r <= 6; r++) {
+		char *after = findings_of(r);
+		if (strcmp(after, before[r]) != 0)
+			fail_msg("run %d after the migration:\n--- before\n%s--- after\n%s", r, before[r], after);
+		free(after);
+		free(before[r]);
+	}
+	/* A 2, B 2, C 2, D 2, E 3, F 2; open: C, D, E twice, F */
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM finding_spans"), 13);
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM finding_spans WHERE closed_run IS NULL"), 5);
+	assert_int_equal(tu_sql_int(g_path, "SELECT closed_run FROM finding_spans WHERE object_key = 'A'"
+	                            " AND first_run = 3"), 6);
+	/* run 1 had no finding at all: it reads none, as before */
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM findings WHERE run_id = 1"), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_an_unchanged_run_writes_no_finding_row, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_changed_evidence_closes_the_finding_and_opens_another, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_fixed_finding_is_closed_and_reads_fixed_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_kept_run_reads_as_it_was_stored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retention_drops_only_what_no_kept_run_reads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_migrated_inventory_keeps_its_history, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
