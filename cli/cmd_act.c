@@ -127,6 +127,31 @@ int actcmd_session_parse(struct cli *c, const char *cmd, struct actcmd_session *
 	return 0;
 }
 
+/* The profile a provider row was synced by, used for what the row does
+ * not keep (its password file above all) only while the configuration
+ * still has it for that same URL: a profile whose url now points
+ * elsewhere never hands its password to the row's old address. */
+static void remembered_profile(struct cli *c, struct actcmd_session *s,
+                               const struct inv_provider *row)
+{
+	const struct cfg_profile *p = c->cfg ? cfg_profile(c->cfg, row->profile) : NULL;
+	struct ow_err e = { 0 };
+	char *base = p ? as_base_url(p->url, &e) : NULL;
+
+	if (base && strcmp(base, row->url) == 0)
+		s->so.profile = s->prov_profile = strdup(row->profile);
+	else if (p)
+		fprintf(c->err, "osdwarden: warning: this provider (%s) was synced with the profile "
+		        "'%s', whose url is now another; the profile is not used for it (give "
+		        "--profile %s to reach the profile's site)\n", row->url, row->profile,
+		        row->profile);
+	else
+		fprintf(c->err, "osdwarden: warning: this provider was synced with the profile '%s', "
+		        "which the configuration no longer has; using what the inventory keeps for "
+		        "it\n", row->profile);
+	free(base);
+}
+
 /* The provider row the session names (the console's choice), else the one
  * the object's site was last synced from; the only one when the site is
  * not known. Copies into the session. */
@@ -168,12 +193,8 @@ static int pick_provider(struct cli *c, const char *cmd, struct actcmd_session *
 		s->so.http.insecure |= (unsigned)provs[i].insecure & (HTTP_INSECURE_TLS | HTTP_PLAIN_TEST_LAB);
 		/* The profile the sync came by gives what the row does not keep
 		 * (the password file, the timeout, the proxy). */
-		if (provs[i].profile && c->cfg && cfg_profile(c->cfg, provs[i].profile))
-			s->so.profile = s->prov_profile = strdup(provs[i].profile);
-		else if (provs[i].profile)
-			fprintf(c->err, "osdwarden: warning: this provider was synced with the profile "
-			        "'%s', which the configuration no longer has; using what the inventory "
-			        "keeps for it\n", provs[i].profile);
+		if (provs[i].profile)
+			remembered_profile(c, s, &provs[i]);
 		rc = 0;
 	}
 	inv_unload_provider(provs, np);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/fsutil.h"
 #include "util/num.h"
@@ -133,6 +134,16 @@ static char *expand(const char *v)
 	return out;
 }
 
+/* Whether a URL's authority holds user information (an '@' before the
+ * first '/', '?' or '#' after the scheme). */
+static bool has_userinfo(const char *url)
+{
+	const char *a = strstr(url, "://");
+
+	a = a ? a + 3 : url;
+	return memchr(a, '@', strcspn(a, "/?#")) != NULL;
+}
+
 static int section(struct parse *p, char *text)
 {
 	char *close = strchr(text, ']'), *name;
@@ -227,6 +238,10 @@ static int assign(struct parse *p, char *k, char *v)
 			snprintf(allowed, sizeof allowed, "%s is one of %s, not", k, key->values);
 			return fail(p, "%s '%s'", allowed, v);
 		}
+		if ((strcmp(k, "url") == 0 || strcmp(k, "proxy") == 0) && has_userinfo(v))
+			return fail(p, "%s must not carry a user name or password (user@host): the user "
+			            "goes in 'user', the password in a 0600 password_file (the value is not "
+			            "repeated here)", k);
 		if (strcmp(k, "url") == 0 && strncmp(v, "https://", 8) != 0)
 			return fail(p, "url '%s' must start with https:// (plain HTTP is for "
 			            "osdwarden-lab only, on the command line)", v);
@@ -249,10 +264,31 @@ static int parse_line(struct parse *p, char *line)
 		return 0;
 	if (*s == '[')
 		return section(p, s);
+	/* Not repeated: a line that is not key = value may be a secret. */
 	if (!(eq = strchr(s, '=')))
-		return fail(p, "'%s' is not a 'key = value' line", s);
+		return fail(p, "this is not a 'key = value' line (its text is not repeated here)");
 	*eq = '\0';
 	return assign(p, trim(s), trim(eq + 1));
+}
+
+/* Whoever may write the file can point a profile's url elsewhere and have
+ * osdwarden send the password there: it must be this user's (or root's)
+ * and writable by no one else. */
+static int check_file(struct parse *p, int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return fail(p, "cannot check the file: %s", strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return fail(p, "not a regular file");
+	if (st.st_uid != getuid() && st.st_uid != 0)
+		return fail(p, "the file belongs to another user (uid %u): whoever owns it decides "
+		            "where your password goes; use a file of your own", (unsigned)st.st_uid);
+	if (st.st_mode & 022)
+		return fail(p, "others can write the file (mode %04o): they could send your password "
+		            "elsewhere; chmod go-w it", (unsigned)(st.st_mode & 07777));
+	return 0;
 }
 
 char *cfg_default_path(void)
@@ -271,7 +307,9 @@ char *cfg_default_path(void)
 int cfg_load(const char *path, struct cfg *out, struct ow_err *err)
 {
 	const char *env = getenv("OSDWARDEN_CONFIG");
-	char *owned = NULL, line[LINE_MAX_LEN + 2];
+	char *owned = NULL, *text = NULL;
+	size_t cap = 0;
+	ssize_t len;
 	bool named = path || (env && *env);
 	struct parse p = { .c = out, .err = err };
 	FILE *f;
@@ -299,14 +337,20 @@ int cfg_load(const char *path, struct cfg *out, struct ow_err *err)
 	}
 	out->path = owned ? owned : strdup(path);
 	p.path = out->path ? out->path : "?";
-	while (rc == 0 && fgets(line, sizeof line, f)) {
+	rc = check_file(&p, fileno(f));
+	while (rc == 0 && (len = getline(&text, &cap, f)) >= 0) {
 		p.line++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			rc = fail(&p, "a line longer than %s bytes", "4096");
+		if (memchr(text, '\0', (size_t)len)) {
+			rc = fail(&p, "a NUL byte in the line: this is not a text file");
 			break;
 		}
-		rc = parse_line(&p, line);
+		if (len > LINE_MAX_LEN) {
+			rc = fail(&p, "a line longer than %d bytes", LINE_MAX_LEN);
+			break;
+		}
+		rc = parse_line(&p, text);
 	}
+	free(text);
 	if (rc == 0 && ferror(f))
 		rc = ow_err_set(err, OW_EINPUT, "config %s: read error", p.path);
 	fclose(f);

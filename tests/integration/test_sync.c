@@ -770,6 +770,7 @@ static void test_a_profile_gives_what_the_command_line_does_not_and_is_remembere
 	snprintf(text, sizeof text, "[provider lab]\nurl = %s\nauth = basic\nuser = labadmin\n"
 	         "cacert = %s\npassword_file = %s\ntimeout = 120\n", origin, lp.ca, pw);
 	assert_int_equal(tu_write_file(conf, text, strlen(text)), 0);
+	chmod(conf, 0600);
 	unsetenv("OSDWARDEN_PASSWORD");
 	r = run_cli((const char *const[]){ "--config", conf, "sync", "--profile", "lab", NULL });
 	if (r.rc != 0)
@@ -784,6 +785,20 @@ static void test_a_profile_gives_what_the_command_line_does_not_and_is_remembere
 	if (r.rc != 0)
 		fail_msg("boot f8-off by the remembered profile: exit %d: %s%s", r.rc, r.out, r.err);
 	tu_run_free(&r);
+	/* The profile's url changed: its password file is not sent to the
+	 * row's old address (no password then: exit 2, nothing sent). */
+	{
+		char moved[2400];
+		snprintf(moved, sizeof moved, "[provider lab]\nurl = https://elsewhere.example\n"
+		         "auth = basic\nuser = labadmin\npassword_file = %s\n", pw);
+		assert_int_equal(tu_write_file(bad, moved, strlen(moved)), 0);
+		chmod(bad, 0600);
+		r = run_cli((const char *const[]){ "--config", bad, "boot", "f8-off", "HLD00002", "--yes",
+		                                   NULL });
+		assert_int_equal(r.rc, 2);
+		assert_non_null(strstr(r.err, "whose url is now another"));
+		tu_run_free(&r);
+	}
 	/* An unknown profile names the ones there are. */
 	r = run_cli((const char *const[]){ "--config", conf, "sync", "--profile", "cm02", NULL });
 	assert_int_equal(r.rc, 2);
@@ -792,6 +807,7 @@ static void test_a_profile_gives_what_the_command_line_does_not_and_is_remembere
 	/* [defaults] profile, and no --provider at all. */
 	snprintf(text + strlen(text), sizeof text - strlen(text), "[defaults]\nprofile = lab\n");
 	assert_int_equal(tu_write_file(conf, text, strlen(text)), 0);
+	chmod(conf, 0600);
 	r = run_cli((const char *const[]){ "--config", conf, "sync", NULL });
 	if (r.rc != 0)
 		fail_msg("sync with [defaults] profile: exit %d: %s%s", r.rc, r.out, r.err);
@@ -800,6 +816,7 @@ static void test_a_profile_gives_what_the_command_line_does_not_and_is_remembere
 	/* A bad file: nothing starts, the console neither; the line is named. */
 	snprintf(text, sizeof text, "[provider lab]\nurl = %s\npassword = hunter2\n", origin);
 	assert_int_equal(tu_write_file(bad, text, strlen(text)), 0);
+	chmod(bad, 0600);
 	r = run_cli((const char *const[]){ "--config", bad, "tui", "--script", "/dev/null", NULL });
 	assert_int_equal(r.rc, 2);
 	assert_non_null(strstr(r.err, "bad.conf:3: 'password': a secret never goes in the config"));

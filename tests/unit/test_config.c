@@ -12,13 +12,27 @@
 
 #include "cli/config.h"
 
+/* A fixture copied to a private file: the checkout's modes follow the
+ * umask, and a group-writable configuration is refused. */
 static char *fixture(const char *name)
 {
 	const char *data = getenv("OW_TESTDATA");
-	char dir[600];
+	static char *dir;
+	char src[600], *from, *to, *text;
+	size_t len;
 
-	snprintf(dir, sizeof dir, "%s/config", data ? data : "tests/data");
-	return tu_path(dir, name);
+	snprintf(src, sizeof src, "%s/config", data ? data : "tests/data");
+	from = tu_path(src, name);
+	text = tu_read_file(from, &len);
+	assert_non_null(text);
+	if (!dir)
+		dir = tu_tmpdir();
+	to = tu_path(dir, name);
+	assert_int_equal(tu_write_file(to, text, len), 0);
+	chmod(to, 0600);
+	free(text);
+	free(from);
+	return to;
 }
 
 static void test_a_good_file_gives_its_defaults_and_profiles(void **state)
@@ -68,6 +82,8 @@ static void test_each_bad_file_names_its_line_and_what_is_wrong(void **state)
 		{ "bad-profile.conf", "", "profile 'nope' names no [provider] section" },
 		{ "bad-timeout.conf", ":3: ", "timeout 'soon' is not a number of seconds" },
 		{ "bad-section.conf", ":1: ", "unknown section [servers]" },
+		{ "bad-userinfo.conf", ":3: ", "proxy must not carry a user name or password" },
+		{ "bad-colon.conf", ":3: ", "not a 'key = value' line" },
 	};
 
 	(void)state;
@@ -80,6 +96,9 @@ static void test_each_bad_file_names_its_line_and_what_is_wrong(void **state)
 		if (rc != OW_EINPUT || !strstr(e.msg, want) || !strstr(e.msg, cases[i].what))
 			fail_msg("%s: rc %d, message '%s'; wanted '%s' and '%s'", cases[i].file, rc, e.msg,
 			         want, cases[i].what);
+		/* An error never repeats a secret the line holds. */
+		if (strstr(e.msg, "hunter2"))
+			fail_msg("%s: the message repeats the secret: %s", cases[i].file, e.msg);
 		cfg_free(&c);
 		free(path);
 	}
@@ -97,6 +116,7 @@ static void test_a_password_file_must_be_private_and_a_missing_default_is_no_con
 	chmod(pw, 0644);
 	snprintf(text, sizeof text, "[provider cm01]\nurl = https://cm01\npassword_file = %s\n", pw);
 	assert_int_equal(tu_write_file(conf, text, strlen(text)), 0);
+	chmod(conf, 0600);
 	assert_int_equal(cfg_load(conf, &c, &e), OW_EINPUT);
 	assert_non_null(strstr(e.msg, ":3: "));
 	assert_non_null(strstr(e.msg, "chmod 600"));
@@ -104,6 +124,18 @@ static void test_a_password_file_must_be_private_and_a_missing_default_is_no_con
 	chmod(pw, 0600);
 	assert_int_equal(cfg_load(conf, &c, &e), 0);
 	assert_string_equal(cfg_profile(&c, "cm01")->password_file, pw);
+	cfg_free(&c);
+	/* A file others may write can send the password elsewhere: refused. */
+	chmod(conf, 0666);
+	assert_int_equal(cfg_load(conf, &c, &e), OW_EINPUT);
+	assert_non_null(strstr(e.msg, "others can write"));
+	cfg_free(&c);
+	chmod(conf, 0644);
+	/* A NUL byte in a line is said as such. */
+	assert_int_equal(tu_write_file(conf, "[defaults]\ncolor = ne\0ver\n", 26), 0);
+	chmod(conf, 0600);
+	assert_int_equal(cfg_load(conf, &c, &e), OW_EINPUT);
+	assert_non_null(strstr(e.msg, ":2: a NUL byte"));
 	cfg_free(&c);
 	/* OSDWARDEN_CONFIG names a file: it must exist. */
 	setenv("OSDWARDEN_CONFIG", "/nonexistent/osdwarden.conf", 1);
@@ -123,6 +155,7 @@ static void test_a_password_file_must_be_private_and_a_missing_default_is_no_con
 		mkdir(sub, 0700);
 		def = tu_path(sub, "config");
 		assert_int_equal(tu_write_file(def, "[defaults]\ncolor = always\n", 26), 0);
+		chmod(def, 0600);
 		assert_int_equal(cfg_load(NULL, &c, &e), 0);
 		assert_string_equal(c.path, def);
 		assert_string_equal(c.color, "always");
