@@ -341,6 +341,19 @@ static json_t *sarif_result(const struct chk_result *r, size_t rule_index, int64
 		json_decref(ev);
 		return NULL;
 	}
+	/* The message is what viewers print (`jq -r`, a terminal): no control
+	 * or bidi character of the site reaches it; the raw values stay in
+	 * the location and properties.evidence. */
+	{
+		char *safe = san_str(buf_str(&msg), msg.len + 1, 0);
+		buf_free(&msg);
+		if (!safe) {
+			json_decref(ev);
+			return NULL;
+		}
+		buf_adds(&msg, safe);
+		free(safe);
+	}
 	loc = json_pack("[{s:[{s:s,s:s,s:s}]}]", "logicalLocations", "name",
 	                r->object_name ? r->object_name : fq, "fullyQualifiedName", fq, "kind", "resource");
 	res = json_pack("{s:s,s:I,s:s,s:s,s:{s:s},s:o,s:{s:s,s:s,s:o}}", "ruleId", r->def->id,

@@ -720,6 +720,14 @@ static void test_sarif_and_markdown_exports_are_well_formed_and_safe(void **stat
 			known |= strcmp(kind, kinds[k]) == 0;
 		assert_true(known);
 		assert_non_null(json_object_get(json_object_get(res, "message"), "text"));
+		/* What viewers print carries no control character of the site's
+		 * (the lab's OSC 52 name); the raw value stays in the location. */
+		for (const char *t = json_string_value(json_object_get(json_object_get(res, "message"),
+		                                                       "text")); *t; t++)
+			if ((unsigned char)*t < 0x20 || *t == 0x7f)
+				fail_msg("SARIF message with a control character: %s",
+				         json_string_value(json_object_get(json_object_get(res, "message"),
+				                                           "text")));
 		assert_true(json_array_size(json_object_get(res, "locations")) == 1);
 		if (strcmp(kind, "fail") != 0)
 			assert_string_equal(json_string_value(json_object_get(res, "level")), "none");
