@@ -51,16 +51,19 @@ static void sync_directory_of(const char *path)
  * a new file beside path (mkstemp: O_EXCL, never through a file someone
  * prepared), flushed to disk and renamed over path; on any failure the
  * new file is removed and path is as it was. Mode 0644 less the umask, as
- * for any file the operator creates. 0, or an error kind with err set. */
+ * for any file the operator creates, or the mode of the file it replaces. 0, or an error kind with err set. */
 static int write_report_file(const char *path, const struct report *r, struct ow_err *err)
 {
 	size_t n = strlen(path) + sizeof ".tmp-XXXXXX";
 	char *tmp = malloc(n);
-	mode_t mask = umask(0);
+	mode_t mask = umask(0), mode;
 	FILE *f = NULL;
 	int fd, rc = -1, why = 0;
+	struct stat old;
 
 	umask(mask);
+	/* A report replaced keeps its mode (a private one stays private). */
+	mode = stat(path, &old) == 0 && S_ISREG(old.st_mode) ? old.st_mode & 0777 : 0644 & ~mask;
 	if (!tmp)
 		return ow_err_set(err, OW_EINPUT, "out of memory");
 	snprintf(tmp, n, "%s.tmp-XXXXXX", path);
@@ -70,7 +73,7 @@ static int write_report_file(const char *path, const struct report *r, struct ow
 		free(tmp);
 		return OW_EINPUT;
 	}
-	if (fchmod(fd, 0644 & ~mask) == 0 && (f = fdopen(fd, "w")) != NULL &&
+	if (fchmod(fd, mode) == 0 && (f = fdopen(fd, "w")) != NULL &&
 	    write_report(f, r) == 0 && fflush(f) == 0 && fsync(fd) == 0)
 		rc = 0;
 	why = errno;

@@ -253,6 +253,16 @@ static void test_output_file_is_written_whole_with_mode_0644_for_every_format(vo
 		assert_int_equal(stat(path, &st), 0);
 		assert_int_equal(st.st_mode & 0777, 0644);
 	}
+	/* A report that exists keeps its mode: a private one stays private. */
+	chmod(path, 0600);
+	{
+		struct tu_run r = RUN("check", "--format", "html", "-o", path);
+		assert_int_equal(r.rc, 0);
+		tu_run_free(&r);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0600);
+	}
+	unlink(path);
 	umask(027);
 	{
 		struct tu_run r = RUN("check", "--format", "html", "-o", path);
