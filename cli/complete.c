@@ -7,6 +7,7 @@
  * db/list, check IDs from the catalogue, and server names and SMSIDs
  * from the inventory, opened read-only (never created). A line "@file"
  * asks the shell for file names. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "checks/checks.h"
@@ -16,6 +17,7 @@
 #include "db/db.h"
 #include "db/list.h"
 #include "db/records.h"
+#include "util/sanitize.h"
 
 #define MAX_TOKENS 24
 #define TOKEN_LEN 96
@@ -26,9 +28,24 @@ struct comp {
 	const char *db_path;           /* --db before the command */
 };
 
+/* A candidate the shell prints as it is: one whose text the sanitizer
+ * would change (a control or bidi character, a newline, bytes that are
+ * not UTF-8 -- names from the site) is not offered at all, since
+ * completing a cleaned copy would insert another value. */
+static bool printable(const char *word, size_t len)
+{
+	char *copy = strndup(word, len), *safe = copy ? san_str(copy, len + 1, 0) : NULL;
+	bool same = safe && strcmp(copy, safe) == 0;
+
+	free(copy);
+	free(safe);
+	return same;
+}
+
 static void offer(struct comp *k, const char *word, size_t len)
 {
-	if (len >= strlen(k->cur) && strncmp(word, k->cur, strlen(k->cur)) == 0)
+	if (len >= strlen(k->cur) && strncmp(word, k->cur, strlen(k->cur)) == 0 &&
+	    printable(word, len))
 		fprintf(k->c->out, "%.*s\n", (int)len, word);
 }
 
