@@ -284,11 +284,11 @@ static void add_filter(struct buf *sql, const struct inv_list *l, bool fts)
 {
 	bool first = true;
 
-	if (fts) {
+	/* The index narrows to rows holding every trigram, in any order; the
+	 * LIKE then says which hold the text itself. */
+	if (fts)
 		buf_addf(sql, " AND %s IN (SELECT rowid FROM %s WHERE %s MATCH :m)", l->key, l->fts,
 		         l->fts);
-		return;
-	}
 	buf_adds(sql, " AND (");
 	for (size_t i = 0; i < l->ncols; i++) {
 		if (!l->cols[i].filter)

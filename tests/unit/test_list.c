@@ -365,6 +365,39 @@ static void test_association_filter_index_agrees_with_a_substring_scan(void **st
 	}
 }
 
+/* The trigram index keeps no positions: a name holding every trigram of
+ * the filter in another order (AAA-AAB for "aaab") must not be listed;
+ * the substring still decides (an association opened from a check's
+ * explanation is found by its name). */
+static void test_a_filter_needs_the_substring_not_only_its_trigrams(void **state)
+{
+	struct fx *f = *state;
+	const struct inv_list *l = inv_list_find("assocs");
+	struct ow_err e = { 0 };
+	const char *sources[] = { "AAA-AAB", "AAAB-1", "WS000010", "WS000001" };
+	struct inv_page_req req = { .sort_col = -1, .anchor = INV_FIRST, .limit = 100,
+	                            .want_counts = true, .filter = "aaab" };
+	struct inv_page p;
+
+	for (int i = 0; i < 4; i++) {
+		struct inv_assoc a = { .source_id = 700 + i, .restore_id = 800 + i,
+		                       .source_name = (char *)sources[i], .restore_name = (char *)"R",
+		                       .migration_type = 1, .migration_behavior = 0,
+		                       .migration_status = 2, .store_created = 1,
+		                       .store_released = INV_NULL, .store_deleted = INV_NULL };
+		assert_int_equal(inv_put_assoc(f->db, &a, 100, &e), 0);
+	}
+	assert_int_equal(inv_list_page(f->db, l, &req, &p, &e), 0);
+	assert_int_equal(p.filtered, 1);
+	assert_int_equal(p.nrows, 1);
+	inv_page_free(&p);
+	req.filter = "WS000001";
+	assert_int_equal(inv_list_page(f->db, l, &req, &p, &e), 0);
+	assert_int_equal(p.filtered, 1);
+	assert_int_equal(p.nrows, 1);
+	inv_page_free(&p);
+}
+
 static void test_rows_gone_from_the_site_are_not_listed(void **state)
 {
 	struct fx *f = *state;
@@ -518,6 +551,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_filter_is_case_insensitive_and_counts_are_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filter_takes_wildcards_literally, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_association_filter_index_agrees_with_a_substring_scan, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_filter_needs_the_substring_not_only_its_trigrams, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rows_gone_from_the_site_are_not_listed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_media_list_shows_boot_images_and_media_certificates, setup, teardown),
 		cmocka_unit_test(test_every_list_answers_on_an_empty_inventory),
