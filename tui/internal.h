@@ -213,6 +213,11 @@ const char *tui_view_names(void);
 int tui_push(struct tui_app *a, const struct tui_view_def *def, void *priv);
 /* The view on top of the stack (NULL when none), borrowed: the stack owns it. */
 struct tui_view *tui_top(struct tui_app *a);
+/* In a list view just loaded, puts the cursor on the row whose findings
+ * name object_key (an object opened from elsewhere, where a filter by its
+ * name alone may match several rows). 0, or -1 when that row is not on
+ * the page. */
+int tui_list_select(struct tui_view *v, const char *object_key);
 /* The explanation of one check, pushed over the checklist (view_explain.c). */
 int tui_push_explain(struct tui_app *a, const char *check_id);
 /* A check result's state as the checklists show it (a glyph and a word:

@@ -458,10 +458,11 @@ static int open_object(struct tui_app *a, struct tui_view *v)
 		          "inventory holds of it", o->name);
 		return TUI_HANDLED;
 	}
+	/* An association by its restore computer, which a source's several
+	 * associations do not share (the cursor then goes to its very row). */
 	if (homes[i].by == BY_SOURCE)
-		snprintf(filter, sizeof filter, "%.*s", (int)(strstr(o->name, " -> ")
-		                                              ? strstr(o->name, " -> ") - o->name
-		                                              : (ptrdiff_t)strlen(o->name)), o->name);
+		snprintf(filter, sizeof filter, "%s", strstr(o->name, " -> ")
+		                                      ? strstr(o->name, " -> ") + 4 : o->name);
 	else
 		snprintf(filter, sizeof filter, "%s", homes[i].by == BY_NAME ? o->name : o->key);
 	if (tui_push(a, def, NULL) != 0)
@@ -469,8 +470,10 @@ static int open_object(struct tui_app *a, struct tui_view *v)
 	list = tui_top(a);
 	snprintf(list->filter, sizeof list->filter, "%s", filter);
 	list->cursor = 0;
-	if (list->ops->load)
-		list->ops->load(a, list);
+	if (list->ops->load && list->ops->load(a, list) == 0 && def->ops == &tui_list_ops &&
+	    tui_list_select(list, o->key) != 0)
+		tui_flash(a, false, "%s is not among the rows the filter '%s' shows first; move "
+		          "through them to find it", o->name, filter);
 	return TUI_HANDLED;
 }
 

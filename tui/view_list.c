@@ -46,6 +46,19 @@ struct list_view {
 
 static int list_move(struct tui_app *a, struct tui_view *v, enum tui_req r);
 
+int tui_list_select(struct tui_view *v, const char *object_key)
+{
+	struct list_view *lv = v->priv;
+
+	for (size_t r = 0; lv && object_key && r < lv->page.nrows; r++)
+		if (lv->page.rows[r].object_key && strcmp(lv->page.rows[r].object_key, object_key) == 0) {
+			v->cursor = (int)r;
+			return 0;
+		}
+	return -1;
+}
+
+
 static int body_rows(void)
 {
 	return LINES - 4 > 1 ? LINES - 4 : 1;   /* title, header, status, hints */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1046,6 +1047,55 @@ static char *marked_text(const char *scr)
 	return NULL;
 }
 
+/* Enter on an association whose source computer has several: the list
+ * opens filtered by that name, with the cursor on that very association
+ * (the row its findings name), not on the first of them. */
+static void test_an_association_opened_from_a_check_is_the_one_selected(void **state)
+{
+	struct labsite shared = g_ls, own;
+	struct labproc lp;
+	char script[1200], *s, *last = NULL, *name, *dst, *sel;
+
+	(void)state;
+	labsite_init(&own, "tui-same-source");
+	labsite_negotiate(&own, g_kr.keytab);
+	labsite_start(&own, &lp, NULL);
+	assert_int_equal(labsite_sync(&own, &lp), 0);
+	labproc_stop(&lp);
+	/* every association captured from one computer */
+	{
+		sqlite3 *w;
+		assert_int_equal(sqlite3_open(own.db, &w), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(w, "UPDATE associations SET source_name = 'WSDUP'", NULL,
+		                              NULL, NULL), SQLITE_OK);
+		sqlite3_close(w);
+	}
+	g_ls = own;
+	snprintf(script, sizeof script, "8\n/SMP-004<Enter>\n<Enter>\nG\nN\n" SAVE("dup-end")
+	         "<Enter>\n" SAVE("dup-open"), g_ls.dir, g_ls.dir);
+	assert_int_equal(run_tui("C.UTF-8", NULL, "120x24", script), 0);
+	s = screen("dup-end");
+	sel = selected_row(s);
+	object_rows(s, &last);
+	name = object_name(sel);
+	assert_non_null(strstr(name, "WSDUP -> "));
+	dst = strdup(strstr(name, " -> ") + 4);
+	free(sel);
+	free(s);
+	s = screen("dup-open");
+	expect(s, "computer associations");
+	sel = selected_row(s);
+	if (!strstr(sel, dst))
+		fail_msg("Enter: the cursor is not on the association to %s:\n%s", dst, s);
+	free(sel);
+	free(s);
+	free(dst);
+	free(name);
+	free(last);
+	g_ls = shared;
+	labsite_free(&own);
+}
+
 /* In a text view, / finds a line, n the next one, N the one before;
  * the title counts the matches. */
 static void test_slash_and_n_find_the_next_match_in_help(void **state)
@@ -1173,6 +1223,7 @@ int main(void)
 		cmocka_unit_test(test_views_read_the_stored_check_run),
 		cmocka_unit_test(test_every_view_moves_with_the_same_keys),
 		cmocka_unit_test(test_an_explained_check_pages_its_objects_and_opens_one),
+		cmocka_unit_test(test_an_association_opened_from_a_check_is_the_one_selected),
 		cmocka_unit_test(test_slash_and_n_find_the_next_match_in_help),
 		cmocka_unit_test(test_the_dashboard_opens_the_component_under_the_cursor),
 		cmocka_unit_test(test_no_screen_but_the_raw_tab_shows_json),
