@@ -17,7 +17,8 @@
 
 /* text on lines of at most width characters, each after indent spaces,
  * broken after a ", " where one falls in the line (a pair of the
- * evidence stays whole), else where the width runs out. */
+ * evidence stays whole), else after the last space, else (one word
+ * longer than the line) where the width runs out. */
 static void add_wrapped(struct buf *b, const char *text, int indent, int width)
 {
 	size_t len = strlen(text);
@@ -25,18 +26,20 @@ static void add_wrapped(struct buf *b, const char *text, int indent, int width)
 	if (width < 20)
 		width = 20;
 	while (len) {
-		size_t end = 0, brk = 0;
+		size_t end = 0, brk = 0, space = 0;
 		int chars = 0;
 		while (end < len && chars < width) {
 			if (end > 0 && text[end - 1] == ' ' && end > 1 && text[end - 2] == ',')
 				brk = end;
+			else if (end > 0 && text[end - 1] == ' ')
+				space = end;
 			end++;
 			while (end < len && ((unsigned char)text[end] & 0xC0) == 0x80)
 				end++;
 			chars++;
 		}
-		if (end < len && brk)
-			end = brk;
+		if (end < len && (brk || space))
+			end = brk ? brk : space;
 		buf_addf(b, "%*s%.*s\n", indent, "", (int)end, text);
 		text += end;
 		len -= end;
