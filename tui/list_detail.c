@@ -173,7 +173,13 @@ void ld_fields(const struct inv_list *l, const struct inv_row *row, struct buf *
 			val = json_string(cell->s ? cell->s : "");
 		else if (col->kind == INV_BOOL)
 			val = json_boolean(cell->i);
-		else
+		else if (col->kind == INV_TIME && !col->field) {
+			/* a time the words table cannot name: as the list shows it,
+			 * a date, never the seconds since 1970 */
+			char show[64];
+			lf_cell(col, cell, show, sizeof show);
+			val = json_string(show);
+		} else
 			val = json_integer((json_int_t)cell->i);
 		/* a string that is not UTF-8 stays visible, as the list shows it */
 		if (!val) {
