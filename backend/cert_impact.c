@@ -198,6 +198,21 @@ struct closes {
 	size_t n;
 };
 
+/* A stored state in the console's words (the STATE column's), not its code. */
+static const char *state_words(const char *state)
+{
+	static const struct { const char *code, *words; } w[] = {
+		{ "fail", "failing" }, { "notchecked", "awaits an attestation" },
+		{ "error", "could not be judged" }, { "unknown", "unknown" },
+		{ "informational", "informational" },
+	};
+
+	for (size_t i = 0; state && i < sizeof w / sizeof w[0]; i++)
+		if (strcmp(w[i].code, state) == 0)
+			return w[i].words;
+	return state ? state : "?";
+}
+
 /* A finding of the latest run on this certificate. Blocking closes those
  * of a closing check that did not pass; unblocking reopens to judgement
  * those of a closing check that pass now. */
@@ -215,8 +230,9 @@ static int finding_seen(void *ctx, const struct inv_finding *f)
 		return 0;
 	buf_addf(&cl->list, "%s%s", cl->n ? ", " : "", f->check_id);
 	if (open)
-		buf_addf(&cl->list, " (%s%s%s%s)", f->state, f->severity && *f->severity ? " " : "",
-		         f->severity ? f->severity : "", f->waived ? ", waived" : "");
+		buf_addf(&cl->list, " (%s%s%s%s)", state_words(f->state),
+		         f->severity && *f->severity ? ", " : "", f->severity ? f->severity : "",
+		         f->waived ? ", waived" : "");
 	cl->n++;
 	return 0;
 }

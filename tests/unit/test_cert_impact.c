@@ -323,8 +323,8 @@ static void test_what_blocking_closes_comes_from_the_latest_check_run(void **sta
 	cert_impact_free(&ci);
 	store_run();
 	build(ORPHAN, true, &ci);
-	assert_string_equal(row_of(&ci, "Closes"), "OSD-CERT-002 (fail high), OSD-MEDIA-002 (fail "
-	                    "medium, waived); check run #1, 2026-05-28");
+	assert_string_equal(row_of(&ci, "Closes"), "OSD-CERT-002 (failing, high), OSD-MEDIA-002 "
+	                    "(failing, medium, waived); check run #1, 2026-05-28");
 	assert_int_equal(ci.closes, 2);
 	cert_impact_free(&ci);
 	/* Unblocking LIVE: the check that passes it because it is blocked. */
@@ -463,7 +463,7 @@ static void test_the_cert_block_task_starts_with_the_impact(void **state)
 	expect_in(res.message, "; Key: PKI: revocation at the CA is needed too");
 	expect_in(res.message, "; DP: OLDPXE09.holdout.example: not a distribution point in the "
 	          "inventory");
-	expect_in(res.message, "; Closes: OSD-CERT-002 (fail high)");
+	expect_in(res.message, "; Closes: OSD-CERT-002 (failing, high)");
 	assert_null(strchr(res.message, '\n'));
 }
 
