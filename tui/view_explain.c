@@ -275,8 +275,23 @@ static void build_lines(struct tui_app *a, struct tui_view *v, const char *keep)
 	free_lines(ex);
 	snprintf(ex->built_filter, sizeof ex->built_filter, "%s", v->filter);
 	ex->built_cols = COLS;
-	buf_addf(&b, "%s  %s  %s   %ld of %ld objects failing\n", ex->fails ? "FAIL" : "no failure",
-	         chk_sev_name(d->sev), d->title, ex->fails, ex->total);
+	{
+		/* As the checklist says it: failing first, else waiting for an
+		 * attestation, else nothing open. */
+		size_t attest = 0;
+		for (size_t i = 0; i < ex->nobj; i++)
+			attest += ex->obj[i].state == CS_NOTCHECKED;
+		if (ex->fails)
+			buf_addf(&b, "FAIL  %s  %s   %ld of %ld objects failing\n", chk_sev_name(d->sev),
+			         d->title, ex->fails, ex->total);
+		else if (attest)
+			buf_addf(&b, "~ attest  %s  %s   %zu object%s await%s an attestation\n",
+			         chk_sev_name(d->sev), d->title, attest, attest == 1 ? "" : "s",
+			         attest == 1 ? "s" : "");
+		else
+			buf_addf(&b, "no failure  %s  %s   %ld of %ld objects failing\n",
+			         chk_sev_name(d->sev), d->title, ex->fails, ex->total);
+	}
 	wrap(&b, "Why  ", d->rationale, width);
 	ex->shown = 0;
 	for (size_t i = 0; i < ex->nobj; i++)
