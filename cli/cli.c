@@ -53,7 +53,7 @@ static const struct cli_command commands[] = {
 	  "       tag cert SMSID --compromised|--not-compromised   [--note TEXT]",
 	  "tell osdwarden what the site cannot know", cmd_tag_opts, false },
 	{ "settings", cmd_settings, "settings [list] | settings set KEY VALUE",
-	  "show or change the policy thresholds the checks use", NULL, false },
+	  "show or change the policy thresholds the checks use", cli_help_opts, false },
 	{ "audit", cmd_audit, "audit list [--format text|json] | audit verify | audit export-head "
 	  "[--syslog] | audit re-anchor",
 	  "show the tamper-evident audit log, check its chain and anchor, ship its head off-host, "
@@ -184,6 +184,30 @@ int cli_help(struct cli *c, const char *name)
 	return 0;
 }
 
+/* Whether a command's arguments ask for its help (-h, --help), read as
+ * its own getopt_long reads them (`--note --help` is a note), on a copy:
+ * GNU getopt permutes the vector it is given. optind is the caller's
+ * again on return. */
+static bool wants_help(const struct cli_command *cmd, int argc, char **argv)
+{
+	char **copy = calloc((size_t)argc + 1, sizeof *copy);
+	struct ow_getopt g;
+	bool help = false;
+	int opt, saved = optind;
+
+	if (!copy)
+		return false;
+	memcpy(copy, argv, (size_t)argc * sizeof *copy);
+	ow_getopt_init(&g, cmd->site ? siteopts_opts : NULL, cmd->opts);
+	optind = 0;
+	opterr = 0;
+	while (!help && (opt = getopt_long(argc, copy, g.shorts, g.longopts, NULL)) != -1)
+		help = opt == 'h';
+	free(copy);
+	optind = saved;
+	return help;
+}
+
 int cli_main(int argc, char **argv, FILE *out, FILE *err)
 {
 	struct ow_getopt g;
@@ -254,6 +278,10 @@ int cli_main(int argc, char **argv, FILE *out, FILE *err)
 	cmd = cli_command_find(argv[optind]);
 	if (!cmd)
 		return cli_usage(&c, NULL, "there is no command '%s'", argv[optind]);
+	/* One place answers every command's -h and --help, from the tables;
+	 * before the configuration, so a bad file does not hide the help. */
+	if (wants_help(cmd, argc - optind, argv + optind))
+		return cli_help(&c, cmd->name);
 	/* The whole file is checked before anything starts (the console
 	 * included): a bad line stops here, naming itself. */
 	if (cfg_load(config_path, &cfg, &e) != 0) {

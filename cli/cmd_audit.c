@@ -85,6 +85,7 @@ static int verify(struct cli *c, struct inv *db)
 const struct ow_opt cmd_audit_opts[] = {
 	{ "format", 0, 'f', "FORMAT", "text|json", NULL, "list: the output's format (default text)" },
 	{ "syslog", 0, 's', NULL, NULL, NULL, "export-head: to syslog as well as to stdout" },
+	CLI_HELP_OPT,
 	{ NULL, 0, 0, NULL, NULL, NULL, NULL },
 };
 

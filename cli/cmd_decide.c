@@ -111,6 +111,7 @@ const struct ow_opt cmd_tag_opts[] = {
 	{ "compromised", 0, 'c', NULL, NULL, NULL, "cert: the certificate is known to be compromised" },
 	{ "not-compromised", 0, 'C', NULL, NULL, NULL, "cert: take the compromised tag back" },
 	{ "note", 0, 'n', "TEXT", NULL, NULL, "a note kept with the tag" },
+	CLI_HELP_OPT,
 	{ NULL, 0, 0, NULL, NULL, NULL, NULL },
 };
 

@@ -153,6 +153,7 @@ const struct ow_opt cmd_demo_opts[] = {
 	{ "adopt", 0, 'A', "ORIGIN", NULL, NULL,
 	  "the lab at ORIGIN is the demo's: an earlier demo's provider row in the inventory "
 	  "(--db, before demo) now names it (scripts/demo.sh); nothing else is done" },
+	CLI_HELP_OPT,
 	{ NULL, 0, 0, NULL, NULL, NULL, NULL },
 };
 

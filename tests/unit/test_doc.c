@@ -209,6 +209,35 @@ static void test_a_commands_tables_fit_getopt_and_name_each_option_once(void **s
 	}
 }
 
+/* What osdwarden(1) says of -h, --help for every command. */
+static void test_every_command_takes_help_and_prints_its_usage_and_options(void **state)
+{
+	char *db = tu_path(g_dir, "unused.db"), want[64];
+
+	(void)state;
+	for (size_t i = 0; i < cli_command_count(); i++) {
+		const struct cli_command *cmd = cli_command_at(i);
+		for (int form = 0; form < 2; form++) {
+			struct tu_run r = tu_cli(db, (const char *const[]){ cmd->name,
+			                                                    form ? "-h" : "--help", NULL });
+			snprintf(want, sizeof want, "usage: osdwarden %s", cmd->name);
+			if (r.rc != 0 || strncmp(r.out, want, strlen(want)) != 0 || *r.err)
+				fail_msg("osdwarden %s %s: exit %d, out '%.60s', err '%.80s'", cmd->name,
+				         form ? "-h" : "--help", r.rc, r.out, r.err);
+			if (cmd->opts && ow_opt_count(cmd->opts) > 1)
+				assert_non_null(strstr(r.out, "\noptions:\n"));
+			tu_run_free(&r);
+		}
+	}
+	/* a value that looks like the option is the option's value, as getopt has it */
+	struct tu_run r = tu_cli(db, (const char *const[]){ "attest", "OSD-PXE-004", "--note",
+	                                                    "--help", "--object", NULL });
+	assert_int_equal(r.rc, 2);
+	assert_null(strstr(r.out, "usage:"));
+	tu_run_free(&r);
+	free(db);
+}
+
 /* The completion offers list's names from its synopsis: they are db/list's. */
 static void test_the_list_synopsis_names_the_lists_db_list_has(void **state)
 {
@@ -308,6 +337,7 @@ int main(void)
 		cmocka_unit_test(test_every_option_of_every_command_is_in_its_section_of_osdwarden_1),
 		cmocka_unit_test(test_every_option_a_synopsis_names_is_in_the_commands_table),
 		cmocka_unit_test(test_a_commands_tables_fit_getopt_and_name_each_option_once),
+		cmocka_unit_test(test_every_command_takes_help_and_prints_its_usage_and_options),
 		cmocka_unit_test(test_the_list_synopsis_names_the_lists_db_list_has),
 		cmocka_unit_test(test_help_of_a_command_lists_its_options_and_not_the_others),
 		cmocka_unit_test(test_every_config_key_is_in_osdwarden_conf_5),
