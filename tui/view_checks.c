@@ -138,23 +138,24 @@ static void cl_draw(struct tui_app *a, struct tui_view *v, int top, int rows)
 	struct checklist *cl = v->priv;
 	int body = rows - 1;
 
-	tui_put(a, top, 2, COLS - 2, ST_HEADER, "STATE      SEV       CHECK           TITLE");
+	tui_put(a, top, 2, COLS - 2, ST_HEADER, "STATE      SEV       CHECK           FAILING  TITLE");
 	tui_keep_visible(cl->nrows, body, &v->cursor, &v->top);
 	for (int i = 0; i < body && v->top + i < cl->nrows; i++) {
 		const struct row *r = &cl->rows[v->top + i];
 		bool sel = v->top + i == v->cursor;
 		int y = top + 1 + i;
-		char count[48] = "";
+		/* The count before the title: at 80 columns the title is what is cut. */
+		char count[32] = "", waived[32] = "";
 		if (r->failing)
-			snprintf(count, sizeof count, "  %ld of %ld", r->failing, r->total);
+			snprintf(count, sizeof count, "%ld/%ld", r->failing, r->total);
 		if (r->waived)
-			snprintf(count + strlen(count), sizeof count - strlen(count), "  %ld waived", r->waived);
+			snprintf(waived, sizeof waived, "  %ld waived", r->waived);
 		if (sel) {
 			tui_mark_row(a, y);
 		}
 		tui_put(a, y, 2, 10, sel ? ST_SELECTED : tui_check_style(r->worst), tui_check_mark(a, r->worst));
-		tui_putf(a, y, 13, COLS - 13, sel ? ST_SELECTED : ST_NORMAL, "%-9s %-15s %s%s",
-		         chk_sev_name(r->def->sev), r->def->id, r->def->title, count);
+		tui_putf(a, y, 13, COLS - 13, sel ? ST_SELECTED : ST_NORMAL, "%-9s %-15s %-8s %s%s",
+		         chk_sev_name(r->def->sev), r->def->id, count, r->def->title, waived);
 	}
 }
 
