@@ -1,5 +1,6 @@
 /* The bash completion (contrib/completion/osdwarden.bash) as bash runs it:
- * COMP_WORDS and COMP_CWORD set, the function called, COMPREPLY read.
+ * COMP_WORDS and COMP_CWORD set, the function called, COMPREPLY read; and
+ * the zsh one, with compadd stood in for.
  * Commands, options, option values and check IDs come from the tables;
  * DP servers and SMSIDs from an inventory synced from the lab, opened
  * read-only: a missing one gives nothing and is not created. */
@@ -258,6 +259,61 @@ static void test_a_profile_completes_from_the_configuration(void **state)
 	free(dir);
 }
 
+/* The zsh function (contrib/completion/_osdwarden) with zsh's compadd and
+ * _files stood in for: what it hands to compadd, one a line. zsh comes
+ * with scripts/install-deps.sh; without it this test fails. */
+static char *complete_zsh(const char *const *words)
+{
+	char *script = tu_path(g_home, "complete.zsh"), cmd[600], line[512];
+	const char *build = getenv("OW_BUILD_DIR"), *src = getenv("OW_SOURCE_ROOT");
+	FILE *f = fopen(script, "w"), *p;
+	size_t n = 0, len = 0;
+	char *out = calloc(1, 8192);
+
+	assert_non_null(f);
+	fprintf(f, "compadd() { [[ $1 == -a ]] && print -rl -- \"${(@P)2}\"; }\n"
+	        "_files() { print -r -- '(files)'; }\n"
+	        "words=('%s/osdwarden'", build);
+	for (; words[n]; n++)
+		fprintf(f, " '%s'", words[n]);
+	fprintf(f, ")\nCURRENT=%zu\ncomplete() { source '%s/contrib/completion/_osdwarden'; }\n"
+	        "complete\n", n + 1, src);
+	fclose(f);
+	if (system("command -v zsh >/dev/null 2>&1") != 0)
+		fail_msg("zsh is not installed (scripts/install-deps.sh installs it)");
+	snprintf(cmd, sizeof cmd, "cd '%s' && zsh -f '%s'", g_home, script);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while (fgets(line, sizeof line, p) && len + strlen(line) < 8192) {
+		memcpy(out + len, line, strlen(line) + 1);
+		len += strlen(line);
+	}
+	pclose(p);
+	free(script);
+	return out;
+}
+
+static void test_the_zsh_function_hands_the_same_candidates_to_compadd(void **state)
+{
+	char *r = complete_zsh((const char *const[]){ "check", "--format", "", NULL });
+
+	(void)state;
+	assert_string_equal(r, "text\njson\nsarif\nmarkdown\nhtml\n");
+	free(r);
+	r = complete_zsh((const char *const[]){ "--db", g_ls.db, "dp", "pxe", "", NULL });
+	assert_int_equal(lines(r),
+	                 tu_sql_int(g_ls.db, "SELECT count(*) FROM dps WHERE gone_at IS NULL AND "
+	                            "instr(server_name, char(27)) = 0"));
+	assert_null(strchr(r, '\x1b'));
+	free(r);
+	r = complete_zsh((const char *const[]){ "check", "-o", "", NULL });
+	assert_string_equal(r, "(files)\n");
+	free(r);
+	r = complete_zsh((const char *const[]){ "zz", NULL });
+	assert_string_equal(r, "");
+	free(r);
+}
+
 static void test_a_file_option_completes_file_names(void **state)
 {
 	char *dir = tu_path(g_home, "files"), *file = tu_path(dir, "report-a.html"), *r;
@@ -283,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_a_missing_inventory_completes_nothing_and_is_not_created),
 		cmocka_unit_test(test_a_profile_completes_from_the_configuration),
 		cmocka_unit_test(test_a_file_option_completes_file_names),
+		cmocka_unit_test(test_the_zsh_function_hands_the_same_candidates_to_compadd),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
