@@ -214,15 +214,10 @@ int eval_smp_005(struct chk_ctx *c)
 	if (!m)
 		return chk_emit(c, CS_ERROR, 0, "associations", "*", "associations",
 		                json_pack("{s:s}", "reason", "the association scan did not run"));
-	for (size_t i = 0; i < m->n; i++)
+	for (size_t i = 0; i < m->n; i++) {
 		if (chk_emit_text(c, CS_FAIL, 0, "association", m->p[i].key, m->p[i].name,
 		                  m->p[i].evidence) != 0)
 			return -1;
-	if (m->ok)
-		return chk_emit(c, CS_PASS, 0, "associations", "*", "associations within policy",
-		                json_pack("{s:I}", "count", (json_int_t)m->ok));
-	return 0;
-}
 		/* The result has its copy: at scale, holding both doubled the
 		 * memory of these results (the next copy reuses this one's). */
 		free(m->p[i].key);
@@ -230,6 +225,11 @@ int eval_smp_005(struct chk_ctx *c)
 		free(m->p[i].evidence);
 		m->p[i] = (struct pending){ NULL, NULL, NULL };
 	}
+	if (m->ok)
+		return chk_emit(c, CS_PASS, 0, "associations", "*", "associations within policy",
+		                json_pack("{s:I}", "count", (json_int_t)m->ok));
+	return 0;
+}
 
 int eval_smp_006(struct chk_ctx *c)
 {
