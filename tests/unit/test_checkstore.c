@@ -457,7 +457,12 @@ static void test_a_migrated_inventory_keeps_its_history(void **state)
 		" (6, 'OSD-Y', 'unknown', 'low', 'dp', 'E', 'e', '{}', NULL, 0),"
 		/* F: a waiver at 6 (two) */
 		" (5, 'OSD-Y', 'fail', 'low', 'dp', 'F', 'f', '{}', 'new', 0),"
-		" (6, 'OSD-Y', 'fail', 'low', 'dp', 'F', 'f', '{}', 'unchanged', 1);";
+		" (6, 'OSD-Y', 'fail', 'low', 'dp', 'F', 'f', '{}', 'unchanged', 1),"
+		/* G: two of one object at 5, the second alone at 6 (paired in the
+		 * order stored, three: more rows than needed, never another history) */
+		" (5, 'OSD-Y', 'unknown', 'low', 'dp', 'G', 'g', '{\"n\":1}', NULL, 0),"
+		" (5, 'OSD-Y', 'unknown', 'low', 'dp', 'G', 'g', '{\"n\":2}', NULL, 0),"
+		" (6, 'OSD-Y', 'unknown', 'low', 'dp', 'G', 'g', '{\"n\":2}', NULL, 0);";
 	char *before[7];
 	sqlite3 *s;
 	sqlite3_stmt *st;
@@ -500,9 +505,9 @@ static void test_a_migrated_inventory_keeps_its_history(void **state)
 		free(after);
 		free(before[r]);
 	}
-	/* A 2, B 2, C 2, D 2, E 3, F 2; open: C, D, E twice, F */
-	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM finding_spans"), 13);
-	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM finding_spans WHERE closed_run IS NULL"), 5);
+	/* A 2, B 2, C 2, D 2, E 3, F 2, G 3; open: C, D, E twice, F, G */
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM finding_spans"), 16);
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM finding_spans WHERE closed_run IS NULL"), 6);
 	assert_int_equal(tu_sql_int(g_path, "SELECT closed_run FROM finding_spans WHERE object_key = 'A'"
 	                            " AND first_run = 3"), 6);
 	/* run 1 had no finding at all: it reads none, as before */
