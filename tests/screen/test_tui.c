@@ -863,6 +863,16 @@ static void test_every_view_moves_with_the_same_keys(void **state)
 	}
 }
 
+/* The selected row of scr holds want, else the test fails saying what. */
+static void expect_on_row(const char *scr, const char *want, const char *what)
+{
+	char *sel = selected_row(scr);
+
+	if (!strstr(sel, want))
+		fail_msg("%s: the cursor is not on %s:\n%s", what, want, scr);
+	free(sel);
+}
+
 /* The rows of a screen that show an object of an explained check (its
  * state mark, then its name): how many, and the last one (new string). */
 static int object_rows(const char *scr, char **last)
@@ -952,13 +962,8 @@ static void test_an_explained_check_pages_its_objects_and_opens_one(void **state
 	free(s);
 	/* G and N: the last object, selected */
 	s = screen("ev-end");
-	{
-		char *sel = selected_row(s);
-		name = object_name(last);
-		if (!strstr(sel, name))
-			fail_msg("G N: the cursor is not on the last object %s:\n%s", name, s);
-		free(sel);
-	}
+	name = object_name(last);
+	expect_on_row(s, name, "G N: the last object");
 	free(s);
 	src = strndup(name, strstr(name, " -> ") - name);
 	dst = strdup(strstr(name, " -> ") + 4);
@@ -973,12 +978,7 @@ static void test_an_explained_check_pages_its_objects_and_opens_one(void **state
 	free(s);
 	s = screen("ev-back");
 	expect(s, "OSD-SMP-004");
-	{
-		char *sel = selected_row(s);
-		if (!strstr(sel, name))
-			fail_msg("Esc: the explanation lost its place (%s):\n%s", name, s);
-		free(sel);
-	}
+	expect_on_row(s, name, "Esc: the explanation's place");
 	free(s);
 	free(src);
 	free(dst);
@@ -995,12 +995,7 @@ static void test_an_explained_check_pages_its_objects_and_opens_one(void **state
 	free(s);
 	s = screen("ev-filter-open");
 	expect(s, "computer associations");
-	{
-		char *sel = selected_row(s);
-		if (!strstr(sel, "WS000014"))
-			fail_msg("Enter: the cursor is not on WS000014:\n%s", s);
-		free(sel);
-	}
+	expect_on_row(s, "WS000014", "Enter");
 	free(s);
 	g_ls = shared;
 	labsite_free(&own);
@@ -1084,10 +1079,7 @@ static void test_an_association_opened_from_a_check_is_the_one_selected(void **s
 	free(s);
 	s = screen("dup-open");
 	expect(s, "computer associations");
-	sel = selected_row(s);
-	if (!strstr(sel, dst))
-		fail_msg("Enter: the cursor is not on the association to %s:\n%s", dst, s);
-	free(sel);
+	expect_on_row(s, dst, "Enter on the association");
 	free(s);
 	free(dst);
 	free(name);
