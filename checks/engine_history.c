@@ -168,6 +168,7 @@ struct reconcile {
 	const struct chk_result *res;
 	const struct chk_result **order;   /* the run's findings, by key */
 	size_t n, at;             /* how many; the first whose key the cursor has not passed */
+	bool sorted;              /* order is sorted once there is an open finding to match */
 	unsigned char *kept;      /* per result: an open finding says it already */
 	int64_t *close;           /* open findings the run no longer has */
 	size_t nclose, capclose;
@@ -213,6 +214,10 @@ static int on_open(void *ctx, int64_t id, const struct inv_finding *f)
 {
 	struct reconcile *rc = ctx;
 
+	if (!rc->sorted) {
+		qsort(rc->order, rc->n, sizeof *rc->order, cmp_by_key);
+		rc->sorted = true;
+	}
 	while (rc->at < rc->n && key_cmp(rc->order[rc->at], f->check_id, f->object_type,
 	                                 f->object_key) < 0)
 		rc->at++;
@@ -253,7 +258,6 @@ static int store_findings(struct inv *db, const struct chk_run *run, struct ow_e
 	for (size_t i = 0; i < run->n; i++)
 		if (is_finding(run->results[i].state))
 			rc.order[rc.n++] = &run->results[i];
-	qsort(rc.order, rc.n, sizeof *rc.order, cmp_by_key);
 	/* Closes and stores once the cursor is done: a row written under an
 	 * open cursor of its own table may or may not be read again. */
 	if (inv_each_open_finding(db, on_open, &rc, err) != 0) {
