@@ -88,20 +88,30 @@ static uint64_t finding_hash(const char *id, const char *object_key)
 	return h;
 }
 
+/* v (n items of size bytes, room for *cap) with room for one more: v
+ * itself or its new place, NULL when out of memory (v is then intact). */
+static void *room_for_one(void *v, size_t n, size_t *cap, size_t size)
+{
+	size_t want = *cap ? *cap * 2 : 1024;
+
+	if (n < *cap)
+		return v;
+	if (!(v = realloc(v, want * size)))
+		return NULL;
+	*cap = want;
+	return v;
+}
+
 static int remember_failure(void *ctx, const char *check_id, const char *object_key)
 {
 	struct keyset *set = ctx;
+	uint64_t *h = room_for_one(set->h, set->n, &set->cap, sizeof *h);
 
-	if (set->n == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 1024;
-		uint64_t *h = realloc(set->h, cap * sizeof *h);
-		if (!h) {
-			set->oom = true;
-			return -1;
-		}
-		set->h = h;
-		set->cap = cap;
+	if (!h) {
+		set->oom = true;
+		return -1;
 	}
+	set->h = h;
 	set->h[set->n++] = finding_hash(check_id, object_key);
 	return 0;
 }
@@ -230,16 +240,13 @@ static int on_open(void *ctx, int64_t id, const struct inv_finding *f)
 			return 0;
 		}
 	}
-	if (rc->nclose == rc->capclose) {
-		size_t cap = rc->capclose ? rc->capclose * 2 : 256;
-		int64_t *p = realloc(rc->close, cap * sizeof *p);
-		if (!p) {
-			rc->oom = true;
-			return -1;
-		}
-		rc->close = p;
-		rc->capclose = cap;
+	int64_t *ids = room_for_one(rc->close, rc->nclose, &rc->capclose, sizeof *ids);
+
+	if (!ids) {
+		rc->oom = true;
+		return -1;
 	}
+	rc->close = ids;
 	rc->close[rc->nclose++] = id;
 	return 0;
 }

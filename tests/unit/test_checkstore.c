@@ -109,6 +109,14 @@ static void on_write(void *ctx, int op, const char *dbname, const char *table, s
 		w->del++;
 }
 
+/* What a run wrote: ins rows inserted, upd updated, none deleted. */
+static void expect_writes(const struct writes *w, long ins, long upd, const char *what)
+{
+	if (w->ins != ins || w->upd != upd || w->del != 0)
+		fail_msg("%s: %ld inserted, %ld updated, %ld deleted (want %ld, %ld, 0)", what, w->ins,
+		         w->upd, w->del, ins, upd);
+}
+
 /* One stored run (since: 0 for the previous one); its id. */
 static int64_t run_once(int64_t since, struct writes *w)
 {
@@ -250,9 +258,7 @@ static void test_changed_evidence_closes_the_finding_and_opens_another(void **st
 	r1 = run_once(0, &w);
 	sql("UPDATE associations SET store_path = '\\\\smp2\\moved03' WHERE source_id = 103");
 	r2 = run_once(0, &w);
-	if (w.ins != 1 || w.upd != 1 || w.del != 0)
-		fail_msg("one changed evidence: %ld inserted, %ld updated, %ld deleted (want 1, 1, 0)",
-		         w.ins, w.upd, w.del);
+	expect_writes(&w, 1, 1, "one changed evidence");
 	f1 = findings_of(r1);
 	f2 = findings_of(r2);
 	/* each run reads with its own evidence; still a failure seen before */
@@ -283,14 +289,10 @@ static void test_a_fixed_finding_is_closed_and_reads_fixed_once(void **state)
 	r2 = run_once(0, &w);
 	/* two failures closed, the DP's "fixed" opened; and PXE-005, which
 	 * quotes the password flag in its evidence, closed and opened */
-	if (w.ins != 2 || w.upd != 3 || w.del != 0)
-		fail_msg("two fixed: %ld inserted, %ld updated, %ld deleted (want 2, 3, 0)", w.ins,
-		         w.upd, w.del);
+	expect_writes(&w, 2, 3, "two fixed");
 	r3 = run_once(0, &w);
 	/* passing again: only the "fixed" closed */
-	if (w.ins != 0 || w.upd != 1 || w.del != 0)
-		fail_msg("a fix seen again: %ld inserted, %ld updated, %ld deleted (want 0, 1, 0)",
-		         w.ins, w.upd, w.del);
+	expect_writes(&w, 0, 1, "a fix seen again");
 	f1 = findings_of(r1);
 	f2 = findings_of(r2);
 	f3 = findings_of(r3);
