@@ -886,7 +886,6 @@ static int object_rows(const char *scr, char **last)
 			if (last) {
 				free(*last);
 				*last = strdup(line + 1);   /* from column 1: the cursor mark aside */
-				line = NULL;
 			}
 		}
 		free(line);
