@@ -195,7 +195,7 @@ static int cmp_opt(const char *a, const char *b)
 static int key_cmp(const struct chk_result *r, const char *check_id, const char *type,
                    const char *key)
 {
-	int c = strcmp(r->def->id, check_id);
+	int c = cmp_opt(r->def->id, check_id);
 
 	if (!c)
 		c = cmp_opt(r->object_type, type);
@@ -204,8 +204,9 @@ static int key_cmp(const struct chk_result *r, const char *check_id, const char 
 
 static bool same_finding(const struct chk_result *r, const struct inv_finding *f)
 {
-	return strcmp(chk_state_name(r->state), f->state) == 0 &&
-	       strcmp(chk_sev_name(r->sev), f->severity) == 0 && !cmp_opt(r->object_name, f->object_name) &&
+	/* (a column SQLite could not hand over reads as no value: no match) */
+	return !cmp_opt(chk_state_name(r->state), f->state) &&
+	       !cmp_opt(chk_sev_name(r->sev), f->severity) && !cmp_opt(r->object_name, f->object_name) &&
 	       !cmp_opt(r->evidence, f->evidence_json) && !cmp_opt(r->baseline, f->baseline) &&
 	       (r->waived != 0) == (f->waived != 0);
 }
