@@ -36,7 +36,12 @@ timed() {
 	read -r secs rss <<END
 $(tail -n 1 "$work/time.$name")
 END
-	printf '  %-34s %6s s, peak RSS %4s MiB\n' "$name" "$secs" "$((rss / 1024))"
+	# what the stored run wrote of its findings (db/checkstore.h: lifetimes)
+	written=$(sqlite3 "$work/inv.db" "SELECT (SELECT count(*) FROM finding_spans WHERE first_run = m)
+		|| ' opened, ' || (SELECT count(*) FROM finding_spans WHERE closed_run = m) || ' closed'
+		FROM (SELECT max(id) AS m FROM check_runs)")
+	printf '  %-34s %6s s, peak RSS %4s MiB; findings %s\n' "$name" "$secs" "$((rss / 1024))" \
+		"$written"
 }
 
 assocs=$(sqlite3 "$work/inv.db" "SELECT count(*) FROM associations")
