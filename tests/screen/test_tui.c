@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1057,13 +1056,7 @@ static void test_an_association_opened_from_a_check_is_the_one_selected(void **s
 	assert_int_equal(labsite_sync(&own, &lp), 0);
 	labproc_stop(&lp);
 	/* every association captured from one computer */
-	{
-		sqlite3 *w;
-		assert_int_equal(sqlite3_open(own.db, &w), SQLITE_OK);
-		assert_int_equal(sqlite3_exec(w, "UPDATE associations SET source_name = 'WSDUP'", NULL,
-		                              NULL, NULL), SQLITE_OK);
-		sqlite3_close(w);
-	}
+	tu_sql_exec(own.db, "UPDATE associations SET source_name = 'WSDUP'");
 	g_ls = own;
 	snprintf(script, sizeof script, "8\n/SMP-004<Enter>\n<Enter>\nG\nN\n" SAVE("dup-end")
 	         "<Enter>\n" SAVE("dup-open"), g_ls.dir, g_ls.dir);

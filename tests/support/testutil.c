@@ -124,6 +124,17 @@ void tu_run_free(struct tu_run *r)
 	free(r->err);
 }
 
+void tu_sql_exec(const char *path, const char *sql)
+{
+	sqlite3 *s;
+	char *msg = NULL;
+
+	assert_int_equal(sqlite3_open(path, &s), SQLITE_OK);
+	if (sqlite3_exec(s, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+	sqlite3_close(s);
+}
+
 long long tu_sql_int(const char *path, const char *sql)
 {
 	sqlite3 *s;

@@ -36,5 +36,8 @@ void tu_run_free(struct tu_run *r);
  * (opened read-only with SQLite itself, bypassing db/); -999 for NULL,
  * -1 when there is no row. */
 long long tu_sql_int(const char *path, const char *sql);
+/* Runs the statements in sql on the database at path (bypassing db/); a
+ * failure fails the test, naming the SQL and SQLite's message. */
+void tu_sql_exec(const char *path, const char *sql);
 
 #endif

@@ -3,7 +3,6 @@
  * where the lab suite does not already show both. */
 #include "support/testutil.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,13 +22,7 @@ static char *g_dir, *g_path;
 
 static void sql(const char *text)
 {
-	sqlite3 *s;
-	char *msg = NULL;
-
-	assert_int_equal(sqlite3_open(g_path, &s), SQLITE_OK);
-	if (sqlite3_exec(s, text, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("%s: %s", text, msg);
-	sqlite3_close(s);
+	tu_sql_exec(g_path, text);
 }
 
 /* What `osdwarden tag` adds to the rows a seed put in segments: the audit

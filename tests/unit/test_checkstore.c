@@ -24,13 +24,7 @@ static char *g_dir, *g_path;
 
 static void sql(const char *text)
 {
-	sqlite3 *s;
-	char *msg = NULL;
-
-	assert_int_equal(sqlite3_open(g_path, &s), SQLITE_OK);
-	if (sqlite3_exec(s, text, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("%s: %s", text, msg);
-	sqlite3_close(s);
+	tu_sql_exec(g_path, text);
 }
 
 static struct inv *open_at(int version)
