@@ -72,8 +72,7 @@ int eval_naa_002(struct chk_ctx *c)
 {
 	const struct chk_snap *s = chk_data(c);
 	const struct as_value *installed = as_value_find("SMS_CM_UpdatePackages", "State", "installed");
-	char why[300] = "";
-	const char *updates = inv_class_status(chk_db(c), "SMS_CM_UpdatePackages", why, sizeof why);
+	const char *updates = inv_class_status(chk_db(c), "SMS_CM_UpdatePackages", NULL, 0);
 
 	for (size_t i = 0; i < s->nsites; i++) {
 		const struct inv_site *site = &s->sites[i];
@@ -114,6 +113,5 @@ int eval_naa_002(struct chk_ctx *c)
 		if (chk_emit(c, st, 0, "site", site->site_code, site->site_name, e))
 			return -1;
 	}
-	(void)why;
 	return 0;
 }
