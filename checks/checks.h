@@ -173,14 +173,30 @@ struct chk_ignored {
 	char why[600];                            /* then: what audit verify said */
 };
 
+struct chk_spool;
+
 struct chk_run {
 	int64_t id, previous;
 	int64_t started;
-	struct chk_result *results;
-	size_t n;
+	size_t n;                                /* results in all */
+	size_t counts[CHK_MAX][CS_FIXED + 1];    /* per catalogue entry and state */
+	size_t waived[CHK_MAX];                  /* of its failures, those a waiver covers */
 	struct chk_grades grades;
 	struct chk_ignored ignored;
+	/* Where the results are: the engine's (read them with chk_run_each,
+	 * never directly: at scale they are not all in memory). */
+	struct chk_spool *spool;
+	struct chk_result *results;              /* going away: use chk_run_each */
 };
+
+/* Every result of the run in order (catalogue order, then as evaluated),
+ * or only those of catalogue entry check (check >= 0), which costs only
+ * that check's results. r and its strings are valid only during fn; fn
+ * returns non-zero to stop. Calls may nest (each has its own cursor).
+ * 0, fn's non-zero value, or -1 when the results could not be read back
+ * (out of memory or an I/O error). */
+int chk_run_each(const struct chk_run *run, int check,
+                 int (*fn)(void *ctx, const struct chk_result *r), void *ctx);
 
 /* Evaluates every check (or one category when cat >= 0), stores the run
  * and its findings, and compares with the previous run. *run is owned by

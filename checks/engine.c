@@ -193,3 +193,16 @@ void chk_run_free(struct chk_run *run)
 	run->n = 0;
 }
 
+
+int chk_run_each(const struct chk_run *run, int check,
+                 int (*fn)(void *ctx, const struct chk_result *r), void *ctx)
+{
+	for (size_t i = 0; i < run->n; i++) {
+		int rc;
+		if (check >= 0 && chk_index(run->results[i].def) != (size_t)check)
+			continue;
+		if ((rc = fn(ctx, &run->results[i])) != 0)
+			return rc;
+	}
+	return 0;
+}

@@ -328,6 +328,8 @@ int eng_history(struct chk_ctx *c, struct chk_run *run, int64_t since, bool keep
 		counts[chk_index(r->def)][r->state]++;
 		waived[chk_index(r->def)] += r->state == CS_FAIL && r->waived;
 	}
+	memcpy(run->counts, counts, sizeof run->counts);
+	memcpy(run->waived, waived, sizeof run->waived);
 	if (store && store_findings(db, run, err) != 0)
 		goto out;
 	if (store) {
