@@ -117,24 +117,80 @@ int chk_evaluate_peek(struct inv *db, int64_t now, struct chk_run *run, struct o
 	return evaluate(db, -1, now, 0, false, run, err);
 }
 
+/* The waiting results, freed. */
+static void drop_chunk(struct chk_ctx *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->res[i].strings);
+		free(c->res[i].evidence);
+	}
+	c->n = 0;
+}
+
+int eng_flush(struct chk_ctx *c, bool final)
+{
+	size_t k = chk_index(c->cur);
+
+	if (c->flush_failed)
+		return -1;
+	for (size_t i = 0; i < c->n; i++)
+		eng_apply_decisions(c, &c->res[i]);
+	if (final && c->cur->inputs)
+		eng_chain_unread_inputs(c, 0);
+	/* Nothing to judge is not a pass. */
+	if (final && c->emitted == 0)
+		chk_emit(c, CS_NOTAPPLICABLE, 0, NULL, NULL, NULL,
+		         json_pack("{s:s}", "reason", "no object of the kind it checks"));
+	if (c->oom) {
+		ow_err_set(&c->flush_err, OW_EINPUT, "out of memory");
+		c->flush_failed = true;
+		return -1;
+	}
+	c->seen[k] |= eng_seen_of(c->res, c->n);
+	for (size_t i = 0; i < c->n; i++) {
+		if (eng_history_take(c, &c->res[i], &c->flush_err) != 0) {
+			c->flush_failed = true;
+			break;
+		}
+		if (eng_spool_put(c->run->spool, &c->res[i]) != 0) {
+			ow_err_set(&c->flush_err, OW_EINPUT, "keeping the results for the report failed: "
+			           "%s (the temporary file is in TMPDIR, else /tmp)",
+			           eng_spool_error(c->run->spool));
+			c->flush_failed = true;
+			break;
+		}
+		c->run->n++;
+	}
+	drop_chunk(c);
+	return c->flush_failed ? -1 : 0;
+}
+
 static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool keep,
                     struct chk_run *run, struct ow_err *err)
 {
-	struct chk_ctx c = { .db = db, .now = now };
+	struct chk_ctx c = { .db = db, .now = now, .run = run };
 	int rc = -1;
 
 	memset(run, 0, sizeof *run);
 	run->started = now;
-	if (load_snapshot(db, &c.snap, err) != 0 || eng_judge_decisions(&c, &run->ignored, err) != 0)
+	if (!(run->spool = eng_spool_new())) {
+		ow_err_set(err, OW_EINPUT, "out of memory");
+		return -1;
+	}
+	if (load_snapshot(db, &c.snap, err) != 0 || eng_judge_decisions(&c, &run->ignored, err) != 0 ||
+	    eng_history_begin(&c, since, keep, err) != 0)
 		goto out;
 	for (size_t i = 0; i < chk_count(); i++) {
 		c.cur = chk_at(i);
 		if (cat >= 0 && (int)c.cur->cat != cat)
 			continue;
 		c.emitted = 0;
-		size_t first = c.n;
+		c.seen[i] = 0;
 		if (classes_readable(&c) && c.cur->eval(&c) != 0) {
-			ow_err_set(err, OW_EINPUT, "evaluating %s failed", c.cur->id);
+			if (c.flush_failed)
+				*err = c.flush_err;
+			else
+				ow_err_set(err, OW_EINPUT, "evaluating %s failed", c.cur->id);
 			goto out;
 		}
 		if (c.undeclared) {
@@ -142,37 +198,26 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 			           "row does not declare as an input", c.cur->id, c.undeclared);
 			goto out;
 		}
-		for (size_t k = first; k < c.n; k++)
-			eng_apply_decisions(&c, &c.res[k]);
-		if (c.cur->inputs)
-			eng_chain_unread_inputs(&c, first);
-		/* Nothing to judge is not a pass. */
-		if (c.emitted == 0)
-			chk_emit(&c, CS_NOTAPPLICABLE, 0, NULL, NULL, NULL,
-			         json_pack("{s:s}", "reason", "no object of the kind it checks"));
-		c.seen[i] = eng_seen_of(&c.res[first], c.n - first);
-		if (c.oom) {
-			ow_err_set(err, OW_EINPUT, "out of memory");
+		if (eng_flush(&c, true) != 0) {
+			*err = c.flush_err;
 			goto out;
 		}
 	}
-	run->results = c.res;
-	run->n = c.n;
-	c.res = NULL;   /* the run owns them now */
-	c.n = 0;
-	eng_grade(run);
-	if (eng_history(&c, run, since, keep, err) != 0)
+	if (eng_spool_seal(run->spool) != 0) {
+		ow_err_set(err, OW_EINPUT, "keeping the results for the report failed: %s (the "
+		           "temporary file is in TMPDIR, else /tmp)", eng_spool_error(run->spool));
+		goto out;
+	}
+	if (eng_history_end(&c, err) != 0)
 		goto out;
 	rc = 0;
 out:
+	eng_history_abort(&c);
 	free_snapshot(&c.snap);
 	decision_log_close(&c.log);
 	free(c.wv);
 	free(c.av);
-	for (size_t i = 0; i < c.n; i++) {
-		free(c.res[i].strings);
-		free(c.res[i].evidence);
-	}
+	drop_chunk(&c);
 	free(c.res);
 	for (size_t i = 0; i < sizeof c.memo / sizeof c.memo[0]; i++)
 		if (c.memo[i].name)
@@ -184,25 +229,7 @@ out:
 
 void chk_run_free(struct chk_run *run)
 {
-	for (size_t i = 0; i < run->n; i++) {
-		free(run->results[i].strings);
-		free(run->results[i].evidence);
-	}
-	free(run->results);
-	run->results = NULL;
+	eng_spool_free(run->spool);
+	run->spool = NULL;
 	run->n = 0;
-}
-
-
-int chk_run_each(const struct chk_run *run, int check,
-                 int (*fn)(void *ctx, const struct chk_result *r), void *ctx)
-{
-	for (size_t i = 0; i < run->n; i++) {
-		int rc;
-		if (check >= 0 && chk_index(run->results[i].def) != (size_t)check)
-			continue;
-		if ((rc = fn(ctx, &run->results[i])) != 0)
-			return rc;
-	}
-	return 0;
 }

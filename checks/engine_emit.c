@@ -72,6 +72,11 @@ static struct chk_result *new_result(struct chk_ctx *c, enum chk_state st, int s
 {
 	struct chk_result *r;
 
+	/* A big check's results go on as they come (a chain's wait: its
+	 * rule on unread inputs looks at all of them). The last one stays,
+	 * for chk_last_attestable. */
+	if (c->n >= CHK_CHUNK && !c->cur->chain && eng_flush(c, false) != 0)
+		return NULL;
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 256;
 		struct chk_result *n = realloc(c->res, cap * sizeof *n);

@@ -10,45 +10,57 @@
 #include "db/checkstore.h"
 #include "util/who.h"
 
+/* What a check's results add to its category's grade, gathered as they
+ * pass (a run's results are not all in memory at once). */
+struct grade_acc {
+	size_t failing;           /* failures no waiver covers */
+	int first_sev;            /* the severity of the first of them */
+	bool error, decided, unjudged, critical_chain_fails;
+};
+
+static void grade_take(struct grade_acc *g, const struct chk_result *r)
+{
+	g->error |= r->state == CS_ERROR;
+	/* something read from the site was judged */
+	g->decided |= r->def->needs && r->state != CS_ERROR;
+	g->unjudged |= r->def->chain && r->sev == SEV_CRITICAL &&
+	               (r->state == CS_ERROR || r->state == CS_UNKNOWN);
+	if (r->state != CS_FAIL || r->waived)
+		return;
+	if (g->failing++ == 0)
+		g->first_sev = r->sev;
+	g->critical_chain_fails |= r->def->chain && r->sev == SEV_CRITICAL;
+}
+
 /* Scoring, per category: 100 minus, for each check with failing objects,
- * a weight by severity (critical 30, high 15, medium 7, low 3) plus one
- * point per further failing object up to five. A >= 90, B >= 80, C >= 65,
- * D >= 50, else F. A failing critical chain caps the grade at D, and so
- * does one that could not be judged (error or unknown): its worst case
- * was not ruled out; those are named in unjudged. Any "error" in the
- * category, or an unjudged chain, marks the grade incomplete with '*'. */
-static void grade(const struct chk_run *run, enum chk_cat cat, char out[4], int *score,
+ * a weight by the severity of its first (critical 30, high 15, medium 7,
+ * low 3) plus one point per further failing object up to five. A >= 90,
+ * B >= 80, C >= 65, D >= 50, else F. A failing critical chain caps the
+ * grade at D, and so does one that could not be judged (error or
+ * unknown): its worst case was not ruled out; those are named in
+ * unjudged. Any "error" in the category, or an unjudged chain, marks the
+ * grade incomplete with '*'. */
+static void grade(const struct grade_acc *acc, enum chk_cat cat, char out[4], int *score,
                   bool *capped, char *unjudged, size_t unjudged_size)
 {
 	static const int weight[] = { 0, 3, 7, 15, 30 };
-	const struct chk_def *last = NULL;
-	int s = 100, extra = 0;
+	int s = 100;
 	bool error = false, chain = false, decided = false;
 
 	unjudged[0] = '\0';
-	for (size_t i = 0; i < run->n; i++) {
-		const struct chk_result *r = &run->results[i];
-		if (r->def->cat != cat)
+	for (size_t k = 0; k < chk_count(); k++) {
+		const struct grade_acc *g = &acc[k];
+		if (chk_at(k)->cat != cat)
 			continue;
-		error |= r->state == CS_ERROR;
-		/* something read from the site was judged */
-		decided |= r->def->needs && r->state != CS_ERROR;
-		if (r->def->chain && r->sev == SEV_CRITICAL &&
-		    (r->state == CS_ERROR || r->state == CS_UNKNOWN) && !strstr(unjudged, r->def->id)) {
+		error |= g->error;
+		decided |= g->decided;
+		if (g->unjudged) {
 			size_t l = strlen(unjudged);
-			snprintf(unjudged + l, unjudged_size - l, "%s%s", l ? "," : "", r->def->id);
+			snprintf(unjudged + l, unjudged_size - l, "%s%s", l ? "," : "", chk_at(k)->id);
 		}
-		if (r->state != CS_FAIL || r->waived)
-			continue;
-		if (r->def != last) {
-			s -= weight[r->sev];
-			extra = 0;
-			last = r->def;
-		} else if (extra < 5) {
-			s--;
-			extra++;
-		}
-		chain |= r->def->chain && r->sev == SEV_CRITICAL;
+		if (g->failing)
+			s -= weight[g->first_sev] + (int)(g->failing - 1 < 5 ? g->failing - 1 : 5);
+		chain |= g->critical_chain_fails;
 	}
 	if (s < 0)
 		s = 0;
@@ -133,16 +145,6 @@ static bool is_finding(enum chk_state s)
 	return s != CS_PASS && s != CS_NOTAPPLICABLE;
 }
 
-void eng_grade(struct chk_run *run)
-{
-	struct chk_grades *g = &run->grades;
-
-	grade(run, CAT_SECURITY, g->security, &g->security_score, &g->security_capped,
-	      g->security_unjudged, sizeof g->security_unjudged);
-	grade(run, CAT_PRIVACY, g->privacy, &g->privacy_score, &g->privacy_capped,
-	      g->privacy_unjudged, sizeof g->privacy_unjudged);
-}
-
 /* {"CHECK": {"state": count, ..., "waived": failures waived}, ...} for the
  * trends and the dashboard, from the counts per check (catalogue order)
  * and state; a new string, NULL when out of memory. */
@@ -169,184 +171,205 @@ static char *summary_json(size_t counts[][CS_FIXED + 1], const size_t *waived)
 	return s;
 }
 
-/* The stored run's findings against the open ones: an open finding the
- * run has too, the same in every stored field, stays open; any other is
- * closed, and each finding of the run no open one matched is stored. Both
- * sides are walked in the same key order (check, object type, object key),
- * so a match costs a step, not a search. */
-struct reconcile {
-	const struct chk_result *res;
-	const struct chk_result **order;   /* the run's findings, by key */
-	size_t n, at;             /* how many; the first whose key the cursor has not passed */
-	bool sorted;              /* order is sorted once there is an open finding to match */
-	unsigned char *kept;      /* per result: an open finding says it already */
-	int64_t *close;           /* open findings the run no longer has */
-	size_t nclose, capclose;
+/* The open findings (those of the latest stored run), as a run compares
+ * itself with them: 24 bytes each, sorted by key digest then digest, and
+ * a bit each for "this run has it too". A result's finding that matches
+ * an open one unmatched so far keeps it open; one that matches none is
+ * stored; what is left unmatched at the end is closed. */
+struct open_span {
+	uint64_t key, digest;
+	int64_t id;               /* with OPEN_FAIL set when it is a fail */
+};
+#define OPEN_FAIL ((int64_t)1 << 62)
+
+struct history {
+	bool store;               /* a transaction is open and the run is stored */
+	int64_t since;            /* the run the baseline is from, when not the open findings */
+	struct keyset prev_fail;  /* its failures (since only) */
+	struct open_span *open;
+	size_t nopen, capopen;
+	uint64_t *matched;        /* a bit per open finding */
 	bool oom;
+	struct grade_acc acc[CHK_MAX];
 };
 
-static int cmp_opt(const char *a, const char *b)
+static int cmp_span(const void *a, const void *b)
 {
-	if (!a || !b)
-		return (a != NULL) - (b != NULL);   /* no value first, as SQLite orders */
-	return strcmp(a, b);
+	const struct open_span *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->digest < y->digest ? -1 : x->digest > y->digest;
 }
 
-static int key_cmp(const struct chk_result *r, const char *check_id, const char *type,
-                   const char *key)
+static int on_open(void *ctx, int64_t id, uint64_t key, uint64_t digest, bool fail)
 {
-	int c = cmp_opt(r->def->id, check_id);
+	struct history *h = ctx;
+	struct open_span *o = room_for_one(h->open, h->nopen, &h->capopen, sizeof *o);
 
-	if (!c)
-		c = cmp_opt(r->object_type, type);
-	return c ? c : cmp_opt(r->object_key, key);
-}
-
-static bool same_finding(const struct chk_result *r, const struct inv_finding *f)
-{
-	/* (a column SQLite could not hand over reads as no value: no match) */
-	return !cmp_opt(chk_state_name(r->state), f->state) &&
-	       !cmp_opt(chk_sev_name(r->sev), f->severity) && !cmp_opt(r->object_name, f->object_name) &&
-	       !cmp_opt(r->evidence, f->evidence_json) && !cmp_opt(r->baseline, f->baseline) &&
-	       (r->waived != 0) == (f->waived != 0);
-}
-
-/* By key, then in the run's order (the pointers are into one array). */
-static int cmp_by_key(const void *a, const void *b)
-{
-	const struct chk_result *x = *(const struct chk_result *const *)a;
-	const struct chk_result *y = *(const struct chk_result *const *)b;
-	int c = key_cmp(x, y->def->id, y->object_type, y->object_key);
-
-	return c ? c : (x > y) - (x < y);
-}
-
-static int on_open(void *ctx, int64_t id, const struct inv_finding *f)
-{
-	struct reconcile *rc = ctx;
-
-	if (!rc->sorted) {
-		qsort(rc->order, rc->n, sizeof *rc->order, cmp_by_key);
-		rc->sorted = true;
-	}
-	while (rc->at < rc->n && key_cmp(rc->order[rc->at], f->check_id, f->object_type,
-	                                 f->object_key) < 0)
-		rc->at++;
-	for (size_t k = rc->at; k < rc->n; k++) {
-		const struct chk_result *r = rc->order[k];
-		if (key_cmp(r, f->check_id, f->object_type, f->object_key) != 0)
-			break;
-		if (!rc->kept[r - rc->res] && same_finding(r, f)) {
-			rc->kept[r - rc->res] = 1;
-			return 0;
-		}
-	}
-	int64_t *ids = room_for_one(rc->close, rc->nclose, &rc->capclose, sizeof *ids);
-
-	if (!ids) {
-		rc->oom = true;
+	if (!o) {
+		h->oom = true;
 		return -1;
 	}
-	rc->close = ids;
-	rc->close[rc->nclose++] = id;
+	h->open = o;
+	h->open[h->nopen++] = (struct open_span){ key, digest, id | (fail ? OPEN_FAIL : 0) };
 	return 0;
 }
 
-static int store_findings(struct inv *db, const struct chk_run *run, struct ow_err *err)
+/* The first open finding with this key, or nopen. */
+static size_t first_open(const struct history *h, uint64_t key)
 {
-	struct reconcile rc = { .res = run->results };
-	int ret = -1;
+	size_t lo = 0, hi = h->nopen;
 
-	rc.order = malloc((run->n ? run->n : 1) * sizeof *rc.order);
-	rc.kept = calloc(run->n ? run->n : 1, 1);
-	if (!rc.order || !rc.kept) {
-		ow_err_set(err, OW_EINPUT, "out of memory");
-		goto out;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (h->open[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	for (size_t i = 0; i < run->n; i++)
-		if (is_finding(run->results[i].state))
-			rc.order[rc.n++] = &run->results[i];
-	/* Closes and stores once the cursor is done: a row written under an
-	 * open cursor of its own table may or may not be read again. */
-	if (inv_each_open_finding(db, on_open, &rc, err) != 0) {
-		if (rc.oom)
-			ow_err_set(err, OW_EINPUT, "out of memory");
-		goto out;
-	}
-	if (inv_findings_close(db, run->id, rc.close, rc.nclose, err) != 0)
-		goto out;
-	for (size_t i = 0; i < run->n; i++) {
-		const struct chk_result *r = &run->results[i];
-		struct inv_finding f = { r->def->id, chk_state_name(r->state), chk_sev_name(r->sev),
-		                         r->object_type, r->object_key, r->object_name, r->evidence,
-		                         r->baseline, r->waived };
-		if (is_finding(r->state) && !rc.kept[i] && inv_finding_add(db, run->id, &f, err) != 0)
-			goto out;
-	}
-	ret = 0;
-out:
-	free(rc.order);
-	free(rc.kept);
-	free(rc.close);
-	return ret;
+	return lo;
 }
 
-int eng_history(struct chk_ctx *c, struct chk_run *run, int64_t since, bool keep,
-                struct ow_err *err)
+static bool is_matched(const struct history *h, size_t i)
+{
+	return h->matched[i / 64] >> (i % 64) & 1;
+}
+
+int eng_history_begin(struct chk_ctx *c, int64_t since, bool keep, struct ow_err *err)
 {
 	struct inv *db = c->db;
-	struct keyset prev_fail = { 0 };
-	/* Per check (catalogue order) and state: how many results; and how
-	 * many of its failures a waiver covers. */
-	size_t counts[CHK_MAX][CS_FIXED + 1] = { { 0 } }, waived[CHK_MAX] = { 0 };
-	/* A read-only inventory is compared with, never written to. */
-	bool store = keep && !inv_read_only(db);
-	int rc = -1;
+	struct chk_run *run = c->run;
+	struct history *h = calloc(1, sizeof *h);
 
-	if (store && inv_begin(db, err) != 0)
-		return -1;
-	if ((store && (run->id = inv_run_begin(db, c->now, who_operator(), err)) < 0) ||
-	    (run->previous = since > 0 ? since
-	                               : inv_run_previous(db, store ? run->id : INT64_MAX, err)) < 0 ||
-	    (run->previous && inv_each_failure(db, run->previous, remember_failure, &prev_fail, err) < 0))
-		goto out;
-	if (prev_fail.oom) {
+	if (!h) {
 		ow_err_set(err, OW_EINPUT, "out of memory");
-		goto out;
+		return -1;
 	}
-	if (prev_fail.n)
-		qsort(prev_fail.h, prev_fail.n, sizeof *prev_fail.h, cmp_u64);
-	for (size_t i = 0; i < run->n; i++) {
-		struct chk_result *r = &run->results[i];
-		bool before = failed_before(&prev_fail, r->def->id, r->object_key);
-		if (r->state == CS_FAIL)
-			r->baseline = before ? "unchanged" : "new";
-		else if ((r->state == CS_PASS || r->state == CS_INFORMATIONAL) && before) {
-			r->state = CS_FIXED;
-			r->baseline = "fixed";
+	c->hist = h;
+	/* A read-only inventory is compared with, never written to. */
+	h->store = keep && !inv_read_only(db);
+	h->since = since;
+	if (h->store && inv_begin(db, err) != 0) {
+		h->store = false;
+		return -1;
+	}
+	if ((h->store && (run->id = inv_run_begin(db, c->now, who_operator(), err)) < 0) ||
+	    (run->previous = since > 0 ? since
+	                               : inv_run_previous(db, h->store ? run->id : INT64_MAX, err)) < 0)
+		return -1;
+	/* The open findings are the previous run's: the baseline too, unless
+	 * it is from an older run. */
+	if (inv_each_open_digest(db, on_open, h, err) != 0 ||
+	    (since > 0 && inv_each_failure(db, since, remember_failure, &h->prev_fail, err) != 0) ||
+	    h->oom || h->prev_fail.oom) {
+		if (h->oom || h->prev_fail.oom)
+			ow_err_set(err, OW_EINPUT, "out of memory");
+		return -1;
+	}
+	qsort(h->open, h->nopen, sizeof *h->open, cmp_span);
+	if (h->prev_fail.n)
+		qsort(h->prev_fail.h, h->prev_fail.n, sizeof *h->prev_fail.h, cmp_u64);
+	if (!(h->matched = calloc(h->nopen / 64 + 1, sizeof *h->matched))) {
+		ow_err_set(err, OW_EINPUT, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static struct inv_finding finding_of(const struct chk_result *r)
+{
+	return (struct inv_finding){ r->def->id, chk_state_name(r->state), chk_sev_name(r->sev),
+		                     r->object_type, r->object_key, r->object_name, r->evidence,
+		                     r->baseline, r->waived };
+}
+
+int eng_history_take(struct chk_ctx *c, struct chk_result *r, struct ow_err *err)
+{
+	struct history *h = c->hist;
+	struct chk_run *run = c->run;
+	size_t k = chk_index(r->def);
+	struct inv_finding f = finding_of(r);
+	uint64_t key = inv_finding_digest(&f, true), digest;
+	size_t at = first_open(h, key);
+	bool before = false;
+
+	if (h->since > 0)
+		before = failed_before(&h->prev_fail, r->def->id, r->object_key);
+	else
+		for (size_t i = at; i < h->nopen && h->open[i].key == key && !before; i++)
+			before = h->open[i].id & OPEN_FAIL;
+	if (r->state == CS_FAIL)
+		r->baseline = before ? "unchanged" : "new";
+	else if ((r->state == CS_PASS || r->state == CS_INFORMATIONAL) && before) {
+		r->state = CS_FIXED;
+		r->baseline = "fixed";
+	}
+	run->counts[k][r->state]++;
+	run->waived[k] += r->state == CS_FAIL && r->waived;
+	grade_take(&h->acc[k], r);
+	if (!h->store || !is_finding(r->state))
+		return 0;
+	f = finding_of(r);
+	digest = inv_finding_digest(&f, false);
+	for (size_t i = at; i < h->nopen && h->open[i].key == key; i++) {
+		if (h->open[i].digest == digest && !is_matched(h, i)) {
+			h->matched[i / 64] |= (uint64_t)1 << (i % 64);
+			return 0;
 		}
-		counts[chk_index(r->def)][r->state]++;
-		waived[chk_index(r->def)] += r->state == CS_FAIL && r->waived;
 	}
-	memcpy(run->counts, counts, sizeof run->counts);
-	memcpy(run->waived, waived, sizeof run->waived);
-	if (store && store_findings(db, run, err) != 0)
-		goto out;
-	if (store) {
-		char *s = summary_json(counts, waived);
-		int frc = s ? inv_run_finish(db, run->id, c->now, run->grades.security,
-		                             run->grades.privacy, s, err)
-		            : (ow_err_set(err, OW_EINPUT, "out of memory"), -1);
-		free(s);
-		if (frc != 0 ||
-		    inv_history_prune(db, run->id, chk_policy(c, "history_runs_kept", 10), err) != 0 ||
-		    inv_commit(db, err) != 0)
-			goto out;
+	return inv_finding_add(c->db, run->id, &f, err);
+}
+
+int eng_history_end(struct chk_ctx *c, struct ow_err *err)
+{
+	struct history *h = c->hist;
+	struct chk_run *run = c->run;
+	struct chk_grades *g = &run->grades;
+	int64_t ids[512];
+	size_t n = 0;
+	char *s;
+	int frc;
+
+	grade(h->acc, CAT_SECURITY, g->security, &g->security_score, &g->security_capped,
+	      g->security_unjudged, sizeof g->security_unjudged);
+	grade(h->acc, CAT_PRIVACY, g->privacy, &g->privacy_score, &g->privacy_capped,
+	      g->privacy_unjudged, sizeof g->privacy_unjudged);
+	if (!h->store)
+		return 0;
+	/* what this run no longer has, closed a batch at a time */
+	for (size_t i = 0; i <= h->nopen; i++) {
+		if (i < h->nopen && !is_matched(h, i))
+			ids[n++] = h->open[i].id & ~OPEN_FAIL;
+		if (n == sizeof ids / sizeof ids[0] || (i == h->nopen && n)) {
+			if (inv_findings_close(c->db, run->id, ids, n, err) != 0)
+				return -1;
+			n = 0;
+		}
 	}
-	rc = 0;
-out:
-	if (rc && store)
-		inv_rollback(db);
-	free(prev_fail.h);
-	return rc;
+	s = summary_json(run->counts, run->waived);
+	frc = s ? inv_run_finish(c->db, run->id, c->now, g->security, g->privacy, s, err)
+	        : (ow_err_set(err, OW_EINPUT, "out of memory"), -1);
+	free(s);
+	if (frc != 0 ||
+	    inv_history_prune(c->db, run->id, chk_policy(c, "history_runs_kept", 10), err) != 0 ||
+	    inv_commit(c->db, err) != 0)
+		return -1;
+	h->store = false;   /* committed: nothing to roll back */
+	return 0;
+}
+
+void eng_history_abort(struct chk_ctx *c)
+{
+	struct history *h = c->hist;
+
+	if (!h)
+		return;
+	if (h->store)
+		inv_rollback(c->db);
+	free(h->prev_fail.h);
+	free(h->open);
+	free(h->matched);
+	free(h);
+	c->hist = NULL;
 }

@@ -6,7 +6,9 @@
  *   engine_decide.c   waivers and attestations, as the audit log vouches
  *                     for them, applied to each result
  *   engine_history.c  the grades, and the run compared with the last one
- *                     and stored with its findings */
+ *                     and stored with its findings, a result at a time
+ *   engine_spool.c    where the results wait for the reports (memory,
+ *                     then an unlinked temporary file) */
 #ifndef OW_CHECKS_ENGINE_INT_H
 #define OW_CHECKS_ENGINE_INT_H
 
@@ -42,6 +44,13 @@ struct chk_ctx {
 	 * chains that combine them. */
 	unsigned char seen[CHK_MAX];
 	const char *undeclared;   /* an input a chain asked for without declaring it */
+	/* The run being made: res[0..n) are the current check's results not
+	 * yet handed on (a chunk: past CHK_CHUNK of a check that is not a
+	 * chain, they go on to history and the spool as it runs). */
+	struct chk_run *run;
+	struct history *hist;     /* engine_history.c's state */
+	struct ow_err flush_err;  /* why handing results on failed (code set) */
+	bool flush_failed;
 	struct {
 		const char *name;
 		void *p;
@@ -66,13 +75,34 @@ int eng_judge_decisions(struct chk_ctx *c, struct chk_ignored *ign, struct ow_er
 /* The live, vouched-for decisions that cover r, applied to it. */
 void eng_apply_decisions(struct chk_ctx *c, struct chk_result *r);
 
-/* Both categories' grades of run. */
-void eng_grade(struct chk_run *run);
-/* Compares run with run `since` (0: the previous stored one), marking each
- * result new, unchanged or fixed, and, when keep and the inventory may be
- * written, stores the run, its findings and its summary in one
- * transaction. 0, or -1 with err set (nothing stored). */
-int eng_history(struct chk_ctx *c, struct chk_run *run, int64_t since, bool keep,
-                struct ow_err *err);
+/* How many results of a check (not a chain) wait before they are handed on. */
+#define CHK_CHUNK 4096
+
+/* Hands the current check's waiting results on: decisions applied (and,
+ * when final, a chain's rule on unread inputs and "nothing to judge"),
+ * what they tell the chains after it, then history and the spool. 0, or
+ * -1 with c->flush_err set. */
+int eng_flush(struct chk_ctx *c, bool final);
+
+/* History, a result at a time. begin: compares with run `since` (0: the
+ * previous stored one) and, when keep and the inventory may be written,
+ * opens the transaction the run is stored in. take: marks r new,
+ * unchanged or fixed, counts it, and stores it if it differs from the
+ * open finding it matches. end: the grades, the findings no longer found
+ * closed, the summary, commit. abort: rolls back what begin opened
+ * (after an error, or before end). Each 0, or -1 with err set. */
+int eng_history_begin(struct chk_ctx *c, int64_t since, bool keep, struct ow_err *err);
+int eng_history_take(struct chk_ctx *c, struct chk_result *r, struct ow_err *err);
+int eng_history_end(struct chk_ctx *c, struct ow_err *err);
+void eng_history_abort(struct chk_ctx *c);
+
+/* The spool (engine_spool.c): results appended in catalogue order, read
+ * back by chk_run_each. seal: everything written, before reading. put and
+ * seal return 0 or -1 (then eng_spool_error says why). */
+struct chk_spool *eng_spool_new(void);
+int eng_spool_put(struct chk_spool *sp, const struct chk_result *r);
+int eng_spool_seal(struct chk_spool *sp);
+const char *eng_spool_error(const struct chk_spool *sp);
+void eng_spool_free(struct chk_spool *sp);
 
 #endif

@@ -42,12 +42,89 @@ int64_t inv_run_begin(struct inv *db, int64_t started, const char *operator_name
 	return sqlite3_last_insert_rowid(db->sql);
 }
 
+static uint64_t fnv(uint64_t h, const char *s)
+{
+	/* no value and "" differ: a marker byte leads each field */
+	h = (h ^ (s ? 1u : 2u)) * 1099511628211ULL;
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return h;
+}
+
+uint64_t inv_finding_digest(const struct inv_finding *f, bool key_only)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	h = fnv(fnv(fnv(h, f->check_id), f->object_type), f->object_key);
+	if (key_only)
+		return h;
+	h = fnv(fnv(fnv(fnv(h, f->state), f->severity), f->object_name), f->evidence_json);
+	h = fnv(h, f->baseline);
+	return (h ^ (f->waived ? 3u : 4u)) * 1099511628211ULL;
+}
+
+/* One pass of inv_each_open_digest: the rows with a stored digest, from
+ * the index alone (hashed: false), or those from before it, read whole. */
+static int each_open_digest(struct inv *db, bool hashed,
+                            int (*fn)(void *ctx, int64_t id, uint64_t key, uint64_t digest,
+                                      bool fail),
+                            void *ctx, struct ow_err *err)
+{
+	static const char indexed[] =
+		"SELECT id, check_id, object_type, object_key, state, digest FROM finding_spans"
+		" INDEXED BY spans_open WHERE closed_run IS NULL AND digest IS NOT NULL";
+	static const char whole[] =
+		"SELECT id, check_id, object_type, object_key, state, severity, object_name,"
+		" evidence_json, CASE WHEN state <> 'fail' THEN baseline ELSE 'unchanged' END, waived"
+		" FROM finding_spans"
+		" WHERE closed_run IS NULL AND digest IS NULL";
+	sqlite3_stmt *st = NULL;
+	int stop = 0, rc = SQLITE_DONE;
+
+	if (sqlite3_prepare_v2(db->sql, hashed ? whole : indexed, -1, &st, NULL) != SQLITE_OK)
+		return inv_sql_error(db, err, "reading the open findings");
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *t[9];
+		for (int i = 1; i < (hashed ? 9 : 5); i++)
+			t[i] = (const char *)sqlite3_column_text(st, i);
+		struct inv_finding f = { t[1], t[4], NULL, t[2], t[3], NULL, NULL, NULL, 0 };
+		uint64_t d;
+		if (hashed) {
+			f.severity = t[5];
+			f.object_name = t[6];
+			f.evidence_json = t[7];
+			f.baseline = t[8];
+			f.waived = sqlite3_column_int(st, 9);
+			d = inv_finding_digest(&f, false);
+		} else {
+			d = (uint64_t)sqlite3_column_int64(st, 5);
+		}
+		stop = fn(ctx, sqlite3_column_int64(st, 0), inv_finding_digest(&f, true), d,
+		          t[4] && strcmp(t[4], "fail") == 0);
+	}
+	if (!stop && rc != SQLITE_DONE)
+		stop = inv_sql_error(db, err, "reading the open findings");
+	sqlite3_finalize(st);
+	return stop;
+}
+
+int inv_each_open_digest(struct inv *db,
+                         int (*fn)(void *ctx, int64_t id, uint64_t key, uint64_t digest,
+                                   bool fail),
+                         void *ctx, struct ow_err *err)
+{
+	int rc = each_open_digest(db, false, fn, ctx, err);
+
+	return rc ? rc : each_open_digest(db, true, fn, ctx, err);
+}
+
 int inv_finding_add(struct inv *db, int64_t run_id, const struct inv_finding *f,
                     struct ow_err *err)
 {
 	static const char sql[] =
 		"INSERT INTO finding_spans(first_run, check_id, state, severity, object_type, object_key,"
-		" object_name, evidence_json, baseline, waived) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)";
+		" object_name, evidence_json, baseline, waived, digest)"
+		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)";
 	/* Cached: a first run at scale stores tens of thousands of findings. */
 	sqlite3_stmt *st = db->put[INV_STMT_CACHE - 1];
 	int rc;
@@ -69,6 +146,11 @@ int inv_finding_add(struct inv *db, int64_t run_id, const struct inv_finding *f,
 	bind_text(st, 8, f->evidence_json);
 	bind_text(st, 9, f->baseline);
 	sqlite3_bind_int(st, 10, f->waived);
+	/* the digest of the finding as the runs after this one read it */
+	struct inv_finding later = *f;
+	if (f->state && strcmp(f->state, "fail") == 0)
+		later.baseline = "unchanged";
+	sqlite3_bind_int64(st, 11, (int64_t)inv_finding_digest(&later, false));
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : inv_sql_error(db, err, "storing a finding");

@@ -3,6 +3,7 @@
 #ifndef OW_DB_CHECKSTORE_H
 #define OW_DB_CHECKSTORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,22 @@ int inv_finding_add(struct inv *db, int64_t run_id, const struct inv_finding *f,
 /* The open findings ids[0..n) are not findings of run_id (nor after). */
 int inv_findings_close(struct inv *db, int64_t run_id, const int64_t *ids, size_t n,
                        struct ow_err *err);
+/* A finding's digest: a 64-bit hash (FNV-1a) of every field; two findings
+ * with the same digest are taken to be the same (a collision among a
+ * million findings is about one chance in 10^7). A stored finding's is
+ * of the finding as the runs after it read it (a fail as "unchanged").
+ * key_only: of the check, object type and object key alone. */
+uint64_t inv_finding_digest(const struct inv_finding *f, bool key_only);
+
+/* Every open finding as a later run compares itself with it, without its
+ * evidence: id, key digest, digest (above), and whether it is a fail.
+ * Read from the index of open findings. fn returns non-zero to stop.
+ * 0, fn's non-zero, or an error kind. */
+int inv_each_open_digest(struct inv *db,
+                         int (*fn)(void *ctx, int64_t id, uint64_t key, uint64_t digest,
+                                   bool fail),
+                         void *ctx, struct ow_err *err);
+
 /* Every open finding (those of the latest stored run) with its id, as a
  * run after it reads it (a fail as "unchanged"), ordered by check, object
  * type and object key, byte by byte, no value (NULL) first; the finding is

@@ -405,10 +405,22 @@ static const char *const migration_13[] = {
 };
 #undef M13_KEY
 
+/* 14: each finding's digest (db/checkstore.h: what a later run compares
+ * itself with, without reading the evidence back), in the index of the
+ * open findings, which a run then reads without touching the table.
+ * Rows stored before it have none and are hashed when read. */
+static const char *const migration_14[] = {
+	"ALTER TABLE finding_spans ADD COLUMN digest INTEGER",
+	"DROP INDEX spans_open",
+	"CREATE INDEX spans_open ON finding_spans(check_id, object_type, object_key, state, digest)"
+	"  WHERE closed_run IS NULL",
+	NULL,
+};
+
 static const char *const *const migrations[] = { migration_1, migration_2, migration_3, migration_4,
 	                                          migration_5, migration_6, migration_7, migration_8,
 	                                          migration_9, migration_10, migration_11,
-	                                          migration_12, migration_13 };
+	                                          migration_12, migration_13, migration_14 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 int schema_latest_version(void)

@@ -510,6 +510,151 @@ static void test_a_migrated_inventory_keeps_its_history(void **state)
 	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM findings WHERE run_id = 1"), 0);
 }
 
+/* Findings stored before digests (schema 13) have none: a run after the
+ * migration hashes them as it reads them and still matches them. */
+static void test_findings_stored_without_a_digest_still_match(void **state)
+{
+	struct writes w;
+
+	(void)state;
+	run_once(0, &w);
+	sql("UPDATE finding_spans SET digest = NULL");
+	run_once(0, &w);
+	expect_writes(&w, 0, 0, "a run over findings without digests");
+	/* and those it stores from now on have one */
+	sql("UPDATE associations SET store_path = 'moved' WHERE source_id = 104");
+	run_once(0, &w);
+	expect_writes(&w, 1, 1, "one changed evidence");
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM finding_spans WHERE closed_run IS"
+	                            " NULL AND digest IS NOT NULL"), 1);
+}
+
+#define MANY 9000   /* more than a chunk (CHK_CHUNK) of one check's results */
+
+static void add_many(void)
+{
+	char q[400];
+
+	snprintf(q, sizeof q, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+	         " WHERE i < %d) INSERT INTO associations(source_id, restore_id, source_name,"
+	         " restore_name, store_path, store_created, first_seen, last_seen) SELECT 10000 + i,"
+	         " 20000 + i, 'S' || i, 'D' || i, 'p' || i, %lld, 1, 1 FROM n", MANY, NOW - 100 * DAY);
+	sql(q);
+}
+
+struct reading {
+	struct buf text;          /* every result, a line each */
+	size_t n, per_check[CHK_MAX];
+	long long sources;        /* the sum of the association keys' source IDs */
+	const struct chk_run *run;
+	size_t nested;            /* results one nested read of OSD-SMP-004 saw */
+};
+
+static int read_one(void *ctx, const struct chk_result *r)
+{
+	struct reading *rd = ctx;
+
+	rd->n++;
+	rd->per_check[chk_index(r->def)]++;
+	buf_addf(&rd->text, "%s|%d|%d|%s|%s|%s|%s|%s|%d%d\n", r->def->id, r->state, r->sev,
+	         r->object_type ? r->object_type : "-", r->object_key ? r->object_key : "-",
+	         r->object_name ? r->object_name : "-", r->evidence ? r->evidence : "-",
+	         r->baseline ? r->baseline : "-", r->waived, r->attestable);
+	if (r->object_type && strcmp(r->object_type, "association") == 0 &&
+	    strcmp(r->def->id, "OSD-SMP-005") == 0)
+		rd->sources += atoll(r->object_key);
+	return 0;
+}
+
+static int count_one(void *ctx, const struct chk_result *r)
+{
+	(void)r;
+	++*(size_t *)ctx;
+	return 0;
+}
+
+static int read_nested(void *ctx, const struct chk_result *r)
+{
+	struct reading *rd = ctx;
+
+	/* the first association of SMP-005 reads SMP-004 meanwhile */
+	if (!rd->nested && r->object_type && strcmp(r->object_type, "association") == 0 &&
+	    chk_run_each(rd->run, (int)chk_index(chk_find("OSD-SMP-004")), count_one,
+	                 &rd->nested) != 0)
+		return -1;
+	return read_one(ctx, r);
+}
+
+/* One stored run, read back whole: its results as text, and counts. */
+static void read_run(struct reading *rd, struct writes *w)
+{
+	struct inv *db = open_at(0);
+	struct ow_err e = { 0 };
+	struct chk_run run;
+
+	memset(rd, 0, sizeof *rd);
+	buf_adds(&rd->text, "");
+	*w = (struct writes){ 0 };
+	sqlite3_update_hook(db->sql, on_write, w);
+	if (chk_evaluate(db, -1, NOW, &run, &e) != 0)
+		fail_msg("evaluate: %s", e.msg);
+	sqlite3_update_hook(db->sql, NULL, NULL);
+	rd->run = &run;
+	assert_int_equal(chk_run_each(&run, -1, read_nested, rd), 0);
+	assert_int_equal(rd->n, run.n);
+	for (size_t k = 0; k < chk_count(); k++) {
+		size_t want = 0, got = 0;
+		for (int st = 0; st <= CS_FIXED; st++)
+			want += run.counts[k][st];
+		assert_int_equal(chk_run_each(&run, (int)k, count_one, &got), 0);
+		if (got != want || got != rd->per_check[k])
+			fail_msg("%s: %zu results read alone, %zu in all, %zu counted", chk_at(k)->id, got,
+			         rd->per_check[k], want);
+	}
+	rd->run = NULL;
+	chk_run_free(&run);
+	inv_close(db);
+	assert_false(rd->text.failed);
+}
+
+/* A check with more results than a chunk, the spool in a file: every
+ * result comes back once, in order, alike from memory and from the file,
+ * one check's alone, and nested; stored alike, and a second run over it
+ * writes nothing. */
+static void test_a_run_bigger_than_memory_reads_back_whole(void **state)
+{
+	struct reading mem, file, again;
+	struct writes w;
+	long long want = 0;
+
+	(void)state;
+	add_many();
+	for (int i = 1; i <= MANY; i++)
+		want += 10000 + i;
+	for (int i = 1; i <= ASSOCS; i++)
+		want += 100 + i;
+	unsetenv("OSDWARDEN_SPOOL_MEMORY");
+	read_run(&mem, &w);
+	assert_true(w.ins > MANY);
+	tu_sql_exec(g_path, "DELETE FROM finding_spans; DELETE FROM check_runs");
+	setenv("OSDWARDEN_SPOOL_MEMORY", "4096", 1);
+	read_run(&file, &w);
+	assert_true(w.ins > MANY);
+	assert_int_equal(file.per_check[chk_index(chk_find("OSD-SMP-005"))], MANY + ASSOCS);
+	assert_int_equal(file.sources, want);
+	assert_true(file.nested > 0);
+	assert_int_equal(file.nested, file.per_check[chk_index(chk_find("OSD-SMP-004"))]);
+	if (strcmp(buf_str(&mem.text), buf_str(&file.text)) != 0)
+		fail_msg("the results read back from the file differ from those kept in memory");
+	read_run(&again, &w);
+	unsetenv("OSDWARDEN_SPOOL_MEMORY");
+	expect_writes(&w, 0, 0, "an unchanged second run at scale");
+	assert_int_equal(again.n, file.n);
+	buf_free(&mem.text);
+	buf_free(&file.text);
+	buf_free(&again.text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -519,6 +664,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_every_kept_run_reads_as_it_was_stored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retention_drops_only_what_no_kept_run_reads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_migrated_inventory_keeps_its_history, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_findings_stored_without_a_digest_still_match, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_run_bigger_than_memory_reads_back_whole, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
