@@ -46,7 +46,10 @@ test-valgrind: build
 golden: build
 	@sh scripts/golden.sh $(BUILD)
 
-# Every benchmark and one table of their figures.
+# Every benchmark (bench/run), a summary of their figures, then the growth
+# table (bench/growth.sh: lab scales 100, 1000 and 5000 against issue 18's
+# targets; several minutes). Figures mean most from a release build:
+# make bench BUILD=build-rel MESON_OPTS=-Dbuildtype=release
 bench: build
 	sh bench/run $(BUILD)
 

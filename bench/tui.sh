@@ -9,8 +9,8 @@ set -eu
 build=${1:-build}
 n=${2:-1000000}
 findings=${3:-}
-work=$(mktemp -d /tmp/osdwarden-bench-tui-XXXXXX)
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/lib.sh"
+bench_workdir tui
 start=$(date +%s.%N)
 "$build/bench/fill_assocs" "$work/inv.db" "$n" $findings >/dev/null
 end=$(date +%s.%N)
@@ -24,12 +24,10 @@ G
 /7919<Enter>
 KEYS
 for run in 1 2 3; do
-	OSDWARDEN_TUI_TIMING="$work/t.$run" LANG=C.UTF-8 TERM=xterm /usr/bin/time -f "%M" \
-		"$build/osdwarden" --db "$work/inv.db" --read-only tui --script "$work/keys" \
-		--size 80x24 2> "$work/rss.$run"
+	console "run$run" "$work/keys" --size 80x24
 	# start = the dashboard at launch; 5 = open the association view; then
 	# PgDn, PgDn, G, and the four filter keystrokes (each redraws with counts)
 	printf '  run %s: ' "$run"
-	awk '{ printf "%s %s ms  ", $1, $2 }' "$work/t.$run"
-	printf '| peak RSS %s KiB\n' "$(tail -1 "$work/rss.$run")"
+	awk '{ printf "%s %s ms  ", $1, $2 }' "$work/run$run.t"
+	printf '| peak RSS %s KiB\n' "$kib"
 done

@@ -8,7 +8,7 @@ libcurl4-openssl-dev libjansson-dev libyajl-dev libcmocka-dev libmicrohttpd-dev 
 tmux aha clang libclang-rt-14-dev locales
 libkrb5-dev krb5-kdc krb5-admin-server krb5-user
 chromium fonts-dejavu-core
-debhelper dpkg-dev lintian groff-base mandoc man-db zsh"
+debhelper dpkg-dev lintian groff-base mandoc man-db zsh sqlite3 time"
 
 # chromium: the HTML report is tested in a real browser (suite html,
 # tests/integration/test_report_html.c), which fails when it is missing.
@@ -16,6 +16,7 @@ debhelper dpkg-dev lintian groff-base mandoc man-db zsh"
 # groff-base, mandoc: the lint of the generated manual pages (suite doc);
 # man-db: `man -w` on the unpacked package; zsh: the zsh completion is run
 # by the suite doc (tests/integration/test_complete.c), which fails without it.
+# sqlite3, time: the benchmarks (bench/) and the suite bench's growth test.
 missing=""
 for p in $packages; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
