@@ -177,6 +177,9 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 		ow_err_set(err, OW_EINPUT, "out of memory");
 		return -1;
 	}
+	/* The association scan reads every page once: a small cache is as
+	 * fast, and at scale 12 MiB less. */
+	inv_cache_kib(db, 4096);
 	if (load_snapshot(db, &c.snap, err) != 0 || eng_judge_decisions(&c, &run->ignored, err) != 0 ||
 	    eng_history_begin(&c, since, keep, err) != 0)
 		goto out;
@@ -213,6 +216,7 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 	rc = 0;
 out:
 	eng_history_abort(&c);
+	inv_cache_kib(db, INV_CACHE_KIB);
 	free_snapshot(&c.snap);
 	decision_log_close(&c.log);
 	free(c.wv);

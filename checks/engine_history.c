@@ -216,6 +216,33 @@ static int on_open(void *ctx, int64_t id, uint64_t key, uint64_t digest, bool fa
 	return 0;
 }
 
+/* Sorted in place (heapsort): qsort's merge would want a copy as big as
+ * the array, a million open findings at scale. */
+static void sift(struct open_span *v, size_t at, size_t n)
+{
+	for (size_t child; (child = 2 * at + 1) < n; at = child) {
+		if (child + 1 < n && cmp_span(&v[child], &v[child + 1]) < 0)
+			child++;
+		if (cmp_span(&v[at], &v[child]) >= 0)
+			return;
+		struct open_span t = v[at];
+		v[at] = v[child];
+		v[child] = t;
+	}
+}
+
+static void sort_spans(struct open_span *v, size_t n)
+{
+	for (size_t i = n / 2; i-- > 0;)
+		sift(v, i, n);
+	for (size_t end = n; end > 1; end--) {
+		struct open_span t = v[0];
+		v[0] = v[end - 1];
+		v[end - 1] = t;
+		sift(v, 0, end - 1);
+	}
+}
+
 /* The first open finding with this key, or nopen. */
 static size_t first_open(const struct history *h, uint64_t key)
 {
@@ -267,7 +294,7 @@ int eng_history_begin(struct chk_ctx *c, int64_t since, bool keep, struct ow_err
 			ow_err_set(err, OW_EINPUT, "out of memory");
 		return -1;
 	}
-	qsort(h->open, h->nopen, sizeof *h->open, cmp_span);
+	sort_spans(h->open, h->nopen);
 	if (h->prev_fail.n)
 		qsort(h->prev_fail.h, h->prev_fail.n, sizeof *h->prev_fail.h, cmp_u64);
 	if (!(h->matched = calloc(h->nopen / 64 + 1, sizeof *h->matched))) {

@@ -91,6 +91,12 @@ static int spill(struct chk_spool *sp)
 		return -1;
 	sp->flushed += sp->len;
 	sp->len = 0;
+	/* From now on the memory is only a write buffer: give back the rest. */
+	if (sp->cap > 2 * SPOOL_WRITE) {
+		free(sp->mem);
+		sp->mem = NULL;
+		sp->cap = 0;
+	}
 	return 0;
 }
 

@@ -34,7 +34,7 @@ int inv_finding_add(struct inv *db, int64_t run_id, const struct inv_finding *f,
 /* The open findings ids[0..n) are not findings of run_id (nor after). */
 int inv_findings_close(struct inv *db, int64_t run_id, const int64_t *ids, size_t n,
                        struct ow_err *err);
-/* A finding's digest: a 64-bit hash (FNV-1a) of every field; two findings
+/* A finding's digest: a 64-bit hash of every field (db/checkstore.c); two findings
  * with the same digest are taken to be the same (a collision among a
  * million findings is about one chance in 10^7). A stored finding's is
  * of the finding as the runs after it read it (a fail as "unchanged").

@@ -295,7 +295,8 @@ int inv_open(const struct inv_open_opts *opts, struct inv **out, struct ow_err *
 		goto fail;
 	/* 16 MiB of page cache: a sync's indexes stay in memory instead of
 	 * spilling to the WAL page by page. */
-	if (exec(db, "PRAGMA cache_size=-16384", "sizing the cache", err))
+	snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", INV_CACHE_KIB);
+	if (exec(db, sql, "sizing the cache", err))
 		goto fail;
 	/* Statement journals in memory: every upsert touching several
 	 * indexes journals its pages, and on a temp file that is a write
@@ -366,6 +367,14 @@ const char *inv_path(const struct inv *db)
 bool inv_read_only(const struct inv *db)
 {
 	return db->read_only;
+}
+
+void inv_cache_kib(struct inv *db, int kib)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", kib);
+	sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
 }
 
 int inv_version(struct inv *db, struct ow_err *err)

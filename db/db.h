@@ -31,6 +31,11 @@ const char *inv_path(const struct inv *db);
  * for the caller to show, or NULL; valid until inv_close. */
 const char *inv_warning(const struct inv *db);
 bool inv_read_only(const struct inv *db);
+/* The page cache's size in KiB (16 MiB when opened): smaller while a long
+ * scan would fill it with pages read once (the checklist run). */
+void inv_cache_kib(struct inv *db, int kib);
+/* What it is opened with. */
+#define INV_CACHE_KIB 16384
 int inv_version(struct inv *db, struct ow_err *err);
 /* The schema version this build writes (what inv_version reads back from an
  * inventory it migrated), for the version banner. */
