@@ -47,6 +47,7 @@ table() {
 	function mib(k) { return int(k / 1024) }
 	function cellof(m, s) {
 		if (!((m, s) in secs)) return "—"
+		if (secs[m, s] == "failed") return "failed (exit " kib[m, s] ")"
 		if (kib[m, s] == "-") return sprintf("%.2f s", secs[m, s])
 		return sprintf("%.2f s / %d MiB", secs[m, s], mib(kib[m, s]))
 	}
@@ -62,6 +63,7 @@ table() {
 	# "met", or "not met (why)", or "not measured", for one scale
 	function judge(m, s, limits,   n, l, i, v, why) {
 		if (!((m, s) in secs)) return "not measured"
+		if (secs[m, s] == "failed") return "not measured (failed)"
 		n = split(limits, l, ",")
 		for (i = 1; i <= n; i++) {
 			if (l[i] ~ /^s<=/) {
@@ -135,6 +137,9 @@ shift
 scales=${*:-100 1000 5000}
 . "$here/lib.sh"
 bench_workdir growth
+# A command that fails is a cell saying so; the table is printed all the
+# same, and the script then exits 1.
+bench_keep_going=1
 figures=$work/figures
 : > "$figures"
 
@@ -146,11 +151,13 @@ record() {
 # The exports' own shares: bench_checks evaluates once more, stores that
 # run, then writes each export to /dev/null ("... text 0.01 s json 0.52 s ...").
 record_shares() {
-	"$build/bench/bench_checks" "$work/inv.db" 1 > "$work/phases"
+	timed 0 phases "$build/bench/bench_checks" "$work/inv.db" 1
 	for f in text json sarif markdown; do
-		secs=$(awk -v f="$f" '{ for (i = 1; i < NF; i++) if ($i == f) { print $(i + 1); exit } }' \
-			"$work/phases")
-		kib=-
+		if [ "$secs" != failed ]; then
+			secs=$(awk -v f="$f" '{ for (i = 1; i < NF; i++) if ($i == f) { print $(i + 1); exit } }' \
+				"$work/phases.out")
+			kib=-
+		fi
 		record "share_$f" "$1"
 	done
 }
@@ -159,6 +166,7 @@ for s in $scales; do
 	echo "growth.sh: lab scale $s" >&2
 	rm -f "$work/inv.db" "$work/inv.db-wal" "$work/inv.db-shm" "$work/report.html"
 	lab_inventory "$s"
+	[ "$secs" != failed ] || exit 1   # no inventory: nothing more to measure
 	record sync "$s"
 	echo "assocs $s $(assoc_count)" >> "$figures"
 	timed_check first
@@ -178,7 +186,9 @@ for s in $scales; do
 	: > "$work/keys"
 	console console "$work/keys"
 	record console_whole "$s"
-	secs=$(awk '$1 == "start" { printf "%.3f", $2 / 1000; exit }' "$work/console.t")
+	if [ "$secs" != failed ]; then
+		secs=$(awk '$1 == "start" { printf "%.3f", $2 / 1000; exit }' "$work/console.t")
+	fi
 	record console_start "$s"
 done
 
@@ -205,3 +215,4 @@ dashboard (OSDWARDEN_TUI_TIMING), read-only, on the stored run; the RSS is the c
 "launch to exit" is the whole process with an empty key script.
 `bench/growth.sh BUILD [SCALE...]` reproduces it.
 END
+[ "$bench_failures" -eq 0 ] || { echo "growth.sh: $bench_failures command(s) failed" >&2; exit 1; }

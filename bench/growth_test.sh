@@ -43,7 +43,8 @@ done
 
 # The targets, judged from figures only: scale 1000, 5000 and 6000 (200,000,
 # 1,150,000 and 1,380,000 associations), each figure just inside or just
-# outside its target (a MiB is 1024 KiB: 65535 KiB is under 64 MiB).
+# outside its target (a MiB is 1024 KiB: 65535 KiB is under 64 MiB), and a
+# command that failed.
 cat > "$work/figures" <<'END'
 assocs 1000 200000
 assocs 5000 1150000
@@ -55,6 +56,7 @@ check_unchanged 5000 4.00 70000
 export_sarif 1000 1.20 60000
 export_json 1000 0.90 60000
 share_sarif 1000 0.40 -
+export_html 1000 failed 139
 console_start 1000 0.05 20000
 console_start 5000 0.12 30000
 assocs 6000 1380000
@@ -71,7 +73,8 @@ expect "$work/dry" "check, after 1% of associations changed" met "1000: not met 
 expect "$work/dry" "check, after 1% of associations changed" met "5000: not measured"
 expect "$work/dry" "check --format sarif" met "1000: not met (1.20 s > 1 s)"
 expect "$work/dry" "check --format json" met "1000: met"
-expect "$work/dry" "check --format html" met "1000: not measured"
+expect "$work/dry" "check --format html" "scale 1000" "failed (exit 139)"
+expect "$work/dry" "check --format html" met "1000: not measured (failed)"
 expect "$work/dry" "sarif export, its own share" "scale 1000" "0.40 s"
 expect "$work/dry" "sarif export, its own share" met "1000: met"
 expect "$work/dry" "console start (the stored run)" met "5000: met"

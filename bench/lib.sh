@@ -16,9 +16,17 @@ lab_start() {
 	scale_=$1
 	shift
 	"$build/osdwarden-lab" --port 0 --scale "$scale_" --auth none --ca-out "$work/ca.pem" "$@" \
-		> "$work/lab.out" 2>/dev/null &
+		> "$work/lab.out" 2> "$work/lab.err" &
 	lab=$!
-	until grep -q '^ready' "$work/lab.out" 2>/dev/null; do sleep 0.1; done
+	until grep -q '^ready' "$work/lab.out" 2>/dev/null; do
+		if ! kill -0 "$lab" 2>/dev/null; then
+			echo "bench: osdwarden-lab --scale $scale_ stopped before it was ready:" >&2
+			cat "$work/lab.err" >&2
+			lab=""
+			exit 1
+		fi
+		sleep 0.1
+	done
 	origin=$(awk '/^url /{ sub(/\/AdminService\/$/, "", $2); print $2 }' "$work/lab.out")
 }
 
@@ -30,8 +38,11 @@ lab_stop() {
 
 # timed MAXRC NAME COMMAND...: runs COMMAND under /usr/bin/time, its output
 # in $work/NAME.out. Sets $secs (wall) and $kib (peak RSS). An exit status
-# above MAXRC (osdwarden check exits 1 for findings) stops the benchmark:
-# a failed command has no figure.
+# above MAXRC (osdwarden check exits 1 for findings) is a failure, which has
+# no figure: it stops the benchmark, or with $bench_keep_going set, sets
+# $secs to "failed" and $kib to the exit status and counts it in
+# $bench_failures.
+bench_failures=0
 timed() {
 	maxrc_=$1
 	name_=$2
@@ -41,7 +52,11 @@ timed() {
 	if [ "$rc_" -gt "$maxrc_" ]; then
 		echo "bench: $* failed (exit $rc_):" >&2
 		cat "$work/$name_.time" >&2
-		exit 1
+		[ -n "${bench_keep_going:-}" ] || exit 1
+		secs=failed
+		kib=$rc_
+		bench_failures=$((bench_failures + 1))
+		return 0
 	fi
 	read -r secs kib <<END
 $(tail -n 1 "$work/$name_.time")
