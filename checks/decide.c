@@ -37,29 +37,45 @@ int chk_decide(struct inv *db, bool waiver, const char *check, const char *objec
 	return rc;
 }
 
+/* What a recheck gathers of one object's results. */
+struct recheck {
+	const char *object;
+	const char *worst;   /* the first state that is not a pass */
+	bool passed;
+};
+
+static int recheck_result(void *ctx, const struct chk_result *r)
+{
+	struct recheck *rc = ctx;
+
+	if (!r->object_key || (strcmp(r->object_key, rc->object) != 0 &&
+	                       !(r->object_name && strcmp(r->object_name, rc->object) == 0)))
+		return 0;
+	if (r->state == CS_PASS || r->state == CS_FIXED)
+		rc->passed = true;
+	else if (!rc->worst)
+		rc->worst = chk_state_name(r->state);   /* a static name: valid past the call */
+	return 0;
+}
+
 int chk_recheck(void *ctx, struct inv *db, const char *check, const char *object, char *state,
                 size_t n, struct ow_err *err)
 {
+	const struct chk_def *d = chk_find(check);
+	struct recheck rc = { object, NULL, false };
 	struct chk_run run;
-	const char *worst = NULL;
-	bool passed = false;
 
 	(void)ctx;
 	if (chk_evaluate(db, -1, inv_now(), &run, err) != 0)
 		return err->kind ? (int)err->kind : OW_EINPUT;
-	for (size_t i = 0; i < run.n; i++) {
-		const struct chk_result *r = &run.results[i];
-		if (strcmp(r->def->id, check) != 0 || !r->object_key ||
-		    (strcmp(r->object_key, object) != 0 &&
-		     !(r->object_name && strcmp(r->object_name, object) == 0)))
-			continue;
-		if (r->state == CS_PASS || r->state == CS_FIXED)
-			passed = true;
-		else if (!worst)
-			worst = chk_state_name(r->state);
+	if (d && chk_run_each(&run, (int)chk_index(d), recheck_result, &rc) != 0) {
+		chk_run_free(&run);
+		ow_err_set(err, OW_EINPUT, "the run's results could not be read back to recheck %s "
+		           "(out of memory, or an I/O error)", check);
+		return OW_EINPUT;
 	}
 	/* No result for the object is not a pass: the check did not judge it. */
-	snprintf(state, n, "%s", worst ? worst : passed ? "pass" : "not judged");
+	snprintf(state, n, "%s", rc.worst ? rc.worst : rc.passed ? "pass" : "not judged");
 	chk_run_free(&run);
 	return 0;
 }

@@ -34,6 +34,30 @@ static int write_report(FILE *f, const struct report *r)
 	return chk_write_text(f, r->run, r->ascii, r->all);
 }
 
+/* A failure no waiver covers at the --fail-on severity or above stops
+ * the walk. */
+static int gates(void *ctx, const struct chk_result *r)
+{
+	const enum chk_sev *at = ctx;
+
+	return r->state == CS_FAIL && !r->waived && r->sev >= *at;
+}
+
+/* --fail-on's verdict: OW_EFINDINGS, 0, or -1 when the results could not
+ * be read back. Only checks with an unwaived failure are read (a result's
+ * severity may differ from its check's). */
+static int gate(const struct chk_run *run, enum chk_sev at)
+{
+	for (size_t k = 0; k < chk_count(); k++) {
+		int rc;
+		if (run->counts[k][CS_FAIL] <= run->waived[k])
+			continue;
+		if ((rc = chk_run_each(run, (int)k, gates, &at)) != 0)
+			return rc < 0 ? -1 : OW_EFINDINGS;
+	}
+	return 0;
+}
+
 /* The rename into path is on disk once its directory is. */
 static void sync_directory_of(const char *path)
 {
@@ -200,10 +224,12 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		return cli_fail(c, &(struct ow_err){ OW_EINPUT,
 		                "writing the report failed; it is incomplete (run osdwarden check again)" });
 	}
-	for (size_t i = 0; fail_on_set && i < run.n; i++)
-		if (run.results[i].state == CS_FAIL && !run.results[i].waived &&
-		    run.results[i].sev >= fail_on)
-			rc = OW_EFINDINGS;
+	if (fail_on_set && (rc = gate(&run, fail_on)) < 0) {
+		chk_run_free(&run);
+		inv_close(db);
+		return cli_fail(c, &(struct ow_err){ OW_EINPUT, "the run's results could not be read "
+		                "back to judge --fail-on (out of memory, or an I/O error)" });
+	}
 	chk_run_free(&run);
 	inv_close(db);
 	return rc;

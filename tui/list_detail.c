@@ -83,6 +83,8 @@ struct detail_ctx {
 	struct tui_app *a;
 	struct buf *out;
 	size_t n;
+	const char *const *types;   /* evaluated now: the object's types and key */
+	const char *key;
 };
 
 static int stored_finding(void *ctx, size_t key, const struct inv_finding *f)
@@ -95,12 +97,31 @@ static int stored_finding(void *ctx, size_t key, const struct inv_finding *f)
 	return 0;
 }
 
+/* A result of an evaluation shown, not stored, that is a finding of the
+ * object: as a stored finding would read. */
+static int evaluated_finding(void *ctx, const struct chk_result *r)
+{
+	struct detail_ctx *dc = ctx;
+	bool typed = false;
+
+	for (size_t t = 0; dc->types && dc->types[t]; t++)
+		typed |= r->object_type && strcmp(r->object_type, dc->types[t]) == 0;
+	if (!typed || !r->object_key || strcmp(r->object_key, dc->key) != 0 ||
+	    r->state == CS_PASS || r->state == CS_NOTAPPLICABLE)
+		return 0;
+	add_finding_text(dc->a, dc->out, &(struct inv_finding){
+		r->def->id, chk_state_name(r->state), chk_sev_name(r->sev), r->object_type,
+		r->object_key, r->object_name, r->evidence, r->baseline, r->waived });
+	dc->n++;
+	return 0;
+}
+
 void ld_findings(struct tui_app *a, const struct inv_list *l, const struct inv_row *row,
                  int64_t run_id, int64_t run_started, const char *unread, struct buf *out)
 {
-	struct detail_ctx dc = { a, out, 0 };
 	const char *const *types = inv_list_object_types(l);
 	const char *key = row->object_key;
+	struct detail_ctx dc = { a, out, 0, types, key };
 	struct chk_run run;
 	struct ow_err e = { 0 };
 
@@ -127,22 +148,12 @@ void ld_findings(struct tui_app *a, const struct inv_list *l, const struct inv_r
 		buf_addf(out, " the checklist could not be evaluated: %s\n", e.msg);
 		return;
 	}
-	for (size_t i = 0; i < run.n; i++) {
-		const struct chk_result *r = &run.results[i];
-		bool typed = false;
-		for (size_t t = 0; types && types[t]; t++)
-			typed |= r->object_type && strcmp(r->object_type, types[t]) == 0;
-		if (!typed || !r->object_key || strcmp(r->object_key, key) != 0 ||
-		    r->state == CS_PASS || r->state == CS_NOTAPPLICABLE)
-			continue;
-		add_finding_text(a, out, &(struct inv_finding){
-			r->def->id, chk_state_name(r->state), chk_sev_name(r->sev), r->object_type,
-			r->object_key, r->object_name, r->evidence, r->baseline, r->waived });
-		dc.n++;
-	}
-	chk_run_free(&run);
-	if (!dc.n)
+	if (chk_run_each(&run, -1, evaluated_finding, &dc) != 0)
+		buf_adds(out, " the checklist's results could not be read back (out of memory or "
+		         "an I/O error)\n");
+	else if (!dc.n)
 		buf_adds(out, " none: every check passed or does not apply\n");
+	chk_run_free(&run);
 }
 
 /* One JSON object of the values by field name, through the same renderer

@@ -112,20 +112,21 @@ static int cl_load(struct tui_app *a, struct tui_view *v)
 				r->total += cl->stored.counts[k][st];
 		}
 	}
-	for (size_t i = 0; cl->have_run && i < cl->run.n; i++) {
-		const struct chk_result *res = &cl->run.results[i];
-		for (int k = 0; k < cl->nrows; k++) {
-			struct row *r = &cl->rows[k];
-			if (r->def != res->def)
-				continue;
-			r->total++;
-			if (res->state == CS_FAIL && res->waived) {
-				r->waived++;
-			} else {
-				r->failing += res->state == CS_FAIL;
-				if (rank(res->state) > rank(r->worst))
-					r->worst = res->state;
+	/* An evaluation shown: its counts per check and state (a waived
+	 * failure is counted apart and never the worst). */
+	for (int i = 0; cl->have_run && i < cl->nrows; i++) {
+		struct row *r = &cl->rows[i];
+		size_t k = chk_index(r->def);
+		for (int st = 0; st <= CS_FIXED; st++) {
+			size_t n = cl->run.counts[k][st];
+			r->total += (long)n;
+			if (st == CS_FAIL) {
+				r->waived += (long)cl->run.waived[k];
+				n -= cl->run.waived[k];
+				r->failing += (long)n;
 			}
+			if (n && rank((enum chk_state)st) > rank(r->worst))
+				r->worst = (enum chk_state)st;
 		}
 	}
 	if (v->cursor >= cl->nrows)

@@ -135,6 +135,16 @@ static int stored_object(void *ctx, const struct inv_finding *f)
 	                  f->evidence_json);
 }
 
+/* One result of an evaluation shown, not stored: what the stored run
+ * would keep of it (passes and "not applicable" are only counted). */
+static int evaluated_object(void *ctx, const struct chk_result *r)
+{
+	if (r->state == CS_PASS || r->state == CS_NOTAPPLICABLE)
+		return 0;
+	return add_object(ctx, r->state, r->waived, r->object_type, r->object_key, r->object_name,
+	                  r->evidence);
+}
+
 /* What needs doing: a failure no waiver covers. */
 static bool needs_doing(const struct ex_obj *o)
 {
@@ -362,6 +372,7 @@ static int ex_load(struct tui_app *a, struct tui_view *v)
 	struct chk_run run;
 	struct ow_err e = { 0 };
 	char keep[300] = "";
+	size_t k = chk_index(ex->def);
 
 	/* a new filter: the same objects, other lines */
 	if (ex->loaded && strcmp(ex->built_filter, v->filter) != 0) {
@@ -377,7 +388,6 @@ static int ex_load(struct tui_app *a, struct tui_view *v)
 	if (chk_stored_load(a->o.db, &cs, &e) == 0) {
 		/* the stored run's findings of this check (only non-passing ones
 		 * are stored), and its counts */
-		size_t k = chk_index(ex->def);
 		for (int st = 0; st <= CS_FIXED; st++)
 			ex->total += cs.counts[k][st];
 		ex->fails = cs.counts[k][CS_FAIL];
@@ -387,18 +397,13 @@ static int ex_load(struct tui_app *a, struct tui_view *v)
 	} else if (chk_evaluate_peek(a->o.db, inv_now(), &run, &e) != 0) {
 		tui_flash(a, true, "%s", e.msg);
 	} else {
-		for (size_t i = 0; i < run.n; i++) {
-			const struct chk_result *r = &run.results[i];
-			if (r->def != ex->def)
-				continue;
-			ex->total++;
-			if (r->state == CS_PASS || r->state == CS_NOTAPPLICABLE)
-				continue;
-			ex->fails += r->state == CS_FAIL;
-			if (add_object(ex, r->state, r->waived, r->object_type, r->object_key,
-			               r->object_name, r->evidence) != 0)
-				break;
-		}
+		/* an evaluation shown, not stored: the same, from its results */
+		for (int st = 0; st <= CS_FIXED; st++)
+			ex->total += (long)run.counts[k][st];
+		ex->fails = (long)run.counts[k][CS_FAIL];
+		if (chk_run_each(&run, (int)k, evaluated_object, ex) != 0)
+			tui_flash(a, true, "the results of %s could not all be shown (out of memory)",
+			          ex->def->id);
 		chk_run_free(&run);
 	}
 	sort_objects(ex);

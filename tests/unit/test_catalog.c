@@ -129,18 +129,58 @@ static void set_setting(const char *key, const char *value)
 	tu_run_free(&r);
 }
 
+/* What a test reads of one result, copied: a result is valid only during
+ * chk_run_each's call. */
+struct seen {
+	bool found;
+	enum chk_state state;
+	enum chk_sev sev;
+	bool waived;
+	char evidence[4096];
+};
+
+struct seek {
+	const char *key;   /* in the object key (or name, unless key_only); NULL: any */
+	bool key_only;
+	struct seen out;
+};
+
+static int seek_result(void *ctx, const struct chk_result *r)
+{
+	struct seek *s = ctx;
+
+	if (s->key && !(r->object_key && strstr(r->object_key, s->key)) &&
+	    (s->key_only || !(r->object_name && strstr(r->object_name, s->key))))
+		return 0;
+	s->out.found = true;
+	s->out.state = r->state;
+	s->out.sev = r->sev;
+	s->out.waived = r->waived;
+	snprintf(s->out.evidence, sizeof s->out.evidence, "%s", r->evidence ? r->evidence : "");
+	return 1;
+}
+
+/* The first result of check id for an object whose key (or name) contains
+ * key; NULL: the check's first result. */
+static struct seen first_result(const struct chk_run *run, const char *id, const char *key, bool key_only)
+{
+	const struct chk_def *d = chk_find(id);
+	struct seek s = { key, key_only, { 0 } };
+
+	if (!d)
+		fail_msg("no check %s in the catalogue", id);
+	if (chk_run_each(run, (int)chk_index(d), seek_result, &s) < 0)
+		fail_msg("the results of %s could not be read back", id);
+	return s.out;
+}
+
 /* The state of a check's result for an object key containing `key` (NULL:
  * the check's first result). "none" when there is none. */
 static const char *state_for(const struct chk_run *run, const char *id, const char *key)
 {
-	for (size_t i = 0; i < run->n; i++) {
-		const struct chk_result *r = &run->results[i];
-		if (strcmp(r->def->id, id) == 0 &&
-		    (!key || (r->object_key && strstr(r->object_key, key)) ||
-		     (r->object_name && strstr(r->object_name, key))))
-			return chk_state_name(r->state);
-	}
-	return "none";
+	struct seen r = first_result(run, id, key, false);
+
+	return r.found ? chk_state_name(r.state) : "none";
 }
 
 /* A site where every check has something to judge and, read in full,
@@ -199,11 +239,9 @@ static void seed_clean_site(void)
 
 static bool passes_anywhere(const struct chk_run *run, const struct chk_def *d)
 {
-	for (size_t i = 0; i < run->n; i++)
-		if (run->results[i].def == d &&
-		    (run->results[i].state == CS_PASS || run->results[i].state == CS_FIXED))
-			return true;
-	return false;
+	size_t k = chk_index(d);
+
+	return run->counts[k][CS_PASS] + run->counts[k][CS_FIXED] > 0;
 }
 
 /* Whether d's own row names cls (not through its inputs). */
@@ -530,12 +568,9 @@ static const struct seeded cases[] = {
  * carries; -1 when there is none. */
 static int sev_for(const struct chk_run *run, const char *id, const char *key)
 {
-	for (size_t i = 0; i < run->n; i++) {
-		const struct chk_result *r = &run->results[i];
-		if (strcmp(r->def->id, id) == 0 && r->object_key && strstr(r->object_key, key))
-			return (int)r->sev;
-	}
-	return -1;
+	struct seen r = first_result(run, id, key, true);
+
+	return r.found ? (int)r.sev : -1;
 }
 
 /* Turn 2: NTLM on the AdminService is worse when the provider is remote
@@ -627,15 +662,34 @@ static void test_seeded_inventories_give_the_expected_state(void **state)
  * results passes once attested for that object, and is notchecked again
  * when the attestation has expired. For attest-only checks notchecked is
  * the failing state: nothing in the inventory can make them pass. */
+static int attest_one(void *ctx, const struct chk_result *r)
+{
+	const long long *expires = ctx;
+
+	if (r->state != CS_NOTCHECKED && !(r->state == CS_FAIL && r->attestable))
+		return 0;
+	/* one day's attestation made a day before it expires */
+	decide(false, r->def->id, r->object_key ? r->object_key : "", 1, *expires - 86400);
+	return 0;
+}
+
 static void attest_all_notchecked(const struct chk_run *run, const struct chk_def *d, long long expires)
 {
-	for (size_t i = 0; i < run->n; i++) {
-		const struct chk_result *r = &run->results[i];
-		if (r->def != d || (r->state != CS_NOTCHECKED && !(r->state == CS_FAIL && r->attestable)))
-			continue;
-		/* one day's attestation made a day before it expires */
-		decide(false, d->id, r->object_key ? r->object_key : "", 1, expires - 86400);
-	}
+	assert_int_equal(chk_run_each(run, (int)chk_index(d), attest_one, &expires), 0);
+}
+
+struct state_count {
+	enum chk_state st;
+	size_t n;
+};
+
+static int count_one(void *ctx, const struct chk_result *r)
+{
+	struct state_count *sc = ctx;
+
+	sc->n += r->state == sc->st || (sc->st == CS_NOTCHECKED && r->state == CS_FAIL && r->attestable) ||
+	         (sc->st == CS_PASS && r->state == CS_FIXED);
+	return 0;
 }
 
 /* Results of d in state st; CS_NOTCHECKED also counts the failures an
@@ -643,14 +697,10 @@ static void attest_all_notchecked(const struct chk_run *run, const struct chk_de
  * previous failures that now pass (reported as fixed). */
 static size_t count_state(const struct chk_run *run, const struct chk_def *d, enum chk_state st)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < run->n; i++) {
-		const struct chk_result *r = &run->results[i];
-		n += r->def == d && (r->state == st ||
-		                     (st == CS_NOTCHECKED && r->state == CS_FAIL && r->attestable) ||
-		                     (st == CS_PASS && r->state == CS_FIXED));
-	}
-	return n;
+	struct state_count sc = { st, 0 };
+
+	assert_int_equal(chk_run_each(run, (int)chk_index(d), count_one, &sc), 0);
+	return sc.n;
 }
 
 static void test_attestations_close_and_expiry_reopens_every_attestable_check(void **state)
@@ -784,18 +834,13 @@ static struct chk_run evaluate_at(int64_t now)
 }
 
 /* The first result of check id for an object key or name containing key. */
-static const struct chk_result *result_for(const struct chk_run *run, const char *id,
-                                           const char *key)
+static struct seen result_for(const struct chk_run *run, const char *id, const char *key)
 {
-	for (size_t i = 0; i < run->n; i++) {
-		const struct chk_result *r = &run->results[i];
-		if (strcmp(r->def->id, id) == 0 &&
-		    ((r->object_key && strstr(r->object_key, key)) ||
-		     (r->object_name && strstr(r->object_name, key))))
-			return r;
-	}
-	fail_msg("%s has no result for %s", id, key);
-	return NULL;
+	struct seen r = first_result(run, id, key, false);
+
+	if (!r.found)
+		fail_msg("%s has no result for %s", id, key);
+	return r;
 }
 
 /* A PXE DP without a password (PXE-004 fails), an SMP awaiting its
@@ -820,18 +865,16 @@ static void seed_decisions_site(void)
  * were not there, and evidence saying why. */
 static void assert_not_honoured(const struct chk_run *run)
 {
-	const struct chk_result *w = result_for(run, "OSD-PXE-004", "PXEA"), *a;
+	struct seen w = result_for(run, "OSD-PXE-004", "PXEA"), a;
 
-	assert_string_equal(chk_state_name(w->state), "fail");
-	assert_false(w->waived);
-	assert_non_null(w->evidence);
-	if (!strstr(w->evidence, "not honoured"))
-		fail_msg("the waiver's evidence does not say it was not honoured: %s", w->evidence);
+	assert_string_equal(chk_state_name(w.state), "fail");
+	assert_false(w.waived);
+	if (!strstr(w.evidence, "not honoured"))
+		fail_msg("the waiver's evidence does not say it was not honoured: %s", w.evidence);
 	a = result_for(run, "OSD-SMP-008", "SMPA");
-	assert_string_equal(chk_state_name(a->state), "notchecked");
-	assert_non_null(a->evidence);
-	if (!strstr(a->evidence, "not honoured"))
-		fail_msg("the attestation's evidence does not say it was not honoured: %s", a->evidence);
+	assert_string_equal(chk_state_name(a.state), "notchecked");
+	if (!strstr(a.evidence, "not honoured"))
+		fail_msg("the attestation's evidence does not say it was not honoured: %s", a.evidence);
 	/* the default of 14 days, not the unrecorded value */
 	assert_string_equal(state_for(run, "OSD-SMP-004", "OLDWS"), "fail");
 }
@@ -854,8 +897,8 @@ static void test_decisions_written_with_sql_are_not_honoured(void **state)
 	sql(q);
 	run = evaluate_at(NOW);
 	assert_not_honoured(&run);
-	if (!strstr(result_for(&run, "OSD-PXE-004", "PXEA")->evidence, "not in the audit log"))
-		fail_msg("evidence: %s", result_for(&run, "OSD-PXE-004", "PXEA")->evidence);
+	if (!strstr(result_for(&run, "OSD-PXE-004", "PXEA").evidence, "not in the audit log"))
+		fail_msg("evidence: %s", result_for(&run, "OSD-PXE-004", "PXEA").evidence);
 	assert_int_equal(run.ignored.waivers, 1);
 	assert_int_equal(run.ignored.attestations, 1);
 	assert_int_equal(run.ignored.settings, 1);
@@ -874,9 +917,9 @@ static void test_decisions_made_through_osdwarden_are_honoured(void **state)
 	decide(false, "OSD-SMP-008", "SMPA", 30, NOW - 10);
 	set_setting("assoc_released_max_days", "36500");
 	run = evaluate_at(NOW);
-	assert_string_equal(chk_state_name(result_for(&run, "OSD-PXE-004", "PXEA")->state), "fail");
-	assert_true(result_for(&run, "OSD-PXE-004", "PXEA")->waived);
-	assert_string_equal(chk_state_name(result_for(&run, "OSD-SMP-008", "SMPA")->state), "pass");
+	assert_string_equal(chk_state_name(result_for(&run, "OSD-PXE-004", "PXEA").state), "fail");
+	assert_true(result_for(&run, "OSD-PXE-004", "PXEA").waived);
+	assert_string_equal(chk_state_name(result_for(&run, "OSD-SMP-008", "SMPA").state), "pass");
 	assert_string_equal(state_for(&run, "OSD-SMP-004", "OLDWS"), "none");
 	assert_string_equal(state_for(&run, "OSD-SMP-004", NULL), "pass");
 	assert_int_equal(run.ignored.waivers + run.ignored.attestations + run.ignored.settings, 0);
@@ -911,7 +954,7 @@ static void test_a_decision_edited_after_its_audit_row_is_not_honoured(void **st
 	decide(true, "OSD-PXE-004", "PXEB", 30, NOW - 10);
 	sql("UPDATE waivers SET object_key = 'PXEA'");
 	run = evaluate_at(NOW);
-	assert_false(result_for(&run, "OSD-PXE-004", "PXEA")->waived);
+	assert_false(result_for(&run, "OSD-PXE-004", "PXEA").waived);
 	assert_int_equal(run.ignored.waivers, 1);
 	chk_run_free(&run);
 }
@@ -928,15 +971,15 @@ static void test_a_log_that_no_longer_verifies_honours_no_decision(void **state)
 	set_setting("assoc_released_max_days", "36500");
 	/* Honoured while the log verifies... */
 	run = evaluate_at(NOW);
-	assert_true(result_for(&run, "OSD-PXE-004", "PXEA")->waived);
+	assert_true(result_for(&run, "OSD-PXE-004", "PXEA").waived);
 	chk_run_free(&run);
 	/* ...and none once one of its rows was changed. */
 	sql("UPDATE audit SET outcome = 'edited' WHERE seq = (SELECT min(seq) FROM audit "
 	    "WHERE action = 'waive')");
 	run = evaluate_at(NOW);
 	assert_not_honoured(&run);
-	if (!strstr(result_for(&run, "OSD-PXE-004", "PXEA")->evidence, "does not verify"))
-		fail_msg("evidence: %s", result_for(&run, "OSD-PXE-004", "PXEA")->evidence);
+	if (!strstr(result_for(&run, "OSD-PXE-004", "PXEA").evidence, "does not verify"))
+		fail_msg("evidence: %s", result_for(&run, "OSD-PXE-004", "PXEA").evidence);
 	assert_int_equal(run.ignored.waivers, 1);
 	assert_int_equal(run.ignored.attestations, 1);
 	assert_int_equal(run.ignored.settings, 1);
@@ -994,17 +1037,17 @@ static void test_decisions_recorded_in_the_older_audit_format_are_honoured(void 
 	             "recorded by the decommission task", "share removed by hand", t,
 	             t + 3650 * 86400LL);
 	run = evaluate_at(NOW);
-	assert_true(result_for(&run, "OSD-PXE-004", "PXEA")->waived);
-	assert_string_equal(chk_state_name(result_for(&run, "OSD-SMP-008", "SMPA")->state), "pass");
-	assert_string_equal(chk_state_name(result_for(&run, "OSD-SMP-007", "SMPGONE")->state), "pass");
+	assert_true(result_for(&run, "OSD-PXE-004", "PXEA").waived);
+	assert_string_equal(chk_state_name(result_for(&run, "OSD-SMP-008", "SMPA").state), "pass");
+	assert_string_equal(chk_state_name(result_for(&run, "OSD-SMP-007", "SMPGONE").state), "pass");
 	assert_int_equal(run.ignored.waivers + run.ignored.attestations, 0);
 	chk_run_free(&run);
 	/* Stretched in the table: the old row's days no longer match. */
 	sql("UPDATE waivers SET expires = expires + 86400; UPDATE attestations SET expires = "
 	    "expires + 86400 WHERE check_id = 'OSD-SMP-007'");
 	run = evaluate_at(NOW);
-	assert_false(result_for(&run, "OSD-PXE-004", "PXEA")->waived);
-	assert_string_equal(chk_state_name(result_for(&run, "OSD-SMP-007", "SMPGONE")->state), "fail");
+	assert_false(result_for(&run, "OSD-PXE-004", "PXEA").waived);
+	assert_string_equal(chk_state_name(result_for(&run, "OSD-SMP-007", "SMPGONE").state), "fail");
 	assert_int_equal(run.ignored.waivers, 1);
 	assert_int_equal(run.ignored.attestations, 1);
 	chk_run_free(&run);
@@ -1082,8 +1125,8 @@ static void test_the_dashboard_and_the_check_report_say_the_same_numbers(void **
 	decide(true, "OSD-PXE-001", "PXEA", 30, NOW);
 	decide(true, "OSD-CHAIN-CRED1", "PXEA", 30, NOW);
 	run = evaluate();
-	for (size_t i = 0; i < run.n; i++)
-		waived |= run.results[i].waived;
+	for (size_t k = 0; k < chk_count(); k++)
+		waived |= run.waived[k] > 0;
 	assert_true(waived);
 	chk_summary_of_run(&run, &ran);
 	chk_run_free(&run);
