@@ -17,26 +17,26 @@
 static int load_snapshot(struct inv *db, struct chk_snap *s, struct ow_err *err)
 {
 	memset(s, 0, sizeof *s);
-	return inv_load_site(db, false, &s->sites, &s->nsites, err) ||
-	       inv_load_dp(db, false, &s->dps, &s->ndps, err) ||
-	       inv_load_smp(db, true, &s->smps, &s->nsmps, err) ||
-	       inv_load_smp_folder(db, false, &s->folders, &s->nfolders, err) ||
-	       inv_load_cert(db, false, &s->certs, &s->ncerts, err) ||
-	       inv_load_boot_image(db, false, &s->boots, &s->nboots, err) ||
-	       inv_load_package(db, false, &s->pkgs, &s->npkgs, err) ||
-	       inv_load_ts(db, false, &s->tss, &s->ntss, err) ||
-	       inv_load_ts_run_as(db, false, &s->runas, &s->nrunas, err) ||
-	       inv_load_deployment(db, false, &s->deps, &s->ndeps, err) ||
-	       inv_load_collection(db, false, &s->colls, &s->ncolls, err) ||
-	       inv_load_collection_var(db, false, &s->vars, &s->nvars, err) ||
-	       inv_load_admin(db, false, &s->admins, &s->nadmins, err) ||
-	       inv_load_role(db, false, &s->roles, &s->nroles, err) ||
-	       inv_load_secured_type(db, false, &s->types, &s->ntypes, err) ||
-	       inv_load_update_pkg(db, false, &s->updates, &s->nupdates, err) ||
-	       inv_load_site_setting(db, false, &s->settings, &s->nsettings, err) ||
-	       inv_load_waiver(db, false, &s->waivers, &s->nwaivers, err) ||
-	       inv_load_attestation(db, false, &s->attests, &s->nattests, err) ||
-	       inv_load_segment(db, false, &s->tags, &s->ntags, err)
+	return inv_load_site(db, INV_LOAD_LEAN, &s->sites, &s->nsites, err) ||
+	       inv_load_dp(db, INV_LOAD_LEAN, &s->dps, &s->ndps, err) ||
+	       inv_load_smp(db, INV_LOAD_GONE | INV_LOAD_LEAN, &s->smps, &s->nsmps, err) ||
+	       inv_load_smp_folder(db, INV_LOAD_LEAN, &s->folders, &s->nfolders, err) ||
+	       inv_load_cert(db, INV_LOAD_LEAN, &s->certs, &s->ncerts, err) ||
+	       inv_load_boot_image(db, INV_LOAD_LEAN, &s->boots, &s->nboots, err) ||
+	       inv_load_package(db, INV_LOAD_LEAN, &s->pkgs, &s->npkgs, err) ||
+	       inv_load_ts(db, INV_LOAD_LEAN, &s->tss, &s->ntss, err) ||
+	       inv_load_ts_run_as(db, INV_LOAD_LEAN, &s->runas, &s->nrunas, err) ||
+	       inv_load_deployment(db, INV_LOAD_LEAN, &s->deps, &s->ndeps, err) ||
+	       inv_load_collection(db, INV_LOAD_LEAN, &s->colls, &s->ncolls, err) ||
+	       inv_load_collection_var(db, INV_LOAD_LEAN, &s->vars, &s->nvars, err) ||
+	       inv_load_admin(db, INV_LOAD_LEAN, &s->admins, &s->nadmins, err) ||
+	       inv_load_role(db, INV_LOAD_LEAN, &s->roles, &s->nroles, err) ||
+	       inv_load_secured_type(db, INV_LOAD_LEAN, &s->types, &s->ntypes, err) ||
+	       inv_load_update_pkg(db, INV_LOAD_LEAN, &s->updates, &s->nupdates, err) ||
+	       inv_load_site_setting(db, INV_LOAD_LEAN, &s->settings, &s->nsettings, err) ||
+	       inv_load_waiver(db, INV_LOAD_LEAN, &s->waivers, &s->nwaivers, err) ||
+	       inv_load_attestation(db, INV_LOAD_LEAN, &s->attests, &s->nattests, err) ||
+	       inv_load_segment(db, INV_LOAD_LEAN, &s->tags, &s->ntags, err)
 	               ? -1 : 0;
 }
 

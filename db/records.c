@@ -215,10 +215,10 @@ const struct rtable *rec_history_table(const char *name)
 		_Static_assert(sizeof(struct type) <= 512, "record too big");             \
 		return rec_each(db, &rt_##kind, include_gone, each_call_##kind, &e, err); \
 	}                                                                                 \
-	int inv_load_##kind(struct inv *db, bool include_gone, struct type **out,         \
+	int inv_load_##kind(struct inv *db, unsigned how, struct type **out,              \
 	                    size_t *n, struct ow_err *err)                                \
 	{                                                                                 \
-		return rec_load(db, &rt_##kind, sizeof(struct type), include_gone,        \
+		return rec_load(db, &rt_##kind, sizeof(struct type), how,                 \
 		                (void **)out, n, err);                                    \
 	}                                                                                 \
 	void inv_unload_##kind(struct type *arr, size_t n)                                \

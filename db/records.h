@@ -250,11 +250,15 @@ struct inv_site_setting {
  * overwrites every field, keys included, with the stored values (new
  * strings; the caller keeps ownership of the key strings it passed in);
  * returns 0, INV_NOTFOUND, or an error kind. */
-/* load: every current row (and gone ones with include_gone) into a new
- * array the caller frees with inv_unload_<kind>. For the small tables.
+/* load: every current row (and gone ones with how INV_LOAD_GONE, which
+ * `true` is) into a new array the caller frees with inv_unload_<kind>; with
+ * INV_LOAD_LEAN, without the row's raw JSON (raw_json NULL: a checklist
+ * run over thousands of DPs never reads it). For the small tables.
  * each: calls fn for every current row (gone rows too with include_gone),
  * the record valid only during the call; fn returns non-zero to stop.
  * Returns 0, fn's non-zero result, or -1 with err set. */
+#define INV_LOAD_GONE 1u
+#define INV_LOAD_LEAN 2u
 #define INV_RECORD_API(kind, type)                                              \
 	int inv_put_##kind(struct inv *db, struct type *r, int64_t now,         \
 	                   struct ow_err *err);                                 \
@@ -263,7 +267,7 @@ struct inv_site_setting {
 	int inv_each_##kind(struct inv *db, bool include_gone,                  \
 	                    int (*fn)(void *ctx, const struct type *r), void *ctx, \
 	                    struct ow_err *err);                                 \
-	int inv_load_##kind(struct inv *db, bool include_gone, struct type **out, \
+	int inv_load_##kind(struct inv *db, unsigned how, struct type **out,    \
 	                    size_t *n, struct ow_err *err);                      \
 	void inv_unload_##kind(struct type *arr, size_t n);
 

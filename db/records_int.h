@@ -52,7 +52,7 @@ int rec_put(struct inv *db, const struct rtable *t, void *rec, int64_t now, stru
 int rec_get(struct inv *db, const struct rtable *t, void *rec, struct ow_err *err);
 int rec_each(struct inv *db, const struct rtable *t, bool include_gone,
              int (*fn)(void *, const void *), void *ctx, struct ow_err *err);
-int rec_load(struct inv *db, const struct rtable *t, size_t size, bool include_gone,
+int rec_load(struct inv *db, const struct rtable *t, size_t size, unsigned how,
              void **out, size_t *n, struct ow_err *err);
 /* Frees rec's strings (not rec). */
 void rec_free(const struct rtable *t, void *rec);

@@ -217,7 +217,7 @@ struct loader {
 	const struct rtable *t;
 	size_t size, n, cap;
 	char *arr;
-	bool oom;
+	bool oom, lean;
 };
 
 /* Deep copy of one row into the growing array. */
@@ -240,7 +240,11 @@ static int load_one(void *c, const void *rec)
 	memcpy(dst, rec, l->size);
 	for (size_t i = 0; i < l->t->nfields; i++) {
 		char **p = text_at(dst, &l->t->fields[i]);
-		if (l->t->fields[i].type == FT_TEXT && *p && !(*p = strdup(*p)))
+		if (l->t->fields[i].type != FT_TEXT || !*p)
+			continue;
+		if (l->lean && strcmp(l->t->fields[i].col, "raw_json") == 0)
+			*p = NULL;
+		else if (!(*p = strdup(*p)))
 			l->oom = true;
 	}
 	l->n++;
@@ -257,11 +261,11 @@ void rec_free(const struct rtable *t, void *rec)
 	}
 }
 
-int rec_load(struct inv *db, const struct rtable *t, size_t size, bool include_gone,
+int rec_load(struct inv *db, const struct rtable *t, size_t size, unsigned how,
                 void **out, size_t *n, struct ow_err *err)
 {
-	struct loader l = { t, size, 0, 0, NULL, false };
-	int rc = rec_each(db, t, include_gone, load_one, &l, err);
+	struct loader l = { t, size, 0, 0, NULL, false, (how & INV_LOAD_LEAN) != 0 };
+	int rc = rec_each(db, t, (how & INV_LOAD_GONE) != 0, load_one, &l, err);
 
 	if (rc < 0 || l.oom) {
 		/* Free what was copied; a partial copy is never handed out. */

@@ -528,6 +528,38 @@ static void test_put_updates_in_place_and_keeps_first_seen(void **state)
 	inv_close(db);
 }
 
+/* A lean load (the checklist's snapshot) leaves the raw JSON out and
+ * everything else in; a plain load keeps it; INV_LOAD_GONE adds gone rows. */
+static void test_a_lean_load_leaves_only_the_raw_json_out(void **state)
+{
+	struct fx *f = *state;
+	struct inv *db = open_ok(f->path, false, 0);
+	struct inv_dp d;
+	struct inv_dp *all = NULL;
+	struct ow_err e = { 0 };
+	size_t n = 0;
+
+	inv_record_init(INV_REC_dp, &d);
+	d.site_code = (char *)"S01";
+	d.nal_path = (char *)"n1";
+	d.server_name = (char *)"DP01";
+	d.is_pxe = 1;
+	d.raw_json = (char *)"{\"ServerName\":\"DP01\"}";
+	assert_int_equal(inv_put_dp(db, &d, 1000, &e), 0);
+	assert_int_equal(inv_load_dp(db, 0, &all, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(all[0].raw_json, "{\"ServerName\":\"DP01\"}");
+	inv_unload_dp(all, n);
+	assert_int_equal(inv_load_dp(db, INV_LOAD_LEAN, &all, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_null(all[0].raw_json);
+	assert_string_equal(all[0].server_name, "DP01");
+	assert_string_equal(all[0].nal_path, "n1");
+	assert_int_equal(all[0].is_pxe, 1);
+	inv_unload_dp(all, n);
+	inv_close(db);
+}
+
 static void test_rows_not_seen_by_a_sync_are_marked_gone(void **state)
 {
 	struct fx *f = *state;
@@ -662,6 +694,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_an_older_inventory_with_a_planted_trigger_is_refused_before_migrating, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_an_extra_index_or_table_is_tolerated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_put_updates_in_place_and_keeps_first_seen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_lean_load_leaves_only_the_raw_json_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rows_not_seen_by_a_sync_are_marked_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_composite_keys_and_child_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_class_one_provider_could_not_read_is_not_read, setup,
