@@ -189,6 +189,7 @@ struct history {
 	struct open_span *open;
 	size_t nopen, capopen;
 	uint64_t *matched;        /* a bit per open finding */
+	uint32_t *bucket;         /* [b]: the first open finding whose key's top bits are >= b */
 	bool oom;
 	struct grade_acc acc[CHK_MAX];
 };
@@ -243,10 +244,14 @@ static void sort_spans(struct open_span *v, size_t n)
 	}
 }
 
-/* The first open finding with this key, or nopen. */
+#define BUCKET_BITS 16
+
+/* The first open finding with this key, or nopen: a search within the
+ * key's bucket (a few findings), not the whole array. */
 static size_t first_open(const struct history *h, uint64_t key)
 {
-	size_t lo = 0, hi = h->nopen;
+	size_t b = (size_t)(key >> (64 - BUCKET_BITS));
+	size_t lo = h->bucket[b], hi = h->bucket[b + 1];
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -297,9 +302,15 @@ int eng_history_begin(struct chk_ctx *c, int64_t since, bool keep, struct ow_err
 	sort_spans(h->open, h->nopen);
 	if (h->prev_fail.n)
 		qsort(h->prev_fail.h, h->prev_fail.n, sizeof *h->prev_fail.h, cmp_u64);
-	if (!(h->matched = calloc(h->nopen / 64 + 1, sizeof *h->matched))) {
+	if (!(h->matched = calloc(h->nopen / 64 + 1, sizeof *h->matched)) ||
+	    !(h->bucket = malloc(((1u << BUCKET_BITS) + 1) * sizeof *h->bucket))) {
 		ow_err_set(err, OW_EINPUT, "out of memory");
 		return -1;
+	}
+	for (size_t b = 0, i = 0; b <= (1u << BUCKET_BITS); b++) {
+		while (i < h->nopen && (size_t)(h->open[i].key >> (64 - BUCKET_BITS)) < b)
+			i++;
+		h->bucket[b] = (uint32_t)i;
 	}
 	return 0;
 }
@@ -397,6 +408,7 @@ void eng_history_abort(struct chk_ctx *c)
 	free(h->prev_fail.h);
 	free(h->open);
 	free(h->matched);
+	free(h->bucket);
 	free(h);
 	c->hist = NULL;
 }
