@@ -24,6 +24,47 @@ double hx_mono_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+double http_clock(void)
+{
+	return hx_mono_s();
+}
+
+/* The AdminService's limit per client (requests a second). */
+#define HTTP_DEFAULT_RATE 200
+
+double hx_pace_at(const struct http_client *c)
+{
+	if (c->pace_n < c->pace_cap)
+		return 0;
+	return c->pace[c->pace_head] + 1.0;
+}
+
+void hx_pace_note(struct http_client *c, double t)
+{
+	if (c->pace_n < c->pace_cap) {
+		c->pace[(c->pace_head + c->pace_n++) % c->pace_cap] = t;
+		return;
+	}
+	c->pace[c->pace_head] = t;
+	c->pace_head = (c->pace_head + 1) % c->pace_cap;
+}
+
+/* Waits until a request may begin under max_rate, and notes it. */
+static void pace_wait(struct http_client *c)
+{
+	double at = hx_pace_at(c), now = hx_mono_s();
+
+	if (at > now) {
+		struct timespec ts;
+		double d = at - now;
+		ts.tv_sec = (time_t)d;
+		ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+		nanosleep(&ts, NULL);
+		now = hx_mono_s();
+	}
+	hx_pace_note(c, now);
+}
+
 static const struct { const char *name; enum http_auth a; } auth_names[] = {
 	{ "negotiate", HTTP_AUTH_NEGOTIATE }, { "ntlm", HTTP_AUTH_NTLM },
 	{ "basic", HTTP_AUTH_BASIC }, { "bearer", HTTP_AUTH_BEARER }, { "none", HTTP_AUTH_NONE },
@@ -120,8 +161,15 @@ int http_client_new(const struct http_opts *o, struct http_client **out, struct 
 	if (!c->o.max_attempts) c->o.max_attempts = 4;
 	if (!c->o.retry_base_ms) c->o.retry_base_ms = 250;
 	c->max_body = c->o.max_body;
+	c->budget_what = "";
+	c->pace_cap = (size_t)(c->o.max_rate > 0 ? c->o.max_rate : HTTP_DEFAULT_RATE);
+	if (!(c->pace = calloc(c->pace_cap, sizeof *c->pace))) {
+		free(c);
+		return ow_err_set(err, OW_EINPUT, "out of memory");
+	}
 	c->rng = o->seed ? o->seed : (unsigned long)time(NULL) ^ (unsigned long)(uintptr_t)c;
 	if (o->secret && !(c->secret = strdup(o->secret))) {
+		free(c->pace);
 		free(c);
 		return ow_err_set(err, OW_EINPUT, "out of memory");
 	}
@@ -145,6 +193,7 @@ void http_client_free(struct http_client *c)
 	if (c->multi)
 		curl_multi_cleanup(c->multi);
 	secret_free(c->secret);
+	free(c->pace);
 	free(c);
 }
 
@@ -155,9 +204,18 @@ void http_client_set_max_body(struct http_client *c, size_t max_body)
 
 void http_client_set_budget(struct http_client *c, long seconds, const char *what)
 {
-	c->budget_end = seconds > 0 ? hx_mono_s() + (double)seconds : 0;
-	c->budget_s = seconds > 0 ? seconds : 0;
-	snprintf(c->budget_what, sizeof c->budget_what, "%s", what && seconds > 0 ? what : "");
+	http_client_set_budget_until(c, seconds > 0 ? hx_mono_s() + (double)seconds : 0, seconds,
+	                             what);
+}
+
+void http_client_set_budget_until(struct http_client *c, double end, long seconds,
+                                  const char *what)
+{
+	bool on = end > 0 && seconds > 0;
+
+	c->budget_end = on ? end : 0;
+	c->budget_s = on ? seconds : 0;
+	c->budget_what = on && what ? what : "";
 }
 
 void hx_start_deadline(const struct http_client *c, struct xfer *x)
@@ -168,6 +226,8 @@ void hx_start_deadline(const struct http_client *c, struct xfer *x)
 		x->deadline = c->budget_end;
 		x->by_budget = true;
 	}
+	x->what = c->budget_what;
+	x->budget_s = c->budget_s;
 }
 
 void http_resp_free(struct http_resp *r)
@@ -340,7 +400,7 @@ static int transport_error(const struct http_client *c, CURLcode rc, const struc
 			return ow_err_set(err, OW_ESITE, "%s: %s took longer than the %ld s --timeout "
 			                  "allows for it, retries included (%s); the site is very slow, "
 			                  "or keeps connections open without finishing. If it is only "
-			                  "slow, raise --timeout S", url, c->budget_what, c->budget_s,
+			                  "slow, raise --timeout S", url, x->what, x->budget_s,
 			                  detail);
 		return ow_err_set(err, OW_ESITE, "%s: no complete answer within the %ld s --timeout "
 		                  "allows, retries included (%s); if the site is only slow, raise "
@@ -438,10 +498,12 @@ int http_request(struct http_client *c, const char *method, const char *url,
 		return OW_EINPUT;
 	hx_start_deadline(c, &first);
 	for (int attempt = 1;; attempt++) {
-		struct xfer x = { r, c->max_body, false, "", NULL, first.deadline, first.by_budget };
+		struct xfer x = { r, c->max_body, false, "", NULL, first.deadline, first.by_budget,
+		                  first.what, first.budget_s };
 		CURLcode rc;
 		int v;
 
+		pace_wait(c);
 		hx_resp_reset(r);
 		r->attempts = attempt;
 		hx_setup(c, c->easy, method, url, json_body, &x);

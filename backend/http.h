@@ -44,6 +44,9 @@ struct http_opts {
 	 * take https_proxy from the environment); a URL: every request goes
 	 * through that proxy (--proxy). */
 	const char *proxy;
+	/* Requests begun in any one second, at most (retries included): the
+	 * AdminService allows a client 200 a second, the default (0). */
+	int max_rate;
 };
 
 struct http_resp {
@@ -78,8 +81,10 @@ void http_resp_free(struct http_resp *r);
  * multi), each retried as http_request would. next(ctx, i) returns the
  * i-th URL (a new string), or NULL for "none now": the loop asks again
  * after each completion and ends when nothing is in flight and next()
- * has nothing. done() is called once per URL, in completion order; a
- * non-zero result stops everything. Returns 0 or that result. */
+ * has nothing. The cap and the budget in force when next() returns a URL
+ * are that URL's, retries included, so next() may set them per URL.
+ * done() is called once per URL, in completion order; a non-zero result
+ * stops everything. Returns 0 or that result. */
 typedef char *(*http_next_fn)(void *ctx, size_t index);
 typedef int (*http_done_fn)(void *ctx, size_t index, struct http_resp *r,
                             const struct ow_err *err);
@@ -98,6 +103,14 @@ void http_client_set_max_body(struct http_client *c, size_t max_body);
  * class, so a server that answers a byte at a time cannot hold it for
  * timeout_s x max_attempts. */
 void http_client_set_budget(struct http_client *c, long seconds, const char *what);
+/* The same with the end given: at monotonic time `end` (CLOCK_MONOTONIC
+ * seconds, as http_clock gives), `seconds` being what the message names.
+ * `what` is kept as given: it must outlive the requests (a class name of
+ * the contract). end <= 0 clears the budget. */
+void http_client_set_budget_until(struct http_client *c, double end, long seconds,
+                                  const char *what);
+/* CLOCK_MONOTONIC in seconds. */
+double http_clock(void);
 
 #define HTTP_DEFAULT_TIMEOUT_S 300L
 

@@ -20,7 +20,11 @@ struct http_client {
 	size_t max_body;         /* the cap in force: o.max_body or a page's */
 	double budget_end;       /* monotonic seconds; 0 = no budget */
 	long budget_s;
-	char budget_what[96];
+	const char *budget_what; /* the caller's string (a class name), or "" */
+	/* When the last max_rate requests began (a ring, oldest at pace_head
+	 * once full): a new one may begin a second after the oldest. */
+	double *pace;
+	size_t pace_n, pace_head, pace_cap;
 };
 
 /* Per-transfer state shared by the callbacks. */
@@ -32,6 +36,8 @@ struct xfer {
 	struct curl_slist *headers;
 	double deadline;         /* monotonic seconds: every attempt ends by then */
 	bool by_budget;          /* the deadline is the client's budget, not timeout_s */
+	const char *what;        /* the budget's name and length, for the message */
+	long budget_s;
 };
 
 /* Monotonic seconds. */
@@ -39,6 +45,11 @@ double hx_mono_s(void);
 /* Sets x's deadline for a request starting now: timeout_s for it, all
  * attempts included, or the client's budget if that ends first. */
 void hx_start_deadline(const struct http_client *c, struct xfer *x);
+/* The earliest monotonic time the next request may begin without more
+ * than max_rate begun in one second (<= now: at once). */
+double hx_pace_at(const struct http_client *c);
+/* Notes that a request begins at t. */
+void hx_pace_note(struct http_client *c, double t);
 /* Empties r for another attempt (its body wiped as it goes). */
 void hx_resp_reset(struct http_resp *r);
 /* Sets every option of one transfer on h. */

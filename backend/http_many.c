@@ -1,7 +1,8 @@
 /* Many GETs at once on the client's multi handle (http_get_many): a slot
  * per transfer in flight, each URL retried as http_request would (its own
- * deadline, backoff before the retry), completions handed back in the
- * order they arrive. */
+ * deadline and cap, backoff before the retry), no more begun in a second
+ * than the client's max_rate, completions handed back in the order they
+ * arrive. */
 #include "backend/http.h"
 
 #include <stdlib.h>
@@ -18,15 +19,20 @@ struct slot {
 	double ready_at;          /* monotonic seconds: when a retry is due */
 	double deadline;          /* of this URL, all its attempts */
 	bool by_budget;
+	const char *what;         /* the budget's name and length */
+	long budget_s;
+	size_t max_body;          /* the cap when the URL was handed over */
 	struct http_resp resp;
 	struct xfer x;
 };
 
-static void slot_start(struct http_client *c, struct slot *s)
+static void slot_start(struct http_client *c, struct slot *s, double t)
 {
+	hx_pace_note(c, t);
 	hx_resp_reset(&s->resp);
 	s->resp.attempts = s->attempt;
-	s->x = (struct xfer){ &s->resp, c->max_body, false, "", NULL, s->deadline, s->by_budget };
+	s->x = (struct xfer){ &s->resp, s->max_body, false, "", NULL, s->deadline, s->by_budget,
+	                      s->what, s->budget_s };
 	hx_setup(c, s->h, "GET", s->url, NULL, &s->x);
 	curl_easy_setopt(s->h, CURLOPT_PRIVATE, s);
 	curl_multi_add_handle(c->multi, s->h);
@@ -49,16 +55,25 @@ int http_get_many(struct http_client *c, int concurrency, http_next_fn next,
 	for (int i = 0; i < concurrency; i++)
 		slots[i].h = curl_easy_init();
 	for (;;) {
-		double t = hx_mono_s();
+		double t = hx_mono_s(), paced = 0;
 		int running = 0;
+		long poll_ms = 50;
 		CURLMsg *m;
 
-		/* Fill free slots with new URLs; restart retries that are due. */
+		/* Fill free slots with new URLs; restart retries that are due;
+		 * neither past the rate (paced: when the next may begin). */
 		for (int i = 0; i < concurrency && !stop; i++) {
 			struct slot *s = &slots[i];
+			if ((s->waiting && s->ready_at <= t) || (!s->busy && !s->waiting)) {
+				double at = hx_pace_at(c);
+				if (at > t) {
+					paced = at;
+					break;
+				}
+			}
 			if (s->waiting) {
 				if (s->ready_at <= t)
-					slot_start(c, s);
+					slot_start(c, s, t);
 			} else if (!s->busy) {
 				/* NULL: nothing now; asked again after the next completion. */
 				char *url = next(ctx, issued);
@@ -77,12 +92,24 @@ int http_get_many(struct http_client *c, int concurrency, http_next_fn next,
 				hx_start_deadline(c, &s->x);
 				s->deadline = s->x.deadline;
 				s->by_budget = s->x.by_budget;
-				slot_start(c, s);
+				s->what = s->x.what;
+				s->budget_s = s->x.budget_s;
+				s->max_body = c->max_body;
+				slot_start(c, s, t);
 				inflight++;
 			}
 		}
-		if (inflight == 0 || stop)
+		if (stop || (inflight == 0 && paced == 0))
 			break;
+		if (paced > 0) {
+			/* Wake when the rate lets the next request begin. */
+			long ms = (long)((paced - t) * 1e3) + 1;
+			poll_ms = ms < poll_ms ? ms : poll_ms;
+		}
+		if (inflight == 0) {
+			curl_multi_poll(c->multi, NULL, 0, (int)poll_ms, NULL);
+			continue;
+		}
 		curl_multi_perform(c->multi, &running);
 		while ((m = curl_multi_info_read(c->multi, &running)) != NULL) {
 			struct slot *s;
@@ -110,7 +137,7 @@ int http_get_many(struct http_client *c, int concurrency, http_next_fn next,
 			s->url = NULL;
 		}
 		if (inflight > 0)
-			curl_multi_poll(c->multi, NULL, 0, 50, NULL);
+			curl_multi_poll(c->multi, NULL, 0, (int)poll_ms, NULL);
 	}
 	for (int i = 0; i < concurrency; i++) {
 		if (slots[i].busy)

@@ -1,7 +1,7 @@
-/* The run: every class of the contract, in its order, read into a stage
- * (the inventory is not locked while the site is read); what a complete
- * read did not see marked gone; the stage applied in one short
- * transaction with its audit row. */
+/* The run: every class of the contract read into a stage (at once, stored
+ * in contract order: sync_sched.c; the inventory is not locked while the
+ * site is read); what a complete read did not see marked gone; the stage
+ * applied in one short transaction with its audit row. */
 #include "backend/sync_int.h"
 
 #include <stdio.h>
@@ -54,7 +54,8 @@ static int sync_once(struct inv *db, const struct sync_opts *o, struct sync_resu
 {
 	struct sync s = { .o = o, .now = inv_now() };
 	const size_t nclasses = as_class_count();
-	bool denied[64] = { false };
+	bool denied[64] = { false }, unexposed[64] = { false };
+	size_t rows[64] = { 0 };
 	struct inv_provider prov = { 0 };
 	struct inv *st = NULL;
 	double t0 = sync_clock();
@@ -98,13 +99,18 @@ static int sync_once(struct inv *db, const struct sync_opts *o, struct sync_resu
 		rc = ow_err_set(&s.err, OW_EINPUT, "internal: more classes than the sync can track");
 		goto fail;
 	}
+	/* What this site does not expose is not read: nothing proven gone,
+	 * and its checks say error. */
+	for (size_t i = 0; i < nclasses; i++)
+		unexposed[i] = caps && !as_caps_has_class(caps, as_class_at(i)->name);
+	if (sync_read_classes(&s, unexposed, denied, rows) != 0) {
+		rc = s.err.kind ? (int)s.err.kind : OW_ESITE;
+		goto fail;
+	}
+	/* Recorded in contract order, once every class is in. */
 	for (size_t i = 0; i < nclasses; i++) {
 		const struct as_class *c = as_class_at(i);
-		size_t rows = 0;
-		int r;
-		if (caps && !as_caps_has_class(caps, c->name)) {
-			/* Not exposed by this site: nothing to read, nothing proven
-			 * gone, and its checks say error. */
+		if (unexposed[i]) {
 			char why[300], when[32];
 			struct tm tm;
 			time_t t = (time_t)caps_at;
@@ -125,12 +131,6 @@ static int sync_once(struct inv *db, const struct sync_opts *o, struct sync_resu
 			}
 			continue;
 		}
-		r = sync_read_class(&s, c, &rows);
-		if (r < 0) {
-			rc = s.err.kind ? (int)s.err.kind : OW_ESITE;
-			goto fail;
-		}
-		denied[i] = r == 1;
 		if (denied[i] && c->optional) {
 			/* Recorded below; the sync stays complete. */
 		} else if (denied[i]) {
@@ -141,7 +141,7 @@ static int sync_once(struct inv *db, const struct sync_opts *o, struct sync_resu
 		} else {
 			res->classes++;
 		}
-		if (record_class(&s, c->name, denied[i] ? "no_access" : "ok", rows,
+		if (record_class(&s, c->name, denied[i] ? "no_access" : "ok", rows[i],
 		                 denied[i] ? "HTTP 404: no role that can read this class" : NULL) != 0) {
 			rc = OW_EINPUT;
 			goto fail;

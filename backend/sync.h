@@ -28,8 +28,8 @@ struct sync_opts {
 	const char *site;           /* NULL: every site the provider shows */
 	const char *profile;        /* the configuration profile used, recorded on the provider */
 	struct http_opts http;
-	int concurrency;            /* per-instance GETs in flight, default 8 */
-	int prefetch;               /* pages in flight, default 3 */
+	int concurrency;            /* requests in flight at once, all classes, default 4 */
+	int prefetch;               /* pages of one class in flight, default concurrency */
 	sync_progress_fn progress;
 	void *progress_ctx;
 };

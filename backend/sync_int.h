@@ -1,8 +1,10 @@
 /* Inside the sync (backend/sync*.c only): the state of one run, and the
  * seams between its parts.
- *   sync.c         the run: classes in contract order, what is gone, apply
- *   sync_page.c    the pager (count, pages in order, capped pages, refetch),
- *                  the DOM path and the lazy keyed reads
+ *   sync.c         the run: what is exposed, what is gone, the apply
+ *   sync_sched.c   the classes read at once over a bounded set of
+ *                  connections, stored in contract order
+ *   sync_page.c    the pager of one class (count, pages in order, capped
+ *                  pages, refetch), the DOM path and the lazy keyed reads
  *   sync_stream.c  the streaming parser (yajl) for the big flat classes
  *   sync_map.c     rows into records: the generic mapping from the contract's
  *                  property table, and the hooks of the classes that need code
@@ -16,6 +18,7 @@
 #include <stdint.h>
 
 #include "backend/adminservice.h"
+#include "backend/http.h"
 #include "backend/sync.h"
 #include "db/records.h"
 #include "util/buf.h"
@@ -84,6 +87,10 @@ bool sync_lazy_needed(struct sync *s, const struct as_class *c, const void *rec)
 
 /* The pager of one class (sync_page.c), shared with the stream. */
 enum { SYNC_MAX_WINDOW = 16 };
+/* Keyed reads answered ahead of the next one to store, at most. */
+enum { SYNC_LAZY_WINDOW = 32 };
+/* Connections a sync uses at once unless told (sync_opts.concurrency). */
+#define SYNC_DEFAULT_CONNECTIONS 4
 struct pager {
 	struct sync *s;
 	const struct as_class *c;
@@ -105,6 +112,17 @@ struct pager {
 	long base_skip, step;
 	double t0;
 	json_t *lazy_keys;            /* key value arrays of rows to read one by one */
+	/* What the scheduler (sync_sched.c) keeps of the class. Only the
+	 * current class stores rows: the others' pages wait in `pending`. */
+	bool current;
+	bool counted;                 /* the $count's answer is in */
+	size_t held, held_bytes;      /* pages waiting in `pending`, and their bytes */
+	double budget_end;            /* its requests end by then (--timeout per class) */
+	/* Keyed reads are stored in the order of lazy_keys too, whatever
+	 * order they are answered in: lazy_stored is the next to store. */
+	struct buf lazy_pending[SYNC_LAZY_WINDOW];
+	unsigned char lazy_have[SYNC_LAZY_WINDOW];   /* 0 not in, 1 a body, 2 gone (404) */
+	size_t lazy_stored;
 };
 
 int sync_too_many_rows(struct pager *p, size_t rows);
@@ -116,10 +134,41 @@ int sync_too_many_rows(struct pager *p, size_t rows);
 int sync_stream_page(struct pager *p, struct buf *body, size_t *nrows, char **next_link,
                      char *first_key, size_t fk_len);
 
-/* sync_page.c: the whole class: its count, its pages, its lazy reads.
- * 0, 1 when the account may not read it (404), or -1 with s->err. */
-int sync_read_class(struct sync *s, const struct as_class *c, size_t *rows);
+/* sync_page.c: one class, driven by the scheduler. Each *_done returns
+ * 0 to go on, or -1 with s->err (and p->failed). */
+void sync_pager_init(struct pager *p, struct sync *s, const struct as_class *c);
+void sync_pager_free(struct pager *p);
+/* The URL of its $count (new string). */
+char *sync_count_url(const struct pager *p);
+/* Its answer: p->count (-1 when the site has none), or p->denied. */
+int sync_count_done(struct pager *p, struct http_resp *r, const struct ow_err *e);
+/* The URL of page i (new string), or NULL for "not now". */
+char *sync_page_next(struct pager *p, size_t i);
+/* Page i's answer: kept in p->pending, and stored with every page before
+ * it that is in when p->current (pages are stored in order, whatever
+ * order they arrive in). A page no longer wanted is dropped. */
+int sync_page_done(struct pager *p, size_t i, struct http_resp *r, const struct ow_err *e);
+/* Stores the pages waiting (p has just become current). */
+int sync_page_drain(struct pager *p);
+/* After the last page: the rows against the $count. 0 or -1. */
+int sync_pages_check(struct pager *p);
+/* The keyed GET of the i-th row to read again (new string), or NULL
+ * (none, or not before more are stored: p->lazy_stored). */
+char *sync_lazy_url(struct pager *p, size_t i);
+/* The i-th keyed read's answer, stored in order with those before it. */
+int sync_lazy_done(struct pager *p, size_t i, struct http_resp *r, const struct ow_err *e);
+/* Progress for the class (done: it is finished). 0, or non-zero: the
+ * operator stopped the sync (s->err says so, p->failed). */
+int sync_page_progress(struct pager *p, bool done);
+/* What a page of p may weigh (its $top's bound). */
+size_t sync_page_cap(const struct pager *p);
 double sync_clock(void);
+
+/* sync_sched.c: reads every class not in skip[] (as_class_at order) at
+ * once, over at most o->concurrency connections, storing them in that
+ * order. denied[i]: refused for lack of a role; rows[i]: rows stored.
+ * 0, or -1 with s->err (then nothing is to be applied). */
+int sync_read_classes(struct sync *s, const bool *skip, bool *denied, size_t *rows);
 
 /* tsxml.c: what a task sequence's XML says, read without ever keeping
  * the passwords next to its run-as accounts. For each run-as step, fn is

@@ -2,7 +2,8 @@
  * they arrive in), a capped page size found and followed, a page that does
  * not parse read again, nextLinks kept to the provider's origin; the DOM
  * path for the classes that are not streamed; and the keyed reads of the
- * rows whose lazy properties the checks need. */
+ * rows whose lazy properties the checks need. Its requests are made by
+ * the scheduler (sync_sched.c), which hands each answer back here. */
 #include "backend/sync_int.h"
 
 #include <stdio.h>
@@ -69,7 +70,7 @@ static void first_key(const struct as_class *c, json_t *row, char *out, size_t n
 	json_decref(vals);
 }
 
-static int progress(struct pager *p, bool done)
+int sync_page_progress(struct pager *p, bool done)
 {
 	struct sync_progress pr;
 	double dt = sync_clock() - p->t0;
@@ -248,6 +249,8 @@ static void short_page(struct pager *p, size_t index, size_t nrows)
 	for (size_t k = index + 1; k < p->issued; k++) {
 		size_t slot = k % SYNC_MAX_WINDOW;
 		if (p->have[slot]) {
+			p->held--;
+			p->held_bytes -= p->pending[slot].len;
 			buf_free(&p->pending[slot]);
 			p->have[slot] = false;
 		}
@@ -312,13 +315,49 @@ static int process_page(struct pager *p, size_t index, struct buf *body)
 		short_page(p, index, nrows);
 	}
 	free(next);
-	return progress(p, false);
+	return sync_page_progress(p, false);
 }
 
-static char *pager_next(void *ctx, size_t i)
+size_t sync_page_cap(const struct pager *p)
 {
-	struct pager *p = ctx;
+	return (size_t)p->c->page_size * PAGE_ROW_BYTES + PAGE_ENVELOPE_BYTES;
+}
 
+void sync_pager_init(struct pager *p, struct sync *s, const struct as_class *c)
+{
+	const struct sync_opts *o = s->o;
+
+	memset(p, 0, sizeof *p);
+	p->s = s;
+	p->c = c;
+	p->t0 = sync_clock();
+	p->count = -1;
+	p->step = c->page_size;
+	/* As many pages ahead as there are connections, unless told. */
+	p->window = o && o->prefetch > 0 ? o->prefetch
+	            : o && o->concurrency > 0 ? o->concurrency : SYNC_DEFAULT_CONNECTIONS;
+	if (p->window > SYNC_MAX_WINDOW / 2)
+		p->window = SYNC_MAX_WINDOW / 2;
+	p->lazy_keys = json_array();
+	p->first_keys = json_object();
+}
+
+void sync_pager_free(struct pager *p)
+{
+	for (int i = 0; i < SYNC_MAX_WINDOW; i++)
+		buf_free(&p->pending[i]);
+	for (int i = 0; i < SYNC_LAZY_WINDOW; i++)
+		buf_free(&p->lazy_pending[i]);
+	p->held = p->held_bytes = 0;
+	free(p->next_link);
+	p->next_link = NULL;
+	json_decref(p->first_keys);
+	json_decref(p->lazy_keys);
+	p->first_keys = p->lazy_keys = NULL;
+}
+
+char *sync_page_next(struct pager *p, size_t i)
+{
 	char *url = NULL;
 
 	if (p->ended || p->failed)
@@ -341,16 +380,21 @@ static char *pager_next(void *ctx, size_t i)
 }
 
 /* A page whose body did not parse is read again (a GET is safe to
- * repeat), at most twice. */
+ * repeat), at most twice, under the class's cap and budget. */
 static int refetch(struct pager *p, size_t index, struct buf *body)
 {
+	struct sync *s = p->s;
 	char *url = p->link_mode ? NULL : page_url(p, index);
+	long timeout = s->o && s->o->http.timeout_s > 0 ? s->o->http.timeout_s
+	                                                : HTTP_DEFAULT_TIMEOUT_S;
 	int rc = -1;
 
+	http_client_set_max_body(s->http, sync_page_cap(p));
+	http_client_set_budget_until(s->http, p->budget_end, timeout, p->c->name);
 	for (int attempt = 0; url && attempt < 2 && rc != 0; attempt++) {
 		struct http_resp r;
 		struct ow_err e = { 0 };
-		if (http_request(p->s->http, "GET", url, NULL, true, &r, &e) == 0 &&
+		if (http_request(s->http, "GET", url, NULL, true, &r, &e) == 0 &&
 		    as_check_read(&r, url, true, &e) == 0) {
 			struct ow_err pe = { 0 };
 			json_t *root, *rows;
@@ -369,50 +413,27 @@ static int refetch(struct pager *p, size_t index, struct buf *body)
 	return rc;
 }
 
-static int pager_done(void *ctx, size_t index, struct http_resp *r, const struct ow_err *e)
+static int page_failed(struct pager *p, size_t index, const char *why)
 {
-	struct pager *p = ctx;
 	struct sync *s = p->s;
-	size_t slot;
-	int rc;
+	char *url = page_url(p, index);
+	struct ow_err tmp = s->err;
 
-	if (e) {
-		s->err = *e;
-		ow_err_prefix(&s->err, "reading %s", p->c->name);
-		p->failed = true;
-		return 1;
-	}
-	rc = as_check_read(r, "", true, &s->err);
-	if (rc == AS_NO_ACCESS && index == 0) {
-		p->denied = true;
-		p->ended = true;
-		return 1;
-	}
-	if (rc) {
-		char *url = page_url(p, index);
-		struct ow_err tmp = s->err;
-		ow_err_set(&s->err, tmp.kind, "reading %s (%s): %s", p->c->name, url,
-		           tmp.msg + (tmp.msg[0] == ':' ? 2 : 0));
-		free(url);
-		p->failed = true;
-		return 1;
-	}
-	if (index < p->expected) {
-		/* asked for under a plan a capped page replaced: not ours */
-		return p->ended ? 1 : 0;
-	}
-	if (index >= p->expected + SYNC_MAX_WINDOW) {
-		ow_err_set(&s->err, OW_ESITE, "reading %s: page window overflow", p->c->name);
-		p->failed = true;
-		return 1;
-	}
-	slot = index % SYNC_MAX_WINDOW;
-	p->pending[slot] = r->body;
-	p->have[slot] = true;
-	r->body = (struct buf)BUF_INIT;
-	/* Pages are stored in order, whatever order they arrived in. */
+	ow_err_set(&s->err, tmp.kind, "reading %s (%s): %s", p->c->name, url, why);
+	free(url);
+	p->failed = true;
+	return -1;
+}
+
+int sync_page_drain(struct pager *p)
+{
+	struct sync *s = p->s;
+
 	while (!p->ended && p->have[p->expected % SYNC_MAX_WINDOW]) {
 		size_t k = p->expected % SYNC_MAX_WINDOW;
+		int rc;
+		p->held--;
+		p->held_bytes -= p->pending[k].len;
 		rc = process_page(p, p->expected, &p->pending[k]);
 		if (rc == OW_ESITE && strstr(s->err.msg, "not valid JSON") &&
 		    refetch(p, p->expected, &p->pending[k]) == 0)
@@ -420,36 +441,90 @@ static int pager_done(void *ctx, size_t index, struct http_resp *r, const struct
 		buf_free(&p->pending[k]);
 		p->have[k] = false;
 		if (rc) {
-			char *url = page_url(p, p->expected);
-			struct ow_err tmp = s->err;
-			ow_err_set(&s->err, tmp.kind, "reading %s (%s): %s", p->c->name, url, tmp.msg);
-			free(url);
-			p->failed = true;
-			return 1;
+			char msg[sizeof s->err.msg];
+			snprintf(msg, sizeof msg, "%s", s->err.msg);
+			return page_failed(p, p->expected, msg);
 		}
 		p->expected++;
 	}
-	return p->ended ? 1 : 0;
+	if (p->ended) {
+		/* pages asked for past the end are not wanted */
+		for (int i = 0; i < SYNC_MAX_WINDOW; i++) {
+			buf_free(&p->pending[i]);
+			p->have[i] = false;
+		}
+		p->held = p->held_bytes = 0;
+	}
+	return 0;
+}
+
+int sync_page_done(struct pager *p, size_t index, struct http_resp *r, const struct ow_err *e)
+{
+	struct sync *s = p->s;
+	size_t slot;
+	int rc;
+
+	if (p->failed)
+		return -1;
+	if (p->ended)
+		return 0;   /* past the end, or the class is refused: not wanted */
+	if (e) {
+		s->err = *e;
+		ow_err_prefix(&s->err, "reading %s", p->c->name);
+		p->failed = true;
+		return -1;
+	}
+	rc = as_check_read(r, "", true, &s->err);
+	if (rc == AS_NO_ACCESS && index == 0) {
+		p->denied = true;
+		p->ended = true;
+		return 0;
+	}
+	if (rc) {
+		char msg[sizeof s->err.msg];
+		snprintf(msg, sizeof msg, "%s", s->err.msg + (s->err.msg[0] == ':' ? 2 : 0));
+		return page_failed(p, index, msg);
+	}
+	if (index < p->expected)
+		return 0;   /* asked for under a plan a capped page replaced: not ours */
+	if (index >= p->expected + SYNC_MAX_WINDOW) {
+		ow_err_set(&s->err, OW_ESITE, "reading %s: page window overflow", p->c->name);
+		p->failed = true;
+		return -1;
+	}
+	slot = index % SYNC_MAX_WINDOW;
+	p->pending[slot] = r->body;
+	p->have[slot] = true;
+	p->held++;
+	p->held_bytes += r->body.len;
+	r->body = (struct buf)BUF_INIT;
+	return p->current ? sync_page_drain(p) : 0;
+}
+
+int sync_pages_check(struct pager *p)
+{
+	if (p->failed)
+		return -1;
+	if (!p->denied && p->count >= 0 && p->rows != (size_t)p->count) {
+		ow_err_set(&p->s->err, OW_ESITE, "reading %s: the site's $count says %lld rows, its "
+		           "pages held %zu; osdwarden does not judge a class it read only part of "
+		           "(nothing was changed). Sync again; if it stays so, the site's paging is "
+		           "broken: report it with `osdwarden doctor`", p->c->name, p->count, p->rows);
+		p->failed = true;
+		return -1;
+	}
+	return 0;
 }
 
 /* --- lazy instances ------------------------------------------------------ */
-struct lazy {
-	struct sync *s;
-	const struct as_class *c;
-	json_t *keys;
-	bool failed;
-};
-
-static char *lazy_next(void *ctx, size_t i)
+char *sync_lazy_url(struct pager *p, size_t i)
 {
-	struct lazy *l = ctx;
-	json_t *vals = json_array_get(l->keys, i);
+	json_t *vals = json_array_get(p->lazy_keys, i);
 	const char *v[8];
 	size_t n = json_array_size(vals);
+	size_t nkeys = p->c->nkeys;
 
-	size_t nkeys = l->c->nkeys;
-
-	if (!vals || l->failed)
+	if (!vals || p->failed || i >= p->lazy_stored + SYNC_LAZY_WINDOW)
 		return NULL;
 	for (size_t k = 0; k < n && n == nkeys && n <= 8; k++)
 		v[k] = json_string_value(json_array_get(vals, k));
@@ -458,149 +533,122 @@ static char *lazy_next(void *ctx, size_t i)
 			n = 0;
 	if (n != nkeys || n > 8) {
 		/* a key that is not whole names no instance: never guess one */
-		ow_err_set(&l->s->err, OW_EINPUT, "internal: a %s row to read again has no whole key",
-		           l->c->name);
-		l->failed = true;
+		ow_err_set(&p->s->err, OW_EINPUT, "internal: a %s row to read again has no whole key",
+		           p->c->name);
+		p->failed = true;
 		return NULL;
 	}
-	return as_instance_url(l->s->base, l->c, v);
+	return as_instance_url(p->s->base, p->c, v);
 }
 
-static int lazy_done(void *ctx, size_t index, struct http_resp *r, const struct ow_err *e)
+/* Stores the keyed reads answered, in order, up to the first not in. */
+static int lazy_drain(struct pager *p)
 {
-	struct lazy *l = ctx;
-	struct sync *s = l->s;
-	json_t *root, *rows;
-	const char *next;
-	int rc;
+	struct sync *s = p->s;
 
-	(void)index;
+	while (p->lazy_have[p->lazy_stored % SYNC_LAZY_WINDOW]) {
+		size_t k = p->lazy_stored % SYNC_LAZY_WINDOW;
+		json_t *root, *rows;
+		const char *next;
+		if (p->lazy_have[k] == 1) {
+			if (as_parse_page(&p->lazy_pending[k], &root, &rows, &next, &s->err) != 0) {
+				ow_err_prefix(&s->err, "reading one %s", p->c->name);
+				p->failed = true;
+				return -1;
+			}
+			/* the row was counted when its page was read */
+			if (json_array_size(rows)) {
+				size_t before = s->rows;
+				if (sync_map_row(s, p->c, json_array_get(rows, 0)) < 0)
+					p->failed = true;
+				s->rows = before;
+			}
+			json_decref(root);
+			if (p->failed)
+				return -1;
+		}
+		buf_free(&p->lazy_pending[k]);
+		p->lazy_have[k] = 0;
+		p->lazy_stored++;
+	}
+	return 0;
+}
+
+int sync_lazy_done(struct pager *p, size_t i, struct http_resp *r, const struct ow_err *e)
+{
+	struct sync *s = p->s;
+	size_t k = i % SYNC_LAZY_WINDOW;
+
+	if (p->failed)
+		return -1;
 	if (e) {
 		s->err = *e;
-		ow_err_prefix(&s->err, "reading one %s", l->c->name);
-		l->failed = true;
-		return 1;
-	}
-	if (r->status == 404)
-		return 0;   /* gone since the list was read: nothing to add */
-	if ((rc = as_check_read(r, "", false, &s->err)) != 0 ||
-	    (rc = as_parse_page(&r->body, &root, &rows, &next, &s->err)) != 0) {
-		ow_err_prefix(&s->err, "reading one %s", l->c->name);
-		l->failed = true;
-		return 1;
-	}
-	/* the row was counted when its page was read */
-	if (json_array_size(rows)) {
-		size_t before = s->rows;
-		if (sync_map_row(s, l->c, json_array_get(rows, 0)) < 0)
-			l->failed = true;
-		s->rows = before;
-	}
-	json_decref(root);
-	return l->failed;
-}
-
-
-/* <Class>/$count, before the pages. 0 with *count (-1 when the site has
- * no $count for it: paging then ends only on an empty page),
- * AS_NO_ACCESS for a 404 (no role), or -1 with s->err. */
-static int read_count(struct sync *s, const struct as_class *c, long long *count)
-{
-	char *url = as_count_url(s->base, c, s->o ? s->o->site : NULL);
-	struct http_resp r;
-	struct ow_err e = { 0 };
-	int rc;
-
-	*count = -1;
-	if (http_request(s->http, "GET", url, NULL, true, &r, &e) != 0) {
-		s->err = e;
-		ow_err_prefix(&s->err, "counting %s", c->name);
-		free(url);
-		http_resp_free(&r);
+		ow_err_prefix(&s->err, "reading one %s", p->c->name);
+		p->failed = true;
 		return -1;
 	}
-	if (r.status == 200) {
-		rc = as_parse_count(&r, count);
-		if (rc != 0)
-			*count = -1;   /* not a number: as if there were no $count */
-		rc = 0;
-	} else if (r.status == 404 || r.status == 401) {
-		rc = as_check_read(&r, url, true, &e);
-		if (rc != AS_NO_ACCESS) {
-			s->err = e;
-			ow_err_prefix(&s->err, "counting %s", c->name);
-			rc = -1;
-		}
-	} else if (r.status == 400 || r.status == 501) {
-		rc = 0;        /* the segment is not supported: page to an empty page */
+	if (i < p->lazy_stored || i >= p->lazy_stored + SYNC_LAZY_WINDOW || p->lazy_have[k]) {
+		ow_err_set(&s->err, OW_EINPUT, "internal: keyed read %zu of %s out of its window", i,
+		           p->c->name);
+		p->failed = true;
+		return -1;
+	}
+	if (r->status == 404) {
+		p->lazy_have[k] = 2;   /* gone since the list was read: nothing to add */
+	} else if (as_check_read(r, "", false, &s->err) != 0) {
+		ow_err_prefix(&s->err, "reading one %s", p->c->name);
+		p->failed = true;
+		return -1;
 	} else {
-		as_check_read(&r, url, true, &e);
-		s->err = e;
-		ow_err_prefix(&s->err, "counting %s", c->name);
-		rc = -1;
+		p->lazy_pending[k] = r->body;
+		r->body = (struct buf)BUF_INIT;
+		p->lazy_have[k] = 1;
 	}
-	http_resp_free(&r);
-	free(url);
-	return rc;
+	return lazy_drain(p);
 }
 
-/* Reads one class. 0 read, 1 denied (no role), -1 failed (s->err). */
-int sync_read_class(struct sync *s, const struct as_class *c, size_t *rows)
+/* --- the $count ---------------------------------------------------------- */
+char *sync_count_url(const struct pager *p)
 {
-	struct pager p = { .s = s, .c = c, .t0 = sync_clock(), .count = -1 };
+	return as_count_url(p->s->base, p->c, p->s->o ? p->s->o->site : NULL);
+}
+
+/* <Class>/$count, before the pages: p->count (-1 when the site has no
+ * $count for it: paging then ends only on an empty page), p->denied for
+ * a 404 (no role), or -1 with s->err. */
+int sync_count_done(struct pager *p, struct http_resp *r, const struct ow_err *e)
+{
+	struct sync *s = p->s;
+	struct ow_err ce = { 0 };
+	char *url;
 	int rc;
 
-	p.window = s->o->prefetch > 0 ? s->o->prefetch : 3;
-	if (p.window > SYNC_MAX_WINDOW / 2)
-		p.window = SYNC_MAX_WINDOW / 2;
-	p.lazy_keys = json_array();
-	p.first_keys = json_object();
-	/* The whole class, pages, retries and lazy reads, within --timeout;
-	 * each page within what its $top allows. */
-	http_client_set_budget(s->http, s->o->http.timeout_s > 0 ? s->o->http.timeout_s
-	                                                         : HTTP_DEFAULT_TIMEOUT_S, p.c->name);
-	p.step = p.c->page_size;
-	if ((rc = read_count(s, p.c, &p.count)) != 0) {
-		http_client_set_budget(s->http, 0, NULL);
-		json_decref(p.lazy_keys);
-		json_decref(p.first_keys);
-		return rc == AS_NO_ACCESS ? 1 : -1;
-	}
-	http_client_set_max_body(s->http, (size_t)p.c->page_size * PAGE_ROW_BYTES +
-	                                  PAGE_ENVELOPE_BYTES);
-	rc = http_get_many(s->http, p.window, pager_next, pager_done, &p);
-	(void)rc;
-	if (!p.failed && !p.denied && p.count >= 0 && p.rows != (size_t)p.count) {
-		ow_err_set(&s->err, OW_ESITE, "reading %s: the site's $count says %lld rows, its pages "
-		           "held %zu; osdwarden does not judge a class it read only part of (nothing "
-		           "was changed). Sync again; if it stays so, the site's paging is broken: "
-		           "report it with `osdwarden doctor`", p.c->name, p.count, p.rows);
-		p.failed = true;
-	}
-	http_client_set_max_body(s->http, 0);   /* lazy reads: one object, the client's cap */
-	for (int i = 0; i < SYNC_MAX_WINDOW; i++)
-		buf_free(&p.pending[i]);
-	free(p.next_link);
-	json_decref(p.first_keys);
-	*rows = p.rows;
-	if (p.failed) {
-		json_decref(p.lazy_keys);
+	p->counted = true;
+	if (e) {
+		s->err = *e;
+		ow_err_prefix(&s->err, "counting %s", p->c->name);
+		p->failed = true;
 		return -1;
 	}
-	if (p.denied) {
-		json_decref(p.lazy_keys);
-		return 1;
+	if (r->status == 200) {
+		if (as_parse_count(r, &p->count) != 0)
+			p->count = -1;   /* not a number: as if there were no $count */
+		return 0;
 	}
-	if (c->lazy && json_array_size(p.lazy_keys)) {
-		struct lazy l = { s, p.c, p.lazy_keys, false };
-		http_get_many(s->http, s->o->concurrency > 0 ? s->o->concurrency : 8,
-		              lazy_next, lazy_done, &l);
-		if (l.failed) {
-			json_decref(p.lazy_keys);
-			return -1;
-		}
+	if (r->status == 400 || r->status == 501)
+		return 0;        /* the segment is not supported: page to an empty page */
+	url = sync_count_url(p);
+	rc = as_check_read(r, url, true, &ce);
+	free(url);
+	if ((r->status == 404 || r->status == 401) && rc == AS_NO_ACCESS) {
+		p->denied = true;
+		p->ended = true;
+		return 0;
 	}
-	json_decref(p.lazy_keys);
-	http_client_set_budget(s->http, 0, NULL);
-	return progress(&p, true) ? -1 : 0;
+	if (!ce.kind)
+		ow_err_set(&ce, OW_ESITE, "unexpected HTTP %ld", r->status);
+	s->err = ce;
+	ow_err_prefix(&s->err, "counting %s", p->c->name);
+	p->failed = true;
+	return -1;
 }

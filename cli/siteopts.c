@@ -36,7 +36,8 @@ const struct ow_opt siteopts_opts[] = {
 	{ "password-file", 0, 0x207, "FILE", "@file", NULL,
 	  "read the password from FILE, which must be 0600; otherwise OSDWARDEN_PASSWORD or a "
 	  "prompt on the terminal, never the command line" },
-	{ "concurrency", 0, 0x208, "N", NULL, NULL, "classes read at once, 1 to 64 (default 8)" },
+	{ "concurrency", 0, 0x208, "N", NULL, NULL,
+	  "requests to the site in flight at once, all classes together, 1 to 64 (default 4)" },
 	{ "plain-http-test-lab", 0, 0x209, NULL, NULL, NULL,
 	  "http:// to osdwarden-lab --plain on this machine only, with --auth none or basic; "
 	  "recorded and warned every run" },
@@ -53,7 +54,7 @@ void siteopts_init(struct siteopts *so)
 {
 	memset(so, 0, sizeof *so);
 	so->http.auth = HTTP_AUTH_NEGOTIATE;
-	so->concurrency = 8;
+	so->concurrency = 4;
 }
 
 int siteopts_option(struct cli *c, const char *cmd, struct siteopts *so, int opt,

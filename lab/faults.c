@@ -79,7 +79,23 @@ static int parse_item(const char *item, size_t len, struct lab_fault *f)
 	memcpy(when, at + 1, len - head - 1);
 	when[len - head - 1] = '\0';
 	errno = 0;
-	if (strncmp(when, "path=", 5) == 0) {
+	if (strncmp(when, "page=", 5) == 0) {
+		char *colon = strrchr(when + 5, ':'), *hash = strchr(when + 5, '#');
+		f->nth = 1;
+		if (hash) {
+			*hash = '\0';
+			f->nth = strtoul(hash + 1, &end, 10);
+			if (errno || *end || f->nth == 0)
+				return -1;
+		}
+		if (!colon || colon == when + 5 || (hash && colon > hash))
+			return -1;
+		*colon = '\0';
+		f->page = strtoul(colon + 1, &end, 10);
+		if (errno || *end || f->page == 0 || strlen(when + 5) >= sizeof f->page_class)
+			return -1;
+		snprintf(f->page_class, sizeof f->page_class, "%s", when + 5);
+	} else if (strncmp(when, "path=", 5) == 0) {
 		char *hash = strchr(when + 5, '#');
 		f->nth = 1;
 		if (hash) {
@@ -116,7 +132,8 @@ int lab_faults_parse(const char *spec, uint64_t seed, struct lab_faults *out, ch
 		const char *comma = strchr(p, ',');
 		size_t n = comma ? (size_t)(comma - p) : strlen(p);
 		if (out->n == sizeof out->f / sizeof out->f[0] || parse_item(p, n, &out->f[out->n]) != 0) {
-			snprintf(err, errlen, "bad fault '%.*s': want KIND[=ARG]@RATE, KIND@req=N or KIND@path=TEXT, "
+			snprintf(err, errlen, "bad fault '%.*s': want KIND[=ARG]@RATE, KIND@req=N, "
+			         "KIND@path=TEXT[#N] or KIND@page=CLASS:P[#N], "
 			         "KIND one of 500, 503, 429, 401, reset, lost, slow=DURATION, truncate, badjson, "
 			         "repeat-page, oversize", (int)n, p);
 			return -1;
@@ -140,13 +157,49 @@ static bool path_matches(const char *path, const char *text)
 	return pn >= n - 1 && memcmp(path + pn - (n - 1), text, n - 1) == 0;
 }
 
-struct lab_fault lab_faults_pick(struct lab_faults *fs, unsigned long req, const char *path)
+/* The value of option name ("$skip") in a raw query, or -1. */
+static long query_number(const char *query, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = query; p && *p; p = strchr(p, '&'), p = p ? p + 1 : NULL) {
+		if (strncmp(p, name, n) == 0 && p[n] == '=') {
+			char *end;
+			long v = strtol(p + n + 1, &end, 10);
+			return end == p + n + 1 || v < 0 ? -1 : v;
+		}
+	}
+	return -1;
+}
+
+/* A read of page `page` (1-based) of cls: the path ends in "/cls", and
+ * $skip is (page - 1) x $top (no $skip: the first page). */
+static bool page_matches(const char *path, const char *query, const char *cls,
+                         unsigned long page)
+{
+	size_t pn = path ? strlen(path) : 0, cn = strlen(cls);
+	long top = query_number(query, "$top"), skip = query_number(query, "$skip");
+
+	if (pn <= cn || path[pn - cn - 1] != '/' || strcmp(path + pn - cn, cls) != 0)
+		return false;
+	if (skip < 0)
+		skip = 0;
+	if (top <= 0)
+		return page == 1 && skip == 0;
+	return skip % top == 0 && (unsigned long)(skip / top) + 1 == page;
+}
+
+struct lab_fault lab_faults_pick(struct lab_faults *fs, unsigned long req, const char *path,
+                                 const char *query)
 {
 	struct lab_fault none = { .kind = FAULT_NONE };
 
 	for (size_t i = 0; i < fs->n; i++) {
 		struct lab_fault *f = &fs->f[i];
-		if (f->path[0]) {
+		if (f->page_class[0]) {
+			if (page_matches(path, query, f->page_class, f->page) && ++f->seen == f->nth)
+				return *f;
+		} else if (f->path[0]) {
 			if (path_matches(path, f->path) && ++f->seen == f->nth)
 				return *f;
 		} else if (f->req) {

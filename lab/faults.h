@@ -2,10 +2,14 @@
  * truncate@req=3,badjson@0.01,repeat-page@req=4,oversize@req=9". Each
  * "lost@req=N" carries a write out and never answers it. Each
  * fault fires at a rate (deterministic from the seed and the request
- * order), on one request number (1-based, counting every request), or on
+ * order), on one request number (1-based, counting every request), on
  * the Nth request (default the first) whose path holds a text
  * ("slow=7s@path=SMS_StateMigration#2": that class in the second sync, a
- * place that does not move when the number of requests does). */
+ * place that does not move when the number of requests does), or on the
+ * Nth request (default the first) for one page of a class, by its $skip
+ * and $top ("500@page=SMS_StateMigration:3#2": the second time its third
+ * page is asked for). A client that reads classes and pages at once
+ * reorders requests: by path or page, a fault stays where it was put. */
 #ifndef OW_LAB_FAULTS_H
 #define OW_LAB_FAULTS_H
 
@@ -34,6 +38,8 @@ struct lab_fault {
 	unsigned long req;
 	char path[48];      /* "@path=TEXT[#N]": the Nth request whose path holds TEXT
 	                       (ends with it, when TEXT ends in '$') */
+	char page_class[48];  /* "@page=CLASS:P[#N]": the Nth request for page P of CLASS */
+	unsigned long page;
 	unsigned long nth, seen;
 };
 
@@ -47,9 +53,11 @@ struct lab_faults {
 int lab_faults_parse(const char *spec, uint64_t seed, struct lab_faults *out, char *err,
                      size_t errlen);
 
-/* The fault for request number req (first match wins), or FAULT_NONE.
- * Not thread-safe: call under the server lock. */
-struct lab_fault lab_faults_pick(struct lab_faults *fs, unsigned long req, const char *path);
+/* The fault for request number req to path with query (the raw text
+ * after '?', or ""); first match wins, or FAULT_NONE. Not thread-safe:
+ * call under the server lock. */
+struct lab_fault lab_faults_pick(struct lab_faults *fs, unsigned long req, const char *path,
+                                 const char *query);
 
 const char *lab_fault_name(enum lab_fault_kind k);
 

@@ -33,6 +33,8 @@ struct req {
 	bool started;
 	bool too_big;
 	struct timespec t0;
+	bool in_flight;             /* counted in srv->inflight */
+	unsigned inflight;          /* requests being answered when it began, itself included */
 };
 
 /* --- answers ------------------------------------------------------------ */
@@ -292,9 +294,14 @@ static void log_request(struct lab_server *srv, struct req *r, const char *metho
 	ms = (double)(t1.tv_sec - r->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e6;
 	q = strchr(r->raw_uri ? r->raw_uri : "", '?');
 	path = strndup(r->raw_uri ? r->raw_uri : "", q ? (size_t)(q - r->raw_uri) : strlen(r->raw_uri ? r->raw_uri : ""));
-	j = json_pack("{s:s,s:s,s:s,s:i,s:I,s:f,s:s?,s:s}", "method", method, "path", path ? path : "",
-	              "query", q ? q + 1 : "", "status", (int)status, "bytes", (json_int_t)bytes,
-	              "ms", ms, "user", user, "fault", lab_fault_name(fault->kind));
+	/* at: when it began, in ms since the lab started */
+	j = json_pack("{s:s,s:s,s:s,s:i,s:I,s:f,s:s?,s:s,s:f,s:i}", "method", method,
+	              "path", path ? path : "", "query", q ? q + 1 : "", "status", (int)status,
+	              "bytes", (json_int_t)bytes, "ms", ms, "user", user,
+	              "fault", lab_fault_name(fault->kind),
+	              "at", (double)(r->t0.tv_sec - srv->started.tv_sec) * 1e3 +
+	                    (double)(r->t0.tv_nsec - srv->started.tv_nsec) / 1e6,
+	              "inflight", (int)r->inflight);
 	line = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	pthread_mutex_lock(&srv->log_lock);
 	if (line)
@@ -464,6 +471,28 @@ static void pace(const struct lab_server *srv, const struct answer *a)
 		;
 }
 
+/* Requests being answered at once (the log's "inflight": how many were
+ * when a request began). A request stops counting before its answer is
+ * queued, so the client cannot have had it yet: the figure never exceeds
+ * what the client had in flight. */
+static void inflight_begin(struct lab_server *srv, struct req *r)
+{
+	pthread_mutex_lock(&srv->lock);
+	r->inflight = ++srv->inflight;
+	r->in_flight = true;
+	pthread_mutex_unlock(&srv->lock);
+}
+
+static void inflight_end(struct lab_server *srv, struct req *r)
+{
+	if (!r->in_flight)
+		return;
+	pthread_mutex_lock(&srv->lock);
+	srv->inflight--;
+	r->in_flight = false;
+	pthread_mutex_unlock(&srv->lock);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **con_cls)
@@ -496,6 +525,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	}
 	query = strchr(r->raw_uri ? r->raw_uri : "", '?');
 	query = query ? query + 1 : "";
+	inflight_begin(srv, r);
 
 	who = authenticate(srv, c, &user, &a.nego_reply, &challenge);
 	/* A request with no credentials at all is the challenge leg of
@@ -505,10 +535,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	memset(&fault, 0, sizeof fault);
 	if (!(challenge && who == 0)) {
 		pthread_mutex_lock(&srv->lock);
-		fault = lab_faults_pick(&srv->faults, ++srv->requests, url);
+		fault = lab_faults_pick(&srv->faults, ++srv->requests, url, query);
 		pthread_mutex_unlock(&srv->lock);
 	}
 	if (fault.kind == FAULT_RESET) {
+		inflight_end(srv, r);
 		log_request(srv, r, method, user, 0, 0, &fault);
 		free(user);
 		free(a.nego_reply);
@@ -538,6 +569,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		pthread_mutex_unlock(&srv->lock);
 		if (fault.kind == FAULT_LOST) {
 			/* Done, but the answer never leaves: the client cannot know. */
+			inflight_end(srv, r);
 			log_request(srv, r, method, user, a.status, 0, &fault);
 			buf_free(&a.body);
 			free(user);
@@ -551,6 +583,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		free(a.nego_reply);
 		a.nego_reply = NULL;
 	}
+	inflight_end(srv, r);
 	rc = send_answer(c, &a, &fault, srv->cfg.auth_basic, &sent);
 	log_request(srv, r, method, user, a.status, sent, &fault);
 	buf_free(&a.body);
@@ -582,6 +615,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)c;
 	(void)toe;
 	if (r) {
+		inflight_end(cls, r);   /* a request cut off while it was answered */
 		free(r->raw_uri);
 		buf_free(&r->body);
 		free(r);
@@ -605,6 +639,7 @@ int lab_server_start(struct lab_site *site, const struct lab_config *cfg,
 	}
 	srv->site = site;
 	srv->cfg = *cfg;
+	clock_gettime(CLOCK_MONOTONIC, &srv->started);
 	srv->page_max_set = srv->cfg.page_max > 0;
 	if (srv->cfg.page_max <= 0)
 		srv->cfg.page_max = 1000;

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "lab/classes.h"
 #include "lab/faults.h"
@@ -39,6 +40,8 @@ struct lab_server {
 	struct lab_negotiate *nego; /* NULL unless --auth negotiate */
 	pthread_mutex_t lock;       /* the site, key maps, counters, journal */
 	unsigned long requests;
+	unsigned inflight;          /* requests being answered now (the log's "inflight") */
+	struct timespec started;    /* CLOCK_MONOTONIC: the log's "at" counts from it */
 	struct keymap maps[32];
 	size_t nmaps;
 	json_t *journal;            /* successful writes, replayed from --state */

@@ -335,18 +335,23 @@ static void test_transient_faults_are_retried_to_success(void **state)
 {
 	/* 500 is not here: the provider's 500 is usually a WMI error that a
 	 * retry repeats; it fails the sync (see the next test). */
-	/* A first sync reads wmi/$metadata (req 1), then each class as its
-	 * $count (req 2k at scale 1) and its page (req 2k+1): SysResUse's page
-	 * is req 5, DistributionPointInfo's 7, and a retry takes the next
-	 * number. After the certificates' page come their keyed GETs (their
-	 * Thumbprint is lazy): later requests are placed by path. */
-	const char *specs[] = { "503@req=5", "429@req=5", "reset@req=5",
-	                        "truncate@path=SMS_StateMigration$", "slow=1s@req=5", "badjson@req=7",
-	                        "503@req=5,429@req=6,reset@req=7",
+	/* Placed by what they hit, not by a request's number (the classes are
+	 * read at once, so requests reach the lab in no fixed order): at scale
+	 * 1 each class is its $count (KIND@path=CLASS/$count$) and one page
+	 * (KIND@page=CLASS:1); a retry asks the same again (#2). After the
+	 * certificates' page come their keyed GETs (their Thumbprint is lazy):
+	 * SMS_Certificate(' is any one of them. */
+	const char *specs[] = { "503@page=SMS_SCI_SysResUse:1", "429@page=SMS_SCI_SysResUse:1",
+	                        "reset@page=SMS_SCI_SysResUse:1",
+	                        "truncate@path=SMS_StateMigration$", "slow=1s@page=SMS_SCI_SysResUse:1",
+	                        "badjson@page=SMS_DistributionPointInfo:1",
+	                        "503@page=SMS_SCI_SysResUse:1,429@path=SMS_DistributionPointInfo/$count$,"
+	                        "reset@page=SMS_DistributionPointInfo:1",
 	                        "truncate@path=SMS_StateMigration$,truncate@path=SMS_StateMigration$#2",
-	                        "503@req=4", "reset@path=SMS_StateMigration/$count$",
+	                        "503@path=SMS_SCI_SysResUse/$count$",
+	                        "reset@path=SMS_StateMigration/$count$",
 	                        "503@path=SMS_Certificate('#2", "reset@path=SMS_Certificate('#5",
-	                        "503@req=1", "reset@req=1" };
+	                        "503@path=$metadata$", "reset@path=$metadata$" };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
@@ -916,10 +921,243 @@ static void test_a_second_sync_reads_no_thumbprint_again(void **state)
 	compare_with_lab(1);
 }
 
+/* --- reading at once ------------------------------------------------------ */
+
+/* One GET of the lab's log: its class (the path's last segment, up to a
+ * key or /$count), when it began and how long it took at the lab (ms),
+ * and how many requests the lab was answering when it began. */
+struct logged {
+	char cls[64];
+	bool count;
+	double at, ms;
+	int inflight;
+};
+
+/* The log's lines into out[max]; the number read. */
+static size_t read_log(const char *path, struct logged *out, size_t max)
+{
+	char *log = tu_read_file(path, NULL), *save = NULL;
+	size_t n = 0;
+
+	assert_non_null(log);
+	for (char *line = strtok_r(log, "\n", &save); line && n < max;
+	     line = strtok_r(NULL, "\n", &save)) {
+		json_t *j = json_loads(line, 0, NULL);
+		const char *pth = json_string_value(json_object_get(j, "path"));
+		const char *wmi = pth ? strstr(pth, "/wmi/") : NULL;
+		assert_non_null(j);
+		assert_non_null(json_object_get(j, "at"));
+		assert_non_null(json_object_get(j, "inflight"));
+		if (wmi) {
+			struct logged *l = &out[n++];
+			snprintf(l->cls, sizeof l->cls, "%.*s", (int)strcspn(wmi + 5, "(/"), wmi + 5);
+			l->count = strstr(wmi, "/$count") != NULL;
+			l->at = json_number_value(json_object_get(j, "at"));
+			l->ms = json_number_value(json_object_get(j, "ms"));
+			l->inflight = (int)json_integer_value(json_object_get(j, "inflight"));
+		}
+		json_decref(j);
+	}
+	free(log);
+	return n;
+}
+
+static bool overlap(const struct logged *a, const struct logged *b)
+{
+	return a->at < b->at + b->ms && b->at < a->at + a->ms;
+}
+
+/* With a provider that takes 200 ms per request, the sync has requests
+ * of different classes, and pages of one class, at the lab at the same
+ * time, and never more than --concurrency of them: seen at the lab, not
+ * timed (a request counts there from its arrival until its answer is
+ * queued, so the lab never sees more at once than the client has). */
+static void test_classes_and_pages_are_read_at_once_within_the_connection_bound(void **state)
+{
+	struct labproc lp;
+	struct logged *l = calloc(4096, sizeof *l);
+	char logp[400];
+	size_t n;
+	int most = 0;
+	bool classes = false, pages = false;
+
+	(void)state;
+	assert_non_null(l);
+	unlink(g_db);
+	snprintf(logp, sizeof logp, "%s/overlap.log", g_dir);
+	/* pages of 50 rows: several pages for the associations at scale 1 */
+	start(&lp, "1", (const char *const[]){ "--latency", "200", "--page-max", "50", "--log", logp,
+	                                       NULL });
+	expect_sync_ok(&lp, (const char *const[]){ "--concurrency", "3", NULL });
+	labproc_stop(&lp);
+	compare_with_lab(1);
+	n = read_log(logp, l, 4096);
+	assert_true(n > 40);
+	for (size_t i = 0; i < n; i++) {
+		if (l[i].inflight > most)
+			most = l[i].inflight;
+		for (size_t j = i + 1; j < n; j++) {
+			if (!overlap(&l[i], &l[j]))
+				continue;
+			if (strcmp(l[i].cls, l[j].cls) != 0)
+				classes = true;
+			else if (!l[i].count && !l[j].count && strcmp(l[i].cls, "SMS_StateMigration") == 0)
+				pages = true;
+		}
+	}
+	free(l);
+	if (most > 3)
+		fail_msg("the lab answered %d requests at once; --concurrency 3 allows 3", most);
+	if (most < 2)
+		fail_msg("the lab never had two requests at once");
+	if (!classes)
+		fail_msg("no two classes were read at the same time");
+	if (!pages)
+		fail_msg("no two pages of SMS_StateMigration were read at the same time");
+}
+
+/* The AdminService allows a client 200 requests a second: no more begin
+ * in any second (here a rate of 25 so that a small site passes it). The
+ * first request to the last, at the lab, spans at least what the rate
+ * allows: floor((n - 1) / 25) s, less 0.5 s for the first request's
+ * connection. Without the rate the lab answers the whole site in well
+ * under a second. */
+static void test_no_more_requests_begin_in_a_second_than_the_rate_allows(void **state)
+{
+	struct labproc lp;
+	struct inv_open_opts oo = { .path = g_db };
+	struct sync_opts o = { 0 };
+	struct sync_result res;
+	struct ow_err e = { 0 };
+	struct logged *l = calloc(4096, sizeof *l);
+	struct inv *db;
+	char origin[600], logp[400];
+	double first = 1e18, last = 0, want;
+	size_t n;
+
+	(void)state;
+	assert_non_null(l);
+	unlink(g_db);
+	snprintf(logp, sizeof logp, "%s/rate.log", g_dir);
+	start(&lp, "1", (const char *const[]){ "--log", logp, NULL });
+	snprintf(origin, sizeof origin, "%.*s", (int)(strlen(lp.url) - 14), lp.url);
+	o.provider = origin;
+	o.concurrency = 4;
+	o.http = (struct http_opts){ .auth = HTTP_AUTH_BASIC, .user = "labadmin", .secret = PW,
+	                             .cacert = lp.ca, .max_rate = 25 };
+	assert_int_equal(inv_open(&oo, &db, &e), 0);
+	if (sync_run(db, &o, &res, &e) != 0)
+		fail_msg("sync: %s", e.msg);
+	inv_close(db);
+	labproc_stop(&lp);
+	n = read_log(logp, l, 4096);
+	assert_true(n > 50);
+	for (size_t i = 0; i < n; i++) {
+		first = l[i].at < first ? l[i].at : first;
+		last = l[i].at > last ? l[i].at : last;
+	}
+	free(l);
+	/* $metadata is not in l (no /wmi/ class): n + 1 requests in all */
+	want = (double)(n / 25) - 0.5;
+	if ((last - first) / 1e3 < want)
+		fail_msg("%zu requests began within %.2f s; 25 a second needs at least %.1f s", n + 1,
+		         (last - first) / 1e3, want);
+}
+
+/* Every row a sync stores, id included (the order rows were stored in),
+ * without the times of the sync. New string. */
+static char *stored(const char *path)
+{
+	static const char *const tables[] = {
+		"sites", "dps", "smps", "smp_folders", "certificates", "associations", "boot_images",
+		"packages", "task_sequences", "ts_run_as", "deployments", "collection_vars", "admins",
+		"roles", "site_settings", "collections", "sync_classes",
+	};
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	sqlite3 *s;
+	sqlite3_stmt *st;
+
+	assert_non_null(f);
+	assert_int_equal(sqlite3_open_v2(path, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
+		char cols[4000] = "", q[4400];
+		size_t rows = 0;
+		assert_int_equal(sqlite3_prepare_v2(s, "SELECT name FROM pragma_table_info(?1)", -1,
+		                                    &st, NULL), SQLITE_OK);
+		sqlite3_bind_text(st, 1, tables[t], -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *c = (const char *)sqlite3_column_text(st, 0);
+			size_t cl = strlen(c);
+			if ((cl > 3 && strcmp(c + cl - 3, "_at") == 0) ||
+			    (cl > 5 && strcmp(c + cl - 5, "_seen") == 0))
+				continue;
+			snprintf(cols + strlen(cols), sizeof cols - strlen(cols), "%squote(%s)",
+			         cols[0] ? "||'|'||" : "", c);
+		}
+		sqlite3_finalize(st);
+		snprintf(q, sizeof q, "SELECT %s FROM %s ORDER BY rowid", cols, tables[t]);
+		assert_int_equal(sqlite3_prepare_v2(s, q, -1, &st, NULL), SQLITE_OK);
+		fprintf(f, "[%s]\n", tables[t]);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			fprintf(f, "%s\n", (const char *)sqlite3_column_text(st, 0));
+			rows++;
+		}
+		sqlite3_finalize(st);
+		if (strcmp(tables[t], "site_settings") == 0 || strcmp(tables[t], "dps") == 0)
+			assert_true(rows > 0);
+	}
+	sqlite3_close(s);
+	fclose(f);
+	return out;
+}
+
+/* Classes read one at a time, and at once with the first classes' answers
+ * held back (so later classes answer first): the same rows, stored in the
+ * same order (ids), the same class statuses. */
+static void test_what_is_stored_does_not_depend_on_the_order_answers_arrive_in(void **state)
+{
+	struct labproc lp;
+	char one[400];
+	char *serial, *at_once;
+
+	(void)state;
+	unlink(g_db);
+	start(&lp, "3", NULL);
+	expect_sync_ok(&lp, (const char *const[]){ "--concurrency", "1", NULL });
+	labproc_stop(&lp);
+	snprintf(one, sizeof one, "%s/serial.db", g_dir);
+	assert_int_equal(rename(g_db, one), 0);
+	start(&lp, "3", (const char *const[]){ "--faults", "slow=1.5s@page=SMS_SCI_SysResUse:1,"
+	                                       "slow=1s@path=SMS_DistributionPointInfo/$count$,"
+	                                       "slow=0.7s@page=SMS_Site:1", NULL });
+	expect_sync_ok(&lp, (const char *const[]){ "--concurrency", "6", NULL });
+	labproc_stop(&lp);
+	serial = stored(one);
+	at_once = stored(g_db);
+	if (strcmp(serial, at_once) != 0) {
+		size_t k = 0, line = 0;
+		while (serial[k] && serial[k] == at_once[k])
+			line += serial[k++] == '\n';
+		fail_msg("what a sync stores depends on the order the answers arrived in: line %zu "
+		         "differs:\n%.200s\n%.200s", line + 1, serial + k, at_once + k);
+	}
+	free(serial);
+	free(at_once);
+	unlink(one);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_a_second_sync_reads_no_thumbprint_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_classes_and_pages_are_read_at_once_within_the_connection_bound,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_more_requests_begin_in_a_second_than_the_rate_allows,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_what_is_stored_does_not_depend_on_the_order_answers_arrive_in,
+		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inventory_equals_the_lab_at_scale_1_and_10, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_next_link_paging_reads_everything, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_secret_canaries_never_reach_the_inventory_or_output, setup, teardown),
