@@ -8,8 +8,8 @@
 #include "util/buf.h"
 #include "util/sanitize.h"
 
-/* What the results say about each check, in catalogue order, from one
- * pass over them (at scale there are hundreds of thousands). */
+/* What the run says about each check, in catalogue order, from its
+ * counts (no result is read). */
 struct check_sum {
 	bool present;
 	enum chk_state state;   /* the worst news among its results */
@@ -24,39 +24,103 @@ static bool is_listed(enum chk_state s)
 	return s == CS_FAIL || s == CS_ERROR || s == CS_FIXED;
 }
 
-/* A new array of chk_count() entries, or NULL when out of memory. */
-static struct check_sum *summarize(const struct chk_run *run)
+/* sum[k] for every catalogue entry k. */
+static void summarize(const struct chk_run *run, struct check_sum *sum)
 {
 	static const enum chk_state order[] = {
 		CS_FAIL, CS_ERROR, CS_UNKNOWN, CS_NOTCHECKED, CS_FIXED, CS_INFORMATIONAL, CS_PASS,
 	};
-	size_t n = chk_count();
-	struct check_sum *sum = calloc(n, sizeof *sum);
-	bool (*seen)[CS_FIXED + 1] = calloc(n, sizeof *seen);
 
-	if (!sum || !seen) {
-		free(sum);
-		free(seen);
-		return NULL;
-	}
-	for (size_t i = 0; i < run->n; i++) {
-		size_t k = chk_index(run->results[i].def);
-		sum[k].present = true;
-		seen[k][run->results[i].state] = true;
-		sum[k].fails += run->results[i].state == CS_FAIL;
-		sum[k].listed += is_listed(run->results[i].state);
-	}
-	for (size_t k = 0; k < n; k++) {
-		sum[k].state = CS_NOTAPPLICABLE;
+	for (size_t k = 0; k < chk_count(); k++) {
+		const size_t *n = run->counts[k];
+		size_t all = 0;
+		for (int st = 0; st <= CS_FIXED; st++)
+			all += n[st];
+		sum[k] = (struct check_sum){ .present = all > 0, .state = CS_NOTAPPLICABLE,
+		                             .fails = n[CS_FAIL],
+		                             .listed = n[CS_FAIL] + n[CS_ERROR] + n[CS_FIXED] };
 		for (size_t o = 0; o < sizeof order / sizeof order[0]; o++) {
-			if (seen[k][order[o]]) {
+			if (n[order[o]]) {
 				sum[k].state = order[o];
 				break;
 			}
 		}
 	}
-	free(seen);
-	return sum;
+}
+
+/* Whether s reads the same after util/sanitize with a bound of max
+ * characters: printable ASCII that fits, as nearly all evidence is. The
+ * sanitizer's byte-by-byte copy of such text was a tenth of an export. */
+static bool plain(const char *s, size_t len, size_t max)
+{
+	if (max && len > max)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7E)
+			return false;
+	return true;
+}
+
+/* s sanitized (max characters, flags), written to f. */
+static void put_safe(FILE *f, const char *s, size_t max, unsigned flags)
+{
+	char *safe;
+
+	if (plain(s, strlen(s), max)) {
+		fputs(s, f);
+		return;
+	}
+	safe = san_str(s, max, flags);
+	fputs(safe ? safe : "?", f);
+	free(safe);
+}
+
+/* s as a JSON string onto b, as jansson writes it with JSON_ENSURE_ASCII
+ * (the exports stay byte for byte what they were), or null. A byte that
+ * is not UTF-8, which jansson refuses, is written visibly as \xFF text
+ * instead of failing the whole export. */
+static void json_str(struct buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (!s) {
+		buf_add(b, "null", 4);
+		return;
+	}
+	buf_addc(b, '"');
+	while (*p) {
+		const unsigned char *run = p;
+		unsigned cp;
+		size_t n;
+		while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+			p++;
+		buf_add(b, run, (size_t)(p - run));
+		if (!*p)
+			break;
+		switch (*p) {
+		case '"': buf_add(b, "\\\"", 2); p++; continue;
+		case '\\': buf_add(b, "\\\\", 2); p++; continue;
+		case '\b': buf_add(b, "\\b", 2); p++; continue;
+		case '\f': buf_add(b, "\\f", 2); p++; continue;
+		case '\n': buf_add(b, "\\n", 2); p++; continue;
+		case '\r': buf_add(b, "\\r", 2); p++; continue;
+		case '\t': buf_add(b, "\\t", 2); p++; continue;
+		default: break;
+		}
+		n = san_utf8_decode(p, strnlen((const char *)p, 4), &cp);
+		if (n == 0) {
+			buf_addf(b, "\\\\x%02X", *p);
+			p++;
+		} else if (cp >= 0x10000) {
+			cp -= 0x10000;
+			buf_addf(b, "\\u%04X\\u%04X", 0xD800 | (cp >> 10), 0xDC00 | (cp & 0x3FF));
+			p += n;
+		} else {
+			buf_addf(b, "\\u%04X", cp);
+			p += n;
+		}
+	}
+	buf_addc(b, '"');
 }
 
 /* How every export ends: all of it reached f, or -1. */
@@ -120,9 +184,7 @@ static void say_ignored(FILE *f, const char *before, const struct chk_ignored *i
 
 static void plain_text(FILE *f, const char *s, size_t max)
 {
-	char *safe = san_str(s ? s : "", max, SAN_ASCII);
-	fputs(safe ? safe : "?", f);
-	free(safe);
+	put_safe(f, s ? s : "", max, SAN_ASCII);
 }
 
 /* The same as JSON (new reference). */
@@ -165,27 +227,64 @@ static void say_summary(FILE *f, const struct chk_run *run)
  * it the evidence in words. */
 static void text_object(FILE *f, const struct chk_result *r, int64_t now, unsigned flags)
 {
-	char *name = san_str(r->object_name ? r->object_name : r->object_key, 60, flags);
 	char *line = chk_evidence_line(r->evidence, now);
-	char *safe = line ? san_str(line, 2000, flags) : NULL;
 
-	fprintf(f, "    %-6s %-9s %s%s\n", chk_state_name(r->state), r->baseline ? r->baseline : "",
-	        name ? name : "?", r->waived ? "  (waived)" : "");
-	if (safe && safe[0])
-		fprintf(f, "        %s\n", safe);
-	free(name);
+	fprintf(f, "    %-6s %-9s ", chk_state_name(r->state), r->baseline ? r->baseline : "");
+	put_safe(f, r->object_name ? r->object_name : r->object_key ? r->object_key : "", 60, flags);
+	fputs(r->waived ? "  (waived)\n" : "\n", f);
+	if (line && line[0]) {
+		fputs("        ", f);
+		put_safe(f, line, 2000, flags);
+		fputc('\n', f);
+	}
 	free(line);
-	free(safe);
+}
+
+/* The objects a report names of one check, up to max (0: all). */
+struct listing {
+	FILE *f;
+	const struct chk_run *run;
+	int64_t now;
+	unsigned flags;
+	size_t shown, max;
+	void (*object)(struct listing *l, const struct chk_result *r);
+};
+
+static int list_object(void *ctx, const struct chk_result *r)
+{
+	struct listing *l = ctx;
+
+	if (!is_listed(r->state))
+		return 0;
+	if (l->max && l->shown == l->max)
+		return 1;   /* enough: stop reading */
+	l->shown++;
+	l->object(l, r);
+	return 0;
+}
+
+/* The listed objects of check k, the first max of them (0: all); the
+ * number named in *shown. -1 when the results could not be read. */
+static int list_check(struct listing *l, size_t k, size_t max)
+{
+	l->shown = 0;
+	l->max = max;
+	return chk_run_each(l->run, (int)k, list_object, l) < 0 ? -1 : 0;
+}
+
+static void text_listed(struct listing *l, const struct chk_result *r)
+{
+	text_object(l->f, r, l->now, l->flags);
 }
 
 int chk_write_text(FILE *f, const struct chk_run *run, bool ascii, bool all)
 {
-	unsigned flags = ascii ? SAN_ASCII : 0;
-	struct check_sum *sum = summarize(run);
+	struct check_sum sum[CHK_MAX];
+	struct listing l = { .f = f, .run = run, .now = run->started,
+	                     .flags = ascii ? SAN_ASCII : 0, .object = text_listed };
+	int rc = 0;
 
-	if (!sum)
-		return -1;
-
+	summarize(run, sum);
 	fprintf(f, "osdwarden check: run %lld%s  security %s (%d)%s  privacy %s (%d)%s\n",
 	        (long long)run->id, run->previous ? "" : " (first run)", run->grades.security,
 	        run->grades.security_score, run->grades.security_capped ? " capped by a chain" : "",
@@ -196,9 +295,8 @@ int chk_write_text(FILE *f, const struct chk_run *run, bool ascii, bool all)
 	say_ignored(f, "", &run->ignored, "", plain_text);
 	say_summary(f, run);
 	fprintf(f, "%-13s %-8s %-16s %s\n", "STATE", "SEVERITY", "CHECK", "TITLE");
-	for (size_t k = 0; k < chk_count(); k++) {
+	for (size_t k = 0; k < chk_count() && rc == 0; k++) {
 		const struct chk_def *d = chk_at(k);
-		size_t shown = 0;
 		if (!sum[k].present)
 			continue;
 		fprintf(f, "%-13s %-8s %-16s %s", chk_state_name(sum[k].state), chk_sev_name(d->sev),
@@ -206,28 +304,66 @@ int chk_write_text(FILE *f, const struct chk_run *run, bool ascii, bool all)
 		if (sum[k].fails)
 			fprintf(f, " (%zu failing)", sum[k].fails);
 		fputc('\n', f);
-		for (size_t i = 0; i < run->n && (all || shown < TEXT_FIRST); i++) {
-			const struct chk_result *r = &run->results[i];
-			if (r->def != d || !is_listed(r->state))
-				continue;
-			shown++;
-			text_object(f, r, run->started, flags);
-		}
-		if (shown < sum[k].listed)
-			fprintf(f, "    ... and %zu more: osdwarden check --all\n", sum[k].listed - shown);
+		if (!sum[k].listed)
+			continue;
+		rc = list_check(&l, k, all ? 0 : TEXT_FIRST);
+		if (l.shown < sum[k].listed)
+			fprintf(f, "    ... and %zu more: osdwarden check --all\n", sum[k].listed - l.shown);
 	}
-	free(sum);
-	return finish(f, 0);
+	return finish(f, rc);
 }
 
-/* Streams the findings: one small tree per finding, so memory does not
- * grow with hundreds of thousands of them. */
+/* One finding of the JSON export, written whole to f. */
+struct json_out {
+	FILE *f;
+	struct buf b;
+	size_t written;
+	int rc;
+};
+
+static int json_finding(void *ctx, const struct chk_result *r)
+{
+	struct json_out *o = ctx;
+	struct buf *b = &o->b;
+
+	if (!is_finding(r->state))
+		return 0;
+	buf_reset(b);
+	buf_adds(b, o->written++ ? ",\n  {\"check_id\":" : "\n  {\"check_id\":");
+	json_str(b, r->def->id);
+	buf_adds(b, ",\"state\":");
+	json_str(b, chk_state_name(r->state));
+	buf_adds(b, ",\"severity\":");
+	json_str(b, chk_sev_name(r->sev));
+	buf_adds(b, ",\"object_type\":");
+	json_str(b, r->object_type);
+	buf_adds(b, ",\"object_id\":");
+	json_str(b, r->object_key);
+	buf_adds(b, ",\"object_name\":");
+	json_str(b, r->object_name);
+	buf_adds(b, ",\"baseline\":");
+	json_str(b, r->baseline);
+	buf_adds(b, r->waived ? ",\"waived\":true" : ",\"waived\":false");
+	/* The evidence is already ASCII-only compact JSON: embed it. */
+	buf_adds(b, ",\"evidence\":");
+	buf_adds(b, r->evidence ? r->evidence : "{}");
+	buf_addc(b, '}');
+	if (b->failed) {
+		o->rc = -1;
+		return 1;
+	}
+	fwrite(b->data, 1, b->len, o->f);
+	return 0;
+}
+
+/* Streams the findings, one at a time, so memory does not grow with
+ * hundreds of thousands of them. */
 int chk_write_json(FILE *f, const struct chk_run *run)
 {
 	json_t *head = json_object(), *checks = json_array();
-	size_t written = 0;
+	struct check_sum sum[CHK_MAX];
+	struct json_out o = { .f = f, .b = BUF_INIT };
 	char *text;
-	int rc = 0;
 
 	json_object_set_new(head, "run", json_pack("{s:I,s:I,s:o}", "id", (json_int_t)run->id,
 	                                           "started", (json_int_t)run->started, "previous",
@@ -240,12 +376,7 @@ int chk_write_json(FILE *f, const struct chk_run *run)
 	                    "capped", run->grades.privacy_capped,
 	                    "unjudged_chains", unjudged_json(run->grades.privacy_unjudged)));
 	json_object_set_new(head, "ignored_decisions", ignored_json(&run->ignored));
-	struct check_sum *sum = summarize(run);
-	if (!sum) {
-		json_decref(head);
-		json_decref(checks);
-		return -1;
-	}
+	summarize(run, sum);
 	for (size_t k = 0; k < chk_count(); k++) {
 		const struct chk_def *d = chk_at(k);
 		if (!sum[k].present)
@@ -255,7 +386,6 @@ int chk_write_json(FILE *f, const struct chk_run *run)
 		                      chk_sev_name(d->sev), "automation", chk_auto_name(d->automation),
 		                      "state", chk_state_name(sum[k].state), "refs", d->refs));
 	}
-	free(sum);
 	json_object_set_new(head, "checks", checks);
 	/* ASCII only, like every JSON osdwarden writes: terminal-safe as is. */
 	text = json_dumps(head, JSON_INDENT(1) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
@@ -266,31 +396,11 @@ int chk_write_json(FILE *f, const struct chk_run *run)
 	text[strlen(text) - 2] = '\0';   /* drop "\n}" */
 	fprintf(f, "%s,\n \"findings\": [", text);
 	free(text);
-	for (size_t i = 0; i < run->n; i++) {
-		const struct chk_result *r = &run->results[i];
-		json_t *one;
-		char *s;
-		if (!is_finding(r->state))
-			continue;
-		one = json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:b}",
-		                "check_id", r->def->id, "state", chk_state_name(r->state),
-		                "severity", chk_sev_name(r->sev), "object_type", r->object_type,
-		                "object_id", r->object_key, "object_name", r->object_name,
-		                "baseline", r->baseline, "waived", r->waived);
-		s = json_dumps(one, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
-		json_decref(one);
-		if (!s) {
-			rc = -1;
-			continue;
-		}
-		/* The evidence is already ASCII-only compact JSON: embed it. */
-		s[strlen(s) - 1] = '\0';
-		fprintf(f, "%s\n  %s,\"evidence\":%s}", written++ ? "," : "", s,
-		        r->evidence ? r->evidence : "{}");
-		free(s);
-	}
+	if (chk_run_each(run, -1, json_finding, &o) < 0)
+		o.rc = -1;
+	buf_free(&o.b);
 	fputs("\n ]\n}\n", f);
-	return finish(f, rc);
+	return finish(f, o.rc);
 }
 
 /* --- SARIF 2.1.0: rules = checks, results = findings, suppressions =
@@ -319,60 +429,123 @@ static const char *sarif_kind(enum chk_state s)
 /* Where the README lists the checks: its "### The catalogue" heading. */
 #define CHK_DOCS_CATALOGUE "README.md#the-catalogue"
 
-/* One SARIF result for a finding (a new object, or NULL out of memory);
- * its message names the evidence in words. */
-static json_t *sarif_result(const struct chk_result *r, size_t rule_index, int64_t now)
+/* Whether evidence text is what jansson writes for it (compact, ASCII,
+ * no \u escape whose case could differ): then it is embedded as it is. */
+static bool embeddable(const char *evidence)
 {
-	json_t *res, *loc;
-	char fq[600];
-	json_t *ev = r->evidence ? json_loads(r->evidence, 0, NULL) : NULL;
-	char *line = chk_evidence_line_of(ev, now);
-	struct buf msg = BUF_INIT;
+	return plain(evidence, strlen(evidence), 0) && !strstr(evidence, "\\u");
+}
 
+/* The evidence as properties.evidence: the text as it is when words
+ * found it a JSON object, else what jansson makes of it ({} when nothing). */
+static void sarif_evidence(struct buf *b, const char *evidence, bool is_object)
+{
+	json_t *ev;
+	char *s;
+
+	if (evidence && is_object && embeddable(evidence)) {
+		buf_adds(b, evidence);
+		return;
+	}
+	ev = evidence ? json_loads(evidence, 0, NULL) : NULL;
+	s = ev ? json_dumps(ev, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER) : NULL;
+	buf_adds(b, s ? s : "{}");
+	free(s);
+	json_decref(ev);
+}
+
+/* A waived finding's justification: its waiver's reason, as the engine
+ * put it in the evidence (a new string, or NULL). */
+static char *waiver_reason(const char *evidence)
+{
+	json_t *ev = evidence ? json_loads(evidence, 0, NULL) : NULL;
+	const char *why = json_string_value(json_object_get(json_object_get(ev, "waiver"), "reason"));
+	char *copy = why ? strdup(why) : NULL;
+
+	json_decref(ev);
+	return copy;
+}
+
+struct sarif_out {
+	FILE *f;
+	const size_t *index;      /* rule index per catalogue entry */
+	int64_t now;
+	struct buf b, msg;
+	size_t written;
+	int rc;
+};
+
+/* One SARIF result for a finding, built by hand (jansson's tree and dump
+ * per result were most of the export's time) in jansson's own layout; its
+ * message names the evidence in words. */
+static int sarif_result(void *ctx, const struct chk_result *r)
+{
+	struct sarif_out *o = ctx;
+	struct buf *b = &o->b, *msg = &o->msg;
+	char fq[600], *line, *why = NULL;
+	bool is_object = false;
+	const char *name;
+
+	if (!is_finding(r->state))
+		return 0;
+	line = chk_evidence_line_checked(r->evidence, o->now, &is_object);
 	snprintf(fq, sizeof fq, "%s/%s", r->object_type ? r->object_type : "site",
 	         r->object_key ? r->object_key : "*");
-	buf_addf(&msg, "%s: %s (%s)", r->def->title, r->object_name ? r->object_name : fq,
-	         chk_state_name(r->state));
+	name = r->object_name ? r->object_name : fq;
+	buf_reset(msg);
+	buf_addf(msg, "%s: %s (%s)", r->def->title, name, chk_state_name(r->state));
 	if (line && line[0])
-		buf_addf(&msg, ": %s", line);
+		buf_addf(msg, ": %s", line);
 	free(line);
-	if (msg.failed) {
-		buf_free(&msg);
-		json_decref(ev);
-		return NULL;
-	}
+	buf_reset(b);
+	buf_adds(b, o->written++ ? ",\n{\"ruleId\":" : "\n{\"ruleId\":");
+	json_str(b, r->def->id);
+	buf_addf(b, ",\"ruleIndex\":%zu,\"kind\":", o->index[chk_index(r->def)]);
+	json_str(b, sarif_kind(r->state));
+	buf_adds(b, ",\"level\":");
+	json_str(b, sarif_level(r));
 	/* The message is what viewers print (`jq -r`, a terminal): no control
 	 * or bidi character of the site reaches it; the raw values stay in
 	 * the location and properties.evidence. */
-	{
-		char *safe = san_str(buf_str(&msg), msg.len + 1, 0);
-		buf_free(&msg);
-		if (!safe) {
-			json_decref(ev);
-			return NULL;
-		}
-		buf_adds(&msg, safe);
+	buf_adds(b, ",\"message\":{\"text\":");
+	if (plain(buf_str(msg), msg->len, 0)) {
+		json_str(b, buf_str(msg));
+	} else {
+		char *safe = san_str(buf_str(msg), msg->len + 1, 0);
+		if (!safe)
+			return o->rc = -1;
+		json_str(b, safe);
 		free(safe);
 	}
-	loc = json_pack("[{s:[{s:s,s:s,s:s}]}]", "logicalLocations", "name",
-	                r->object_name ? r->object_name : fq, "fullyQualifiedName", fq, "kind", "resource");
-	res = json_pack("{s:s,s:I,s:s,s:s,s:{s:s},s:o,s:{s:s,s:s,s:o}}", "ruleId", r->def->id,
-	                "ruleIndex", (json_int_t)rule_index, "kind", sarif_kind(r->state), "level",
-	                sarif_level(r), "message", "text", buf_str(&msg), "locations", loc, "properties", "state",
-	                chk_state_name(r->state), "severity", chk_sev_name(r->sev), "evidence",
-	                ev ? json_incref(ev) : json_object());
-	if (res && r->baseline)
-		json_object_set_new(res, "baselineState",
-		                    json_string(strcmp(r->baseline, "fixed") == 0 ? "absent" : r->baseline));
-	if (res && r->waived) {
-		json_t *w = ev ? json_object_get(ev, "waiver") : NULL;
-		const char *why = w ? json_string_value(json_object_get(w, "reason")) : NULL;
-		json_object_set_new(res, "suppressions", json_pack("[{s:s,s:s,s:s}]", "kind", "external",
-		                    "status", "accepted", "justification", why ? why : "waived"));
+	buf_adds(b, "},\"locations\":[{\"logicalLocations\":[{\"name\":");
+	json_str(b, name);
+	buf_adds(b, ",\"fullyQualifiedName\":");
+	json_str(b, fq);
+	buf_adds(b, ",\"kind\":\"resource\"}]}],\"properties\":{\"state\":");
+	json_str(b, chk_state_name(r->state));
+	buf_adds(b, ",\"severity\":");
+	json_str(b, chk_sev_name(r->sev));
+	buf_adds(b, ",\"evidence\":");
+	sarif_evidence(b, r->evidence, is_object);
+	buf_addc(b, '}');
+	if (r->baseline) {
+		buf_adds(b, ",\"baselineState\":");
+		json_str(b, strcmp(r->baseline, "fixed") == 0 ? "absent" : r->baseline);
 	}
-	json_decref(ev);
-	buf_free(&msg);
-	return res;
+	if (r->waived) {
+		why = waiver_reason(r->evidence);
+		buf_adds(b, ",\"suppressions\":[{\"kind\":\"external\",\"status\":\"accepted\","
+		         "\"justification\":");
+		json_str(b, why ? why : "waived");
+		buf_adds(b, "}]");
+		free(why);
+	}
+	buf_addc(b, '}');
+	if (b->failed || msg->failed)
+		return o->rc = -1;
+	/* One write per result. */
+	fwrite(b->data, 1, b->len, o->f);
+	return 0;
 }
 
 /* The log is written as a stream: the head (tool and rules) as one
@@ -381,15 +554,13 @@ static json_t *sarif_result(const struct chk_result *r, size_t rule_index, int64
 int chk_write_sarif(FILE *f, const struct chk_run *run)
 {
 	json_t *rules = json_array(), *root;
-	size_t index[CHK_MAX], nrules = 0, written = 0;
+	size_t index[CHK_MAX], nrules = 0;
+	struct check_sum sum[CHK_MAX];
+	struct sarif_out o = { .f = f, .index = index, .now = run->started, .b = BUF_INIT,
+	                       .msg = BUF_INIT };
 	char *text, *open_at;
-	int rc = 0;
-	struct check_sum *sum = summarize(run);
 
-	if (!sum) {
-		json_decref(rules);
-		return -1;
-	}
+	summarize(run, sum);
 	for (size_t k = 0; k < chk_count(); k++) {
 		const struct chk_def *d = chk_at(k);
 		char help_md[1400];
@@ -412,7 +583,6 @@ int chk_write_sarif(FILE *f, const struct chk_run *run)
 			"seedTopic", d->seed_topic));
 		nrules++;
 	}
-	free(sum);
 	json_t *unjudged = unjudged_json(run->grades.security_unjudged);
 	json_t *more = unjudged_json(run->grades.privacy_unjudged);
 	json_array_extend(unjudged, more);
@@ -437,27 +607,13 @@ int chk_write_sarif(FILE *f, const struct chk_run *run)
 		return -1;
 	}
 	fprintf(f, "%.*s[", (int)(open_at - text), text);
-	for (size_t i = 0; i < run->n && rc == 0; i++) {
-		const struct chk_result *r = &run->results[i];
-		json_t *res;
-		if (!is_finding(r->state))
-			continue;
-		res = sarif_result(r, index[chk_index(r->def)], run->started);
-		if (!res) {
-			rc = -1;
-			break;
-		}
-		fputs(written++ ? ",\n" : "\n", f);
-		/* One write per result: json_dumpf writes token by token. */
-		char *one = json_dumps(res, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
-		json_decref(res);
-		if (!one || fputs(one, f) == EOF)
-			rc = -1;
-		free(one);
-	}
+	if (chk_run_each(run, -1, sarif_result, &o) < 0)
+		o.rc = -1;
+	buf_free(&o.b);
+	buf_free(&o.msg);
 	fprintf(f, "\n   ]%s\n", open_at + strlen("\"@RESULTS@\""));
 	free(text);
-	return finish(f, rc);
+	return finish(f, o.rc);
 }
 
 /* --- Markdown: a report a reviewer reads. Site strings are sanitized and
@@ -481,19 +637,19 @@ static void md_text(FILE *f, const char *s, size_t max)
 #define MD_EACH 300
 #define MD_FIRST 100
 
-static void md_object(FILE *f, const struct chk_result *r, int64_t now)
+static void md_object(struct listing *l, const struct chk_result *r)
 {
-	char *line = chk_evidence_line(r->evidence, now);
+	char *line = chk_evidence_line(r->evidence, l->now);
 
-	fputs("- ", f);
-	md_text(f, r->object_name ? r->object_name : r->object_key, 120);
-	fprintf(f, " — %s%s%s%s", chk_state_name(r->state), r->baseline ? ", " : "",
+	fputs("- ", l->f);
+	md_text(l->f, r->object_name ? r->object_name : r->object_key, 120);
+	fprintf(l->f, " — %s%s%s%s", chk_state_name(r->state), r->baseline ? ", " : "",
 	        r->baseline ? r->baseline : "", r->waived ? ", waived" : "");
 	if (line && line[0]) {
-		fputs(": ", f);
-		md_text(f, line, 2000);
+		fputs(": ", l->f);
+		md_text(l->f, line, 2000);
 	}
-	fputc('\n', f);
+	fputc('\n', l->f);
 	free(line);
 }
 
@@ -502,37 +658,53 @@ static size_t baseline_index(const char *b)
 	return !b ? 0 : strcmp(b, "new") == 0 ? 1 : strcmp(b, "unchanged") == 0 ? 2 : 3;
 }
 
-/* The objects of d past the first MD_FIRST, counted by state, baseline and
- * waiver. */
-static void md_grouped(FILE *f, const struct chk_run *run, const struct chk_def *d, size_t skip)
+/* A check's listed objects past the first skip, counted by state,
+ * baseline and waiver. */
+struct grouped {
+	size_t n[CS_FIXED + 1][4][2];
+	size_t seen, skip, rest;
+};
+
+static int md_count(void *ctx, const struct chk_result *r)
+{
+	struct grouped *g = ctx;
+
+	if (!is_listed(r->state) || g->seen++ < g->skip)
+		return 0;
+	g->n[r->state][baseline_index(r->baseline)][r->waived]++;
+	g->rest++;
+	return 0;
+}
+
+static int md_grouped(FILE *f, const struct chk_run *run, size_t k, size_t skip)
 {
 	static const char *const baselines[] = { "", "new", "unchanged", "fixed" };
-	size_t n[CS_FIXED + 1][4][2] = { 0 }, seen = 0, rest = 0;
+	struct grouped g = { .skip = skip };
 	const char *sep = "";
 
-	for (size_t i = 0; i < run->n; i++) {
-		const struct chk_result *r = &run->results[i];
-		if (r->def != d || !is_listed(r->state) || seen++ < skip)
-			continue;
-		n[r->state][baseline_index(r->baseline)][r->waived]++;
-		rest++;
-	}
-	fprintf(f, "- and %zu more:", rest);
+	if (chk_run_each(run, (int)k, md_count, &g) < 0)
+		return -1;
+	fprintf(f, "- and %zu more:", g.rest);
 	for (int st = 0; st <= CS_FIXED; st++)
 		for (size_t b = 0; b < 4; b++)
 			for (int w = 0; w < 2; w++) {
-				if (!n[st][b][w])
+				if (!g.n[st][b][w])
 					continue;
-				fprintf(f, "%s %zu %s%s%s%s%s", sep, n[st][b][w],
+				fprintf(f, "%s %zu %s%s%s%s%s", sep, g.n[st][b][w],
 				        chk_state_name((enum chk_state)st), b || w ? " (" : "", baselines[b],
 				        w ? (b ? ", waived" : "waived") : "", b || w ? ")" : "");
 				sep = ",";
 			}
 	fputs("; the JSON and SARIF exports name each one\n", f);
+	return 0;
 }
 
 int chk_write_markdown(FILE *f, const struct chk_run *run)
 {
+	struct check_sum sum[CHK_MAX];
+	struct listing l = { .f = f, .run = run, .now = run->started, .object = md_object };
+	int rc = 0;
+
 	fprintf(f, "# osdwarden checklist report\n\n");
 	fprintf(f, "Run %lld%s. Security grade **", (long long)run->id,
 	        run->previous ? "" : " (first run)");
@@ -547,9 +719,7 @@ int chk_write_markdown(FILE *f, const struct chk_run *run)
 	say_ignored(f, "**Audit:** ", &run->ignored, ".\n", md_text);
 	fprintf(f, "A grade ending in `*` is incomplete: some checks could not be evaluated, or a "
 	        "critical chain could not be judged.\n\n");
-	struct check_sum *sum = summarize(run);
-	if (!sum)
-		return -1;
+	summarize(run, sum);
 	fprintf(f, "| state | severity | check | title | failing |\n|---|---|---|---|---|\n");
 	for (size_t k = 0; k < chk_count(); k++) {
 		const struct chk_def *d = chk_at(k);
@@ -558,23 +728,15 @@ int chk_write_markdown(FILE *f, const struct chk_run *run)
 		fprintf(f, "| %s | %s | %s | %s | %zu |\n", chk_state_name(sum[k].state),
 		        chk_sev_name(d->sev), d->id, d->title, sum[k].fails);
 	}
-	for (size_t k = 0; k < chk_count(); k++) {
+	for (size_t k = 0; k < chk_count() && rc == 0; k++) {
 		const struct chk_def *d = chk_at(k);
-		size_t shown = 0, each = sum[k].listed > MD_EACH ? MD_FIRST : MD_EACH;
 		if (!sum[k].listed)
 			continue;
 		fprintf(f, "\n## %s — %s (%s, %s)\n\n%s\n\n**Fix.** %s\n\n", d->id, d->title,
 		        chk_sev_name(d->sev), chk_cat_name(d->cat), d->rationale, d->remediation);
-		for (size_t i = 0; i < run->n && shown < each; i++) {
-			const struct chk_result *r = &run->results[i];
-			if (r->def != d || !is_listed(r->state))
-				continue;
-			shown++;
-			md_object(f, r, run->started);
-		}
-		if (shown < sum[k].listed)
-			md_grouped(f, run, d, shown);
+		rc = list_check(&l, k, sum[k].listed > MD_EACH ? MD_FIRST : MD_EACH);
+		if (rc == 0 && l.shown < sum[k].listed)
+			rc = md_grouped(f, run, k, l.shown);
 	}
-	free(sum);
-	return finish(f, 0);
+	return finish(f, rc);
 }

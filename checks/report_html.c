@@ -40,10 +40,6 @@ struct html {
 	struct decision_log log;
 	bool log_open;
 	char why[200];            /* what could not be read from the inventory, "" when all was */
-	/* The findings (results that are not pass or not applicable) by
-	 * check in catalogue order, failures first, as indexes into
-	 * run->results; a check's start in per_check.first. */
-	size_t *order;
 };
 
 /* s as HTML text. util/sanitize first makes controls, bidi overrides and
@@ -123,97 +119,57 @@ static bool is_finding(enum chk_state s)
 	return s != CS_PASS && s != CS_NOTAPPLICABLE;
 }
 
-/* What the results say about each check, from one pass over them. */
+/* What the run says about each check: from its counts, and the
+ * baselines from one pass over its results. */
 struct per_check {
 	bool present;
 	enum chk_state state;     /* the worst news among its results */
 	size_t findings, fails, waived, fresh, unchanged, fixed;
-	size_t first;             /* its first finding in html.order */
 };
 
-static struct per_check *tally(const struct chk_run *run)
+static int count_baseline(void *ctx, const struct chk_result *r)
+{
+	struct per_check *pc = ctx;
+	struct per_check *c = &pc[chk_index(r->def)];
+
+	if (r->baseline) {
+		c->fresh += strcmp(r->baseline, "new") == 0;
+		c->unchanged += strcmp(r->baseline, "unchanged") == 0;
+		c->fixed += strcmp(r->baseline, "fixed") == 0;
+	}
+	return 0;
+}
+
+/* pc[k] for every catalogue entry; -1 when the results could not be read. */
+static int tally(const struct chk_run *run, struct per_check *pc)
 {
 	static const enum chk_state worst[] = {
 		CS_FAIL, CS_ERROR, CS_UNKNOWN, CS_NOTCHECKED, CS_FIXED, CS_INFORMATIONAL, CS_PASS,
 	};
-	struct per_check *pc = calloc(chk_count(), sizeof *pc);
-	unsigned *seen = calloc(chk_count(), sizeof *seen);
 
-	if (!pc || !seen) {
-		free(pc);
-		free(seen);
-		return NULL;
-	}
-	for (size_t i = 0; i < run->n; i++) {
-		const struct chk_result *r = &run->results[i];
-		struct per_check *c = &pc[chk_index(r->def)];
-		c->present = true;
-		seen[chk_index(r->def)] |= 1u << r->state;
-		c->findings += is_finding(r->state);
-		c->fails += r->state == CS_FAIL;
-		c->waived += r->state == CS_FAIL && r->waived;
-		if (r->baseline) {
-			c->fresh += strcmp(r->baseline, "new") == 0;
-			c->unchanged += strcmp(r->baseline, "unchanged") == 0;
-			c->fixed += strcmp(r->baseline, "fixed") == 0;
-		}
-	}
 	for (size_t k = 0; k < chk_count(); k++) {
-		pc[k].state = CS_NOTAPPLICABLE;
+		const size_t *n = run->counts[k];
+		pc[k] = (struct per_check){ .state = CS_NOTAPPLICABLE, .fails = n[CS_FAIL],
+		                            .waived = run->waived[k] };
+		for (int st = 0; st <= CS_FIXED; st++) {
+			pc[k].present |= n[st] > 0;
+			pc[k].findings += is_finding((enum chk_state)st) ? n[st] : 0;
+		}
 		for (size_t o = 0; o < sizeof worst / sizeof *worst; o++)
-			if (seen[k] & (1u << worst[o])) {
+			if (n[worst[o]]) {
 				pc[k].state = worst[o];
 				break;
 			}
 	}
-	free(seen);
-	return pc;
+	return chk_run_each(run, -1, count_baseline, pc) < 0 ? -1 : 0;
 }
 
-/* Where a state's objects come in a check's table: failures first. */
-static uint64_t rank(enum chk_state s)
-{
-	switch (s) {
-	case CS_FAIL: return 0;
-	case CS_ERROR: return 1;
-	case CS_UNKNOWN: return 2;
-	case CS_NOTCHECKED: return 3;
-	case CS_INFORMATIONAL: return 4;
-	default: return 5;
-	}
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* h->order and each check's first, from one sort of packed keys (check,
- * rank, position) instead of a pass over every result per check. */
-static int order_findings(struct html *h, struct per_check *pc)
-{
-	const struct chk_run *run = h->run;
-	uint64_t *key = malloc((run->n ? run->n : 1) * sizeof *key);
-	size_t n = 0;
-
-	h->order = malloc((run->n ? run->n : 1) * sizeof *h->order);
-	if (!key || !h->order) {
-		free(key);
-		return -1;
-	}
-	for (size_t i = 0; i < run->n; i++)
-		if (is_finding(run->results[i].state))
-			key[n++] = (uint64_t)chk_index(run->results[i].def) << 56 |
-			           rank(run->results[i].state) << 48 | (uint64_t)i;
-	qsort(key, n, sizeof *key, cmp_u64);
-	for (size_t i = n; i-- > 0;) {
-		h->order[i] = (size_t)(key[i] & ((UINT64_C(1) << 48) - 1));
-		pc[key[i] >> 56].first = i;
-	}
-	free(key);
-	return 0;
-}
+/* The order of the states in a check's table: failures first. Each rank
+ * is one state, so a check's rows are one pass over its results per
+ * state it has (no array of every result to sort). */
+static const enum chk_state by_rank[] = {
+	CS_FAIL, CS_ERROR, CS_UNKNOWN, CS_NOTCHECKED, CS_INFORMATIONAL, CS_FIXED,
+};
 
 static const char STYLE[] =
 	":root{color-scheme:light;--ink:#1b1f24;--dim:#57606a;--line:#d0d7de;--bg:#f6f8fa;"
@@ -432,8 +388,8 @@ static void trend(struct html *h)
 	bool stored = false;
 
 	fputs("<section id=\"trend\"><h2>Trend over stored runs</h2>\n", h->f);
-	for (size_t i = 0; i < run->n; i++)
-		now_failing += run->results[i].state == CS_FAIL;
+	for (size_t k = 0; k < chk_count(); k++)
+		now_failing += (long)run->counts[k][CS_FAIL];
 	if (h->db && inv_each_run_failures(h->db, TREND_RUNS, add_point, &t, &e) != 0) {
 		fputs("<p>The stored runs could not be read (", h->f);
 		text(h, e.msg, 200);
@@ -564,38 +520,17 @@ static const char *plural(const char *type)
  * baseline, waived, and the evidence's reason or the policy it broke. */
 struct group {
 	enum chk_state state;
-	const char *baseline;
+	char baseline[16];        /* "" when none */
 	bool waived;
 	char why[160];
 	size_t n;
 	bool others;              /* the slot for every kind past GROUPS_MAX */
 };
 
-static void why_of(const char *evidence, char *out, size_t n)
-{
-	json_t *ev, *v;
-
-	out[0] = '\0';
-	/* most evidence has neither: no parse for it */
-	if (!evidence || (!strstr(evidence, "\"reason\"") && !strstr(evidence, "\"policy\"")))
-		return;
-	if (!(ev = json_loads(evidence, 0, NULL)))
-		return;
-	if ((v = json_object_get(ev, "reason")) && json_is_string(v))
-		snprintf(out, n, "%s", json_string_value(v));
-	else if ((v = json_object_get(ev, "policy")) &&
-	         json_is_string(json_object_get(v, "setting")))
-		snprintf(out, n, "over the policy %s = %" JSON_INTEGER_FORMAT,
-		         json_string_value(json_object_get(v, "setting")),
-		         json_integer_value(json_object_get(v, "value")));
-	json_decref(ev);
-}
-
 static bool same_kind(const struct group *g, const struct chk_result *r, const char *why)
 {
 	return g->state == r->state && g->waived == r->waived && strcmp(g->why, why) == 0 &&
-	       (g->baseline == r->baseline ||
-	        (g->baseline && r->baseline && strcmp(g->baseline, r->baseline) == 0));
+	       strcmp(g->baseline, r->baseline ? r->baseline : "") == 0;
 }
 
 /* g holds up to GROUPS_MAX kinds, and one more slot for every kind past them. */
@@ -604,16 +539,17 @@ static void add_to_group(struct group *g, size_t *ng, const struct chk_result *r
 	size_t kinds = *ng < GROUPS_MAX ? *ng : GROUPS_MAX, i;
 	char why[160];
 
-	why_of(r->evidence, why, sizeof why);
+	chk_evidence_why(r->evidence, why, sizeof why);
 	for (i = 0; i < kinds && !same_kind(&g[i], r, why); i++)
 		;
 	if (i == kinds && kinds < GROUPS_MAX) {
-		g[i] = (struct group){ r->state, r->baseline, r->waived, "", 0, false };
+		g[i] = (struct group){ .state = r->state, .waived = r->waived };
+		snprintf(g[i].baseline, sizeof g[i].baseline, "%s", r->baseline ? r->baseline : "");
 		snprintf(g[i].why, sizeof g[i].why, "%s", why);
 		*ng = i + 1;
 	} else if (i == kinds) {
 		if (*ng == GROUPS_MAX)
-			g[GROUPS_MAX] = (struct group){ r->state, NULL, false, "", 0, true };
+			g[GROUPS_MAX] = (struct group){ .state = r->state, .others = true };
 		*ng = GROUPS_MAX + 1;
 	}
 	g[i].n++;
@@ -652,12 +588,40 @@ static void object_row(struct html *h, const struct chk_result *r)
 	fputs("</td></tr>\n", h->f);
 }
 
-static void objects(struct html *h, const struct per_check *pc)
+/* A check's rows, one state at a time: the first OBJ_SHOWN listed, the
+ * rest counted in groups. */
+struct rows {
+	struct html *h;
+	enum chk_state state;
+	struct group g[GROUPS_MAX + 1];
+	size_t ng, shown;
+	char type[40];            /* the object type of the first row grouped that has one */
+	bool typed;
+};
+
+static int object_or_group(void *ctx, const struct chk_result *r)
+{
+	struct rows *w = ctx;
+
+	if (r->state != w->state)
+		return 0;
+	if (w->shown < OBJ_SHOWN) {
+		object_row(w->h, r);
+		w->shown++;
+		return 0;
+	}
+	if (!w->typed && r->object_type) {
+		snprintf(w->type, sizeof w->type, "%s", r->object_type);
+		w->typed = true;
+	}
+	add_to_group(w->g, &w->ng, r);
+	return 0;
+}
+
+static void objects(struct html *h, size_t k, const struct per_check *pc)
 {
 	const struct chk_run *run = h->run;
-	struct group g[GROUPS_MAX + 1];
-	size_t ng = 0, shown = 0;
-	const char *type = NULL;
+	struct rows w = { .h = h };
 
 	fputs("<h4>Objects</h4>\n<p>", h->f);
 	number(h, (long long)pc->fails);
@@ -678,34 +642,30 @@ static void objects(struct html *h, const struct per_check *pc)
 		return;
 	fputs("<table class=\"objs\"><thead><tr><th>state</th><th>object</th><th>since the last run"
 	      "</th><th>evidence</th></tr></thead><tbody>\n", h->f);
-	for (size_t i = pc->first; i < pc->first + pc->findings; i++) {
-		const struct chk_result *r = &run->results[h->order[i]];
-		if (shown < OBJ_SHOWN) {
-			object_row(h, r);
-			shown++;
-		} else {
-			type = type ? type : r->object_type;
-			add_to_group(g, &ng, r);
-		}
+	for (size_t i = 0; i < sizeof by_rank / sizeof *by_rank; i++) {
+		w.state = by_rank[i];
+		if (run->counts[k][w.state] && chk_run_each(run, (int)k, object_or_group, &w) < 0)
+			h->oom = true;   /* not written in full */
 	}
-	for (size_t i = 0; i < ng; i++) {
+	for (size_t i = 0; i < w.ng; i++) {
+		const struct group *g = &w.g[i];
 		fputs("<tr class=\"more\"><td colspan=\"4\">and ", h->f);
-		number(h, (long long)g[i].n);
-		if (g[i].others) {
+		number(h, (long long)g->n);
+		if (g->others) {
 			fprintf(h->f, " more %s of other kinds (every one of them: <code>osdwarden check "
-			        "--format json</code>)</td></tr>\n", plural(type));
+			        "--format json</code>)</td></tr>\n", plural(w.type));
 			continue;
 		}
-		fprintf(h->f, " more %s like these: %s", plural(type), chk_state_name(g[i].state));
-		if (g[i].waived)
+		fprintf(h->f, " more %s like these: %s", plural(w.type), chk_state_name(g->state));
+		if (g->waived)
 			fputs(", waived", h->f);
-		if (g[i].baseline) {
+		if (g->baseline[0]) {
 			fputs(", ", h->f);
-			text(h, g[i].baseline, 20);
+			text(h, g->baseline, 20);
 		}
-		if (g[i].why[0]) {
+		if (g->why[0]) {
 			fputs(", ", h->f);
-			text(h, g[i].why, 160);
+			text(h, g->why, 160);
 		}
 		fputs(" (every one of them: <code>osdwarden check --format json</code>)</td></tr>\n", h->f);
 	}
@@ -838,7 +798,7 @@ static void check_section(struct html *h, const struct chk_def *d, const struct 
 	fputs("</p>\n<p>", h->f);
 	text(h, d->rationale, 0);
 	fputs("</p>\n", h->f);
-	objects(h, pc);
+	objects(h, chk_index(d), pc);
 	fix(h, d);
 	decisions(h, d);
 	fputs("</section>\n", h->f);
@@ -870,13 +830,10 @@ int chk_write_html(FILE *f, const struct chk_run *run, struct inv *db)
 {
 	struct html h = { .f = f, .run = run, .db = db };
 	struct chk_summary sum;
-	struct per_check *pc = tally(run);
+	struct per_check pc[CHK_MAX];
 
-	if (!pc || order_findings(&h, pc) != 0) {
-		free(pc);
-		free(h.order);
+	if (tally(run, pc) != 0)
 		return -1;
-	}
 	load_decisions(&h);
 	chk_summary_of_run(run, &sum);
 	head(&h);
@@ -902,8 +859,6 @@ int chk_write_html(FILE *f, const struct chk_run *run, struct inv *db)
 	fputs("</section>\n<footer><p class=\"sub\">Written by osdwarden " OSDWARDEN_VERSION
 	      ". Every object of every check: <code>osdwarden check --format json</code> or "
 	      "<code>--format sarif</code>.</p></footer>\n</body>\n</html>\n", f);
-	free(pc);
-	free(h.order);
 	inv_unload_waiver(h.waivers, h.nwaivers);
 	inv_unload_attestation(h.attests, h.nattests);
 	if (h.log_open)

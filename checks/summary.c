@@ -68,6 +68,28 @@ static void set_first(struct chk_summary_comp *comp, const char *object, const s
 		snprintf(comp->first, sizeof comp->first, "%s: %s", object ? object : "?", d->title);
 }
 
+/* The failures no waiver covers of one check, each counted for its
+ * component; stops once all of them were seen. */
+struct comp_ctx {
+	struct chk_summary *out;
+	const struct chk_def *d;
+	size_t left;              /* failing results of the check not yet seen */
+};
+
+static int count_component(void *ctx, const struct chk_result *r)
+{
+	struct comp_ctx *cc = ctx;
+	int comp;
+
+	if (r->state != CS_FAIL)
+		return 0;
+	if (!r->waived && (comp = component_of(r->object_type)) >= 0) {
+		cc->out->comp[comp].attention++;
+		set_first(&cc->out->comp[comp], r->object_name, cc->d);
+	}
+	return --cc->left == 0;
+}
+
 void chk_summary_of_run(const struct chk_run *run, struct chk_summary *out)
 {
 	start(out);
@@ -77,17 +99,21 @@ void chk_summary_of_run(const struct chk_run *run, struct chk_summary *out)
 		         c ? run->grades.privacy : run->grades.security);
 		out->cat[c].capped = c ? run->grades.privacy_capped : run->grades.security_capped;
 	}
-	for (size_t i = 0; i < run->n; i++) {
-		const struct chk_result *r = &run->results[i];
-		bool failing = r->state == CS_FAIL && !r->waived;
-		int comp;
-		add_check(out, r->def, failing, r->state == CS_NOTCHECKED,
-		          r->state == CS_ERROR || r->state == CS_UNKNOWN);
-		if (failing && (comp = component_of(r->object_type)) >= 0) {
-			out->comp[comp].attention++;
-			set_first(&out->comp[comp], r->object_name, r->def);
-		}
+	/* The categories from the counts; the components need each failure's
+	 * object type, so only failing checks' results are read. */
+	bool unread = false;
+	for (size_t k = 0; k < chk_count(); k++) {
+		const struct chk_def *d = chk_at(k);
+		const size_t *n = run->counts[k];
+		long failing = (long)(n[CS_FAIL] - run->waived[k]);
+		struct comp_ctx cc = { out, d, n[CS_FAIL] };
+		add_check(out, d, failing, (long)n[CS_NOTCHECKED], n[CS_ERROR] || n[CS_UNKNOWN]);
+		if (failing > 0 && !unread)
+			unread = chk_run_each(run, (int)k, count_component, &cc) < 0;
 	}
+	/* results that could not be read back: some failures, not counted */
+	for (int i = 0; unread && i < CHK_SUMMARY_COMPS; i++)
+		out->comp[i].attention = -1;
 }
 
 struct first_ctx {

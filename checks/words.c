@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <yajl/yajl_parse.h>
 
 #include "checks/words.h"
 #include "util/buf.h"
@@ -282,53 +283,93 @@ static void add_number(struct buf *b, const struct field *f, json_int_t v, int64
 		buf_adds(b, text);
 }
 
-/* One scalar or array value in words, appended to b. */
-static void add_value(struct buf *b, const struct field *f, const json_t *v, int64_t now)
+/* One scalar of the evidence, whichever parser read it: the same words
+ * whether the text was walked as a stream or as a jansson tree. */
+struct scalar {
+	enum { SC_NULL, SC_TRUE, SC_FALSE, SC_INT, SC_REAL, SC_STRING } kind;
+	int64_t i;
+	double r;
+	const char *s;
+	size_t len;
+};
+
+static void add_scalar(struct buf *b, const struct field *f, const struct scalar *v, int64_t now)
 {
 	const char *w;
 
-	switch (json_typeof(v)) {
-	case JSON_NULL:
+	switch (v->kind) {
+	case SC_NULL:
 		buf_adds(b, f && f->null_word ? f->null_word : "unknown");
 		break;
-	case JSON_TRUE:
-	case JSON_FALSE:
-		w = word_of(f, json_is_true(v) ? "true" : "false");
-		buf_adds(b, w ? w : json_is_true(v) ? "yes" : "no");
+	case SC_TRUE:
+	case SC_FALSE:
+		w = word_of(f, v->kind == SC_TRUE ? "true" : "false");
+		buf_adds(b, w ? w : v->kind == SC_TRUE ? "yes" : "no");
 		break;
-	case JSON_INTEGER:
-		add_number(b, f, json_integer_value(v), now);
+	case SC_INT:
+		add_number(b, f, (json_int_t)v->i, now);
 		break;
-	case JSON_REAL:
-		buf_addf(b, "%g", json_real_value(v));
+	case SC_REAL:
+		buf_addf(b, "%g", v->r);
 		break;
-	case JSON_STRING:
-		w = word_of(f, json_string_value(v));
+	case SC_STRING:
+		w = word_of(f, v->s);
 		if (w)
 			buf_adds(b, w);
-		else if (json_string_length(v) == 0)
+		else if (v->len == 0)
 			buf_adds(b, "none");
 		else
-			buf_add(b, json_string_value(v), json_string_length(v));
+			buf_add(b, v->s, v->len);
 		break;
+	}
+}
+
+/* A jansson scalar as a struct scalar; false for an object or array. */
+static bool scalar_of(const json_t *v, struct scalar *out)
+{
+	*out = (struct scalar){ .kind = SC_NULL };
+	switch (json_typeof(v)) {
+	case JSON_NULL: return true;
+	case JSON_TRUE: out->kind = SC_TRUE; return true;
+	case JSON_FALSE: out->kind = SC_FALSE; return true;
+	case JSON_INTEGER: out->kind = SC_INT; out->i = (int64_t)json_integer_value(v); return true;
+	case JSON_REAL: out->kind = SC_REAL; out->r = json_real_value(v); return true;
+	case JSON_STRING:
+		out->kind = SC_STRING;
+		out->s = json_string_value(v);
+		out->len = json_string_length(v);
+		return true;
 	case JSON_ARRAY:
-		if (json_array_size(v) == 0)
-			buf_adds(b, "none");
-		for (size_t i = 0; i < json_array_size(v); i++) {
-			const json_t *e = json_array_get(v, i);
-			if (i)
-				buf_adds(b, ", ");
-			if (json_is_object(e) || json_is_array(e)) {
-				char *s = json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER);
-				buf_adds(b, s ? s : "?");
-				free(s);
-			} else {
-				add_value(b, f, e, now);
-			}
-		}
-		break;
 	case JSON_OBJECT:
-		break;   /* flattened by the caller */
+		break;
+	}
+	return false;
+}
+
+/* One scalar or array value in words, appended to b. */
+static void add_value(struct buf *b, const struct field *f, const json_t *v, int64_t now)
+{
+	struct scalar sc;
+
+	if (scalar_of(v, &sc)) {
+		add_scalar(b, f, &sc, now);
+		return;
+	}
+	if (!json_is_array(v))
+		return;   /* an object: flattened by the caller */
+	if (json_array_size(v) == 0)
+		buf_adds(b, "none");
+	for (size_t i = 0; i < json_array_size(v); i++) {
+		const json_t *e = json_array_get(v, i);
+		if (i)
+			buf_adds(b, ", ");
+		if (json_is_object(e) || json_is_array(e)) {
+			char *s = json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			buf_adds(b, s ? s : "?");
+			free(s);
+		} else {
+			add_value(b, f, e, now);
+		}
 	}
 }
 
@@ -386,14 +427,15 @@ static void put(struct pairs *p, const char *label, const char *value, size_t le
 }
 
 /* A setting's value in the unit its name says. */
-static void add_policy_value(struct buf *b, const char *setting, const json_t *v, int64_t now)
+static void add_policy_scalar(struct buf *b, const char *setting, const struct scalar *v,
+                              int64_t now)
 {
 	size_t n = strlen(setting);
 
-	if (json_is_integer(v) && n > 5 && strcmp(setting + n - 5, "_days") == 0)
-		buf_addf(b, "%" PRId64 " d", (int64_t)json_integer_value(v));
+	if (v->kind == SC_INT && n > 5 && strcmp(setting + n - 5, "_days") == 0)
+		buf_addf(b, "%" PRId64 " d", v->i);
 	else
-		add_value(b, NULL, v, now);
+		add_scalar(b, NULL, v, now);
 }
 
 static void walk(struct pairs *p, const char *prefix, const json_t *obj)
@@ -417,11 +459,15 @@ static void walk(struct pairs *p, const char *prefix, const json_t *obj)
 		if (json_is_object(v)) {
 			const char *setting = json_string_value(json_object_get(v, "setting"));
 			json_t *pv = json_object_get(v, "value");
+			struct scalar sc;
 			if (strcmp(name, "policy") == 0 && setting && pv && json_object_size(v) == 2) {
 				char pl[128];
 				snprintf(pl, sizeof pl, "policy %s", setting);
 				buf_reset(&p->scratch);
-				add_policy_value(&p->scratch, setting, pv, p->now);
+				if (scalar_of(pv, &sc))
+					add_policy_scalar(&p->scratch, setting, &sc, p->now);
+				else
+					add_value(&p->scratch, NULL, pv, p->now);
 				put(p, pl, buf_str(&p->scratch), p->scratch.len);
 			} else if (json_object_size(v) == 0) {
 				put(p, full, "none", 4);
@@ -436,14 +482,331 @@ static void walk(struct pairs *p, const char *prefix, const json_t *obj)
 	}
 }
 
+/* --- The same walk over the text as a stream (yajl): a report reads the
+ * evidence of every finding, and building a jansson tree for each of
+ * 200,000 is most of what a SARIF export cost. It takes the shapes the
+ * evaluators write (objects of scalars, arrays of scalars, nested objects,
+ * the policy pair); anything else is handed back to the tree walk above,
+ * so both give the same words. ------------------------------------------ */
+
+#define STREAM_DEPTH 8     /* nested objects the stream follows */
+#define STREAM_KEY 256     /* longest member name it looks up */
+
+enum stream_end { STREAM_DONE, STREAM_NOT_OBJECT, STREAM_TREE };
+
+struct stream {
+	struct pairs *p;
+	int depth;                          /* objects open; 0 before the top one */
+	char prefix[STREAM_DEPTH + 1][128]; /* the label of each open object */
+	size_t members[STREAM_DEPTH + 1];   /* members seen in each */
+	const struct field *f;              /* the member being read */
+	char full[128];                     /* its label, after its object's */
+	bool in_array;
+	size_t elements;
+	/* the member named "policy", when its value is an object: held until
+	 * its end says whether it is the {setting, value} pair */
+	bool in_policy;
+	size_t policy_members;
+	char policy_key[16];
+	char setting[128];
+	bool has_setting, has_value;
+	struct scalar value;
+	char value_text[128];
+	bool stopped;                       /* max pairs reached: only validate the rest */
+	enum stream_end end;
+};
+
+/* "a b" (or b alone when a is ""), cut to dst[n] as the tree walk's
+ * snprintf cuts it. */
+static void join(char *dst, size_t n, const char *a, const char *b)
+{
+	size_t o = 0;
+
+	for (const char *s = a; *s && o + 1 < n; s++)
+		dst[o++] = *s;
+	if (a[0] && o + 1 < n)
+		dst[o++] = ' ';
+	for (const char *s = b; *s && o + 1 < n; s++)
+		dst[o++] = *s;
+	dst[o] = '\0';
+}
+
+static int hand_to_tree(struct stream *st)
+{
+	st->end = STREAM_TREE;
+	return 0;
+}
+
+static void put_scalar(struct stream *st, const struct scalar *v)
+{
+	struct pairs *p = st->p;
+
+	if (st->in_array) {
+		if (st->elements++)
+			buf_add(&p->scratch, ", ", 2);
+		add_scalar(&p->scratch, st->f, v, p->now);
+		return;
+	}
+	buf_reset(&p->scratch);
+	add_scalar(&p->scratch, st->f, v, p->now);
+	put(p, st->full, buf_str(&p->scratch), p->scratch.len);
+}
+
+/* A scalar where the walk is: a member's value, an array's element, or
+ * one of the policy object's two. */
+static int on_scalar(struct stream *st, struct scalar *v)
+{
+	if (st->stopped)
+		return 1;
+	if (st->depth == 0)
+		return st->end = STREAM_NOT_OBJECT, 0;
+	if (st->in_policy) {
+		st->policy_members++;
+		if (strcmp(st->policy_key, "setting") == 0 && v->kind == SC_STRING &&
+		    v->len < sizeof st->setting) {
+			memcpy(st->setting, v->s, v->len + 1);
+			st->has_setting = true;
+		} else if (strcmp(st->policy_key, "value") == 0 && (v->kind != SC_STRING ||
+		           v->len < sizeof st->value_text)) {
+			st->value = *v;
+			if (v->kind == SC_STRING) {
+				memcpy(st->value_text, v->s, v->len + 1);
+				st->value.s = st->value_text;
+			}
+			st->has_value = true;
+		} else {
+			return hand_to_tree(st);   /* a policy object of another shape */
+		}
+		return 1;
+	}
+	put_scalar(st, v);
+	return 1;
+}
+
+static int on_null(void *ctx)
+{
+	return on_scalar(ctx, &(struct scalar){ .kind = SC_NULL });
+}
+
+static int on_boolean(void *ctx, int b)
+{
+	return on_scalar(ctx, &(struct scalar){ .kind = b ? SC_TRUE : SC_FALSE });
+}
+
+static int on_integer(void *ctx, long long i)
+{
+	return on_scalar(ctx, &(struct scalar){ .kind = SC_INT, .i = i });
+}
+
+static int on_double(void *ctx, double r)
+{
+	return on_scalar(ctx, &(struct scalar){ .kind = SC_REAL, .r = r });
+}
+
+static int on_string(void *ctx, const unsigned char *s, size_t len)
+{
+	struct stream *st = ctx;
+	char small[256], *copy;
+	int rc;
+
+	/* word_of compares C strings: a NUL inside (which jansson refuses
+	 * anyway) goes to the tree walk, which says nothing for it. */
+	if (memchr(s, '\0', len))
+		return hand_to_tree(st);
+	copy = len < sizeof small ? small : malloc(len + 1);
+	if (!copy)
+		return hand_to_tree(st);
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	rc = on_scalar(st, &(struct scalar){ .kind = SC_STRING, .s = copy, .len = len });
+	if (copy != small)
+		free(copy);
+	return rc;
+}
+
+static int on_start_map(void *ctx)
+{
+	struct stream *st = ctx;
+
+	if (st->stopped)
+		return 1;
+	if (st->in_array || st->in_policy || st->depth == STREAM_DEPTH)
+		return hand_to_tree(st);
+	if (st->depth > 0 && strcmp(st->policy_key, "policy") == 0) {
+		st->in_policy = true;
+		st->policy_members = 0;
+		st->has_setting = st->has_value = false;
+		st->policy_key[0] = '\0';
+		return 1;
+	}
+	st->depth++;
+	join(st->prefix[st->depth], sizeof st->prefix[0], "", st->depth > 1 ? st->full : "");
+	st->members[st->depth] = 0;
+	return 1;
+}
+
+static int on_key(void *ctx, const unsigned char *key, size_t len)
+{
+	struct stream *st = ctx;
+	struct pairs *p = st->p;
+	char name[STREAM_KEY];
+	const char *label;
+
+	if (st->stopped)
+		return 1;
+	if (len >= sizeof name || memchr(key, '\0', len))
+		return hand_to_tree(st);
+	memcpy(name, key, len);
+	name[len] = '\0';
+	if (st->in_policy) {
+		join(st->policy_key, sizeof st->policy_key, "", len < sizeof st->policy_key ? name : "");
+		return 1;
+	}
+	st->members[st->depth]++;
+	if (p->n >= p->max) {
+		/* the tree walk stops at the first member past the last pair */
+		p->more = true;
+		st->stopped = true;
+		return 1;
+	}
+	st->f = field_of(name);
+	label = st->f ? st->f->label : name;
+	join(st->full, sizeof st->full, st->prefix[st->depth], label);
+	join(st->policy_key, sizeof st->policy_key, "", strcmp(name, "policy") ? "" : "policy");
+	/* a label as long as the tree walk's unbounded one: not followed here */
+	if (!st->prefix[st->depth][0] && strlen(label) >= sizeof st->full)
+		return hand_to_tree(st);
+	return 1;
+}
+
+static int on_end_map(void *ctx)
+{
+	struct stream *st = ctx;
+	struct pairs *p = st->p;
+
+	if (st->stopped)
+		return 1;
+	if (st->in_policy) {
+		st->in_policy = false;
+		if (st->policy_members == 2 && st->has_setting && st->has_value) {
+			char pl[128];
+			join(pl, sizeof pl, "policy", st->setting);
+			buf_reset(&p->scratch);
+			add_policy_scalar(&p->scratch, st->setting, &st->value, p->now);
+			put(p, pl, buf_str(&p->scratch), p->scratch.len);
+		} else if (st->policy_members == 0) {
+			put(p, st->full, "none", 4);
+		} else {
+			return hand_to_tree(st);
+		}
+		return 1;
+	}
+	if (st->depth > 1 && st->members[st->depth] == 0) {
+		/* an empty object: its member's label, said as "none" */
+		join(st->full, sizeof st->full, "", st->prefix[st->depth]);
+		put(p, st->full, "none", 4);
+	}
+	st->depth--;
+	if (st->depth > 0)
+		st->policy_key[0] = '\0';
+	return 1;
+}
+
+static int on_start_array(void *ctx)
+{
+	struct stream *st = ctx;
+
+	if (st->stopped)
+		return 1;
+	if (st->depth == 0)
+		return st->end = STREAM_NOT_OBJECT, 0;
+	if (st->in_array || st->in_policy)
+		return hand_to_tree(st);
+	st->in_array = true;
+	st->elements = 0;
+	buf_reset(&st->p->scratch);
+	return 1;
+}
+
+static int on_end_array(void *ctx)
+{
+	struct stream *st = ctx;
+	struct pairs *p = st->p;
+
+	if (st->stopped)
+		return 1;
+	st->in_array = false;
+	if (st->elements == 0)
+		buf_adds(&p->scratch, "none");
+	put(p, st->full, buf_str(&p->scratch), p->scratch.len);
+	return 1;
+}
+
+static const yajl_callbacks stream_calls = {
+	.yajl_null = on_null, .yajl_boolean = on_boolean, .yajl_integer = on_integer,
+	.yajl_double = on_double, .yajl_string = on_string, .yajl_start_map = on_start_map,
+	.yajl_map_key = on_key, .yajl_end_map = on_end_map, .yajl_start_array = on_start_array,
+	.yajl_end_array = on_end_array,
+};
+
+/* Walks the evidence text onto p; STREAM_DONE, STREAM_NOT_OBJECT (not an
+ * object, or not JSON: no pairs), or STREAM_TREE (walk the tree instead).
+ * p is left as it was unless STREAM_DONE. */
+static enum stream_end walk_text(struct pairs *p, const char *json)
+{
+	struct stream st = { .p = p, .end = STREAM_DONE };
+	size_t line_at = p->line ? p->line->len : 0;
+	yajl_handle y = yajl_alloc(&stream_calls, NULL, &st);
+	yajl_status s;
+
+	if (!y)
+		return STREAM_TREE;
+	s = yajl_parse(y, (const unsigned char *)json, strlen(json));
+	if (s == yajl_status_ok)
+		s = yajl_complete_parse(y);
+	yajl_free(y);
+	if (s == yajl_status_error && st.end == STREAM_DONE)
+		st.end = STREAM_NOT_OBJECT;
+	if (st.end != STREAM_DONE) {
+		p->n = 0;
+		p->more = false;
+		if (p->line) {
+			p->line->len = line_at;
+			if (p->line->data)
+				p->line->data[line_at] = '\0';
+		}
+	}
+	return st.end;
+}
+
+/* The evidence text walked onto p: as a stream when it can, else as a
+ * tree. Whether the text is a JSON object. */
+static bool walk_evidence(struct pairs *p, const char *json)
+{
+	json_t *e;
+	bool is_object;
+
+	if (!json)
+		return false;
+	switch (walk_text(p, json)) {
+	case STREAM_DONE: return true;
+	case STREAM_NOT_OBJECT: return false;
+	case STREAM_TREE: break;
+	}
+	e = json_loads(json, 0, NULL);
+	is_object = json_is_object(e);
+	if (is_object)
+		walk(p, "", e);
+	json_decref(e);
+	return is_object;
+}
+
 size_t chk_evidence_pairs(const char *evidence_json, int64_t now, struct chk_pair *out, size_t max)
 {
 	struct pairs p = { .out = out, .max = max, .now = now, .scratch = BUF_INIT };
-	json_t *e = evidence_json ? json_loads(evidence_json, 0, NULL) : NULL;
 
-	if (json_is_object(e) && max > 0)
-		walk(&p, "", e);
-	json_decref(e);
+	if (max > 0)
+		walk_evidence(&p, evidence_json);
 	buf_free(&p.scratch);
 	return p.n;
 }
@@ -452,13 +815,12 @@ size_t chk_evidence_pairs(const char *evidence_json, int64_t now, struct chk_pai
  * to be there rather than dropped silently. */
 #define LINE_PAIRS 48
 
-char *chk_evidence_line_of(const json_t *evidence, int64_t now)
+char *chk_evidence_line_checked(const char *evidence_json, int64_t now, bool *is_object)
 {
 	struct buf line = BUF_INIT;
 	struct pairs p = { .line = &line, .max = LINE_PAIRS, .now = now, .scratch = BUF_INIT };
 
-	if (json_is_object(evidence))
-		walk(&p, "", evidence);
+	*is_object = walk_evidence(&p, evidence_json);
 	if (p.more)
 		buf_adds(&line, ", and more (see the JSON export)");
 	buf_free(&p.scratch);
@@ -467,9 +829,118 @@ char *chk_evidence_line_of(const json_t *evidence, int64_t now)
 
 char *chk_evidence_line(const char *evidence_json, int64_t now)
 {
-	json_t *e = evidence_json ? json_loads(evidence_json, 0, NULL) : NULL;
-	char *line = chk_evidence_line_of(e, now);
+	bool is_object;
 
-	json_decref(e);
-	return line;
+	return chk_evidence_line_checked(evidence_json, now, &is_object);
+}
+
+/* --- why: the reason or the policy, read as a stream ------------------ */
+
+struct why {
+	int depth;                /* containers open */
+	bool object;              /* the text is an object */
+	enum { K_OTHER, K_REASON, K_POLICY, K_SETTING, K_VALUE } key;
+	bool in_policy;           /* the policy member's object is open (depth 2) */
+	struct buf reason, setting;
+	bool has_reason, has_setting, bad;
+	int64_t value;
+};
+
+static int why_string(void *ctx, const unsigned char *s, size_t len)
+{
+	struct why *w = ctx;
+	struct buf *to = w->depth == 1 && w->key == K_REASON ? &w->reason
+	                 : w->in_policy && w->depth == 2 && w->key == K_SETTING ? &w->setting : NULL;
+
+	if (to) {
+		/* jansson refuses a NUL in a string, and the tree said nothing */
+		w->bad |= memchr(s, '\0', len) != NULL;
+		buf_reset(to);
+		buf_add(to, s, len);
+		*(to == &w->reason ? &w->has_reason : &w->has_setting) = true;
+	}
+	return 1;
+}
+
+static int why_integer(void *ctx, long long v)
+{
+	struct why *w = ctx;
+
+	if (w->in_policy && w->depth == 2 && w->key == K_VALUE)
+		w->value = v;
+	return 1;
+}
+
+static int why_start(void *ctx)
+{
+	struct why *w = ctx;
+
+	w->object |= w->depth == 0;
+	if (w->depth == 1)
+		w->in_policy = w->key == K_POLICY;
+	w->depth++;
+	return 1;
+}
+
+static int why_start_array(void *ctx)
+{
+	struct why *w = ctx;
+
+	w->depth++;
+	return 1;
+}
+
+static int why_end(void *ctx)
+{
+	struct why *w = ctx;
+
+	if (--w->depth == 1)
+		w->in_policy = false;
+	return 1;
+}
+
+static int why_key(void *ctx, const unsigned char *k, size_t len)
+{
+	struct why *w = ctx;
+
+#define IS(word) (len == sizeof word - 1 && memcmp(k, word, len) == 0)
+	if (w->depth == 1)
+		w->key = IS("reason") ? K_REASON : IS("policy") ? K_POLICY : K_OTHER;
+	else if (w->in_policy && w->depth == 2)
+		w->key = IS("setting") ? K_SETTING : IS("value") ? K_VALUE : K_OTHER;
+#undef IS
+	return 1;
+}
+
+static const yajl_callbacks why_calls = {
+	.yajl_string = why_string, .yajl_integer = why_integer, .yajl_start_map = why_start,
+	.yajl_map_key = why_key, .yajl_end_map = why_end, .yajl_start_array = why_start_array,
+	.yajl_end_array = why_end,
+};
+
+void chk_evidence_why(const char *evidence_json, char *out, size_t n)
+{
+	struct why w = { .reason = BUF_INIT, .setting = BUF_INIT };
+	yajl_handle y;
+	yajl_status st = yajl_status_error;
+
+	out[0] = '\0';
+	/* most evidence has neither: no parse for it */
+	if (!evidence_json || (!strstr(evidence_json, "\"reason\"") &&
+	                       !strstr(evidence_json, "\"policy\"")))
+		return;
+	if ((y = yajl_alloc(&why_calls, NULL, &w))) {
+		st = yajl_parse(y, (const unsigned char *)evidence_json, strlen(evidence_json));
+		if (st == yajl_status_ok)
+			st = yajl_complete_parse(y);
+		yajl_free(y);
+	}
+	if (st == yajl_status_ok && w.object && !w.bad && !w.reason.failed && !w.setting.failed) {
+		if (w.has_reason)
+			snprintf(out, n, "%s", buf_str(&w.reason));
+		else if (w.has_setting)
+			snprintf(out, n, "over the policy %s = %" PRId64, buf_str(&w.setting), w.value);
+	}
+	buf_free(&w.reason);
+	buf_free(&w.setting);
 }

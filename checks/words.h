@@ -6,10 +6,9 @@
 #ifndef OW_CHECKS_WORDS_H
 #define OW_CHECKS_WORDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <jansson.h>
 
 struct chk_pair {
 	char label[64];
@@ -24,11 +23,18 @@ struct chk_pair {
 size_t chk_evidence_pairs(const char *evidence_json, int64_t now, struct chk_pair *out, size_t max);
 
 /* The same as one line, "label value, label value": a new string the
- * caller frees, NULL when out of memory ("" when there is no evidence). */
+ * caller frees, NULL when out of memory ("" when there is no evidence).
+ * Both read the text as a stream (no tree per finding: reports call them
+ * for hundreds of thousands). */
 char *chk_evidence_line(const char *evidence_json, int64_t now);
-/* The same from evidence already parsed (borrowed): for a writer that has
- * the tree anyway. */
-char *chk_evidence_line_of(const json_t *evidence, int64_t now);
+/* The same, and whether the text is a JSON object (*is_object), found in
+ * the same pass: for a writer that embeds the text as it is. */
+char *chk_evidence_line_checked(const char *evidence_json, int64_t now, bool *is_object);
+
+/* Why a finding is what it is, in a few words: its evidence's "reason",
+ * else the policy threshold it is over ("over the policy
+ * assoc_released_max_days = 14"); "" when neither. Into out[n]. */
+void chk_evidence_why(const char *evidence_json, char *out, size_t n);
 
 /* The console's word for one field's value (e.g. "BindPolicy", "0" ->
  * "every interface"), or NULL when the table has none. Static storage. */

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 
 #include "checks/checks.h"
+/* the engine's spool: a test hands a report a run it built itself */
+#include "checks/engine_int.h"
 #include "db/db.h"
 
 static char *g_dir, *g_db;
@@ -39,25 +41,26 @@ static int teardown(void **state)
 #define RUN(...) tu_cli(g_db, (const char *const[]){ __VA_ARGS__, NULL })
 
 /* A run built by hand: n results of the catalogue's first check, each
- * with the given name and evidence (borrowed strings; never freed). */
+ * with the given name and evidence, kept as the engine keeps a run's
+ * results (its spool); chk_run_free frees it. */
 static struct chk_run fake_run(size_t n, const char *name, const char *evidence)
 {
 	struct chk_run run = { .id = 7, .previous = 6, .started = 1780000000 };
 
-	run.results = calloc(n, sizeof *run.results);
-	assert_non_null(run.results);
-	run.n = n;
+	run.spool = eng_spool_new();
+	assert_non_null(run.spool);
 	for (size_t i = 0; i < n; i++) {
-		struct chk_result *r = &run.results[i];
-		r->def = chk_at(0);
-		r->state = CS_FAIL;
-		r->sev = chk_at(0)->sev;
-		r->object_type = (char *)"association";
-		r->object_key = (char *)"1:2";
-		r->object_name = (char *)name;
-		r->evidence = (char *)evidence;
-		r->baseline = i % 2 ? "unchanged" : "new";
+		struct chk_result r = {
+			.def = chk_at(0), .state = CS_FAIL, .sev = chk_at(0)->sev,
+			.object_type = (char *)"association", .object_key = (char *)"1:2",
+			.object_name = (char *)name, .evidence = (char *)evidence,
+			.baseline = i % 2 ? "unchanged" : "new",
+		};
+		assert_int_equal(eng_spool_put(run.spool, &r), 0);
 	}
+	assert_int_equal(eng_spool_seal(run.spool), 0);
+	run.n = n;
+	run.counts[0][CS_FAIL] = n;
 	snprintf(run.grades.security, sizeof run.grades.security, "F");
 	snprintf(run.grades.privacy, sizeof run.grades.privacy, "C*");
 	run.grades.security_score = 12;
@@ -118,7 +121,7 @@ static void test_site_strings_are_text_never_markup(void **state)
 	assert_non_null(strstr(html, ">C*<"));
 	assert_non_null(strstr(html, "OSD-CHAIN-X"));
 	free(html);
-	free(run.results);
+	chk_run_free(&run);
 }
 
 static void test_the_report_loads_nothing_and_carries_a_strict_csp(void **state)
@@ -146,7 +149,7 @@ static void test_the_report_loads_nothing_and_carries_a_strict_csp(void **state)
 	assert_non_null(strstr(html, "see https://evil.invalid/a.js"));
 	assert_non_null(strstr(html, "@media print"));
 	free(html);
-	free(run.results);
+	chk_run_free(&run);
 }
 
 /* "and 2,400 more associations like these" for n = 2400. */
@@ -178,7 +181,7 @@ static void test_a_big_check_shows_the_first_objects_then_groups_with_counts(voi
 	assert_int_equal(count_of(html, "more associations like these"), 2);
 	assert_non_null(strstr(html, "5,000"));
 	free(html);
-	free(run.results);
+	chk_run_free(&run);
 }
 
 static void test_a_short_write_is_an_error(void **state)
@@ -190,7 +193,7 @@ static void test_a_short_write_is_an_error(void **state)
 	assert_non_null(f);
 	assert_int_equal(chk_write_html(f, &run, NULL), -1);
 	fclose(f);
-	free(run.results);
+	chk_run_free(&run);
 }
 
 /* Waivers and attestations: who, when, until, in words, escaped. */

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "checks/checks.h"
+/* the engine's spool: a test hands a report a run it built itself */
+#include "checks/engine_int.h"
 #include "checks/words.h"
 
 /* 2026-12-02 00:00:00 UTC, a fixed "now" for ages. */
@@ -141,25 +143,28 @@ static char *report_of(int (*fn)(FILE *f, const struct chk_run *run, bool), bool
 	                  "\"note\":\"Z\\u00fcrich\"}";
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
-	struct chk_result *r = calloc(n, sizeof *r);
-	struct chk_run run = { .id = 1, .started = NOW, .results = r, .n = n };
+	struct chk_run run = { .id = 1, .started = NOW, .spool = eng_spool_new(), .n = n };
 
 	for (size_t k = 0; k < chk_count(); k++)
 		if (strcmp(chk_at(k)->id, "OSD-TS-004") == 0)
 			d = chk_at(k);
 	assert_non_null(d);
 	assert_non_null(f);
-	assert_non_null(r);
-	for (size_t i = 0; i < n; i++)
-		r[i] = (struct chk_result){ .def = d, .state = CS_FAIL, .sev = d->sev,
-		                            .object_type = strings, .object_key = strings + 14,
-		                            .object_name = strings + 23, .evidence = evidence,
-		                            .baseline = i % 2 ? "unchanged" : "new" };
+	assert_non_null(run.spool);
+	for (size_t i = 0; i < n; i++) {
+		struct chk_result r = { .def = d, .state = CS_FAIL, .sev = d->sev,
+		                        .object_type = strings, .object_key = strings + 14,
+		                        .object_name = strings + 23, .evidence = evidence,
+		                        .baseline = i % 2 ? "unchanged" : "new" };
+		assert_int_equal(eng_spool_put(run.spool, &r), 0);
+	}
+	assert_int_equal(eng_spool_seal(run.spool), 0);
+	run.counts[chk_index(d)][CS_FAIL] = n;   /* what the reports read before any result */
 	strcpy(run.grades.security, "F");
 	strcpy(run.grades.privacy, "A");
 	assert_int_equal(fn(f, &run, ascii), 0);
 	fclose(f);
-	free(r);
+	chk_run_free(&run);
 	assert_null(strchr(text, '\x1b'));
 	assert_null(strchr(text, '\a'));
 	return text;
