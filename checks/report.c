@@ -468,7 +468,7 @@ static char *waiver_reason(const char *evidence)
 
 struct sarif_out {
 	FILE *f;
-	const size_t *index;      /* rule index per catalogue entry */
+	char index[CHK_MAX][24];  /* ",\"ruleIndex\":N" per catalogue entry */
 	int64_t now;
 	struct buf b, msg;
 	size_t written;
@@ -493,14 +493,22 @@ static int sarif_result(void *ctx, const struct chk_result *r)
 	         r->object_key ? r->object_key : "*");
 	name = r->object_name ? r->object_name : fq;
 	buf_reset(msg);
-	buf_addf(msg, "%s: %s (%s)", r->def->title, name, chk_state_name(r->state));
-	if (line && line[0])
-		buf_addf(msg, ": %s", line);
+	buf_adds(msg, r->def->title);
+	buf_add(msg, ": ", 2);
+	buf_adds(msg, name);
+	buf_add(msg, " (", 2);
+	buf_adds(msg, chk_state_name(r->state));
+	buf_addc(msg, ')');
+	if (line && line[0]) {
+		buf_add(msg, ": ", 2);
+		buf_adds(msg, line);
+	}
 	free(line);
 	buf_reset(b);
 	buf_adds(b, o->written++ ? ",\n{\"ruleId\":" : "\n{\"ruleId\":");
 	json_str(b, r->def->id);
-	buf_addf(b, ",\"ruleIndex\":%zu,\"kind\":", o->index[chk_index(r->def)]);
+	buf_adds(b, o->index[chk_index(r->def)]);
+	buf_adds(b, ",\"kind\":");
 	json_str(b, sarif_kind(r->state));
 	buf_adds(b, ",\"level\":");
 	json_str(b, sarif_level(r));
@@ -554,17 +562,16 @@ static int sarif_result(void *ctx, const struct chk_result *r)
 int chk_write_sarif(FILE *f, const struct chk_run *run)
 {
 	json_t *rules = json_array(), *root;
-	size_t index[CHK_MAX], nrules = 0;
+	size_t nrules = 0;
 	struct check_sum sum[CHK_MAX];
-	struct sarif_out o = { .f = f, .index = index, .now = run->started, .b = BUF_INIT,
-	                       .msg = BUF_INIT };
+	struct sarif_out o = { .f = f, .now = run->started, .b = BUF_INIT, .msg = BUF_INIT };
 	char *text, *open_at;
 
 	summarize(run, sum);
 	for (size_t k = 0; k < chk_count(); k++) {
 		const struct chk_def *d = chk_at(k);
 		char help_md[1400];
-		index[k] = nrules;
+		snprintf(o.index[k], sizeof o.index[k], ",\"ruleIndex\":%zu", nrules);
 		if (!sum[k].present)
 			continue;
 		/* helpUri must be absolute (SARIF 2.1.0 3.49.12, "format": "uri" in
