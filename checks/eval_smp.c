@@ -129,12 +129,13 @@ static void json_text(struct buf *b, const char *s)
 	buf_addc(b, '"');
 }
 
+/* Only what the inventory says: an age would change the stored finding
+ * every day (the reports show it from the date). */
 static void evidence(struct assoc_scan *sc, const struct inv_assoc *a, bool released, int64_t when)
 {
 	buf_reset(&sc->ev);
-	buf_addf(&sc->ev, "{\"%s\":%lld,\"age_days\":%lld,\"store_path\":",
-	         released ? "store_released" : "store_created", (long long)when,
-	         (long long)((chk_now(sc->c) - when) / DAY));
+	buf_addf(&sc->ev, "{\"%s\":%lld,\"store_path\":",
+	         released ? "store_released" : "store_created", (long long)when);
 	json_text(&sc->ev, a->store_path);
 	buf_addf(&sc->ev, ",\"policy\":{\"setting\":\"%s\",\"value\":%ld}}",
 	         released ? "assoc_released_max_days" : "assoc_unreleased_max_days",

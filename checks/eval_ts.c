@@ -90,10 +90,9 @@ int eval_img_002(struct chk_ctx *c)
 		e = json_pack("{s:o,s:{s:s,s:i}}", "source_date",
 		              p->source_date == INV_NULL ? json_null() : json_integer(p->source_date),
 		              "policy", "setting", "image_max_age_days", "value", (int)days);
+		/* no age in the evidence: it would change the stored finding daily */
 		st = p->source_date == INV_NULL ? CS_UNKNOWN
 		     : p->source_date < chk_now(c) - days * DAY ? CS_FAIL : CS_PASS;
-		if (st != CS_UNKNOWN)
-			json_object_set_new(e, "age_days", json_integer((chk_now(c) - p->source_date) / DAY));
 		if (chk_emit(c, st, 0, "package", p->package_id, p->name, e))
 			return -1;
 	}

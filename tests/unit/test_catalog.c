@@ -92,7 +92,8 @@ static void fresh(const char *denied)
 	fresh_denying((const char *const[]){ denied, NULL });
 }
 
-static struct chk_run evaluate(void)
+/* A stored run as of now. */
+static struct chk_run evaluate_at(int64_t now)
 {
 	struct inv_open_opts o = { .path = g_path };
 	struct ow_err e = { 0 };
@@ -100,10 +101,15 @@ static struct chk_run evaluate(void)
 	struct chk_run run;
 
 	assert_int_equal(inv_open(&o, &db, &e), 0);
-	if (chk_evaluate(db, -1, NOW, &run, &e) != 0)
+	if (chk_evaluate(db, -1, now, &run, &e) != 0)
 		fail_msg("evaluate: %s", e.msg);
 	inv_close(db);
 	return run;
+}
+
+static struct chk_run evaluate(void)
+{
+	return evaluate_at(NOW);
 }
 
 /* Decisions as osdwarden records them (with their audit rows): the
@@ -773,6 +779,42 @@ static void test_history_is_pruned_by_the_retention_settings(void **state)
 	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM check_runs WHERE summary_json IS NULL"), 0);
 }
 
+/* Findings are kept as lifetimes: a run over an unchanged inventory
+ * opens and closes none, even when a day has turned for the objects'
+ * ages (an association released 20 days and 23 hours before the first
+ * run, an image built 100 days and 23 hours before it: a day older two
+ * hours later). Their age is shown from the dates the evidence holds. */
+static void test_an_unchanged_inventory_two_hours_later_opens_and_closes_no_finding(void **state)
+{
+	const long long day = 86400, hours23 = 23 * 3600;
+	char q[1200];
+	struct chk_run run;
+
+	(void)state;
+	fresh(NULL);
+	seed_both_chains_failing();
+	snprintf(q, sizeof q,
+	         "INSERT INTO associations(source_id,restore_id,source_name,restore_name,store_created,"
+	         "store_released,first_seen,last_seen) VALUES(1,2,'WS1','WS2',%lld,%lld,1,1),"
+	         "(3,4,'WS3','WS4',%lld,NULL,1,1);"
+	         "INSERT INTO packages(package_id,name,package_type,pkg_flags,version,source_date,"
+	         "first_seen,last_seen) VALUES('I1','img',257,0,'1',%lld,1,1)",
+	         NOW - 30 * day, NOW - 20 * day - hours23, NOW - 70 * day - hours23,
+	         NOW - 100 * day - hours23);
+	sql(q);
+	run = evaluate_at(NOW);
+	assert_string_equal(state_for(&run, "OSD-SMP-004", "WS1"), "fail");
+	assert_string_equal(state_for(&run, "OSD-SMP-005", "WS3"), "fail");
+	assert_string_equal(state_for(&run, "OSD-IMG-002", "I1"), "fail");
+	chk_run_free(&run);
+	run = evaluate_at(NOW + 2 * 3600);
+	assert_int_equal(run.id, 2);
+	chk_run_free(&run);
+	assert_true(tu_sql_int(g_path, "SELECT count(*) FROM finding_spans WHERE first_run = 1") > 5);
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM finding_spans WHERE first_run = 2"), 0);
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM finding_spans WHERE closed_run = 2"), 0);
+}
+
 /* The re-check a guided fix ends with says "pass" only for an object
  * the checklist judged and passed: one it did not judge, or could not
  * (its class unread), is never taken as fixed. */
@@ -818,20 +860,6 @@ static void test_recheck_passes_only_what_was_judged_and_passed(void **state)
  * inventory with SQL (by anyone who can write the file) is not honoured;
  * the same made through osdwarden is; one edited after its audit row is
  * not; and when the log no longer verifies, none is. */
-
-static struct chk_run evaluate_at(int64_t now)
-{
-	struct inv_open_opts o = { .path = g_path };
-	struct ow_err e = { 0 };
-	struct inv *db;
-	struct chk_run run;
-
-	assert_int_equal(inv_open(&o, &db, &e), 0);
-	if (chk_evaluate(db, -1, now, &run, &e) != 0)
-		fail_msg("evaluate: %s", e.msg);
-	inv_close(db);
-	return run;
-}
 
 /* The first result of check id for an object key or name containing key. */
 static struct seen result_for(const struct chk_run *run, const char *id, const char *key)
@@ -1240,6 +1268,7 @@ int main(void)
 		cmocka_unit_test(test_turn_two_severities_follow_the_facts),
 		cmocka_unit_test(test_the_readme_table_lists_every_check_as_the_catalogue_has_it),
 		cmocka_unit_test(test_history_is_pruned_by_the_retention_settings),
+		cmocka_unit_test(test_an_unchanged_inventory_two_hours_later_opens_and_closes_no_finding),
 		cmocka_unit_test(test_recheck_passes_only_what_was_judged_and_passed),
 		cmocka_unit_test(test_a_tag_written_outside_osdwarden_is_not_honoured),
 		cmocka_unit_test(test_attestations_close_and_expiry_reopens_every_attestable_check),
