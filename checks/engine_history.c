@@ -172,15 +172,23 @@ static char *summary_json(size_t counts[][CS_FIXED + 1], const size_t *waived)
 }
 
 /* The open findings (those of the latest stored run), as a run compares
- * itself with them: 24 bytes each, sorted by key digest then digest, and
- * a bit each for "this run has it too". A result's finding that matches
- * an open one unmatched so far keeps it open; one that matches none is
- * stored; what is left unmatched at the end is closed. */
+ * itself with them: 16 bytes each (a million at scale), sorted by key
+ * digest then the rest, and a bit each for "this run has it too". A
+ * result's finding that matches an open one unmatched so far keeps it
+ * open; one that matches none is stored; what is left unmatched at the
+ * end is closed. Only findings of one key are compared by digest, so 32
+ * of its bits are enough; the row id is kept relative to the lowest. */
 struct open_span {
-	uint64_t key, digest;
-	int64_t id;               /* with OPEN_FAIL set when it is a fail */
+	uint64_t key;
+	uint64_t rest;            /* digest's low 32 bits, a fail bit, id - base (31 bits) */
 };
-#define OPEN_FAIL ((int64_t)1 << 62)
+#define OPEN_FAIL ((uint64_t)1 << 31)
+#define OPEN_ID_MAX (((int64_t)1 << 31) - 1)
+
+static uint64_t rest_digest(uint64_t digest)
+{
+	return digest << 32;
+}
 
 struct history {
 	bool store;               /* a transaction is open and the run is stored */
@@ -188,9 +196,10 @@ struct history {
 	struct keyset prev_fail;  /* its failures (since only) */
 	struct open_span *open;
 	size_t nopen, capopen;
+	int64_t base;             /* the lowest open finding's row id */
 	uint64_t *matched;        /* a bit per open finding */
 	uint32_t *bucket;         /* [b]: the first open finding whose key's top bits are >= b */
-	bool oom;
+	bool oom, moved;          /* moved: the open findings changed while read */
 	struct grade_acc acc[CHK_MAX];
 };
 
@@ -200,12 +209,15 @@ static int cmp_span(const void *a, const void *b)
 
 	if (x->key != y->key)
 		return x->key < y->key ? -1 : 1;
-	return x->digest < y->digest ? -1 : x->digest > y->digest;
+	return x->rest < y->rest ? -1 : x->rest > y->rest;
 }
 
 static int on_open(void *ctx, int64_t id, uint64_t key, uint64_t digest, bool fail)
 {
 	struct history *h = ctx;
+
+	/* Counted before; outside a transaction (a run not stored) another
+	 * run may have stored some since. */
 	struct open_span *o = room_for_one(h->open, h->nopen, &h->capopen, sizeof *o);
 
 	if (!o) {
@@ -213,7 +225,12 @@ static int on_open(void *ctx, int64_t id, uint64_t key, uint64_t digest, bool fa
 		return -1;
 	}
 	h->open = o;
-	h->open[h->nopen++] = (struct open_span){ key, digest, id | (fail ? OPEN_FAIL : 0) };
+	if (id < h->base || id - h->base > OPEN_ID_MAX) {
+		h->moved = true;
+		return -1;
+	}
+	h->open[h->nopen++] = (struct open_span){
+		key, rest_digest(digest) | (fail ? OPEN_FAIL : 0) | (uint64_t)(id - h->base) };
 	return 0;
 }
 
@@ -273,6 +290,8 @@ int eng_history_begin(struct chk_ctx *c, int64_t since, bool keep, struct ow_err
 	struct inv *db = c->db;
 	struct chk_run *run = c->run;
 	struct history *h = calloc(1, sizeof *h);
+	size_t nopen = 0;
+	int64_t top = 0;
 
 	if (!h) {
 		ow_err_set(err, OW_EINPUT, "out of memory");
@@ -292,11 +311,27 @@ int eng_history_begin(struct chk_ctx *c, int64_t since, bool keep, struct ow_err
 		return -1;
 	/* The open findings are the previous run's: the baseline too, unless
 	 * it is from an older run. */
+	if (inv_open_findings_span(db, &nopen, &h->base, &top, err) != 0)
+		return -1;
+	if (nopen && top - h->base > OPEN_ID_MAX) {
+		ow_err_set(err, OW_EINPUT, "the open findings' row ids are more than 2^31 apart: "
+		           "this inventory has outgrown osdwarden's history; move it aside and sync "
+		           "into a new one");
+		return -1;
+	}
+	if (!(h->open = malloc((nopen ? nopen : 1) * sizeof *h->open))) {
+		ow_err_set(err, OW_EINPUT, "out of memory");
+		return -1;
+	}
+	h->capopen = nopen;
 	if (inv_each_open_digest(db, on_open, h, err) != 0 ||
 	    (since > 0 && inv_each_failure(db, since, remember_failure, &h->prev_fail, err) != 0) ||
 	    h->oom || h->prev_fail.oom) {
 		if (h->oom || h->prev_fail.oom)
 			ow_err_set(err, OW_EINPUT, "out of memory");
+		else if (h->moved)
+			ow_err_set(err, OW_EINPUT, "another run stored its findings while this one read "
+			           "them: run the check again");
 		return -1;
 	}
 	sort_spans(h->open, h->nopen);
@@ -336,7 +371,7 @@ int eng_history_take(struct chk_ctx *c, struct chk_result *r, struct ow_err *err
 		before = failed_before(&h->prev_fail, r->def->id, r->object_key);
 	else
 		for (size_t i = at; i < h->nopen && h->open[i].key == key && !before; i++)
-			before = h->open[i].id & OPEN_FAIL;
+			before = h->open[i].rest & OPEN_FAIL;
 	if (r->state == CS_FAIL)
 		r->baseline = before ? "unchanged" : "new";
 	else if ((r->state == CS_PASS || r->state == CS_INFORMATIONAL) && before) {
@@ -351,7 +386,7 @@ int eng_history_take(struct chk_ctx *c, struct chk_result *r, struct ow_err *err
 	f = finding_of(r);
 	digest = inv_finding_digest(&f, false);
 	for (size_t i = at; i < h->nopen && h->open[i].key == key; i++) {
-		if (h->open[i].digest == digest && !is_matched(h, i)) {
+		if ((h->open[i].rest >> 32) == (digest & 0xffffffffu) && !is_matched(h, i)) {
 			h->matched[i / 64] |= (uint64_t)1 << (i % 64);
 			return 0;
 		}
@@ -378,7 +413,7 @@ int eng_history_end(struct chk_ctx *c, struct ow_err *err)
 	/* what this run no longer has, closed a batch at a time */
 	for (size_t i = 0; i <= h->nopen; i++) {
 		if (i < h->nopen && !is_matched(h, i))
-			ids[n++] = h->open[i].id & ~OPEN_FAIL;
+			ids[n++] = h->base + (int64_t)(h->open[i].rest & (uint64_t)OPEN_ID_MAX);
 		if (n == sizeof ids / sizeof ids[0] || (i == h->nopen && n)) {
 			if (inv_findings_close(c->db, run->id, ids, n, err) != 0)
 				return -1;
