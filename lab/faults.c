@@ -192,26 +192,31 @@ static bool page_matches(const char *path, const char *query, const char *cls,
 struct lab_fault lab_faults_pick(struct lab_faults *fs, unsigned long req, const char *path,
                                  const char *query)
 {
-	struct lab_fault none = { .kind = FAULT_NONE };
+	struct lab_fault pick = { .kind = FAULT_NONE };
 
 	for (size_t i = 0; i < fs->n; i++) {
 		struct lab_fault *f = &fs->f[i];
-		if (f->page_class[0]) {
-			if (page_matches(path, query, f->page_class, f->page) && ++f->seen == f->nth)
-				return *f;
-		} else if (f->path[0]) {
-			if (path_matches(path, f->path) && ++f->seen == f->nth)
-				return *f;
+		bool hit;
+		/* Every placed fault counts every request it matches, whichever
+		 * fault that request meets, so that "#2" is the second request
+		 * for that place even when the first met another fault. */
+		if (f->page_class[0] || f->path[0]) {
+			bool at = f->page_class[0] ? page_matches(path, query, f->page_class, f->page)
+			                           : path_matches(path, f->path);
+			hit = at && ++f->seen == f->nth;
+		} else if (pick.kind != FAULT_NONE) {
+			continue;
 		} else if (f->req) {
-			if (f->req == req)
-				return *f;
+			hit = f->req == req;
 		} else {
-			/* One draw per rated fault per request keeps the sequence
-			 * the same for the same request order. */
+			/* One draw per rated fault per request, up to the first
+			 * fault met, keeps the sequence the same for the same
+			 * request order. */
 			double x = (double)(lab_rng_next(&fs->rng) >> 11) / 9007199254740992.0;
-			if (x < f->rate)
-				return *f;
+			hit = x < f->rate;
 		}
+		if (hit && pick.kind == FAULT_NONE)
+			pick = *f;
 	}
-	return none;
+	return pick;
 }

@@ -66,6 +66,24 @@ static void count_writes(int from, int *attempted, int *succeeded)
 	free(log);
 }
 
+/* Requests in the lab's log since line `from` that met a fault. */
+static int faults_met(int from)
+{
+	char *log = tu_read_file(g_ls.log, NULL);
+	int line = 0, n = 0;
+
+	for (char *p = log; p && *p; line++) {
+		char *end = strchr(p, '\n');
+		if (end)
+			*end = '\0';
+		if (line >= from && strstr(p, "\"fault\":\"") && !strstr(p, "\"fault\":\"none\""))
+			n++;
+		p = end ? end + 1 : p + strlen(p);
+	}
+	free(log);
+	return n;
+}
+
 static int log_lines(void)
 {
 	char *log = tu_read_file(g_ls.log, NULL);
@@ -347,6 +365,16 @@ static void test_fault_matrix(void **state)
 			r = run_op((enum op)op, &lp);
 			labproc_stop(&lp);
 			count_writes(from, &attempted, &succeeded);
+			/* Every fault of the row met its request (each fires once):
+			 * a fault placed where no request goes would test nothing. */
+			{
+				int items = 1, met = faults_met(from);
+				for (const char *c = x->fault; *c; c++)
+					items += *c == ',';
+				if (met != items)
+					fail_msg("%s under %s: %d of its %d faults met a request", op_names[op],
+					         x->fault, met, items);
+			}
 			if (r.rc != x->exit)
 				fail_msg("%s under %s: exit %d, want %d:\n%s%s", op_names[op], x->fault, r.rc,
 				         x->exit, r.out ? r.out : "", r.err ? r.err : "");

@@ -331,6 +331,19 @@ static void test_secret_canaries_never_reach_the_inventory_or_output(void **stat
 	lab_site_free(&s);
 }
 
+/* Requests in a lab's log that met a fault. */
+static int faults_met(const char *log_path)
+{
+	char *log = tu_read_file(log_path, NULL);
+	int n = 0;
+
+	assert_non_null(log);
+	for (const char *p = log; (p = strstr(p, "\"fault\":\"")) != NULL; p++)
+		n += strncmp(p, "\"fault\":\"none\"", 14) != 0;
+	free(log);
+	return n;
+}
+
 static void test_transient_faults_are_retried_to_success(void **state)
 {
 	/* 500 is not here: the provider's 500 is usually a WMI error that a
@@ -353,18 +366,27 @@ static void test_transient_faults_are_retried_to_success(void **state)
 	                        "503@path=SMS_Certificate('#2", "reset@path=SMS_Certificate('#5",
 	                        "503@path=$metadata$", "reset@path=$metadata$" };
 
+	char logp[400];
+
 	(void)state;
+	snprintf(logp, sizeof logp, "%s/transient.log", g_dir);
 	for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
 		struct labproc lp;
 		struct tu_run r;
+		int items = 1;
 		unlink(g_db);
-		start(&lp, "1", (const char *const[]){ "--faults", specs[i], NULL });
+		unlink(logp);
+		start(&lp, "1", (const char *const[]){ "--faults", specs[i], "--log", logp, NULL });
 		r = sync_with(&lp, NULL);
 		if (r.rc != 0)
 			fail_msg("fault %s: exit %d: %s", specs[i], r.rc, r.err);
 		tu_run_free(&r);
 		compare_with_lab(1);
 		labproc_stop(&lp);
+		/* each fault met its request: none is placed where nothing goes */
+		for (const char *c = specs[i]; *c; c++)
+			items += *c == ',';
+		assert_int_equal(faults_met(logp), items);
 	}
 }
 
@@ -415,10 +437,16 @@ static void test_fatal_faults_leave_the_previous_inventory_byte_identical(void *
 		struct tu_run r;
 		size_t n1;
 		char *after;
-		start(&lp, cases[i].scale, (const char *const[]){ "--faults", cases[i].spec, NULL });
+		char logp[400];
+		snprintf(logp, sizeof logp, "%s/fatal.log", g_dir);
+		unlink(logp);
+		start(&lp, cases[i].scale, (const char *const[]){ "--faults", cases[i].spec, "--log", logp,
+		                                                 NULL });
 		r = sync_with(&lp, NULL);
 		if (r.rc != cases[i].rc || !strstr(r.err, cases[i].says) || !strstr(r.err, "SMS_"))
 			fail_msg("%s: exit %d, stderr: %s", cases[i].spec, r.rc, r.err);
+		/* the sync stops at the first that is fatal: the rest may not be met */
+		assert_true(faults_met(logp) >= 1);
 		assert_non_null(strstr(r.err, "nothing was changed"));
 		tu_run_free(&r);
 		labproc_stop(&lp);
