@@ -79,40 +79,20 @@ int eval_smp_003(struct chk_ctx *c)
 	return 0;
 }
 
-/* Associations can be hundreds of thousands: one scan serves both
- * association checks (SMP-004 emits its results and keeps SMP-005's for
- * it); each failing one is a result, the passing ones are counted into
- * one; evidence is formatted directly (no JSON tree each). */
-struct pending {
-	char *key, *name, *evidence;
-};
-
-struct assoc_memo {
-	struct pending *p;
-	size_t n, cap, ok;
-};
-
+/* Associations can be hundreds of thousands: each of the two checks
+ * scans them (SMP-004 the released stores, SMP-005 the others) as its
+ * results go on, holding none of them; each failing one is a result, the
+ * passing ones are counted into one; evidence is formatted directly (no
+ * JSON tree each). */
 struct assoc_scan {
 	struct chk_ctx *c;
-	int64_t released_limit, created_limit;   /* seconds */
-	long released_days, created_days;
+	bool released;            /* the kind this check judges */
+	int64_t limit;            /* seconds */
+	long days;
 	size_t ok;
 	int rc;
 	struct buf ev;
-	struct assoc_memo *later;                /* SMP-005's results */
 };
-
-static void memo_free(void *p)
-{
-	struct assoc_memo *m = p;
-	for (size_t i = 0; i < m->n; i++) {
-		free(m->p[i].key);
-		free(m->p[i].name);
-		free(m->p[i].evidence);
-	}
-	free(m->p);
-	free(m);
-}
 
 /* JSON string body, ASCII only, for evidence built by hand. */
 static void json_text(struct buf *b, const char *s)
@@ -131,15 +111,14 @@ static void json_text(struct buf *b, const char *s)
 
 /* Only what the inventory says: an age would change the stored finding
  * every day (the reports show it from the date). */
-static void evidence(struct assoc_scan *sc, const struct inv_assoc *a, bool released, int64_t when)
+static void evidence(struct assoc_scan *sc, const struct inv_assoc *a, int64_t when)
 {
 	buf_reset(&sc->ev);
 	buf_addf(&sc->ev, "{\"%s\":%lld,\"store_path\":",
-	         released ? "store_released" : "store_created", (long long)when);
+	         sc->released ? "store_released" : "store_created", (long long)when);
 	json_text(&sc->ev, a->store_path);
 	buf_addf(&sc->ev, ",\"policy\":{\"setting\":\"%s\",\"value\":%ld}}",
-	         released ? "assoc_released_max_days" : "assoc_unreleased_max_days",
-	         released ? sc->released_days : sc->created_days);
+	         sc->released ? "assoc_released_max_days" : "assoc_unreleased_max_days", sc->days);
 }
 
 static int scan_assoc(void *ctx, const struct inv_assoc *a)
@@ -148,57 +127,34 @@ static int scan_assoc(void *ctx, const struct inv_assoc *a)
 	bool released = a->store_released != INV_NULL;
 	int64_t when = released ? a->store_released : a->store_created;
 	char key[64], name[300];
-	struct assoc_memo *m = sc->later;
 
-	if (!released && a->store_created == INV_NULL)
+	if (released != sc->released || when == INV_NULL)
 		return 0;
-	if (when >= chk_now(sc->c) - (released ? sc->released_limit : sc->created_limit)) {
-		if (released)
-			sc->ok++;
-		else
-			m->ok++;
+	if (when >= chk_now(sc->c) - sc->limit) {
+		sc->ok++;
 		return 0;
 	}
 	snprintf(key, sizeof key, "%lld:%lld", (long long)a->source_id, (long long)a->restore_id);
 	snprintf(name, sizeof name, "%s -> %s", a->source_name ? a->source_name : "?",
 	         a->restore_name ? a->restore_name : "?");
-	evidence(sc, a, released, when);
-	if (released) {
-		sc->rc = chk_emit_text(sc->c, CS_FAIL, 0, "association", key, name, buf_str(&sc->ev));
-		return sc->rc;
-	}
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 256;
-		struct pending *p = realloc(m->p, cap * sizeof *p);
-		if (!p)
-			return sc->rc = -1;
-		m->p = p;
-		m->cap = cap;
-	}
-	m->p[m->n++] = (struct pending){ strdup(key), strdup(name), strdup(buf_str(&sc->ev)) };
-	return 0;
+	evidence(sc, a, when);
+	sc->rc = chk_emit_text(sc->c, CS_FAIL, 0, "association", key, name, buf_str(&sc->ev));
+	return sc->rc;
 }
 
-/* SMP-004's evaluation: the scan. */
-int eval_smp_004(struct chk_ctx *c)
+/* One association check: released (SMP-004) or not (SMP-005) stores
+ * kept longer than the policy setting says. */
+static int scan_assocs(struct chk_ctx *c, bool released, const char *setting, long def)
 {
-	struct assoc_scan sc = { .c = c, .ev = BUF_INIT };
+	struct assoc_scan sc = { .c = c, .released = released, .ev = BUF_INIT };
 	struct ow_err e = { 0 };
 	int rc;
 
-	if (!(sc.later = calloc(1, sizeof *sc.later)))
-		return -1;
-	sc.released_days = chk_policy(c, "assoc_released_max_days", 14);
-	sc.created_days = chk_policy(c, "assoc_unreleased_max_days", 60);
-	sc.released_limit = (int64_t)sc.released_days * DAY;
-	sc.created_limit = (int64_t)sc.created_days * DAY;
+	sc.days = chk_policy(c, setting, def);
+	sc.limit = (int64_t)sc.days * DAY;
 	rc = inv_each_assoc(chk_db(c), false, scan_assoc, &sc, &e);
 	buf_free(&sc.ev);
-	if (rc < 0 || sc.rc) {
-		memo_free(sc.later);
-		return -1;
-	}
-	if (chk_memo_put(c, "associations", sc.later, memo_free) != 0)
+	if (rc < 0 || sc.rc)
 		return -1;
 	if (sc.ok)
 		return chk_emit(c, CS_PASS, 0, "associations", "*", "associations within policy",
@@ -206,30 +162,14 @@ int eval_smp_004(struct chk_ctx *c)
 	return 0;
 }
 
-/* SMP-005: what SMP-004's scan found for it. Both read the same class
- * and belong to the same category, so the scan has always run before. */
+int eval_smp_004(struct chk_ctx *c)
+{
+	return scan_assocs(c, true, "assoc_released_max_days", 14);
+}
+
 int eval_smp_005(struct chk_ctx *c)
 {
-	struct assoc_memo *m = chk_memo_get(c, "associations");
-
-	if (!m)
-		return chk_emit(c, CS_ERROR, 0, "associations", "*", "associations",
-		                json_pack("{s:s}", "reason", "the association scan did not run"));
-	for (size_t i = 0; i < m->n; i++) {
-		if (chk_emit_text(c, CS_FAIL, 0, "association", m->p[i].key, m->p[i].name,
-		                  m->p[i].evidence) != 0)
-			return -1;
-		/* The result has its copy: at scale, holding both doubled the
-		 * memory of these results (the next copy reuses this one's). */
-		free(m->p[i].key);
-		free(m->p[i].name);
-		free(m->p[i].evidence);
-		m->p[i] = (struct pending){ NULL, NULL, NULL };
-	}
-	if (m->ok)
-		return chk_emit(c, CS_PASS, 0, "associations", "*", "associations within policy",
-		                json_pack("{s:I}", "count", (json_int_t)m->ok));
-	return 0;
+	return scan_assocs(c, false, "assoc_unreleased_max_days", 60);
 }
 
 int eval_smp_006(struct chk_ctx *c)
