@@ -519,7 +519,9 @@ static int sarif_result(void *ctx, const struct chk_result *r)
 	if (plain(buf_str(msg), msg->len, 0)) {
 		json_str(b, buf_str(msg));
 	} else {
-		char *safe = san_str(buf_str(msg), msg->len + 1, 0);
+		/* no bound: a control shown as ^A or <U+202E> is longer than
+		 * itself, and a bound of the bytes cut the message's end */
+		char *safe = san_str(buf_str(msg), 0, 0);
 		if (!safe)
 			return o->rc = -1;
 		json_str(b, safe);

@@ -246,8 +246,9 @@ static void head(struct html *h)
 static void grade_card(struct html *h, const char *cat, const char *grade, int score, bool capped,
                        const char *unjudged)
 {
-	fprintf(h->f, "<div class=\"grade g-%c\"><h2>%s</h2><p class=\"letter\" id=\"grade-%s\">", grade[0],
-	        cat, cat);
+	/* (a run with no grade yet would put a NUL byte in the file) */
+	fprintf(h->f, "<div class=\"grade g-%c\"><h2>%s</h2><p class=\"letter\" id=\"grade-%s\">",
+	        grade[0] ? grade[0] : '?', cat, cat);
 	text(h, grade, 8);
 	fputs("</p><p>", h->f);
 	if (score < 0) {

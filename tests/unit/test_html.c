@@ -184,6 +184,47 @@ static void test_a_big_check_shows_the_first_objects_then_groups_with_counts(voi
 	chk_run_free(&run);
 }
 
+/* A check's table: failures first, then errors, unknown, notchecked,
+ * informational and fixed, each in the order evaluated. */
+static void test_a_check_lists_failures_first_then_by_state(void **state)
+{
+	static const enum chk_state st[] = { CS_FIXED, CS_FAIL, CS_ERROR, CS_FAIL, CS_INFORMATIONAL,
+	                                     CS_NOTCHECKED, CS_UNKNOWN, CS_PASS };
+	static const char *const want[] = { "obj1<", "obj3<", "obj2<", "obj6<", "obj5<", "obj4<",
+	                                    "obj0<" };
+	struct chk_run run = { .id = 7, .started = 1780000000, .spool = eng_spool_new() };
+	const char *at;
+	char *html;
+
+	(void)state;
+	assert_non_null(run.spool);
+	for (size_t i = 0; i < sizeof st / sizeof *st; i++) {
+		char name[16];
+		struct chk_result r = { .def = chk_at(0), .state = st[i], .sev = chk_at(0)->sev,
+		                        .object_type = (char *)"dp", .object_name = name,
+		                        .evidence = (char *)"{}" };
+		snprintf(name, sizeof name, "obj%zu", i);
+		assert_int_equal(eng_spool_put(run.spool, &r), 0);
+		run.counts[0][st[i]]++;
+		run.n++;
+	}
+	assert_int_equal(eng_spool_seal(run.spool), 0);
+	snprintf(run.grades.security, sizeof run.grades.security, "F");
+	snprintf(run.grades.privacy, sizeof run.grades.privacy, "A");
+	html = html_of(&run, NULL);
+	at = html;
+	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+		const char *next = strstr(at, want[i]);
+		if (!next)
+			fail_msg("%s is not after %s", want[i], i ? want[i - 1] : "the start");
+		at = next;
+	}
+	assert_null(strstr(html, "obj7<"));   /* a pass is not a finding */
+	assert_int_equal(count_of(html, "<tr class=\"obj"), 7);
+	free(html);
+	chk_run_free(&run);
+}
+
 static void test_a_short_write_is_an_error(void **state)
 {
 	struct chk_run run = fake_run(50, "x", "{}");
@@ -343,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_site_strings_are_text_never_markup),
 		cmocka_unit_test(test_the_report_loads_nothing_and_carries_a_strict_csp),
 		cmocka_unit_test(test_a_big_check_shows_the_first_objects_then_groups_with_counts),
+		cmocka_unit_test(test_a_check_lists_failures_first_then_by_state),
 		cmocka_unit_test(test_a_short_write_is_an_error),
 		cmocka_unit_test_setup_teardown(test_decisions_are_listed_with_who_when_and_expiry,
 		                                setup, teardown),

@@ -1,6 +1,7 @@
 /* checks/words: evidence in the console's words. */
 #include "support/testutil.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,62 @@ static void test_a_date_gets_its_age(void **state)
 	snprintf(json, sizeof json, "{\"store_released\":%lld,\"store_created\":%lld}",
 	         NOW - DAYS(103), NOW + DAYS(3));
 	assert_line(json, "restored 2026-08-21 (103 d ago), captured 2026-12-05 (in 3 d)");
+}
+
+/* The association checks keep the date in their evidence, not an age (a
+ * stored finding would change every day): the age is the run's time less
+ * the date, said when the evidence is shown. */
+static void test_an_association_s_age_is_counted_from_the_time_it_is_shown(void **state)
+{
+	char released[240], created[160], *day_later;
+	struct chk_pair p[4];
+
+	(void)state;
+	snprintf(released, sizeof released, "{\"store_released\":%lld,\"store_path\":"
+	         "\"\\\\\\\\SMP01\\\\WS1\",\"policy\":{\"setting\":\"assoc_released_max_days\","
+	         "\"value\":14}}", NOW - DAYS(100));
+	assert_line(released, "restored 2026-08-24 (100 d ago), store \\\\SMP01\\WS1, "
+	            "policy assoc_released_max_days 14 d");
+	/* the same evidence a day later: one day older, nothing stored changed */
+	day_later = chk_evidence_line(released, NOW + DAYS(1));
+	assert_string_equal(day_later, "restored 2026-08-24 (101 d ago), store \\\\SMP01\\WS1, "
+	                    "policy assoc_released_max_days 14 d");
+	free(day_later);
+	snprintf(created, sizeof created, "{\"store_created\":%lld,\"store_path\":\"x\","
+	         "\"policy\":{\"setting\":\"assoc_unreleased_max_days\",\"value\":60}}",
+	         NOW - DAYS(75) - 3600);
+	assert_int_equal(chk_evidence_pairs(created, NOW, p, 4), 3);
+	assert_string_equal(p[0].label, "captured");
+	assert_string_equal(p[0].value, "2026-09-17 (75 d ago)");
+	assert_string_equal(p[2].label, "policy assoc_unreleased_max_days");
+	assert_string_equal(p[2].value, "60 d");
+}
+
+/* Evidence is read as a stream, and the shapes the stream does not take
+ * (objects in arrays, a policy that is not the pair) as a tree: the
+ * words must not depend on which. */
+static void test_every_shape_of_evidence_reads_the_same(void **state)
+{
+	struct chk_pair p[3];
+
+	(void)state;
+	assert_line("{\"a\":{\"b\":{\"c\":1}},\"d\":{}}", "a b c 1, d none");
+	assert_line("{\"holders\":[{\"n\":\"x\"},[1,2]],\"BindPolicy\":[0,1]}",
+	            "holders {\"n\":\"x\"}, [1,2], answers on every interface (0), "
+	            "listed NICs only (1)");
+	assert_line("{\"policy\":{\"setting\":\"x_days\"}}", "policy setting x_days");
+	assert_line("{\"policy\":{\"value\":3,\"setting\":\"x_days\"}}", "policy x_days 3 d");
+	assert_line("{\"policy\":{\"setting\":\"x_days\",\"value\":3,\"more\":true}}",
+	            "policy setting x_days, policy value 3, policy more yes");
+	assert_line("{\"policy\":{}}", "policy none");
+	assert_line("{\"n\":null,\"r\":1.5,\"t\":true,\"s\":\"\"}", "n unknown, r 1.5, t yes, s none");
+	/* not JSON, or not all of it: nothing, as from the tree */
+	assert_line("{\"a\":1} x", "");
+	assert_line("{\"a\":1,", "");
+	assert_line("{\"a\":\"\\u0000\"}", "");
+	/* past the last pair: said, not dropped */
+	assert_int_equal(chk_evidence_pairs("{\"a\":1,\"b\":{\"c\":2,\"d\":3},\"e\":4}", NOW, p, 2), 2);
+	assert_string_equal(p[1].label, "b c");
 }
 
 static void test_the_policy_threshold_is_named(void **state)
@@ -234,11 +291,82 @@ static void test_markdown_counts_a_big_check_past_the_first_objects(void **state
 	free(s);
 }
 
+/* The JSON or SARIF export (json: true) of one failing OSD-TS-004 result
+ * named name, as a parsed document. */
+static json_t *export_of(bool json, const char *name, const char *evidence)
+{
+	const struct chk_def *d = chk_find("OSD-TS-004");
+	struct chk_run run = { .id = 1, .started = NOW, .spool = eng_spool_new(), .n = 1 };
+	struct chk_result r = { .def = d, .state = CS_FAIL, .sev = d->sev,
+	                        .object_type = (char *)"task_sequence", .object_key = (char *)name,
+	                        .object_name = (char *)name, .evidence = (char *)evidence,
+	                        .baseline = "new" };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	json_error_t e;
+	json_t *doc;
+
+	assert_non_null(run.spool);
+	assert_int_equal(eng_spool_put(run.spool, &r), 0);
+	assert_int_equal(eng_spool_seal(run.spool), 0);
+	run.counts[chk_index(d)][CS_FAIL] = 1;
+	strcpy(run.grades.security, "F");
+	strcpy(run.grades.privacy, "A");
+	assert_int_equal(json ? chk_write_json(f, &run) : chk_write_sarif(f, &run), 0);
+	fclose(f);
+	chk_run_free(&run);
+	doc = json_loads(text, 0, &e);
+	if (!doc)
+		fail_msg("not JSON (%s at %d): %s", e.text, e.position, text);
+	for (const char *p = text; *p; p++)
+		if ((unsigned char)*p >= 0x80 || ((unsigned char)*p < 0x20 && *p != '\n'))
+			fail_msg("a byte 0x%02x in the export", (unsigned char)*p);
+	free(text);
+	return doc;
+}
+
+/* jansson refuses a string that is not UTF-8, which failed the whole
+ * export; the exports write such a byte as visible text, and escape the
+ * rest as jansson does. */
+static void test_a_name_that_is_not_utf8_is_exported_visibly(void **state)
+{
+	static const char name[] = "PC\xff\x01 \"q\" \\ \xc3\xa9 \xf0\x9f\x98\x80 \xe2\x80\xae";
+	static const char ev[] = "{\"run_as\":\"HOLDOUT\\\\svc\",\"note\":\"Z\\u00FCrich\"}";
+	json_t *doc = export_of(true, name, ev), *one, *res;
+	const char *msg;
+
+	(void)state;
+	one = json_array_get(json_object_get(doc, "findings"), 0);
+	assert_string_equal(json_string_value(json_object_get(one, "object_name")),
+	                    "PC\\xFF\x01 \"q\" \\ \xc3\xa9 \xf0\x9f\x98\x80 \xe2\x80\xae");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(one, "evidence"),
+	                                                      "note")), "Z\xc3\xbcrich");
+	json_decref(doc);
+	doc = export_of(false, name, ev);
+	res = json_array_get(json_object_get(json_array_get(json_object_get(doc, "runs"), 0),
+	                                     "results"), 0);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(
+	                    json_array_get(json_object_get(res, "locations"), 0),
+	                    "logicalLocations"), 0), "name")),
+	                    "PC\\xFF\x01 \"q\" \\ \xc3\xa9 \xf0\x9f\x98\x80 \xe2\x80\xae");
+	/* the message is for terminals: the control and the override are shown */
+	msg = json_string_value(json_object_get(json_object_get(res, "message"), "text"));
+	if (!strstr(msg, "PC\\xFF^A \"q\" \\ \xc3\xa9 \xf0\x9f\x98\x80 <U+202E> (fail): "
+	            "runs as HOLDOUT\\svc, note Z\xc3\xbcrich"))
+		fail_msg("the message: %s", msg);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(res,
+	                    "properties"), "evidence"), "note")), "Z\xc3\xbcrich");
+	json_decref(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_a_coded_value_becomes_its_word),
 		cmocka_unit_test(test_a_date_gets_its_age),
+		cmocka_unit_test(test_an_association_s_age_is_counted_from_the_time_it_is_shown),
+		cmocka_unit_test(test_every_shape_of_evidence_reads_the_same),
 		cmocka_unit_test(test_the_policy_threshold_is_named),
 		cmocka_unit_test(test_an_unknown_field_still_appears),
 		cmocka_unit_test(test_no_evidence_is_no_pairs),
@@ -246,6 +374,7 @@ int main(void)
 		cmocka_unit_test(test_a_long_value_is_cut_on_a_character_boundary),
 		cmocka_unit_test(test_reports_escape_the_evidence_their_own_way),
 		cmocka_unit_test(test_markdown_counts_a_big_check_past_the_first_objects),
+		cmocka_unit_test(test_a_name_that_is_not_utf8_is_exported_visibly),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
