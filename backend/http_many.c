@@ -56,7 +56,7 @@ int http_get_many(struct http_client *c, int concurrency, http_next_fn next,
 		slots[i].h = curl_easy_init();
 	for (;;) {
 		double t = hx_mono_s(), paced = 0;
-		int running = 0;
+		int running = 0, finished;
 		long poll_ms = 50;
 		CURLMsg *m;
 
@@ -111,6 +111,7 @@ int http_get_many(struct http_client *c, int concurrency, http_next_fn next,
 			continue;
 		}
 		curl_multi_perform(c->multi, &running);
+		finished = 0;
 		while ((m = curl_multi_info_read(c->multi, &running)) != NULL) {
 			struct slot *s;
 			struct ow_err e = { 0 };
@@ -131,12 +132,15 @@ int http_get_many(struct http_client *c, int concurrency, http_next_fn next,
 				continue;
 			}
 			inflight--;
+			finished++;
 			if (!stop)
 				stop = done(ctx, s->index, &s->resp, v ? &e : NULL);
 			free(s->url);
 			s->url = NULL;
 		}
-		if (inflight > 0)
+		/* A slot just freed is filled at once: waiting on the others
+		 * first would leave a connection idle for their latency. */
+		if (inflight > 0 && !finished)
 			curl_multi_poll(c->multi, NULL, 0, (int)poll_ms, NULL);
 	}
 	for (int i = 0; i < concurrency; i++) {

@@ -63,7 +63,7 @@ printf 'osdwarden --concurrency %s: at most %s at the lab at once); load %s\n' "
 	"$(cat "$work/inflight")" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-36s %10s %12s %10s\n' "" "wall (s)" "peak RSS" "ow / this"
 row() { printf '%-36s %10s %9s KiB %9sx\n' "$1" "$(secs "$2")" "$(rss "$2")" \
-	"$(awk -v a="$ow" -v b="$(secs "$2")" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')"; }
+	"$(awk -v a="$ow" -v b="$(secs "$2")" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"; }
 row "osdwarden sync" "$work/sync.time"
 row "curl, same URLs, one at a time" "$work/curl.time"
 row "curl, same URLs, $conc in flight" "$work/curlp.time"
