@@ -1,9 +1,9 @@
 /* Where a run's results wait for the reports: an append-only log of
  * records, in memory while it is small and in an unlinked temporary file
- * once it is not, so a run over a million associations holds a few MiB
- * of its results, not all of them. Results arrive one check at a time, in
- * catalogue order, so each check's records are one byte range and a
- * report that wants one check reads only that range. */
+ * once it is not (past 2 MiB), so a run over a million associations
+ * holds a few MiB of its results, not all of them. Results arrive one
+ * check at a time, in catalogue order, so each check's records are one
+ * byte range and a report that wants one check reads only that range. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,7 +22,7 @@ struct rec {
 enum { F_WAIVED = 1, F_ATTESTABLE = 2 };
 static const char *const baselines[] = { NULL, "new", "unchanged", "fixed" };
 
-#define SPOOL_MEMORY (8u << 20)   /* bytes kept in memory before the file */
+#define SPOOL_MEMORY (2u << 20)   /* bytes kept in memory before the file */
 #define SPOOL_WRITE (256u << 10)  /* writes to the file go in pieces this big */
 
 struct chk_spool {

@@ -278,6 +278,12 @@ int rec_load(struct inv *db, const struct rtable *t, size_t size, unsigned how,
 			ow_err_set(err, OW_EINPUT, "out of memory");
 		return -1;
 	}
+	/* Grown by doubling: give back the slack (up to half of it at scale). */
+	if (l.n && l.n < l.cap) {
+		char *a = realloc(l.arr, l.n * size);
+		if (a)
+			l.arr = a;
+	}
 	*out = l.arr;
 	*n = l.n;
 	return 0;
