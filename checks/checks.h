@@ -183,10 +183,9 @@ struct chk_run {
 	size_t waived[CHK_MAX];                  /* of its failures, those a waiver covers */
 	struct chk_grades grades;
 	struct chk_ignored ignored;
-	/* Where the results are: the engine's (read them with chk_run_each,
-	 * never directly: at scale they are not all in memory). */
+	/* Where the results are: the engine's (read them with chk_run_each:
+	 * at scale they are not all in memory). */
 	struct chk_spool *spool;
-	struct chk_result *results;              /* going away: use chk_run_each */
 };
 
 /* Every result of the run in order (catalogue order, then as evaluated),
