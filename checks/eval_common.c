@@ -1,3 +1,5 @@
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -30,21 +32,133 @@ bool chk_is_naa(const struct chk_snap *s, const char *user)
 	return false;
 }
 
-const struct inv_dp *chk_dp_named(const struct chk_snap *s, const char *name)
+static int name_cmp(const void *a, const void *b)
 {
-	for (size_t i = 0; name && i < s->ndps; i++)
-		if (chk_ieq(s->dps[i].server_name, name))
-			return &s->dps[i];
-	return NULL;
+	const struct chk_name *x = a, *y = b;
+	int d = strcasecmp(x->name, y->name);
+
+	return d ? d : (x->at > y->at) - (x->at < y->at);
 }
 
-bool chk_ts_on_pxe(const struct chk_snap *s, const struct inv_ts *t)
+int chk_names_build(struct chk_names *ix, const void *rows, size_t nrows, size_t size,
+                    size_t name_off, bool (*keep)(const void *row))
 {
-	for (size_t i = 0; i < s->ndeps; i++)
-		if (chk_ieq(s->deps[i].package_id, t->package_id) && s->deps[i].advert_flags != INV_NULL &&
-		    (s->deps[i].advert_flags & CHK_ADV_MEDIA_PXE))
-			return true;
-	return false;
+	ix->n = 0;
+	if (!(ix->v = malloc((nrows ? nrows : 1) * sizeof *ix->v)))
+		return -1;
+	for (size_t i = 0; i < nrows; i++) {
+		const char *row = (const char *)rows + i * size;
+		const char *name;
+		memcpy(&name, row + name_off, sizeof name);
+		if (name && (!keep || keep(row)))
+			ix->v[ix->n++] = (struct chk_name){ name, i };
+	}
+	qsort(ix->v, ix->n, sizeof *ix->v, name_cmp);
+	return 0;
+}
+
+void chk_names_free(struct chk_names *ix)
+{
+	free(ix->v);
+	ix->v = NULL;
+	ix->n = 0;
+}
+
+/* The first entry whose name sorts after name (past: also equal to it). */
+static size_t name_bound(const struct chk_names *ix, const char *name, bool past)
+{
+	size_t lo = 0, hi = ix->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int d = strcasecmp(ix->v[mid].name, name);
+		if (d < 0 || (past && d == 0))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+size_t chk_names_find(const struct chk_names *ix, const char *name, size_t *first, size_t *last)
+{
+	size_t lo, hi;
+
+	if (!name)
+		return 0;
+	lo = name_bound(ix, name, false);
+	hi = name_bound(ix, name, true);
+	if (lo < hi && first)
+		*first = ix->v[lo].at;
+	if (lo < hi && last)
+		*last = ix->v[hi - 1].at;
+	return hi - lo;
+}
+
+static void names_release(void *p)
+{
+	chk_names_free(p);
+	free(p);
+}
+
+/* The index the memo keeps under name, built by build on first use. */
+static const struct chk_names *memo_names(struct chk_ctx *c, const char *name,
+                                          int (*build)(const struct chk_snap *, struct chk_names *))
+{
+	struct chk_names *ix = chk_memo_get(c, name);
+
+	if (ix)
+		return ix;
+	if (!(ix = calloc(1, sizeof *ix)))
+		return NULL;
+	if (build(chk_data(c), ix) != 0) {
+		free(ix);
+		return NULL;
+	}
+	/* a full memo (engine_int.h) frees it: the evaluator fails, visibly */
+	return chk_memo_put(c, name, ix, names_release) == 0 ? ix : NULL;
+}
+
+static int build_dp_names(const struct chk_snap *s, struct chk_names *ix)
+{
+	return chk_names_build(ix, s->dps, s->ndps, sizeof *s->dps,
+	                       offsetof(struct inv_dp, server_name), NULL);
+}
+
+const struct chk_names *chk_dp_names(struct chk_ctx *c)
+{
+	return memo_names(c, "dps by server name", build_dp_names);
+}
+
+const struct inv_dp *chk_dp_named(const struct chk_snap *s, const struct chk_names *dps,
+                                  const char *name)
+{
+	size_t first;
+
+	return chk_names_find(dps, name, &first, NULL) ? &s->dps[first] : NULL;
+}
+
+bool chk_dep_media_pxe(const void *row)
+{
+	const struct inv_deployment *d = row;
+
+	return d->advert_flags != INV_NULL && (d->advert_flags & CHK_ADV_MEDIA_PXE);
+}
+
+static int build_pxe_deployments(const struct chk_snap *s, struct chk_names *ix)
+{
+	return chk_names_build(ix, s->deps, s->ndeps, sizeof *s->deps,
+	                       offsetof(struct inv_deployment, package_id), chk_dep_media_pxe);
+}
+
+const struct chk_names *chk_pxe_deployments(struct chk_ctx *c)
+{
+	return memo_names(c, "media and PXE deployments by package", build_pxe_deployments);
+}
+
+bool chk_ts_on_pxe(const struct chk_names *pxe_deps, const struct inv_ts *t)
+{
+	return chk_names_find(pxe_deps, t->package_id, NULL, NULL) > 0;
 }
 
 enum chk_tri chk_provider_remote(const struct chk_snap *s, const char *site, const char *provider)

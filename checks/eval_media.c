@@ -71,13 +71,16 @@ int eval_media_004(struct chk_ctx *c)
 int eval_cert_001(struct chk_ctx *c)
 {
 	const struct chk_snap *s = chk_data(c);
+	const struct chk_names *dps = chk_dp_names(c);
 
+	if (!dps)
+		return -1;
 	for (size_t i = 0; i < s->ncerts; i++) {
 		const struct inv_cert *k = &s->certs[i];
 		const struct inv_dp *d;
 		if (k->key_type != 2)
 			continue;
-		d = k->type == 2 ? chk_dp_named(s, k->server_name) : NULL;
+		d = k->type == 2 ? chk_dp_named(s, dps, k->server_name) : NULL;
 		if (d && chk_dp_pxe(d) && d->pxe_password_set == 0) {
 			/* Anyone who PXE boots there takes the certificate with its
 			 * key from the media policy and is the DP to the site. */
@@ -100,7 +103,10 @@ int eval_cert_001(struct chk_ctx *c)
 int eval_cert_002(struct chk_ctx *c)
 {
 	const struct chk_snap *s = chk_data(c);
+	const struct chk_names *dps = chk_dp_names(c);
 
+	if (!dps)
+		return -1;
 	for (size_t i = 0; i < s->ncerts; i++) {
 		const struct inv_cert *k = &s->certs[i];
 		const struct inv_segment *tag;
@@ -119,7 +125,7 @@ int eval_cert_002(struct chk_ctx *c)
 			st = CS_FAIL;
 			sev = SEV_CRITICAL;
 			json_object_set_new(e, "reason", json_string("marked compromised and not blocked"));
-		} else if (k->type == 2 && k->is_blocked != 1 && !chk_dp_named(s, k->server_name)) {
+		} else if (k->type == 2 && k->is_blocked != 1 && !chk_dp_named(s, dps, k->server_name)) {
 			st = CS_FAIL;
 			json_object_set_new(e, "reason", json_string("its server is no longer a "
 			                    "distribution point, and it is not blocked"));

@@ -1,4 +1,5 @@
 /* State migration points, associations, USMT, and the chains. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -264,6 +265,19 @@ static enum chk_tri field_is(int64_t v, int64_t want, enum chk_in in)
  * or not known; the chain fails when every link is shown, passes when one
  * is shown absent, and is unknown otherwise (the engine makes that an
  * error when an input could not be evaluated). */
+/* A certificate of a DP's own, handed out with its key. */
+static bool dp_pki_cert(const void *row)
+{
+	const struct inv_cert *k = row;
+
+	return k->type == 2 && k->key_type == 2 && k->is_blocked != 1;
+}
+
+static bool naa_setting(const void *row)
+{
+	return strcmp(((const struct inv_site_setting *)row)->item, "naa") == 0;
+}
+
 int eval_chain_cred1(struct chk_ctx *c)
 {
 	const struct chk_snap *s = chk_data(c);
@@ -271,33 +285,34 @@ int eval_chain_cred1(struct chk_ctx *c)
 	enum chk_in naa_in = chk_input(c, "OSD-NAA-001"), runas_in = chk_input(c, "OSD-TS-004");
 	enum chk_tri masked = chk_tri_failed(chk_input(c, "OSD-TS-002")), runas = TRI_NO;
 	enum chk_in cert_in = chk_input(c, "OSD-CERT-001");
+	const struct chk_names *pxe_deps = chk_pxe_deployments(c);
+	/* the DPs' PKI certificates by server, the NAAs by site */
+	struct chk_names pki_certs = { 0 }, naas = { 0 };
+	int rc = -1;
 
+	if (!pxe_deps ||
+	    chk_names_build(&pki_certs, s->certs, s->ncerts, sizeof *s->certs,
+	                    offsetof(struct inv_cert, server_name), dp_pki_cert) != 0 ||
+	    chk_names_build(&naas, s->settings, s->nsettings, sizeof *s->settings,
+	                    offsetof(struct inv_site_setting, site_code), naa_setting) != 0)
+		goto out;
 	for (size_t i = 0; i < s->nrunas && runas == TRI_NO; i++)
 		for (size_t k = 0; k < s->ntss; k++)
-			if (s->tss[k].id == s->runas[i].ts_id)
-				for (size_t d = 0; d < s->ndeps; d++)
-					if (chk_ieq(s->deps[d].package_id, s->tss[k].package_id) &&
-					    s->deps[d].advert_flags != INV_NULL &&
-					    (s->deps[d].advert_flags & CHK_ADV_MEDIA_PXE))
-						runas = TRI_YES;
+			if (s->tss[k].id == s->runas[i].ts_id && chk_ts_on_pxe(pxe_deps, &s->tss[k]))
+				runas = TRI_YES;
 	if (runas_in == CHK_IN_UNREAD)
 		runas = TRI_UNSURE;
 	for (size_t i = 0; i < s->ndps; i++) {
 		const struct inv_dp *d = &s->dps[i];
-		enum chk_tri no_pw, unknown, naa, open, secrets, v, pki = TRI_NO;
+		enum chk_tri no_pw, unknown, naa, open, secrets, v, pki;
 		if (!chk_dp_pxe(d))
 			continue;
-		/* The DP's own PKI certificate, handed out with its key. */
-		for (size_t k = 0; k < s->ncerts && pki == TRI_NO; k++)
-			if (s->certs[k].type == 2 && s->certs[k].key_type == 2 &&
-			    s->certs[k].is_blocked != 1 && chk_ieq(s->certs[k].server_name, d->server_name))
-				pki = TRI_YES;
-		if (cert_in == CHK_IN_UNREAD)
-			pki = TRI_UNSURE;
+		pki = cert_in == CHK_IN_UNREAD ? TRI_UNSURE
+		      : chk_names_find(&pki_certs, d->server_name, NULL, NULL) ? TRI_YES : TRI_NO;
 		no_pw = field_is(d->pxe_password_set, 0, pw_in);
 		unknown = field_is(d->support_unknown, 1, unk_in);
 		naa = naa_in == CHK_IN_UNREAD ? TRI_UNSURE
-		      : chk_naa_count(s, d->site_code) > 0 ? TRI_YES : TRI_NO;
+		      : chk_names_find(&naas, d->site_code, NULL, NULL) ? TRI_YES : TRI_NO;
 		open = chk_tri_and(no_pw, unknown);
 		secrets = chk_tri_or(chk_tri_or(chk_tri_or(naa, masked), runas), pki);
 		v = chk_tri_and(open, secrets);
@@ -309,9 +324,13 @@ int eval_chain_cred1(struct chk_ctx *c)
 		                       chk_tri_json(masked), "run_as_in_pxe_task_sequences",
 		                       chk_tri_json(runas), "pki_certificate_on_this_dp",
 		                       chk_tri_json(pki))))
-			return -1;
+			goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	chk_names_free(&pki_certs);
+	chk_names_free(&naas);
+	return rc;
 }
 
 /* User state kept too long that many can recover. No SMP and no

@@ -1,4 +1,5 @@
 /* Images, task sequences, collection variables and accounts. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -13,18 +14,13 @@ static const struct inv_ts *ts_by_id(const struct chk_snap *s, int64_t id)
 	return NULL;
 }
 
-static const struct inv_ts *ts_by_package(const struct chk_snap *s, const char *pkg)
-{
-	for (size_t i = 0; i < s->ntss; i++)
-		if (chk_ieq(s->tss[i].package_id, pkg))
-			return &s->tss[i];
-	return NULL;
-}
-
 int eval_img_001(struct chk_ctx *c)
 {
 	const struct chk_snap *s = chk_data(c);
+	const struct chk_names *pxe = chk_pxe_deployments(c);
 
+	if (!pxe)
+		return -1;
 	for (size_t i = 0; i < s->npkgs; i++) {
 		const struct inv_package *p = &s->pkgs[i];
 		bool reachable = false;
@@ -32,7 +28,7 @@ int eval_img_001(struct chk_ctx *c)
 			continue;
 		for (size_t k = 0; k < s->ntss && !reachable; k++)
 			reachable = s->tss[k].image_ids && strstr(s->tss[k].image_ids, p->package_id) &&
-			            chk_ts_on_pxe(s, &s->tss[k]);
+			            chk_ts_on_pxe(pxe, &s->tss[k]);
 		if (reachable && chk_attest_needed(c, "package", p->package_id, p->name,
 		                                   "no sensitive line-of-business software in this "
 		                                   "image, which PXE and media can deliver") != 0)
@@ -49,8 +45,11 @@ int eval_img_001(struct chk_ctx *c)
 int eval_img_004(struct chk_ctx *c)
 {
 	const struct chk_snap *s = chk_data(c);
+	const struct chk_names *pxe_deps = chk_pxe_deployments(c);
 	size_t pxe = 0, wdsless = 0;
 
+	if (!pxe_deps)
+		return -1;
 	for (size_t i = 0; i < s->ndps; i++)
 		if (chk_dp_pxe(&s->dps[i])) {
 			pxe++;
@@ -60,7 +59,8 @@ int eval_img_004(struct chk_ctx *c)
 		const struct inv_boot_image *b = &s->boots[i];
 		json_t *tss = json_array();
 		for (size_t k = 0; k < s->ntss; k++)
-			if (chk_ieq(s->tss[k].boot_image_id, b->package_id) && chk_ts_on_pxe(s, &s->tss[k]))
+			if (chk_ieq(s->tss[k].boot_image_id, b->package_id) &&
+			    chk_ts_on_pxe(pxe_deps, &s->tss[k]))
 				json_array_append_new(tss, json_string(s->tss[k].package_id));
 		if (!json_array_size(tss)) {
 			json_decref(tss);
@@ -99,15 +99,10 @@ int eval_img_002(struct chk_ctx *c)
 	return 0;
 }
 
-static bool pxe_exposed_collection(const struct chk_snap *s, const char *coll)
+/* pxe_colls: the collections of media and PXE deployments */
+static bool pxe_exposed_collection(const struct chk_names *pxe_colls, const char *coll)
 {
-	if (chk_ieq(coll, CHK_ALL_UNKNOWN))
-		return true;
-	for (size_t i = 0; i < s->ndeps; i++)
-		if (chk_ieq(s->deps[i].collection_id, coll) && s->deps[i].advert_flags != INV_NULL &&
-		    (s->deps[i].advert_flags & CHK_ADV_MEDIA_PXE))
-			return true;
-	return false;
+	return chk_ieq(coll, CHK_ALL_UNKNOWN) || chk_names_find(pxe_colls, coll, NULL, NULL) > 0;
 }
 
 static void var_key(const struct inv_collection_var *v, char *key, size_t n)
@@ -136,21 +131,29 @@ int eval_ts_001(struct chk_ctx *c)
 int eval_ts_002(struct chk_ctx *c)
 {
 	const struct chk_snap *s = chk_data(c);
+	struct chk_names pxe_colls;
+	int rc = -1;
 
+	if (chk_names_build(&pxe_colls, s->deps, s->ndeps, sizeof *s->deps,
+	                    offsetof(struct inv_deployment, collection_id), chk_dep_media_pxe) != 0)
+		return -1;
 	for (size_t i = 0; i < s->nvars; i++) {
 		const struct inv_collection_var *v = &s->vars[i];
 		char key[300];
 		bool exposed;
 		if (!v->masked)
 			continue;
-		exposed = pxe_exposed_collection(s, v->collection_id);
+		exposed = pxe_exposed_collection(&pxe_colls, v->collection_id);
 		var_key(v, key, sizeof key);
 		if (chk_emit(c, exposed ? CS_FAIL : CS_PASS, 0, "collection_variable", key, v->name,
 		             json_pack("{s:s,s:b}", "collection", v->collection_id,
 		                       "reachable_from_pxe_or_media", (int)exposed)))
-			return -1;
+			goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	chk_names_free(&pxe_colls);
+	return rc;
 }
 
 int eval_ts_003(struct chk_ctx *c)
@@ -234,16 +237,24 @@ int eval_ts_009(struct chk_ctx *c)
 {
 	const struct chk_snap *s = chk_data(c);
 	long large = chk_policy(c, "large_collection_members", 500);
+	struct chk_names tss = { 0 }, colls = { 0 };
+	int rc = -1;
 
+	if (chk_names_build(&tss, s->tss, s->ntss, sizeof *s->tss,
+	                    offsetof(struct inv_ts, package_id), NULL) != 0 ||
+	    chk_names_build(&colls, s->colls, s->ncolls, sizeof *s->colls,
+	                    offsetof(struct inv_collection, collection_id), NULL) != 0)
+		goto out;
 	for (size_t i = 0; i < s->ndeps; i++) {
 		const struct inv_deployment *d = &s->deps[i];
 		int64_t members = INV_NULL;
+		size_t last;
 		bool wide;
-		if (!ts_by_package(s, d->package_id))
+		if (!chk_names_find(&tss, d->package_id, NULL, NULL))
 			continue;
-		for (size_t k = 0; k < s->ncolls; k++)
-			if (chk_ieq(s->colls[k].collection_id, d->collection_id))
-				members = s->colls[k].member_count;
+		/* the last collection read of that ID, as the sync left it */
+		if (chk_names_find(&colls, d->collection_id, NULL, &last))
+			members = s->colls[last].member_count;
 		wide = chk_ieq(d->collection_id, CHK_ALL_SYSTEMS) ||
 		       (members != INV_NULL && members > large);
 		if (chk_emit(c, d->offer_type == 0 && wide ? CS_FAIL : CS_PASS, 0, "deployment",
@@ -254,9 +265,13 @@ int eval_ts_009(struct chk_ctx *c)
 		                       members == INV_NULL ? json_null() : json_integer(members),
 		                       "policy", "setting", "large_collection_members", "value",
 		                       (int)large)))
-			return -1;
+			goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	chk_names_free(&tss);
+	chk_names_free(&colls);
+	return rc;
 }
 
 int eval_naa_001(struct chk_ctx *c)

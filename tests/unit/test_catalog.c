@@ -606,6 +606,68 @@ static void test_turn_two_severities_follow_the_facts(void **state)
 	chk_run_free(&run);
 }
 
+/* A member of the evidence of check id's first result for key: 1 true,
+ * 0 false, -1 null or absent. */
+static int evidence_flag(const struct chk_run *run, const char *id, const char *key,
+                         const char *member)
+{
+	struct seen r = first_result(run, id, key, true);
+	json_t *e, *v;
+	int flag;
+
+	if (!r.found)
+		fail_msg("%s has no result for %s", id, key);
+	if (!(e = json_loads(r.evidence, 0, NULL)))
+		fail_msg("%s on %s: evidence is not JSON: %s", id, key, r.evidence);
+	v = json_object_get(e, member);
+	flag = json_is_true(v) ? 1 : json_is_false(v) ? 0 : -1;
+	json_decref(e);
+	return flag;
+}
+
+/* Certificates and DPs meet by server name in any case; a blocked
+ * certificate hands nothing out; two DPs of one name on two sites are
+ * each judged with their own site's NAA. */
+static void test_certificates_meet_their_dp_by_name_in_any_case_and_dps_keep_their_site(void **state)
+{
+	struct chk_run run;
+
+	(void)state;
+	fresh(NULL);
+	sql("INSERT INTO sites(site_code,site_name,first_seen,last_seen) VALUES('S1','one',1,1),"
+	    "('S2','two',1,1);"
+	    "INSERT INTO site_settings(site_code,item,name,value,first_seen,last_seen) VALUES"
+	    "('S1','naa','D\\svc_naa','',1,1);"
+	    "INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,pxe_password_set,"
+	    "support_unknown,first_seen,last_seen) VALUES('S1','n1','PXEA.corp',1,1,0,1,1,1),"
+	    "('S2','n2','pxea.CORP',1,1,0,1,1,1),('S1','n3','PXEB.corp',1,1,0,1,1,1);"
+	    "INSERT INTO certificates(smsid,type,key_type,is_blocked,server_name,first_seen,last_seen)"
+	    " VALUES('{K}',2,2,0,'Pxea.Corp',1,1),('{B}',2,2,1,'PXEB.CORP',1,1),"
+	    "('{C}',2,1,0,'pxeb.corp',1,1),('{O}',2,1,0,'gone.corp',1,1),"
+	    "('{OB}',2,1,1,'gone2.corp',1,1)");
+	run = evaluate();
+	/* {K}: the PKI certificate of a PXE DP without a password */
+	assert_string_equal(state_for(&run, "OSD-CERT-001", "{K}"), "fail");
+	assert_int_equal(sev_for(&run, "OSD-CERT-001", "{K}"), SEV_CRITICAL);
+	assert_string_equal(state_for(&run, "OSD-CERT-001", "{B}"), "fail");   /* blocked or not */
+	/* CERT-002: a certificate whose server is a DP in other case stays;
+	 * one whose server is no DP fails unless blocked */
+	assert_string_equal(state_for(&run, "OSD-CERT-002", "{K}"), "pass");
+	assert_string_equal(state_for(&run, "OSD-CERT-002", "{C}"), "pass");
+	assert_string_equal(state_for(&run, "OSD-CERT-002", "{O}"), "fail");
+	assert_string_equal(state_for(&run, "OSD-CERT-002", "{OB}"), "pass");
+	/* CRED1 per DP: {K} is on both PXEA (either case); PXEB's is blocked;
+	 * the NAA is S1's only */
+	assert_int_equal(evidence_flag(&run, "OSD-CHAIN-CRED1", "PXEA.corp", "pki_certificate_on_this_dp"), 1);
+	assert_int_equal(evidence_flag(&run, "OSD-CHAIN-CRED1", "pxea.CORP", "pki_certificate_on_this_dp"), 1);
+	assert_int_equal(evidence_flag(&run, "OSD-CHAIN-CRED1", "PXEB.corp", "pki_certificate_on_this_dp"), 0);
+	assert_int_equal(evidence_flag(&run, "OSD-CHAIN-CRED1", "PXEA.corp", "naa_configured"), 1);
+	assert_int_equal(evidence_flag(&run, "OSD-CHAIN-CRED1", "pxea.CORP", "naa_configured"), 0);
+	assert_int_equal(evidence_flag(&run, "OSD-CHAIN-CRED1", "PXEB.corp", "naa_configured"), 1);
+	assert_string_equal(state_for(&run, "OSD-CHAIN-CRED1", "pxea.CORP"), "fail");   /* by the PKI certificate */
+	chk_run_free(&run);
+}
+
 /* The README's catalogue table is the catalogue: one row per check, its
  * ID, title, category, severity and automation as the code has them. On a
  * mismatch the test prints the table to paste between the markers. */
@@ -1266,6 +1328,7 @@ int main(void)
 		cmocka_unit_test(test_every_check_on_an_empty_but_read_site_never_passes_by_default),
 		cmocka_unit_test(test_seeded_inventories_give_the_expected_state),
 		cmocka_unit_test(test_turn_two_severities_follow_the_facts),
+		cmocka_unit_test(test_certificates_meet_their_dp_by_name_in_any_case_and_dps_keep_their_site),
 		cmocka_unit_test(test_the_readme_table_lists_every_check_as_the_catalogue_has_it),
 		cmocka_unit_test(test_history_is_pruned_by_the_retention_settings),
 		cmocka_unit_test(test_an_unchanged_inventory_two_hours_later_opens_and_closes_no_finding),
