@@ -517,14 +517,15 @@ int sync_pages_check(struct pager *p)
 }
 
 /* --- lazy instances ------------------------------------------------------ */
-char *sync_lazy_url(struct pager *p, size_t i)
+/* The keyed GET of the i-th row to read again (new string), or NULL. */
+static char *lazy_key_url(struct pager *p, size_t i)
 {
 	json_t *vals = json_array_get(p->lazy_keys, i);
 	const char *v[8];
 	size_t n = json_array_size(vals);
 	size_t nkeys = p->c->nkeys;
 
-	if (!vals || p->failed || i >= p->lazy_stored + SYNC_LAZY_WINDOW)
+	if (!vals)
 		return NULL;
 	for (size_t k = 0; k < n && n == nkeys && n <= 8; k++)
 		v[k] = json_string_value(json_array_get(vals, k));
@@ -539,6 +540,13 @@ char *sync_lazy_url(struct pager *p, size_t i)
 		return NULL;
 	}
 	return as_instance_url(p->s->base, p->c, v);
+}
+
+char *sync_lazy_url(struct pager *p, size_t i)
+{
+	if (p->failed || i >= p->lazy_stored + SYNC_LAZY_WINDOW)
+		return NULL;
+	return lazy_key_url(p, i);
 }
 
 /* Stores the keyed reads answered, in order, up to the first not in. */
@@ -596,6 +604,9 @@ int sync_lazy_done(struct pager *p, size_t i, struct http_resp *r, const struct 
 	if (r->status == 404) {
 		p->lazy_have[k] = 2;   /* gone since the list was read: nothing to add */
 	} else if (as_check_read(r, "", false, &s->err) != 0) {
+		char *url = lazy_key_url(p, i);   /* the message names the URL */
+		as_check_read(r, url ? url : "", false, &s->err);
+		free(url);
 		ow_err_prefix(&s->err, "reading one %s", p->c->name);
 		p->failed = true;
 		return -1;
