@@ -466,8 +466,11 @@ static char *waiver_reason(const char *evidence)
 	return copy;
 }
 
+#define FQ_MAX 599
+
 struct sarif_out {
 	FILE *f;
+	struct buf fq;            /* the location's "type/key" */
 	char index[CHK_MAX][24];  /* ",\"ruleIndex\":N" per catalogue entry */
 	int64_t now;
 	struct buf b, msg;
@@ -482,15 +485,23 @@ static int sarif_result(void *ctx, const struct chk_result *r)
 {
 	struct sarif_out *o = ctx;
 	struct buf *b = &o->b, *msg = &o->msg;
-	char fq[600], *line, *why = NULL;
+	char *line, *why = NULL;
 	bool is_object = false;
-	const char *name;
+	const char *name, *fq;
 
 	if (!is_finding(r->state))
 		return 0;
 	line = chk_evidence_line_checked(r->evidence, o->now, &is_object);
-	snprintf(fq, sizeof fq, "%s/%s", r->object_type ? r->object_type : "site",
-	         r->object_key ? r->object_key : "*");
+	buf_reset(&o->fq);
+	buf_adds(&o->fq, r->object_type ? r->object_type : "site");
+	buf_addc(&o->fq, '/');
+	buf_adds(&o->fq, r->object_key ? r->object_key : "*");
+	if (o->fq.len > FQ_MAX) {
+		/* as long as it ever was (a buffer of 600) */
+		o->fq.len = FQ_MAX;
+		o->fq.data[FQ_MAX] = '\0';
+	}
+	fq = buf_str(&o->fq);
 	name = r->object_name ? r->object_name : fq;
 	buf_reset(msg);
 	buf_adds(msg, r->def->title);
@@ -566,7 +577,8 @@ int chk_write_sarif(FILE *f, const struct chk_run *run)
 	json_t *rules = json_array(), *root;
 	size_t nrules = 0;
 	struct check_sum sum[CHK_MAX];
-	struct sarif_out o = { .f = f, .now = run->started, .b = BUF_INIT, .msg = BUF_INIT };
+	struct sarif_out o = { .f = f, .fq = BUF_INIT, .now = run->started, .b = BUF_INIT,
+	                       .msg = BUF_INIT };
 	char *text, *open_at;
 
 	summarize(run, sum);
@@ -620,6 +632,7 @@ int chk_write_sarif(FILE *f, const struct chk_run *run)
 		o.rc = -1;
 	buf_free(&o.b);
 	buf_free(&o.msg);
+	buf_free(&o.fq);
 	fprintf(f, "\n   ]%s\n", open_at + strlen("\"@RESULTS@\""));
 	free(text);
 	return finish(f, o.rc);

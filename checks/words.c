@@ -2,6 +2,8 @@
  * field is called on screen and in reports, and what its coded values
  * mean; everything else renders a field generically, by its JSON type. */
 #include <inttypes.h>
+#include <stdalign.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -197,10 +199,12 @@ static const struct field fields[] = {
 
 static const struct field *field_of(const char *name)
 {
-	/* The first byte first: a report looks up every field of every
-	 * finding (hundreds of thousands at scale). */
-	for (size_t i = 0; name && i < sizeof fields / sizeof fields[0]; i++)
-		if (fields[i].name[0] == name[0] && strcmp(fields[i].name, name) == 0)
+	/* The first two bytes first (every name has two; a one-byte name's
+	 * NUL compares too): a report looks up every field of every finding
+	 * (hundreds of thousands at scale). */
+	for (size_t i = 0; name && name[0] && i < sizeof fields / sizeof fields[0]; i++)
+		if (fields[i].name[0] == name[0] && fields[i].name[1] == name[1] &&
+		    strcmp(fields[i].name, name) == 0)
 			return &fields[i];
 	return NULL;
 }
@@ -781,6 +785,81 @@ static int on_end_array(void *ctx)
 	return 1;
 }
 
+/* yajl's memory for one evidence text, from the stack: a parser's few
+ * blocks (the handle, its lexer and stack, a string's decoding buffer)
+ * were half a dozen malloc/free pairs per finding. What does not fit
+ * comes from the heap; blocks are given back with the arena. */
+#define ARENA_BYTES 6144
+
+struct arena {
+	_Alignas(max_align_t) unsigned char mem[ARENA_BYTES];
+	size_t used;
+};
+
+struct block {
+	size_t size;
+	_Alignas(max_align_t) unsigned char data[];
+};
+
+static bool in_arena(const struct arena *a, const void *p)
+{
+	uintptr_t at = (uintptr_t)p, from = (uintptr_t)a->mem;
+	return at >= from && at < from + sizeof a->mem;
+}
+
+static void *arena_malloc(void *ctx, size_t n)
+{
+	struct arena *a = ctx;
+	size_t need = (sizeof(struct block) + n + _Alignof(max_align_t) - 1) &
+	              ~(_Alignof(max_align_t) - 1);
+	struct block *b;
+
+	if (n > sizeof a->mem || need > sizeof a->mem - a->used)
+		return malloc(n);
+	b = (struct block *)(void *)(a->mem + a->used);
+	b->size = n;
+	a->used += need;
+	return b->data;
+}
+
+static void arena_free(void *ctx, void *p)
+{
+	if (p && !in_arena(ctx, p))
+		free(p);
+}
+
+static void *arena_realloc(void *ctx, void *p, size_t n)
+{
+	struct block *old;
+	void *to;
+
+	if (!p)
+		return arena_malloc(ctx, n);
+	if (!in_arena(ctx, p))
+		return realloc(p, n);
+	old = (struct block *)(void *)((unsigned char *)p - offsetof(struct block, data));
+	if ((to = arena_malloc(ctx, n)))
+		memcpy(to, p, old->size < n ? old->size : n);
+	return to;
+}
+
+/* A yajl parser of text, its memory in a; 0 when it ran to the end,
+ * else 1 (not JSON, or a callback stopped it). */
+static int parse_in(struct arena *a, const yajl_callbacks *calls, void *ctx, const char *text)
+{
+	yajl_alloc_funcs funcs = { arena_malloc, arena_realloc, arena_free, a };
+	yajl_handle y = yajl_alloc(calls, &funcs, ctx);
+	yajl_status s;
+
+	if (!y)
+		return 1;
+	s = yajl_parse(y, (const unsigned char *)text, strlen(text));
+	if (s == yajl_status_ok)
+		s = yajl_complete_parse(y);
+	yajl_free(y);
+	return s != yajl_status_ok;
+}
+
 static const yajl_callbacks stream_calls = {
 	.yajl_null = on_null, .yajl_boolean = on_boolean, .yajl_integer = on_integer,
 	.yajl_double = on_double, .yajl_string = on_string, .yajl_start_map = on_start_map,
@@ -795,17 +874,11 @@ static enum stream_end walk_text(struct pairs *p, const char *json)
 {
 	struct stream st = { .p = p, .end = STREAM_DONE };
 	size_t line_at = p->line ? p->line->len : 0;
-	yajl_handle y = yajl_alloc(&stream_calls, NULL, &st);
-	yajl_status s;
+	struct arena a;
 
-	if (!y)
-		return STREAM_TREE;
-	s = yajl_parse(y, (const unsigned char *)json, strlen(json));
-	if (s == yajl_status_ok)
-		s = yajl_complete_parse(y);
-	yajl_free(y);
-	if (s == yajl_status_error && st.end == STREAM_DONE)
-		st.end = STREAM_NOT_OBJECT;
+	a.used = 0;
+	if (parse_in(&a, &stream_calls, &st, json) && st.end == STREAM_DONE)
+		st.end = STREAM_NOT_OBJECT;   /* not JSON (or no memory: no words either way) */
 	if (st.end != STREAM_DONE) {
 		p->n = 0;
 		p->more = false;
@@ -960,21 +1033,17 @@ static const yajl_callbacks why_calls = {
 void chk_evidence_why(const char *evidence_json, char *out, size_t n)
 {
 	struct why w = { .reason = BUF_INIT, .setting = BUF_INIT };
-	yajl_handle y;
-	yajl_status st = yajl_status_error;
+	struct arena a;
+	bool parsed;
 
 	out[0] = '\0';
 	/* most evidence has neither: no parse for it */
 	if (!evidence_json || (!strstr(evidence_json, "\"reason\"") &&
 	                       !strstr(evidence_json, "\"policy\"")))
 		return;
-	if ((y = yajl_alloc(&why_calls, NULL, &w))) {
-		st = yajl_parse(y, (const unsigned char *)evidence_json, strlen(evidence_json));
-		if (st == yajl_status_ok)
-			st = yajl_complete_parse(y);
-		yajl_free(y);
-	}
-	if (st == yajl_status_ok && w.object && !w.bad && !w.reason.failed && !w.setting.failed) {
+	a.used = 0;
+	parsed = parse_in(&a, &why_calls, &w, evidence_json) == 0;
+	if (parsed && w.object && !w.bad && !w.reason.failed && !w.setting.failed) {
 		if (w.has_reason)
 			snprintf(out, n, "%s", buf_str(&w.reason));
 		else if (w.has_setting)
