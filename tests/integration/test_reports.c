@@ -129,6 +129,12 @@ static const struct expect {
 	{ "OSD-SMP-004", "WS000000 -> WS000001", "WS000000 \\-\\> WS000001",
 	  { "restored 2026-02-17 (100 d ago)", "policy assoc_released_max_days 14 d" },
 	  { "restored 2026\\-02\\-17 \\(100 d ago\\)", "policy assoc\\_released\\_max\\_days 14 d" } },
+	/* SMP-005: captured 200 days before the lab's now and never restored;
+	 * no age is stored, it is the run's time less the date. */
+	{ "OSD-SMP-005", "WS000004 -> WS000005", "WS000004 \\-\\> WS000005",
+	  { "captured 2025-11-09 (200 d ago)", "policy assoc_unreleased_max_days 60 d" },
+	  { "captured 2025\\-11\\-09 \\(200 d ago\\)",
+	    "policy assoc\\_unreleased\\_max\\_days 60 d" } },
 	/* TS-004: the task sequence runs a step as the network access account. */
 	{ "OSD-TS-004", "Deploy Windows 11", "Deploy Windows 11",
 	  { "runs as HOLDOUT\\svc_naa", "is the network access account yes" },
