@@ -10,9 +10,11 @@
 #   bench/growth.sh BUILD [SCALE...]   (scales 100 1000 5000 by default;
 #                                       5000 takes several minutes)
 #   bench/growth.sh --table FIGURES    (the table of a figures file, nothing
-#                                       run: lines "assocs SCALE N" and
-#                                       "MEASURE SCALE SECONDS KIB", KIB "-"
-#                                       where there is none)
+#                                       run: lines "assocs SCALE N",
+#                                       "requests SCALE N" and "MEASURE SCALE
+#                                       SECONDS KIB", KIB "-" where there is
+#                                       none, SECONDS "failed" and KIB the
+#                                       exit status for a command that failed)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -86,16 +88,19 @@ table() {
 			split(line, f, " ")
 			if (!(f[2] in seen)) { seen[f[2]] = 1; scales[++ns] = f[2] }
 			if (f[1] == "assocs") assocs[f[2]] = f[3]
+			else if (f[1] == "requests") requests[f[2]] = f[3]
 			else { secs[f[1], f[2]] = f[3]; kib[f[1], f[2]] = f[4] }
 		}
-		head = "measure"; rule = "---"; n = "associations"
+		head = "measure"; rule = "---"; a = "associations"; r = "sync requests"
 		for (i = 1; i <= ns; i++) {
 			head = head " | scale " scales[i]; rule = rule " | ---:"
-			n = n " | " (scales[i] in assocs ? assocs[scales[i]] : "—")
+			a = a " | " (scales[i] in assocs ? assocs[scales[i]] : "—")
+			r = r " | " (scales[i] in requests ? requests[scales[i]] : "—")
 		}
 		row(head " | target | met")
 		row(rule " | --- | ---")
-		row(n " | |")
+		row(a " | |")
+		row(r " | |")
 	}
 	{
 		cells = $2
@@ -165,10 +170,12 @@ record_shares() {
 for s in $scales; do
 	echo "growth.sh: lab scale $s" >&2
 	rm -f "$work/inv.db" "$work/inv.db-wal" "$work/inv.db-shm" "$work/report.html"
-	lab_inventory "$s"
+	: > "$work/requests.log"
+	lab_inventory "$s" --log "$work/requests.log"
 	[ "$secs" != failed ] || exit 1   # no inventory: nothing more to measure
 	record sync "$s"
 	echo "assocs $s $(assoc_count)" >> "$figures"
+	echo "requests $s $(wc -l < "$work/requests.log")" >> "$figures"
 	timed_check first
 	record check_first "$s"
 	timed_check unchanged
@@ -207,12 +214,13 @@ printf 'Growth figures, commit %s, %s build, %s, %s cores (load %s): time / peak
 table "$figures"
 cat <<'END'
 
-Sync: the plain lab, answering at once (bench/sync.sh models a provider's latency). Every check
-row stores its run; each `--format` row is an unchanged run as a whole (evaluate, store, write),
-html with `-o FILE`. "Own share": build/bench/bench_checks writing that export of an evaluated
-run to /dev/null (the html report is not there). Console start: key to the first finished
-dashboard (OSDWARDEN_TUI_TIMING), read-only, on the stored run; the RSS is the console's;
-"launch to exit" is the whole process with an empty key script.
+Sync: the plain lab, answering at once (bench/sync.sh models a provider's latency); osdwarden
+paces itself at the AdminService's 200 requests/s, so "sync requests" / 200 s is its floor.
+Every check row stores its run; each `--format` row is an unchanged run as a whole (evaluate,
+store, write), html with `-o FILE`. "Own share": build/bench/bench_checks writing that export
+of an evaluated run to /dev/null (the html report is not there). Console start: key to the
+first finished dashboard (OSDWARDEN_TUI_TIMING), read-only, on the stored run; the RSS is the
+console's; "launch to exit" is the whole process with an empty key script.
 `bench/growth.sh BUILD [SCALE...]` reproduces it.
 END
 [ "$bench_failures" -eq 0 ] || { echo "growth.sh: $bench_failures command(s) failed" >&2; exit 1; }

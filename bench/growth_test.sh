@@ -47,6 +47,7 @@ done
 # command that failed.
 cat > "$work/figures" <<'END'
 assocs 1000 200000
+requests 1000 20391
 assocs 5000 1150000
 check_first 1000 1.49 65000
 check_unchanged 1000 1.01 60000
@@ -64,6 +65,8 @@ console_start 6000 0.20 30000
 END
 sh "$here/growth.sh" --table "$work/figures" > "$work/dry" || fail "growth.sh --table failed"
 expect "$work/dry" "associations" "scale 5000" "1150000"
+expect "$work/dry" "sync requests" "scale 1000" "20391"
+expect "$work/dry" "sync requests" "scale 5000" "—"
 expect "$work/dry" "check, first run" "scale 1000" "1.49 s / 63 MiB"
 expect "$work/dry" "check, first run" met "1000: met"
 expect "$work/dry" "check, first run" met "5000: met"
@@ -84,11 +87,11 @@ expect "$work/dry" "console start (the stored run)" met "6000: not met (0.20 s >
 if sh "$here/growth.sh" "$build" 10 > "$work/out" 2> "$work/err"; then
 	grep '^| [a-z]' "$work/out" | grep -v '^| measure ' > "$work/rows" || true
 	rows=$(wc -l < "$work/rows")
-	[ "$rows" -eq 16 ] || fail "scale 10: $rows rows in the table, expected 16"
+	[ "$rows" -eq 17 ] || fail "scale 10: $rows rows in the table, expected 17"
 	while IFS='|' read -r _ measure figure _; do
 		measure=$(echo $measure)
 		case $measure in
-		"associations") pat='^ *[1-9][0-9]* *$' ;;
+		"associations" | "sync requests") pat='^ *[1-9][0-9]* *$' ;;
 		*"own share"*) pat='^ *[0-9]+\.[0-9][0-9] s *$' ;;
 		*) pat='^ *[0-9]+\.[0-9][0-9] s / [0-9]+ MiB *$' ;;
 		esac

@@ -70,10 +70,10 @@ sync_inventory() {
 		--cacert "$work/ca.pem"
 }
 
-# lab_inventory SCALE: $work/inv.db synced from a lab at SCALE, the sync
-# timed (sets $secs and $kib); the lab is stopped again.
+# lab_inventory SCALE [LAB-OPTION...]: $work/inv.db synced from a lab at
+# SCALE, the sync timed (sets $secs and $kib); the lab is stopped again.
 lab_inventory() {
-	lab_start "$1"
+	lab_start "$@"
 	sync_inventory
 	lab_stop
 }
