@@ -231,7 +231,7 @@ static void block_args(const struct labproc *lp, char *origin, size_t n, const c
 	memcpy(args, a, sizeof a);
 }
 
-/* A sync whose third request takes 7 s (past the 5 s busy timeout); a
+/* A sync whose page of associations takes 7 s (past the 5 s busy timeout); a
  * certificate blocked from the CLI meanwhile. The block must not wait for
  * the sync, must be recorded, and the sync must not undo it in the
  * inventory. */
@@ -249,7 +249,8 @@ static void test_action_during_a_sync_is_recorded_and_kept(void **state)
 	assert_int_equal(labsite_sync(&g_ls, &lp), 0);
 	unblocked_cert(smsid, sizeof smsid, 0);
 	labproc_stop(&lp);
-	/* The class after the certificates is slow: the block comes after the
+	/* The page of the class after the certificates is slow (asked for
+	 * ahead or not, it is stored after them): the block comes after the
 	 * sync read them. */
 	labsite_start(&g_ls, &lp, (const char *const[]){ "--faults", "slow=7s@path=SMS_StateMigration$",
 	                                                 NULL });
