@@ -148,11 +148,12 @@ int eng_flush(struct chk_ctx *c, bool final)
 	}
 	c->seen[k] |= eng_seen_of(c->res, c->n);
 	for (size_t i = 0; i < c->n; i++) {
-		if (eng_history_take(c, &c->res[i], &c->flush_err) != 0) {
+		int to_store = eng_history_take(c, &c->res[i], &c->flush_err);
+		if (to_store < 0) {
 			c->flush_failed = true;
 			break;
 		}
-		if (eng_spool_put(c->run->spool, &c->res[i]) != 0) {
+		if (eng_spool_put_marked(c->run->spool, &c->res[i], to_store == 1) != 0) {
 			ow_err_set(&c->flush_err, OW_EINPUT, "keeping the results for the report failed: "
 			           "%s (the temporary file is in TMPDIR, else /tmp)",
 			           eng_spool_error(c->run->spool));

@@ -191,7 +191,9 @@ static uint64_t rest_digest(uint64_t digest)
 }
 
 struct history {
-	bool store;               /* a transaction is open and the run is stored */
+	bool store;               /* the run is to be stored */
+	bool in_txn;              /* end's transaction is open */
+	int64_t latest;           /* the latest stored run when this one began */
 	int64_t since;            /* the run the baseline is from, when not the open findings */
 	struct keyset prev_fail;  /* its failures (since only) */
 	struct open_span *open;
@@ -298,17 +300,14 @@ int eng_history_begin(struct chk_ctx *c, int64_t since, bool keep, struct ow_err
 		return -1;
 	}
 	c->hist = h;
-	/* A read-only inventory is compared with, never written to. */
+	/* A read-only inventory is compared with, never written to. The
+	 * run is stored at the end, in one short transaction: the inventory
+	 * is not locked while the checks run (seconds at scale). */
 	h->store = keep && !inv_read_only(db);
 	h->since = since;
-	if (h->store && inv_begin(db, err) != 0) {
-		h->store = false;
+	if ((h->latest = inv_run_previous(db, INT64_MAX, err)) < 0)
 		return -1;
-	}
-	if ((h->store && (run->id = inv_run_begin(db, c->now, who_operator(), err)) < 0) ||
-	    (run->previous = since > 0 ? since
-	                               : inv_run_previous(db, h->store ? run->id : INT64_MAX, err)) < 0)
-		return -1;
+	run->previous = since > 0 ? since : h->latest;
 	/* The open findings are the previous run's: the baseline too, unless
 	 * it is from an older run. */
 	if (inv_open_findings_span(db, &nopen, &h->base, &top, err) != 0)
@@ -391,7 +390,21 @@ int eng_history_take(struct chk_ctx *c, struct chk_result *r, struct ow_err *err
 			return 0;
 		}
 	}
-	return inv_finding_add(c->db, run->id, &f, err);
+	return 1;
+}
+
+struct storing {
+	struct inv *db;
+	int64_t run_id;
+	struct ow_err *err;
+};
+
+static int store_one(void *ctx, const struct chk_result *r)
+{
+	struct storing *st = ctx;
+	struct inv_finding f = finding_of(r);
+
+	return inv_finding_add(st->db, st->run_id, &f, st->err) ? -1 : 0;
 }
 
 int eng_history_end(struct chk_ctx *c, struct ow_err *err)
@@ -410,6 +423,29 @@ int eng_history_end(struct chk_ctx *c, struct ow_err *err)
 	      g->privacy_unjudged, sizeof g->privacy_unjudged);
 	if (!h->store)
 		return 0;
+	if (inv_begin(c->db, err) != 0)
+		return -1;
+	h->in_txn = true;
+	/* The open findings it was compared with must still be those. */
+	int64_t latest = inv_run_previous(c->db, INT64_MAX, err);
+	if (latest < 0)
+		return -1;
+	if (latest != h->latest) {
+		ow_err_set(err, OW_EINPUT, "another check run was stored while this one ran, so its "
+		           "comparison with the last run is out of date; nothing was stored: run the "
+		           "check again");
+		return -1;
+	}
+	if ((run->id = inv_run_begin(c->db, c->now, who_operator(), err)) < 0)
+		return -1;
+	struct storing st = { c->db, run->id, err };
+	int rc = eng_spool_each_stored(run->spool, store_one, &st);
+	if (rc != 0) {
+		if (!err->msg[0])
+			ow_err_set(err, OW_EINPUT, "reading the results back to store them failed: %s",
+			           eng_spool_error(run->spool) ? eng_spool_error(run->spool) : "I/O error");
+		return -1;
+	}
 	/* what this run no longer has, closed a batch at a time */
 	for (size_t i = 0; i <= h->nopen; i++) {
 		if (i < h->nopen && !is_matched(h, i))
@@ -428,7 +464,7 @@ int eng_history_end(struct chk_ctx *c, struct ow_err *err)
 	    inv_history_prune(c->db, run->id, chk_policy(c, "history_runs_kept", 10), err) != 0 ||
 	    inv_commit(c->db, err) != 0)
 		return -1;
-	h->store = false;   /* committed: nothing to roll back */
+	h->in_txn = false;   /* committed: nothing to roll back */
 	return 0;
 }
 
@@ -438,8 +474,10 @@ void eng_history_abort(struct chk_ctx *c)
 
 	if (!h)
 		return;
-	if (h->store)
+	if (h->in_txn) {
 		inv_rollback(c->db);
+		c->run->id = 0;
+	}
 	free(h->prev_fail.h);
 	free(h->open);
 	free(h->matched);

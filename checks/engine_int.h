@@ -85,12 +85,14 @@ void eng_apply_decisions(struct chk_ctx *c, struct chk_result *r);
 int eng_flush(struct chk_ctx *c, bool final);
 
 /* History, a result at a time. begin: compares with run `since` (0: the
- * previous stored one) and, when keep and the inventory may be written,
- * opens the transaction the run is stored in. take: marks r new,
- * unchanged or fixed, counts it, and stores it if it differs from the
- * open finding it matches. end: the grades, the findings no longer found
- * closed, the summary, commit. abort: rolls back what begin opened
- * (after an error, or before end). Each 0, or -1 with err set. */
+ * previous stored one), reading the open findings; the run is stored
+ * (keep, and the inventory may be written) at end. take: marks r new,
+ * unchanged or fixed and counts it; 1 when it is a finding no open one
+ * matches (end stores it, from the spool), else 0. end: the grades; then,
+ * storing, in one transaction: the run (refused when another run was
+ * stored since begin), its new findings, those no longer found closed,
+ * the summary, retention. abort: rolls back end's transaction after an
+ * error and frees the state. begin and end return 0, or -1 with err set. */
 int eng_history_begin(struct chk_ctx *c, int64_t since, bool keep, struct ow_err *err);
 int eng_history_take(struct chk_ctx *c, struct chk_result *r, struct ow_err *err);
 int eng_history_end(struct chk_ctx *c, struct ow_err *err);
@@ -101,6 +103,11 @@ void eng_history_abort(struct chk_ctx *c);
  * seal return 0 or -1 (then eng_spool_error says why). */
 struct chk_spool *eng_spool_new(void);
 int eng_spool_put(struct chk_spool *sp, const struct chk_result *r);
+/* The same, marked as a finding end stores (eng_history_take's 1). */
+int eng_spool_put_marked(struct chk_spool *sp, const struct chk_result *r, bool to_store);
+/* fn for each result put with to_store, in order; 0, fn's non-zero, or -1. */
+int eng_spool_each_stored(const struct chk_spool *sp,
+                          int (*fn)(void *ctx, const struct chk_result *r), void *ctx);
 int eng_spool_seal(struct chk_spool *sp);
 const char *eng_spool_error(const struct chk_spool *sp);
 void eng_spool_free(struct chk_spool *sp);

@@ -655,6 +655,87 @@ static void test_a_run_bigger_than_memory_reads_back_whole(void **state)
 	buf_free(&again.text);
 }
 
+/* What another osdwarden does on the same inventory while a run reads it
+ * (from SQLite's progress handler on the run's connection, once). */
+struct meanwhile {
+	const char *sql;          /* run on a second connection */
+	int rc;                   /* what BEGIN IMMEDIATE there said */
+	int calls;
+	bool done;
+};
+
+static int on_progress(void *ctx)
+{
+	struct meanwhile *m = ctx;
+	sqlite3 *other;
+
+	/* well into the run: past opening it and judging the decisions */
+	if (m->done || ++m->calls < 40)
+		return 0;
+	m->done = true;
+	assert_int_equal(sqlite3_open(g_path, &other), SQLITE_OK);
+	m->rc = sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (m->rc == SQLITE_OK) {
+		assert_int_equal(sqlite3_exec(other, m->sql, NULL, NULL, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	}
+	sqlite3_close(other);
+	return 0;
+}
+
+/* One run with m happening while it reads; evaluate's result. */
+static int run_meanwhile(struct meanwhile *m, struct ow_err *e)
+{
+	struct inv *db = open_at(0);
+	struct chk_run run;
+	int rc;
+
+	sqlite3_progress_handler(db->sql, 100, on_progress, m);
+	rc = chk_evaluate(db, -1, NOW, &run, e);
+	sqlite3_progress_handler(db->sql, 0, NULL, NULL);
+	if (rc == 0)
+		chk_run_free(&run);
+	inv_close(db);
+	return rc;
+}
+
+/* The checks run without the inventory's write lock (a sync or an action
+ * is not kept waiting for seconds at scale); the run is stored after. */
+static void test_a_run_leaves_the_inventory_writable_while_it_reads(void **state)
+{
+	struct meanwhile m = { .sql = "UPDATE providers SET auth_mode = auth_mode" };
+	struct ow_err e = { 0 };
+
+	(void)state;
+	if (run_meanwhile(&m, &e) != 0)
+		fail_msg("evaluate: %s", e.msg);
+	assert_true(m.done);
+	if (m.rc != SQLITE_OK)
+		fail_msg("another writer could not write while the run read (%d)", m.rc);
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM check_runs"), 1);
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM finding_spans WHERE check_id ="
+	                            " 'OSD-SMP-005'"), ASSOCS);
+}
+
+/* Another run stored while this one read: this one's comparison is out of
+ * date, so it stores nothing and says why. */
+static void test_a_run_stored_meanwhile_makes_this_one_store_nothing(void **state)
+{
+	struct meanwhile m = { .sql = "INSERT INTO check_runs(started, finished) VALUES(1, 2)" };
+	struct ow_err e = { 0 };
+	struct writes w;
+
+	(void)state;
+	run_once(0, &w);
+	assert_int_not_equal(run_meanwhile(&m, &e), 0);
+	assert_true(m.done);
+	assert_non_null(strstr(e.msg, "another check run was stored"));
+	/* the first run and the one stored meanwhile; no finding closed or added */
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM check_runs"), 2);
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM finding_spans WHERE closed_run IS"
+	                            " NOT NULL OR first_run > 1"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -666,6 +747,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_migrated_inventory_keeps_its_history, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_findings_stored_without_a_digest_still_match, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_run_bigger_than_memory_reads_back_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_run_leaves_the_inventory_writable_while_it_reads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_run_stored_meanwhile_makes_this_one_store_nothing, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
