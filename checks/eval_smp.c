@@ -260,11 +260,6 @@ static enum chk_tri field_is(int64_t v, int64_t want, enum chk_in in)
 	return in == CHK_IN_UNREAD || v == INV_NULL ? TRI_UNSURE : v == want ? TRI_YES : TRI_NO;
 }
 
-/* CRED-1: a machine that PXE boots without a password, as an unknown
- * computer, receives policy with secrets in it. Each link is true, false
- * or not known; the chain fails when every link is shown, passes when one
- * is shown absent, and is unknown otherwise (the engine makes that an
- * error when an input could not be evaluated). */
 /* A certificate of a DP's own, handed out with its key. */
 static bool dp_pki_cert(const void *row)
 {
@@ -278,6 +273,11 @@ static bool naa_setting(const void *row)
 	return strcmp(((const struct inv_site_setting *)row)->item, "naa") == 0;
 }
 
+/* CRED-1: a machine that PXE boots without a password, as an unknown
+ * computer, receives policy with secrets in it. Each link is true, false
+ * or not known; the chain fails when every link is shown, passes when one
+ * is shown absent, and is unknown otherwise (the engine makes that an
+ * error when an input could not be evaluated). */
 int eval_chain_cred1(struct chk_ctx *c)
 {
 	const struct chk_snap *s = chk_data(c);

@@ -99,7 +99,8 @@ int eval_img_002(struct chk_ctx *c)
 	return 0;
 }
 
-/* pxe_colls: the collections of media and PXE deployments */
+/* A collection PXE and media reach: All Unknown Computers, or one that a
+ * media and PXE deployment targets (pxe_colls: their collections). */
 static bool pxe_exposed_collection(const struct chk_names *pxe_colls, const char *coll)
 {
 	return chk_ieq(coll, CHK_ALL_UNKNOWN) || chk_names_find(pxe_colls, coll, NULL, NULL) > 0;
