@@ -123,6 +123,36 @@ static void json_str(struct buf *b, const char *s)
 	buf_addc(b, '"');
 }
 
+/* s[len] as a JSON string onto b when it is printable ASCII (what
+ * util/sanitize leaves as it is), in one pass; false, with b as it was,
+ * when it is not. */
+static bool json_str_plain(struct buf *b, const char *s, size_t len)
+{
+	size_t mark = b->len, from = 0;
+
+	buf_addc(b, '"');
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c > 0x7E) {
+			b->len = mark;
+			if (b->data)
+				b->data[mark] = '\0';
+			return false;
+		}
+		if (c == '"' || c == '\\') {
+			buf_add(b, s + from, i - from);
+			buf_addc(b, '\\');
+			from = i;
+		}
+	}
+	buf_add(b, s + from, len - from);
+	buf_addc(b, '"');
+	return true;
+}
+
+/* A string literal onto b, its length known when compiled. */
+#define ADD(b, literal) buf_add((b), literal, sizeof literal - 1)
+
 /* How every export ends: all of it reached f, or -1. */
 static int finish(FILE *f, int rc)
 {
@@ -331,21 +361,21 @@ static int json_finding(void *ctx, const struct chk_result *r)
 	buf_reset(b);
 	buf_adds(b, o->written++ ? ",\n  {\"check_id\":" : "\n  {\"check_id\":");
 	json_str(b, r->def->id);
-	buf_adds(b, ",\"state\":");
+	ADD(b, ",\"state\":");
 	json_str(b, chk_state_name(r->state));
-	buf_adds(b, ",\"severity\":");
+	ADD(b, ",\"severity\":");
 	json_str(b, chk_sev_name(r->sev));
-	buf_adds(b, ",\"object_type\":");
+	ADD(b, ",\"object_type\":");
 	json_str(b, r->object_type);
-	buf_adds(b, ",\"object_id\":");
+	ADD(b, ",\"object_id\":");
 	json_str(b, r->object_key);
-	buf_adds(b, ",\"object_name\":");
+	ADD(b, ",\"object_name\":");
 	json_str(b, r->object_name);
-	buf_adds(b, ",\"baseline\":");
+	ADD(b, ",\"baseline\":");
 	json_str(b, r->baseline);
 	buf_adds(b, r->waived ? ",\"waived\":true" : ",\"waived\":false");
 	/* The evidence is already ASCII-only compact JSON: embed it. */
-	buf_adds(b, ",\"evidence\":");
+	ADD(b, ",\"evidence\":");
 	buf_adds(b, r->evidence ? r->evidence : "{}");
 	buf_addc(b, '}');
 	if (b->failed) {
@@ -519,17 +549,15 @@ static int sarif_result(void *ctx, const struct chk_result *r)
 	buf_adds(b, o->written++ ? ",\n{\"ruleId\":" : "\n{\"ruleId\":");
 	json_str(b, r->def->id);
 	buf_adds(b, o->index[chk_index(r->def)]);
-	buf_adds(b, ",\"kind\":");
+	ADD(b, ",\"kind\":");
 	json_str(b, sarif_kind(r->state));
-	buf_adds(b, ",\"level\":");
+	ADD(b, ",\"level\":");
 	json_str(b, sarif_level(r));
 	/* The message is what viewers print (`jq -r`, a terminal): no control
 	 * or bidi character of the site reaches it; the raw values stay in
 	 * the location and properties.evidence. */
-	buf_adds(b, ",\"message\":{\"text\":");
-	if (plain(buf_str(msg), msg->len, 0)) {
-		json_str(b, buf_str(msg));
-	} else {
+	ADD(b, ",\"message\":{\"text\":");
+	if (!json_str_plain(b, buf_str(msg), msg->len)) {
 		/* no bound: a control shown as ^A or <U+202E> is longer than
 		 * itself, and a bound of the bytes cut the message's end */
 		char *safe = san_str(buf_str(msg), 0, 0);
@@ -538,27 +566,27 @@ static int sarif_result(void *ctx, const struct chk_result *r)
 		json_str(b, safe);
 		free(safe);
 	}
-	buf_adds(b, "},\"locations\":[{\"logicalLocations\":[{\"name\":");
+	ADD(b, "},\"locations\":[{\"logicalLocations\":[{\"name\":");
 	json_str(b, name);
-	buf_adds(b, ",\"fullyQualifiedName\":");
+	ADD(b, ",\"fullyQualifiedName\":");
 	json_str(b, fq);
-	buf_adds(b, ",\"kind\":\"resource\"}]}],\"properties\":{\"state\":");
+	ADD(b, ",\"kind\":\"resource\"}]}],\"properties\":{\"state\":");
 	json_str(b, chk_state_name(r->state));
-	buf_adds(b, ",\"severity\":");
+	ADD(b, ",\"severity\":");
 	json_str(b, chk_sev_name(r->sev));
-	buf_adds(b, ",\"evidence\":");
+	ADD(b, ",\"evidence\":");
 	sarif_evidence(b, r->evidence, is_object);
 	buf_addc(b, '}');
 	if (r->baseline) {
-		buf_adds(b, ",\"baselineState\":");
+		ADD(b, ",\"baselineState\":");
 		json_str(b, strcmp(r->baseline, "fixed") == 0 ? "absent" : r->baseline);
 	}
 	if (r->waived) {
 		why = waiver_reason(r->evidence);
-		buf_adds(b, ",\"suppressions\":[{\"kind\":\"external\",\"status\":\"accepted\","
+		ADD(b, ",\"suppressions\":[{\"kind\":\"external\",\"status\":\"accepted\","
 		         "\"justification\":");
 		json_str(b, why ? why : "waived");
-		buf_adds(b, "}]");
+		ADD(b, "}]");
 		free(why);
 	}
 	buf_addc(b, '}');
