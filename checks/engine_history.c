@@ -236,40 +236,61 @@ static int on_open(void *ctx, int64_t id, uint64_t key, uint64_t digest, bool fa
 	return 0;
 }
 
-/* Sorted in place (heapsort): qsort's merge would want a copy as big as
- * the array, a million open findings at scale. */
-static void sift(struct open_span *v, size_t at, size_t n)
-{
-	for (size_t child; (child = 2 * at + 1) < n; at = child) {
-		if (child + 1 < n && cmp_span(&v[child], &v[child + 1]) < 0)
-			child++;
-		if (cmp_span(&v[at], &v[child]) >= 0)
-			return;
-		struct open_span t = v[at];
-		v[at] = v[child];
-		v[child] = t;
-	}
-}
-
-static void sort_spans(struct open_span *v, size_t n)
-{
-	for (size_t i = n / 2; i-- > 0;)
-		sift(v, i, n);
-	for (size_t end = n; end > 1; end--) {
-		struct open_span t = v[0];
-		v[0] = v[end - 1];
-		v[end - 1] = t;
-		sift(v, 0, end - 1);
-	}
-}
-
 #define BUCKET_BITS 16
+#define NBUCKETS (1u << BUCKET_BITS)
+
+static size_t bucket_of(uint64_t key)
+{
+	return (size_t)(key >> (64 - BUCKET_BITS));
+}
+
+/* Sorted in place, without a copy as big as the array (a million open
+ * findings at scale): each finding moved into its bucket by the key's
+ * top bits (an American flag sort), then each bucket, a few findings,
+ * by insertion. bucket[b] ends up the first finding of bucket b, and
+ * bucket[NBUCKETS] is n. */
+static int sort_spans(struct open_span *v, size_t n, uint32_t *bucket)
+{
+	uint32_t *next = calloc(NBUCKETS, sizeof *next);
+
+	if (!next)
+		return -1;
+	memset(bucket, 0, (NBUCKETS + 1) * sizeof *bucket);
+	for (size_t i = 0; i < n; i++)
+		bucket[bucket_of(v[i].key) + 1]++;
+	for (size_t b = 0; b < NBUCKETS; b++)
+		bucket[b + 1] += bucket[b];
+	memcpy(next, bucket, NBUCKETS * sizeof *next);
+	for (size_t b = 0; b < NBUCKETS; b++) {
+		while (next[b] < bucket[b + 1]) {
+			size_t d = bucket_of(v[next[b]].key);
+			if (d == b) {
+				next[b]++;
+				continue;
+			}
+			struct open_span t = v[next[b]];
+			v[next[b]] = v[next[d]];
+			v[next[d]++] = t;
+		}
+	}
+	free(next);
+	for (size_t b = 0; b < NBUCKETS; b++) {
+		for (size_t i = bucket[b] + 1; i < bucket[b + 1]; i++) {
+			struct open_span t = v[i];
+			size_t j = i;
+			for (; j > bucket[b] && cmp_span(&v[j - 1], &t) > 0; j--)
+				v[j] = v[j - 1];
+			v[j] = t;
+		}
+	}
+	return 0;
+}
 
 /* The first open finding with this key, or nopen: a search within the
  * key's bucket (a few findings), not the whole array. */
 static size_t first_open(const struct history *h, uint64_t key)
 {
-	size_t b = (size_t)(key >> (64 - BUCKET_BITS));
+	size_t b = bucket_of(key);
 	size_t lo = h->bucket[b], hi = h->bucket[b + 1];
 
 	while (lo < hi) {
@@ -333,18 +354,13 @@ int eng_history_begin(struct chk_ctx *c, int64_t since, bool keep, struct ow_err
 			           "them: run the check again");
 		return -1;
 	}
-	sort_spans(h->open, h->nopen);
 	if (h->prev_fail.n)
 		qsort(h->prev_fail.h, h->prev_fail.n, sizeof *h->prev_fail.h, cmp_u64);
 	if (!(h->matched = calloc(h->nopen / 64 + 1, sizeof *h->matched)) ||
-	    !(h->bucket = malloc(((1u << BUCKET_BITS) + 1) * sizeof *h->bucket))) {
+	    !(h->bucket = malloc((NBUCKETS + 1) * sizeof *h->bucket)) ||
+	    sort_spans(h->open, h->nopen, h->bucket) != 0) {
 		ow_err_set(err, OW_EINPUT, "out of memory");
 		return -1;
-	}
-	for (size_t b = 0, i = 0; b <= (1u << BUCKET_BITS); b++) {
-		while (i < h->nopen && (size_t)(h->open[i].key >> (64 - BUCKET_BITS)) < b)
-			i++;
-		h->bucket[b] = (uint32_t)i;
 	}
 	return 0;
 }
