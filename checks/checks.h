@@ -35,7 +35,7 @@ struct chk_snap {
 	struct inv_dp *dps; size_t ndps;
 	struct inv_smp *smps; size_t nsmps;          /* including gone ones (history) */
 	struct inv_smp_folder *folders; size_t nfolders;
-	struct inv_cert *certs; size_t ncerts;
+	/* certificates: read as each check goes (inv_each_cert), tens of thousands */
 	struct inv_boot_image *boots; size_t nboots;
 	struct inv_package *pkgs; size_t npkgs;
 	struct inv_ts *tss; size_t ntss;

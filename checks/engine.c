@@ -21,7 +21,6 @@ static int load_snapshot(struct inv *db, struct chk_snap *s, struct ow_err *err)
 	       inv_load_dp(db, INV_LOAD_LEAN, &s->dps, &s->ndps, err) ||
 	       inv_load_smp(db, INV_LOAD_GONE | INV_LOAD_LEAN, &s->smps, &s->nsmps, err) ||
 	       inv_load_smp_folder(db, INV_LOAD_LEAN, &s->folders, &s->nfolders, err) ||
-	       inv_load_cert(db, INV_LOAD_LEAN, &s->certs, &s->ncerts, err) ||
 	       inv_load_boot_image(db, INV_LOAD_LEAN, &s->boots, &s->nboots, err) ||
 	       inv_load_package(db, INV_LOAD_LEAN, &s->pkgs, &s->npkgs, err) ||
 	       inv_load_ts(db, INV_LOAD_LEAN, &s->tss, &s->ntss, err) ||
@@ -46,7 +45,6 @@ static void free_snapshot(struct chk_snap *s)
 	inv_unload_dp(s->dps, s->ndps);
 	inv_unload_smp(s->smps, s->nsmps);
 	inv_unload_smp_folder(s->folders, s->nfolders);
-	inv_unload_cert(s->certs, s->ncerts);
 	inv_unload_boot_image(s->boots, s->nboots);
 	inv_unload_package(s->pkgs, s->npkgs);
 	inv_unload_ts(s->tss, s->ntss);

@@ -260,12 +260,39 @@ static enum chk_tri field_is(int64_t v, int64_t want, enum chk_in in)
 	return in == CHK_IN_UNREAD || v == INV_NULL ? TRI_UNSURE : v == want ? TRI_YES : TRI_NO;
 }
 
-/* A certificate of a DP's own, handed out with its key. */
-static bool dp_pki_cert(const void *row)
-{
-	const struct inv_cert *k = row;
+/* The servers of the DPs' own certificates, handed out with their key,
+ * from the certificates as they are read (they are not in the snapshot). */
+struct server_list {
+	char **v;
+	size_t n, cap;
+	bool oom;
+};
 
-	return k->type == 2 && k->key_type == 2 && k->is_blocked != 1;
+static int keep_pki_server(void *ctx, const struct inv_cert *k)
+{
+	struct server_list *l = ctx;
+
+	if (k->type != 2 || k->key_type != 2 || k->is_blocked == 1 || !k->server_name)
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		char **v = realloc(l->v, cap * sizeof *v);
+		if (!v)
+			return l->oom = true, 1;
+		l->v = v;
+		l->cap = cap;
+	}
+	if (!(l->v[l->n] = strdup(k->server_name)))
+		return l->oom = true, 1;
+	l->n++;
+	return 0;
+}
+
+static void server_list_free(struct server_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
 }
 
 static bool naa_setting(const void *row)
@@ -288,11 +315,12 @@ int eval_chain_cred1(struct chk_ctx *c)
 	const struct chk_names *pxe_deps = chk_pxe_deployments(c);
 	/* the DPs' PKI certificates by server, the NAAs by site */
 	struct chk_names pki_certs = { 0 }, naas = { 0 };
+	struct server_list servers = { 0 };
+	struct ow_err e = { 0 };
 	int rc = -1;
 
-	if (!pxe_deps ||
-	    chk_names_build(&pki_certs, s->certs, s->ncerts, sizeof *s->certs,
-	                    offsetof(struct inv_cert, server_name), dp_pki_cert) != 0 ||
+	if (!pxe_deps || inv_each_cert(chk_db(c), false, keep_pki_server, &servers, &e) != 0 ||
+	    chk_names_build(&pki_certs, servers.v, servers.n, sizeof *servers.v, 0, NULL) != 0 ||
 	    chk_names_build(&naas, s->settings, s->nsettings, sizeof *s->settings,
 	                    offsetof(struct inv_site_setting, site_code), naa_setting) != 0)
 		goto out;
@@ -330,6 +358,7 @@ int eval_chain_cred1(struct chk_ctx *c)
 out:
 	chk_names_free(&pki_certs);
 	chk_names_free(&naas);
+	server_list_free(&servers);
 	return rc;
 }
 
