@@ -378,6 +378,15 @@ int64_t inv_mark_one_gone(struct inv *db, const char *table, int64_t id, int64_t
  * NULL when none was kept (certificates and associations keep none). */
 char *inv_raw_json(struct inv *db, const char *table, int64_t id, struct ow_err *err);
 
+/* The current associations whose store is released (released) or still
+ * held with a creation date (!released), with only what the checklist
+ * judges them by: the key, both names, the store path and dates (the
+ * other fields NULL / INV_NULL). The record is valid only during fn,
+ * which returns non-zero to stop. 0, fn's non-zero, or -1 with err set. */
+int inv_each_assoc_store(struct inv *db, bool released,
+                         int (*fn)(void *ctx, const struct inv_assoc *a), void *ctx,
+                         struct ow_err *err);
+
 /* A bulk load (a sync) holds the association name index's triggers and
  * rebuilds it once when released; both inside the caller's transaction. */
 int inv_assoc_index_hold(struct inv *db, bool hold, struct ow_err *err);

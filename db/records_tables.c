@@ -158,3 +158,45 @@ int64_t inv_sync_stamp(struct inv *db, int64_t now, struct ow_err *err)
 	sqlite3_finalize(st);
 	return last != INV_NULL && last >= now ? last + 1 : now;
 }
+
+int inv_each_assoc_store(struct inv *db, bool released,
+                         int (*fn)(void *ctx, const struct inv_assoc *a), void *ctx,
+                         struct ow_err *err)
+{
+	/* A million rows at scale, twice a run: seven columns, the other kind
+	 * of store filtered out by SQLite rather than by the callback. */
+	static const char *const sql[2] = {
+		"SELECT source_id, restore_id, source_name, restore_name, store_path, store_created"
+		" FROM associations WHERE gone_at IS NULL AND store_released IS NULL"
+		" AND store_created IS NOT NULL ORDER BY id",
+		"SELECT source_id, restore_id, source_name, restore_name, store_path, store_created,"
+		" store_released FROM associations WHERE gone_at IS NULL"
+		" AND store_released IS NOT NULL ORDER BY id",
+	};
+	sqlite3_stmt *st = NULL;
+	int rc = SQLITE_DONE, stop = 0;
+
+	if (sqlite3_prepare_v2(db->sql, sql[released], -1, &st, NULL) != SQLITE_OK)
+		return inv_sql_error(db, err, "reading the associations"), -1;
+	struct inv_assoc a;
+
+	inv_record_init(INV_REC_assoc, &a);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		a.source_id = sqlite3_column_int64(st, 0);
+		a.restore_id = sqlite3_column_int64(st, 1);
+		a.source_name = (char *)sqlite3_column_text(st, 2);
+		a.restore_name = (char *)sqlite3_column_text(st, 3);
+		a.store_path = (char *)sqlite3_column_text(st, 4);
+		a.store_created = sqlite3_column_type(st, 5) == SQLITE_NULL
+		                          ? INV_NULL : sqlite3_column_int64(st, 5);
+		if (released)
+			a.store_released = sqlite3_column_int64(st, 6);
+		stop = fn(ctx, &a);
+	}
+	if (!stop && rc != SQLITE_DONE) {
+		inv_sql_error(db, err, "reading the associations");
+		stop = -1;
+	}
+	sqlite3_finalize(st);
+	return stop;
+}

@@ -560,6 +560,46 @@ static void test_a_lean_load_leaves_only_the_raw_json_out(void **state)
 	inv_close(db);
 }
 
+struct stores {
+	char seen[256];
+};
+
+static int on_store(void *ctx, const struct inv_assoc *a)
+{
+	struct stores *st = ctx;
+	size_t l = strlen(st->seen);
+
+	snprintf(st->seen + l, sizeof st->seen - l, "%lld:%lld %s>%s %s %lld %lld;",
+	         (long long)a->source_id, (long long)a->restore_id, a->source_name,
+	         a->restore_name, a->store_path, (long long)a->store_created,
+	         (long long)a->store_released);
+	return 0;
+}
+
+/* What the association checks read: current rows only, released stores
+ * or held ones with a creation date, apart. */
+static void test_associations_are_read_by_kind_of_store(void **state)
+{
+	struct fx *f = *state;
+	struct inv *db = open_ok(f->path, false, 0);
+	struct ow_err e = { 0 };
+	struct stores held = { "" }, released = { "" };
+
+	tu_sql_exec(f->path, "INSERT INTO associations(source_id, restore_id, source_name,"
+	                 " restore_name, store_path, store_created, store_released, gone_at,"
+	                 " first_seen, last_seen) VALUES"
+	                 " (1, 2, 'A', 'B', 'p1', 10, NULL, NULL, 1, 1),"
+	                 " (3, 4, 'C', 'D', 'p2', 20, 30, NULL, 1, 1),"
+	                 " (5, 6, 'E', 'F', 'p3', NULL, NULL, NULL, 1, 1),"
+	                 " (7, 8, 'G', 'H', 'p4', 40, 50, 99, 1, 1),"
+	                 " (9, 10, 'I', 'J', 'p5', NULL, 60, NULL, 1, 1)");
+	assert_int_equal(inv_each_assoc_store(db, false, on_store, &held, &e), 0);
+	assert_int_equal(inv_each_assoc_store(db, true, on_store, &released, &e), 0);
+	assert_string_equal(held.seen, "1:2 A>B p1 10 -9223372036854775808;");
+	assert_string_equal(released.seen, "3:4 C>D p2 20 30;9:10 I>J p5 -9223372036854775808 60;");
+	inv_close(db);
+}
+
 static void test_rows_not_seen_by_a_sync_are_marked_gone(void **state)
 {
 	struct fx *f = *state;
@@ -695,6 +735,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_an_extra_index_or_table_is_tolerated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_put_updates_in_place_and_keeps_first_seen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_lean_load_leaves_only_the_raw_json_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_associations_are_read_by_kind_of_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rows_not_seen_by_a_sync_are_marked_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_composite_keys_and_child_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_class_one_provider_could_not_read_is_not_read, setup,
