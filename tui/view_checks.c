@@ -20,7 +20,9 @@ struct row {
 
 struct checklist {
 	enum chk_cat cat;
-	struct chk_run run;
+	/* An evaluation shown, not stored: its counts only (its results are
+	 * freed at once). */
+	size_t counts[CHK_MAX][CS_FIXED + 1], waived[CHK_MAX];
 	bool have_run;
 	struct chk_stored stored;
 	bool use_stored;
@@ -62,13 +64,6 @@ enum tui_style tui_check_style(enum chk_state s)
 	       : s == CS_PASS || s == CS_FIXED ? ST_OK : ST_NORMAL;
 }
 
-static void free_list(struct checklist *cl)
-{
-	if (cl->have_run)
-		chk_run_free(&cl->run);
-	cl->have_run = false;
-}
-
 static int cl_load(struct tui_app *a, struct tui_view *v)
 {
 	struct checklist *cl = v->priv;
@@ -79,16 +74,20 @@ static int cl_load(struct tui_app *a, struct tui_view *v)
 			return -1;
 		cl->cat = strcmp(v->def->name, "privacy") == 0 ? CAT_PRIVACY : CAT_SECURITY;
 	}
-	free_list(cl);
+	cl->have_run = false;
 	/* The latest stored run when there is one (fast at any size); else an
 	 * evaluation that is shown, not stored. */
 	int src = chk_stored_load(a->o.db, &cl->stored, &e);
 	cl->use_stored = src == 0;
 	if (!cl->use_stored) {
-		if (src != INV_NOTFOUND || chk_evaluate_peek(a->o.db, inv_now(), &cl->run, &e) != 0) {
+		struct chk_run run;
+		if (src != INV_NOTFOUND || chk_evaluate_peek(a->o.db, inv_now(), &run, &e) != 0) {
 			tui_flash(a, true, "the checklist could not be read: %s", e.msg);
 			return 0;
 		}
+		memcpy(cl->counts, run.counts, sizeof cl->counts);
+		memcpy(cl->waived, run.waived, sizeof cl->waived);
+		chk_run_free(&run);
 		cl->have_run = true;
 	}
 	snprintf(v->title_extra, sizeof v->title_extra, "%s", cl->use_stored ? "(stored run; c re-evaluates)"
@@ -118,11 +117,11 @@ static int cl_load(struct tui_app *a, struct tui_view *v)
 		struct row *r = &cl->rows[i];
 		size_t k = chk_index(r->def);
 		for (int st = 0; st <= CS_FIXED; st++) {
-			size_t n = cl->run.counts[k][st];
+			size_t n = cl->counts[k][st];
 			r->total += (long)n;
 			if (st == CS_FAIL) {
-				r->waived += (long)cl->run.waived[k];
-				n -= cl->run.waived[k];
+				r->waived += (long)cl->waived[k];
+				n -= cl->waived[k];
 				r->failing += (long)n;
 			}
 			if (n && rank((enum chk_state)st) > rank(r->worst))
@@ -184,10 +183,7 @@ static int cl_request(struct tui_app *a, struct tui_view *v, enum tui_req r)
 
 static void cl_free(struct tui_view *v)
 {
-	struct checklist *cl = v->priv;
-	if (cl)
-		free_list(cl);
-	free(cl);
+	free(v->priv);
 }
 
 const struct tui_view_ops tui_checklist_ops = { cl_load, cl_draw, cl_request, cl_free, cl_counts };
