@@ -64,10 +64,11 @@ END
 }
 
 # sync_inventory: osdwarden sync from the running lab into $work/inv.db,
-# timed (sets $secs and $kib).
+# timed (sets $secs and $kib), with $bench_sync_options if set.
 sync_inventory() {
+	# shellcheck disable=SC2086 # options, split on purpose
 	timed 0 sync "$build/osdwarden" --db "$work/inv.db" sync --provider "$origin" --auth none \
-		--cacert "$work/ca.pem"
+		--cacert "$work/ca.pem" ${bench_sync_options:-}
 }
 
 # lab_inventory SCALE [LAB-OPTION...]: $work/inv.db synced from a lab at
