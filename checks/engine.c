@@ -62,12 +62,45 @@ static void free_snapshot(struct chk_snap *s)
 	inv_unload_segment(s->tags, s->ntags);
 }
 
+/* Tags by type, then key in any case, then as stored (the first stored
+ * of an object's wins, as when they were searched in order). */
+static int tag_cmp(const char *type, const char *key, const struct inv_segment *t)
+{
+	int d = strcmp(type, t->object_type);
+
+	return d ? d : strcasecmp(key, t->object_key);
+}
+
+static int cmp_tags(const void *a, const void *b)
+{
+	const struct inv_segment *x = a, *y = b;
+	int d = tag_cmp(x->object_type, x->object_key, y);
+
+	return d ? d : (x->id > y->id) - (x->id < y->id);
+}
+
+/* Once per run, after the decisions dropped the tags they do not vouch
+ * for: chk_tag is asked once per DP and certificate, tens of thousands. */
+static void sort_tags(struct chk_snap *s)
+{
+	if (s->ntags > 1)
+		qsort(s->tags, s->ntags, sizeof *s->tags, cmp_tags);
+}
+
 const struct inv_segment *chk_tag(const struct chk_snap *s, const char *type, const char *key)
 {
-	for (size_t i = 0; key && i < s->ntags; i++)
-		if (strcmp(s->tags[i].object_type, type) == 0 && strcasecmp(s->tags[i].object_key, key) == 0)
-			return &s->tags[i];
-	return NULL;
+	size_t lo = 0, hi = s->ntags;
+
+	if (!key)
+		return NULL;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (tag_cmp(type, key, &s->tags[mid]) > 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->ntags && tag_cmp(type, key, &s->tags[lo]) == 0 ? &s->tags[lo] : NULL;
 }
 
 /* A check whose classes were not read says so, once, as an error. */
@@ -182,6 +215,7 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 	if (load_snapshot(db, &c.snap, err) != 0 || eng_judge_decisions(&c, &run->ignored, err) != 0 ||
 	    eng_history_begin(&c, since, keep, err) != 0)
 		goto out;
+	sort_tags(&c.snap);
 	for (size_t i = 0; i < chk_count(); i++) {
 		c.cur = chk_at(i);
 		if (cat >= 0 && (int)c.cur->cat != cat)

@@ -436,6 +436,12 @@ static const struct seeded cases[] = {
 	  "INSERT INTO segments(object_type,object_key,trust,operator,updated) VALUES('dp','PXEA','perimeter','t',1)", "PXEA", "fail" },
 	{ "OSD-PXE-002", "INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,internet_facing,first_seen,last_seen) VALUES('S','n1','PXEA',1,1,0,1,1);"
 	  "INSERT INTO segments(object_type,object_key,trust,operator,updated) VALUES('dp','PXEA','trusted','t',1)", "PXEA", "pass" },
+	/* Tags stored out of order and in another case than the DP's name
+	 * still meet their DPs (they are looked up by halving). */
+	{ "OSD-PXE-001", "INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,first_seen,last_seen) VALUES"
+	  "('S','n1','PXEA',1,1,1,1),('S','n2','PXEM',1,1,1,1),('S','n3','PXEZ',1,1,1,1);"
+	  "INSERT INTO segments(object_type,object_key,sanctioned,operator,updated) VALUES"
+	  "('dp','pxez',1,'t',1),('certificate','PXEA',1,'t',1),('dp','PXEM',1,'t',1),('dp','pxea',1,'t',1)", "PXEA", "pass" },
 	/* Unknown values stay unknown. */
 	{ "OSD-PXE-004", "INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,first_seen,last_seen) VALUES('S','n1','PXEA',1,1,1,1)", "PXEA", "unknown" },
 	{ "OSD-PXE-006", "INSERT INTO boot_images(package_id,name,first_seen,last_seen) VALUES('B1','boot',1,1)", "B1", "unknown" },
