@@ -140,12 +140,20 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 int chk_evaluate_since(struct inv *db, int cat, int64_t now, int64_t since, struct chk_run *run,
                        struct ow_err *err)
 {
-	return evaluate(db, cat, now, since, true, run, err);
+	int rc = evaluate(db, cat, now, since, true, run, err);
+
+	/* Another run was stored while this one ran: compared with that one
+	 * now, once more (a third run racing both says so). */
+	if (rc == ENG_STALE) {
+		*err = (struct ow_err){ 0 };
+		rc = evaluate(db, cat, now, since, true, run, err);
+	}
+	return rc ? -1 : 0;
 }
 
 int chk_evaluate_peek(struct inv *db, int64_t now, struct chk_run *run, struct ow_err *err)
 {
-	return evaluate(db, -1, now, 0, false, run, err);
+	return evaluate(db, -1, now, 0, false, run, err) ? -1 : 0;
 }
 
 /* The waiting results, freed. */
@@ -212,6 +220,10 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 	/* The association scan reads every page once: a small cache is as
 	 * fast, and at scale 12 MiB less. */
 	inv_cache_kib(db, 4096);
+	/* One state of the inventory for every check, whatever a sync
+	 * commits meanwhile (the big classes are read as the checks go). */
+	if (inv_read_begin(db, err) != 0)
+		goto out;
 	if (load_snapshot(db, &c.snap, err) != 0 || eng_judge_decisions(&c, &run->ignored, err) != 0 ||
 	    eng_history_begin(&c, since, keep, err) != 0)
 		goto out;
@@ -244,11 +256,12 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 		           "temporary file is in TMPDIR, else /tmp)", eng_spool_error(run->spool));
 		goto out;
 	}
-	if (eng_history_end(&c, err) != 0)
+	inv_read_end(db);
+	if ((rc = eng_history_end(&c, err)) != 0)
 		goto out;
-	rc = 0;
 out:
 	eng_history_abort(&c);
+	inv_read_end(db);
 	inv_cache_kib(db, INV_CACHE_KIB);
 	free_snapshot(&c.snap);
 	decision_log_close(&c.log);

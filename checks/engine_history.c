@@ -172,22 +172,28 @@ static char *summary_json(size_t counts[][CS_FIXED + 1], const size_t *waived)
 }
 
 /* The open findings (those of the latest stored run), as a run compares
- * itself with them: 16 bytes each (a million at scale), sorted by key
+ * itself with them: 24 bytes each (a million at scale), sorted by key
  * digest then the rest, and a bit each for "this run has it too". A
- * result's finding that matches an open one unmatched so far keeps it
- * open; one that matches none is stored; what is left unmatched at the
- * end is closed. Only findings of one key are compared by digest, so 32
- * of its bits are enough; the row id is kept relative to the lowest. */
+ * result's finding that matches an open one unmatched so far (the same
+ * key, state and digest) keeps it open; one that matches none is stored;
+ * what is left unmatched at the end is closed. The state is compared as
+ * it is, not only through the digest, which site data could be made to
+ * collide with (see db/checkstore.h). */
 struct open_span {
-	uint64_t key;
-	uint64_t rest;            /* digest's low 32 bits, a fail bit, id - base (31 bits) */
+	uint64_t key, digest;
+	uint64_t rest;            /* the state (enum chk_state) above OPEN_ID_BITS, the row id */
 };
-#define OPEN_FAIL ((uint64_t)1 << 31)
-#define OPEN_ID_MAX (((int64_t)1 << 31) - 1)
+#define OPEN_ID_BITS 56
+#define OPEN_ID_MASK (((uint64_t)1 << OPEN_ID_BITS) - 1)
 
-static uint64_t rest_digest(uint64_t digest)
+static uint64_t rest_of(int64_t id, int state)
 {
-	return digest << 32;
+	return (uint64_t)state << OPEN_ID_BITS | ((uint64_t)id & OPEN_ID_MASK);
+}
+
+static int state_of(uint64_t rest)
+{
+	return (int)(rest >> OPEN_ID_BITS);
 }
 
 struct history {
@@ -198,7 +204,6 @@ struct history {
 	struct keyset prev_fail;  /* its failures (since only) */
 	struct open_span *open;
 	size_t nopen, capopen;
-	int64_t base;             /* the lowest open finding's row id */
 	uint64_t *matched;        /* a bit per open finding */
 	uint32_t *bucket;         /* [b]: the first open finding whose key's top bits are >= b */
 	bool oom, moved;          /* moved: the open findings changed while read */
@@ -211,28 +216,32 @@ static int cmp_span(const void *a, const void *b)
 
 	if (x->key != y->key)
 		return x->key < y->key ? -1 : 1;
+	if (x->digest != y->digest)
+		return x->digest < y->digest ? -1 : 1;
 	return x->rest < y->rest ? -1 : x->rest > y->rest;
 }
 
-static int on_open(void *ctx, int64_t id, uint64_t key, uint64_t digest, bool fail)
+static int on_open(void *ctx, int64_t id, uint64_t key, uint64_t digest, const char *state)
 {
 	struct history *h = ctx;
-
 	/* Counted before; outside a transaction (a run not stored) another
 	 * run may have stored some since. */
 	struct open_span *o = room_for_one(h->open, h->nopen, &h->capopen, sizeof *o);
+	int st = CS_UNKNOWN;
 
 	if (!o) {
 		h->oom = true;
 		return -1;
 	}
 	h->open = o;
-	if (id < h->base || id - h->base > OPEN_ID_MAX) {
+	for (int k = 0; k <= CS_FIXED; k++)
+		if (state && strcmp(state, chk_state_name((enum chk_state)k)) == 0)
+			st = k;
+	if (id < 0 || (uint64_t)id > OPEN_ID_MASK) {
 		h->moved = true;
 		return -1;
 	}
-	h->open[h->nopen++] = (struct open_span){
-		key, rest_digest(digest) | (fail ? OPEN_FAIL : 0) | (uint64_t)(id - h->base) };
+	h->open[h->nopen++] = (struct open_span){ key, digest, rest_of(id, st) };
 	return 0;
 }
 
@@ -314,7 +323,7 @@ int eng_history_begin(struct chk_ctx *c, int64_t since, bool keep, struct ow_err
 	struct chk_run *run = c->run;
 	struct history *h = calloc(1, sizeof *h);
 	size_t nopen = 0;
-	int64_t top = 0;
+	int64_t lowest = 0, top = 0;
 
 	if (!h) {
 		ow_err_set(err, OW_EINPUT, "out of memory");
@@ -331,14 +340,8 @@ int eng_history_begin(struct chk_ctx *c, int64_t since, bool keep, struct ow_err
 	run->previous = since > 0 ? since : h->latest;
 	/* The open findings are the previous run's: the baseline too, unless
 	 * it is from an older run. */
-	if (inv_open_findings_span(db, &nopen, &h->base, &top, err) != 0)
+	if (inv_open_findings_span(db, &nopen, &lowest, &top, err) != 0)
 		return -1;
-	if (nopen && top - h->base > OPEN_ID_MAX) {
-		ow_err_set(err, OW_EINPUT, "the open findings' row ids are more than 2^31 apart: "
-		           "this inventory has outgrown osdwarden's history; move it aside and sync "
-		           "into a new one");
-		return -1;
-	}
 	if (!(h->open = malloc((nopen ? nopen : 1) * sizeof *h->open))) {
 		ow_err_set(err, OW_EINPUT, "out of memory");
 		return -1;
@@ -350,8 +353,8 @@ int eng_history_begin(struct chk_ctx *c, int64_t since, bool keep, struct ow_err
 		if (h->oom || h->prev_fail.oom)
 			ow_err_set(err, OW_EINPUT, "out of memory");
 		else if (h->moved)
-			ow_err_set(err, OW_EINPUT, "another run stored its findings while this one read "
-			           "them: run the check again");
+			ow_err_set(err, OW_EINPUT, "an open finding's row id is out of range: the "
+			           "inventory's finding_spans table was changed outside osdwarden");
 		return -1;
 	}
 	if (h->prev_fail.n)
@@ -386,7 +389,7 @@ int eng_history_take(struct chk_ctx *c, struct chk_result *r, struct ow_err *err
 		before = failed_before(&h->prev_fail, r->def->id, r->object_key);
 	else
 		for (size_t i = at; i < h->nopen && h->open[i].key == key && !before; i++)
-			before = h->open[i].rest & OPEN_FAIL;
+			before = state_of(h->open[i].rest) == CS_FAIL;
 	if (r->state == CS_FAIL)
 		r->baseline = before ? "unchanged" : "new";
 	else if ((r->state == CS_PASS || r->state == CS_INFORMATIONAL) && before) {
@@ -401,7 +404,8 @@ int eng_history_take(struct chk_ctx *c, struct chk_result *r, struct ow_err *err
 	f = finding_of(r);
 	digest = inv_finding_digest(&f, false);
 	for (size_t i = at; i < h->nopen && h->open[i].key == key; i++) {
-		if ((h->open[i].rest >> 32) == (digest & 0xffffffffu) && !is_matched(h, i)) {
+		if (h->open[i].digest == digest && state_of(h->open[i].rest) == (int)r->state &&
+		    !is_matched(h, i)) {
 			h->matched[i / 64] |= (uint64_t)1 << (i % 64);
 			return 0;
 		}
@@ -450,7 +454,7 @@ int eng_history_end(struct chk_ctx *c, struct ow_err *err)
 		ow_err_set(err, OW_EINPUT, "another check run was stored while this one ran, so its "
 		           "comparison with the last run is out of date; nothing was stored: run the "
 		           "check again");
-		return -1;
+		return ENG_STALE;
 	}
 	if ((run->id = inv_run_begin(c->db, c->now, who_operator(), err)) < 0)
 		return -1;
@@ -465,7 +469,7 @@ int eng_history_end(struct chk_ctx *c, struct ow_err *err)
 	/* what this run no longer has, closed a batch at a time */
 	for (size_t i = 0; i <= h->nopen; i++) {
 		if (i < h->nopen && !is_matched(h, i))
-			ids[n++] = h->base + (int64_t)(h->open[i].rest & (uint64_t)OPEN_ID_MAX);
+			ids[n++] = (int64_t)(h->open[i].rest & OPEN_ID_MASK);
 		if (n == sizeof ids / sizeof ids[0] || (i == h->nopen && n)) {
 			if (inv_findings_close(c->db, run->id, ids, n, err) != 0)
 				return -1;

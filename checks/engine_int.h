@@ -92,7 +92,9 @@ int eng_flush(struct chk_ctx *c, bool final);
  * storing, in one transaction: the run (refused when another run was
  * stored since begin), its new findings, those no longer found closed,
  * the summary, retention. abort: rolls back end's transaction after an
- * error and frees the state. begin and end return 0, or -1 with err set. */
+ * error and frees the state. begin and end return 0, or -1 (end: or
+ * ENG_STALE) with err set. */
+#define ENG_STALE (-2)   /* end: another run was stored since begin */
 int eng_history_begin(struct chk_ctx *c, int64_t since, bool keep, struct ow_err *err);
 int eng_history_take(struct chk_ctx *c, struct chk_result *r, struct ow_err *err);
 int eng_history_end(struct chk_ctx *c, struct ow_err *err);

@@ -5,6 +5,7 @@
  * check at a time, in catalogue order, so each check's records are one
  * byte range and a report that wants one check reads only that range. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,10 +83,18 @@ static int spill(struct chk_spool *sp)
 	if (sp->fd < 0) {
 		const char *dir = getenv("TMPDIR");
 		char path[4096];
-		snprintf(path, sizeof path, "%s/osdwarden-results-XXXXXX", dir && *dir ? dir : "/tmp");
+		int n = snprintf(path, sizeof path, "%s/osdwarden-results-XXXXXX",
+		                 dir && *dir ? dir : "/tmp");
+		if (n < 0 || (size_t)n >= sizeof path) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		/* 0600, created anew (O_EXCL), gone from the directory at once,
+		 * and not handed to a program osdwarden runs */
 		if ((sp->fd = mkstemp(path)) < 0)
 			return -1;
 		unlink(path);
+		fcntl(sp->fd, F_SETFD, FD_CLOEXEC);
 	}
 	if (write_all(sp->fd, sp->mem, sp->len) != 0)
 		return -1;

@@ -95,26 +95,65 @@ struct assoc_scan {
 	struct buf ev, key, name;
 };
 
+/* The code point of the UTF-8 sequence at p (its length in *len), or -1
+ * when it is not one (a stray or overlong byte, a surrogate). */
+static long utf8_at(const unsigned char *p, size_t *len)
+{
+	long cp;
+	size_t n;
+
+	if (p[0] >= 0xf0 && p[0] < 0xf5)
+		n = 4, cp = p[0] & 0x07;
+	else if (p[0] >= 0xe0)
+		n = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xc2 && p[0] < 0xe0)
+		n = 2, cp = p[0] & 0x1f;
+	else
+		return -1;
+	if (p[0] >= 0xf5)
+		return -1;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return -1;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp < 0xe000))
+		return -1;
+	*len = n;
+	return cp;
+}
+
 /* JSON string body, ASCII only, for evidence built by hand: runs of plain
- * characters appended at once (a million paths at scale). */
+ * characters appended at once (a million paths at scale); other
+ * characters as \u escapes (a pair above U+FFFF), a byte that is not
+ * UTF-8 as the code point of the same number, as before. */
 static void json_text(struct buf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 
 	buf_addc(b, '"');
 	while (*p) {
-		size_t run = 0;
+		size_t run = 0, len = 1;
+		long cp = -1;
 		while (p[run] >= 0x20 && p[run] < 0x7f && p[run] != '"' && p[run] != '\\')
 			run++;
 		buf_add(b, p, run);
 		p += run;
 		if (!*p)
 			break;
-		if (*p == '"' || *p == '\\')
+		if (*p == '"' || *p == '\\') {
 			buf_addf(b, "\\%c", *p);
-		else
-			buf_addf(b, "\\u%04x", *p);   /* bytes, not code points: evidence only */
-		p++;
+		} else if (*p >= 0x80 && (cp = utf8_at(p, &len)) >= 0x10000) {
+			cp -= 0x10000;
+			buf_addf(b, "\\u%04lx\\u%04lx", 0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
+		} else if (*p >= 0x80 && cp >= 0) {
+			buf_addf(b, "\\u%04lx", cp);
+		} else {
+			len = 1;
+			buf_addf(b, "\\u%04x", *p);
+		}
+		p += len;
 	}
 	buf_addc(b, '"');
 }

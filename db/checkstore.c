@@ -101,7 +101,7 @@ int inv_open_findings_span(struct inv *db, size_t *n, int64_t *lowest, int64_t *
  * the index alone (hashed: false), or those from before it, read whole. */
 static int each_open_digest(struct inv *db, bool hashed,
                             int (*fn)(void *ctx, int64_t id, uint64_t key, uint64_t digest,
-                                      bool fail),
+                                      const char *state),
                             void *ctx, struct ow_err *err)
 {
 	static const char indexed[] =
@@ -133,8 +133,7 @@ static int each_open_digest(struct inv *db, bool hashed,
 		} else {
 			d = (uint64_t)sqlite3_column_int64(st, 5);
 		}
-		stop = fn(ctx, sqlite3_column_int64(st, 0), inv_finding_digest(&f, true), d,
-		          t[4] && strcmp(t[4], "fail") == 0);
+		stop = fn(ctx, sqlite3_column_int64(st, 0), inv_finding_digest(&f, true), d, t[4]);
 	}
 	if (!stop && rc != SQLITE_DONE)
 		stop = inv_sql_error(db, err, "reading the open findings");
@@ -144,7 +143,7 @@ static int each_open_digest(struct inv *db, bool hashed,
 
 int inv_each_open_digest(struct inv *db,
                          int (*fn)(void *ctx, int64_t id, uint64_t key, uint64_t digest,
-                                   bool fail),
+                                   const char *state),
                          void *ctx, struct ow_err *err)
 {
 	int rc = each_open_digest(db, false, fn, ctx, err);

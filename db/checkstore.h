@@ -36,7 +36,8 @@ int inv_findings_close(struct inv *db, int64_t run_id, const int64_t *ids, size_
                        struct ow_err *err);
 /* A finding's digest: a 64-bit hash of every field (db/checkstore.c); two findings
  * with the same digest are taken to be the same (a collision among a
- * million findings is about one chance in 10^7). A stored finding's is
+ * million findings is about one chance in 10^7, by chance; it is not a
+ * cryptographic hash, so a run compares the state apart). A stored finding's is
  * of the finding as the runs after it read it (a fail as "unchanged").
  * key_only: of the check, object type and object key alone. */
 uint64_t inv_finding_digest(const struct inv_finding *f, bool key_only);
@@ -47,12 +48,12 @@ int inv_open_findings_span(struct inv *db, size_t *n, int64_t *lowest, int64_t *
                            struct ow_err *err);
 
 /* Every open finding as a later run compares itself with it, without its
- * evidence: id, key digest, digest (above), and whether it is a fail.
- * Read from the index of open findings. fn returns non-zero to stop.
- * 0, fn's non-zero, or an error kind. */
+ * evidence: id, key digest, digest (above), and its state. Read from the
+ * index of open findings. fn returns non-zero to stop. 0, fn's non-zero,
+ * or an error kind. */
 int inv_each_open_digest(struct inv *db,
                          int (*fn)(void *ctx, int64_t id, uint64_t key, uint64_t digest,
-                                   bool fail),
+                                   const char *state),
                          void *ctx, struct ow_err *err);
 
 /* Every open finding (those of the latest stored run) with its id, as a

@@ -409,6 +409,19 @@ int inv_begin_wait(struct inv *db, int wait_ms, struct ow_err *err)
 	return rc;
 }
 
+int inv_read_begin(struct inv *db, struct ow_err *err)
+{
+	/* A deferred transaction takes its snapshot at its first read. */
+	return exec(db, "BEGIN DEFERRED; SELECT count(*) FROM check_runs",
+	            "starting a read transaction", err);
+}
+
+void inv_read_end(struct inv *db)
+{
+	if (!sqlite3_get_autocommit(db->sql))
+		sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
+}
+
 int inv_commit(struct inv *db, struct ow_err *err)
 {
 	if (exec(db, "COMMIT", "committing", err) != 0)

@@ -49,6 +49,10 @@ int inv_begin(struct inv *db, struct ow_err *err);
 /* The same, waiting up to wait_ms for another writer (0: the usual wait). */
 int inv_begin_wait(struct inv *db, int wait_ms, struct ow_err *err);
 int inv_commit(struct inv *db, struct ow_err *err);
+/* A read transaction: everything read until inv_read_end sees the
+ * inventory as it was at inv_read_begin, while others may write (WAL). */
+int inv_read_begin(struct inv *db, struct ow_err *err);
+void inv_read_end(struct inv *db);
 void inv_rollback(struct inv *db);
 
 /* Seconds since the epoch, the clock every first_seen/last_seen uses, and

@@ -718,22 +718,63 @@ static void test_a_run_leaves_the_inventory_writable_while_it_reads(void **state
 }
 
 /* Another run stored while this one read: this one's comparison is out of
- * date, so it stores nothing and says why. */
-static void test_a_run_stored_meanwhile_makes_this_one_store_nothing(void **state)
+ * date, so it is made again against that run, and stored once. */
+static void test_a_run_stored_meanwhile_makes_this_one_compare_again(void **state)
 {
 	struct meanwhile m = { .sql = "INSERT INTO check_runs(started, finished) VALUES(1, 2)" };
 	struct ow_err e = { 0 };
 	struct writes w;
+	char *f;
 
 	(void)state;
 	run_once(0, &w);
-	assert_int_not_equal(run_meanwhile(&m, &e), 0);
+	if (run_meanwhile(&m, &e) != 0)
+		fail_msg("evaluate: %s", e.msg);
 	assert_true(m.done);
-	assert_non_null(strstr(e.msg, "another check run was stored"));
-	/* the first run and the one stored meanwhile; no finding closed or added */
-	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM check_runs"), 2);
+	/* the first, the one stored meanwhile, this one; nothing changed */
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM check_runs"), 3);
 	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM finding_spans WHERE closed_run IS"
 	                            " NOT NULL OR first_run > 1"), 0);
+	f = findings_of(3);
+	assert_int_equal(count_lines(f, "OSD-SMP-005|fail"), ASSOCS);
+	free(f);
+}
+
+/* A sync that commits while a run reads does not reach the run halfway:
+ * every check judges the inventory as it was when the run began. */
+static void test_a_run_reads_one_state_of_the_inventory(void **state)
+{
+	char q[200];
+	struct meanwhile m = { .sql = q };
+	struct ow_err e = { 0 };
+	char *f;
+
+	(void)state;
+	snprintf(q, sizeof q, "UPDATE associations SET store_created = %lld", NOW - DAY);
+	if (run_meanwhile(&m, &e) != 0)
+		fail_msg("evaluate: %s", e.msg);
+	assert_true(m.done);
+	assert_int_equal(m.rc, SQLITE_OK);
+	f = findings_of(1);
+	if (count_lines(f, "OSD-SMP-005|fail") != ASSOCS)
+		fail_msg("the run saw the change made after it began:\n%s", f);
+	free(f);
+}
+
+/* A store path that is not ASCII is kept as its characters (escaped), not
+ * as its bytes. */
+static void test_evidence_keeps_characters_that_are_not_ascii(void **state)
+{
+	struct writes w;
+	char *f;
+
+	(void)state;
+	sql("UPDATE associations SET store_path = '\\\\smp\\M\xc3\xbcller\xe2\x82\xac\xf0\x9d\x84\x9e'"
+	    " WHERE source_id = 101");
+	f = findings_of(run_once(0, &w));
+	if (count_lines(f, "\\\\\\\\smp\\\\M\\u00fcller\\u20ac\\ud834\\udd1e") != 1)
+		fail_msg("the path's characters:\n%s", f);
+	free(f);
 }
 
 int main(void)
@@ -748,7 +789,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_findings_stored_without_a_digest_still_match, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_run_bigger_than_memory_reads_back_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_run_leaves_the_inventory_writable_while_it_reads, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_a_run_stored_meanwhile_makes_this_one_store_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_run_stored_meanwhile_makes_this_one_compare_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_evidence_keeps_characters_that_are_not_ascii, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_run_reads_one_state_of_the_inventory, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
