@@ -1,7 +1,7 @@
 /* Checklist phases, timed apart on an existing inventory (bench/checks.sh
  * builds one from the lab): evaluating the catalogue (load + evaluators +
  * baseline, read-only: nothing stored), the same with the run stored in
- * history, and each export written to /dev/null. Prints figures only.
+ * history, and each export (HTML too) written to /dev/null. Prints figures only.
  *   bench_checks INVENTORY [REPEATS] */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -50,7 +50,7 @@ static double evaluate(const char *path, bool ro, struct chk_run *run)
 
 int main(int argc, char **argv)
 {
-	static const char *const names[] = { "text", "json", "sarif", "markdown" };
+	static const char *const names[] = { "text", "json", "sarif", "markdown", "html" };
 	int repeats = argc > 2 ? atoi(argv[2]) : 3;
 	struct chk_run run;
 	FILE *null;
@@ -69,15 +69,19 @@ int main(int argc, char **argv)
 		double rw = evaluate(argv[1], false, &run);
 		printf("  run %d: %zu results; evaluate %.2f s; evaluate + store history %.2f s;", i + 1, n,
 		       ro, rw);
-		for (size_t k = 0; k < 4; k++) {
+		/* the HTML report reads the trend and decisions from the inventory */
+		struct inv *hdb = open_inv(argv[1], true);
+		for (size_t k = 0; k < 5; k++) {
 			double t0 = now_s();
 			int rc = k == 0 ? chk_write_text(null, &run, false, false)
 			       : k == 1 ? chk_write_json(null, &run)
 			       : k == 2 ? chk_write_sarif(null, &run)
-			                : chk_write_markdown(null, &run);
+			       : k == 3 ? chk_write_markdown(null, &run)
+			                : chk_write_html(null, &run, hdb);
 			printf(" %s %.2f s%s", names[k], now_s() - t0, rc ? " (failed)" : "");
 		}
 		printf("\n");
+		inv_close(hdb);
 		chk_run_free(&run);
 	}
 	fclose(null);

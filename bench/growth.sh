@@ -37,6 +37,7 @@ share_text|text export, its own share|1000:s<=1|
 share_json|json export, its own share|1000:s<=1|
 share_sarif|sarif export, its own share|1000:s<=1|
 share_markdown|markdown export, its own share|1000:s<=1|
+share_html|html export, its own share|1000:s<=1|
 console_start|console start (the stored run)|assocs>=1000000:s<=0.15|the issue's ≈ 0.1 s|
 console_whole|console, launch to exit (no key)||
 END
@@ -161,7 +162,7 @@ record() {
 # run, then writes each export to /dev/null ("... text 0.01 s json 0.52 s ...").
 record_shares() {
 	timed 0 phases "$build/bench/bench_checks" "$work/inv.db" 1
-	for f in text json sarif markdown; do
+	for f in text json sarif markdown html; do
 		if [ "$secs" != failed ]; then
 			secs=$(awk -v f="$f" '{ for (i = 1; i < NF; i++) if ($i == f) { print $(i + 1); exit } }' \
 				"$work/phases.out")
@@ -187,7 +188,7 @@ for s in $scales; do
 	change_assocs
 	timed_check changed
 	record check_changed "$s"
-	for f in text json sarif markdown; do
+	for f in text json sarif markdown html; do
 		timed_check "export_$f" --format "$f"
 		record "export_$f" "$s"
 	done

@@ -87,7 +87,7 @@ expect "$work/dry" "console start (the stored run)" met "6000: not met (0.20 s >
 if sh "$here/growth.sh" "$build" 10 > "$work/out" 2> "$work/err"; then
 	grep '^| [a-z]' "$work/out" | grep -v '^| measure ' > "$work/rows" || true
 	rows=$(wc -l < "$work/rows")
-	[ "$rows" -eq 17 ] || fail "scale 10: $rows rows in the table, expected 17"
+	[ "$rows" -eq 18 ] || fail "scale 10: $rows rows in the table, expected 18"
 	while IFS='|' read -r _ measure figure _; do
 		measure=$(echo $measure)
 		case $measure in
