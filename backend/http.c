@@ -29,6 +29,9 @@ double http_clock(void)
 	return hx_mono_s();
 }
 
+/* The AdminService's limit per client (requests a second). */
+#define HTTP_DEFAULT_RATE 200
+
 double hx_pace_at(const struct http_client *c)
 {
 	if (c->pace_n < c->pace_cap)

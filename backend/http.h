@@ -27,10 +27,6 @@ const char *http_auth_name(enum http_auth a);
 #define HTTP_INSECURE_TLS   1u   /* --insecure: the certificate is not verified */
 #define HTTP_PLAIN_TEST_LAB 2u   /* --plain-http-test-lab: http://, no TLS at all */
 
-/* Requests a second a client begins at most when max_rate is 0: the
- * AdminService's limit per client. */
-#define HTTP_DEFAULT_RATE 200
-
 struct http_opts {
 	enum http_auth auth;
 	const char *user;          /* NTLM/Basic */

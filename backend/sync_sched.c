@@ -50,7 +50,6 @@ struct sched {
 	size_t n, cur;            /* cur: the class being stored */
 	int conc;
 	long timeout;
-	int rate;                 /* requests a second (http_opts.max_rate) */
 	struct req reqs[MAX_CONNECTIONS];
 	bool failed;
 };
@@ -101,11 +100,7 @@ static int advance(struct sched *sc)
 			if (sync_pages_check(p) != 0)
 				return -1;
 			k->lazy_phase = true;
-			/* One request per key, paced at the rate: what the pacing
-			 * itself takes (100k certificates at 200 a second: 500 s) is
-			 * not held against --timeout. */
-			p->budget_end = sync_clock() + (double)sc->timeout +
-			                (double)json_array_size(p->lazy_keys) / sc->rate;
+			p->budget_end = sync_clock() + (double)sc->timeout;
 		}
 		if (k->lazy_inflight > 0 ||
 		    (k->lazy_phase && k->next_lazy < json_array_size(p->lazy_keys)))
@@ -232,7 +227,6 @@ int sync_read_classes(struct sync *s, const bool *skip, bool *denied, size_t *ro
 	if (sc.conc > MAX_CONNECTIONS)
 		sc.conc = MAX_CONNECTIONS;
 	sc.timeout = o->http.timeout_s > 0 ? o->http.timeout_s : HTTP_DEFAULT_TIMEOUT_S;
-	sc.rate = o->http.max_rate > 0 ? o->http.max_rate : HTTP_DEFAULT_RATE;
 	if (!(sc.k = calloc(sc.n, sizeof *sc.k)))
 		return ow_err_set(&s->err, OW_EINPUT, "out of memory");
 	for (size_t i = 0; i < sc.n; i++) {

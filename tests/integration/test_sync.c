@@ -1092,40 +1092,6 @@ static void test_no_more_requests_begin_in_a_second_than_the_rate_allows(void **
 		         (last - first) / 1e3, want);
 }
 
-/* One keyed read per certificate, paced at the rate: the time the pacing
- * takes is not held against --timeout (at 200 a second, 100k certificates
- * take 500 s, past the default 300). Here 8 a second and 2 s: the lab's
- * certificates take longer than that to read at that rate. */
-static void test_keyed_reads_paced_by_the_rate_are_not_a_timeout(void **state)
-{
-	struct labproc lp;
-	struct inv_open_opts oo = { .path = g_db };
-	struct sync_opts o = { 0 };
-	struct sync_result res;
-	struct ow_err e = { 0 };
-	struct inv *db;
-	char origin[600];
-	long certs;
-
-	(void)state;
-	unlink(g_db);
-	start(&lp, "1", NULL);
-	snprintf(origin, sizeof origin, "%.*s", (int)(strlen(lp.url) - 14), lp.url);
-	o.provider = origin;
-	o.concurrency = 4;
-	o.http = (struct http_opts){ .auth = HTTP_AUTH_BASIC, .user = "labadmin", .secret = PW,
-	                             .cacert = lp.ca, .max_rate = 8, .timeout_s = 2 };
-	assert_int_equal(inv_open(&oo, &db, &e), 0);
-	if (sync_run(db, &o, &res, &e) != 0)
-		fail_msg("sync: %s", e.msg);
-	inv_close(db);
-	labproc_stop(&lp);
-	certs = tu_sql_int(g_db, "SELECT count(*) FROM certificates WHERE thumbprint IS NOT NULL");
-	/* more keyed reads than 2 s allow at 8 a second */
-	if (certs <= 16)
-		fail_msg("only %ld certificates read by key: the test needs more than 16", certs);
-}
-
 /* Every row a sync stores, id included (the order rows were stored in),
  * without the times of the sync. New string. */
 static char *stored(const char *path)
@@ -1215,8 +1181,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_a_second_sync_reads_no_thumbprint_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_classes_and_pages_are_read_at_once_within_the_connection_bound,
-		                                setup, teardown),
-		cmocka_unit_test_setup_teardown(test_keyed_reads_paced_by_the_rate_are_not_a_timeout,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_more_requests_begin_in_a_second_than_the_rate_allows,
 		                                setup, teardown),
