@@ -166,6 +166,13 @@ static void drop_chunk(struct chk_ctx *c)
 	c->n = 0;
 }
 
+/* Why the spool could not take or give back the results. */
+static void spool_failed(struct ow_err *err, const struct chk_spool *sp)
+{
+	ow_err_set(err, OW_EINPUT, "keeping the results for the report failed: %s (the temporary "
+	           "file is in TMPDIR, else /tmp)", eng_spool_error(sp));
+}
+
 int eng_flush(struct chk_ctx *c, bool final)
 {
 	size_t k = chk_index(c->cur);
@@ -187,15 +194,9 @@ int eng_flush(struct chk_ctx *c, bool final)
 	}
 	c->seen[k] |= eng_seen_of(c->res, c->n);
 	for (size_t i = 0; i < c->n; i++) {
-		int to_store = eng_history_take(c, &c->res[i], &c->flush_err);
-		if (to_store < 0) {
-			c->flush_failed = true;
-			break;
-		}
-		if (eng_spool_put_marked(c->run->spool, &c->res[i], to_store == 1) != 0) {
-			ow_err_set(&c->flush_err, OW_EINPUT, "keeping the results for the report failed: "
-			           "%s (the temporary file is in TMPDIR, else /tmp)",
-			           eng_spool_error(c->run->spool));
+		bool to_store = eng_history_take(c, &c->res[i]);
+		if (eng_spool_put_marked(c->run->spool, &c->res[i], to_store) != 0) {
+			spool_failed(&c->flush_err, c->run->spool);
 			c->flush_failed = true;
 			break;
 		}
@@ -252,8 +253,7 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 		}
 	}
 	if (eng_spool_seal(run->spool) != 0) {
-		ow_err_set(err, OW_EINPUT, "keeping the results for the report failed: %s (the "
-		           "temporary file is in TMPDIR, else /tmp)", eng_spool_error(run->spool));
+		spool_failed(err, run->spool);
 		goto out;
 	}
 	inv_read_end(db);

@@ -323,7 +323,6 @@ int eng_history_begin(struct chk_ctx *c, int64_t since, bool keep, struct ow_err
 	struct chk_run *run = c->run;
 	struct history *h = calloc(1, sizeof *h);
 	size_t nopen = 0;
-	int64_t lowest = 0, top = 0;
 
 	if (!h) {
 		ow_err_set(err, OW_EINPUT, "out of memory");
@@ -340,7 +339,7 @@ int eng_history_begin(struct chk_ctx *c, int64_t since, bool keep, struct ow_err
 	run->previous = since > 0 ? since : h->latest;
 	/* The open findings are the previous run's: the baseline too, unless
 	 * it is from an older run. */
-	if (inv_open_findings_span(db, &nopen, &lowest, &top, err) != 0)
+	if (inv_open_findings_count(db, &nopen, err) != 0)
 		return -1;
 	if (!(h->open = malloc((nopen ? nopen : 1) * sizeof *h->open))) {
 		ow_err_set(err, OW_EINPUT, "out of memory");
@@ -375,7 +374,7 @@ static struct inv_finding finding_of(const struct chk_result *r)
 		                     r->baseline, r->waived };
 }
 
-int eng_history_take(struct chk_ctx *c, struct chk_result *r, struct ow_err *err)
+bool eng_history_take(struct chk_ctx *c, struct chk_result *r)
 {
 	struct history *h = c->hist;
 	struct chk_run *run = c->run;
@@ -400,17 +399,17 @@ int eng_history_take(struct chk_ctx *c, struct chk_result *r, struct ow_err *err
 	run->waived[k] += r->state == CS_FAIL && r->waived;
 	grade_take(&h->acc[k], r);
 	if (!h->store || !is_finding(r->state))
-		return 0;
+		return false;
 	f = finding_of(r);
 	digest = inv_finding_digest(&f, false);
 	for (size_t i = at; i < h->nopen && h->open[i].key == key; i++) {
 		if (h->open[i].digest == digest && state_of(h->open[i].rest) == (int)r->state &&
 		    !is_matched(h, i)) {
 			h->matched[i / 64] |= (uint64_t)1 << (i % 64);
-			return 0;
+			return false;
 		}
 	}
-	return 1;
+	return true;
 }
 
 struct storing {

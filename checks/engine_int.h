@@ -87,8 +87,8 @@ int eng_flush(struct chk_ctx *c, bool final);
 /* History, a result at a time. begin: compares with run `since` (0: the
  * previous stored one), reading the open findings; the run is stored
  * (keep, and the inventory may be written) at end. take: marks r new,
- * unchanged or fixed and counts it; 1 when it is a finding no open one
- * matches (end stores it, from the spool), else 0. end: the grades; then,
+ * unchanged or fixed and counts it; true when it is a finding no open one
+ * matches (end stores it, from the spool). end: the grades; then,
  * storing, in one transaction: the run (refused when another run was
  * stored since begin), its new findings, those no longer found closed,
  * the summary, retention. abort: rolls back end's transaction after an
@@ -96,7 +96,7 @@ int eng_flush(struct chk_ctx *c, bool final);
  * ENG_STALE) with err set. */
 #define ENG_STALE (-2)   /* end: another run was stored since begin */
 int eng_history_begin(struct chk_ctx *c, int64_t since, bool keep, struct ow_err *err);
-int eng_history_take(struct chk_ctx *c, struct chk_result *r, struct ow_err *err);
+bool eng_history_take(struct chk_ctx *c, struct chk_result *r);
 int eng_history_end(struct chk_ctx *c, struct ow_err *err);
 void eng_history_abort(struct chk_ctx *c);
 
@@ -105,7 +105,7 @@ void eng_history_abort(struct chk_ctx *c);
  * seal return 0 or -1 (then eng_spool_error says why). */
 struct chk_spool *eng_spool_new(void);
 int eng_spool_put(struct chk_spool *sp, const struct chk_result *r);
-/* The same, marked as a finding end stores (eng_history_take's 1). */
+/* The same, marked as a finding end stores (eng_history_take's true). */
 int eng_spool_put_marked(struct chk_spool *sp, const struct chk_result *r, bool to_store);
 /* fn for each result put with to_store, in order; 0, fn's non-zero, or -1. */
 int eng_spool_each_stored(const struct chk_spool *sp,

@@ -77,22 +77,18 @@ uint64_t inv_finding_digest(const struct inv_finding *f, bool key_only)
 	return (h ^ (f->waived ? 3u : 4u)) * 0x9e3779b97f4a7c15ULL;
 }
 
-int inv_open_findings_span(struct inv *db, size_t *n, int64_t *lowest, int64_t *highest,
-                           struct ow_err *err)
+int inv_open_findings_count(struct inv *db, size_t *n, struct ow_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(db->sql, "SELECT count(*), coalesce(min(id), 0), coalesce(max(id), 0)"
-	                       " FROM finding_spans INDEXED BY spans_open WHERE closed_run IS NULL",
+	if (sqlite3_prepare_v2(db->sql, "SELECT count(*) FROM finding_spans INDEXED BY spans_open"
+	                       " WHERE closed_run IS NULL",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return inv_sql_error(db, err, "counting the open findings");
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	if (rc == SQLITE_ROW)
 		*n = (size_t)sqlite3_column_int64(st, 0);
-		*lowest = sqlite3_column_int64(st, 1);
-		*highest = sqlite3_column_int64(st, 2);
-	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : inv_sql_error(db, err, "counting the open findings");
 }

@@ -42,10 +42,8 @@ int inv_findings_close(struct inv *db, int64_t run_id, const int64_t *ids, size_
  * key_only: of the check, object type and object key alone. */
 uint64_t inv_finding_digest(const struct inv_finding *f, bool key_only);
 
-/* How many findings are open, and their lowest and highest row ids (0
- * when none). 0, or an error kind. */
-int inv_open_findings_span(struct inv *db, size_t *n, int64_t *lowest, int64_t *highest,
-                           struct ow_err *err);
+/* How many findings are open. 0, or an error kind. */
+int inv_open_findings_count(struct inv *db, size_t *n, struct ow_err *err);
 
 /* Every open finding as a later run compares itself with it, without its
  * evidence: id, key digest, digest (above), and its state. Read from the
