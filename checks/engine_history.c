@@ -206,7 +206,7 @@ struct history {
 	size_t nopen, capopen;
 	uint64_t *matched;        /* a bit per open finding */
 	uint32_t *bucket;         /* [b]: the first open finding whose key's top bits are >= b */
-	bool oom, moved;          /* moved: the open findings changed while read */
+	bool oom, moved;          /* moved: a row id out of range (the table edited by hand) */
 	struct grade_acc acc[CHK_MAX];
 };
 
@@ -224,8 +224,8 @@ static int cmp_span(const void *a, const void *b)
 static int on_open(void *ctx, int64_t id, uint64_t key, uint64_t digest, const char *state)
 {
 	struct history *h = ctx;
-	/* Counted before; outside a transaction (a run not stored) another
-	 * run may have stored some since. */
+	/* Counted before, in the same read transaction: room_for_one only
+	 * grows the array if the count was wrong. */
 	struct open_span *o = room_for_one(h->open, h->nopen, &h->capopen, sizeof *o);
 	int st = CS_UNKNOWN;
 
