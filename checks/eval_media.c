@@ -2,16 +2,26 @@
 #include <string.h>
 
 #include "checks/eval.h"
+#include "util/buf.h"
+#include "util/jsonw.h"
 
-static json_t *cert_evidence(const struct inv_cert *k)
+/* Certificates are tens of thousands at scale: their evidence is
+ * written straight as text (util/jsonw.h), the members a check adds
+ * after these. */
+static void cert_evidence(struct jw *w, struct buf *b, const struct inv_cert *k)
 {
-	json_t *e = json_object();
-	json_object_set_new(e, "SMSID", json_string(k->smsid));
-	json_object_set_new(e, "Type", json_integer(k->type));
-	json_object_set_new(e, "KeyType", k->key_type == INV_NULL ? json_null() : json_integer(k->key_type));
-	json_object_set_new(e, "IsBlocked", k->is_blocked == INV_NULL ? json_null() : json_boolean(k->is_blocked));
-	json_object_set_new(e, "ServerName", json_string(k->server_name ? k->server_name : ""));
-	return e;
+	jw_begin(w, b);
+	jw_str(w, "SMSID", k->smsid);
+	jw_int(w, "Type", k->type);
+	if (k->key_type == INV_NULL)
+		jw_null(w, "KeyType");
+	else
+		jw_int(w, "KeyType", k->key_type);
+	if (k->is_blocked == INV_NULL)
+		jw_null(w, "IsBlocked");
+	else
+		jw_bool(w, "IsBlocked", k->is_blocked != 0);
+	jw_str(w, "ServerName", k->server_name ? k->server_name : "");
 }
 
 /* Certificates are tens of thousands at scale (a hundred thousand at lab
@@ -22,6 +32,7 @@ struct cert_scan {
 	const struct chk_names *dps;
 	long max_days;
 	bool media;               /* MEDIA-004: a media certificate in circulation */
+	struct buf ev;
 };
 
 static int each_cert(struct chk_ctx *c, int (*fn)(void *ctx, const struct inv_cert *k),
@@ -29,8 +40,21 @@ static int each_cert(struct chk_ctx *c, int (*fn)(void *ctx, const struct inv_ce
 {
 	struct ow_err e = { 0 };
 
+	int rc;
+
 	sc->c = c;
-	return inv_each_cert(chk_db(c), false, fn, sc, &e) != 0 ? -1 : 0;
+	rc = inv_each_cert(chk_db(c), false, fn, sc, &e) != 0 ? -1 : 0;
+	buf_free(&sc->ev);
+	return rc;
+}
+
+/* One result with the evidence w wrote. */
+static int emit_cert(struct cert_scan *sc, struct jw *w, enum chk_state st, int sev,
+                     const struct inv_cert *k)
+{
+	const char *ev = jw_finish(w);
+
+	return !ev || chk_emit_text(sc->c, st, sev, "certificate", k->smsid, k->issued_to, ev) != 0;
 }
 
 /* Type 1 certificates stand for the boot media in circulation. */
@@ -55,24 +79,26 @@ static int media_002(void *ctx, const struct inv_cert *k)
 {
 	struct cert_scan *sc = ctx;
 	enum chk_state st = CS_PASS;
-	json_t *e;
+	struct jw w;
 
 	if (k->type != 1)
 		return 0;
-	e = cert_evidence(k);
-	json_object_set_new(e, "policy", json_pack("{s:s,s:i}", "setting",
-	                    "media_cert_max_lifetime_days", "value", (int)sc->max_days));
+	cert_evidence(&w, &sc->ev, k);
+	jw_obj(&w, "policy");
+	jw_str(&w, "setting", "media_cert_max_lifetime_days");
+	jw_int(&w, "value", (int)sc->max_days);
+	jw_end(&w);
 	if (k->valid_from == INV_NULL || k->valid_until == INV_NULL) {
 		st = CS_UNKNOWN;
 	} else if (k->valid_until < chk_now(sc->c) && k->is_blocked != 1) {
 		st = CS_FAIL;
-		json_object_set_new(e, "reason", json_string("expired and not blocked"));
+		jw_str(&w, "reason", "expired and not blocked");
 	} else if (k->valid_until - k->valid_from > (int64_t)sc->max_days * DAY && k->is_blocked != 1) {
 		st = CS_FAIL;
-		json_object_set_new(e, "reason", json_string("valid longer than the policy allows"));
-		json_object_set_new(e, "lifetime_days", json_integer((k->valid_until - k->valid_from) / DAY));
+		jw_str(&w, "reason", "valid longer than the policy allows");
+		jw_int(&w, "lifetime_days", (k->valid_until - k->valid_from) / DAY);
 	}
-	return chk_emit(sc->c, st, 0, "certificate", k->smsid, k->issued_to, e) != 0;
+	return emit_cert(sc, &w, st, 0, k);
 }
 
 int eval_media_002(struct chk_ctx *c)
@@ -116,13 +142,12 @@ static int cert_001(void *ctx, const struct inv_cert *k)
 	if (d && chk_dp_pxe(d) && d->pxe_password_set == 0) {
 		/* Anyone who PXE boots there takes the certificate with its
 		 * key from the media policy and is the DP to the site. */
-		json_t *e = cert_evidence(k);
-		json_object_set_new(e, "reason", json_string("a PKI certificate on a PXE DP "
-		                    "without a PXE password: a PXE-booting machine can take it "
-		                    "with its key and authenticate as the DP"));
-		json_object_set_new(e, "dp", json_string(d->server_name));
-		return chk_emit(sc->c, CS_FAIL, SEV_CRITICAL, "certificate", k->smsid, k->issued_to,
-		                e) != 0;
+		struct jw w;
+		cert_evidence(&w, &sc->ev, k);
+		jw_str(&w, "reason", "a PKI certificate on a PXE DP without a PXE password: a "
+		       "PXE-booting machine can take it with its key and authenticate as the DP");
+		jw_str(&w, "dp", d->server_name);
+		return emit_cert(sc, &w, CS_FAIL, SEV_CRITICAL, k);
 	}
 	return chk_attest_needed(sc->c, "certificate", k->smsid, k->issued_to,
 	                         "the imported .pfx is password protected and stored "
@@ -144,7 +169,7 @@ static int cert_002(void *ctx, const struct inv_cert *k)
 	bool compromised;
 	enum chk_state st = CS_PASS;
 	int sev = 0;
-	json_t *e;
+	struct jw w;
 
 	if (k->type != 2 && k->type != 1)
 		return 0;
@@ -152,17 +177,17 @@ static int cert_002(void *ctx, const struct inv_cert *k)
 	compromised = tag && tag->compromised == 1;
 	if (k->type != 2 && !compromised)
 		return 0;   /* a media certificate nobody marked: MEDIA-002's business */
-	e = cert_evidence(k);
+	cert_evidence(&w, &sc->ev, k);
 	if (compromised && k->is_blocked != 1) {
 		st = CS_FAIL;
 		sev = SEV_CRITICAL;
-		json_object_set_new(e, "reason", json_string("marked compromised and not blocked"));
+		jw_str(&w, "reason", "marked compromised and not blocked");
 	} else if (k->type == 2 && k->is_blocked != 1 && !chk_dp_named(s, sc->dps, k->server_name)) {
 		st = CS_FAIL;
-		json_object_set_new(e, "reason", json_string("its server is no longer a "
-		                    "distribution point, and it is not blocked"));
+		jw_str(&w, "reason", "its server is no longer a distribution point, and it is not "
+		       "blocked");
 	}
-	return chk_emit(sc->c, st, sev, "certificate", k->smsid, k->issued_to, e) != 0;
+	return emit_cert(sc, &w, st, sev, k);
 }
 
 int eval_cert_002(struct chk_ctx *c)

@@ -5,6 +5,7 @@
 
 #include "checks/eval.h"
 #include "util/buf.h"
+#include "util/jsonw.h"
 
 static json_t *smp_evidence(const struct inv_smp *m)
 {
@@ -95,98 +96,19 @@ struct assoc_scan {
 	struct buf ev, key, name;
 };
 
-/* The code point of the UTF-8 sequence at p (its length in *len), or -1
- * when it is not one (a stray or overlong byte, a surrogate). */
-static long utf8_at(const unsigned char *p, size_t *len)
-{
-	long cp;
-	size_t n;
-
-	if (p[0] >= 0xf0 && p[0] < 0xf5)
-		n = 4, cp = p[0] & 0x07;
-	else if (p[0] >= 0xe0)
-		n = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xc2 && p[0] < 0xe0)
-		n = 2, cp = p[0] & 0x1f;
-	else
-		return -1;
-	if (p[0] >= 0xf5)
-		return -1;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return -1;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp < 0xe000))
-		return -1;
-	*len = n;
-	return cp;
-}
-
-/* JSON string body, ASCII only, for evidence built by hand: runs of plain
- * characters appended at once (a million paths at scale); other
- * characters as \u escapes (a pair above U+FFFF), a byte that is not
- * UTF-8 as the code point of the same number, as before. */
-static void json_text(struct buf *b, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-
-	buf_addc(b, '"');
-	while (*p) {
-		size_t run = 0, len = 1;
-		long cp = -1;
-		while (p[run] >= 0x20 && p[run] < 0x7f && p[run] != '"' && p[run] != '\\')
-			run++;
-		buf_add(b, p, run);
-		p += run;
-		if (!*p)
-			break;
-		if (*p == '"' || *p == '\\') {
-			buf_addf(b, "\\%c", *p);
-		} else if (*p >= 0x80 && (cp = utf8_at(p, &len)) >= 0x10000) {
-			cp -= 0x10000;
-			buf_addf(b, "\\u%04lx\\u%04lx", 0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
-		} else if (*p >= 0x80 && cp >= 0) {
-			buf_addf(b, "\\u%04lx", cp);
-		} else {
-			len = 1;
-			buf_addf(b, "\\u%04x", *p);
-		}
-		p += len;
-	}
-	buf_addc(b, '"');
-}
-
-/* n in decimal, appended. */
-static void add_int(struct buf *b, long long n)
-{
-	char d[24];
-	size_t i = sizeof d;
-	unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
-
-	do
-		d[--i] = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	if (n < 0)
-		d[--i] = '-';
-	buf_add(b, d + i, sizeof d - i);
-}
-
 /* Only what the inventory says: an age would change the stored finding
  * every day (the reports show it from the date). */
 static void evidence(struct assoc_scan *sc, const struct inv_assoc *a, int64_t when)
 {
-	buf_reset(&sc->ev);
-	buf_adds(&sc->ev, sc->released ? "{\"store_released\":" : "{\"store_created\":");
-	add_int(&sc->ev, when);
-	buf_adds(&sc->ev, ",\"store_path\":");
-	json_text(&sc->ev, a->store_path);
-	buf_adds(&sc->ev, sc->released ? ",\"policy\":{\"setting\":\"assoc_released_max_days\","
-	                               : ",\"policy\":{\"setting\":\"assoc_unreleased_max_days\",");
-	buf_adds(&sc->ev, "\"value\":");
-	add_int(&sc->ev, sc->days);
-	buf_adds(&sc->ev, "}}");
+	struct jw w;
+
+	jw_begin(&w, &sc->ev);
+	jw_int(&w, sc->released ? "store_released" : "store_created", when);
+	jw_str(&w, "store_path", a->store_path ? a->store_path : "");
+	jw_obj(&w, "policy");
+	jw_str(&w, "setting", sc->released ? "assoc_released_max_days" : "assoc_unreleased_max_days");
+	jw_int(&w, "value", sc->days);
+	sc->ev.failed |= !jw_finish(&w);
 }
 
 static int scan_assoc(void *ctx, const struct inv_assoc *a)
@@ -202,9 +124,9 @@ static int scan_assoc(void *ctx, const struct inv_assoc *a)
 		return 0;
 	}
 	buf_reset(&sc->key);
-	add_int(&sc->key, a->source_id);
+	jw_decimal(&sc->key, a->source_id);
 	buf_addc(&sc->key, ':');
-	add_int(&sc->key, a->restore_id);
+	jw_decimal(&sc->key, a->restore_id);
 	/* (the name as snprintf into 300 bytes cut it) */
 	buf_reset(&sc->name);
 	buf_adds(&sc->name, a->source_name ? a->source_name : "?");

@@ -761,8 +761,8 @@ static void test_a_run_reads_one_state_of_the_inventory(void **state)
 	free(f);
 }
 
-/* A store path that is not ASCII is kept as its characters (escaped), not
- * as its bytes. */
+/* A store path that is not ASCII is kept as its characters (escaped, in
+ * jansson's upper-case hex as every other evidence), not as its bytes. */
 static void test_evidence_keeps_characters_that_are_not_ascii(void **state)
 {
 	struct writes w;
@@ -772,7 +772,7 @@ static void test_evidence_keeps_characters_that_are_not_ascii(void **state)
 	sql("UPDATE associations SET store_path = '\\\\smp\\M\xc3\xbcller\xe2\x82\xac\xf0\x9d\x84\x9e'"
 	    " WHERE source_id = 101");
 	f = findings_of(run_once(0, &w));
-	if (count_lines(f, "\\\\\\\\smp\\\\M\\u00fcller\\u20ac\\ud834\\udd1e") != 1)
+	if (count_lines(f, "\\\\\\\\smp\\\\M\\u00FCller\\u20AC\\uD834\\uDD1E") != 1)
 		fail_msg("the path's characters:\n%s", f);
 	free(f);
 }
