@@ -71,6 +71,26 @@ static void sync_directory_of(const char *path)
 	free(copy);
 }
 
+/* -o to what is not a regular file (a pipe, /dev/null, a terminal): the
+ * report goes into it as into standard output; renaming a file over it
+ * would replace the device itself (as root, /dev/null). */
+static int write_report_into(const char *path, const struct report *r, struct ow_err *err)
+{
+	int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC), why = 0;
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	int rc = f && write_report(f, r) == 0 && fflush(f) == 0 ? 0 : -1;
+
+	why = errno;
+	if (f ? fclose(f) != 0 : fd >= 0 && close(fd) != 0) {
+		why = rc == 0 ? errno : why;
+		rc = -1;
+	}
+	if (rc != 0)
+		ow_err_set(err, OW_EINPUT, "writing the report into %s failed (%s): choose another "
+		           "file and run osdwarden check again", path, why ? strerror(why) : "incomplete");
+	return rc ? OW_EINPUT : 0;
+}
+
 /* -o FILE: the report replaces path whole or not at all. It is written to
  * a new file beside path (mkstemp: O_EXCL, never through a file someone
  * prepared), flushed to disk and renamed over path; on any failure the
@@ -86,6 +106,10 @@ static int write_report_file(const char *path, const struct report *r, struct ow
 	struct stat old;
 
 	umask(mask);
+	if (stat(path, &old) == 0 && !S_ISREG(old.st_mode) && !S_ISDIR(old.st_mode)) {
+		free(tmp);
+		return write_report_into(path, r, err);
+	}
 	/* A report replaced keeps its mode (a private one stays private). */
 	mode = stat(path, &old) == 0 && S_ISREG(old.st_mode) ? old.st_mode & 0777 : 0644 & ~mask;
 	if (!tmp)

@@ -3,10 +3,15 @@
  * threshold used, in the console's words (checks/words). */
 #include "support/testutil.h"
 
+#include <fcntl.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "support/labsite.h"
 
@@ -235,6 +240,56 @@ static void test_sarif_messages_name_the_evidence(void **state)
 	free(out);
 }
 
+/* -o to something that is not a regular file (a pipe here; /dev/null or a
+ * terminal alike) writes into it: the report is never renamed over it
+ * (as root that turned /dev/null into a file of the report). */
+static void test_a_report_to_a_pipe_goes_into_the_pipe(void **state)
+{
+	char fifo[400], copy[400];
+	struct stat st;
+	struct tu_run r;
+	pid_t reader;
+	int status = 0;
+	bool still_fifo;
+	json_t *j;
+
+	(void)state;
+	snprintf(fifo, sizeof fifo, "%s/report.fifo", g_ls.dir);
+	snprintf(copy, sizeof copy, "%s/report.copy", g_ls.dir);
+	unlink(fifo);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	/* what comes out of the pipe, into a file (the child ends on EOF) */
+	reader = fork();
+	assert_true(reader >= 0);
+	if (reader == 0) {
+		char b[65536];
+		ssize_t n;
+		int in = open(fifo, O_RDONLY), out = open(copy, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (in < 0 || out < 0)
+			_exit(2);
+		while ((n = read(in, b, sizeof b)) > 0)
+			if (write(out, b, (size_t)n) != n)
+				_exit(3);
+		_exit(n == 0 ? 0 : 4);
+	}
+	r = tu_cli(g_ls.db, (const char *const[]){ "check", "--format", "json", "--as-of", AS_OF,
+	                                           "-o", fifo, NULL });
+	still_fifo = lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode);
+	if (!still_fifo)
+		kill(reader, SIGKILL);   /* nothing will ever open the pipe */
+	waitpid(reader, &status, 0);
+	if (!still_fifo)
+		fail_msg("check -o PIPE replaced the pipe with a file (exit %d: %s)", r.rc, r.err);
+	assert_int_equal(r.rc, 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	j = json_load_file(copy, 0, NULL);
+	if (!j || !json_is_array(json_object_get(j, "findings")))
+		fail_msg("what the pipe carried is not the JSON report");
+	json_decref(j);
+	tu_run_free(&r);
+	unlink(fifo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -242,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_text_all_lists_every_object_with_its_evidence),
 		cmocka_unit_test(test_text_says_how_many_objects_it_left_out),
 		cmocka_unit_test(test_sarif_messages_name_the_evidence),
+		cmocka_unit_test(test_a_report_to_a_pipe_goes_into_the_pipe),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
