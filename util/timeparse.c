@@ -61,8 +61,14 @@ static enum owtime_status finish(int y, int mo, int d, int h, int mi, int s,
 	tm.tm_hour = h;
 	tm.tm_min = mi;
 	tm.tm_sec = s;
-	t = timegm(&tm);
-	out->ms = ((int64_t)t - (int64_t)offset_min * 60) * 1000 + ms;
+	t = timegm(&tm) - (time_t)offset_min * 60;
+	/* The same day reached through a zone: "1970-01-02+05:30" is the epoch
+	 * too. Deciding on the UTC day as well keeps every accepted value one
+	 * that formats and parses back to itself. */
+	if (offset_min != 0 && gmtime_r(&t, &tm) &&
+	    is_placeholder(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday))
+		return OWTIME_UNSET;
+	out->ms = (int64_t)t * 1000 + ms;
 	out->offset_known = offset_known;
 	return OWTIME_OK;
 }

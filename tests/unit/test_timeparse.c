@@ -61,8 +61,15 @@ static void test_unset_placeholders(void **state)
 	expect_status("1980-01-01T12:00:00Z", OWTIME_UNSET);
 	expect_status("00000000000000.000000+000", OWTIME_UNSET);
 	expect_status("16010101000000.000000+000", OWTIME_UNSET);
-	/* A real date late on 1970-01-02 is not a placeholder. */
+	/* The epoch written in a zone ahead of UTC falls on 1970-01-01 UTC:
+	 * still the placeholder, whichever day the wall clock showed (the
+	 * fuzzer found the parse and its formatted UTC form disagreeing). */
+	expect_status("1970-01-02+0530", OWTIME_UNSET);
+	expect_status("1980-01-01T02:00:00+03:00", OWTIME_UNSET);
+	expect_status("19800101010000.000000+120", OWTIME_UNSET);
+	/* A real date on 1970-01-02 UTC is not a placeholder. */
 	expect_ok("1970-01-02T00:00:00Z", 86400000LL, true);
+	expect_ok("1970-01-02T06:00:00+05:30", 86400000LL + 1800000LL, true);
 }
 
 static void test_dmtf_with_utc_and_unknown_offset(void **state)
