@@ -26,7 +26,7 @@ const char *lab_fault_name(enum lab_fault_kind k)
 	return "none";
 }
 
-/* "2s", "500ms", "1.5s" -> milliseconds. */
+/* "2s", "500ms", "1.5s" -> milliseconds; at most 600 s in either unit. */
 static int duration_ms(const char *s, size_t n, unsigned *ms)
 {
 	char buf[32], *end;
@@ -38,14 +38,15 @@ static int duration_ms(const char *s, size_t n, unsigned *ms)
 	buf[n] = '\0';
 	errno = 0;
 	v = strtod(buf, &end);
-	if (errno || end == buf || v < 0 || v > 600)
+	if (errno || end == buf || !(v >= 0))
 		return -1;
-	if (strcmp(end, "ms") == 0)
-		*ms = (unsigned)v;
-	else if (strcmp(end, "s") == 0 || *end == '\0')
-		*ms = (unsigned)(v * 1000);
-	else
+	if (strcmp(end, "s") == 0 || *end == '\0')
+		v *= 1000;
+	else if (strcmp(end, "ms") != 0)
 		return -1;
+	if (v > 600000)
+		return -1;
+	*ms = (unsigned)v;
 	return 0;
 }
 

@@ -772,6 +772,11 @@ static void test_each_fault_kind_happens_on_its_request(void **state)
 	assert_non_null(whole);
 	json_decref(whole);
 	http_free(&h);
+	/* in milliseconds: the 600 s bound is on the duration, not the number */
+	h = faulted("slow=1500ms@req=1", "wmi/SMS_Site");
+	assert_int_equal(h.rc, CURLE_OK);
+	assert_true(h.secs >= 1.4);
+	http_free(&h);
 	h = faulted("badjson@req=1", "wmi/SMS_Site");
 	assert_int_equal(h.status, 200);
 	assert_null(json_loads(h.body, 0, NULL));
@@ -851,6 +856,10 @@ static void test_bad_fault_spec_is_refused_at_start(void **state)
 
 	(void)state;
 	snprintf(cmd, sizeof cmd, "%s/osdwarden-lab --faults 'explode@0.5' >/dev/null 2>&1", b ? b : "build");
+	assert_int_equal(WEXITSTATUS(system(cmd)), 2);
+	/* a duration past 600 s, in either unit */
+	snprintf(cmd, sizeof cmd, "%s/osdwarden-lab --faults 'slow=600001ms@req=1' >/dev/null 2>&1",
+	         b ? b : "build");
 	assert_int_equal(WEXITSTATUS(system(cmd)), 2);
 }
 
