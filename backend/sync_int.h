@@ -117,7 +117,6 @@ struct pager {
 	bool current;
 	bool counted;                 /* the $count's answer is in */
 	size_t held, held_bytes;      /* pages waiting in `pending`, and their bytes */
-	double budget_end;            /* its requests end by then (--timeout per class) */
 	/* Keyed reads are stored in the order of lazy_keys too, whatever
 	 * order they are answered in: lazy_stored is the next to store. */
 	struct buf lazy_pending[SYNC_LAZY_WINDOW];

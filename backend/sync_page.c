@@ -380,7 +380,7 @@ char *sync_page_next(struct pager *p, size_t i)
 }
 
 /* A page whose body did not parse is read again (a GET is safe to
- * repeat), at most twice, under the class's cap and budget. */
+ * repeat), at most twice, under the page's cap and one --timeout for both. */
 static int refetch(struct pager *p, size_t index, struct buf *body)
 {
 	struct sync *s = p->s;
@@ -390,7 +390,7 @@ static int refetch(struct pager *p, size_t index, struct buf *body)
 	int rc = -1;
 
 	http_client_set_max_body(s->http, sync_page_cap(p));
-	http_client_set_budget_until(s->http, p->budget_end, timeout, p->c->name);
+	http_client_set_budget(s->http, timeout, p->c->name);
 	for (int attempt = 0; url && attempt < 2 && rc != 0; attempt++) {
 		struct http_resp r;
 		struct ow_err e = { 0 };

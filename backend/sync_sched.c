@@ -86,11 +86,9 @@ static int advance(struct sched *sc)
 			continue;
 		}
 		if (!p->current) {
-			/* Its turn: the pages it read ahead are stored now, and its
-			 * --timeout runs from here. */
+			/* Its turn: the pages it read ahead are stored now. */
 			p->current = true;
 			p->t0 = sync_clock();
-			p->budget_end = p->t0 + (double)sc->timeout;
 			if (sync_page_drain(p) != 0)
 				return -1;
 		}
@@ -100,7 +98,6 @@ static int advance(struct sched *sc)
 			if (sync_pages_check(p) != 0)
 				return -1;
 			k->lazy_phase = true;
-			p->budget_end = sync_clock() + (double)sc->timeout;
 		}
 		if (k->lazy_inflight > 0 ||
 		    (k->lazy_phase && k->next_lazy < json_array_size(p->lazy_keys)))
@@ -138,8 +135,6 @@ static char *sched_next(void *ctx, size_t gidx)
 			continue;
 		if (!k->started) {
 			k->started = true;
-			if (!p->current)
-				p->budget_end = sync_clock() + (double)sc->timeout;
 			url = sync_count_url(p);
 			kind = RQ_COUNT;
 		} else if (!p->counted) {
@@ -173,9 +168,12 @@ static char *sched_next(void *ctx, size_t gidx)
 			k->pages_inflight++;
 		else if (kind == RQ_LAZY)
 			k->lazy_inflight++;
-		/* This URL's cap and budget, retries included (http_get_many). */
+		/* This URL's cap, and its --timeout from now, retries included
+		 * (http_get_many begins it at once: next() is asked only when the
+		 * rate lets a request begin, so the wait for the rate never
+		 * counts against a request). */
 		http_client_set_max_body(s->http, kind == RQ_PAGE ? sync_page_cap(p) : 0);
-		http_client_set_budget_until(s->http, p->budget_end, sc->timeout, p->c->name);
+		http_client_set_budget(s->http, sc->timeout, p->c->name);
 		return url;
 	}
 	return NULL;

@@ -32,7 +32,8 @@ const struct ow_opt siteopts_opts[] = {
 	  "do not verify the site's TLS certificate (anyone on the path can then read and change "
 	  "the session); warned, and the run recorded as insecure" },
 	{ "timeout", 0, 0x206, "S", NULL, NULL,
-	  "the most one class of the site may take, retries included (default 300)" },
+	  "the most one request to the site may take, retries included, from when it begins "
+	  "(default 300)" },
 	{ "password-file", 0, 0x207, "FILE", "@file", NULL,
 	  "read the password from FILE, which must be 0600; otherwise OSDWARDEN_PASSWORD or a "
 	  "prompt on the terminal, never the command line" },

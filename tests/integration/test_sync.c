@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "support/labproc.h"
@@ -956,7 +957,7 @@ static void test_a_second_sync_reads_no_thumbprint_again(void **state)
  * and how many requests the lab was answering when it began. */
 struct logged {
 	char cls[64];
-	bool count;
+	bool count, keyed;          /* its $count; one instance (Class(key)) */
 	double at, ms;
 	int inflight;
 };
@@ -980,6 +981,7 @@ static size_t read_log(const char *path, struct logged *out, size_t max)
 			struct logged *l = &out[n++];
 			snprintf(l->cls, sizeof l->cls, "%.*s", (int)strcspn(wmi + 5, "(/"), wmi + 5);
 			l->count = strstr(wmi, "/$count") != NULL;
+			l->keyed = wmi[5 + strcspn(wmi + 5, "(/")] == '(';
 			l->at = json_number_value(json_object_get(j, "at"));
 			l->ms = json_number_value(json_object_get(j, "ms"));
 			l->inflight = (int)json_integer_value(json_object_get(j, "inflight"));
@@ -1044,6 +1046,31 @@ static void test_classes_and_pages_are_read_at_once_within_the_connection_bound(
 		fail_msg("no two pages of SMS_StateMigration were read at the same time");
 }
 
+/* A sync through the library, where the rate can be set (the command line
+ * has no option for it): into g_db from lp, at rate (0: the default) with
+ * timeout_s (0: the default) over conc connections. sync_run's result, its
+ * message in e. */
+static int lib_sync(const struct labproc *lp, int rate, long timeout_s, int conc,
+                    struct ow_err *e)
+{
+	struct inv_open_opts oo = { .path = g_db };
+	struct sync_opts o = { 0 };
+	struct sync_result res;
+	struct inv *db;
+	char origin[600];
+	int rc;
+
+	snprintf(origin, sizeof origin, "%.*s", (int)(strlen(lp->url) - 14), lp->url);
+	o.provider = origin;
+	o.concurrency = conc;
+	o.http = (struct http_opts){ .auth = HTTP_AUTH_BASIC, .user = "labadmin", .secret = PW,
+	                             .cacert = lp->ca, .max_rate = rate, .timeout_s = timeout_s };
+	assert_int_equal(inv_open(&oo, &db, e), 0);
+	rc = sync_run(db, &o, &res, e);
+	inv_close(db);
+	return rc;
+}
+
 /* The AdminService allows a client 200 requests a second: no more begin
  * in any second (here a rate of 25 so that a small site passes it). The
  * first request to the last, at the lab, spans at least what the rate
@@ -1053,13 +1080,9 @@ static void test_classes_and_pages_are_read_at_once_within_the_connection_bound(
 static void test_no_more_requests_begin_in_a_second_than_the_rate_allows(void **state)
 {
 	struct labproc lp;
-	struct inv_open_opts oo = { .path = g_db };
-	struct sync_opts o = { 0 };
-	struct sync_result res;
 	struct ow_err e = { 0 };
 	struct logged *l = calloc(4096, sizeof *l);
-	struct inv *db;
-	char origin[600], logp[400];
+	char logp[400];
 	double first = 1e18, last = 0, want;
 	size_t n;
 
@@ -1068,15 +1091,8 @@ static void test_no_more_requests_begin_in_a_second_than_the_rate_allows(void **
 	unlink(g_db);
 	snprintf(logp, sizeof logp, "%s/rate.log", g_dir);
 	start(&lp, "1", (const char *const[]){ "--log", logp, NULL });
-	snprintf(origin, sizeof origin, "%.*s", (int)(strlen(lp.url) - 14), lp.url);
-	o.provider = origin;
-	o.concurrency = 4;
-	o.http = (struct http_opts){ .auth = HTTP_AUTH_BASIC, .user = "labadmin", .secret = PW,
-	                             .cacert = lp.ca, .max_rate = 25 };
-	assert_int_equal(inv_open(&oo, &db, &e), 0);
-	if (sync_run(db, &o, &res, &e) != 0)
+	if (lib_sync(&lp, 25, 0, 4, &e) != 0)
 		fail_msg("sync: %s", e.msg);
-	inv_close(db);
 	labproc_stop(&lp);
 	n = read_log(logp, l, 4096);
 	assert_true(n > 50);
@@ -1090,6 +1106,96 @@ static void test_no_more_requests_begin_in_a_second_than_the_rate_allows(void **
 	if ((last - first) / 1e3 < want)
 		fail_msg("%zu requests began within %.2f s; 25 a second needs at least %.1f s", n + 1,
 		         (last - first) / 1e3, want);
+}
+
+/* --- the time a class may take -------------------------------------------- */
+
+/* --metadata-without's list: every class of the contract but keep (and
+ * SMS_Site, which every sync reads). */
+static void all_classes_but(const char *keep, char *out, size_t n)
+{
+	out[0] = '\0';
+	for (size_t i = 0; i < as_class_count(); i++) {
+		const char *c = as_class_at(i)->name;
+		if (strcmp(c, keep) != 0 && strcmp(c, "SMS_Site") != 0)
+			snprintf(out + strlen(out), n - strlen(out), "%s%s", out[0] ? "," : "", c);
+	}
+}
+
+/* One keyed read per certificate, begun no faster than the rate: 31 of
+ * them at 5 a second take 5 s at the least, more than twice the 2 s
+ * --timeout, while the lab answers each at once. The time osdwarden
+ * holds its own requests back for the rate is not the site's slowness:
+ * the class is read. (Only SMS_Site and SMS_Certificate are exposed, so
+ * no other class shares the rate or the connections.) */
+static void test_keyed_reads_the_rate_alone_makes_longer_than_the_timeout_succeed(void **state)
+{
+	struct labproc lp;
+	struct ow_err e = { 0 };
+	struct logged *l = calloc(4096, sizeof *l);
+	char logp[400], hidden[2048];
+	double first = 1e18, last = 0;
+	size_t n, keyed = 0;
+	int rc;
+
+	(void)state;
+	assert_non_null(l);
+	unlink(g_db);
+	snprintf(logp, sizeof logp, "%s/keyed.log", g_dir);
+	all_classes_but("SMS_Certificate", hidden, sizeof hidden);
+	start(&lp, "1", (const char *const[]){ "--metadata-without", hidden, "--log", logp, NULL });
+	rc = lib_sync(&lp, 5, 2, 4, &e);
+	labproc_stop(&lp);
+	/* partial only because the other classes are not exposed */
+	if (rc != OW_EPARTIAL || !strstr(e.msg, "not exposed by this site"))
+		fail_msg("sync (%d): %s", rc, e.msg);
+	assert_int_equal(q("SELECT count(*) FROM sync_classes WHERE status='ok'"), 2);
+	assert_int_equal(q("SELECT count(*) FROM certificates WHERE thumbprint IS NULL"), 0);
+	/* the premise: the keyed reads took more than twice --timeout, at
+	 * the lab, from the first to the last */
+	n = read_log(logp, l, 4096);
+	for (size_t i = 0; i < n; i++) {
+		if (!l[i].keyed || strcmp(l[i].cls, "SMS_Certificate") != 0)
+			continue;
+		keyed++;
+		first = l[i].at < first ? l[i].at : first;
+		last = l[i].at > last ? l[i].at : last;
+	}
+	free(l);
+	assert_int_equal(keyed, (size_t)q("SELECT count(*) FROM certificates"));
+	if ((last - first) / 1e3 < 4)
+		fail_msg("%zu keyed reads within %.1f s: the test needs more than 4 s of them", keyed,
+		         (last - first) / 1e3);
+}
+
+static double mono_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* A keyed read the site holds for 8 s fails the class within its 2 s
+ * --timeout (the time allowed for the rate does not unbound it), and
+ * the message names the class and the option. */
+static void test_a_stalled_keyed_read_fails_its_class_within_the_timeout(void **state)
+{
+	struct labproc lp;
+	struct tu_run r;
+	double t0, took;
+
+	(void)state;
+	unlink(g_db);
+	start(&lp, "1", (const char *const[]){ "--faults", "slow=8s@path=SMS_Certificate('", NULL });
+	t0 = mono_s();
+	r = sync_with(&lp, (const char *const[]){ "--timeout", "2", NULL });
+	took = mono_s() - t0;
+	labproc_stop(&lp);
+	if (r.rc != 3 || !strstr(r.err, "SMS_Certificate") || !strstr(r.err, "--timeout"))
+		fail_msg("sync exit %d: %s", r.rc, r.err);
+	if (took > 6)
+		fail_msg("a keyed read held 8 s failed after %.1f s; --timeout 2 bounds it", took);
+	tu_run_free(&r);
 }
 
 /* Every row a sync stores, id included (the order rows were stored in),
@@ -1183,6 +1289,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_classes_and_pages_are_read_at_once_within_the_connection_bound,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_more_requests_begin_in_a_second_than_the_rate_allows,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keyed_reads_the_rate_alone_makes_longer_than_the_timeout_succeed,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_stalled_keyed_read_fails_its_class_within_the_timeout,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_what_is_stored_does_not_depend_on_the_order_answers_arrive_in,
 		                                setup, teardown),
