@@ -22,7 +22,7 @@ const struct ow_opt cli_help_opts[] = {
 const struct ow_opt cli_global_opts[] = {
 	{ "db", 0, 'd', "FILE", "@file", NULL,
 	  "the inventory (default $XDG_DATA_HOME/osdwarden/inventory.db, or the configuration's "
-	  "[defaults] db)" },
+	  "[defaults] db); only sync, demo, settings and tui create it" },
 	{ "read-only", 0, 'r', NULL, NULL, NULL, "never write: the inventory is opened read-only" },
 	{ "no-color", 0, 'c', NULL, NULL, NULL, "no colours (also when NO_COLOR is set)" },
 	{ "help", 'h', 'h', NULL, NULL, NULL,
@@ -154,9 +154,10 @@ int cli_usage(struct cli *c, const char *cmd, const char *fmt, ...)
 	return OW_EINPUT;
 }
 
-int cli_open_inventory(struct cli *c, struct inv **db)
+static int open_inventory(struct cli *c, struct inv **db, bool must_exist)
 {
-	struct inv_open_opts o = { .path = c->db_path, .read_only = c->read_only };
+	struct inv_open_opts o = { .path = c->db_path, .read_only = c->read_only,
+	                           .must_exist = must_exist };
 	struct ow_err e = { 0 };
 
 	if (inv_open(&o, db, &e) != 0)
@@ -164,6 +165,16 @@ int cli_open_inventory(struct cli *c, struct inv **db)
 	if (inv_warning(*db))
 		fprintf(c->err, "osdwarden: warning: %s\n", inv_warning(*db));
 	return 0;
+}
+
+int cli_open_inventory(struct cli *c, struct inv **db)
+{
+	return open_inventory(c, db, true);
+}
+
+int cli_create_inventory(struct cli *c, struct inv **db)
+{
+	return open_inventory(c, db, false);
 }
 
 int cli_help(struct cli *c, const char *name)

@@ -32,8 +32,13 @@ int cli_usage(struct cli *c, const char *cmd, const char *fmt, ...) OW_PRINTF(3,
 int cli_help(struct cli *c, const char *name);
 
 /* Opens the inventory the global options name into *db (the caller
- * inv_closes it); prints the error itself. */
+ * inv_closes it); prints the error itself. A file that is not there is
+ * refused (a mistyped --db is not a new, empty site); only the commands
+ * that fill or prepare an inventory (sync, demo, settings, the console, which
+ * syncs from within) create it, with
+ * cli_create_inventory. */
 int cli_open_inventory(struct cli *c, struct inv **db);
+int cli_create_inventory(struct cli *c, struct inv **db);
 
 /* A row of the command table: what runs it and what documents it. --help,
  * `osdwarden help`, the manual page and the completion read these rows. */

@@ -114,7 +114,7 @@ static int adopt_lab_row(struct cli *c, const char *origin)
 		return 0;   /* a new inventory: the sync adds the row */
 	if (!(base = as_base_url(origin, &e)))
 		return cli_fail(c, &e);
-	if ((rc = cli_open_inventory(c, &db)) != 0)
+	if ((rc = cli_create_inventory(c, &db)) != 0)
 		goto out;
 	if (inv_load_provider(db, false, &provs, &np, &e) != 0) {
 		rc = cli_fail(c, &e);

@@ -38,7 +38,7 @@ int cmd_settings(struct cli *c, int argc, char **argv)
 
 	if (argc == 1 || (argc == 2 && strcmp(argv[1], "list") == 0)) {
 		struct listing l = { .c = c };
-		if ((rc = cli_open_inventory(c, &db)) != 0)
+		if ((rc = cli_create_inventory(c, &db)) != 0)
 			return rc;
 		if (decision_log_open(db, &l.log, &e) != 0) {
 			inv_close(db);
@@ -57,7 +57,7 @@ int cmd_settings(struct cli *c, int argc, char **argv)
 		                 argv[3]);
 	if (c->read_only)
 		return cli_usage(c, "settings", "settings set writes the inventory; drop --read-only");
-	if ((rc = cli_open_inventory(c, &db)) != 0)
+	if ((rc = cli_create_inventory(c, &db)) != 0)
 		return rc;
 	/* The checks honour a value other than the default only as its
 	 * audit row records it: both are written here, together. */

@@ -34,7 +34,7 @@ int cmd_sync(struct cli *c, int argc, char **argv)
 		siteopts_done(&so);
 		return rc < 0 ? 0 : rc;
 	}
-	if ((rc = cli_open_inventory(c, &db)) != 0)
+	if ((rc = cli_create_inventory(c, &db)) != 0)
 		goto out;
 	o.provider = so.provider;
 	o.site = so.site;

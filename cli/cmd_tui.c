@@ -80,7 +80,8 @@ int cmd_tui(struct cli *c, int argc, char **argv)
 		rc = cli_usage(c, "tui", "unexpected '%s'", s.pos[0]);
 		goto out;
 	}
-	if ((rc = actcmd_session_open_db(c, &s)) != 0)
+	/* The console may start on nothing yet: it syncs from within. */
+	if ((rc = cli_create_inventory(c, &s.db)) != 0)
 		goto out;
 	o.db = s.db;
 	o.read_only = c->read_only;

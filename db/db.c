@@ -153,11 +153,15 @@ static bool side_file_exists(const char *path, const char *suffix)
 }
 
 static int prepare_location(const char *path, bool is_default, bool read_only,
-                            struct ow_err *err)
+                            bool must_exist, struct ow_err *err)
 {
 	char *dir;
 	int rc = 0;
 
+	if (must_exist && !read_only && !fs_is_link(path) && !fs_exists(path))
+		return ow_err_set(err, OW_EINPUT, "there is no inventory at %s: nothing was read "
+		                  "there. Make one with `osdwarden --db %s sync --provider URL`, or "
+		                  "give --db the inventory you meant", path, path);
 	if (read_only) {
 		/* Nothing is written, but the same file is refused as in
 		 * read-write mode (SQLite's NOFOLLOW would say less). */
@@ -247,7 +251,7 @@ int inv_open(const struct inv_open_opts *opts, struct inv **out, struct ow_err *
 			ow_err_set(err, OW_EINPUT, "out of memory");
 		goto fail;
 	}
-	if (prepare_location(db->path, !opts->path, db->read_only, err) ||
+	if (prepare_location(db->path, !opts->path, db->read_only, opts->must_exist, err) ||
 	    open_sqlite(db, err))
 		goto fail;
 	version = schema_version(db->sql, err);

@@ -12,6 +12,7 @@ struct inv;
 struct inv_open_opts {
 	const char *path;     /* NULL: $XDG_DATA_HOME/osdwarden/inventory.db */
 	bool read_only;       /* never writes, never creates, never migrates */
+	bool must_exist;      /* refuse a file that is not there instead of creating it */
 	int target_version;   /* 0: latest. Tests use lower values to build old inventories. */
 };
 

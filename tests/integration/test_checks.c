@@ -325,6 +325,7 @@ static void test_data_not_read_is_an_error_never_a_pass(void **state)
 	(void)state;
 	/* Never synced: everything that reads the site is an error, and there
 	 * is no grade to give (never a good one). */
+	tu_new_inventory(g_ls.db);
 	run = check_json(NULL, NULL);
 	assert_string_equal(check_state(run, "OSD-PXE-004"), "error");
 	assert_string_equal(check_state(run, "OSD-SMP-002"), "error");

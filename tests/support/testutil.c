@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "db/db.h"
 
 char *tu_tmpdir(void)
 {
@@ -149,4 +150,15 @@ long long tu_sql_int(const char *path, const char *sql)
 	sqlite3_finalize(st);
 	sqlite3_close(s);
 	return v;
+}
+
+void tu_new_inventory(const char *path)
+{
+	struct inv_open_opts o = { .path = path };
+	struct ow_err e = { 0 };
+	struct inv *db;
+
+	if (inv_open(&o, &db, &e) != 0)
+		fail_msg("making an empty inventory at %s: %s", path, e.msg);
+	inv_close(db);
 }

@@ -32,6 +32,10 @@ struct tu_run {
 struct tu_run tu_cli(const char *db, const char *const *args);
 void tu_run_free(struct tu_run *r);
 
+/* An inventory at path that holds nothing, made as a first sync makes it
+ * (the reading commands refuse a file that is not there). */
+void tu_new_inventory(const char *path);
+
 /* The first column of the first row of sql on the database at path
  * (opened read-only with SQLite itself, bypassing db/); -999 for NULL,
  * -1 when there is no row. */

@@ -70,9 +70,11 @@ static void assert_no_control_bytes(const char *s, size_t n)
 
 static void test_list_certs_json_on_empty_inventory_prints_empty_array(void **state)
 {
-	struct tu_run r = RUN("list", "certs", "--format", "json");
+	struct tu_run r;
 
 	(void)state;
+	tu_new_inventory(g_db);
+	r = RUN("list", "certs", "--format", "json");
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.out, "[]\n");
 	assert_string_equal(r.err, "");
@@ -272,6 +274,32 @@ static void test_read_only_on_a_missing_inventory_exits_2_without_creating_it(vo
 	assert_non_null(strstr(r.err, "run `osdwarden sync` first"));
 	assert_false(access(g_db, F_OK) == 0);
 	tu_run_free(&r);
+}
+
+/* A mistyped --db is not a new, empty site: the commands that read the
+ * inventory refuse a file that is not there, say how to make one, and
+ * leave nothing behind (a check there exited 0 with no data at all). */
+static void test_reading_commands_refuse_a_missing_inventory_without_creating_it(void **state)
+{
+	static const char *const cmds[][4] = {
+		{ "list", "dps" }, { "check" }, { "check", "--format", "sarif" }, { "audit", "list" },
+		{ "attest", "OSD-PXE-004", "--note", "a manual control" }, { "tag", "dp", "PXE01", "--sanctioned" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		const char *args[6] = { 0 };
+		struct tu_run r;
+		for (size_t j = 0; j < 4 && cmds[i][j]; j++)
+			args[j] = cmds[i][j];
+		r = run_cli(args);
+		if (r.rc != 2 || !strstr(r.err, "no inventory at") || !strstr(r.err, "sync --provider URL"))
+			fail_msg("%s %s: exit %d: %s", cmds[i][0], cmds[i][1] ? cmds[i][1] : "", r.rc,
+			         r.err);
+		if (access(g_db, F_OK) == 0)
+			fail_msg("%s created the inventory %s", cmds[i][0], g_db);
+		tu_run_free(&r);
+	}
 }
 
 static void test_damaged_inventory_exits_2_with_advice(void **state)
@@ -519,6 +547,7 @@ static void test_a_pinned_clock_is_warned_about(void **state)
 	struct tu_run r;
 
 	(void)state;
+	tu_new_inventory(g_db);
 	setenv("OSDWARDEN_NOW", "1780000000", 1);
 	r = RUN("list", "certs", "--format", "json");
 	unsetenv("OSDWARDEN_NOW");
@@ -546,6 +575,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_help_and_version_exit_0, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_command_prints_usage_and_exits_2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_on_a_missing_inventory_exits_2_without_creating_it, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reading_commands_refuse_a_missing_inventory_without_creating_it,
+		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_inventory_exits_2_with_advice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_settings_list_and_set_with_validation_and_audit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_printing_command_reports_a_short_write, setup, teardown),

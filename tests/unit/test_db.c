@@ -375,7 +375,7 @@ static void test_db_in_a_world_writable_directory_is_warned_about(void **state)
 		file = tu_path(dir, "inv.db");
 		assert_int_equal(mkdir(dir, 0700), 0);
 		assert_int_equal(chmod(dir, modes[i]), 0);
-		r = tu_cli(file, (const char *const[]){ "audit", "verify", NULL });
+		r = tu_cli(file, (const char *const[]){ "settings", NULL });
 		assert_int_equal(r.rc, 0);
 		if (!strstr(r.err, dir) || !strstr(r.err, "world-writable"))
 			fail_msg("no warning naming %s: '%s'", dir, r.err);
@@ -385,7 +385,7 @@ static void test_db_in_a_world_writable_directory_is_warned_about(void **state)
 	}
 	/* a private directory: no warning */
 	{
-		struct tu_run r = tu_cli(f->path, (const char *const[]){ "audit", "verify", NULL });
+		struct tu_run r = tu_cli(f->path, (const char *const[]){ "settings", NULL });
 		assert_int_equal(r.rc, 0);
 		assert_null(strstr(r.err, "world-writable"));
 		tu_run_free(&r);

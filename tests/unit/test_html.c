@@ -26,6 +26,7 @@ static int setup(void **state)
 	(void)state;
 	g_dir = tu_tmpdir();
 	g_db = tu_path(g_dir, "inv.db");
+	tu_new_inventory(g_db);
 	return 0;
 }
 
