@@ -43,6 +43,25 @@ static int gates(void *ctx, const struct chk_result *r)
 	return r->state == CS_FAIL && !r->waived && r->sev >= *at;
 }
 
+/* A run with nothing above --fail-on passes it only if every check could
+ * read what it judges: an error (a class never synced, or not readable by
+ * the account) is not a pass, so the gate says "partial" (exit 4) and
+ * names how many, never 0 (a never-synced inventory passed). */
+static int unread_verdict(struct cli *c, const struct chk_run *run)
+{
+	size_t checks = 0;
+
+	for (size_t k = 0; k < chk_count(); k++)
+		checks += run->counts[k][CS_ERROR] > 0;
+	if (!checks)
+		return 0;
+	fprintf(c->err, "osdwarden: --fail-on cannot pass this run: %zu check%s could not read "
+	        "what %s judge%s (state error in the report); sync the site, or give the account "
+	        "read access to the classes the report names\n", checks, checks == 1 ? "" : "s",
+	        checks == 1 ? "it" : "they", checks == 1 ? "s" : "");
+	return OW_EPARTIAL;
+}
+
 /* --fail-on's verdict: OW_EFINDINGS, 0, or -1 when the results could not
  * be read back. Only checks with an unwaived failure are read (a result's
  * severity may differ from its check's). */
@@ -253,6 +272,11 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		inv_close(db);
 		return cli_fail(c, &(struct ow_err){ OW_EINPUT, "the run's results could not be read "
 		                "back to judge --fail-on (out of memory, or an I/O error)" });
+	}
+	if (fail_on_set && rc == 0 && (rc = unread_verdict(c, &run)) != 0) {
+		chk_run_free(&run);
+		inv_close(db);
+		return rc;
 	}
 	chk_run_free(&run);
 	inv_close(db);

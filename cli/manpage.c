@@ -93,7 +93,8 @@ static void page_osdwarden(FILE *f, const char *date)
 	tagged(f, "1", "findings at or above --fail-on, or an action the site did not apply");
 	tagged(f, "2", "a usage or input error: options, a file, the configuration, the inventory");
 	tagged(f, "3", "the site is unreachable, or authentication or TLS failed");
-	tagged(f, "4", "a partial result (some classes could not be read)");
+	tagged(f, "4", "a partial result: some classes could not be read (sync), or some check could "
+	       "not read what it judges (check --fail-on)");
 	fputs(".SH ENVIRONMENT\n", f);
 	tagged(f, "OSDWARDEN_PASSWORD", "the password for --auth basic or ntlm, or for "
 	       "--auth negotiate with --user name@REALM; read once, then wiped from the environment");

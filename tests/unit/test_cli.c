@@ -302,6 +302,29 @@ static void test_reading_commands_refuse_a_missing_inventory_without_creating_it
 	}
 }
 
+/* --fail-on is what a cron job or a pipeline reads: a run whose checks
+ * could not read their data has no finding to fail on and is still no
+ * pass (a never-synced inventory exited 0). Without --fail-on the exit
+ * stays 0: the report itself says error. */
+static void test_fail_on_does_not_pass_a_run_whose_checks_read_nothing(void **state)
+{
+	struct tu_run r;
+
+	(void)state;
+	tu_new_inventory(g_db);
+	r = RUN("check", "--fail-on", "low");
+	if (r.rc != 4 || !strstr(r.err, "--fail-on cannot pass") || !strstr(r.err, "sync the site"))
+		fail_msg("check --fail-on low on a never-synced inventory: exit %d: %s", r.rc, r.err);
+	tu_run_free(&r);
+	r = RUN("check", "--format", "json", "--fail-on", "critical");
+	assert_int_equal(r.rc, 4);
+	assert_non_null(strstr(r.out, "\"error\""));
+	tu_run_free(&r);
+	r = RUN("check");
+	assert_int_equal(r.rc, 0);
+	tu_run_free(&r);
+}
+
 static void test_damaged_inventory_exits_2_with_advice(void **state)
 {
 	struct tu_run r;
@@ -576,6 +599,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_command_prints_usage_and_exits_2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_on_a_missing_inventory_exits_2_without_creating_it, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reading_commands_refuse_a_missing_inventory_without_creating_it,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fail_on_does_not_pass_a_run_whose_checks_read_nothing,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_inventory_exits_2_with_advice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_settings_list_and_set_with_validation_and_audit, setup, teardown),
