@@ -222,7 +222,7 @@ void hx_start_deadline(const struct http_client *c, struct xfer *x)
 {
 	x->deadline = hx_mono_s() + (double)c->o.timeout_s;
 	x->by_budget = false;
-	if (c->budget_end > 0 && c->budget_end < x->deadline) {
+	if (c->budget_end > 0 && c->budget_end <= x->deadline) {
 		x->deadline = c->budget_end;
 		x->by_budget = true;
 	}
@@ -429,11 +429,13 @@ static long backoff_ms(struct http_client *c, int attempt, long retry_after_s)
 long hx_retry_wait_ms(struct http_client *c, int attempt, long retry_after_s, double deadline)
 {
 	long ms = backoff_ms(c, attempt, retry_after_s);
+	double left_ms = (deadline - HX_DEADLINE_SLACK_S - hx_mono_s()) * 1e3;
 
-	/* Never past the deadline: the next attempt then times out at once
-	 * and says so. */
-	if ((double)ms > (deadline - hx_mono_s()) * 1e3)
-		ms = (long)((deadline - hx_mono_s()) * 1e3) + 1;
+	/* The retry begins before the deadline, with what is left: what
+	 * arrives in that time is in time, and what does not fails as the
+	 * timeout it is. */
+	if ((double)ms > left_ms)
+		ms = (long)left_ms;
 	return ms > 0 ? ms : 0;
 }
 
@@ -454,17 +456,11 @@ void hx_finish(CURL *h, struct xfer *x)
 	x->headers = NULL;
 }
 
-/* No retry once the request's time is up, or all but: libcurl's timeout,
- * set in whole milliseconds, ends an attempt up to a millisecond before the
- * deadline, and a retry begun with what is left (libcurl's 1 ms at least)
- * could still be answered on a kept-alive connection, so that a request
- * the site held past --timeout succeeded (seen in test_sync). */
-#define DEADLINE_SLACK_S 0.005
-
+/* No retry once the request's time is up, or all but (HX_DEADLINE_SLACK_S). */
 int hx_verdict(struct http_client *c, CURLcode rc, struct xfer *x, const char *url,
                bool idempotent, int attempt, bool write, struct ow_err *err)
 {
-	bool out_of_time = hx_mono_s() >= x->deadline - DEADLINE_SLACK_S;
+	bool out_of_time = hx_mono_s() >= x->deadline - HX_DEADLINE_SLACK_S;
 	bool last = attempt >= c->o.max_attempts || out_of_time;
 
 	if (rc == CURLE_OK) {
@@ -514,6 +510,10 @@ int http_request(struct http_client *c, const char *method, const char *url,
 
 		if (attempt > 1)
 			pace_wait(c);
+		/* The rate held the retry to the deadline: it is not begun. */
+		if (attempt > 1 && hx_mono_s() >= x.deadline - HX_DEADLINE_SLACK_S)
+			return hx_verdict(c, CURLE_OPERATION_TIMEDOUT, &x, url, idempotent, attempt, write,
+			                  err);
 		hx_resp_reset(r);
 		r->attempts = attempt;
 		hx_setup(c, c->easy, method, url, json_body, &x);

@@ -100,9 +100,8 @@ void http_client_set_max_body(struct http_client *c, size_t max_body);
  * of this call; one that would outlast it fails with a message that names
  * `what` (e.g. the class being read) and --timeout. seconds <= 0 clears
  * the budget (each request still has timeout_s). A sync sets one per
- * request as it hands the URL over, so a server that answers a byte at a
- * time holds a request for --timeout at most, not timeout_s x
- * max_attempts, and the message names the class. */
+ * request as it hands the URL over (the same length as timeout_s), so
+ * that the message names the class. */
 void http_client_set_budget(struct http_client *c, long seconds, const char *what);
 /* The same with the end given: at monotonic time `end` (CLOCK_MONOTONIC
  * seconds, as http_clock gives), `seconds` being what the message names.

@@ -40,6 +40,13 @@ struct xfer {
 	long budget_s;
 };
 
+/* How close to its deadline a request may begin another attempt. libcurl's
+ * timeout, set in whole milliseconds, ends an attempt up to a millisecond
+ * before the deadline; an attempt begun after it (libcurl's 1 ms at least)
+ * could still be answered on a kept-alive connection, so that a request the
+ * site held past --timeout succeeded (seen in test_sync). */
+#define HX_DEADLINE_SLACK_S 0.005
+
 /* Monotonic seconds. */
 double hx_mono_s(void);
 /* Sets x's deadline for a request starting now: timeout_s for it, all

@@ -72,8 +72,20 @@ int http_get_many(struct http_client *c, int concurrency, http_next_fn next,
 				}
 			}
 			if (s->waiting) {
-				if (s->ready_at <= t)
+				if (s->ready_at <= t && t >= s->deadline - HX_DEADLINE_SLACK_S) {
+					/* The rate held the retry to the deadline: not begun. */
+					struct ow_err e = { 0 };
+					s->waiting = false;
+					hx_verdict(c, CURLE_OPERATION_TIMEDOUT, &s->x, s->url, true, s->attempt,
+					           false, &e);
+					inflight--;
+					if (!stop)
+						stop = done(ctx, s->index, &s->resp, &e);
+					free(s->url);
+					s->url = NULL;
+				} else if (s->ready_at <= t) {
 					slot_start(c, s, t);
+				}
 			} else if (!s->busy) {
 				/* NULL: nothing now; asked again after the next completion. */
 				char *url = next(ctx, issued);

@@ -91,6 +91,13 @@ enum { SYNC_MAX_WINDOW = 16 };
 enum { SYNC_LAZY_WINDOW = 32 };
 /* Connections a sync uses at once unless told (sync_opts.concurrency). */
 #define SYNC_DEFAULT_CONNECTIONS 4
+/* The most rows osdwarden reads of one class: a bound of our own, not the
+ * site's (a million associations at lab scale 5000). Every request has
+ * its --timeout but a sync as a whole has none, so without it a site that
+ * answers at once with page after page of new keys (no $count, or a huge
+ * one) would fill the disk; at 200 pages a second of 1000 rows it is
+ * reached in about five minutes, as the old per-class 300 s budget was. */
+#define SYNC_MAX_ROWS 50000000L
 struct pager {
 	struct sync *s;
 	const struct as_class *c;

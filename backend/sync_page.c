@@ -292,6 +292,13 @@ static int process_page(struct pager *p, size_t index, struct buf *body)
 		next = checked;
 	}
 	p->rows += nrows;
+	if (p->rows > (size_t)SYNC_MAX_ROWS) {
+		free(next);
+		return ow_err_set(&p->s->err, OW_ESITE, "the site sent more than %ld rows of %s, more "
+		                  "than osdwarden reads of one class; no real site has that many: the "
+		                  "site pages wrongly, or is not what it claims to be", SYNC_MAX_ROWS,
+		                  p->c->name);
+	}
 	if (index == 0) {
 		p->decided = true;
 		p->link_mode = next != NULL;
@@ -644,6 +651,14 @@ int sync_count_done(struct pager *p, struct http_resp *r, const struct ow_err *e
 	if (r->status == 200) {
 		if (as_parse_count(r, &p->count) != 0)
 			p->count = -1;   /* not a number: as if there were no $count */
+		if (p->count > SYNC_MAX_ROWS) {
+			ow_err_set(&s->err, OW_ESITE, "the site counts %lld rows of %s, more than the %ld "
+			           "osdwarden reads of one class; no real site has that many: the count "
+			           "is wrong, or the site is not what it claims to be", p->count,
+			           p->c->name, SYNC_MAX_ROWS);
+			p->failed = true;
+			return -1;
+		}
 		return 0;
 	}
 	if (r->status == 400 || r->status == 501)

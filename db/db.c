@@ -184,7 +184,7 @@ static int prepare_location(const char *path, bool is_default, bool read_only,
 	return rc;
 }
 
-static int open_sqlite(struct inv *db, struct ow_err *err)
+static int open_sqlite(struct inv *db, bool must_exist, struct ow_err *err)
 {
 	/* Memory statistics cost a global mutex on every allocation, which a
 	 * sync makes millions of. Only possible before SQLite initialises:
@@ -200,6 +200,12 @@ static int open_sqlite(struct inv *db, struct ow_err *err)
 
 	if (!db->read_only && fs_private_file(db->path, &created, err) != 0)
 		return OW_EINPUT;
+	/* Gone between prepare_location's look and here: not made after all. */
+	if (must_exist && created) {
+		unlink(db->path);
+		return ow_err_set(err, OW_EINPUT, "the inventory %s went away while it was opened; "
+		                  "nothing was made in its place", db->path);
+	}
 	if (check_header(db->path, err) != 0)
 		return OW_EINPUT;
 #ifdef SQLITE_OPEN_NOFOLLOW
@@ -252,7 +258,7 @@ int inv_open(const struct inv_open_opts *opts, struct inv **out, struct ow_err *
 		goto fail;
 	}
 	if (prepare_location(db->path, !opts->path, db->read_only, opts->must_exist, err) ||
-	    open_sqlite(db, err))
+	    open_sqlite(db, opts->must_exist, err))
 		goto fail;
 	version = schema_version(db->sql, err);
 	if (version < 0) {

@@ -215,7 +215,7 @@ int main(int argc, char **argv)
 		case 'L': cfg.next_link = true; break;
 		case 'm': cfg.page_max = number("--page-max", optarg, 1, 1000000); break;
 		case 0x200: cfg.metadata_without = optarg; break;
-		case 0x201: cfg.count_offset = number("--count-offset", optarg, -1000000, 1000000); break;
+		case 0x201: cfg.count_offset = number("--count-offset", optarg, -1000000, 1000000000000L); break;
 		case 0x210: cfg.latency_ms = number("--latency", optarg, 0, 60000); break;
 		case 0x211: cfg.rows_per_s = number("--rows-per-s", optarg, 1, 100000000); break;
 		case 0x202:

@@ -281,16 +281,18 @@ static void test_read_only_on_a_missing_inventory_exits_2_without_creating_it(vo
  * leave nothing behind (a check there exited 0 with no data at all). */
 static void test_reading_commands_refuse_a_missing_inventory_without_creating_it(void **state)
 {
-	static const char *const cmds[][4] = {
+	static const char *const cmds[][7] = {
 		{ "list", "dps" }, { "check" }, { "check", "--format", "sarif" }, { "audit", "list" },
 		{ "attest", "OSD-PXE-004", "--note", "a manual control" }, { "tag", "dp", "PXE01", "--sanctioned" },
+		{ "waive", "OSD-PXE-004", "--reason", "a lab", "--expires", "30" },
+		{ "cert", "block", "{0B958243}", "--yes" },
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
-		const char *args[6] = { 0 };
+		const char *args[8] = { 0 };
 		struct tu_run r;
-		for (size_t j = 0; j < 4 && cmds[i][j]; j++)
+		for (size_t j = 0; j < 7 && cmds[i][j]; j++)
 			args[j] = cmds[i][j];
 		r = run_cli(args);
 		if (r.rc != 2 || !strstr(r.err, "no inventory at") || !strstr(r.err, "sync --provider URL"))
