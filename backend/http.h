@@ -47,6 +47,13 @@ struct http_opts {
 	/* Requests begun in any one second, at most (retries included): the
 	 * AdminService allows a client 200 a second, the default (0). */
 	int max_rate;
+	/* Asked at least every 50 ms while http_get_many has requests in flight
+	 * or waiting; non-zero stops them at once: the request answered first
+	 * fails (OW_EINPUT, "stopped by the operator"). The console's Esc, so
+	 * that a request the site holds does not hold the operator for
+	 * --timeout. NULL: never asked. */
+	int (*stop)(void *ctx);
+	void *stop_ctx;
 };
 
 struct http_resp {

@@ -40,6 +40,25 @@ static void slot_start(struct http_client *c, struct slot *s, double t)
 	s->waiting = false;
 }
 
+/* The operator stopped the requests: the first one in flight or waiting
+ * is answered with that (done() once, as for any URL); done's result, or
+ * 1 when it asks to go on regardless. */
+static int stopped(struct slot *slots, int concurrency, http_done_fn done, void *ctx)
+{
+	for (int i = 0; i < concurrency; i++) {
+		struct slot *s = &slots[i];
+		if (s->busy || s->waiting) {
+			struct ow_err e = { 0 };
+			struct http_resp none = { 0 };
+			int rc;
+			ow_err_set(&e, OW_EINPUT, "%s: stopped by the operator", s->url);
+			rc = done(ctx, s->index, &none, &e);
+			return rc ? rc : 1;
+		}
+	}
+	return 1;
+}
+
 int http_get_many(struct http_client *c, int concurrency, http_next_fn next,
                   http_done_fn done, void *ctx)
 {
@@ -59,6 +78,11 @@ int http_get_many(struct http_client *c, int concurrency, http_next_fn next,
 		int running = 0, finished;
 		long poll_ms = 50;
 		CURLMsg *m;
+
+		if (!stop && inflight > 0 && c->o.stop && c->o.stop(c->o.stop_ctx)) {
+			stop = stopped(slots, concurrency, done, ctx);
+			break;
+		}
 
 		/* Fill free slots with new URLs; restart retries that are due;
 		 * neither past the rate (paced: when the next may begin). */

@@ -44,7 +44,8 @@ static int connect_site(void *ctx, int64_t provider_id, struct act_site **site, 
 	return rc;
 }
 
-static int sync_site(void *ctx, sync_progress_fn progress, void *pctx, char *msg, size_t n)
+static int sync_site(void *ctx, sync_progress_fn progress, int (*stop)(void *pctx), void *pctx,
+                     char *msg, size_t n)
 {
 	struct hook_ctx *h = ctx;
 	struct sync_opts o = { 0 };
@@ -57,6 +58,8 @@ static int sync_site(void *ctx, sync_progress_fn progress, void *pctx, char *msg
 	o.concurrency = h->s->so.concurrency;
 	o.progress = progress;
 	o.progress_ctx = pctx;
+	o.http.stop = stop;
+	o.http.stop_ctx = pctx;
 	rc = sync_run(h->s->db, &o, &res, &e);
 	if (rc == 0 || rc == OW_EPARTIAL)
 		snprintf(msg, n, "synced %zu rows from %zu classes in %.1f s%s%s", res.rows, res.classes,

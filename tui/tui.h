@@ -22,8 +22,11 @@ struct tui_site_hooks {
 	int (*connect)(void *ctx, int64_t provider_id, struct act_site **site, char *err,
 	               size_t errlen);
 	/* Syncs the inventory from the site connect reached, reporting per
-	 * class; 0 with a summary in msg, or non-zero with the error in msg. */
-	int (*sync)(void *ctx, sync_progress_fn progress, void *pctx, char *msg, size_t n);
+	 * class to progress and asking stop (both with pctx) while a request
+	 * is held, so that Esc ends it at once; 0 with a summary in msg, or
+	 * non-zero with the error in msg. */
+	int (*sync)(void *ctx, sync_progress_fn progress, int (*stop)(void *pctx), void *pctx,
+	            char *msg, size_t n);
 	void *ctx;
 	bool provider_fixed;   /* the caller was told the provider (--provider): no choice */
 };

@@ -217,6 +217,14 @@ static int sync_progress(void *ctx, const struct sync_progress *p)
 	return tui_abort_pressed(a);
 }
 
+/* Between pages, while the site holds a request: Esc stops the sync. */
+static int sync_stop(void *ctx)
+{
+	struct sync_screen *ss = ctx;
+
+	return tui_abort_pressed(ss->a);
+}
+
 /* --- which provider ---------------------------------------------------------- */
 
 /* A provider the sites of the inventory name, with those sites. */
@@ -334,7 +342,7 @@ void tui_sync_now(struct tui_app *a)
 	}
 	if (!a->o.site.sync || !tui_site(a))
 		return;
-	rc = a->o.site.sync(a->o.site.ctx, sync_progress, &ss, msg, sizeof msg);
+	rc = a->o.site.sync(a->o.site.ctx, sync_progress, sync_stop, &ss, msg, sizeof msg);
 	for (size_t i = 0; i < ss.n; i++)
 		free(ss.c[i].cls);
 	free(ss.c);

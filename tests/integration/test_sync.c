@@ -694,7 +694,9 @@ static void test_a_capped_page_size_loses_no_rows(void **state)
  * stored, the previous inventory stays byte-identical. */
 /* A sync as a whole has no time bound (each request has --timeout), so a
  * class's rows are bounded instead: a $count past what osdwarden reads of
- * one class fails the class at once, before any page, and names it. */
+ * one class fails the class at once, before any page, and names it. Every
+ * class counts too many here and the $counts are asked at once, so the
+ * one named is whichever answered first. */
 static void test_a_count_past_the_row_bound_fails_the_class_before_its_pages(void **state)
 {
 	struct labproc lp;
@@ -707,13 +709,14 @@ static void test_a_count_past_the_row_bound_fails_the_class_before_its_pages(voi
 	start(&lp, "1", (const char *const[]){ "--count-offset", "100000000", "--log", logp, NULL });
 	r = sync_with(&lp, NULL);
 	labproc_stop(&lp);
-	if (r.rc != 3 || !strstr(r.err, "rows of SMS_Site, more than the 50000000"))
+	if (r.rc != 3 || !strstr(r.err, "rows of SMS_") || !strstr(r.err, "more than the 50000000"))
 		fail_msg("exit %d: %s", r.rc, r.err);
 	tu_run_free(&r);
 	log = tu_read_file(logp, NULL);
-	/* SMS_Site's $count was asked, never a page of it */
-	assert_non_null(strstr(log, "SMS_Site/$count"));
-	assert_null(strstr(log, "\"path\":\"/AdminService/wmi/SMS_Site\",\"query\":\"$select"));
+	/* $counts were asked, never a page of any class */
+	assert_non_null(strstr(log, "/$count"));
+	if (strstr(log, "\"query\":\"$select"))
+		fail_msg("a page was asked after a $count past the bound: %.400s", strstr(log, "$select"));
 	free(log);
 }
 

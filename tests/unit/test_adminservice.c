@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend/adminservice.h"
@@ -402,6 +403,55 @@ static int one_done(void *ctx, size_t i, struct http_resp *r, const struct ow_er
 	return 0;
 }
 
+/* The console's Esc: asked while a request is held, a stop ends it at
+ * once rather than after --timeout, and the request answered with it says
+ * so. The listener takes the connection and never answers. */
+static int stop_calls;
+static char many_msg[1024];
+static int stop_after_a_few(void *ctx)
+{
+	(void)ctx;
+	return ++stop_calls >= 4;
+}
+static int keep_done(void *ctx, size_t i, struct http_resp *r, const struct ow_err *e)
+{
+	(void)ctx; (void)i; (void)r;
+	many_err_kind = e ? (int)e->kind : 0;
+	snprintf(many_msg, sizeof many_msg, "%s", e ? e->msg : "");
+	return e != NULL;
+}
+
+static void test_a_stop_ends_a_held_request_at_once(void **state)
+{
+	struct http_opts o = { .auth = HTTP_AUTH_NONE, .insecure = HTTP_PLAIN_TEST_LAB,
+	                       .connect_timeout_s = 5, .timeout_s = 20, .max_attempts = 1,
+	                       .stop = stop_after_a_few };
+	struct http_client *h;
+	struct ow_err e = { 0 };
+	struct timespec t0, t1;
+	int port, fd = listener(&port);
+	char url[128];
+	double took;
+
+	(void)state;
+	assert_int_equal(http_client_new(&o, &h, &e), 0);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/AdminService/wmi/SMS_Site", port);
+	many_url = url;
+	many_err_kind = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_not_equal(http_get_many(h, 2, one_url, keep_done, NULL), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_int_equal(many_err_kind, OW_EINPUT);
+	if (!strstr(many_msg, "stopped by the operator"))
+		fail_msg("the held request ended with: %s", many_msg);
+	if (took > 5)
+		fail_msg("a stop asked 4 times took %.1f s to end the request (--timeout 20)", took);
+	assert_int_equal(stop_calls, 4);
+	http_client_free(h);
+	close(fd);
+}
+
 static void test_methods_that_hand_out_secrets_are_never_sent(void **state)
 {
 	static const char *const paths[] = {
@@ -566,6 +616,7 @@ int main(void)
 		cmocka_unit_test(test_password_file_must_be_private),
 		cmocka_unit_test(test_no_select_names_a_property_the_sdk_marks_lazy),
 		cmocka_unit_test(test_methods_that_hand_out_secrets_are_never_sent),
+		cmocka_unit_test(test_a_stop_ends_a_held_request_at_once),
 		cmocka_unit_test(test_capabilities_are_read_off_the_real_metadata),
 		cmocka_unit_test(test_the_provider_bypasses_the_environment_proxy_unless_told),
 		cmocka_unit_test(test_capabilities_take_parameters_from_the_action_an_import_names),
