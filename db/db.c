@@ -196,7 +196,7 @@ static int open_sqlite(struct inv *db, bool must_exist, struct ow_err *err)
 	}
 	int flags = db->read_only ? SQLITE_OPEN_READONLY
 	                          : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-	bool created;
+	bool created = false;   /* read-only: nothing is made */
 
 	if (!db->read_only && fs_private_file(db->path, &created, err) != 0)
 		return OW_EINPUT;

@@ -361,6 +361,32 @@ static void test_read_only_leaves_a_writers_wal_alone(void **state)
 	assert_int_equal(tu_sql_int(f->path, "SELECT count(*) FROM certificates"), 2);
 }
 
+/* must_exist refuses what is not there and never takes away what is: in
+ * read-only mode nothing is created, so nothing may be removed either (a
+ * flag read uninitialised there unlinked the inventory in CI). */
+static void test_must_exist_refuses_a_missing_file_and_keeps_an_existing_one(void **state)
+{
+	struct fx *f = *state;
+	struct ow_err e = { 0 };
+	struct inv *db;
+
+	for (int ro = 0; ro < 2; ro++) {
+		struct inv_open_opts o = { .path = f->path, .read_only = ro, .must_exist = true };
+		assert_int_not_equal(inv_open(&o, &db, &e), 0);
+		assert_non_null(strstr(e.msg, "no inventory at"));
+		assert_int_not_equal(access(f->path, F_OK), 0);
+		memset(&e, 0, sizeof e);
+	}
+	tu_new_inventory(f->path);
+	for (int i = 0; i < 8; i++) {
+		struct inv_open_opts o = { .path = f->path, .read_only = i % 2, .must_exist = true };
+		if (inv_open(&o, &db, &e) != 0)
+			fail_msg("open %d (%s): %s", i, i % 2 ? "read-only" : "read-write", e.msg);
+		inv_close(db);
+		assert_int_equal(access(f->path, F_OK), 0);
+	}
+}
+
 static void test_db_in_a_world_writable_directory_is_warned_about(void **state)
 {
 	struct fx *f = *state;
@@ -727,6 +753,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_only_leaves_no_wal_or_shm_behind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_leaves_a_writers_wal_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_db_in_a_world_writable_directory_is_warned_about, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_must_exist_refuses_a_missing_file_and_keeps_an_existing_one,
+		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_planted_trigger_is_refused_at_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_planted_view_is_refused_at_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_changed_trigger_of_ours_is_refused_at_open, setup, teardown),
