@@ -65,6 +65,7 @@ int http_get_many(struct http_client *c, int concurrency, http_next_fn next,
 	struct slot *slots;
 	size_t issued = 0;
 	int inflight = 0, stop = 0;
+	double stop_asked = 0;   /* when o.stop was last asked */
 
 	if (concurrency < 1)
 		concurrency = 1;
@@ -79,9 +80,14 @@ int http_get_many(struct http_client *c, int concurrency, http_next_fn next,
 		long poll_ms = 50;
 		CURLMsg *m;
 
-		if (!stop && inflight > 0 && c->o.stop && c->o.stop(c->o.stop_ctx)) {
-			stop = stopped(slots, concurrency, done, ctx);
-			break;
+		/* Every 50 ms, not every turn of the loop (hundreds a second in
+		 * a fast sync; the console's check reads the keyboard). */
+		if (!stop && inflight > 0 && c->o.stop && t - stop_asked >= 0.05) {
+			stop_asked = t;
+			if (c->o.stop(c->o.stop_ctx)) {
+				stop = stopped(slots, concurrency, done, ctx);
+				break;
+			}
 		}
 
 		/* Fill free slots with new URLs; restart retries that are due;
