@@ -204,16 +204,9 @@ void http_client_set_max_body(struct http_client *c, size_t max_body)
 
 void http_client_set_budget(struct http_client *c, long seconds, const char *what)
 {
-	http_client_set_budget_until(c, seconds > 0 ? hx_mono_s() + (double)seconds : 0, seconds,
-	                             what);
-}
+	bool on = seconds > 0;
 
-void http_client_set_budget_until(struct http_client *c, double end, long seconds,
-                                  const char *what)
-{
-	bool on = end > 0 && seconds > 0;
-
-	c->budget_end = on ? end : 0;
+	c->budget_end = on ? hx_mono_s() + (double)seconds : 0;
 	c->budget_s = on ? seconds : 0;
 	c->budget_what = on && what ? what : "";
 }
@@ -456,11 +449,16 @@ void hx_finish(CURL *h, struct xfer *x)
 	x->headers = NULL;
 }
 
-/* No retry once the request's time is up, or all but (HX_DEADLINE_SLACK_S). */
+bool hx_out_of_time(double deadline)
+{
+	return hx_mono_s() >= deadline - HX_DEADLINE_SLACK_S;
+}
+
+/* No retry once the request's time is up, or all but (hx_out_of_time). */
 int hx_verdict(struct http_client *c, CURLcode rc, struct xfer *x, const char *url,
                bool idempotent, int attempt, bool write, struct ow_err *err)
 {
-	bool out_of_time = hx_mono_s() >= x->deadline - HX_DEADLINE_SLACK_S;
+	bool out_of_time = hx_out_of_time(x->deadline);
 	bool last = attempt >= c->o.max_attempts || out_of_time;
 
 	if (rc == CURLE_OK) {
@@ -508,12 +506,13 @@ int http_request(struct http_client *c, const char *method, const char *url,
 		CURLcode rc;
 		int v;
 
-		if (attempt > 1)
+		if (attempt > 1) {
 			pace_wait(c);
-		/* The rate held the retry to the deadline: it is not begun. */
-		if (attempt > 1 && hx_mono_s() >= x.deadline - HX_DEADLINE_SLACK_S)
-			return hx_verdict(c, CURLE_OPERATION_TIMEDOUT, &x, url, idempotent, attempt, write,
-			                  err);
+			/* The rate held the retry to the deadline: it is not begun. */
+			if (hx_out_of_time(x.deadline))
+				return hx_verdict(c, CURLE_OPERATION_TIMEDOUT, &x, url, idempotent, attempt,
+				                  write, err);
+		}
 		hx_resp_reset(r);
 		r->attempts = attempt;
 		hx_setup(c, c->easy, method, url, json_body, &x);

@@ -109,13 +109,9 @@ void http_client_set_max_body(struct http_client *c, size_t max_body);
  * the budget (each request still has timeout_s). A sync sets one per
  * request as it hands the URL over (the same length as timeout_s), so
  * that the message names the class. */
+/* `what` is kept as given: it must outlive the requests (a class name of
+ * the contract). */
 void http_client_set_budget(struct http_client *c, long seconds, const char *what);
-/* The same with the end given: at monotonic time `end` (CLOCK_MONOTONIC
- * seconds, as http_clock gives), `seconds` being what the message names.
- * `what` is kept as given: it must outlive the requests (a class name of
- * the contract). end <= 0 clears the budget. */
-void http_client_set_budget_until(struct http_client *c, double end, long seconds,
-                                  const char *what);
 /* CLOCK_MONOTONIC in seconds. */
 double http_clock(void);
 

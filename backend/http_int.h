@@ -46,6 +46,8 @@ struct xfer {
  * could still be answered on a kept-alive connection, so that a request the
  * site held past --timeout succeeded (seen in test_sync). */
 #define HX_DEADLINE_SLACK_S 0.005
+/* Whether a request with this deadline may no longer begin an attempt. */
+bool hx_out_of_time(double deadline);
 
 /* Monotonic seconds. */
 double hx_mono_s(void);

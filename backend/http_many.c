@@ -102,7 +102,7 @@ int http_get_many(struct http_client *c, int concurrency, http_next_fn next,
 				}
 			}
 			if (s->waiting) {
-				if (s->ready_at <= t && t >= s->deadline - HX_DEADLINE_SLACK_S) {
+				if (s->ready_at <= t && hx_out_of_time(s->deadline)) {
 					/* The rate held the retry to the deadline: not begun. */
 					struct ow_err e = { 0 };
 					s->waiting = false;

@@ -34,9 +34,8 @@ int cli_help(struct cli *c, const char *name);
 /* Opens the inventory the global options name into *db (the caller
  * inv_closes it); prints the error itself. A file that is not there is
  * refused (a mistyped --db is not a new, empty site); only the commands
- * that fill or prepare an inventory (sync, demo, settings, the console, which
- * syncs from within) create it, with
- * cli_create_inventory. */
+ * that fill or prepare an inventory (sync, demo, settings, and the console,
+ * which syncs from within) create it, with cli_create_inventory. */
 int cli_open_inventory(struct cli *c, struct inv **db);
 int cli_create_inventory(struct cli *c, struct inv **db);
 

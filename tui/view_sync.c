@@ -217,7 +217,8 @@ static int sync_progress(void *ctx, const struct sync_progress *p)
 	return tui_abort_pressed(a);
 }
 
-/* Between pages, while the site holds a request: Esc stops the sync. */
+/* While the site holds a request (sync_progress asks between pages): Esc
+ * stops the sync. */
 static int sync_stop(void *ctx)
 {
 	struct sync_screen *ss = ctx;
