@@ -226,31 +226,6 @@ static struct inv_finding column_finding(sqlite3_stmt *st, int col)
 		                     sqlite3_column_int(st, col + 8) };
 }
 
-/* Every open finding: what the latest stored run found, as the next run
- * reads it (a fail is "unchanged" then). */
-int inv_each_open_finding(struct inv *db,
-                          int (*fn)(void *ctx, int64_t id, const struct inv_finding *f),
-                          void *ctx, struct ow_err *err)
-{
-	static const char sql[] =
-		"SELECT id, check_id, state, severity, object_type, object_key, object_name,"
-		" evidence_json, CASE WHEN state <> 'fail' THEN baseline ELSE 'unchanged' END, waived"
-		" FROM finding_spans WHERE closed_run IS NULL ORDER BY check_id, object_type, object_key";
-	sqlite3_stmt *st = NULL;
-	int stop = 0, rc = SQLITE_DONE;
-
-	if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
-		return inv_sql_error(db, err, "reading the open findings");
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct inv_finding f = column_finding(st, 1);
-		stop = fn(ctx, sqlite3_column_int64(st, 0), &f);
-	}
-	if (!stop && rc != SQLITE_DONE)
-		stop = inv_sql_error(db, err, "reading the open findings");
-	sqlite3_finalize(st);
-	return stop;
-}
-
 int inv_run_finish(struct inv *db, int64_t run_id, int64_t finished, const char *security_grade,
                    const char *privacy_grade, const char *summary_json, struct ow_err *err)
 {

@@ -54,14 +54,6 @@ int inv_each_open_digest(struct inv *db,
                                    const char *state),
                          void *ctx, struct ow_err *err);
 
-/* Every open finding (those of the latest stored run) with its id, as a
- * run after it reads it (a fail as "unchanged"), ordered by check, object
- * type and object key, byte by byte, no value (NULL) first; the finding is
- * valid only during fn, which returns non-zero to stop. Do not store or
- * close findings from fn. 0, fn's non-zero, or an error kind. */
-int inv_each_open_finding(struct inv *db,
-                          int (*fn)(void *ctx, int64_t id, const struct inv_finding *f),
-                          void *ctx, struct ow_err *err);
 int inv_run_finish(struct inv *db, int64_t run_id, int64_t finished, const char *security_grade,
                    const char *privacy_grade, const char *summary_json, struct ow_err *err);
 
