@@ -515,13 +515,13 @@ static int sarif_result(void *ctx, const struct chk_result *r)
 {
 	struct sarif_out *o = ctx;
 	struct buf *b = &o->b, *msg = &o->msg;
-	char *line, *why = NULL;
+	char *why = NULL;
 	bool is_object = false;
 	const char *name, *fq;
+	size_t before_words;
 
 	if (!is_finding(r->state))
 		return 0;
-	line = chk_evidence_line_checked(r->evidence, o->now, &is_object);
 	buf_reset(&o->fq);
 	buf_adds(&o->fq, r->object_type ? r->object_type : "site");
 	buf_addc(&o->fq, '/');
@@ -540,11 +540,15 @@ static int sarif_result(void *ctx, const struct chk_result *r)
 	buf_add(msg, " (", 2);
 	buf_adds(msg, chk_state_name(r->state));
 	buf_addc(msg, ')');
-	if (line && line[0]) {
-		buf_add(msg, ": ", 2);
-		buf_adds(msg, line);
+	/* the evidence's words straight onto the message, and ": " taken
+	 * back when it has none */
+	before_words = msg->len;
+	buf_add(msg, ": ", 2);
+	chk_evidence_line_onto(msg, r->evidence, o->now, &is_object);
+	if (msg->len == before_words + 2 && !msg->failed) {
+		msg->len = before_words;
+		msg->data[before_words] = '\0';
 	}
-	free(line);
 	buf_reset(b);
 	buf_adds(b, o->written++ ? ",\n{\"ruleId\":" : "\n{\"ruleId\":");
 	json_str(b, r->def->id);

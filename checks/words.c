@@ -2,6 +2,7 @@
  * field is called on screen and in reports, and what its coded values
  * mean; everything else renders a field generically, by its JSON type. */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdalign.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -197,15 +198,45 @@ static const struct field fields[] = {
 	{ "audit_seq", "audit entry", AS_TEXT, NULL, NULL },
 };
 
+#define NFIELDS (sizeof fields / sizeof fields[0])
+#define FIELD_SLOTS 512   /* a power of two, well over NFIELDS */
+
+/* The table by name: an open-addressed hash of each name's first entry
+ * (a report looks up every member of every finding, hundreds of
+ * thousands at scale, and a walk of the table was a tenth of a SARIF
+ * export's time). Slot values are index + 1; 0 is empty. */
+static uint16_t field_slot[FIELD_SLOTS];
+static pthread_once_t field_slots_once = PTHREAD_ONCE_INIT;
+
+static size_t name_hash(const char *name)
+{
+	uint32_t h = 2166136261u;   /* FNV-1a */
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h & (FIELD_SLOTS - 1);
+}
+
+static void index_fields(void)
+{
+	for (size_t i = 0; i < NFIELDS; i++) {
+		size_t at = name_hash(fields[i].name);
+		while (field_slot[at] && strcmp(fields[field_slot[at] - 1].name, fields[i].name) != 0)
+			at = (at + 1) & (FIELD_SLOTS - 1);
+		if (!field_slot[at])
+			field_slot[at] = (uint16_t)(i + 1);   /* the first entry of a name wins */
+	}
+}
+
 static const struct field *field_of(const char *name)
 {
-	/* The first two bytes first (every name has two; a one-byte name's
-	 * NUL compares too): a report looks up every field of every finding
-	 * (hundreds of thousands at scale). */
-	for (size_t i = 0; name && name[0] && i < sizeof fields / sizeof fields[0]; i++)
-		if (fields[i].name[0] == name[0] && fields[i].name[1] == name[1] &&
-		    strcmp(fields[i].name, name) == 0)
-			return &fields[i];
+	_Static_assert(NFIELDS < FIELD_SLOTS / 2, "FIELD_SLOTS too small for the table");
+	if (!name || !name[0])
+		return NULL;
+	pthread_once(&field_slots_once, index_fields);
+	for (size_t at = name_hash(name); field_slot[at]; at = (at + 1) & (FIELD_SLOTS - 1))
+		if (strcmp(fields[field_slot[at] - 1].name, name) == 0)
+			return &fields[field_slot[at] - 1];
 	return NULL;
 }
 
@@ -252,6 +283,41 @@ static void add_decimal(struct buf *b, int64_t v)
 	buf_add(b, text, decimal(text, v));
 }
 
+/* 1000-01-01 and 10000-01-01 00:00 UTC in Unix seconds: the years
+ * written with four digits. */
+#define FOUR_DIGITS_FROM (-30610224000LL)
+#define FOUR_DIGITS_UNTIL 253402300800LL
+
+/* The UTC day of t as YYYY-MM-DD into day[11], for t in the four-digit
+ * years, by the proleptic Gregorian calendar's arithmetic: gmtime and
+ * strftime (a lock and the time zone each call) were a tenth of a SARIF
+ * export's time. Days are counted from 0000-03-01, so that a leap day
+ * ends its year; eras of 400 years repeat. */
+static void civil_day(int64_t t, char day[11])
+{
+	int64_t days = (t >= 0 ? t : t - (DAY_S - 1)) / DAY_S + 719468;   /* since 0000-03-01 */
+	int64_t era = days / 146097;   /* days >= 0 here */
+	int64_t doe = days - era * 146097;                                /* 0..146096 */
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;   /* 0..399 */
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);             /* 0..365, from March */
+	int64_t mp = (5 * doy + 2) / 153;                                 /* 0 = March */
+	int d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	int m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	int y = (int)(yoe + era * 400 + (m <= 2));
+
+	day[0] = (char)('0' + y / 1000);
+	day[1] = (char)('0' + y / 100 % 10);
+	day[2] = (char)('0' + y / 10 % 10);
+	day[3] = (char)('0' + y % 10);
+	day[4] = '-';
+	day[5] = (char)('0' + m / 10);
+	day[6] = (char)('0' + m % 10);
+	day[7] = '-';
+	day[8] = (char)('0' + d / 10);
+	day[9] = (char)('0' + d % 10);
+	day[10] = '\0';
+}
+
 static void add_date(struct buf *b, json_int_t t, int64_t now)
 {
 	time_t tt = (time_t)t;
@@ -260,7 +326,10 @@ static void add_date(struct buf *b, json_int_t t, int64_t now)
 	size_t len;
 	int64_t age;
 
-	if (!gmtime_r(&tt, &tm) || (len = strftime(day, sizeof day, "%Y-%m-%d", &tm)) == 0) {
+	if (t >= FOUR_DIGITS_FROM && t < FOUR_DIGITS_UNTIL) {
+		civil_day((int64_t)t, day);
+		len = 10;
+	} else if (!gmtime_r(&tt, &tm) || (len = strftime(day, sizeof day, "%Y-%m-%d", &tm)) == 0) {
 		add_decimal(b, (int64_t)t);
 		return;
 	}
@@ -927,15 +996,23 @@ size_t chk_evidence_pairs(const char *evidence_json, int64_t now, struct chk_pai
  * to be there rather than dropped silently. */
 #define LINE_PAIRS 48
 
-char *chk_evidence_line_checked(const char *evidence_json, int64_t now, bool *is_object)
+bool chk_evidence_line_onto(struct buf *line, const char *evidence_json, int64_t now,
+                            bool *is_object)
 {
-	struct buf line = BUF_INIT;
-	struct pairs p = { .line = &line, .max = LINE_PAIRS, .now = now, .scratch = BUF_INIT };
+	struct pairs p = { .line = line, .max = LINE_PAIRS, .now = now, .scratch = BUF_INIT };
 
 	*is_object = walk_evidence(&p, evidence_json);
 	if (p.more)
-		buf_adds(&line, ", and more (see the JSON export)");
+		buf_adds(line, ", and more (see the JSON export)");
 	buf_free(&p.scratch);
+	return !line->failed;
+}
+
+char *chk_evidence_line_checked(const char *evidence_json, int64_t now, bool *is_object)
+{
+	struct buf line = BUF_INIT;
+
+	chk_evidence_line_onto(&line, evidence_json, now, is_object);
 	return buf_detach(&line);
 }
 

@@ -31,6 +31,14 @@ char *chk_evidence_line(const char *evidence_json, int64_t now);
  * the same pass: for a writer that embeds the text as it is. */
 char *chk_evidence_line_checked(const char *evidence_json, int64_t now, bool *is_object);
 
+/* The same appended onto line (a caller's buffer, its text kept before
+ * it): no string per call, for the writers that call it per finding.
+ * False when out of memory (line->failed); line is as it was when the
+ * evidence has no words. */
+struct buf;
+bool chk_evidence_line_onto(struct buf *line, const char *evidence_json, int64_t now,
+                            bool *is_object);
+
 /* Why a finding is what it is, in a few words: its evidence's "reason",
  * else the policy threshold it is over ("over the policy
  * assoc_released_max_days = 14"); "" when neither. Into out[n]. */

@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "checks/checks.h"
 /* the engine's spool: a test hands a report a run it built itself */
 #include "checks/engine_int.h"
 #include "checks/words.h"
+#include "util/buf.h"
 
 /* 2026-12-02 00:00:00 UTC, a fixed "now" for ages. */
 #define NOW 1796169600LL
@@ -64,6 +66,80 @@ static void test_a_date_gets_its_age(void **state)
 	snprintf(json, sizeof json, "{\"store_released\":%lld,\"store_created\":%lld}",
 	         NOW - DAYS(103), NOW + DAYS(3));
 	assert_line(json, "restored 2026-08-21 (103 d ago), captured 2026-12-05 (in 3 d)");
+}
+
+/* Every day from 1900 to 2200, at several times of day, and the ends of
+ * what a calendar date is written for, read as the C library dates them
+ * (words.c does its own arithmetic: gmtime and strftime were a tenth of
+ * a report's time). */
+static void test_a_date_is_the_calendar_day_the_c_library_gives(void **state)
+{
+	static const long long ends[] = { 0, -1, 1, 86399, 86400, -86400, -86401,
+	                                  951782400, 951868800, 4107542400LL, 253402300799LL,
+	                                  253402300800LL, -30610224000LL, -30610224001LL,
+	                                  -62135596800LL, -62135596801LL };
+	char json[96], want[64];
+
+	(void)state;
+	for (long long t = -2208988800LL; t < 7258118400LL + DAYS(1); t += 86400 / 2 + 7) {
+		time_t tt = (time_t)t;
+		struct tm tm;
+		char *s;
+		assert_non_null(gmtime_r(&tt, &tm));
+		assert_int_not_equal(strftime(want, sizeof want, "restored %Y-%m-%d (", &tm), 0);
+		snprintf(json, sizeof json, "{\"store_released\":%lld}", t);
+		s = chk_evidence_line(json, NOW);
+		assert_non_null(s);
+		if (strncmp(s, want, strlen(want)) != 0)
+			fail_msg("%lld: %s, want %s...", t, s, want);
+		free(s);
+	}
+	for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++) {
+		time_t tt = (time_t)ends[i];
+		struct tm tm;
+		char *s;
+		if (!gmtime_r(&tt, &tm) || strftime(want, sizeof want, "restored %Y-%m-%d", &tm) == 0)
+			snprintf(want, sizeof want, "restored %lld", ends[i]);
+		snprintf(json, sizeof json, "{\"store_released\":%lld}", ends[i]);
+		s = chk_evidence_line(json, NOW);
+		assert_non_null(s);
+		if (strncmp(s, want, strlen(want)) != 0 || (s[strlen(want)] != '\0' &&
+		    s[strlen(want)] != ' '))
+			fail_msg("%lld: %s, want %s", ends[i], s, want);
+		free(s);
+	}
+}
+
+/* The line appended to a buffer that holds text already: the same words
+ * after it, and the buffer as it was when there are none. */
+static void test_the_line_is_appended_onto_a_buffer(void **state)
+{
+	static const char *const evidence[] = {
+		"{\"store_path\":\"\\\\\\\\SMP01\\\\WS1\",\"policy\":{\"setting\":"
+		"\"assoc_released_max_days\",\"value\":14}}",
+		"{\"a\":[1,{\"b\":2}],\"c\":{\"d\":{\"e\":null}}}",   /* walked as a tree */
+		"[1,2]", "not json", "{}", "",
+	};
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof evidence / sizeof evidence[0]; i++) {
+		char *alone = chk_evidence_line(evidence[i], NOW);
+		bool is_object = evidence[i][0] != '{', alone_object;   /* the opposite: it must be set */
+		char *checked = chk_evidence_line_checked(evidence[i], NOW, &alone_object);
+		buf_reset(&b);
+		buf_adds(&b, "title: ");
+		assert_true(chk_evidence_line_onto(&b, evidence[i], NOW, &is_object));
+		assert_non_null(alone);
+		assert_non_null(checked);
+		assert_string_equal(buf_str(&b) + strlen("title: "), alone);
+		assert_memory_equal(buf_str(&b), "title: ", strlen("title: "));
+		assert_int_equal(is_object, alone_object);
+		assert_int_equal(is_object, evidence[i][0] == '{');
+		free(alone);
+		free(checked);
+	}
+	buf_free(&b);
 }
 
 /* The association checks keep the date in their evidence, not an age (a
@@ -365,6 +441,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_a_coded_value_becomes_its_word),
 		cmocka_unit_test(test_a_date_gets_its_age),
+		cmocka_unit_test(test_a_date_is_the_calendar_day_the_c_library_gives),
+		cmocka_unit_test(test_the_line_is_appended_onto_a_buffer),
 		cmocka_unit_test(test_an_association_s_age_is_counted_from_the_time_it_is_shown),
 		cmocka_unit_test(test_every_shape_of_evidence_reads_the_same),
 		cmocka_unit_test(test_the_policy_threshold_is_named),
