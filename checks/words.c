@@ -292,7 +292,9 @@ static void add_decimal(struct buf *b, int64_t v)
  * years, by the proleptic Gregorian calendar's arithmetic: gmtime and
  * strftime (a lock and the time zone each call) were a tenth of a SARIF
  * export's time. Days are counted from 0000-03-01, so that a leap day
- * ends its year; eras of 400 years repeat. */
+ * ends its year; eras of 400 years repeat. The method is Howard
+ * Hinnant's, as his paper "chrono-Compatible Low-Level Date Algorithms"
+ * explains it (civil_from_days); written here for int64_t seconds. */
 static void civil_day(int64_t t, char day[11])
 {
 	int64_t days = (t >= 0 ? t : t - (DAY_S - 1)) / DAY_S + 719468;   /* since 0000-03-01 */
