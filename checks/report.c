@@ -134,9 +134,7 @@ static bool json_str_plain(struct buf *b, const char *s, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c < 0x20 || c > 0x7E) {
-			b->len = mark;
-			if (b->data)
-				b->data[mark] = '\0';
+			buf_truncate(b, mark);
 			return false;
 		}
 		if (c == '"' || c == '\\') {
@@ -526,11 +524,8 @@ static int sarif_result(void *ctx, const struct chk_result *r)
 	buf_adds(&o->fq, r->object_type ? r->object_type : "site");
 	buf_addc(&o->fq, '/');
 	buf_adds(&o->fq, r->object_key ? r->object_key : "*");
-	if (o->fq.len > FQ_MAX) {
-		/* as long as it ever was (a buffer of 600) */
-		o->fq.len = FQ_MAX;
-		o->fq.data[FQ_MAX] = '\0';
-	}
+	/* as long as it ever was (a buffer of 600) */
+	buf_truncate(&o->fq, FQ_MAX);
 	fq = buf_str(&o->fq);
 	name = r->object_name ? r->object_name : fq;
 	buf_reset(msg);
@@ -545,10 +540,8 @@ static int sarif_result(void *ctx, const struct chk_result *r)
 	before_words = msg->len;
 	buf_add(msg, ": ", 2);
 	chk_evidence_line_onto(msg, r->evidence, o->now, &is_object);
-	if (msg->len == before_words + 2 && !msg->failed) {
-		msg->len = before_words;
-		msg->data[before_words] = '\0';
-	}
+	if (msg->len == before_words + 2)
+		buf_truncate(msg, before_words);
 	buf_reset(b);
 	buf_adds(b, o->written++ ? ",\n{\"ruleId\":" : "\n{\"ruleId\":");
 	json_str(b, r->def->id);

@@ -953,11 +953,8 @@ static enum stream_end walk_text(struct pairs *p, const char *json)
 	if (st.end != STREAM_DONE) {
 		p->n = 0;
 		p->more = false;
-		if (p->line) {
-			p->line->len = line_at;
-			if (p->line->data)
-				p->line->data[line_at] = '\0';
-		}
+		if (p->line)
+			buf_truncate(p->line, line_at);
 	}
 	return st.end;
 }
@@ -1010,19 +1007,13 @@ bool chk_evidence_line_onto(struct buf *line, const char *evidence_json, int64_t
 	return !line->failed;
 }
 
-char *chk_evidence_line_checked(const char *evidence_json, int64_t now, bool *is_object)
-{
-	struct buf line = BUF_INIT;
-
-	chk_evidence_line_onto(&line, evidence_json, now, is_object);
-	return buf_detach(&line);
-}
-
 char *chk_evidence_line(const char *evidence_json, int64_t now)
 {
+	struct buf line = BUF_INIT;
 	bool is_object;
 
-	return chk_evidence_line_checked(evidence_json, now, &is_object);
+	chk_evidence_line_onto(&line, evidence_json, now, &is_object);
+	return buf_detach(&line);
 }
 
 /* --- why: the reason or the policy, read as a stream ------------------ */

@@ -27,14 +27,11 @@ size_t chk_evidence_pairs(const char *evidence_json, int64_t now, struct chk_pai
  * Both read the text as a stream (no tree per finding: reports call them
  * for hundreds of thousands). */
 char *chk_evidence_line(const char *evidence_json, int64_t now);
-/* The same, and whether the text is a JSON object (*is_object), found in
- * the same pass: for a writer that embeds the text as it is. */
-char *chk_evidence_line_checked(const char *evidence_json, int64_t now, bool *is_object);
-
 /* The same appended onto line (a caller's buffer, its text kept before
  * it): no string per call, for the writers that call it per finding.
- * False when out of memory (line->failed); line is as it was when the
- * evidence has no words. */
+ * *is_object: whether the text is a JSON object, found in the same pass
+ * (for a writer that embeds the text as it is). False when out of memory
+ * (line->failed); line is as it was when the evidence has no words. */
 struct buf;
 bool chk_evidence_line_onto(struct buf *line, const char *evidence_json, int64_t now,
                             bool *is_object);

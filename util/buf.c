@@ -90,6 +90,14 @@ void buf_reset(struct buf *b)
 		b->data[0] = '\0';
 }
 
+void buf_truncate(struct buf *b, size_t len)
+{
+	if (len >= b->len)
+		return;
+	b->len = len;
+	b->data[len] = '\0';   /* len < b->len: there is data */
+}
+
 void buf_free(struct buf *b)
 {
 	if (b->wipe && b->data)

@@ -22,6 +22,9 @@ void buf_adds(struct buf *b, const char *s);
 void buf_addc(struct buf *b, char c);
 void buf_addf(struct buf *b, const char *fmt, ...) OW_PRINTF(2, 3);
 void buf_reset(struct buf *b);
+/* Cuts the contents back to their first len bytes (nothing when they
+ * are no longer), terminated again; the capacity stays. */
+void buf_truncate(struct buf *b, size_t len);
 void buf_free(struct buf *b);
 
 /* Hands over the string (caller frees); returns NULL if an allocation

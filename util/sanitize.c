@@ -111,9 +111,7 @@ void san_append(struct buf *out, const char *str, size_t len, size_t max_chars,
 		if (max_chars && used + u.chars > max_chars) {
 			/* Too long: go back to the last point that leaves room
 			 * for the ellipsis. Input after the bound is never read. */
-			out->len = cut;
-			if (out->data)
-				out->data[cut] = '\0';
+			buf_truncate(out, cut);
 			if (max_chars >= ell_chars)
 				buf_adds(out, ell);
 			return;

@@ -148,6 +148,35 @@ static void test_width_fit_pads_and_cuts_by_columns(void **state)
 	buf_free(&b);
 }
 
+/* The cut that san_append and the reports use: back to a shorter
+ * length only, terminated again, the room kept for what comes next. */
+static void test_a_buffer_is_cut_back_never_forward(void **state)
+{
+	struct buf b = BUF_INIT;
+	size_t cap;
+
+	(void)state;
+	buf_truncate(&b, 0);            /* nothing allocated: nothing to do */
+	assert_null(b.data);
+	assert_int_equal(b.len, 0);
+	buf_adds(&b, "abcdef");
+	cap = b.cap;
+	buf_truncate(&b, 10);           /* longer than the contents */
+	assert_int_equal(b.len, 6);
+	assert_string_equal(buf_str(&b), "abcdef");
+	buf_truncate(&b, 6);
+	assert_string_equal(buf_str(&b), "abcdef");
+	buf_truncate(&b, 3);
+	assert_int_equal(b.len, 3);
+	assert_string_equal(buf_str(&b), "abc");
+	assert_int_equal(b.cap, cap);
+	buf_adds(&b, "xy");
+	assert_string_equal(buf_str(&b), "abcxy");
+	buf_truncate(&b, 0);
+	assert_string_equal(buf_str(&b), "");
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -160,6 +189,7 @@ int main(void)
 		cmocka_unit_test(test_ascii_mode_escapes_everything_non_ascii),
 		cmocka_unit_test(test_random_bytes_always_come_out_terminal_safe),
 		cmocka_unit_test(test_width_fit_pads_and_cuts_by_columns),
+		cmocka_unit_test(test_a_buffer_is_cut_back_never_forward),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
