@@ -192,6 +192,8 @@ void http_client_free(struct http_client *c)
 		curl_easy_cleanup(c->easy);
 	if (c->multi)
 		curl_multi_cleanup(c->multi);
+	if (c->single)
+		curl_multi_cleanup(c->single);
 	secret_free(c->secret);
 	free(c->pace);
 	free(c);
@@ -438,6 +440,92 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+bool hx_stop_asked(struct http_client *c, double *asked)
+{
+	double t = hx_mono_s();
+
+	if (c->stopped)
+		return true;
+	if (t - *asked < HX_STOP_EVERY_MS / 1e3)
+		return false;
+	*asked = t;
+	/* Held: the console's Esc is one key press, read once, and a caller
+	 * that takes a stopped request for "not readable" and goes on (the
+	 * capabilities) must meet the stop again at its next request. */
+	c->stopped = c->o.stop(c->o.stop_ctx) != 0;
+	return c->stopped;
+}
+
+bool http_client_stopped(const struct http_client *c)
+{
+	return c->stopped;
+}
+
+/* The wait before a retry, a piece at a time while it may be stopped: a
+ * Retry-After may ask for a minute. True when stopped. */
+static bool wait_or_stop(struct http_client *c, bool stoppable, long ms, double *asked)
+{
+	if (!stoppable) {
+		sleep_ms(ms);
+		return false;
+	}
+	for (double end = hx_mono_s() + (double)ms / 1e3;;) {
+		double left_ms = (end - hx_mono_s()) * 1e3;
+		if (hx_stop_asked(c, asked))
+			return true;
+		if (left_ms <= 0)
+			return false;
+		sleep_ms(left_ms < HX_STOP_EVERY_MS ? (long)left_ms + 1 : HX_STOP_EVERY_MS);
+	}
+}
+
+/* One attempt on the client's handle. A stoppable one runs on a multi
+ * handle of its own (not the one http_get_many drives: its completions
+ * must stay its own) so that the stop is asked while the site holds the
+ * request; libcurl's progress callback can go a second between calls. */
+static CURLcode perform(struct http_client *c, bool stoppable, double *asked, bool *stopped)
+{
+	CURLcode rc = CURLE_OK;
+	bool done = false;
+
+	*stopped = false;
+	if (!stoppable)
+		return curl_easy_perform(c->easy);
+	if (!c->single && !(c->single = curl_multi_init()))
+		return CURLE_OUT_OF_MEMORY;
+	if (curl_multi_add_handle(c->single, c->easy) != CURLM_OK)
+		return CURLE_FAILED_INIT;
+	while (!done) {
+		int running = 0, left;
+		CURLMsg *m;
+
+		if (curl_multi_perform(c->single, &running) != CURLM_OK) {
+			rc = CURLE_FAILED_INIT;
+			break;
+		}
+		while ((m = curl_multi_info_read(c->single, &left)) != NULL) {
+			if (m->msg == CURLMSG_DONE && m->easy_handle == c->easy) {
+				rc = m->data.result;
+				done = true;
+			}
+		}
+		if (done)
+			break;
+		if (hx_stop_asked(c, asked)) {
+			*stopped = true;
+			break;
+		}
+		curl_multi_poll(c->single, NULL, 0, HX_STOP_EVERY_MS, NULL);
+	}
+	curl_multi_remove_handle(c->single, c->easy);
+	return rc;
+}
+
+static int stopped_by_operator(const char *url, struct ow_err *err)
+{
+	return ow_err_set(err, OW_EINPUT, "%s: stopped by the operator", url);
+}
+
 void hx_finish(CURL *h, struct xfer *x)
 {
 	curl_off_t ra = -1;
@@ -491,11 +579,17 @@ int http_request(struct http_client *c, const char *method, const char *url,
                  struct ow_err *err)
 {
 	bool write = strcmp(method, "GET") != 0;
+	/* Only a request that may be repeated may be stopped: a write cut off
+	 * half sent may still be applied, so it runs to its answer. */
+	bool stoppable = idempotent && c->o.stop;
+	double asked = 0;
 	struct xfer first = { 0 };
 
 	memset(r, 0, sizeof *r);
 	if (hx_refuse_denied(url, err) != 0)
 		return OW_EINPUT;
+	if (stoppable && c->stopped)
+		return stopped_by_operator(url, err);   /* nothing is sent */
 	/* The wait for the rate before the first attempt is not the site's
 	 * time: the deadline runs from when the request begins. */
 	pace_wait(c);
@@ -504,6 +598,7 @@ int http_request(struct http_client *c, const char *method, const char *url,
 		struct xfer x = { r, c->max_body, false, "", NULL, first.deadline, first.by_budget,
 		                  first.what, first.budget_s };
 		CURLcode rc;
+		bool stopped;
 		int v;
 
 		if (attempt > 1) {
@@ -522,11 +617,17 @@ int http_request(struct http_client *c, const char *method, const char *url,
 		 * blind retry we must never make (the lab's "lost" fault). */
 		curl_easy_setopt(c->easy, CURLOPT_FRESH_CONNECT, idempotent ? 0L : 1L);
 		curl_easy_setopt(c->easy, CURLOPT_FORBID_REUSE, idempotent ? 0L : 1L);
-		rc = curl_easy_perform(c->easy);
+		rc = perform(c, stoppable, &asked, &stopped);
 		hx_finish(c->easy, &x);
+		if (stopped) {
+			hx_resp_reset(r);   /* what arrived of it is no answer */
+			return stopped_by_operator(url, err);
+		}
 		v = hx_verdict(c, rc, &x, url, idempotent, attempt, write, err);
 		if (v != 1)
 			return v;
-		sleep_ms(hx_retry_wait_ms(c, attempt, r->retry_after_s, x.deadline));
+		if (wait_or_stop(c, stoppable, hx_retry_wait_ms(c, attempt, r->retry_after_s,
+		                                                x.deadline), &asked))
+			return stopped_by_operator(url, err);
 	}
 }

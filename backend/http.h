@@ -48,10 +48,14 @@ struct http_opts {
 	 * AdminService allows a client 200 a second, the default (0). */
 	int max_rate;
 	/* Asked at least every 50 ms while http_get_many has requests in flight
-	 * or waiting; non-zero stops them at once: the request answered first
-	 * fails (OW_EINPUT, "stopped by the operator"). The console's Esc, so
-	 * that a request the site holds does not hold the operator for
-	 * --timeout. NULL: never asked. */
+	 * or waiting, and while http_request sends one that may be repeated or
+	 * waits to retry it; non-zero stops them at once: the request answered
+	 * first fails (OW_EINPUT, "stopped by the operator"). The console's
+	 * Esc, so that a request the site holds does not hold the operator for
+	 * --timeout. The first yes holds for the client: every later request
+	 * that may be stopped fails the same way without being sent. A write
+	 * is never stopped: cut off half sent, the site may still apply it.
+	 * NULL: never asked. */
 	int (*stop)(void *ctx);
 	void *stop_ctx;
 };
@@ -72,6 +76,8 @@ struct http_client;
  * copied and the copy is wiped when the client is freed. */
 int http_client_new(const struct http_opts *o, struct http_client **out, struct ow_err *err);
 void http_client_free(struct http_client *c);
+/* Whether the operator's stop (http_opts.stop) has said yes. */
+bool http_client_stopped(const struct http_client *c);
 
 /* One request. idempotent requests (GET, and PUTs the caller declares so)
  * are retried on 429/502/503/504, resets and truncated bodies, honouring

@@ -16,6 +16,8 @@ struct http_client {
 	char *secret;            /* our copy; wiped on free */
 	CURL *easy;              /* reused: keep-alive for sequential requests */
 	CURLM *multi;
+	CURLM *single;           /* easy's, while a request may be stopped; NULL until then */
+	bool stopped;            /* the operator's stop said yes once: held */
 	unsigned long rng;
 	size_t max_body;         /* the cap in force: o.max_body or a page's */
 	double budget_end;       /* monotonic seconds; 0 = no budget */
@@ -48,6 +50,15 @@ struct xfer {
 #define HX_DEADLINE_SLACK_S 0.005
 /* Whether a request with this deadline may no longer begin an attempt. */
 bool hx_out_of_time(double deadline);
+
+/* How often the operator's stop (http_opts.stop) is asked while a request
+ * may be stopped: often enough for a key press, not on every turn of a
+ * loop that turns hundreds of times a second. */
+#define HX_STOP_EVERY_MS 50
+/* Whether the operator stopped the requests, asked at most every
+ * HX_STOP_EVERY_MS (*asked: when it was last asked; 0 at first), and
+ * from the first yes on always yes (c->stopped). c->o.stop must be set. */
+bool hx_stop_asked(struct http_client *c, double *asked);
 
 /* Monotonic seconds. */
 double hx_mono_s(void);

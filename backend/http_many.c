@@ -80,14 +80,11 @@ int http_get_many(struct http_client *c, int concurrency, http_next_fn next,
 		long poll_ms = 50;
 		CURLMsg *m;
 
-		/* Every 50 ms, not every turn of the loop (hundreds a second in
-		 * a fast sync; the console's check reads the keyboard). */
-		if (!stop && inflight > 0 && c->o.stop && t - stop_asked >= 0.05) {
-			stop_asked = t;
-			if (c->o.stop(c->o.stop_ctx)) {
-				stop = stopped(slots, concurrency, done, ctx);
-				break;
-			}
+		/* Not every turn of the loop (hundreds a second in a fast sync;
+		 * the console's check reads the keyboard). */
+		if (!stop && inflight > 0 && c->o.stop && hx_stop_asked(c, &stop_asked)) {
+			stop = stopped(slots, concurrency, done, ctx);
+			break;
 		}
 
 		/* Fill free slots with new URLs; restart retries that are due;

@@ -41,6 +41,8 @@ static json_t *sync_capabilities(struct inv *db, struct sync *s, bool *fresh, in
 	if (as_caps_fetch(s->http, s->base, &caps, &e) == 0 && caps) {
 		*fresh = true;
 		*at = s->now;
+	} else if (http_client_stopped(s->http)) {
+		s->err = e;   /* not "unknown": the operator ended the sync here */
 	}
 	return caps;
 }
@@ -95,6 +97,10 @@ static int sync_once(struct inv *db, const struct sync_opts *o, struct sync_resu
 	}
 	s.provider_id = prov.id;
 	caps = sync_capabilities(db, &s, &caps_fresh, &caps_at);
+	if (http_client_stopped(s.http)) {
+		rc = OW_EINPUT;
+		goto fail;
+	}
 	if (nclasses > sizeof denied / sizeof denied[0]) {
 		rc = ow_err_set(&s.err, OW_EINPUT, "internal: more classes than the sync can track");
 		goto fail;

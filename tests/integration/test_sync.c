@@ -505,6 +505,73 @@ static void test_a_sync_stopped_by_the_operator_writes_nothing(void **state)
 	free(after);
 }
 
+/* The same while the site holds the first request of all (the
+ * capabilities' $metadata, read on its own before any page): Esc is
+ * asked while it waits, not once it is answered, and the sync ends there
+ * rather than taking the stopped read for capabilities it cannot know.
+ * The lab holds every request 20 s; the stop comes after a quarter of a
+ * second. */
+struct stop_clock {
+	struct timespec t0;
+	int asked;
+	bool pressed;
+};
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Like the console's Esc: one key press, read once (yes once, then no). */
+static int stop_after_a_quarter_second(void *ctx)
+{
+	struct stop_clock *sc = ctx;
+
+	sc->asked++;
+	if (sc->pressed || seconds_since(&sc->t0) < 0.25)
+		return 0;
+	sc->pressed = true;
+	return 1;
+}
+
+static void test_a_stop_ends_a_sync_while_the_site_holds_its_first_request(void **state)
+{
+	struct labproc lp;
+	struct inv_open_opts oo = { .path = g_db };
+	struct sync_opts o = { 0 };
+	struct sync_result res;
+	struct ow_err e = { 0 };
+	struct stop_clock sc = { 0 };
+	struct inv *db;
+	char origin[600];
+	double took;
+
+	(void)state;
+	unlink(g_db);
+	start(&lp, "1", (const char *const[]){ "--latency", "20000", NULL });
+	snprintf(origin, sizeof origin, "%.*s", (int)(strlen(lp.url) - 14), lp.url);
+	o.provider = origin;
+	o.http = (struct http_opts){ .auth = HTTP_AUTH_BASIC, .user = "labadmin", .secret = PW,
+	                             .cacert = lp.ca, .timeout_s = 60,
+	                             .stop = stop_after_a_quarter_second, .stop_ctx = &sc };
+	assert_int_equal(inv_open(&oo, &db, &e), 0);
+	clock_gettime(CLOCK_MONOTONIC, &sc.t0);
+	assert_int_not_equal(sync_run(db, &o, &res, &e), 0);
+	took = seconds_since(&sc.t0);
+	if (!strstr(e.msg, "stopped by the operator") || !strstr(e.msg, "$metadata"))
+		fail_msg("the held sync ended with: %s", e.msg);
+	if (took > 5)
+		fail_msg("a stop after 0.25 s took %.1f s to end a sync whose first request the site "
+		         "holds for 20 s", took);
+	assert_true(sc.asked >= 2);
+	assert_int_equal(res.rows, 0);
+	inv_close(db);
+	labproc_stop(&lp);
+}
+
 static void test_a_class_without_access_is_partial_exit_4_and_keeps_old_rows(void **state)
 {
 	struct labproc lp;
@@ -1332,6 +1399,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_transient_faults_are_retried_to_success, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fatal_faults_leave_the_previous_inventory_byte_identical, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_sync_stopped_by_the_operator_writes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_stop_ends_a_sync_while_the_site_holds_its_first_request,
+		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_class_without_access_is_partial_exit_4_and_keeps_old_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auth_and_tls_failures_exit_3_and_say_what_to_do, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_names_are_stored_intact_and_printed_sanitized, setup, teardown),

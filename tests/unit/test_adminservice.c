@@ -452,6 +452,93 @@ static void test_a_stop_ends_a_held_request_at_once(void **state)
 	close(fd);
 }
 
+static double since_s(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* The same for one request on its own (the capabilities' $metadata, a
+ * page read again, an instance read): the site holding it does not hold
+ * the operator either. */
+static void test_a_stop_ends_a_single_held_request_at_once(void **state)
+{
+	struct http_opts o = { .auth = HTTP_AUTH_NONE, .insecure = HTTP_PLAIN_TEST_LAB,
+	                       .connect_timeout_s = 5, .timeout_s = 20, .max_attempts = 3,
+	                       .stop = stop_after_a_few };
+	struct http_client *h;
+	struct http_resp r;
+	struct ow_err e = { 0 };
+	struct timespec t0;
+	int port, fd = listener(&port);
+	char url[128];
+	double took;
+
+	(void)state;
+	assert_int_equal(http_client_new(&o, &h, &e), 0);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/AdminService/wmi/SMS_Site", port);
+	stop_calls = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(http_request(h, "GET", url, NULL, true, &r, &e), OW_EINPUT);
+	took = since_s(&t0);
+	if (!strstr(e.msg, "stopped by the operator") || !strstr(e.msg, url))
+		fail_msg("the held request ended with: %s", e.msg);
+	if (took > 5)
+		fail_msg("a stop asked 4 times took %.1f s to end the request (--timeout 20)", took);
+	assert_int_equal(stop_calls, 4);
+	assert_int_equal(r.status, 0);
+	http_resp_free(&r);
+	/* The stop holds: the next request is not sent, and not asked again. */
+	assert_true(someone_connected(fd));   /* the one held */
+	assert_false(someone_connected(fd));
+	e = (struct ow_err){ 0 };
+	assert_int_equal(http_request(h, "GET", url, NULL, true, &r, &e), OW_EINPUT);
+	if (!strstr(e.msg, "stopped by the operator"))
+		fail_msg("the request after a stop ended with: %s", e.msg);
+	assert_int_equal(stop_calls, 4);
+	assert_false(someone_connected(fd));
+	http_resp_free(&r);
+	http_client_free(h);
+	close(fd);
+}
+
+/* A write is never cut off half sent: the site may apply it whatever we
+ * do, so it runs to its answer or its --timeout, and the caller re-reads
+ * (backend/actions). Asked to stop from the first moment, the write
+ * still ends only as the timeout it is. */
+static int stop_always(void *ctx)
+{
+	(void)ctx;
+	stop_calls++;
+	return 1;
+}
+
+static void test_a_stop_does_not_cut_off_a_write(void **state)
+{
+	struct http_opts o = { .auth = HTTP_AUTH_NONE, .insecure = HTTP_PLAIN_TEST_LAB,
+	                       .connect_timeout_s = 2, .timeout_s = 2, .max_attempts = 1,
+	                       .stop = stop_always };
+	struct http_client *h;
+	struct http_resp r;
+	struct ow_err e = { 0 };
+	int port, fd = listener(&port);
+	char url[128];
+
+	(void)state;
+	assert_int_equal(http_client_new(&o, &h, &e), 0);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/AdminService/wmi/SMS_Site", port);
+	stop_calls = 0;
+	assert_int_equal(http_request(h, "PUT", url, "{}", false, &r, &e), OW_ESITE);
+	if (!strstr(e.msg, "may or may not have applied it"))
+		fail_msg("the held write ended with: %s", e.msg);
+	assert_int_equal(stop_calls, 0);
+	http_resp_free(&r);
+	http_client_free(h);
+	close(fd);
+}
+
 static void test_methods_that_hand_out_secrets_are_never_sent(void **state)
 {
 	static const char *const paths[] = {
@@ -617,6 +704,8 @@ int main(void)
 		cmocka_unit_test(test_no_select_names_a_property_the_sdk_marks_lazy),
 		cmocka_unit_test(test_methods_that_hand_out_secrets_are_never_sent),
 		cmocka_unit_test(test_a_stop_ends_a_held_request_at_once),
+		cmocka_unit_test(test_a_stop_ends_a_single_held_request_at_once),
+		cmocka_unit_test(test_a_stop_does_not_cut_off_a_write),
 		cmocka_unit_test(test_capabilities_are_read_off_the_real_metadata),
 		cmocka_unit_test(test_the_provider_bypasses_the_environment_proxy_unless_told),
 		cmocka_unit_test(test_capabilities_take_parameters_from_the_action_an_import_names),
