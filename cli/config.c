@@ -27,14 +27,17 @@ struct key {
 	const char *values;
 	bool path;                 /* ~/ is the home directory */
 	size_t off;                /* the field, in struct cfg or struct cfg_profile */
-	bool number;               /* a long of seconds, 1 to 86400, not a string */
+	long max;                  /* a number from 1 to max, not a string (0: a string) */
+	const char *unit;          /* what the number counts, for the message */
 	const char *help;          /* for osdwarden.conf(5) */
 };
 
 #define D(name, values, path, field, help) \
-	{ name, SEC_DEFAULTS, values, path, offsetof(struct cfg, field), false, help }
+	{ name, SEC_DEFAULTS, values, path, offsetof(struct cfg, field), 0, NULL, help }
 #define P(name, values, path, field, help) \
-	{ name, SEC_PROVIDER, values, path, offsetof(struct cfg_profile, field), false, help }
+	{ name, SEC_PROVIDER, values, path, offsetof(struct cfg_profile, field), 0, NULL, help }
+#define N(name, field, max, unit, help) \
+	{ name, SEC_PROVIDER, NULL, false, offsetof(struct cfg_profile, field), max, unit, help }
 static const struct key keys[] = {
 	D("db", NULL, true, db, "the inventory when --db is not given"),
 	D("color", "auto,always,never", false, color,
@@ -53,8 +56,9 @@ static const struct key keys[] = {
 	P("proxy", NULL, false, proxy, "an http:// or https:// proxy to reach the provider through"),
 	P("password_file", NULL, true, password_file,
 	  "the file holding the password: mode 0600 and not a symbolic link, or it is refused"),
-	{ "timeout", SEC_PROVIDER, NULL, false, offsetof(struct cfg_profile, timeout), true,
-	  "seconds, 1 to 86400, as --timeout" },
+	N("timeout", timeout, 86400, "seconds", "seconds, 1 to 86400, as --timeout"),
+	N("rate", rate, 200, "requests a second",
+	  "requests begun in any one second, 1 to 200, as --rate"),
 };
 
 const char *cfg_key_at(size_t i, const char **section, const char **values, const char **help)
@@ -219,12 +223,13 @@ static int assign(struct parse *p, char *k, char *v)
 		const struct key *key = &keys[i];
 		if (key->in != p->sec || strcmp(key->name, k) != 0)
 			continue;
-		if (key->number) {
+		if (key->max) {
 			long *n = (long *)((char *)p->prof + key->off);
 			if (*n)
 				return fail(p, "'%s' is set twice in this section", k);
-			if (num_parse_long(v, 1, 86400, n) != 0)
-				return fail(p, "%s '%s' is not a number of seconds from 1 to 86400", k, v);
+			if (num_parse_long(v, 1, key->max, n) != 0)
+				return fail(p, "%s '%s' is not a number of %s from 1 to %ld", k, v, key->unit,
+				            key->max);
 			return 0;
 		}
 		field = (char **)((char *)(p->sec == SEC_DEFAULTS ? (void *)p->c : (void *)p->prof) +

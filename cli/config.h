@@ -18,6 +18,7 @@
  *   cacert = /etc/osdwarden/sms-issuing-root.pem
  *   site = HLD
  *   timeout = 300
+ *   rate = 200
  *   proxy = http://proxy.corp.example:3128
  *   password_file = ~/.config/osdwarden/cm01.pw   (checked: 0600)
  *
@@ -35,6 +36,7 @@ struct cfg_profile {
 	char *name;
 	char *url, *auth, *user, *cacert, *site, *proxy, *password_file;
 	long timeout;              /* 0: not set */
+	long rate;                 /* requests a second; 0: not set */
 	int line;                  /* where its section starts */
 };
 

@@ -45,6 +45,9 @@ const struct ow_opt siteopts_opts[] = {
 	{ "proxy", 0, 0x20a, "URL", NULL, NULL,
 	  "reach the provider through this proxy (by default the provider is kept off the "
 	  "https_proxy of the environment)" },
+	{ "rate", 0, 0x20c, "N", NULL, NULL,
+	  "requests begun in any one second, retries included, 1 to 200 (default 200, the "
+	  "AdminService's limit per client): fewer for a provider that is busy serving its site" },
 	{ "profile", 0, 0x20b, "NAME", "@profile", NULL,
 	  "the [provider NAME] section of the configuration file (osdwarden.conf(5)) gives what "
 	  "the command line does not" },
@@ -104,6 +107,13 @@ int siteopts_option(struct cli *c, const char *cmd, struct siteopts *so, int opt
 			return -1;
 		}
 		so->concurrency = (int)v;
+		return 1;
+	case 0x20c:
+		if (num_parse_long(arg, 1, 200, &v) != 0) {
+			cli_usage(c, cmd, "--rate wants 1 to 200 requests a second, not '%s'", arg);
+			return -1;
+		}
+		so->http.max_rate = (int)v;
 		return 1;
 	default:
 		return 0;
@@ -243,6 +253,8 @@ static int apply_profile(struct cli *c, const char *cmd, struct siteopts *so)
 	}
 	if (!so->http.timeout_s && p->timeout)
 		so->http.timeout_s = p->timeout;
+	if (!so->http.max_rate && p->rate)
+		so->http.max_rate = (int)p->rate;
 	if (!so->http.proxy)
 		so->http.proxy = p->proxy;
 	if (!so->password_file)

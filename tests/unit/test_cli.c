@@ -215,6 +215,13 @@ static void test_usage_errors_exit_2_and_say_what_to_do(void **state)
 		{ (const char *const[]){ "list", "certs", "dps", NULL }, "one list at a time" },
 		{ (const char *const[]){ "frobnicate", NULL }, "no command 'frobnicate'" },
 		{ (const char *const[]){ "--bogus", NULL }, "unknown or incomplete option" },
+		/* more than the AdminService's 200 a second would be refused by it */
+		{ (const char *const[]){ "sync", "--provider", "https://cm01.example", "--rate", "201",
+		                         NULL }, "--rate wants 1 to 200 requests a second, not '201'" },
+		{ (const char *const[]){ "sync", "--provider", "https://cm01.example", "--rate", "0",
+		                         NULL }, "--rate wants 1 to 200" },
+		{ (const char *const[]){ "sync", "--provider", "https://cm01.example", "--rate", "fast",
+		                         NULL }, "--rate wants 1 to 200" },
 	};
 
 	(void)state;

@@ -58,10 +58,12 @@ static void test_a_good_file_gives_its_defaults_and_profiles(void **state)
 	assert_string_equal(p->cacert, "/home/op/certs/sms-issuing-root.pem");
 	assert_string_equal(p->site, "HLD");
 	assert_int_equal(p->timeout, 120);
+	assert_int_equal(p->rate, 50);
 	assert_null(p->password_file);
 	p = cfg_profile(&c, "lab");
 	assert_non_null(p);
 	assert_string_equal(p->proxy, "http://proxy.corp.example:3128");
+	assert_int_equal(p->rate, 0);   /* not set: the default */
 	assert_null(cfg_profile(&c, "cm02"));
 	cfg_free(&c);
 	free(path);
@@ -81,6 +83,7 @@ static void test_each_bad_file_names_its_line_and_what_is_wrong(void **state)
 		{ "bad-twice.conf", ":4: ", "profile 'a' is defined twice" },
 		{ "bad-profile.conf", "", "profile 'nope' names no [provider] section" },
 		{ "bad-timeout.conf", ":3: ", "timeout 'soon' is not a number of seconds" },
+		{ "bad-rate.conf", ":3: ", "rate '500' is not a number of requests a second from 1 to 200" },
 		{ "bad-section.conf", ":1: ", "unknown section [servers]" },
 		{ "bad-userinfo.conf", ":3: ", "proxy must not carry a user name or password" },
 		{ "bad-colon.conf", ":3: ", "not a 'key = value' line" },
