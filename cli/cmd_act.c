@@ -71,7 +71,6 @@ int actcmd_session_parse(struct cli *c, const char *cmd, struct actcmd_session *
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, g.shorts, g.longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'h': return cli_usage(c, cmd, "help");
 		case 'y': s->yes = true; break;
 		case 'n': s->dry_run = true; break;
 		case 'r':

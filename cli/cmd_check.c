@@ -241,8 +241,6 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		case 'o':
 			output = optarg;
 			break;
-		case 'h':
-			return cli_help(c, "check");
 		default:
 			return cli_usage(c, "check", "unknown or incomplete option '%s'", argv[optind - 1]);
 		}

@@ -60,8 +60,6 @@ static int decide(struct cli *c, int argc, char **argv, bool waiver)
 			if (num_parse_long(optarg, 1, 3650, &days) != 0)
 				return cli_usage(c, cmd, "--expires wants days (1 to 3650), not '%s'", optarg);
 			break;
-		case 'h':
-			return cli_help(c, cmd);
 		default:
 			return cli_usage(c, cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
 		}

@@ -96,8 +96,6 @@ int cmd_list(struct cli *c, int argc, char **argv)
 				return cli_usage(c, "list", "--limit wants a number of rows, not '%s'",
 				                 optarg);
 			break;
-		case 'h':
-			return cli_help(c, "list");
 		default:
 			return cli_usage(c, "list", "unknown or incomplete option '%s'",
 			                 argv[optind - 1]);
