@@ -460,6 +460,20 @@ static double since_s(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* A client of o and a URL on a listener that takes the connection and
+ * never answers (*fd, closed by the caller). */
+static struct http_client *held_client(const struct http_opts *o, int *fd, char *url, size_t n)
+{
+	struct http_client *h;
+	struct ow_err e = { 0 };
+	int port;
+
+	*fd = listener(&port);
+	assert_int_equal(http_client_new(o, &h, &e), 0);
+	snprintf(url, n, "http://127.0.0.1:%d/AdminService/wmi/SMS_Site", port);
+	return h;
+}
+
 /* The same for one request on its own (the capabilities' $metadata, a
  * page read again, an instance read): the site holding it does not hold
  * the operator either. */
@@ -468,17 +482,15 @@ static void test_a_stop_ends_a_single_held_request_at_once(void **state)
 	struct http_opts o = { .auth = HTTP_AUTH_NONE, .insecure = HTTP_PLAIN_TEST_LAB,
 	                       .connect_timeout_s = 5, .timeout_s = 20, .max_attempts = 3,
 	                       .stop = stop_after_a_few };
-	struct http_client *h;
 	struct http_resp r;
 	struct ow_err e = { 0 };
 	struct timespec t0;
-	int port, fd = listener(&port);
 	char url[128];
+	int fd;
+	struct http_client *h = held_client(&o, &fd, url, sizeof url);
 	double took;
 
 	(void)state;
-	assert_int_equal(http_client_new(&o, &h, &e), 0);
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/AdminService/wmi/SMS_Site", port);
 	stop_calls = 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(http_request(h, "GET", url, NULL, true, &r, &e), OW_EINPUT);
@@ -520,15 +532,13 @@ static void test_a_stop_does_not_cut_off_a_write(void **state)
 	struct http_opts o = { .auth = HTTP_AUTH_NONE, .insecure = HTTP_PLAIN_TEST_LAB,
 	                       .connect_timeout_s = 2, .timeout_s = 2, .max_attempts = 1,
 	                       .stop = stop_always };
-	struct http_client *h;
 	struct http_resp r;
 	struct ow_err e = { 0 };
-	int port, fd = listener(&port);
 	char url[128];
+	int fd;
+	struct http_client *h = held_client(&o, &fd, url, sizeof url);
 
 	(void)state;
-	assert_int_equal(http_client_new(&o, &h, &e), 0);
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/AdminService/wmi/SMS_Site", port);
 	stop_calls = 0;
 	assert_int_equal(http_request(h, "PUT", url, "{}", false, &r, &e), OW_ESITE);
 	if (!strstr(e.msg, "may or may not have applied it"))
