@@ -102,9 +102,7 @@ static const struct list_col assoc_cols[] = {
 	TXT("migration_status", "STATUS", 11, 11, 0, NULL,
 	    "CASE migration_status WHEN 0 THEN 'not started' WHEN 1 THEN 'in progress' "
 	    "WHEN 2 THEN 'completed' ELSE CAST(migration_status AS TEXT) END", false),
-	/* given up first when narrow: AGE says the same in days, and at 80
-	 * columns its 12 go to the two names (a computer's, up to 15) */
-	TIME("created", "CAPTURED", 1, "StoreCreationDate", "store_created"),
+	TIME("created", "CAPTURED", 0, "StoreCreationDate", "store_created"),
 	TIME("released", "RESTORED", 0, "StoreReleaseDate", "store_released"),
 	/* days since the state was captured, on osdwarden's clock (:now) */
 	INT("age_days", "AGE", 6, 0, "age_days", "(:now - store_created) / 86400"),

@@ -251,29 +251,16 @@ static void test_wider_terminals_gain_columns(void **state)
 	free(h120);
 	free(narrow);
 	free(wide);
-	/* At 80 the capture date gives way to the names: AGE is the days
-	 * since it, and a computer's name is up to 15 characters (NetBIOS),
-	 * which a name column of 9 cut to "LAPTOP-7G…" for every laptop. */
 	narrow = draw(g_checked, NULL, ":assoc\n", "assoc-narrow");
 	h80 = row_with(narrow, "SOURCE");
-	expect_each(h80, (const char *const[]){ "\xe2\x86\x92 RESTORE", "STATUS", "RESTORED",
-	                                        "AGE", "STATE", NULL });
-	expect_not(h80, "CAPTURED");
-	/* "  SOURCE" + 15 columns of name + " ": the arrow in column 18 */
-	if (strstr(h80, "\xe2\x86\x92") - h80 != 18)
-		fail_msg("the source name is %d columns wide at 80, not 15:\n%s",
-		         (int)(strstr(h80, "\xe2\x86\x92") - h80) - 3, h80);
+	expect_each(h80, (const char *const[]){ "\xe2\x86\x92 RESTORE", "STATUS", "CAPTURED",
+	                                        "RESTORED", "AGE", "STATE", NULL });
 	free(h80);
-	wide = draw(g_checked, "120x40", ":assoc\n", "assoc-wide");
-	h120 = row_with(wide, "SOURCE");
-	expect_each(h120, (const char *const[]){ "CAPTURED", "RESTORED", "AGE", NULL });
-	free(h120);
 	h80 = row_with(narrow, "WS000000");
 	expect(h80, "\xe2\x86\x92 WS000001");
 	expect(h80, " d ");                  /* an age in days */
 	free(h80);
 	free(narrow);
-	free(wide);
 }
 
 /* Enter: the object's findings first (check, state, evidence in words),
