@@ -206,7 +206,8 @@ int as_caps_fetch(struct http_client *h, const char *base, json_t **caps, struct
 
 	*caps = NULL;
 	if (http_request(h, "GET", url, NULL, true, &r, err) != 0) {
-		ow_err_prefix(err, "reading %s", url);
+		if (!http_client_stopped(h))   /* a stop names the URL already */
+			ow_err_prefix(err, "reading %s", url);
 		rc = err && err->kind ? (int)err->kind : OW_ESITE;
 	} else if (r.status != 200) {
 		rc = as_check_read(&r, url, false, err);

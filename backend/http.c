@@ -49,20 +49,22 @@ void hx_pace_note(struct http_client *c, double t)
 	c->pace_head = (c->pace_head + 1) % c->pace_cap;
 }
 
-/* Waits until a request may begin under max_rate, and notes it. */
-static void pace_wait(struct http_client *c)
+static bool wait_or_stop(struct http_client *c, bool stoppable, long ms, double *asked);
+
+/* Waits until a request may begin under max_rate, and notes it; true,
+ * and nothing noted, when the operator stopped it meanwhile (a --rate of
+ * 1 may hold a request back for a second). */
+static bool pace_wait(struct http_client *c, bool stoppable, double *asked)
 {
 	double at = hx_pace_at(c), now = hx_mono_s();
 
 	if (at > now) {
-		struct timespec ts;
-		double d = at - now;
-		ts.tv_sec = (time_t)d;
-		ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
-		nanosleep(&ts, NULL);
+		if (wait_or_stop(c, stoppable, (long)((at - now) * 1e3) + 1, asked))
+			return true;
 		now = hx_mono_s();
 	}
 	hx_pace_note(c, now);
+	return false;
 }
 
 static const struct { const char *name; enum http_auth a; } auth_names[] = {
@@ -581,7 +583,7 @@ int http_request(struct http_client *c, const char *method, const char *url,
 	bool write = strcmp(method, "GET") != 0;
 	/* Only a request that may be repeated may be stopped: a write cut off
 	 * half sent may still be applied, so it runs to its answer. */
-	bool stoppable = idempotent && c->o.stop;
+	bool stoppable = !write && idempotent && c->o.stop;
 	double asked = 0;
 	struct xfer first = { 0 };
 
@@ -592,7 +594,8 @@ int http_request(struct http_client *c, const char *method, const char *url,
 		return stopped_by_operator(url, err);   /* nothing is sent */
 	/* The wait for the rate before the first attempt is not the site's
 	 * time: the deadline runs from when the request begins. */
-	pace_wait(c);
+	if (pace_wait(c, stoppable, &asked))
+		return stopped_by_operator(url, err);
 	hx_start_deadline(c, &first);
 	for (int attempt = 1;; attempt++) {
 		struct xfer x = { r, c->max_body, false, "", NULL, first.deadline, first.by_budget,
@@ -602,7 +605,8 @@ int http_request(struct http_client *c, const char *method, const char *url,
 		int v;
 
 		if (attempt > 1) {
-			pace_wait(c);
+			if (pace_wait(c, stoppable, &asked))
+				return stopped_by_operator(url, err);
 			/* The rate held the retry to the deadline: it is not begun. */
 			if (hx_out_of_time(x.deadline))
 				return hx_verdict(c, CURLE_OPERATION_TIMEDOUT, &x, url, idempotent, attempt,

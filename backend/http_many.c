@@ -81,8 +81,10 @@ int http_get_many(struct http_client *c, int concurrency, http_next_fn next,
 		CURLMsg *m;
 
 		/* Not every turn of the loop (hundreds a second in a fast sync;
-		 * the console's check reads the keyboard). */
-		if (!stop && inflight > 0 && c->o.stop && hx_stop_asked(c, &stop_asked)) {
+		 * the console's check reads the keyboard), and also while the
+		 * rate holds the next one back: a stop with nothing in flight
+		 * is said by the next URL, which is not sent. */
+		if (!stop && c->o.stop && hx_stop_asked(c, &stop_asked) && inflight > 0) {
 			stop = stopped(slots, concurrency, done, ctx);
 			break;
 		}
@@ -91,7 +93,9 @@ int http_get_many(struct http_client *c, int concurrency, http_next_fn next,
 		 * neither past the rate (paced: when the next may begin). */
 		for (int i = 0; i < concurrency && !stop; i++) {
 			struct slot *s = &slots[i];
-			if ((s->waiting && s->ready_at <= t) || (!s->busy && !s->waiting)) {
+			/* once stopped, nothing waits for the rate: nothing is sent */
+			if (!c->stopped &&
+			    ((s->waiting && s->ready_at <= t) || (!s->busy && !s->waiting))) {
 				double at = hx_pace_at(c);
 				if (at > t) {
 					paced = at;
@@ -119,10 +123,17 @@ int http_get_many(struct http_client *c, int concurrency, http_next_fn next,
 				struct ow_err de = { 0 };
 				if (!url)
 					continue;
-				if (hx_refuse_denied(url, &de) != 0) {
+				if (c->stopped)
+					ow_err_set(&de, OW_EINPUT, "%s: stopped by the operator", url);
+				else
+					hx_refuse_denied(url, &de);
+				if (de.kind != OW_OK) {
 					struct http_resp none = { 0 };
+					bool was_stopped = c->stopped;
 					free(url);
 					stop = done(ctx, issued++, &none, &de);
+					if (was_stopped && !stop)
+						stop = 1;   /* nothing more is sent once stopped */
 					continue;
 				}
 				s->url = url;

@@ -415,6 +415,10 @@ static int refetch(struct pager *p, size_t index, struct buf *body)
 			}
 		}
 		http_resp_free(&r);
+		if (rc != 0 && http_client_stopped(s->http)) {
+			s->err = e;   /* the operator's, not the page's bad JSON */
+			break;
+		}
 	}
 	free(url);
 	return rc;
@@ -447,6 +451,10 @@ int sync_page_drain(struct pager *p)
 			rc = process_page(p, p->expected, &p->pending[k]);
 		buf_free(&p->pending[k]);
 		p->have[k] = false;
+		if (rc && http_client_stopped(s->http)) {
+			p->failed = true;   /* stopped while read again: said as it is */
+			return -1;
+		}
 		if (rc) {
 			char msg[sizeof s->err.msg];
 			snprintf(msg, sizeof msg, "%s", s->err.msg);

@@ -512,6 +512,16 @@ static void test_a_stop_ends_a_single_held_request_at_once(void **state)
 	assert_int_equal(stop_calls, 4);
 	assert_false(someone_connected(fd));
 	http_resp_free(&r);
+	/* and so do many: the URL is answered with it, and not sent */
+	many_url = url;
+	many_err_kind = 0;
+	many_msg[0] = '\0';
+	assert_int_not_equal(http_get_many(h, 2, one_url, keep_done, NULL), 0);
+	assert_int_equal(many_err_kind, OW_EINPUT);
+	if (!strstr(many_msg, "stopped by the operator"))
+		fail_msg("a URL after a stop ended with: %s", many_msg);
+	assert_int_equal(stop_calls, 4);
+	assert_false(someone_connected(fd));
 	http_client_free(h);
 	close(fd);
 }
@@ -543,6 +553,13 @@ static void test_a_stop_does_not_cut_off_a_write(void **state)
 	assert_int_equal(http_request(h, "PUT", url, "{}", false, &r, &e), OW_ESITE);
 	if (!strstr(e.msg, "may or may not have applied it"))
 		fail_msg("the held write ended with: %s", e.msg);
+	assert_int_equal(stop_calls, 0);
+	http_resp_free(&r);
+	/* nor one its caller may repeat (http.h: PUTs declared idempotent) */
+	e = (struct ow_err){ 0 };
+	assert_int_equal(http_request(h, "PUT", url, "{}", true, &r, &e), OW_ESITE);
+	if (!strstr(e.msg, "may or may not have applied it"))
+		fail_msg("the held repeatable write ended with: %s", e.msg);
 	assert_int_equal(stop_calls, 0);
 	http_resp_free(&r);
 	http_client_free(h);
