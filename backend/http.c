@@ -29,8 +29,6 @@ double http_clock(void)
 	return hx_mono_s();
 }
 
-/* The AdminService's limit per client (requests a second). */
-#define HTTP_DEFAULT_RATE 200
 
 double hx_pace_at(const struct http_client *c)
 {
@@ -164,7 +162,7 @@ int http_client_new(const struct http_opts *o, struct http_client **out, struct 
 	if (!c->o.retry_base_ms) c->o.retry_base_ms = 250;
 	c->max_body = c->o.max_body;
 	c->budget_what = "";
-	c->pace_cap = (size_t)(c->o.max_rate > 0 ? c->o.max_rate : HTTP_DEFAULT_RATE);
+	c->pace_cap = (size_t)(c->o.max_rate > 0 ? c->o.max_rate : HTTP_MAX_RATE);
 	if (!(c->pace = calloc(c->pace_cap, sizeof *c->pace))) {
 		free(c);
 		return ow_err_set(err, OW_EINPUT, "out of memory");
@@ -523,7 +521,7 @@ static CURLcode perform(struct http_client *c, bool stoppable, double *asked, bo
 	return rc;
 }
 
-static int stopped_by_operator(const char *url, struct ow_err *err)
+int hx_stopped_by_operator(const char *url, struct ow_err *err)
 {
 	return ow_err_set(err, OW_EINPUT, "%s: stopped by the operator", url);
 }
@@ -591,11 +589,11 @@ int http_request(struct http_client *c, const char *method, const char *url,
 	if (hx_refuse_denied(url, err) != 0)
 		return OW_EINPUT;
 	if (stoppable && c->stopped)
-		return stopped_by_operator(url, err);   /* nothing is sent */
+		return hx_stopped_by_operator(url, err);   /* nothing is sent */
 	/* The wait for the rate before the first attempt is not the site's
 	 * time: the deadline runs from when the request begins. */
 	if (pace_wait(c, stoppable, &asked))
-		return stopped_by_operator(url, err);
+		return hx_stopped_by_operator(url, err);
 	hx_start_deadline(c, &first);
 	for (int attempt = 1;; attempt++) {
 		struct xfer x = { r, c->max_body, false, "", NULL, first.deadline, first.by_budget,
@@ -606,7 +604,7 @@ int http_request(struct http_client *c, const char *method, const char *url,
 
 		if (attempt > 1) {
 			if (pace_wait(c, stoppable, &asked))
-				return stopped_by_operator(url, err);
+				return hx_stopped_by_operator(url, err);
 			/* The rate held the retry to the deadline: it is not begun. */
 			if (hx_out_of_time(x.deadline))
 				return hx_verdict(c, CURLE_OPERATION_TIMEDOUT, &x, url, idempotent, attempt,
@@ -625,13 +623,13 @@ int http_request(struct http_client *c, const char *method, const char *url,
 		hx_finish(c->easy, &x);
 		if (stopped) {
 			hx_resp_reset(r);   /* what arrived of it is no answer */
-			return stopped_by_operator(url, err);
+			return hx_stopped_by_operator(url, err);
 		}
 		v = hx_verdict(c, rc, &x, url, idempotent, attempt, write, err);
 		if (v != 1)
 			return v;
 		if (wait_or_stop(c, stoppable, hx_retry_wait_ms(c, attempt, r->retry_after_s,
 		                                                x.deadline), &asked))
-			return stopped_by_operator(url, err);
+			return hx_stopped_by_operator(url, err);
 	}
 }

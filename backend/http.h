@@ -122,6 +122,9 @@ void http_client_set_budget(struct http_client *c, long seconds, const char *wha
 double http_clock(void);
 
 #define HTTP_DEFAULT_TIMEOUT_S 300L
+/* The AdminService's limit per client, requests begun a second: the
+ * default of http_opts.max_rate and the most --rate may ask for. */
+#define HTTP_MAX_RATE 200
 
 /* The URL to follow for a link a site handed back (an OData nextLink),
  * resolved against base as a browser would: a new string, or NULL with

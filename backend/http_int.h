@@ -59,6 +59,8 @@ bool hx_out_of_time(double deadline);
  * HX_STOP_EVERY_MS (*asked: when it was last asked; 0 at first), and
  * from the first yes on always yes (c->stopped). c->o.stop must be set. */
 bool hx_stop_asked(struct http_client *c, double *asked);
+/* The error of a request the operator stopped (OW_EINPUT, naming url). */
+int hx_stopped_by_operator(const char *url, struct ow_err *err);
 
 /* Monotonic seconds. */
 double hx_mono_s(void);

@@ -51,7 +51,7 @@ static int stopped(struct slot *slots, int concurrency, http_done_fn done, void 
 			struct ow_err e = { 0 };
 			struct http_resp none = { 0 };
 			int rc;
-			ow_err_set(&e, OW_EINPUT, "%s: stopped by the operator", s->url);
+			hx_stopped_by_operator(s->url, &e);
 			rc = done(ctx, s->index, &none, &e);
 			return rc ? rc : 1;
 		}
@@ -124,7 +124,7 @@ int http_get_many(struct http_client *c, int concurrency, http_next_fn next,
 				if (!url)
 					continue;
 				if (c->stopped)
-					ow_err_set(&de, OW_EINPUT, "%s: stopped by the operator", url);
+					hx_stopped_by_operator(url, &de);
 				else
 					hx_refuse_denied(url, &de);
 				if (de.kind != OW_OK) {

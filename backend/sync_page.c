@@ -451,10 +451,6 @@ int sync_page_drain(struct pager *p)
 			rc = process_page(p, p->expected, &p->pending[k]);
 		buf_free(&p->pending[k]);
 		p->have[k] = false;
-		if (rc && http_client_stopped(s->http)) {
-			p->failed = true;   /* stopped while read again: said as it is */
-			return -1;
-		}
 		if (rc) {
 			char msg[sizeof s->err.msg];
 			snprintf(msg, sizeof msg, "%s", s->err.msg);

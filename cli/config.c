@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend/http.h"
 #include "util/fsutil.h"
 #include "util/num.h"
 #include "util/sanitize.h"
@@ -57,7 +58,7 @@ static const struct key keys[] = {
 	P("password_file", NULL, true, password_file,
 	  "the file holding the password: mode 0600 and not a symbolic link, or it is refused"),
 	N("timeout", timeout, 86400, "seconds", "seconds, 1 to 86400, as --timeout"),
-	N("rate", rate, 200, "requests a second",
+	N("rate", rate, HTTP_MAX_RATE, "requests a second",
 	  "requests begun in any one second, 1 to 200, as --rate"),
 };
 

@@ -109,8 +109,9 @@ int siteopts_option(struct cli *c, const char *cmd, struct siteopts *so, int opt
 		so->concurrency = (int)v;
 		return 1;
 	case 0x20c:
-		if (num_parse_long(arg, 1, 200, &v) != 0) {
-			cli_usage(c, cmd, "--rate wants 1 to 200 requests a second, not '%s'", arg);
+		if (num_parse_long(arg, 1, HTTP_MAX_RATE, &v) != 0) {
+			cli_usage(c, cmd, "--rate wants 1 to %d requests a second, not '%s'", HTTP_MAX_RATE,
+			          arg);
 			return -1;
 		}
 		so->http.max_rate = (int)v;
