@@ -20,6 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "backend/sync.h"
+#include "db/db.h"
 #include "support/krbrealm.h"
 #include "support/labsite.h"
 #include "support/testutil.h"
@@ -120,6 +122,52 @@ static void test_sync_over_negotiate_authenticates_every_request(void **state)
 		fail_msg("%d requests, %d authenticated as " PRINCIPAL ":\n%s", lines, named, log);
 	/* libcurl sends the token with the first request: no challenge leg. */
 	assert_int_equal(count(log, "\"status\":401"), 0);
+	free(log);
+	labproc_stop(&lp);
+}
+
+/* The console's sync (a stop function set: its single requests then go
+ * through a multi handle of their own, asked every 50 ms) over Negotiate:
+ * a token on each of them as on the others, and a stop never pressed
+ * ends nothing. */
+static int never_pressed(void *ctx)
+{
+	++*(int *)ctx;
+	return 0;
+}
+
+static void test_a_stoppable_sync_over_negotiate_authenticates_every_request(void **state)
+{
+	struct labproc lp;
+	struct inv_open_opts oo = { .path = g_ls.db };
+	struct sync_opts o = { 0 };
+	struct sync_result res;
+	struct ow_err e = { 0 };
+	struct inv *db;
+	char origin[600], *log;
+	int asked = 0, lines, named;
+
+	(void)state;
+	krbrealm_kinit(&g_kr, "labadmin", NULL);
+	labsite_start(&g_ls, &lp, NULL);
+	snprintf(origin, sizeof origin, "%.*s", (int)(strlen(lp.url) - strlen("/AdminService/")),
+	         lp.url);
+	o.provider = origin;
+	o.http = (struct http_opts){ .auth = HTTP_AUTH_NEGOTIATE, .cacert = lp.ca,
+	                             .stop = never_pressed, .stop_ctx = &asked };
+	unlink(g_ls.db);
+	assert_int_equal(inv_open(&oo, &db, &e), 0);
+	if (sync_run(db, &o, &res, &e) != 0)
+		fail_msg("sync over Negotiate with a stop set: %s", e.msg);
+	inv_close(db);
+	assert_true(asked > 0);
+	assert_true(tu_sql_int(g_ls.db, "SELECT count(*) FROM certificates") > 0);
+	log = tu_read_file(g_ls.log, NULL);
+	assert_non_null(log);
+	lines = count(log, "\n");
+	named = count(log, "\"user\":\"" PRINCIPAL "\"");
+	if (lines < 16 || named != lines || !strstr(log, "$metadata"))
+		fail_msg("%d requests, %d authenticated as " PRINCIPAL ":\n%s", lines, named, log);
 	free(log);
 	labproc_stop(&lp);
 }
@@ -450,6 +498,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_a_killed_test_leaves_no_kdc_behind),
 		cmocka_unit_test_setup_teardown(test_lab_challenges_with_negotiate_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_a_stoppable_sync_over_negotiate_authenticates_every_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sync_over_negotiate_authenticates_every_request,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_and_guided_task_over_negotiate, setup, teardown),
