@@ -145,10 +145,14 @@ static bool is_finding(enum chk_state s)
 	return s != CS_PASS && s != CS_NOTAPPLICABLE;
 }
 
-/* {"CHECK": {"state": count, ..., "waived": failures waived}, ...} for the
- * trends and the dashboard, from the counts per check (catalogue order)
- * and state; a new string, NULL when out of memory. */
-static char *summary_json(size_t counts[][CS_FIXED + 1], const size_t *waived)
+/* {"CHECK": {"state": count, ..., "waived": failures waived, "first":
+ * {"TYPE": "NAME", ...}}, ...} for the trends and the dashboard, from the
+ * counts per check (catalogue order) and state, and of a check's failures
+ * no waiver covers, the first of each object type, as the run had them
+ * ("" for a site-wide one), when their names are text JSON can hold;
+ * first[k] may be NULL. A new string, NULL when out of memory. */
+static char *summary_json(size_t counts[][CS_FIXED + 1], const size_t *waived,
+                          json_t *const *first)
 {
 	json_t *summary = json_object();
 	char *s;
@@ -165,6 +169,8 @@ static char *summary_json(size_t counts[][CS_FIXED + 1], const size_t *waived)
 		}
 		if (waived[k])
 			json_object_set_new(per, "waived", json_integer((json_int_t)waived[k]));
+		if (per && first[k])
+			json_object_set(per, "first", first[k]);
 	}
 	s = json_dumps(summary, JSON_COMPACT);
 	json_decref(summary);
@@ -208,6 +214,10 @@ struct history {
 	uint32_t *bucket;         /* [b]: the first open finding whose key's top bits are >= b */
 	bool oom, moved;          /* moved: a row id out of range (the table edited by hand) */
 	struct grade_acc acc[CHK_MAX];
+	/* per check, its first failure of each type no waiver covers, for the
+	 * summary (summary_json); first_lost: one that JSON cannot hold */
+	json_t *first[CHK_MAX];
+	bool first_lost[CHK_MAX];
 };
 
 static int cmp_span(const void *a, const void *b)
@@ -374,6 +384,32 @@ static struct inv_finding finding_of(const struct chk_result *r)
 		                     r->baseline, r->waived };
 }
 
+/* The run's first failure of its check and type no waiver covers, kept
+ * for the summary, so that the dashboard of a stored run names it without
+ * reading the check's findings. A name that is not UTF-8 cannot be kept:
+ * the check's first failures are then not in the summary at all, and the
+ * dashboard reads them from the findings (checks/summary.c). */
+static void note_first(struct history *h, size_t k, const struct chk_result *r)
+{
+	const char *type = r->object_type ? r->object_type : "";
+	json_t *name;
+
+	if (h->first_lost[k])
+		return;
+	if (!h->first[k] && !(h->first[k] = json_object())) {
+		h->oom = true;
+		return;
+	}
+	if (json_object_get(h->first[k], type))
+		return;
+	name = r->object_name ? json_string(r->object_name) : json_null();
+	if (!name || json_object_set_new(h->first[k], type, name) != 0) {
+		h->first_lost[k] = true;
+		json_decref(h->first[k]);
+		h->first[k] = NULL;
+	}
+}
+
 bool eng_history_take(struct chk_ctx *c, struct chk_result *r)
 {
 	struct history *h = c->hist;
@@ -400,6 +436,8 @@ bool eng_history_take(struct chk_ctx *c, struct chk_result *r)
 	grade_take(&h->acc[k], r);
 	if (!h->store || !is_finding(r->state))
 		return false;
+	if (r->state == CS_FAIL && !r->waived)
+		note_first(h, k, r);
 	f = finding_of(r);
 	digest = inv_finding_digest(&f, false);
 	for (size_t i = at; i < h->nopen && h->open[i].key == key; i++) {
@@ -475,7 +513,7 @@ int eng_history_end(struct chk_ctx *c, struct ow_err *err)
 			n = 0;
 		}
 	}
-	s = summary_json(run->counts, run->waived);
+	s = h->oom ? NULL : summary_json(run->counts, run->waived, h->first);
 	frc = s ? inv_run_finish(c->db, run->id, c->now, g->security, g->privacy, s, err)
 	        : (ow_err_set(err, OW_EINPUT, "out of memory"), -1);
 	free(s);
@@ -501,6 +539,8 @@ void eng_history_abort(struct chk_ctx *c)
 	free(h->open);
 	free(h->matched);
 	free(h->bucket);
+	for (size_t k = 0; k < CHK_MAX; k++)
+		json_decref(h->first[k]);
 	free(h);
 	c->hist = NULL;
 }

@@ -1,5 +1,6 @@
 #include "checks/summary.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -135,10 +136,42 @@ static int first_failure(void *ctx, const struct inv_finding *f)
 	return -1;
 }
 
-/* From the stored per-check counts; one finding read per failing check. */
+/* The first failures the stored run's summary names for one check
+ * (checks/engine_history.c): true when it names them, each then naming
+ * its component. */
+static bool first_named(json_t *sum, const struct chk_def *d, struct chk_summary *out)
+{
+	json_t *first = json_object_get(json_object_get(sum, d->id), "first"), *name;
+	const char *type;
+	int comp;
+
+	if (!json_is_object(first))
+		return false;
+	json_object_foreach(first, type, name) {
+		if ((comp = component_of(type[0] ? type : NULL)) >= 0)
+			set_first(&out->comp[comp], json_string_value(name), d);
+	}
+	return true;
+}
+
+/* From the stored per-check counts and the first failures its summary
+ * names; a run stored before summaries named them has one finding read
+ * per failing check. */
 static int of_stored(struct inv *db, const struct chk_stored *s, struct chk_summary *out,
                      struct ow_err *err)
 {
+	struct inv_run_info r;
+	json_t *sum = NULL;
+	int rc = 0;
+
+	/* without it (it was read a moment ago), the findings say it */
+	if (inv_run_latest(db, &r, err) == 0) {
+		if (r.id == s->run_id)
+			sum = json_loads(r.summary_json, 0, NULL);
+		inv_run_info_free(&r);
+	} else {
+		memset(err, 0, sizeof *err);
+	}
 	out->evaluated = true;
 	out->stored_run = s->run_id;
 	out->finished = s->finished;
@@ -150,15 +183,16 @@ static int of_stored(struct inv *db, const struct chk_stored *s, struct chk_summ
 		const struct chk_def *d = chk_at(k);
 		long failing = s->counts[k][CS_FAIL] - s->waived[k];
 		struct first_ctx fc = { out, d };
-		int rc;
 		add_check(out, d, failing, s->counts[k][CS_NOTCHECKED],
 		          s->counts[k][CS_ERROR] || s->counts[k][CS_UNKNOWN]);
-		if (failing > 0 &&
+		if (failing > 0 && !first_named(sum, d, out) &&
 		    (rc = inv_each_finding(db, s->run_id, d->id, NULL, "fail", 0, first_failure, &fc,
 		                           err)) > 0)
-			return rc;
+			break;
+		rc = 0;
 	}
-	return 0;
+	json_decref(sum);
+	return rc;
 }
 
 int chk_summary_load(struct inv *db, int64_t now, struct chk_summary *out, struct ow_err *err)

@@ -82,7 +82,7 @@ int inv_open_findings_count(struct inv *db, size_t *n, struct ow_err *err)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(db->sql, "SELECT count(*) FROM finding_spans INDEXED BY spans_open"
+	if (sqlite3_prepare_v2(db->sql, "SELECT count(*) FROM finding_spans INDEXED BY spans_key"
 	                       " WHERE closed_run IS NULL",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return inv_sql_error(db, err, "counting the open findings");
@@ -93,41 +93,42 @@ int inv_open_findings_count(struct inv *db, size_t *n, struct ow_err *err)
 	return rc == SQLITE_ROW ? 0 : inv_sql_error(db, err, "counting the open findings");
 }
 
-/* One pass of inv_each_open_digest: the rows with a stored digest, from
- * the index alone (hashed: false), or those from before it, read whole. */
-static int each_open_digest(struct inv *db, bool hashed,
-                            int (*fn)(void *ctx, int64_t id, uint64_t key, uint64_t digest,
-                                      const char *state),
-                            void *ctx, struct ow_err *err)
+int inv_each_open_digest(struct inv *db,
+                         int (*fn)(void *ctx, int64_t id, uint64_t key, uint64_t digest,
+                                   const char *state),
+                         void *ctx, struct ow_err *err)
 {
-	static const char indexed[] =
-		"SELECT id, check_id, object_type, object_key, state, digest FROM finding_spans"
-		" INDEXED BY spans_open WHERE closed_run IS NULL AND digest IS NOT NULL";
-	static const char whole[] =
-		"SELECT id, check_id, object_type, object_key, state, severity, object_name,"
-		" evidence_json, CASE WHEN state <> 'fail' THEN baseline ELSE 'unchanged' END, waived"
-		" FROM finding_spans"
-		" WHERE closed_run IS NULL AND digest IS NULL";
+	/* From the index alone, but for a row stored before digests (migration
+	 * 14), hashed whole: SQLite seeks the row only when a CASE reads
+	 * one of its columns. */
+#define WHOLE(col) "CASE WHEN digest IS NULL THEN " col " END"
+	static const char sql[] =
+		"SELECT id, check_id, object_type, object_key, state, digest, " WHOLE("severity") ", "
+		WHOLE("object_name") ", " WHOLE("evidence_json") ", "
+		WHOLE("CASE WHEN state <> 'fail' THEN baseline ELSE 'unchanged' END") ", "
+		WHOLE("waived") " FROM finding_spans INDEXED BY spans_key WHERE closed_run IS NULL";
+#undef WHOLE
 	sqlite3_stmt *st = NULL;
 	int stop = 0, rc = SQLITE_DONE;
 
-	if (sqlite3_prepare_v2(db->sql, hashed ? whole : indexed, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
 		return inv_sql_error(db, err, "reading the open findings");
 	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *t[9];
-		for (int i = 1; i < (hashed ? 9 : 5); i++)
-			t[i] = (const char *)sqlite3_column_text(st, i);
+		const char *t[10];
+		bool hashed = sqlite3_column_type(st, 5) != SQLITE_NULL;
+		for (int i = 1; i < (hashed ? 5 : 10); i++)
+			t[i] = i == 5 ? NULL : (const char *)sqlite3_column_text(st, i);
 		struct inv_finding f = { t[1], t[4], NULL, t[2], t[3], NULL, NULL, NULL, 0 };
 		uint64_t d;
 		if (hashed) {
-			f.severity = t[5];
-			f.object_name = t[6];
-			f.evidence_json = t[7];
-			f.baseline = t[8];
-			f.waived = sqlite3_column_int(st, 9);
-			d = inv_finding_digest(&f, false);
-		} else {
 			d = (uint64_t)sqlite3_column_int64(st, 5);
+		} else {
+			f.severity = t[6];
+			f.object_name = t[7];
+			f.evidence_json = t[8];
+			f.baseline = t[9];
+			f.waived = sqlite3_column_int(st, 10);
+			d = inv_finding_digest(&f, false);
 		}
 		stop = fn(ctx, sqlite3_column_int64(st, 0), inv_finding_digest(&f, true), d, t[4]);
 	}
@@ -135,16 +136,6 @@ static int each_open_digest(struct inv *db, bool hashed,
 		stop = inv_sql_error(db, err, "reading the open findings");
 	sqlite3_finalize(st);
 	return stop;
-}
-
-int inv_each_open_digest(struct inv *db,
-                         int (*fn)(void *ctx, int64_t id, uint64_t key, uint64_t digest,
-                                   const char *state),
-                         void *ctx, struct ow_err *err)
-{
-	int rc = each_open_digest(db, false, fn, ctx, err);
-
-	return rc ? rc : each_open_digest(db, true, fn, ctx, err);
 }
 
 int inv_finding_add(struct inv *db, int64_t run_id, const struct inv_finding *f,
@@ -418,9 +409,83 @@ int inv_each_finding(struct inv *db, int64_t run_id, const char *check_id,
 	return stop;
 }
 
+/* The checks with findings of one of these types, in any run kept: the
+ * distinct (check, type) pairs at the head of spans_key, a seek each
+ * (a few dozen), not a read of the index. A new string list, NULL-ended,
+ * in *out; -1 when SQLite or memory fails. */
+static int checks_of_types(struct inv *db, const char *const *types, char ***out,
+                           struct ow_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	char **v = NULL, *check = strdup(""), *type = strdup("");
+	size_t n = 0;
+	int rc = SQLITE_ROW;
+
+	*out = NULL;
+	if (!check || !type ||
+	    sqlite3_prepare_v2(db->sql, "SELECT check_id, object_type FROM finding_spans"
+	                       " INDEXED BY spans_key WHERE (check_id, object_type)"
+	                       " > (?1, ?2) ORDER BY check_id, object_type LIMIT 1", -1, &st,
+	                       NULL) != SQLITE_OK)
+		goto out;
+	for (;;) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, check, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
+		if ((rc = sqlite3_step(st)) != SQLITE_ROW)
+			break;
+		const char *c = (const char *)sqlite3_column_text(st, 0);
+		const char *t = (const char *)sqlite3_column_text(st, 1);
+		/* a site-wide finding has no type: the next pair is the
+		 * check's first type (> "") */
+		char *nc = strdup(c ? c : ""), *nt = strdup(t ? t : "");
+		free(check);
+		free(type);
+		check = nc;
+		type = nt;
+		if (!check || !type)
+			goto out;
+		bool wanted = false;
+		for (size_t i = 0; types[i] && !wanted; i++)
+			wanted = strcmp(types[i], type) == 0;
+		if (!wanted || (n && strcmp(v[n - 1], check) == 0))
+			continue;
+		char **nv = realloc(v, (n + 2) * sizeof *v);
+		if (!nv)
+			goto out;
+		v = nv;
+		if (!(v[n] = strdup(check)))
+			goto out;
+		v[++n] = NULL;
+	}
+out:
+	sqlite3_finalize(st);
+	free(check);
+	free(type);
+	if (rc == SQLITE_DONE) {
+		*out = v ? v : calloc(1, sizeof *v);
+		if (*out)
+			return 0;
+	}
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return ow_err_set(err, OW_EINPUT, "out of memory"), -1;
+	return inv_sql_error(db, err, "reading the checks of a page's findings"), -1;
+}
+
+static void free_strings(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
 /* The findings of the objects of one page: one statement, the keys as
  * parameters (a page holds at most a screenful, far below SQLite's limit
- * of parameters). */
+ * of parameters), through spans_key: each check that has findings of the
+ * page's types, each type, each key, a search. */
 int inv_each_object_finding(struct inv *db, int64_t run_id, const char *const *types,
                             const char *const *keys, size_t n,
                             int (*fn)(void *ctx, size_t key, const struct inv_finding *f),
@@ -428,34 +493,48 @@ int inv_each_object_finding(struct inv *db, int64_t run_id, const char *const *t
 {
 	struct buf sql = BUF_INIT;
 	sqlite3_stmt *st = NULL;
-	size_t ntypes = 0;
+	size_t ntypes = 0, nchecks = 0;
+	char **checks = NULL;
 	int stop = 0, rc = SQLITE_DONE, p = 2;
 
 	if (n == 0 || !types || !types[0])
 		return 0;
 	if (n > 2000)
 		return ow_err_set(err, OW_EINPUT, "%zu objects are more than one page of a list", n), -1;
-	buf_adds(&sql, "SELECT " FINDING_COLS " FROM finding_spans WHERE " OF_RUN " AND object_key IN (");
-	for (size_t i = 0; i < n; i++)
-		buf_adds(&sql, i ? ",?" : "?");
+	if (checks_of_types(db, types, &checks, err) != 0)
+		return -1;
+	if (!checks[0]) {
+		free_strings(checks);
+		return 0;   /* no finding of these types in any run */
+	}
+	buf_adds(&sql, "SELECT " FINDING_COLS " FROM finding_spans WHERE " OF_RUN " AND check_id IN (");
+	for (; checks[nchecks]; nchecks++)
+		buf_adds(&sql, nchecks ? ",?" : "?");
 	buf_adds(&sql, ") AND object_type IN (");
 	for (; types[ntypes]; ntypes++)
 		buf_adds(&sql, ntypes ? ",?" : "?");
+	buf_adds(&sql, ") AND object_key IN (");
+	for (size_t i = 0; i < n; i++)
+		buf_adds(&sql, i ? ",?" : "?");
 	buf_adds(&sql, ") ORDER BY id");
 	if (sql.failed) {
 		buf_free(&sql);
+		free_strings(checks);
 		return ow_err_set(err, OW_EINPUT, "out of memory"), -1;
 	}
 	if (sqlite3_prepare_v2(db->sql, buf_str(&sql), -1, &st, NULL) != SQLITE_OK) {
 		buf_free(&sql);
+		free_strings(checks);
 		return inv_sql_error(db, err, "reading the findings of a page"), -1;
 	}
 	buf_free(&sql);
 	sqlite3_bind_int64(st, 1, run_id);
-	for (size_t i = 0; i < n; i++)
-		bind_text(st, p++, keys[i]);
+	for (size_t i = 0; i < nchecks; i++)
+		bind_text(st, p++, checks[i]);
 	for (size_t i = 0; i < ntypes; i++)
 		bind_text(st, p++, types[i]);
+	for (size_t i = 0; i < n; i++)
+		bind_text(st, p++, keys[i]);
 	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct inv_finding f = column_finding(st, 0);
 		const char *key = f.object_key;
@@ -469,5 +548,6 @@ int inv_each_object_finding(struct inv *db, int64_t run_id, const char *const *t
 		stop = -1;
 	}
 	sqlite3_finalize(st);
+	free_strings(checks);
 	return stop;
 }

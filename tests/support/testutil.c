@@ -152,6 +152,58 @@ long long tu_sql_int(const char *path, const char *sql)
 	return v;
 }
 
+static int keep_sql(unsigned type, void *ctx, void *stmt, void *unused)
+{
+	struct tu_plans *p = ctx;
+	const char *sql = sqlite3_sql(stmt);
+
+	(void)type;
+	(void)unused;
+	if (!sql)
+		return 0;
+	p->text = realloc(p->text, (p->n + 1) * sizeof *p->text);
+	assert_non_null(p->text);
+	assert_non_null(p->text[p->n++] = strdup(sql));
+	return 0;
+}
+
+void tu_plans_begin(struct tu_plans *p, struct sqlite3 *sql)
+{
+	*p = (struct tu_plans){ .sql = sql };
+	assert_int_equal(sqlite3_trace_v2(sql, SQLITE_TRACE_STMT, keep_sql, p), SQLITE_OK);
+}
+
+char *tu_plans_end(struct tu_plans *p)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	assert_non_null(f);
+	sqlite3_trace_v2(p->sql, 0, NULL, NULL);
+	for (size_t i = 0; i < p->n; i++) {
+		size_t n = strlen(p->text[i]) + sizeof "EXPLAIN QUERY PLAN ";
+		char *q = malloc(n);
+		sqlite3_stmt *st;
+		assert_non_null(q);
+		snprintf(q, n, "EXPLAIN QUERY PLAN %s", p->text[i]);
+		fprintf(f, "%s\n", p->text[i]);
+		/* a PRAGMA or a transaction's BEGIN has no plan to show */
+		if (sqlite3_prepare_v2(p->sql, q, -1, &st, NULL) == SQLITE_OK) {
+			while (sqlite3_step(st) == SQLITE_ROW)
+				fprintf(f, "  %s\n", (const char *)sqlite3_column_text(st, 3));
+			sqlite3_finalize(st);
+		}
+		free(q);
+		free(p->text[i]);
+	}
+	free(p->text);
+	p->text = NULL;
+	p->n = 0;
+	fclose(f);
+	return out;
+}
+
 void tu_new_inventory(const char *path)
 {
 	struct inv_open_opts o = { .path = path };

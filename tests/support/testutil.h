@@ -44,4 +44,18 @@ long long tu_sql_int(const char *path, const char *sql);
  * failure fails the test, naming the SQL and SQLite's message. */
 void tu_sql_exec(const char *path, const char *sql);
 
+/* The query plans of what db/ runs: between tu_plans_begin and
+ * tu_plans_end, the SQL of every statement started on the connection is
+ * kept; tu_plans_end returns, for each statement, its SQL on one line and
+ * then its EXPLAIN QUERY PLAN steps, each on a line of its own beginning
+ * with two spaces (a new string). */
+struct sqlite3;
+struct tu_plans {
+	struct sqlite3 *sql;
+	char **text;
+	size_t n;
+};
+void tu_plans_begin(struct tu_plans *p, struct sqlite3 *sql);
+char *tu_plans_end(struct tu_plans *p);
+
 #endif
