@@ -391,8 +391,8 @@ static int ex_load(struct tui_app *a, struct tui_view *v)
 		for (int st = 0; st <= CS_FIXED; st++)
 			ex->total += cs.counts[k][st];
 		ex->fails = cs.counts[k][CS_FAIL];
-		if (inv_each_finding(a->o.db, cs.run_id, ex->def->id, NULL, NULL, 0, stored_object, ex,
-		                     &e) < 0)
+		if (inv_each_finding(a->o.db, cs.run_id, ex->def->id, NULL, NULL, INV_ANY_ORDER,
+		                     stored_object, ex, &e) < 0)
 			tui_flash(a, true, "the findings of %s could not be read: %s", ex->def->id, e.msg);
 	} else if (chk_evaluate_peek(a->o.db, inv_now(), &run, &e) != 0) {
 		tui_flash(a, true, "%s", e.msg);

@@ -777,6 +777,34 @@ static void test_evidence_keeps_characters_that_are_not_ascii(void **state)
 	free(f);
 }
 
+/* A check's findings, for a reader that sorts them itself, come straight
+ * from the index: no sort of what can be a million rows first. */
+static void test_a_checks_findings_in_any_order_are_not_sorted_first(void **state)
+{
+	struct writes w;
+	struct tu_plans plans;
+	struct ow_err e = { 0 };
+	struct buf b = BUF_INIT;
+	struct inv *db;
+	int64_t r;
+	char *text;
+
+	(void)state;
+	r = run_once(0, &w);
+	db = open_at(0);
+	buf_adds(&b, "");
+	tu_plans_begin(&plans, db->sql);
+	if (inv_each_finding(db, r, "OSD-SMP-005", NULL, NULL, INV_ANY_ORDER, add_line, &b, &e) != 0)
+		fail_msg("findings of run %lld: %s", (long long)r, e.msg);
+	text = tu_plans_end(&plans);
+	inv_close(db);
+	assert_int_equal(count_lines(buf_str(&b), "OSD-SMP-005|fail"), ASSOCS);
+	if (strstr(text, "TEMP B-TREE") || !strstr(text, "SEARCH finding_spans"))
+		fail_msg("a check's findings are sorted, or not searched:\n%s", text);
+	free(text);
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -792,6 +820,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_run_stored_meanwhile_makes_this_one_compare_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_evidence_keeps_characters_that_are_not_ascii, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_run_reads_one_state_of_the_inventory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_checks_findings_in_any_order_are_not_sorted_first, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
