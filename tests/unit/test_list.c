@@ -528,7 +528,6 @@ static void test_page_findings_are_read_by_key_and_type_through_an_index(void **
 	assert_int_equal(inv_each_object_finding(f->db, run + 1, inv_list_object_types(l), keys, 4,
 	                                         count_finding, seen, &e), 0);
 	assert_int_equal(seen[0] + seen[1] + seen[2] + seen[3], 0);
-	inv_page_free(&p);
 	/* Every statement the lookup runs reaches the findings by an index
 	 * search, never a scan of them (the whole history, at scale). */
 	tu_plans_begin(&plans, f->db->sql);
@@ -538,6 +537,7 @@ static void test_page_findings_are_read_by_key_and_type_through_an_index(void **
 	if (strstr(text, "  SCAN finding_spans") || !strstr(text, "  SEARCH finding_spans"))
 		fail_msg("the findings of a page are not read through an index:\n%s", text);
 	free(text);
+	inv_page_free(&p);
 }
 
 int main(void)
