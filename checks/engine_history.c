@@ -8,6 +8,8 @@
 
 #include "checks/engine_int.h"
 #include "db/checkstore.h"
+#include "util/buf.h"
+#include "util/sanitize.h"
 #include "util/who.h"
 
 /* What a check's results add to its category's grade, gathered as they
@@ -149,7 +151,7 @@ static bool is_finding(enum chk_state s)
  * {"TYPE": "NAME", ...}}, ...} for the trends and the dashboard, from the
  * counts per check (catalogue order) and state, and of a check's failures
  * no waiver covers, the first of each object type, as the run had them
- * ("" for a site-wide one), when their names are text JSON can hold;
+ * ("" for a site-wide one; a name's bytes that are not UTF-8 as U+FFFD);
  * first[k] may be NULL. A new string, NULL when out of memory. */
 static char *summary_json(size_t counts[][CS_FIXED + 1], const size_t *waived,
                           json_t *const *first)
@@ -215,7 +217,7 @@ struct history {
 	bool oom, moved;          /* moved: a row id out of range (the table edited by hand) */
 	struct grade_acc acc[CHK_MAX];
 	/* per check, its first failure of each type no waiver covers, for the
-	 * summary (summary_json); first_lost: one that JSON cannot hold */
+	 * summary (summary_json); first_lost: a type JSON cannot hold */
 	json_t *first[CHK_MAX];
 	bool first_lost[CHK_MAX];
 };
@@ -384,11 +386,34 @@ static struct inv_finding finding_of(const struct chk_result *r)
 		                     r->baseline, r->waived };
 }
 
+/* s as JSON can hold it: each byte that does not begin a UTF-8 sequence
+ * is U+FFFD, as a sanitizer would show it anyway; NULL when out of memory. */
+static json_t *utf8_string(const char *s)
+{
+	size_t n = strlen(s);
+	struct buf b = BUF_INIT;
+	json_t *v;
+
+	if ((v = json_stringn(s, n)))
+		return v;
+	for (size_t i = 0; i < n;) {
+		unsigned cp;
+		size_t len = san_utf8_decode((const unsigned char *)s + i, n - i, &cp);
+		if (len)
+			buf_add(&b, s + i, len);
+		else
+			buf_adds(&b, "\xef\xbf\xbd");
+		i += len ? len : 1;
+	}
+	v = b.failed ? NULL : json_stringn(buf_str(&b), b.len);
+	buf_free(&b);
+	return v;
+}
+
 /* The run's first failure of its check and type no waiver covers, kept
  * for the summary, so that the dashboard of a stored run names it without
- * reading the check's findings. A name that is not UTF-8 cannot be kept:
- * the check's first failures are then not in the summary at all, and the
- * dashboard reads them from the findings (checks/summary.c). */
+ * reading the check's findings (a check's can be a million, and only the
+ * order stored, which no index gives, says which came first). */
 static void note_first(struct history *h, size_t k, const struct chk_result *r)
 {
 	const char *type = r->object_type ? r->object_type : "";
@@ -402,8 +427,14 @@ static void note_first(struct history *h, size_t k, const struct chk_result *r)
 	}
 	if (json_object_get(h->first[k], type))
 		return;
-	name = r->object_name ? json_string(r->object_name) : json_null();
-	if (!name || json_object_set_new(h->first[k], type, name) != 0) {
+	name = r->object_name ? utf8_string(r->object_name) : json_null();
+	if (!name) {
+		h->oom = true;
+		return;
+	}
+	/* a type is ours, but one not UTF-8 would be refused: then the
+	 * summary names none of the check's, and the dashboard reads them */
+	if (json_object_set_new(h->first[k], type, name) != 0) {
 		h->first_lost[k] = true;
 		json_decref(h->first[k]);
 		h->first[k] = NULL;

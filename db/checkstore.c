@@ -418,60 +418,72 @@ static int checks_of_types(struct inv *db, const char *const *types, char ***out
                            struct ow_err *err)
 {
 	sqlite3_stmt *st = NULL;
-	char **v = NULL, *check = strdup(""), *type = strdup("");
+	/* the last pair found, as stored: a value re-bound as the text it
+	 * reads back as would lose a blob's type or what follows a NUL (the
+	 * table edited by hand), and the seek would find it again for ever */
+	sqlite3_value *check = NULL, *type = NULL;
+	char **v = NULL;
 	size_t n = 0;
-	int rc = SQLITE_ROW;
+	int rc;
 
 	*out = NULL;
-	if (!check || !type ||
-	    sqlite3_prepare_v2(db->sql, "SELECT check_id, object_type FROM finding_spans"
-	                       " INDEXED BY spans_key WHERE (check_id, object_type)"
-	                       " > (?1, ?2) ORDER BY check_id, object_type LIMIT 1", -1, &st,
-	                       NULL) != SQLITE_OK)
-		goto out;
-	for (;;) {
+	rc = sqlite3_prepare_v2(db->sql, "SELECT check_id, object_type FROM finding_spans"
+	                        " INDEXED BY spans_key WHERE (check_id, object_type)"
+	                        " > (?1, ?2) ORDER BY check_id, object_type LIMIT 1", -1, &st, NULL);
+	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
 		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, check, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
+		/* the first pair, or the one after the last; a site-wide
+		 * finding has no type (NULL sorts first): after it, its
+		 * check's first type (> "") */
+		if (check)
+			sqlite3_bind_value(st, 1, check);
+		else
+			sqlite3_bind_text(st, 1, "", 0, SQLITE_STATIC);
+		if (type)
+			sqlite3_bind_value(st, 2, type);
+		else
+			sqlite3_bind_text(st, 2, "", 0, SQLITE_STATIC);
 		if ((rc = sqlite3_step(st)) != SQLITE_ROW)
 			break;
+		sqlite3_value_free(check);
+		sqlite3_value_free(type);
+		check = sqlite3_value_dup(sqlite3_column_value(st, 0));
+		type = sqlite3_value_type(sqlite3_column_value(st, 1)) == SQLITE_NULL
+		               ? NULL : sqlite3_value_dup(sqlite3_column_value(st, 1));
 		const char *c = (const char *)sqlite3_column_text(st, 0);
 		const char *t = (const char *)sqlite3_column_text(st, 1);
-		/* a site-wide finding has no type: the next pair is the
-		 * check's first type (> "") */
-		char *nc = strdup(c ? c : ""), *nt = strdup(t ? t : "");
-		free(check);
-		free(type);
-		check = nc;
-		type = nt;
-		if (!check || !type)
-			goto out;
+		rc = SQLITE_NOMEM;
+		if (!check || !c || (t && !type))
+			break;
 		bool wanted = false;
-		for (size_t i = 0; types[i] && !wanted; i++)
-			wanted = strcmp(types[i], type) == 0;
-		if (!wanted || (n && strcmp(v[n - 1], check) == 0))
+		for (size_t i = 0; t && types[i] && !wanted; i++)
+			wanted = strcmp(types[i], t) == 0;
+		rc = SQLITE_ROW;
+		if (!wanted || (n && strcmp(v[n - 1], c) == 0))
 			continue;
 		char **nv = realloc(v, (n + 2) * sizeof *v);
+		rc = SQLITE_NOMEM;
 		if (!nv)
-			goto out;
+			break;
 		v = nv;
-		if (!(v[n] = strdup(check)))
-			goto out;
+		if (!(v[n] = strdup(c)))
+			break;
 		v[++n] = NULL;
+		rc = SQLITE_ROW;
 	}
-out:
 	sqlite3_finalize(st);
-	free(check);
-	free(type);
+	sqlite3_value_free(check);
+	sqlite3_value_free(type);
 	if (rc == SQLITE_DONE) {
 		*out = v ? v : calloc(1, sizeof *v);
 		if (*out)
 			return 0;
+		rc = SQLITE_NOMEM;
 	}
 	for (size_t i = 0; v && i < n; i++)
 		free(v[i]);
 	free(v);
-	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+	if (rc == SQLITE_NOMEM)
 		return ow_err_set(err, OW_EINPUT, "out of memory"), -1;
 	return inv_sql_error(db, err, "reading the checks of a page's findings"), -1;
 }

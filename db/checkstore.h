@@ -85,9 +85,9 @@ void inv_run_info_free(struct inv_run_info *r);
 
 /* Stored findings of a run, in the order they were stored, optionally of
  * one check, object type and/or state, at most limit (0: all;
- * INV_ANY_ORDER: all, in the order the index gives them, for a reader that
- * sorts them itself: a check's can be a million, which the order stored
- * would sort first). The finding is valid only during fn; fn returns
+ * INV_ANY_ORDER: all, in the order the index gives them, by object type
+ * then key when a check is given: a check's can be a million, which the
+ * order stored would sort first). The finding is valid only during fn; fn returns
  * non-zero to stop. */
 #define INV_ANY_ORDER (-1)
 int inv_each_finding(struct inv *db, int64_t run_id, const char *check_id,

@@ -394,7 +394,9 @@ static const char *const migration_13[] = {
 	"CREATE INDEX spans_check ON finding_spans(check_id)",
 	"CREATE INDEX spans_object ON finding_spans(object_key, object_type)",
 	"CREATE INDEX spans_closed ON finding_spans(closed_run) WHERE closed_run IS NOT NULL",
-	/* the findings by key first: a page's lookup stays an index search */
+	/* the findings by key first (a page's lookup was an index search
+	 * through spans_object until migration 15; db/checkstore.c reads
+	 * finding_spans itself) */
 	"CREATE VIEW findings AS SELECT r.id AS run_id, f.id AS span_id, f.check_id, f.state,"
 	"  f.severity, f.object_type, f.object_key, f.object_name, f.evidence_json,"
 	"  CASE WHEN f.first_run = r.id OR f.state <> 'fail' THEN f.baseline ELSE 'unchanged' END"

@@ -151,8 +151,10 @@ static bool needs_doing(const struct ex_obj *o)
 	return o->state == CS_FAIL && !o->waived;
 }
 
-/* What needs doing first, then the rest, each group in the run's order
- * (two passes: qsort is not stable): the cursor starts on a failure. */
+/* What needs doing first, then the rest, each group in the order read
+ * (two passes: qsort is not stable): the cursor starts on a failure. An
+ * evaluated run's objects are read in the run's order, a stored run's in
+ * its index's (by object type, then key: db/checkstore.h). */
 static void sort_objects(struct explain *ex)
 {
 	struct ex_obj *copy = malloc((ex->nobj ? ex->nobj : 1) * sizeof *copy);

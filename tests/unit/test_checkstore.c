@@ -805,6 +805,21 @@ static void test_a_checks_findings_in_any_order_are_not_sorted_first(void **stat
 	buf_free(&b);
 }
 
+/* A name that is not UTF-8 still names the check's first failure in the
+ * run's summary (bytes that are not as U+FFFD): the dashboard does not
+ * fall back on reading the check's findings for it. */
+static void test_a_first_failure_not_in_utf8_is_named_in_the_summary(void **state)
+{
+	struct writes w;
+
+	(void)state;
+	sql("UPDATE associations SET source_name = CAST(X'53FF' AS TEXT) || source_name");
+	run_once(0, &w);
+	assert_int_equal(tu_sql_int(g_path, "SELECT instr(json_extract(summary_json,"
+	                            " '$.\"OSD-SMP-005\".first.association'), char(65533))"
+	                            " FROM check_runs ORDER BY id DESC LIMIT 1"), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -821,6 +836,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_evidence_keeps_characters_that_are_not_ascii, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_run_reads_one_state_of_the_inventory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_checks_findings_in_any_order_are_not_sorted_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_first_failure_not_in_utf8_is_named_in_the_summary, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
