@@ -7,7 +7,8 @@
 #include "db/checkstore.h"
 #include "db/records.h"
 
-int chk_stored_load(struct inv *db, struct chk_stored *out, struct ow_err *err)
+int chk_stored_load_summary(struct inv *db, struct chk_stored *out, json_t **summary,
+                            struct ow_err *err)
 {
 	struct inv_run_info r;
 	json_t *sum, *per, *n;
@@ -15,6 +16,8 @@ int chk_stored_load(struct inv *db, struct chk_stored *out, struct ow_err *err)
 	int rc = inv_run_latest(db, &r, err);
 
 	memset(out, 0, sizeof *out);
+	if (summary)
+		*summary = NULL;
 	if (rc)
 		return rc;
 	out->run_id = r.id;
@@ -37,8 +40,16 @@ int chk_stored_load(struct inv *db, struct chk_stored *out, struct ow_err *err)
 					out->counts[k][st] += (long)json_integer_value(n);
 		}
 	}
-	json_decref(sum);
+	if (summary)
+		*summary = sum;
+	else
+		json_decref(sum);
 	return 0;
+}
+
+int chk_stored_load(struct inv *db, struct chk_stored *out, struct ow_err *err)
+{
+	return chk_stored_load_summary(db, out, NULL, err);
 }
 
 enum chk_state chk_stored_worst(const struct chk_stored *s, size_t k)

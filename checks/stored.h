@@ -4,6 +4,7 @@
 #ifndef OW_CHECKS_STORED_H
 #define OW_CHECKS_STORED_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "checks/checks.h"
@@ -18,6 +19,10 @@ struct chk_stored {
 
 /* 0, INV_NOTFOUND (-1) when nothing was stored yet, or an error kind. */
 int chk_stored_load(struct inv *db, struct chk_stored *out, struct ow_err *err);
+/* The same, and the run's summary as parsed (the caller's to json_decref;
+ * NULL when there is none or it did not parse). */
+int chk_stored_load_summary(struct inv *db, struct chk_stored *out, json_t **summary,
+                            struct ow_err *err);
 /* The worst state a check had in the stored run (notapplicable if none). */
 enum chk_state chk_stored_worst(const struct chk_stored *s, size_t check_index);
 

@@ -157,21 +157,9 @@ static bool first_named(json_t *sum, const struct chk_def *d, struct chk_summary
 /* From the stored per-check counts and the first failures its summary
  * names; a run stored before summaries named them has one finding read
  * per failing check. */
-static int of_stored(struct inv *db, const struct chk_stored *s, struct chk_summary *out,
-                     struct ow_err *err)
+static int of_stored(struct inv *db, const struct chk_stored *s, json_t *sum,
+                     struct chk_summary *out, struct ow_err *err)
 {
-	struct inv_run_info r;
-	json_t *sum = NULL;
-	int rc = 0;
-
-	/* without it (it was read a moment ago), the findings say it */
-	if (inv_run_latest(db, &r, err) == 0) {
-		if (r.id == s->run_id)
-			sum = json_loads(r.summary_json, 0, NULL);
-		inv_run_info_free(&r);
-	} else {
-		memset(err, 0, sizeof *err);
-	}
 	out->evaluated = true;
 	out->stored_run = s->run_id;
 	out->finished = s->finished;
@@ -183,27 +171,28 @@ static int of_stored(struct inv *db, const struct chk_stored *s, struct chk_summ
 		const struct chk_def *d = chk_at(k);
 		long failing = s->counts[k][CS_FAIL] - s->waived[k];
 		struct first_ctx fc = { out, d };
+		int rc;
 		add_check(out, d, failing, s->counts[k][CS_NOTCHECKED],
 		          s->counts[k][CS_ERROR] || s->counts[k][CS_UNKNOWN]);
 		if (failing > 0 && !first_named(sum, d, out) &&
 		    (rc = inv_each_finding(db, s->run_id, d->id, NULL, "fail", 0, first_failure, &fc,
 		                           err)) > 0)
-			break;
-		rc = 0;
+			return rc;
 	}
-	json_decref(sum);
-	return rc;
+	return 0;
 }
 
 int chk_summary_load(struct inv *db, int64_t now, struct chk_summary *out, struct ow_err *err)
 {
 	struct chk_stored s;
 	struct chk_run run;
-	int rc = chk_stored_load(db, &s, err);
+	json_t *sum;
+	int rc = chk_stored_load_summary(db, &s, &sum, err);
 
 	start(out);
 	if (rc == 0) {
-		rc = of_stored(db, &s, out, err);
+		rc = of_stored(db, &s, sum, out, err);
+		json_decref(sum);
 	} else if (rc == INV_NOTFOUND) {
 		if ((rc = chk_evaluate_peek(db, now, &run, err)) == 0) {
 			chk_summary_of_run(&run, out);

@@ -410,6 +410,14 @@ int inv_each_finding(struct inv *db, int64_t run_id, const char *check_id,
 	return stop;
 }
 
+/* A NULL-ended list of strings, and each of them. */
+static void free_strings(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
 /* The checks with findings of one of these types, in any run kept: the
  * distinct (check, type) pairs at the head of spans_key, a seek each
  * (a few dozen), not a read of the index. A new string list, NULL-ended,
@@ -480,19 +488,10 @@ static int checks_of_types(struct inv *db, const char *const *types, char ***out
 			return 0;
 		rc = SQLITE_NOMEM;
 	}
-	for (size_t i = 0; v && i < n; i++)
-		free(v[i]);
-	free(v);
+	free_strings(v);   /* NULL-ended at every step */
 	if (rc == SQLITE_NOMEM)
 		return ow_err_set(err, OW_EINPUT, "out of memory"), -1;
 	return inv_sql_error(db, err, "reading the checks of a page's findings"), -1;
-}
-
-static void free_strings(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
 }
 
 /* The findings of the objects of one page: one statement, the keys as
