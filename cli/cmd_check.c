@@ -11,6 +11,7 @@
 #include "checks/checks.h"
 #include "cli/cli.h"
 #include "cli/config.h"
+#include "util/aout.h"
 #include "util/num.h"
 
 struct report {
@@ -32,6 +33,26 @@ static int write_report(FILE *f, const struct report *r)
 	if (strcmp(r->format, "html") == 0)
 		return chk_write_html(f, r->run, r->db);
 	return chk_write_text(f, r->run, r->ascii, r->all);
+}
+
+/* The report onto fd through a writing thread (util/aout.h: a SARIF
+ * report at scale is hundreds of MB, written while the next block is
+ * made). fd stays open. 0, or -1 with errno set when the write failed
+ * (0 when the report itself was incomplete). */
+static int write_report_fd(int fd, const struct report *r)
+{
+	FILE *f = aout_open(fd);
+	int rc, why;
+
+	if (!f)
+		return -1;
+	errno = 0;
+	rc = write_report(f, r);
+	why = errno;
+	if (fclose(f) != 0)
+		return -1;   /* errno: the write that failed */
+	errno = rc ? why : 0;
+	return rc ? -1 : 0;
 }
 
 /* A failure no waiver covers at the --fail-on severity or above stops
@@ -77,6 +98,23 @@ static int gate(const struct chk_run *run, enum chk_sev at)
 	return 0;
 }
 
+/* The report on standard output: through the writing thread onto its
+ * descriptor, after what is buffered, unless it has none (a memory
+ * stream, in tests) or is a terminal (someone reading, no file to
+ * overlap with). 0, or -1 with errno set as write_report_fd sets it. */
+static int write_report_out(struct cli *c, const struct report *r)
+{
+	int fd = fileno(c->out);
+
+	if (fd < 0 || isatty(fd)) {
+		errno = 0;
+		return write_report(c->out, r) == 0 && fflush(c->out) == 0 ? 0 : -1;
+	}
+	if (fflush(c->out) != 0)
+		return -1;
+	return write_report_fd(fd, r);
+}
+
 /* The rename into path is on disk once its directory is. */
 static void sync_directory_of(const char *path)
 {
@@ -96,11 +134,10 @@ static void sync_directory_of(const char *path)
 static int write_report_into(const char *path, const struct report *r, struct ow_err *err)
 {
 	int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC), why = 0;
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	int rc = f && write_report(f, r) == 0 && fflush(f) == 0 ? 0 : -1;
+	int rc = fd >= 0 && write_report_fd(fd, r) == 0 ? 0 : -1;
 
 	why = errno;
-	if (f ? fclose(f) != 0 : fd >= 0 && close(fd) != 0) {
+	if (fd >= 0 && close(fd) != 0) {
 		why = rc == 0 ? errno : why;
 		rc = -1;
 	}
@@ -120,7 +157,6 @@ static int write_report_file(const char *path, const struct report *r, struct ow
 	size_t n = strlen(path) + sizeof ".tmp-XXXXXX";
 	char *tmp = malloc(n);
 	mode_t mask = umask(0), mode;
-	FILE *f = NULL;
 	int fd, rc = -1, why = 0;
 	struct stat old;
 
@@ -140,11 +176,10 @@ static int write_report_file(const char *path, const struct report *r, struct ow
 		free(tmp);
 		return OW_EINPUT;
 	}
-	if (fchmod(fd, mode) == 0 && (f = fdopen(fd, "w")) != NULL &&
-	    write_report(f, r) == 0 && fflush(f) == 0 && fsync(fd) == 0)
+	if (fchmod(fd, mode) == 0 && write_report_fd(fd, r) == 0 && fsync(fd) == 0)
 		rc = 0;
 	why = errno;
-	if (f ? fclose(f) != 0 : close(fd) != 0) {
+	if (close(fd) != 0) {
 		why = rc == 0 ? errno : why;
 		rc = -1;
 	}
@@ -259,11 +294,14 @@ int cmd_check(struct cli *c, int argc, char **argv)
 		inv_close(db);
 		return cli_fail(c, &e);
 	}
-	if (!output && write_report(c->out, &report) != 0) {
+	if (!output && write_report_out(c, &report) != 0) {
+		int why = errno;
 		chk_run_free(&run);
 		inv_close(db);
-		return cli_fail(c, &(struct ow_err){ OW_EINPUT,
-		                "writing the report failed; it is incomplete (run osdwarden check again)" });
+		ow_err_set(&e, OW_EINPUT, "writing the report failed (%s); it is incomplete: free "
+		           "some space, or see to what standard output goes to, and run osdwarden "
+		           "check again", why ? strerror(why) : "incomplete");
+		return cli_fail(c, &e);
 	}
 	if (fail_on_set && (rc = gate(&run, fail_on)) < 0) {
 		chk_run_free(&run);

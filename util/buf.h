@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "util/err.h"
 
@@ -17,9 +18,37 @@ struct buf {
 
 #define BUF_INIT { NULL, 0, 0, false, false }
 
-void buf_add(struct buf *b, const void *p, size_t n);
-void buf_adds(struct buf *b, const char *s);
-void buf_addc(struct buf *b, char c);
+/* Appends n bytes at p (p may be NULL when n is 0). */
+void buf_add_grow(struct buf *b, const void *p, size_t n);
+/* The reports and the evidence writer append a few bytes at a time,
+ * hundreds of millions of times at scale: while they fit, an append is a
+ * copy here, not a call (buf_add_grow does the rest, the same way). */
+static inline void buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (n && !b->failed && n < b->cap - b->len) {
+		memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return;
+	}
+	buf_add_grow(b, p, n);
+}
+
+static inline void buf_adds(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+static inline void buf_addc(struct buf *b, char c)
+{
+	if (!b->failed && b->cap - b->len > 1) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return;
+	}
+	buf_add_grow(b, &c, 1);
+}
+
 void buf_addf(struct buf *b, const char *fmt, ...) OW_PRINTF(2, 3);
 void buf_reset(struct buf *b);
 /* Cuts the contents back to their first len bytes (nothing when they
