@@ -288,7 +288,11 @@ int inv_open(const struct inv_open_opts *opts, struct inv **out, struct ow_err *
 			goto fail;
 		}
 	} else {
-		if (exec(db, "PRAGMA journal_mode=WAL", "switching to WAL", err))
+		/* 16 KiB pages for a new inventory (nothing for one that has
+		 * pages already: its size is fixed, and opening never rewrites
+		 * it): a first check run at a million findings stored them in
+		 * 2.8-2.9 s instead of 4.1 s, half the system time (issue 18). */
+		if (exec(db, "PRAGMA page_size=16384; PRAGMA journal_mode=WAL", "switching to WAL", err))
 			goto fail;
 		int app = 0;
 		/* Written once: an unchanged inventory is never rewritten by

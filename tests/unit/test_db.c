@@ -107,6 +107,31 @@ static void test_fresh_inventory_is_latest_version_in_wal_mode(void **state)
 	                                  "WHERE journal_mode = 'wal'"), 1);
 }
 
+/* A new inventory has 16 KiB pages (a first check run at a million
+ * findings stored them in half the system time); one made with 4 KiB
+ * pages keeps them and its rows (opening never rewrites a file). */
+static void test_a_new_inventory_has_16k_pages_and_an_old_one_keeps_its_own(void **state)
+{
+	struct fx *f = *state;
+	char *old = tu_path(f->dir, "old.db");
+	struct inv *db = open_ok(f->path, false, 0);
+
+	inv_close(db);
+	assert_int_equal(tu_sql_int(f->path, "PRAGMA page_size"), 16384);
+	/* as osdwarden made them before: schema version 1, 4 KiB pages */
+	raw_exec(old, "PRAGMA page_size=4096; VACUUM");
+	db = open_ok(old, false, 1);
+	put_cert(db, "{A}", 1000);
+	inv_close(db);
+	assert_int_equal(tu_sql_int(old, "PRAGMA page_size"), 4096);
+	db = open_ok(old, false, 0);
+	inv_close(db);
+	assert_int_equal(tu_sql_int(old, "PRAGMA page_size"), 4096);
+	assert_int_equal(tu_sql_int(old, "PRAGMA user_version"), schema_latest_version());
+	assert_int_equal(tu_sql_int(old, "SELECT count(*) FROM certificates"), 1);
+	free(old);
+}
+
 static void test_default_location_is_private_even_with_umask_zero(void **state)
 {
 	struct fx *f = *state;
@@ -738,6 +763,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_fresh_inventory_is_latest_version_in_wal_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_new_inventory_has_16k_pages_and_an_old_one_keeps_its_own,
+		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_site_capabilities_are_cached_per_provider_with_their_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_default_location_is_private_even_with_umask_zero, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loose_default_directory_is_tightened, setup, teardown),
