@@ -1296,6 +1296,102 @@ static void test_the_dashboard_and_the_check_report_say_the_same_numbers(void **
 	tu_run_free(&r);
 }
 
+/* The stored summary of the latest run, as the dashboard loads it. */
+static struct chk_summary stored_summary(void)
+{
+	struct inv_open_opts o = { .path = g_path };
+	struct ow_err e = { 0 };
+	struct chk_summary out;
+	struct inv *db;
+
+	assert_int_equal(inv_open(&o, &db, &e), 0);
+	if (chk_summary_load(db, NOW, &out, &e) != 0)
+		fail_msg("summary: %s", e.msg);
+	inv_close(db);
+	assert_true(out.stored_run > 0);
+	return out;
+}
+
+/* A component's first failure is the first no waiver covers: with the
+ * first DP's waived, the dashboard names the second DP, in the run and
+ * in the stored run, from its summary and from its findings alike. */
+static void test_a_waived_failure_is_never_a_components_first(void **state)
+{
+	struct chk_summary ran, stored;
+	struct chk_run run;
+
+	(void)state;
+	fresh(NULL);
+	seed_both_chains_failing();
+	sql("INSERT INTO dps(site_code,nal_path,server_name,is_pxe,is_active,pxe_password_set,"
+	    "support_unknown,bind_policy,first_seen,last_seen) VALUES('S','n2','PXEB',1,1,0,1,0,1,1)");
+	run = evaluate();
+	chk_summary_of_run(&run, &ran);
+	chk_run_free(&run);
+	/* which check names the DPs first, without a waiver */
+	if (strncmp(ran.comp[0].first, "PXEA: ", 6) != 0)
+		fail_msg("the DPs' first failure is '%s', not PXEA's", ran.comp[0].first);
+	const char *title = strchr(ran.comp[0].first, ':') + 2;
+	const struct chk_def *first = NULL;
+	for (size_t k = 0; k < chk_count() && !first; k++)
+		if (strcmp(chk_at(k)->title, title) == 0)
+			first = chk_at(k);
+	assert_non_null(first);
+	decide(true, first->id, "PXEA", 30, NOW);
+	run = evaluate();
+	chk_summary_of_run(&run, &ran);
+	chk_run_free(&run);
+	if (strncmp(ran.comp[0].first, "PXEB: ", 6) != 0 || strcmp(ran.comp[0].first + 6, title) != 0)
+		fail_msg("with %s waived on PXEA the DPs' first failure is '%s'", first->id,
+		         ran.comp[0].first);
+	stored = stored_summary();
+	assert_string_equal(stored.comp[0].first, ran.comp[0].first);
+	/* a run stored before summaries named them: its findings say the same */
+	tu_sql_exec(g_path, "UPDATE check_runs SET summary_json = (SELECT json_group_object(key,"
+	            " json_remove(value, '$.first')) FROM json_each(summary_json))");
+	stored = stored_summary();
+	assert_string_equal(stored.comp[0].first, ran.comp[0].first);
+}
+
+/* A check whose first failures are of two components' types (none in the
+ * catalogue today; a summary stored by a later build may say so) names
+ * each component, and one type not known to any component names none. */
+static void test_a_checks_first_failures_name_each_of_their_components(void **state)
+{
+	struct chk_summary stored;
+	struct chk_run run;
+	char q[600];
+
+	(void)state;
+	fresh(NULL);
+	seed_both_chains_failing();
+	run = evaluate();
+	chk_run_free(&run);
+	stored = stored_summary();
+	assert_string_equal(stored.comp[4].first, "");   /* no association fails */
+	assert_true(stored.comp[0].first[0] != '\0');
+	/* the DPs' first check says it failed on an association first */
+	const char *title = strchr(stored.comp[0].first, ':') + 2;
+	const struct chk_def *d = NULL;
+	for (size_t k = 0; k < chk_count() && !d; k++)
+		if (strcmp(chk_at(k)->title, title) == 0)
+			d = chk_at(k);
+	assert_non_null(d);
+	snprintf(q, sizeof q, "UPDATE check_runs SET summary_json = json_set(summary_json,"
+	         " '$.\"%s\".first', json_object('association', 'WS1 -> WS2',"
+	         " 'no_such_type', 'X', 'dp', 'PXEA')) WHERE id = (SELECT max(id) FROM check_runs)",
+	         d->id);
+	tu_sql_exec(g_path, q);
+	stored = stored_summary();
+	snprintf(q, sizeof q, "WS1 -> WS2: %s", d->title);
+	assert_string_equal(stored.comp[4].first, q);
+	snprintf(q, sizeof q, "PXEA: %s", d->title);
+	assert_string_equal(stored.comp[0].first, q);
+	for (int i = 1; i < 4; i++)
+		if (strstr(stored.comp[i].first, "X: "))
+			fail_msg("component %d named the unknown type's object: %s", i, stored.comp[i].first);
+}
+
 /* --- The catalogue is the one home of a check's fix and of "is it a chain". --- */
 
 /* Every fix a row names is one the fix task makes, and the task starts for
@@ -1393,6 +1489,8 @@ int main(void)
 		cmocka_unit_test(test_every_fix_the_catalogue_names_starts_a_fix_task_for_its_check),
 		cmocka_unit_test(test_chain_rows_are_exactly_those_with_declared_inputs),
 		cmocka_unit_test(test_the_dashboard_and_the_check_report_say_the_same_numbers),
+		cmocka_unit_test(test_a_waived_failure_is_never_a_components_first),
+		cmocka_unit_test(test_a_checks_first_failures_name_each_of_their_components),
 	};
 	return cmocka_run_group_tests(tests, NULL, cleanup);
 }
