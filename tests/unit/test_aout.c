@@ -51,18 +51,37 @@ static int write_pattern(FILE *f, size_t n)
 	return rc;
 }
 
+/* A new file "report" in a new directory (*dir, *path: new strings), open
+ * for writing. */
+static int new_report(char **dir, char **path)
+{
+	int fd;
+
+	*dir = tu_tmpdir();
+	*path = tu_path(*dir, "report");
+	fd = open(*path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	return fd;
+}
+
+static void done_with(char *dir, char *path, char *got)
+{
+	free(got);
+	free(path);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 static void test_the_bytes_arrive_whole_and_in_order(void **state)
 {
-	char *dir = tu_tmpdir(), *path = tu_path(dir, "report"), *got;
+	char *dir, *path, *got;
 	/* many blocks, and a last one that is not full */
 	const size_t n = ((size_t)23 << 20) + 12345;
 	size_t len = 0;
-	int fd;
+	int fd = new_report(&dir, &path);
 	FILE *f;
 
 	(void)state;
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	assert_true(fd >= 0);
 	assert_non_null(f = aout_open(fd));
 	assert_int_equal(write_pattern(f, n), 0);
 	assert_int_equal(fclose(f), 0);
@@ -76,33 +95,25 @@ static void test_the_bytes_arrive_whole_and_in_order(void **state)
 		if (got[i] != pattern_at(i))
 			fail_msg("byte %zu is '%c', not '%c'", i, got[i], pattern_at(i));
 	assert_int_equal(got[n], '!');
-	free(got);
-	free(path);
-	tu_rmtree(dir);
-	free(dir);
+	done_with(dir, path, got);
 }
 
 /* Nothing written at all is an empty file, not an error. */
 static void test_an_empty_report_is_an_empty_file(void **state)
 {
-	char *dir = tu_tmpdir(), *path = tu_path(dir, "report"), *got;
+	char *dir, *path, *got;
 	size_t len = 99;
-	int fd;
+	int fd = new_report(&dir, &path);
 	FILE *f;
 
 	(void)state;
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	assert_true(fd >= 0);
 	assert_non_null(f = aout_open(fd));
 	assert_int_equal(fclose(f), 0);
 	close(fd);
 	got = tu_read_file(path, &len);
 	assert_non_null(got);
 	assert_int_equal(len, 0);
-	free(got);
-	free(path);
-	tu_rmtree(dir);
-	free(dir);
+	done_with(dir, path, got);
 }
 
 /* A full disk: the close says so, with the write's own errno. */
@@ -135,18 +146,16 @@ static void test_a_full_disk_is_the_close_error(void **state)
  * piece from further on). */
 static void test_nothing_is_written_after_a_failed_write(void **state)
 {
-	char *dir = tu_tmpdir(), *path = tu_path(dir, "report"), *got;
+	char *dir, *path, *got;
 	struct rlimit old, small = { ((size_t)1 << 20) + 10, RLIM_INFINITY };
 	size_t len = 0;
-	int fd, saved;
+	int fd = new_report(&dir, &path), saved;
 	FILE *f;
 
 	(void)state;
 	signal(SIGXFSZ, SIG_IGN);
 	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
 	small.rlim_max = old.rlim_max;
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	assert_true(fd >= 0);
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
 	assert_non_null(f = aout_open(fd));
 	int failed = write_pattern(f, (size_t)9 << 20);
@@ -169,10 +178,7 @@ static void test_nothing_is_written_after_a_failed_write(void **state)
 		if (got[i] != pattern_at(i))
 			fail_msg("byte %zu of %zu is '%c', not '%c': a later block was written", i, len,
 			         got[i], pattern_at(i));
-	free(got);
-	free(path);
-	tu_rmtree(dir);
-	free(dir);
+	done_with(dir, path, got);
 }
 
 int main(void)

@@ -1312,6 +1312,16 @@ static struct chk_summary stored_summary(void)
 	return out;
 }
 
+/* The check whose title a component's "object: title" names. */
+static const struct chk_def *check_titled(const char *title)
+{
+	for (size_t k = 0; k < chk_count(); k++)
+		if (strcmp(chk_at(k)->title, title) == 0)
+			return chk_at(k);
+	fail_msg("no check is titled '%s'", title);
+	return NULL;
+}
+
 /* A component's first failure is the first no waiver covers: with the
  * first DP's waived, the dashboard names the second DP, in the run and
  * in the stored run, from its summary and from its findings alike. */
@@ -1332,11 +1342,7 @@ static void test_a_waived_failure_is_never_a_components_first(void **state)
 	if (strncmp(ran.comp[0].first, "PXEA: ", 6) != 0)
 		fail_msg("the DPs' first failure is '%s', not PXEA's", ran.comp[0].first);
 	const char *title = strchr(ran.comp[0].first, ':') + 2;
-	const struct chk_def *first = NULL;
-	for (size_t k = 0; k < chk_count() && !first; k++)
-		if (strcmp(chk_at(k)->title, title) == 0)
-			first = chk_at(k);
-	assert_non_null(first);
+	const struct chk_def *first = check_titled(title);
 	decide(true, first->id, "PXEA", 30, NOW);
 	run = evaluate();
 	chk_summary_of_run(&run, &ran);
@@ -1371,12 +1377,7 @@ static void test_a_checks_first_failures_name_each_of_their_components(void **st
 	assert_string_equal(stored.comp[4].first, "");   /* no association fails */
 	assert_true(stored.comp[0].first[0] != '\0');
 	/* the DPs' first check says it failed on an association first */
-	const char *title = strchr(stored.comp[0].first, ':') + 2;
-	const struct chk_def *d = NULL;
-	for (size_t k = 0; k < chk_count() && !d; k++)
-		if (strcmp(chk_at(k)->title, title) == 0)
-			d = chk_at(k);
-	assert_non_null(d);
+	const struct chk_def *d = check_titled(strchr(stored.comp[0].first, ':') + 2);
 	snprintf(q, sizeof q, "UPDATE check_runs SET summary_json = json_set(summary_json,"
 	         " '$.\"%s\".first', json_object('association', 'WS1 -> WS2',"
 	         " 'no_such_type', 'X', 'dp', 'PXEA')) WHERE id = (SELECT max(id) FROM check_runs)",
