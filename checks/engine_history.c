@@ -10,7 +10,6 @@
 #include "db/checkstore.h"
 #include "util/buf.h"
 #include "util/sanitize.h"
-#include "util/who.h"
 
 /* What a check's results add to its category's grade, gathered as they
  * pass (a run's results are not all in memory at once). */
@@ -206,6 +205,7 @@ static int state_of(uint64_t rest)
 
 struct history {
 	bool store;               /* the run is to be stored */
+	struct eng_store *st;     /* its new findings, while the checks go on */
 	bool in_txn;              /* end's transaction is open */
 	int64_t latest;           /* the latest stored run when this one began */
 	int64_t since;            /* the run the baseline is from, when not the open findings */
@@ -342,12 +342,17 @@ int eng_history_begin(struct chk_ctx *c, int64_t since, bool keep, struct ow_err
 	}
 	c->hist = h;
 	/* A read-only inventory is compared with, never written to. The
-	 * run is stored at the end, in one short transaction: the inventory
-	 * is not locked while the checks run (seconds at scale). */
-	h->store = keep && !inv_read_only(db);
+	 * run is stored in one transaction, which a run with few new
+	 * findings begins at the end: the inventory is not locked while its
+	 * checks run (seconds at scale); engine_store.c says when it is. */
+	h->store = keep && !inv_read_only(c->run_db);
 	h->since = since;
 	if ((h->latest = inv_run_previous(db, INT64_MAX, err)) < 0)
 		return -1;
+	if (h->store && !(h->st = eng_store_new(c->run_db, h->latest, c->now))) {
+		ow_err_set(err, OW_EINPUT, "out of memory");
+		return -1;
+	}
 	run->previous = since > 0 ? since : h->latest;
 	/* The open findings are the previous run's: the baseline too, unless
 	 * it is from an older run. */
@@ -441,7 +446,12 @@ static void note_first(struct history *h, size_t k, const struct chk_result *r)
 	}
 }
 
-bool eng_history_take(struct chk_ctx *c, struct chk_result *r)
+bool eng_history_stores(const struct chk_ctx *c)
+{
+	return c->hist && c->hist->store;
+}
+
+int eng_history_take(struct chk_ctx *c, struct chk_result *r)
 {
 	struct history *h = c->hist;
 	struct chk_run *run = c->run;
@@ -466,7 +476,7 @@ bool eng_history_take(struct chk_ctx *c, struct chk_result *r)
 	run->waived[k] += r->state == CS_FAIL && r->waived;
 	grade_take(&h->acc[k], r);
 	if (!h->store || !is_finding(r->state))
-		return false;
+		return 0;
 	if (r->state == CS_FAIL && !r->waived)
 		note_first(h, k, r);
 	f = finding_of(r);
@@ -475,24 +485,14 @@ bool eng_history_take(struct chk_ctx *c, struct chk_result *r)
 		if (h->open[i].digest == digest && state_of(h->open[i].rest) == (int)r->state &&
 		    !is_matched(h, i)) {
 			h->matched[i / 64] |= (uint64_t)1 << (i % 64);
-			return false;
+			return 0;
 		}
 	}
-	return true;
-}
-
-struct storing {
-	struct inv *db;
-	int64_t run_id;
-	struct ow_err *err;
-};
-
-static int store_one(void *ctx, const struct chk_result *r)
-{
-	struct storing *st = ctx;
-	struct inv_finding f = finding_of(r);
-
-	return inv_finding_add(st->db, st->run_id, &f, st->err) ? -1 : 0;
+	if (eng_store_put(h->st, r) != 0) {
+		eng_store_error(h->st, &c->flush_err);
+		return -1;
+	}
+	return 0;
 }
 
 int eng_history_end(struct chk_ctx *c, struct ow_err *err)
@@ -511,46 +511,28 @@ int eng_history_end(struct chk_ctx *c, struct ow_err *err)
 	      g->privacy_unjudged, sizeof g->privacy_unjudged);
 	if (!h->store)
 		return 0;
-	if (inv_begin(c->db, err) != 0)
-		return -1;
+	/* The transaction (the open findings it was compared with still
+	 * those), the run's row and its new findings. */
+	if ((frc = eng_store_finish(h->st, &run->id, err)) != 0)
+		return frc;
 	h->in_txn = true;
-	/* The open findings it was compared with must still be those. */
-	int64_t latest = inv_run_previous(c->db, INT64_MAX, err);
-	if (latest < 0)
-		return -1;
-	if (latest != h->latest) {
-		ow_err_set(err, OW_EINPUT, "another check run was stored while this one ran, so its "
-		           "comparison with the last run is out of date; nothing was stored: run the "
-		           "check again");
-		return ENG_STALE;
-	}
-	if ((run->id = inv_run_begin(c->db, c->now, who_operator(), err)) < 0)
-		return -1;
-	struct storing st = { c->db, run->id, err };
-	int rc = eng_spool_each_stored(run->spool, store_one, &st);
-	if (rc != 0) {
-		if (!err->msg[0])
-			ow_err_set(err, OW_EINPUT, "reading the results back to store them failed: %s",
-			           eng_spool_error(run->spool) ? eng_spool_error(run->spool) : "I/O error");
-		return -1;
-	}
 	/* what this run no longer has, closed a batch at a time */
 	for (size_t i = 0; i <= h->nopen; i++) {
 		if (i < h->nopen && !is_matched(h, i))
 			ids[n++] = (int64_t)(h->open[i].rest & OPEN_ID_MASK);
 		if (n == sizeof ids / sizeof ids[0] || (i == h->nopen && n)) {
-			if (inv_findings_close(c->db, run->id, ids, n, err) != 0)
+			if (inv_findings_close(c->run_db, run->id, ids, n, err) != 0)
 				return -1;
 			n = 0;
 		}
 	}
 	s = h->oom ? NULL : summary_json(run->counts, run->waived, h->first);
-	frc = s ? inv_run_finish(c->db, run->id, c->now, g->security, g->privacy, s, err)
+	frc = s ? inv_run_finish(c->run_db, run->id, c->now, g->security, g->privacy, s, err)
 	        : (ow_err_set(err, OW_EINPUT, "out of memory"), -1);
 	free(s);
 	if (frc != 0 ||
-	    inv_history_prune(c->db, run->id, chk_policy(c, "history_runs_kept", 10), err) != 0 ||
-	    inv_commit(c->db, err) != 0)
+	    inv_history_prune(c->run_db, run->id, chk_policy(c, "history_runs_kept", 10), err) != 0 ||
+	    inv_commit(c->run_db, err) != 0)
 		return -1;
 	h->in_txn = false;   /* committed: nothing to roll back */
 	return 0;
@@ -562,8 +544,10 @@ void eng_history_abort(struct chk_ctx *c)
 
 	if (!h)
 		return;
+	/* the thread ended, and what it began rolled back unless handed on */
+	eng_store_free(h->st);
 	if (h->in_txn) {
-		inv_rollback(c->db);
+		inv_rollback(c->run_db);
 		c->run->id = 0;
 	}
 	free(h->prev_fail.h);

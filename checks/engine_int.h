@@ -8,7 +8,9 @@
  *   engine_history.c  the grades, and the run compared with the last one
  *                     and stored with its findings, a result at a time
  *   engine_spool.c    where the results wait for the reports (memory,
- *                     then an unlinked temporary file) */
+ *                     then an unlinked temporary file)
+ *   engine_store.c    the new findings stored by a thread of their own
+ *                     while the checks go on */
 #ifndef OW_CHECKS_ENGINE_INT_H
 #define OW_CHECKS_ENGINE_INT_H
 
@@ -28,7 +30,9 @@ struct verdict {
 };
 
 struct chk_ctx {
-	struct inv *db;
+	struct inv *db;           /* what the checks read: the run's connection, or a
+	                           * reader of its own when the run is stored */
+	struct inv *run_db;       /* the run's connection, which the run is stored on */
 	struct chk_snap snap;
 	/* Decisions count only as the audit log records them: the log's
 	 * verdict on the settings, and one per waiver and attestation
@@ -85,18 +89,21 @@ void eng_apply_decisions(struct chk_ctx *c, struct chk_result *r);
 int eng_flush(struct chk_ctx *c, bool final);
 
 /* History, a result at a time. begin: compares with run `since` (0: the
- * previous stored one), reading the open findings; the run is stored
- * (keep, and the inventory may be written) at end. take: marks r new,
- * unchanged or fixed and counts it; true when it is a finding no open one
- * matches (end stores it, from the spool). end: the grades; then,
- * storing, in one transaction: the run (refused when another run was
- * stored since begin), its new findings, those no longer found closed,
- * the summary, retention. abort: rolls back end's transaction after an
- * error and frees the state. begin and end return 0, or -1 (end: or
- * ENG_STALE) with err set. */
+ * previous stored one), reading the open findings (on c->db, in the
+ * checks' read transaction); the run is stored on c->run_db when keep is
+ * set and the inventory may be written. take: marks r new, unchanged or
+ * fixed and counts it; when it is a finding no open one matches, it goes
+ * to the store (eng_store_put; 0, or -1 with c->flush_err set). end: the
+ * grades; then, storing, in one transaction: the run (refused when
+ * another run was stored since begin), its new findings, those no longer
+ * found closed, the summary, retention. abort: rolls back what end or the
+ * store began after an error and frees the state. begin and end return 0,
+ * or -1 (end: or ENG_STALE) with err set. */
 #define ENG_STALE (-2)   /* end: another run was stored since begin */
 int eng_history_begin(struct chk_ctx *c, int64_t since, bool keep, struct ow_err *err);
-bool eng_history_take(struct chk_ctx *c, struct chk_result *r);
+/* Whether the run is to be stored (after begin). */
+bool eng_history_stores(const struct chk_ctx *c);
+int eng_history_take(struct chk_ctx *c, struct chk_result *r);
 int eng_history_end(struct chk_ctx *c, struct ow_err *err);
 void eng_history_abort(struct chk_ctx *c);
 
@@ -105,13 +112,27 @@ void eng_history_abort(struct chk_ctx *c);
  * seal return 0 or -1 (then eng_spool_error says why). */
 struct chk_spool *eng_spool_new(void);
 int eng_spool_put(struct chk_spool *sp, const struct chk_result *r);
-/* The same, marked as a finding end stores (eng_history_take's true). */
-int eng_spool_put_marked(struct chk_spool *sp, const struct chk_result *r, bool to_store);
-/* fn for each result put with to_store, in order; 0, fn's non-zero, or -1. */
-int eng_spool_each_stored(const struct chk_spool *sp,
-                          int (*fn)(void *ctx, const struct chk_result *r), void *ctx);
 int eng_spool_seal(struct chk_spool *sp);
 const char *eng_spool_error(const struct chk_spool *sp);
 void eng_spool_free(struct chk_spool *sp);
+
+/* The store (engine_store.c): the findings a run stores, copied as they
+ * are handed on, into db (the run's connection) while the checks read on
+ * another. Fewer than CHK_CHUNK: all at finish, on the calling thread.
+ * From the first full chunk on, a thread has db: it begins the
+ * transaction (refused as ENG_STALE when a run newer than latest was
+ * stored), the run's row (started), then each chunk as it comes; nothing
+ * else may use db until finish. put: 0, or -1 when the store failed (its
+ * error at finish). finish: the rest; then db is in the transaction, with
+ * the run's row (*run_id) and its findings; 0, ENG_STALE or -1 with err
+ * set. free: ends the thread, rolls back a transaction finish did not
+ * hand on. */
+struct eng_store;
+struct eng_store *eng_store_new(struct inv *db, int64_t latest, int64_t started);
+int eng_store_put(struct eng_store *s, const struct chk_result *r);
+/* Why put failed. */
+void eng_store_error(const struct eng_store *s, struct ow_err *err);
+int eng_store_finish(struct eng_store *s, int64_t *run_id, struct ow_err *err);
+void eng_store_free(struct eng_store *s);
 
 #endif

@@ -20,7 +20,7 @@ struct rec {
 	uint8_t def, state, sev, flags, baseline;
 	uint8_t pad[3];
 };
-enum { F_WAIVED = 1, F_ATTESTABLE = 2, F_STORE = 4 };
+enum { F_WAIVED = 1, F_ATTESTABLE = 2 };
 static const char *const baselines[] = { NULL, "new", "unchanged", "fixed" };
 
 #define SPOOL_MEMORY (2u << 20)   /* bytes kept in memory before the file */
@@ -127,11 +127,6 @@ const char *eng_spool_error(const struct chk_spool *sp)
 
 int eng_spool_put(struct chk_spool *sp, const struct chk_result *r)
 {
-	return eng_spool_put_marked(sp, r, false);
-}
-
-int eng_spool_put_marked(struct chk_spool *sp, const struct chk_result *r, bool to_store)
-{
 	const char *s[4] = { r->object_type, r->object_key, r->object_name, r->evidence };
 	struct rec h = { .def = (uint8_t)chk_index(r->def), .state = (uint8_t)r->state,
 		         .sev = (uint8_t)r->sev };
@@ -144,8 +139,7 @@ int eng_spool_put_marked(struct chk_spool *sp, const struct chk_result *r, bool 
 		h.len[i] = s[i] ? (uint32_t)strlen(s[i]) + 1 : 0;
 		need += h.len[i];
 	}
-	h.flags = (r->waived ? F_WAIVED : 0) | (r->attestable ? F_ATTESTABLE : 0) |
-	          (to_store ? F_STORE : 0);
+	h.flags = (r->waived ? F_WAIVED : 0) | (r->attestable ? F_ATTESTABLE : 0);
 	for (uint8_t b = 1; b < 4; b++)
 		if (r->baseline && strcmp(r->baseline, baselines[b]) == 0)
 			h.baseline = b;
@@ -225,7 +219,7 @@ static const char *window(struct cursor *c, size_t need)
 	return c->have >= need ? c->buf : NULL;
 }
 
-static int each_range(const struct chk_spool *sp, uint64_t from, uint64_t to, bool stored_only,
+static int each_range(const struct chk_spool *sp, uint64_t from, uint64_t to,
                       int (*fn)(void *ctx, const struct chk_result *r), void *ctx)
 {
 	struct cursor c = { .sp = sp, .pos = from, .end = to };
@@ -262,8 +256,7 @@ static int each_range(const struct chk_spool *sp, uint64_t from, uint64_t to, bo
 		r.evidence = field[3];
 		c.pos += need;
 		c.at += need;
-		if (!stored_only || (h.flags & F_STORE))
-			rc = fn(ctx, &r);
+		rc = fn(ctx, &r);
 	}
 	free(c.buf);
 	return rc;
@@ -282,14 +275,6 @@ int chk_run_each(const struct chk_run *run, int check,
 		return 0;
 	if (check >= 0)
 		return sp->first[check] == UINT64_MAX
-		               ? 0 : each_range(sp, sp->first[check], sp->end[check], false, fn, ctx);
-	return each_range(sp, 0, sp->flushed + (sp->fd >= 0 ? 0 : sp->len), false, fn, ctx);
-}
-
-int eng_spool_each_stored(const struct chk_spool *sp,
-                          int (*fn)(void *ctx, const struct chk_result *r), void *ctx)
-{
-	if (sp->error)
-		return -1;
-	return each_range(sp, 0, sp->flushed + (sp->fd >= 0 ? 0 : sp->len), true, fn, ctx);
+		               ? 0 : each_range(sp, sp->first[check], sp->end[check], fn, ctx);
+	return each_range(sp, 0, sp->flushed + (sp->fd >= 0 ? 0 : sp->len), fn, ctx);
 }

@@ -216,6 +216,13 @@ static int open_sqlite(struct inv *db, bool must_exist, struct ow_err *err)
 	if (sqlite3_open_v2(db->path, &db->sql, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return inv_sql_error(db, err, "opening the inventory");
 	sqlite3_extended_result_codes(db->sql, 1);
+	/* the file as it is now that SQLite has it open */
+	struct stat st;
+	if (stat(db->path, &st) != 0)
+		return ow_err_set(err, OW_EINPUT, "the inventory %s went away while it was opened (%s)",
+		                  db->path, strerror(errno));
+	db->dev = st.st_dev;
+	db->ino = st.st_ino;
 	/* The inventory is a file others may have written: no writing to
 	 * sqlite_schema or shadow tables through SQL (DEFENSIVE). Read-only
 	 * connections also distrust the schema (no function or virtual table
@@ -324,6 +331,27 @@ fail:
 		err->kind = OW_EINPUT;
 	inv_close(db);
 	return OW_EINPUT;
+}
+
+int inv_open_reader(const struct inv *db, struct inv **out, struct ow_err *err)
+{
+	struct inv_open_opts o = { .path = db->path, .read_only = true, .must_exist = true };
+	int rc;
+
+	if ((rc = inv_open(&o, out, err)) != 0)
+		return rc;
+	/* Another file put in its place since db opened it (a directory
+	 * others may write to): what it holds is not what db checked. */
+	if ((*out)->dev != db->dev || (*out)->ino != db->ino) {
+		inv_close(*out);
+		*out = NULL;
+		return ow_err_set(err, OW_EINPUT, "the inventory %s was replaced by another file while "
+		                  "osdwarden had it open; nothing was read from it. Keep the inventory "
+		                  "in a private directory and run the command again", db->path);
+	}
+	if (db->on_reader)
+		db->on_reader(*out, db->on_reader_ctx);
+	return 0;
 }
 
 /* A read-only connection cannot delete the -wal and -shm it created

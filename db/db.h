@@ -50,6 +50,13 @@ int inv_begin(struct inv *db, struct ow_err *err);
 /* The same, waiting up to wait_ms for another writer (0: the usual wait). */
 int inv_begin_wait(struct inv *db, int wait_ms, struct ow_err *err);
 int inv_commit(struct inv *db, struct ow_err *err);
+/* A second connection on db's inventory, read-only, for reading in one
+ * thread while db writes in another: the same file (refused, with err
+ * set, when the path no longer names the file db has open), no check of
+ * its schema beyond what opening read-only does. Owned by the caller
+ * (inv_close). 0, or an error kind with err set. */
+int inv_open_reader(const struct inv *db, struct inv **out, struct ow_err *err);
+
 /* A read transaction: everything read until inv_read_end sees the
  * inventory as it was at inv_read_begin, while others may write (WAL). */
 int inv_read_begin(struct inv *db, struct ow_err *err);

@@ -3,6 +3,7 @@
 #define OW_DB_INTERNAL_H
 
 #include <sqlite3.h>
+#include <sys/types.h>
 
 #include "db/db.h"
 
@@ -30,6 +31,14 @@ struct inv {
 	int64_t anchor_open_seq;
 	int64_t anchor_committed_seq;   /* set by the commit hook */
 	bool hooks_set;
+	/* The file SQLite opened (inv_open_reader's check that a second
+	 * connection is on the same one). */
+	dev_t dev;
+	ino_t ino;
+	/* For tests: called with each reader opened from this connection
+	 * (inv_open_reader), to watch what it runs. NULL otherwise. */
+	void (*on_reader)(struct inv *reader, void *ctx);
+	void *on_reader_ctx;
 };
 
 /* After a successful COMMIT: moves the anchor's pending head to its

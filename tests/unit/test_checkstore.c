@@ -683,6 +683,12 @@ static int on_progress(void *ctx)
 	return 0;
 }
 
+/* The checks of a run that is stored read on a connection of their own. */
+static void watch_reader(struct inv *reader, void *ctx)
+{
+	sqlite3_progress_handler(reader->sql, 100, on_progress, ctx);
+}
+
 /* One run with m happening while it reads; evaluate's result. */
 static int run_meanwhile(struct meanwhile *m, struct ow_err *e)
 {
@@ -690,9 +696,9 @@ static int run_meanwhile(struct meanwhile *m, struct ow_err *e)
 	struct chk_run run;
 	int rc;
 
-	sqlite3_progress_handler(db->sql, 100, on_progress, m);
+	db->on_reader = watch_reader;
+	db->on_reader_ctx = m;
 	rc = chk_evaluate(db, -1, NOW, &run, e);
-	sqlite3_progress_handler(db->sql, 0, NULL, NULL);
 	if (rc == 0)
 		chk_run_free(&run);
 	inv_close(db);
@@ -738,6 +744,103 @@ static void test_a_run_stored_meanwhile_makes_this_one_compare_again(void **stat
 	f = findings_of(3);
 	assert_int_equal(count_lines(f, "OSD-SMP-005|fail"), ASSOCS);
 	free(f);
+}
+
+/* The same with more new findings than a chunk, and a run stored meanwhile
+ * that closed every finding: the thread that stores them while the checks
+ * go on finds the run stale when it begins and stores nothing; made again,
+ * against the run stored meanwhile, every failure is new once more. */
+static void test_a_run_stored_before_its_first_chunk_makes_it_compare_again(void **state)
+{
+	struct meanwhile m = { .sql = "INSERT INTO check_runs(started, finished) VALUES(1, 2);"
+	                              " UPDATE finding_spans SET closed_run = last_insert_rowid()" };
+	struct ow_err e = { 0 };
+	struct writes w;
+	char *f;
+
+	(void)state;
+	add_many();
+	run_once(0, &w);
+	assert_true(w.ins > MANY);
+	if (run_meanwhile(&m, &e) != 0)
+		fail_msg("evaluate: %s", e.msg);
+	assert_true(m.done);
+	assert_int_equal(m.rc, SQLITE_OK);
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM check_runs"), 3);
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM finding_spans WHERE first_run = 3"
+	                            " AND check_id = 'OSD-SMP-005'"), MANY + ASSOCS);
+	f = findings_of(3);
+	assert_int_equal(count_lines(f, "OSD-SMP-005|fail"), MANY + ASSOCS);
+	free(f);
+}
+
+/* A run that fails after its first chunks were stored (the spool cannot
+ * grow past memory: TMPDIR names no directory) stores nothing, and
+ * leaves the inventory unlocked: the next run is stored whole. */
+static void test_a_run_that_fails_while_storing_stores_nothing(void **state)
+{
+	struct inv *db;
+	struct chk_run run;
+	struct ow_err e = { 0 };
+	struct writes w;
+	char *tmpdir = getenv("TMPDIR") ? strdup(getenv("TMPDIR")) : NULL;
+
+	(void)state;
+	add_many();
+	/* past the first chunk (4096 findings, about 0.6 MB of results) */
+	setenv("OSDWARDEN_SPOOL_MEMORY", "1000000", 1);
+	setenv("TMPDIR", "/nonexistent-osdwarden-test", 1);
+	db = open_at(0);
+	int rc = chk_evaluate(db, -1, NOW, &run, &e);
+	unsetenv("OSDWARDEN_SPOOL_MEMORY");
+	if (tmpdir)
+		setenv("TMPDIR", tmpdir, 1);
+	else
+		unsetenv("TMPDIR");
+	free(tmpdir);
+	assert_int_not_equal(rc, 0);
+	if (!strstr(e.msg, "keeping the results"))
+		fail_msg("the run failed, but not for its spool: %s", e.msg);
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM check_runs"), 0);
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM finding_spans"), 0);
+	/* the same connection, its transaction rolled back: the next run is
+	 * stored on it */
+	w = (struct writes){ 0 };
+	sqlite3_update_hook(db->sql, on_write, &w);
+	if (chk_evaluate(db, -1, NOW, &run, &e) != 0)
+		fail_msg("the run after the failed one: %s", e.msg);
+	sqlite3_update_hook(db->sql, NULL, NULL);
+	chk_run_free(&run);
+	inv_close(db);
+	assert_true(w.ins > MANY);
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM check_runs"), 1);
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM finding_spans WHERE check_id ="
+	                            " 'OSD-SMP-005'"), MANY + ASSOCS);
+}
+
+/* The checks of a stored run read on a second connection: one opened on
+ * another file put at the inventory's path is refused, and nothing is read
+ * from it or stored. */
+static void test_a_run_refuses_an_inventory_replaced_under_it(void **state)
+{
+	char *other = tu_path(g_dir, "other.db");
+	struct inv *db = open_at(0);
+	struct inv_open_opts o = { .path = other };
+	struct ow_err e = { 0 };
+	struct chk_run run;
+	struct inv *x;
+
+	(void)state;
+	assert_int_equal(inv_open(&o, &x, &e), 0);
+	inv_close(x);
+	assert_int_equal(rename(other, g_path), 0);
+	if (chk_evaluate(db, -1, NOW, &run, &e) == 0)
+		fail_msg("a run read an inventory put in the place of the one it had open");
+	inv_close(db);
+	if (!strstr(e.msg, "replaced by another file"))
+		fail_msg("not refused as replaced: %s", e.msg);
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM check_runs"), 0);
+	free(other);
 }
 
 /* A sync that commits while a run reads does not reach the run halfway:
@@ -833,6 +936,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_run_bigger_than_memory_reads_back_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_run_leaves_the_inventory_writable_while_it_reads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_run_stored_meanwhile_makes_this_one_compare_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_run_stored_before_its_first_chunk_makes_it_compare_again,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_run_that_fails_while_storing_stores_nothing, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_a_run_refuses_an_inventory_replaced_under_it, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_evidence_keeps_characters_that_are_not_ascii, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_run_reads_one_state_of_the_inventory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_checks_findings_in_any_order_are_not_sorted_first, setup, teardown),

@@ -1,0 +1,264 @@
+/* Storing a run's new findings while its checks go on (engine_int.h,
+ * eng_store_*). A first run at a million associations stores a million
+ * findings: in the inventory's B-trees that is seconds, and so is
+ * evaluating, so the two overlap, on two cores: the checks read on a
+ * connection of their own, and a thread stores on the run's.
+ *
+ * Each finding to store is copied into the filling chunk (the result it
+ * came from is freed once handed on). Nothing is written while fewer than
+ * CHK_CHUNK wait: a run that stores less does it all at the end, on the
+ * calling thread, as it always did, and leaves the inventory writable
+ * while its checks read. The first full chunk starts the thread, which
+ * begins the transaction: from then on the run holds the inventory's
+ * write lock, as storing that many holds it for seconds anyway. It checks
+ * that no run was stored since this one read the open findings (else the
+ * run is stale: nothing is stored, and the engine compares again), writes
+ * the run's row and then each chunk while the next one fills; two chunks
+ * at most, so the memory does not grow with the run. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks/engine_int.h"
+#include "db/checkstore.h"
+#include "util/buf.h"
+#include "util/who.h"
+
+#define NO_TEXT UINT32_MAX
+
+/* One finding waiting, its strings in the chunk's text. */
+struct pending {
+	const struct chk_def *def;
+	uint32_t text[4];         /* type, key, name, evidence: offsets, or NO_TEXT */
+	uint8_t state, sev, baseline, waived;
+};
+
+static const char *const baselines[] = { NULL, "new", "unchanged", "fixed" };
+
+struct chunk {
+	struct pending *p;
+	size_t n;
+	struct buf text;
+};
+
+struct eng_store {
+	struct inv *db;           /* the run's connection: the thread's while it runs */
+	int64_t latest, started, run_id;
+	struct chunk chunk[2];
+	int filling, busy;        /* busy: the chunk the thread has, or -1 */
+	bool thread, closing;
+	bool began;               /* the transaction is open */
+	bool handed;              /* eng_store_finish handed it on */
+	int state;                /* 0, ENG_STALE or -1 (err says why) */
+	struct ow_err err;
+	pthread_t th;
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+};
+
+struct eng_store *eng_store_new(struct inv *db, int64_t latest, int64_t started)
+{
+	struct eng_store *s = calloc(1, sizeof *s);
+
+	if (!s)
+		return NULL;
+	s->db = db;
+	s->latest = latest;
+	s->started = started;
+	s->busy = -1;
+	for (int i = 0; i < 2; i++) {
+		s->chunk[i].text = (struct buf)BUF_INIT;
+		if (!(s->chunk[i].p = malloc(CHK_CHUNK * sizeof *s->chunk[i].p))) {
+			free(s->chunk[0].p);
+			free(s);
+			return NULL;
+		}
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->changed, NULL);
+	return s;
+}
+
+/* The transaction, the check that the run is not stale, the run's row. */
+static int store_begin(struct eng_store *s)
+{
+	int64_t latest;
+
+	if (inv_begin(s->db, &s->err) != 0)
+		return -1;
+	s->began = true;
+	if ((latest = inv_run_previous(s->db, INT64_MAX, &s->err)) < 0)
+		return -1;
+	if (latest != s->latest) {
+		ow_err_set(&s->err, OW_EINPUT, "another check run was stored while this one ran, so "
+		           "its comparison with the last run is out of date; nothing was stored: run "
+		           "the check again");
+		return ENG_STALE;
+	}
+	return (s->run_id = inv_run_begin(s->db, s->started, who_operator(), &s->err)) < 0 ? -1 : 0;
+}
+
+static const char *text_at(const struct chunk *c, uint32_t at)
+{
+	return at == NO_TEXT ? NULL : buf_str(&c->text) + at;
+}
+
+/* The chunk's findings into the inventory (the transaction begun first). */
+static int store_chunk(struct eng_store *s, struct chunk *c)
+{
+	int rc = s->began ? 0 : store_begin(s);
+
+	for (size_t i = 0; i < c->n && rc == 0; i++) {
+		const struct pending *p = &c->p[i];
+		struct inv_finding f = { p->def->id, chk_state_name((enum chk_state)p->state),
+			                 chk_sev_name((enum chk_sev)p->sev), text_at(c, p->text[0]),
+			                 text_at(c, p->text[1]), text_at(c, p->text[2]),
+			                 text_at(c, p->text[3]), baselines[p->baseline], p->waived };
+		rc = inv_finding_add(s->db, s->run_id, &f, &s->err) ? -1 : 0;
+	}
+	c->n = 0;
+	buf_reset(&c->text);
+	return rc;
+}
+
+static void *store_thread(void *arg)
+{
+	struct eng_store *s = arg;
+
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		while (s->busy < 0 && !s->closing)
+			pthread_cond_wait(&s->changed, &s->lock);
+		if (s->busy < 0)
+			break;
+		/* No chunk is handed on after a failure (hand_on). */
+		struct chunk *c = &s->chunk[s->busy];
+		pthread_mutex_unlock(&s->lock);
+		int state = store_chunk(s, c);
+		pthread_mutex_lock(&s->lock);
+		s->state = state;
+		s->busy = -1;
+		pthread_cond_broadcast(&s->changed);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+/* The filling chunk to the thread (started the first time), once it has
+ * stored the one before; after a failure or a stale start, the chunk is
+ * dropped. 0, or -1 when the store failed. */
+static int hand_on(struct eng_store *s)
+{
+	int state;
+
+	if (!s->thread) {
+		int rc = pthread_create(&s->th, NULL, store_thread, s);
+		if (rc != 0) {
+			ow_err_set(&s->err, OW_EINPUT, "starting the thread that stores the findings "
+			           "failed: %s", strerror(rc));
+			s->state = -1;
+			return -1;
+		}
+		s->thread = true;
+	}
+	pthread_mutex_lock(&s->lock);
+	while (s->busy >= 0)
+		pthread_cond_wait(&s->changed, &s->lock);
+	if ((state = s->state) == 0) {
+		s->busy = s->filling;
+		s->filling = !s->filling;
+		pthread_cond_broadcast(&s->changed);
+	} else {
+		s->chunk[s->filling].n = 0;
+		buf_reset(&s->chunk[s->filling].text);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return state == -1 ? -1 : 0;
+}
+
+/* s's offset of a copy of str in the chunk's text, or NO_TEXT. */
+static uint32_t keep_text(struct chunk *c, const char *str)
+{
+	size_t at = c->text.len;
+
+	if (!str)
+		return NO_TEXT;
+	buf_add(&c->text, str, strlen(str) + 1);
+	return at < NO_TEXT ? (uint32_t)at : NO_TEXT;
+}
+
+int eng_store_put(struct eng_store *s, const struct chk_result *r)
+{
+	struct chunk *c = &s->chunk[s->filling];
+	struct pending *p = &c->p[c->n];
+
+	/* A failure of the thread's is seen when the chunk is handed on. */
+	*p = (struct pending){ .def = r->def, .state = (uint8_t)r->state, .sev = (uint8_t)r->sev,
+		               .waived = r->waived };
+	for (uint8_t b = 1; b < 4; b++)
+		if (r->baseline && strcmp(r->baseline, baselines[b]) == 0)
+			p->baseline = b;
+	p->text[0] = keep_text(c, r->object_type);
+	p->text[1] = keep_text(c, r->object_key);
+	p->text[2] = keep_text(c, r->object_name);
+	p->text[3] = keep_text(c, r->evidence);
+	if (c->text.failed || c->text.len >= NO_TEXT) {
+		ow_err_set(&s->err, OW_EINPUT, "out of memory");
+		return -1;
+	}
+	if (++c->n < CHK_CHUNK)
+		return 0;
+	return hand_on(s);
+}
+
+void eng_store_error(const struct eng_store *s, struct ow_err *err)
+{
+	*err = s->err;
+}
+
+/* The thread, done with what it has, ended. */
+static void stop_thread(struct eng_store *s)
+{
+	if (!s->thread)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->closing = true;
+	pthread_cond_broadcast(&s->changed);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->th, NULL);
+	s->thread = false;
+}
+
+int eng_store_finish(struct eng_store *s, int64_t *run_id, struct ow_err *err)
+{
+	struct chunk *c = &s->chunk[s->filling];
+
+	/* the last chunk, part full, stored on this thread once the thread
+	 * has stored the one it has */
+	stop_thread(s);
+	if (s->state == 0)
+		s->state = store_chunk(s, c);
+	if (s->state != 0) {
+		*err = s->err;
+		return s->state;
+	}
+	s->handed = true;
+	*run_id = s->run_id;
+	return 0;
+}
+
+void eng_store_free(struct eng_store *s)
+{
+	if (!s)
+		return;
+	stop_thread(s);
+	if (s->began && !s->handed)
+		inv_rollback(s->db);
+	for (int i = 0; i < 2; i++) {
+		free(s->chunk[i].p);
+		buf_free(&s->chunk[i].text);
+	}
+	pthread_cond_destroy(&s->changed);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
