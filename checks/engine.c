@@ -194,8 +194,10 @@ int eng_flush(struct chk_ctx *c, bool final)
 	}
 	c->seen[k] |= eng_seen_of(c->res, c->n);
 	for (size_t i = 0; i < c->n; i++) {
-		if (eng_history_take(c, &c->res[i]) != 0) {
+		int taken = eng_history_take(c, &c->res[i]);
+		if (taken != 0) {
 			c->flush_failed = true;
+			c->flush_stale = taken == ENG_STALE;
 			break;
 		}
 		if (eng_spool_put(c->run->spool, &c->res[i]) != 0) {
@@ -238,7 +240,7 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 	 * commits meanwhile (the big classes are read as the checks go). */
 	if (inv_read_begin(c.db, err) != 0)
 		goto out;
-	if (load_snapshot(db, &c.snap, err) != 0 || eng_judge_decisions(&c, &run->ignored, err) != 0 ||
+	if (load_snapshot(c.db, &c.snap, err) != 0 || eng_judge_decisions(&c, &run->ignored, err) != 0 ||
 	    eng_history_begin(&c, since, keep, err) != 0)
 		goto out;
 	sort_tags(&c.snap);
@@ -253,6 +255,7 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 				*err = c.flush_err;
 			else
 				ow_err_set(err, OW_EINPUT, "evaluating %s failed", c.cur->id);
+			rc = c.flush_stale ? ENG_STALE : -1;
 			goto out;
 		}
 		if (c.undeclared) {
@@ -262,6 +265,7 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 		}
 		if (eng_flush(&c, true) != 0) {
 			*err = c.flush_err;
+			rc = c.flush_stale ? ENG_STALE : -1;
 			goto out;
 		}
 	}

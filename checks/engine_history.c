@@ -488,11 +488,10 @@ int eng_history_take(struct chk_ctx *c, struct chk_result *r)
 			return 0;
 		}
 	}
-	if (eng_store_put(h->st, r) != 0) {
+	int rc = eng_store_put(h->st, r);
+	if (rc != 0)
 		eng_store_error(h->st, &c->flush_err);
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 int eng_history_end(struct chk_ctx *c, struct ow_err *err)

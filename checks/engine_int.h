@@ -55,6 +55,7 @@ struct chk_ctx {
 	struct history *hist;     /* engine_history.c's state */
 	struct ow_err flush_err;  /* why handing results on failed (code set) */
 	bool flush_failed;
+	bool flush_stale;         /* because the run is stale: it is made again */
 	struct {
 		const char *name;
 		void *p;
@@ -93,7 +94,8 @@ int eng_flush(struct chk_ctx *c, bool final);
  * checks' read transaction); the run is stored on c->run_db when keep is
  * set and the inventory may be written. take: marks r new, unchanged or
  * fixed and counts it; when it is a finding no open one matches, it goes
- * to the store (eng_store_put; 0, or -1 with c->flush_err set). end: the
+ * to the store (eng_store_put: 0, or -1 or ENG_STALE with c->flush_err
+ * set). end: the
  * grades; then, storing, in one transaction: the run (refused when
  * another run was stored since begin), its new findings, those no longer
  * found closed, the summary, retention. abort: rolls back what end or the
@@ -122,8 +124,9 @@ void eng_spool_free(struct chk_spool *sp);
  * From the first full chunk on, a thread has db: it begins the
  * transaction (refused as ENG_STALE when a run newer than latest was
  * stored), the run's row (started), then each chunk as it comes; nothing
- * else may use db until finish. put: 0, or -1 when the store failed (its
- * error at finish). finish: the rest; then db is in the transaction, with
+ * else may use db until finish. put: 0, or what stopped the store: -1, or
+ * ENG_STALE (the transaction already rolled back: the run is to be made
+ * again); eng_store_error says why. finish: the rest; then db is in the transaction, with
  * the run's row (*run_id) and its findings; 0, ENG_STALE or -1 with err
  * set. free: ends the thread, rolls back a transaction finish did not
  * hand on. */
@@ -131,7 +134,7 @@ struct eng_store;
 struct eng_store *eng_store_new(struct inv *db, int64_t latest, int64_t started);
 int eng_store_put(struct eng_store *s, const struct chk_result *r);
 /* Why put failed. */
-void eng_store_error(const struct eng_store *s, struct ow_err *err);
+void eng_store_error(struct eng_store *s, struct ow_err *err);
 int eng_store_finish(struct eng_store *s, int64_t *run_id, struct ow_err *err);
 void eng_store_free(struct eng_store *s);
 

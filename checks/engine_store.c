@@ -44,13 +44,15 @@ struct chunk {
 struct eng_store {
 	struct inv *db;           /* the run's connection: the thread's while it runs */
 	int64_t latest, started, run_id;
+	char *operator_name;      /* who_operator() as the calling thread read it */
 	struct chunk chunk[2];
 	int filling, busy;        /* busy: the chunk the thread has, or -1 */
 	bool thread, closing;
 	bool began;               /* the transaction is open */
 	bool handed;              /* eng_store_finish handed it on */
 	int state;                /* 0, ENG_STALE or -1 (err says why) */
-	struct ow_err err;
+	struct ow_err err;        /* the store's error (the thread's while it runs) */
+	struct ow_err put_err;    /* eng_store_put's own (the calling thread's) */
 	pthread_t th;
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
@@ -68,18 +70,24 @@ struct eng_store *eng_store_new(struct inv *db, int64_t latest, int64_t started)
 	s->busy = -1;
 	for (int i = 0; i < 2; i++) {
 		s->chunk[i].text = (struct buf)BUF_INIT;
-		if (!(s->chunk[i].p = malloc(CHK_CHUNK * sizeof *s->chunk[i].p))) {
-			free(s->chunk[0].p);
-			free(s);
-			return NULL;
-		}
+		s->chunk[i].p = malloc(CHK_CHUNK * sizeof *s->chunk[i].p);
+	}
+	s->operator_name = strdup(who_operator());
+	if (!s->chunk[0].p || !s->chunk[1].p || !s->operator_name) {
+		free(s->chunk[0].p);
+		free(s->chunk[1].p);
+		free(s->operator_name);
+		free(s);
+		return NULL;
 	}
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->changed, NULL);
 	return s;
 }
 
-/* The transaction, the check that the run is not stale, the run's row. */
+/* The transaction, the check that the run is not stale (then rolled back
+ * at once: the inventory is not kept locked by a run that stores
+ * nothing), the run's row. */
 static int store_begin(struct eng_store *s)
 {
 	int64_t latest;
@@ -90,12 +98,15 @@ static int store_begin(struct eng_store *s)
 	if ((latest = inv_run_previous(s->db, INT64_MAX, &s->err)) < 0)
 		return -1;
 	if (latest != s->latest) {
+		inv_rollback(s->db);
+		s->began = false;
 		ow_err_set(&s->err, OW_EINPUT, "another check run was stored while this one ran, so "
 		           "its comparison with the last run is out of date; nothing was stored: run "
 		           "the check again");
 		return ENG_STALE;
 	}
-	return (s->run_id = inv_run_begin(s->db, s->started, who_operator(), &s->err)) < 0 ? -1 : 0;
+	return (s->run_id = inv_run_begin(s->db, s->started, s->operator_name, &s->err)) < 0 ? -1
+	                                                                                   : 0;
 }
 
 static const char *text_at(const struct chunk *c, uint32_t at)
@@ -146,7 +157,7 @@ static void *store_thread(void *arg)
 
 /* The filling chunk to the thread (started the first time), once it has
  * stored the one before; after a failure or a stale start, the chunk is
- * dropped. 0, or -1 when the store failed. */
+ * dropped. 0, or what stopped the store: -1 or ENG_STALE. */
 static int hand_on(struct eng_store *s)
 {
 	int state;
@@ -154,9 +165,8 @@ static int hand_on(struct eng_store *s)
 	if (!s->thread) {
 		int rc = pthread_create(&s->th, NULL, store_thread, s);
 		if (rc != 0) {
-			ow_err_set(&s->err, OW_EINPUT, "starting the thread that stores the findings "
-			           "failed: %s", strerror(rc));
-			s->state = -1;
+			ow_err_set(&s->put_err, OW_EINPUT, "starting the thread that stores the "
+			           "findings failed: %s", strerror(rc));
 			return -1;
 		}
 		s->thread = true;
@@ -173,7 +183,7 @@ static int hand_on(struct eng_store *s)
 		buf_reset(&s->chunk[s->filling].text);
 	}
 	pthread_mutex_unlock(&s->lock);
-	return state == -1 ? -1 : 0;
+	return state;
 }
 
 /* s's offset of a copy of str in the chunk's text, or NO_TEXT. */
@@ -203,7 +213,7 @@ int eng_store_put(struct eng_store *s, const struct chk_result *r)
 	p->text[2] = keep_text(c, r->object_name);
 	p->text[3] = keep_text(c, r->evidence);
 	if (c->text.failed || c->text.len >= NO_TEXT) {
-		ow_err_set(&s->err, OW_EINPUT, "out of memory");
+		ow_err_set(&s->put_err, OW_EINPUT, "out of memory");
 		return -1;
 	}
 	if (++c->n < CHK_CHUNK)
@@ -211,9 +221,12 @@ int eng_store_put(struct eng_store *s, const struct chk_result *r)
 	return hand_on(s);
 }
 
-void eng_store_error(const struct eng_store *s, struct ow_err *err)
+void eng_store_error(struct eng_store *s, struct ow_err *err)
 {
-	*err = s->err;
+	/* the thread's, once it said so under the lock (it then waits) */
+	pthread_mutex_lock(&s->lock);
+	*err = s->put_err.kind != OW_OK ? s->put_err : s->err;
+	pthread_mutex_unlock(&s->lock);
 }
 
 /* The thread, done with what it has, ended. */
@@ -258,6 +271,7 @@ void eng_store_free(struct eng_store *s)
 		free(s->chunk[i].p);
 		buf_free(&s->chunk[i].text);
 	}
+	free(s->operator_name);
 	pthread_cond_destroy(&s->changed);
 	pthread_mutex_destroy(&s->lock);
 	free(s);

@@ -106,6 +106,32 @@ static int pragma_int(struct inv *db, const char *sql, int *v, struct ow_err *er
 	return 0;
 }
 
+/* WAL, which readers (the console, a check run's checks) need to read
+ * while a sync or a run writes. SQLite keeps the old mode, and says so,
+ * where the file system cannot share the WAL's index (some network file
+ * systems): that inventory is refused, not used half-working. */
+static int require_wal(struct inv *db, struct ow_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db->sql, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+	bool wal = false;
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		wal = sqlite3_column_text(st, 0) &&
+		      strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return inv_sql_error(db, err, "switching to WAL");
+	}
+	sqlite3_finalize(st);
+	if (!wal)
+		return ow_err_set(err, OW_EINPUT, "the inventory %s cannot use a write-ahead log here "
+		                  "(SQLite kept another journal mode: the file system cannot share "
+		                  "its index, as some network file systems cannot); keep the inventory "
+		                  "on a local disk (--db)", db->path);
+	return 0;
+}
+
 /* Refuses foreign databases: one with another application id, or one with
  * tables but no osdwarden schema version. */
 static int check_ours(struct inv *db, int version, struct ow_err *err)
@@ -216,9 +242,10 @@ static int open_sqlite(struct inv *db, bool must_exist, struct ow_err *err)
 	if (sqlite3_open_v2(db->path, &db->sql, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return inv_sql_error(db, err, "opening the inventory");
 	sqlite3_extended_result_codes(db->sql, 1);
-	/* the file as it is now that SQLite has it open */
+	/* the file as it is now that SQLite has it open (the path itself:
+	 * SQLite refused to follow a link) */
 	struct stat st;
-	if (stat(db->path, &st) != 0)
+	if (lstat(db->path, &st) != 0)
 		return ow_err_set(err, OW_EINPUT, "the inventory %s went away while it was opened (%s)",
 		                  db->path, strerror(errno));
 	db->dev = st.st_dev;
@@ -299,7 +326,8 @@ int inv_open(const struct inv_open_opts *opts, struct inv **out, struct ow_err *
 		 * pages already: its size is fixed, and opening never rewrites
 		 * it): a first check run at a million findings stored them in
 		 * 2.8-2.9 s instead of 4.1 s, half the system time (issue 18). */
-		if (exec(db, "PRAGMA page_size=16384; PRAGMA journal_mode=WAL", "switching to WAL", err))
+		if (exec(db, "PRAGMA page_size=16384", "sizing the pages", err) ||
+		    require_wal(db, err))
 			goto fail;
 		int app = 0;
 		/* Written once: an unchanged inventory is never rewritten by
@@ -338,10 +366,18 @@ int inv_open_reader(const struct inv *db, struct inv **out, struct ow_err *err)
 	struct inv_open_opts o = { .path = db->path, .read_only = true, .must_exist = true };
 	int rc;
 
+	*out = NULL;
+	/* the reader and db's writer in two threads at once */
+	if (!sqlite3_threadsafe())
+		return ow_err_set(err, OW_EINPUT, "this SQLite library (%s) was built without "
+		                  "threads, which a check run needs: install a build of SQLite with "
+		                  "threads (Debian's has them)", sqlite3_libversion());
 	if ((rc = inv_open(&o, out, err)) != 0)
 		return rc;
-	/* Another file put in its place since db opened it (a directory
-	 * others may write to): what it holds is not what db checked. */
+	/* Another file put in its place since db opened it, by a rename or a
+	 * link: what it holds is not what db checked. (Someone who may write
+	 * to the directory can do worse at any time, which inv_open warns
+	 * about; this refuses the swap it can see.) */
 	if ((*out)->dev != db->dev || (*out)->ino != db->ino) {
 		inv_close(*out);
 		*out = NULL;

@@ -80,7 +80,8 @@ static int hand_on(struct aout *a)
 		pthread_cond_broadcast(&a->changed);
 	}
 	pthread_mutex_unlock(&a->lock);
-	errno = error;
+	if (error)
+		errno = error;
 	return error;
 }
 

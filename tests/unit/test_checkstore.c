@@ -746,32 +746,35 @@ static void test_a_run_stored_meanwhile_makes_this_one_compare_again(void **stat
 	free(f);
 }
 
-/* The same with more new findings than a chunk, and a run stored meanwhile
- * that closed every finding: the thread that stores them while the checks
- * go on finds the run stale when it begins and stores nothing; made again,
- * against the run stored meanwhile, every failure is new once more. */
+/* The same with more new findings than a chunk: the thread that stores
+ * them while the checks go on finds, at the first chunk, that a run was
+ * stored meanwhile (one open finding, of the first association). The run
+ * stops, stores nothing, and is made again against that one: the finding
+ * is closed as changed, and no object has two open findings. */
 static void test_a_run_stored_before_its_first_chunk_makes_it_compare_again(void **state)
 {
 	struct meanwhile m = { .sql = "INSERT INTO check_runs(started, finished) VALUES(1, 2);"
-	                              " UPDATE finding_spans SET closed_run = last_insert_rowid()" };
+	                              " INSERT INTO finding_spans(first_run, check_id, state, severity,"
+	                              " object_type, object_key, object_name, evidence_json, baseline,"
+	                              " waived, digest) VALUES(last_insert_rowid(), 'OSD-SMP-005',"
+	                              " 'fail', 'medium', 'association', '101:201', 'x', '{}', 'new',"
+	                              " 0, 1)" };
 	struct ow_err e = { 0 };
-	struct writes w;
-	char *f;
 
 	(void)state;
 	add_many();
-	run_once(0, &w);
-	assert_true(w.ins > MANY);
 	if (run_meanwhile(&m, &e) != 0)
 		fail_msg("evaluate: %s", e.msg);
 	assert_true(m.done);
 	assert_int_equal(m.rc, SQLITE_OK);
-	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM check_runs"), 3);
-	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM finding_spans WHERE first_run = 3"
-	                            " AND check_id = 'OSD-SMP-005'"), MANY + ASSOCS);
-	f = findings_of(3);
-	assert_int_equal(count_lines(f, "OSD-SMP-005|fail"), MANY + ASSOCS);
-	free(f);
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM check_runs"), 2);
+	assert_int_equal(tu_sql_int(g_path, "SELECT closed_run FROM finding_spans WHERE first_run = 1"),
+	                 2);
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM finding_spans WHERE closed_run IS"
+	                            " NULL AND check_id = 'OSD-SMP-005'"), MANY + ASSOCS);
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM (SELECT 1 FROM finding_spans WHERE"
+	                            " closed_run IS NULL GROUP BY check_id, object_type, object_key"
+	                            " HAVING count(*) > 1)"), 0);
 }
 
 /* A run that fails after its first chunks were stored (the spool cannot
@@ -791,7 +794,11 @@ static void test_a_run_that_fails_while_storing_stores_nothing(void **state)
 	setenv("OSDWARDEN_SPOOL_MEMORY", "1000000", 1);
 	setenv("TMPDIR", "/nonexistent-osdwarden-test", 1);
 	db = open_at(0);
+	/* the thread's inserts, on the run's connection */
+	w = (struct writes){ 0 };
+	sqlite3_update_hook(db->sql, on_write, &w);
 	int rc = chk_evaluate(db, -1, NOW, &run, &e);
+	sqlite3_update_hook(db->sql, NULL, NULL);
 	unsetenv("OSDWARDEN_SPOOL_MEMORY");
 	if (tmpdir)
 		setenv("TMPDIR", tmpdir, 1);
@@ -801,6 +808,9 @@ static void test_a_run_that_fails_while_storing_stores_nothing(void **state)
 	assert_int_not_equal(rc, 0);
 	if (!strstr(e.msg, "keeping the results"))
 		fail_msg("the run failed, but not for its spool: %s", e.msg);
+	/* a chunk is 4096 findings (CHK_CHUNK) */
+	if (w.ins < 4096)
+		fail_msg("the spool failed before a chunk was stored (%ld inserts)", w.ins);
 	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM check_runs"), 0);
 	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM finding_spans"), 0);
 	/* the same connection, its transaction rolled back: the next run is
@@ -861,6 +871,54 @@ static void test_a_run_reads_one_state_of_the_inventory(void **state)
 	f = findings_of(1);
 	if (count_lines(f, "OSD-SMP-005|fail") != ASSOCS)
 		fail_msg("the run saw the change made after it began:\n%s", f);
+	free(f);
+}
+
+/* What the run's snapshot holds (the DPs, settings, decisions, not only
+ * the big classes) is read in the same read transaction as the rest: a
+ * DP given a PXE password just after the run's read began is not seen. */
+static int after_read_began(unsigned type, void *ctx, void *p, void *x)
+{
+	struct meanwhile *m = ctx;
+	const char *sql = sqlite3_sql(p);
+	sqlite3 *other;
+
+	(void)type;
+	(void)x;
+	if (m->done || !sql || !strstr(sql, "SELECT count(*) FROM check_runs"))
+		return 0;
+	m->done = true;
+	assert_int_equal(sqlite3_open(g_path, &other), SQLITE_OK);
+	m->rc = sqlite3_exec(other, m->sql, NULL, NULL, NULL);
+	sqlite3_close(other);
+	return 0;
+}
+
+static void trace_reader(struct inv *reader, void *ctx)
+{
+	sqlite3_trace_v2(reader->sql, SQLITE_TRACE_PROFILE, after_read_began, ctx);
+}
+
+static void test_a_runs_snapshot_is_of_the_same_state_as_the_rest(void **state)
+{
+	struct meanwhile m = { .sql = "UPDATE dps SET pxe_password_set = 1" };
+	struct inv *db = open_at(0);
+	struct ow_err e = { 0 };
+	struct chk_run run;
+	char *f;
+
+	(void)state;
+	db->on_reader = trace_reader;
+	db->on_reader_ctx = &m;
+	if (chk_evaluate(db, -1, NOW, &run, &e) != 0)
+		fail_msg("evaluate: %s", e.msg);
+	chk_run_free(&run);
+	inv_close(db);
+	assert_true(m.done);
+	assert_int_equal(m.rc, SQLITE_OK);
+	f = findings_of(1);
+	if (count_lines(f, "OSD-PXE-004|fail") != 1)
+		fail_msg("the run saw the DP changed after its read began:\n%s", f);
 	free(f);
 }
 
@@ -941,6 +999,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_a_run_that_fails_while_storing_stores_nothing, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_a_run_refuses_an_inventory_replaced_under_it, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_a_runs_snapshot_is_of_the_same_state_as_the_rest, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_evidence_keeps_characters_that_are_not_ascii, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_run_reads_one_state_of_the_inventory, setup, teardown),
