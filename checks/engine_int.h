@@ -134,7 +134,7 @@ struct eng_store;
 struct eng_store *eng_store_new(struct inv *db, int64_t latest, int64_t started);
 int eng_store_put(struct eng_store *s, const struct chk_result *r);
 /* Why put failed. */
-void eng_store_error(struct eng_store *s, struct ow_err *err);
+void eng_store_error(const struct eng_store *s, struct ow_err *err);
 int eng_store_finish(struct eng_store *s, int64_t *run_id, struct ow_err *err);
 void eng_store_free(struct eng_store *s);
 

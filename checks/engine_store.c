@@ -15,13 +15,14 @@
  * run is stale: nothing is stored, and the engine compares again), writes
  * the run's row and then each chunk while the next one fills; two chunks
  * at most, so the memory does not grow with the run. */
-#include <pthread.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "checks/engine_int.h"
 #include "db/checkstore.h"
 #include "util/buf.h"
+#include "util/relay.h"
 #include "util/who.h"
 
 #define NO_TEXT UINT32_MAX
@@ -42,48 +43,17 @@ struct chunk {
 };
 
 struct eng_store {
-	struct inv *db;           /* the run's connection: the thread's while it runs */
+	struct inv *db;           /* the run's connection: the worker's while it has a chunk */
 	int64_t latest, started, run_id;
 	char *operator_name;      /* who_operator() as the calling thread read it */
-	struct chunk chunk[2];
-	int filling, busy;        /* busy: the chunk the thread has, or -1 */
-	bool thread, closing;
+	struct chunk chunk[2];    /* by the relay's slot */
+	struct relay *relay;      /* util/relay.h: its worker stores the chunks handed on */
 	bool began;               /* the transaction is open */
 	bool handed;              /* eng_store_finish handed it on */
 	int state;                /* 0, ENG_STALE or -1 (err says why) */
-	struct ow_err err;        /* the store's error (the thread's while it runs) */
-	struct ow_err put_err;    /* eng_store_put's own (the calling thread's) */
-	pthread_t th;
-	pthread_mutex_t lock;
-	pthread_cond_t changed;
+	struct ow_err err;        /* the store's error (the worker's while it runs) */
+	struct ow_err put_err;    /* eng_store_put's own */
 };
-
-struct eng_store *eng_store_new(struct inv *db, int64_t latest, int64_t started)
-{
-	struct eng_store *s = calloc(1, sizeof *s);
-
-	if (!s)
-		return NULL;
-	s->db = db;
-	s->latest = latest;
-	s->started = started;
-	s->busy = -1;
-	for (int i = 0; i < 2; i++) {
-		s->chunk[i].text = (struct buf)BUF_INIT;
-		s->chunk[i].p = malloc(CHK_CHUNK * sizeof *s->chunk[i].p);
-	}
-	s->operator_name = strdup(who_operator());
-	if (!s->chunk[0].p || !s->chunk[1].p || !s->operator_name) {
-		free(s->chunk[0].p);
-		free(s->chunk[1].p);
-		free(s->operator_name);
-		free(s);
-		return NULL;
-	}
-	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->changed, NULL);
-	return s;
-}
 
 /* The transaction, the check that the run is not stale (then rolled back
  * at once: the inventory is not kept locked by a run that stores
@@ -132,57 +102,57 @@ static int store_chunk(struct eng_store *s, struct chunk *c)
 	return rc;
 }
 
-static void *store_thread(void *arg)
+/* On the relay's worker: the chunk in its slot. */
+static int store_slot(void *ctx, int slot)
 {
-	struct eng_store *s = arg;
+	struct eng_store *s = ctx;
 
-	pthread_mutex_lock(&s->lock);
-	for (;;) {
-		while (s->busy < 0 && !s->closing)
-			pthread_cond_wait(&s->changed, &s->lock);
-		if (s->busy < 0)
-			break;
-		/* No chunk is handed on after a failure (hand_on). */
-		struct chunk *c = &s->chunk[s->busy];
-		pthread_mutex_unlock(&s->lock);
-		int state = store_chunk(s, c);
-		pthread_mutex_lock(&s->lock);
-		s->state = state;
-		s->busy = -1;
-		pthread_cond_broadcast(&s->changed);
-	}
-	pthread_mutex_unlock(&s->lock);
-	return NULL;
+	return store_chunk(s, &s->chunk[slot]);
 }
 
-/* The filling chunk to the thread (started the first time), once it has
- * stored the one before; after a failure or a stale start, the chunk is
- * dropped. 0, or what stopped the store: -1 or ENG_STALE. */
+struct eng_store *eng_store_new(struct inv *db, int64_t latest, int64_t started)
+{
+	struct eng_store *s = calloc(1, sizeof *s);
+
+	if (!s)
+		return NULL;
+	s->db = db;
+	s->latest = latest;
+	s->started = started;
+	for (int i = 0; i < 2; i++) {
+		s->chunk[i].text = (struct buf)BUF_INIT;
+		s->chunk[i].p = malloc(CHK_CHUNK * sizeof *s->chunk[i].p);
+	}
+	s->operator_name = strdup(who_operator());
+	s->relay = relay_new(store_slot, s);
+	if (!s->chunk[0].p || !s->chunk[1].p || !s->operator_name || !s->relay) {
+		free(s->chunk[0].p);
+		free(s->chunk[1].p);
+		free(s->operator_name);
+		relay_free(s->relay);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* The filling chunk to the relay's worker, once it has stored the one
+ * before; after a failure or a stale start, the chunk is dropped. 0, or
+ * what stopped the store: -1 or ENG_STALE. */
 static int hand_on(struct eng_store *s)
 {
-	int state;
+	struct chunk *c = &s->chunk[relay_filling(s->relay)];
+	int state = relay_hand_on(s->relay);
 
-	if (!s->thread) {
-		int rc = pthread_create(&s->th, NULL, store_thread, s);
-		if (rc != 0) {
-			ow_err_set(&s->put_err, OW_EINPUT, "starting the thread that stores the "
-			           "findings failed: %s", strerror(rc));
-			return -1;
-		}
-		s->thread = true;
+	if (state == RELAY_NO_THREAD) {
+		ow_err_set(&s->put_err, OW_EINPUT, "starting the thread that stores the findings "
+		           "failed: %s", strerror(errno));
+		return -1;
 	}
-	pthread_mutex_lock(&s->lock);
-	while (s->busy >= 0)
-		pthread_cond_wait(&s->changed, &s->lock);
-	if ((state = s->state) == 0) {
-		s->busy = s->filling;
-		s->filling = !s->filling;
-		pthread_cond_broadcast(&s->changed);
-	} else {
-		s->chunk[s->filling].n = 0;
-		buf_reset(&s->chunk[s->filling].text);
+	if (state != 0) {
+		c->n = 0;
+		buf_reset(&c->text);
 	}
-	pthread_mutex_unlock(&s->lock);
 	return state;
 }
 
@@ -199,7 +169,7 @@ static uint32_t keep_text(struct chunk *c, const char *str)
 
 int eng_store_put(struct eng_store *s, const struct chk_result *r)
 {
-	struct chunk *c = &s->chunk[s->filling];
+	struct chunk *c = &s->chunk[relay_filling(s->relay)];
 	struct pending *p = &c->p[c->n];
 
 	/* A failure of the thread's is seen when the chunk is handed on. */
@@ -221,36 +191,20 @@ int eng_store_put(struct eng_store *s, const struct chk_result *r)
 	return hand_on(s);
 }
 
-void eng_store_error(struct eng_store *s, struct ow_err *err)
+void eng_store_error(const struct eng_store *s, struct ow_err *err)
 {
-	/* the thread's, once it said so under the lock (it then waits) */
-	pthread_mutex_lock(&s->lock);
+	/* the worker's, which hand_on saw it return: it waits now */
 	*err = s->put_err.kind != OW_OK ? s->put_err : s->err;
-	pthread_mutex_unlock(&s->lock);
-}
-
-/* The thread, done with what it has, ended. */
-static void stop_thread(struct eng_store *s)
-{
-	if (!s->thread)
-		return;
-	pthread_mutex_lock(&s->lock);
-	s->closing = true;
-	pthread_cond_broadcast(&s->changed);
-	pthread_mutex_unlock(&s->lock);
-	pthread_join(s->th, NULL);
-	s->thread = false;
 }
 
 int eng_store_finish(struct eng_store *s, int64_t *run_id, struct ow_err *err)
 {
-	struct chunk *c = &s->chunk[s->filling];
+	/* the worker ended, after the chunk it has; the last chunk, part
+	 * full, stored on this thread */
+	int last = relay_filling(s->relay), state = relay_free(s->relay);
 
-	/* the last chunk, part full, stored on this thread once the thread
-	 * has stored the one it has */
-	stop_thread(s);
-	if (s->state == 0)
-		s->state = store_chunk(s, c);
+	s->relay = NULL;
+	s->state = state ? state : store_chunk(s, &s->chunk[last]);
 	if (s->state != 0) {
 		*err = s->err;
 		return s->state;
@@ -264,7 +218,7 @@ void eng_store_free(struct eng_store *s)
 {
 	if (!s)
 		return;
-	stop_thread(s);
+	relay_free(s->relay);
 	if (s->began && !s->handed)
 		inv_rollback(s->db);
 	for (int i = 0; i < 2; i++) {
@@ -272,7 +226,5 @@ void eng_store_free(struct eng_store *s)
 		buf_free(&s->chunk[i].text);
 	}
 	free(s->operator_name);
-	pthread_cond_destroy(&s->changed);
-	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

@@ -1,25 +1,20 @@
 /* The writing thread (aout.h): a glibc cookie stream whose write fills
- * one block while the thread writes the other. */
+ * one block while a relay's worker (util/relay.h) writes the other. */
 #define _GNU_SOURCE   /* fopencookie */
 #include "util/aout.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "util/relay.h"
+
 struct aout {
 	int fd;
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t changed;   /* a block handed on, written, or the end */
+	struct relay *relay;
 	char *block[2];
 	size_t len[2];
-	int filling;              /* the block the writes go into */
-	int busy;                 /* the block the thread has, or -1 */
-	bool closing;
 	int error;                /* the first failed write's errno, or 0 */
 };
 
@@ -39,72 +34,48 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-static void *writer(void *arg)
+/* On the worker: the block to fd; a failure is the relay's status, after
+ * which no block is handed on (nothing reaches fd after a gap). */
+static int write_block(void *ctx, int b)
 {
-	struct aout *a = arg;
+	struct aout *a = ctx;
+	int why = write_all(a->fd, a->block[b], a->len[b]);
 
-	pthread_mutex_lock(&a->lock);
-	for (;;) {
-		while (a->busy < 0 && !a->closing)
-			pthread_cond_wait(&a->changed, &a->lock);
-		if (a->busy < 0)
-			break;
-		/* No block is handed on after one that failed (hand_on): the
-		 * descriptor holds what came before it, never a piece from
-		 * further on. */
-		int b = a->busy;
-		pthread_mutex_unlock(&a->lock);
-		int why = write_all(a->fd, a->block[b], a->len[b]);
-		pthread_mutex_lock(&a->lock);
-		a->error = why;
-		a->len[b] = 0;
-		a->busy = -1;
-		pthread_cond_broadcast(&a->changed);
-	}
-	pthread_mutex_unlock(&a->lock);
-	return NULL;
+	a->len[b] = 0;
+	return why;
 }
 
-/* The filling block to the thread, once it has finished the one before:
- * 0, or the error that stops the stream (errno set). */
+/* The filling block to the worker: 0, or the errno that stops the
+ * stream (errno set). */
 static int hand_on(struct aout *a)
 {
-	int error;
+	int status;
 
-	pthread_mutex_lock(&a->lock);
-	while (a->busy >= 0)
-		pthread_cond_wait(&a->changed, &a->lock);
-	if (!(error = a->error) && a->len[a->filling] > 0) {
-		a->busy = a->filling;
-		a->filling = !a->filling;
-		pthread_cond_broadcast(&a->changed);
-	}
-	pthread_mutex_unlock(&a->lock);
-	if (error)
-		errno = error;
-	return error;
+	if (a->error)
+		return errno = a->error;
+	if (a->len[relay_filling(a->relay)] == 0)
+		return 0;
+	if ((status = relay_hand_on(a->relay)) != 0)
+		a->error = errno = status == RELAY_NO_THREAD ? errno : status;
+	return a->error;
 }
 
 static ssize_t aout_write(void *cookie, const char *p, size_t n)
 {
 	struct aout *a = cookie;
 	size_t done = 0;
-	int error;
 
-	pthread_mutex_lock(&a->lock);
-	error = a->error;
-	pthread_mutex_unlock(&a->lock);
-	if (error) {
-		errno = error;
+	if (a->error) {
+		errno = a->error;
 		return 0;
 	}
 	while (done < n) {
-		size_t *len = &a->len[a->filling];
-		size_t room = AOUT_BLOCK - *len, take = n - done < room ? n - done : room;
-		memcpy(a->block[a->filling] + *len, p + done, take);
-		*len += take;
+		int f = relay_filling(a->relay);
+		size_t room = AOUT_BLOCK - a->len[f], take = n - done < room ? n - done : room;
+		memcpy(a->block[f] + a->len[f], p + done, take);
+		a->len[f] += take;
 		done += take;
-		if (*len == AOUT_BLOCK && hand_on(a) != 0)
+		if (a->len[f] == AOUT_BLOCK && hand_on(a) != 0)
 			return 0;   /* glibc's word for a failed write; errno says why */
 	}
 	return (ssize_t)n;
@@ -115,15 +86,10 @@ static int aout_close(void *cookie)
 	struct aout *a = cookie;
 	int error;
 
-	hand_on(a);   /* the last block, part full; its failure is a->error */
-	pthread_mutex_lock(&a->lock);
-	a->closing = true;
-	pthread_cond_broadcast(&a->changed);
-	pthread_mutex_unlock(&a->lock);
-	pthread_join(a->thread, NULL);
-	error = a->error;
-	pthread_cond_destroy(&a->changed);
-	pthread_mutex_destroy(&a->lock);
+	hand_on(a);   /* the last block, part full; its failure is the status */
+	error = relay_free(a->relay);
+	if (!error)
+		error = a->error;
 	free(a->block[0]);
 	free(a->block[1]);
 	free(a);
@@ -138,30 +104,19 @@ FILE *aout_open(int fd)
 {
 	struct aout *a = calloc(1, sizeof *a);
 	FILE *f;
-	int rc;
 
 	if (!a)
 		return NULL;
 	a->fd = fd;
-	a->busy = -1;
 	a->block[0] = malloc(AOUT_BLOCK);
 	a->block[1] = malloc(AOUT_BLOCK);
-	if (!a->block[0] || !a->block[1]) {
+	a->relay = relay_new(write_block, a);
+	if (!a->block[0] || !a->block[1] || !a->relay) {
 		free(a->block[0]);
 		free(a->block[1]);
+		relay_free(a->relay);
 		free(a);
 		errno = ENOMEM;
-		return NULL;
-	}
-	pthread_mutex_init(&a->lock, NULL);
-	pthread_cond_init(&a->changed, NULL);
-	if ((rc = pthread_create(&a->thread, NULL, writer, a)) != 0) {
-		pthread_cond_destroy(&a->changed);
-		pthread_mutex_destroy(&a->lock);
-		free(a->block[0]);
-		free(a->block[1]);
-		free(a);
-		errno = rc;
 		return NULL;
 	}
 	f = fopencookie(a, "w", (cookie_io_functions_t){ .write = aout_write, .close = aout_close });
