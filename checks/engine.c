@@ -234,8 +234,9 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 	/* The association scan reads every page once, and storing writes
 	 * each page once: a small cache is as fast, and at scale 12 MiB
 	 * less. */
-	inv_cache_kib(c.db, 4096);
 	inv_cache_kib(db, 4096);
+	if (reader)
+		inv_cache_kib(reader, 4096);
 	/* One state of the inventory for every check, whatever a sync
 	 * commits meanwhile (the big classes are read as the checks go). */
 	if (inv_read_begin(c.db, err) != 0)

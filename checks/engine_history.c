@@ -446,11 +446,6 @@ static void note_first(struct history *h, size_t k, const struct chk_result *r)
 	}
 }
 
-bool eng_history_stores(const struct chk_ctx *c)
-{
-	return c->hist && c->hist->store;
-}
-
 int eng_history_take(struct chk_ctx *c, struct chk_result *r)
 {
 	struct history *h = c->hist;

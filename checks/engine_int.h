@@ -103,8 +103,6 @@ int eng_flush(struct chk_ctx *c, bool final);
  * or -1 (end: or ENG_STALE) with err set. */
 #define ENG_STALE (-2)   /* end: another run was stored since begin */
 int eng_history_begin(struct chk_ctx *c, int64_t since, bool keep, struct ow_err *err);
-/* Whether the run is to be stored (after begin). */
-bool eng_history_stores(const struct chk_ctx *c);
 int eng_history_take(struct chk_ctx *c, struct chk_result *r);
 int eng_history_end(struct chk_ctx *c, struct ow_err *err);
 void eng_history_abort(struct chk_ctx *c);
@@ -115,6 +113,10 @@ void eng_history_abort(struct chk_ctx *c);
 struct chk_spool *eng_spool_new(void);
 int eng_spool_put(struct chk_spool *sp, const struct chk_result *r);
 int eng_spool_seal(struct chk_spool *sp);
+/* A result's baseline ("new", "unchanged", "fixed" or NULL) as the spool
+ * and the store keep it (1-3, 0), and back (NULL for 0 or out of range). */
+uint8_t eng_baseline_code(const char *baseline);
+const char *eng_baseline_name(uint8_t code);
 const char *eng_spool_error(const struct chk_spool *sp);
 void eng_spool_free(struct chk_spool *sp);
 

@@ -23,6 +23,19 @@ struct rec {
 enum { F_WAIVED = 1, F_ATTESTABLE = 2 };
 static const char *const baselines[] = { NULL, "new", "unchanged", "fixed" };
 
+uint8_t eng_baseline_code(const char *baseline)
+{
+	for (uint8_t b = 1; b < 4; b++)
+		if (baseline && strcmp(baseline, baselines[b]) == 0)
+			return b;
+	return 0;
+}
+
+const char *eng_baseline_name(uint8_t code)
+{
+	return code < 4 ? baselines[code] : NULL;
+}
+
 #define SPOOL_MEMORY (2u << 20)   /* bytes kept in memory before the file */
 #define SPOOL_WRITE (256u << 10)  /* writes to the file go in pieces this big */
 
@@ -140,9 +153,7 @@ int eng_spool_put(struct chk_spool *sp, const struct chk_result *r)
 		need += h.len[i];
 	}
 	h.flags = (r->waived ? F_WAIVED : 0) | (r->attestable ? F_ATTESTABLE : 0);
-	for (uint8_t b = 1; b < 4; b++)
-		if (r->baseline && strcmp(r->baseline, baselines[b]) == 0)
-			h.baseline = b;
+	h.baseline = eng_baseline_code(r->baseline);
 	/* In memory up to the limit; past it, the memory is a write buffer. */
 	if (sp->len + need > (sp->fd >= 0 ? SPOOL_WRITE : sp->limit) && sp->len + need > need &&
 	    spill(sp) != 0) {
@@ -243,7 +254,7 @@ static int each_range(const struct chk_spool *sp, uint64_t from, uint64_t to,
 		struct chk_result r = { .def = chk_at(h.def), .state = (enum chk_state)h.state,
 			                .sev = (enum chk_sev)h.sev, .waived = h.flags & F_WAIVED,
 			                .attestable = h.flags & F_ATTESTABLE,
-			                .baseline = h.baseline < 4 ? baselines[h.baseline] : NULL };
+			                .baseline = eng_baseline_name(h.baseline) };
 		char *field[4];
 		const char *q = p + sizeof h;
 		for (int i = 0; i < 4; i++) {

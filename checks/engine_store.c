@@ -34,8 +34,6 @@ struct pending {
 	uint8_t state, sev, baseline, waived;
 };
 
-static const char *const baselines[] = { NULL, "new", "unchanged", "fixed" };
-
 struct chunk {
 	struct pending *p;
 	size_t n;
@@ -50,7 +48,6 @@ struct eng_store {
 	struct relay *relay;      /* util/relay.h: its worker stores the chunks handed on */
 	bool began;               /* the transaction is open */
 	bool handed;              /* eng_store_finish handed it on */
-	int state;                /* 0, ENG_STALE or -1 (err says why) */
 	struct ow_err err;        /* the store's error (the worker's while it runs) */
 	struct ow_err put_err;    /* eng_store_put's own */
 };
@@ -94,7 +91,7 @@ static int store_chunk(struct eng_store *s, struct chunk *c)
 		struct inv_finding f = { p->def->id, chk_state_name((enum chk_state)p->state),
 			                 chk_sev_name((enum chk_sev)p->sev), text_at(c, p->text[0]),
 			                 text_at(c, p->text[1]), text_at(c, p->text[2]),
-			                 text_at(c, p->text[3]), baselines[p->baseline], p->waived };
+			                 text_at(c, p->text[3]), eng_baseline_name(p->baseline), p->waived };
 		rc = inv_finding_add(s->db, s->run_id, &f, &s->err) ? -1 : 0;
 	}
 	c->n = 0;
@@ -174,10 +171,7 @@ int eng_store_put(struct eng_store *s, const struct chk_result *r)
 
 	/* A failure of the thread's is seen when the chunk is handed on. */
 	*p = (struct pending){ .def = r->def, .state = (uint8_t)r->state, .sev = (uint8_t)r->sev,
-		               .waived = r->waived };
-	for (uint8_t b = 1; b < 4; b++)
-		if (r->baseline && strcmp(r->baseline, baselines[b]) == 0)
-			p->baseline = b;
+		               .baseline = eng_baseline_code(r->baseline), .waived = r->waived };
 	p->text[0] = keep_text(c, r->object_type);
 	p->text[1] = keep_text(c, r->object_key);
 	p->text[2] = keep_text(c, r->object_name);
@@ -204,10 +198,11 @@ int eng_store_finish(struct eng_store *s, int64_t *run_id, struct ow_err *err)
 	int last = relay_filling(s->relay), state = relay_free(s->relay);
 
 	s->relay = NULL;
-	s->state = state ? state : store_chunk(s, &s->chunk[last]);
-	if (s->state != 0) {
+	if (!state)
+		state = store_chunk(s, &s->chunk[last]);
+	if (state != 0) {
 		*err = s->err;
-		return s->state;
+		return state;
 	}
 	s->handed = true;
 	*run_id = s->run_id;
