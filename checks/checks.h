@@ -197,9 +197,9 @@ struct chk_run {
 int chk_run_each(const struct chk_run *run, int check,
                  int (*fn)(void *ctx, const struct chk_result *r), void *ctx);
 
-/* Evaluates every check (or one category when cat >= 0), stores the run
- * and its findings, and compares with the previous run. *run is owned by
- * the caller (chk_run_free). */
+/* Evaluates every check, stores the run and its findings, and compares
+ * with the previous run; one category (cat >= 0) is compared, not stored.
+ * *run is owned by the caller (chk_run_free). */
 int chk_evaluate(struct inv *db, int cat, int64_t now, struct chk_run *run, struct ow_err *err);
 /* The same, comparing with run `since` instead of the previous one. */
 int chk_evaluate_since(struct inv *db, int cat, int64_t now, int64_t since, struct chk_run *run,

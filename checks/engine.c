@@ -140,13 +140,17 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 int chk_evaluate_since(struct inv *db, int cat, int64_t now, int64_t since, struct chk_run *run,
                        struct ow_err *err)
 {
-	int rc = evaluate(db, cat, now, since, true, run, err);
+	/* A run of one category is compared, never stored: the history is of
+	 * whole runs (stored, it would close the other category's findings,
+	 * and the next whole run would read them new). */
+	bool keep = cat < 0;
+	int rc = evaluate(db, cat, now, since, keep, run, err);
 
 	/* Another run was stored while this one ran: compared with that one
 	 * now, once more (a third run racing both says so). */
 	if (rc == ENG_STALE) {
 		*err = (struct ow_err){ 0 };
-		rc = evaluate(db, cat, now, since, true, run, err);
+		rc = evaluate(db, cat, now, since, keep, run, err);
 	}
 	return rc ? -1 : 0;
 }

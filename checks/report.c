@@ -313,8 +313,16 @@ int chk_write_text(FILE *f, const struct chk_run *run, bool ascii, bool all)
 	int rc = 0;
 
 	summarize(run, sum);
-	fprintf(f, "osdwarden check: run %lld%s  security %s (%d)%s  privacy %s (%d)%s\n",
-	        (long long)run->id, run->previous ? "" : " (first run)", run->grades.security,
+	/* a run read-only or of one category is not stored */
+	if (run->id)
+		fprintf(f, "osdwarden check: run %lld%s", (long long)run->id,
+		        run->previous ? "" : " (first run)");
+	else if (run->previous)
+		fprintf(f, "osdwarden check: not stored, compared with run %lld",
+		        (long long)run->previous);
+	else
+		fprintf(f, "osdwarden check: not stored, no run before");
+	fprintf(f, "  security %s (%d)%s  privacy %s (%d)%s\n", run->grades.security,
 	        run->grades.security_score, run->grades.security_capped ? " capped by a chain" : "",
 	        run->grades.privacy, run->grades.privacy_score,
 	        run->grades.privacy_capped ? " capped by a chain" : "");

@@ -305,6 +305,35 @@ static void test_a_fixed_finding_is_closed_and_reads_fixed_once(void **state)
 	free(f3);
 }
 
+/* A run of one category judges only its checks: it is not stored, and
+ * the other category's findings stay open, so the next whole run reads
+ * them unchanged and writes nothing. */
+static void test_a_run_of_one_category_leaves_the_others_findings_open(void **state)
+{
+	struct writes w;
+	struct inv *db;
+	struct ow_err e = { 0 };
+	struct chk_run run;
+	int64_t r1, r2;
+	char *f2;
+
+	(void)state;
+	r1 = run_once(0, &w);
+	db = open_at(0);
+	if (chk_evaluate_since(db, CAT_PRIVACY, NOW, 0, &run, &e) != 0)
+		fail_msg("a privacy run: %s", e.msg);
+	assert_int_equal(run.previous, r1);
+	chk_run_free(&run);
+	inv_close(db);
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM check_runs"), 1);
+	r2 = run_once(0, &w);
+	expect_writes(&w, 0, 0, "a whole run after a privacy run");
+	f2 = findings_of(r2);
+	assert_non_null(strstr(line_with(f2, "OSD-PXE-004|fail|"), "|unchanged|"));
+	assert_int_equal(count_lines(f2, "OSD-SMP-005|fail|"), ASSOCS);
+	free(f2);
+}
+
 struct trend {
 	long failing[16];
 	int n;
@@ -988,6 +1017,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_changed_evidence_closes_the_finding_and_opens_another, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_fixed_finding_is_closed_and_reads_fixed_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_kept_run_reads_as_it_was_stored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_run_of_one_category_leaves_the_others_findings_open,
+		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retention_drops_only_what_no_kept_run_reads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_migrated_inventory_keeps_its_history, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_findings_stored_without_a_digest_still_match, setup, teardown),
