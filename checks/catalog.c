@@ -24,6 +24,7 @@ static const struct chk_def catalog[] = {
 			"(Read-Host -AsSecureString). Then attest: osdwarden attest OSD-MEDIA-001.",
 		.needs = CERTS,
 		.eval = eval_media_001,
+		.ordered = true,
 	},
 	{
 		.id = "OSD-MEDIA-002",
@@ -37,6 +38,7 @@ static const struct chk_def catalog[] = {
 			"PowerShell: Block-CMCertificate -Id.",
 		.needs = CERTS,
 		.eval = eval_media_002,
+		.ordered = true,
 	},
 	{
 		.id = "OSD-MEDIA-003",
@@ -559,6 +561,7 @@ static const struct chk_def catalog[] = {
 			"association. PowerShell: Remove-CMComputerAssociation.",
 		.needs = "SMS_StateMigration",
 		.eval = eval_smp_004,
+		.ordered = true,
 		.fix = "assoc-delete",
 	},
 	{
@@ -571,6 +574,7 @@ static const struct chk_def catalog[] = {
 			"(Remove-CMComputerAssociation).",
 		.needs = "SMS_StateMigration",
 		.eval = eval_smp_005,
+		.ordered = true,
 	},
 	{
 		.id = "OSD-SMP-006",

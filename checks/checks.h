@@ -81,6 +81,12 @@ struct chk_def {
 	/* A chain: judged from its inputs' results; a failing critical chain
 	 * caps the grade. Exactly the rows with inputs. */
 	bool chain;
+	/* Its per-object results come with an ord (chk_emit_text_ord),
+	 * ascending: the run compares them with a cursor over the open
+	 * findings in that order, holding none of them (the association
+	 * checks, a million objects at scale). An ord out of order fails the
+	 * run. */
+	bool ordered;
 };
 
 /* The most checks the catalogue holds: arrays per catalogue entry (the
@@ -126,6 +132,12 @@ void chk_last_attestable(struct chk_ctx *c);
  * (for the hot paths that emit hundreds of thousands of results). */
 int chk_emit_text(struct chk_ctx *c, enum chk_state st, int sev, const char *object_type,
                   const char *object_key, const char *object_name, const char *evidence_json);
+/* The same for an ordered check (chk_def.ordered): ord says where the
+ * object comes among the check's, ascending (equal for results of one
+ * object); the same object has the same ord in every run. */
+int chk_emit_text_ord(struct chk_ctx *c, int64_t ord, enum chk_state st, int sev,
+                      const char *object_type, const char *object_key, const char *object_name,
+                      const char *evidence_json);
 
 /* For chains: what the current run says about check id, which must be
  * one of the current check's declared inputs (an undeclared one fails
@@ -152,6 +164,8 @@ struct chk_result {
 	const char *baseline;    /* new, unchanged, fixed, or NULL (not a finding) */
 	bool waived;             /* a live waiver covers this failure */
 	bool attestable;         /* a failure an operator attestation closes */
+	bool has_ord;            /* where an ordered check emitted it (chk_def.ordered) */
+	int64_t ord;
 };
 
 struct chk_grades {

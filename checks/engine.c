@@ -241,6 +241,10 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 	inv_cache_kib(db, 4096);
 	if (reader)
 		inv_cache_kib(reader, 4096);
+	/* The ordered checks' open findings are sorted by SQLite: on disk
+	 * past the cache, not in memory (on the reader, or on db when nothing
+	 * is stored: no write needs its statement journals in memory). */
+	inv_temp_on_disk(c.db, true);
 	/* One state of the inventory for every check, whatever a sync
 	 * commits meanwhile (the big classes are read as the checks go). */
 	if (inv_read_begin(c.db, err) != 0)
@@ -255,6 +259,8 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 			continue;
 		c.emitted = 0;
 		c.seen[i] = 0;
+		if (eng_history_check_begin(&c, err) != 0)
+			goto out;
 		if (classes_readable(&c) && c.cur->eval(&c) != 0) {
 			if (c.flush_failed)
 				*err = c.flush_err;
@@ -273,6 +279,8 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 			rc = c.flush_stale ? ENG_STALE : -1;
 			goto out;
 		}
+		if (eng_history_check_end(&c, err) != 0)
+			goto out;
 	}
 	if (eng_spool_seal(run->spool) != 0) {
 		spool_failed(err, run->spool);
@@ -286,6 +294,7 @@ out:
 	inv_read_end(c.db);
 	inv_close(reader);
 	inv_cache_kib(db, INV_CACHE_KIB);
+	inv_temp_on_disk(db, false);
 	free_snapshot(&c.snap);
 	decision_log_close(&c.log);
 	free(c.wv);

@@ -128,14 +128,35 @@ int chk_emit(struct chk_ctx *c, enum chk_state st, int sev, const char *object_t
 	return r ? 0 : -1;
 }
 
-int chk_emit_text(struct chk_ctx *c, enum chk_state st, int sev, const char *object_type,
-                  const char *object_key, const char *object_name, const char *evidence_json)
+static struct chk_result *emit_text(struct chk_ctx *c, enum chk_state st, int sev,
+                                    const char *object_type, const char *object_key,
+                                    const char *object_name, const char *evidence_json)
 {
 	struct chk_result *r = new_result(c, st, sev, object_type, object_key, object_name);
 
-	if (r && evidence_json)
-		r->evidence = strdup(evidence_json);
-	return r ? 0 : -1;
+	if (r && evidence_json && !(r->evidence = strdup(evidence_json)))
+		c->oom = true;
+	return r;
+}
+
+int chk_emit_text(struct chk_ctx *c, enum chk_state st, int sev, const char *object_type,
+                  const char *object_key, const char *object_name, const char *evidence_json)
+{
+	return emit_text(c, st, sev, object_type, object_key, object_name, evidence_json) ? 0 : -1;
+}
+
+int chk_emit_text_ord(struct chk_ctx *c, int64_t ord, enum chk_state st, int sev,
+                      const char *object_type, const char *object_key, const char *object_name,
+                      const char *evidence_json)
+{
+	struct chk_result *r = emit_text(c, st, sev, object_type, object_key, object_name,
+	                                 evidence_json);
+
+	if (!r)
+		return -1;
+	r->has_ord = true;
+	r->ord = ord;
+	return 0;
 }
 
 void chk_last_attestable(struct chk_ctx *c)

@@ -179,13 +179,18 @@ static char *summary_json(size_t counts[][CS_FIXED + 1], const size_t *waived,
 }
 
 /* The open findings (those of the latest stored run), as a run compares
- * itself with them: 24 bytes each (a million at scale), sorted by key
- * digest then the rest, and a bit each for "this run has it too". A
- * result's finding that matches an open one unmatched so far (the same
- * key, state and digest) keeps it open; one that matches none is stored;
- * what is left unmatched at the end is closed. The state is compared as
- * it is, not only through the digest, which site data could be made to
- * collide with (see db/checkstore.h). */
+ * itself with them, a check at a time. A result's finding that matches an
+ * open one unmatched so far (the same key, state and digest) keeps it
+ * open; one that matches none is stored; what is left unmatched when its
+ * check ends is closed. The state is compared as it is, not only through
+ * the digest, which site data could be made to collide with (see
+ * db/checkstore.h).
+ *
+ * A check's findings without an ord are held while it runs: 24 bytes
+ * each, sorted by key digest then the rest, and a bit each for "this run
+ * has it too". An ordered check's (chk_def.ordered) are read with a
+ * cursor in the order its results come (db/checkstore.h: inv_spans), and
+ * only those of the object at hand are held: the group. */
 struct open_span {
 	uint64_t key, digest;
 	uint64_t rest;            /* the state (enum chk_state) above OPEN_ID_BITS, the row id */
@@ -203,6 +208,65 @@ static int state_of(uint64_t rest)
 	return (int)(rest >> OPEN_ID_BITS);
 }
 
+static int state_code(const char *state)
+{
+	for (int k = 0; k <= CS_FIXED; k++)
+		if (state && strcmp(state, chk_state_name((enum chk_state)k)) == 0)
+			return k;
+	return CS_UNKNOWN;
+}
+
+/* Where an ordered check's result or open finding is: (ord, type, key),
+ * in the cursor's order (NULL first, strings byte by byte). */
+struct place {
+	int64_t ord;
+	const char *type, *key;
+};
+
+static int cmp_str(const char *a, const char *b)
+{
+	if (!a || !b)
+		return !b - !a;
+	return strcmp(a, b);
+}
+
+static int cmp_place(const struct place *x, const struct place *y)
+{
+	int d;
+
+	if (x->ord != y->ord)
+		return x->ord < y->ord ? -1 : 1;
+	if ((d = cmp_str(x->type, y->type)) != 0)
+		return d;
+	return cmp_str(x->key, y->key);
+}
+
+/* A place whose strings it owns. */
+struct kept_place {
+	struct place at;
+	struct buf type, key;
+};
+
+static bool keep_place(struct kept_place *k, const struct place *at)
+{
+	buf_reset(&k->type);
+	buf_reset(&k->key);
+	if (at->type)
+		buf_adds(&k->type, at->type);
+	if (at->key)
+		buf_adds(&k->key, at->key);
+	k->at = (struct place){ at->ord, at->type ? buf_str(&k->type) : NULL,
+		                at->key ? buf_str(&k->key) : NULL };
+	return !k->type.failed && !k->key.failed;
+}
+
+struct group_span {
+	int64_t id;
+	uint64_t digest;
+	int state;
+	bool matched;
+};
+
 struct history {
 	bool store;               /* the run is to be stored */
 	struct eng_store *st;     /* its new findings, while the checks go on */
@@ -210,10 +274,25 @@ struct history {
 	int64_t latest;           /* the latest stored run when this one began */
 	int64_t since;            /* the run the baseline is from, when not the open findings */
 	struct keyset prev_fail;  /* its failures (since only) */
+	/* the current check's open findings without an ord */
 	struct open_span *open;
 	size_t nopen, capopen;
 	uint64_t *matched;        /* a bit per open finding */
+	size_t capmatched;        /* words */
 	uint32_t *bucket;         /* [b]: the first open finding whose key's top bits are >= b */
+	/* an ordered check's: the cursor, its next row (ahead), and the open
+	 * findings at the place of the last result (group) */
+	struct inv_spans *spans;
+	bool have_ahead;
+	struct kept_place ahead;
+	struct group_span ahead_span;
+	bool have_at;
+	struct kept_place at;
+	struct group_span *group;
+	size_t ngroup, capgroup;
+	/* the open findings this run no longer has, closed at the end */
+	int64_t *close;
+	size_t nclose, capclose;
 	bool oom, moved;          /* moved: a row id out of range (the table edited by hand) */
 	struct grade_acc acc[CHK_MAX];
 	/* per check, its first failure of each type no waiver covers, for the
@@ -221,6 +300,18 @@ struct history {
 	json_t *first[CHK_MAX];
 	bool first_lost[CHK_MAX];
 };
+
+static void to_close(struct history *h, int64_t id)
+{
+	int64_t *v = room_for_one(h->close, h->nclose, &h->capclose, sizeof *v);
+
+	if (!v) {
+		h->oom = true;
+		return;
+	}
+	h->close = v;
+	h->close[h->nclose++] = id;
+}
 
 static int cmp_span(const void *a, const void *b)
 {
@@ -233,28 +324,46 @@ static int cmp_span(const void *a, const void *b)
 	return x->rest < y->rest ? -1 : x->rest > y->rest;
 }
 
-static int on_open(void *ctx, int64_t id, uint64_t key, uint64_t digest, const char *state)
+static int on_open(void *ctx, const struct inv_open_span *sp)
 {
 	struct history *h = ctx;
-	/* Counted before, in the same read transaction: room_for_one only
-	 * grows the array if the count was wrong. */
 	struct open_span *o = room_for_one(h->open, h->nopen, &h->capopen, sizeof *o);
-	int st = CS_UNKNOWN;
 
 	if (!o) {
 		h->oom = true;
 		return -1;
 	}
 	h->open = o;
-	for (int k = 0; k <= CS_FIXED; k++)
-		if (state && strcmp(state, chk_state_name((enum chk_state)k)) == 0)
-			st = k;
-	if (id < 0 || (uint64_t)id > OPEN_ID_MASK) {
+	if (sp->id < 0 || (uint64_t)sp->id > OPEN_ID_MASK) {
 		h->moved = true;
 		return -1;
 	}
-	h->open[h->nopen++] = (struct open_span){ key, digest, rest_of(id, st) };
+	h->open[h->nopen++] = (struct open_span){ sp->key, sp->digest,
+		                                  rest_of(sp->id, state_code(sp->state)) };
 	return 0;
+}
+
+/* A check no longer in the catalogue: its open findings are closed. */
+static int on_gone_span(void *ctx, const struct inv_open_span *sp)
+{
+	to_close(ctx, sp->id);
+	return 0;
+}
+
+struct gone {
+	struct inv *db;
+	struct history *h;
+	struct ow_err *err;
+};
+
+static int on_open_check(void *ctx, const char *check_id)
+{
+	struct gone *g = ctx;
+
+	if (chk_find(check_id))
+		return 0;
+	return inv_each_open_of(g->db, check_id, false, on_gone_span, g->h, g->err) != 0 ||
+	       g->h->oom ? -1 : 0;
 }
 
 #define BUCKET_BITS 16
@@ -334,13 +443,13 @@ int eng_history_begin(struct chk_ctx *c, int64_t since, bool keep, struct ow_err
 	struct inv *db = c->db;
 	struct chk_run *run = c->run;
 	struct history *h = calloc(1, sizeof *h);
-	size_t nopen = 0;
 
 	if (!h) {
 		ow_err_set(err, OW_EINPUT, "out of memory");
 		return -1;
 	}
 	c->hist = h;
+	h->ahead.type = h->ahead.key = h->at.type = h->at.key = (struct buf)BUF_INIT;
 	/* A read-only inventory is compared with, never written to. The
 	 * run is stored in one transaction, which a run with few new
 	 * findings begins at the end: the inventory is not locked while its
@@ -354,31 +463,162 @@ int eng_history_begin(struct chk_ctx *c, int64_t since, bool keep, struct ow_err
 		return -1;
 	}
 	run->previous = since > 0 ? since : h->latest;
-	/* The open findings are the previous run's: the baseline too, unless
-	 * it is from an older run. */
-	if (inv_open_findings_count(db, &nopen, err) != 0)
+	if ((since > 0 && inv_each_failure(db, since, remember_failure, &h->prev_fail, err) != 0) ||
+	    h->prev_fail.oom) {
+		if (h->prev_fail.oom)
+			ow_err_set(err, OW_EINPUT, "out of memory");
 		return -1;
-	if (!(h->open = malloc((nopen ? nopen : 1) * sizeof *h->open))) {
+	}
+	if (h->prev_fail.n)
+		qsort(h->prev_fail.h, h->prev_fail.n, sizeof *h->prev_fail.h, cmp_u64);
+	if (!(h->bucket = malloc((NBUCKETS + 1) * sizeof *h->bucket))) {
 		ow_err_set(err, OW_EINPUT, "out of memory");
 		return -1;
 	}
-	h->capopen = nopen;
-	if (inv_each_open_digest(db, on_open, h, err) != 0 ||
-	    (since > 0 && inv_each_failure(db, since, remember_failure, &h->prev_fail, err) != 0) ||
-	    h->oom || h->prev_fail.oom) {
-		if (h->oom || h->prev_fail.oom)
+	/* A stored run is of every check (a run of one category is not
+	 * stored): the open findings of a check the catalogue no longer has
+	 * are no finding of it. */
+	if (h->store) {
+		struct gone g = { db, h, err };
+		if (inv_each_open_check(db, on_open_check, &g, err) != 0) {
+			if (h->oom)
+				ow_err_set(err, OW_EINPUT, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The cursor's next row into h->ahead (have_ahead false at its end). 0, or
+ * -1 with err set. */
+static int read_ahead(struct history *h, struct ow_err *err)
+{
+	struct inv_open_span sp;
+	int rc = inv_spans_next(h->spans, &sp, err);
+
+	h->have_ahead = rc == 1;
+	if (rc <= 0)
+		return rc;
+	if (!keep_place(&h->ahead, &(struct place){ sp.ord, sp.object_type, sp.object_key })) {
+		ow_err_set(err, OW_EINPUT, "out of memory");
+		return -1;
+	}
+	h->ahead_span = (struct group_span){ sp.id, sp.digest, state_code(sp.state), false };
+	return 0;
+}
+
+int eng_history_check_begin(struct chk_ctx *c, struct ow_err *err)
+{
+	struct history *h = c->hist;
+	const struct chk_def *d = c->cur;
+
+	h->nopen = 0;
+	h->have_at = false;
+	h->ngroup = 0;
+	/* An ordered check's findings without an ord (an error, a finding
+	 * stored before ords) are held; every other check's, all of them. */
+	if (inv_each_open_of(c->db, d->id, d->ordered, on_open, h, err) != 0 || h->oom) {
+		if (h->oom)
 			ow_err_set(err, OW_EINPUT, "out of memory");
 		else if (h->moved)
 			ow_err_set(err, OW_EINPUT, "an open finding's row id is out of range: the "
 			           "inventory's finding_spans table was changed outside osdwarden");
 		return -1;
 	}
-	if (h->prev_fail.n)
-		qsort(h->prev_fail.h, h->prev_fail.n, sizeof *h->prev_fail.h, cmp_u64);
-	if (!(h->matched = calloc(h->nopen / 64 + 1, sizeof *h->matched)) ||
-	    !(h->bucket = malloc((NBUCKETS + 1) * sizeof *h->bucket)) ||
-	    sort_spans(h->open, h->nopen, h->bucket) != 0) {
+	if (h->nopen / 64 + 1 > h->capmatched) {
+		uint64_t *m = realloc(h->matched, (h->nopen / 64 + 1) * sizeof *m);
+		if (!m) {
+			ow_err_set(err, OW_EINPUT, "out of memory");
+			return -1;
+		}
+		h->matched = m;
+		h->capmatched = h->nopen / 64 + 1;
+	}
+	memset(h->matched, 0, (h->nopen / 64 + 1) * sizeof *h->matched);
+	if (sort_spans(h->open, h->nopen, h->bucket) != 0) {
 		ow_err_set(err, OW_EINPUT, "out of memory");
+		return -1;
+	}
+	if (d->ordered && (inv_spans_open(c->db, d->id, &h->spans, err) != 0 ||
+	                   read_ahead(h, err) != 0))
+		return -1;
+	return 0;
+}
+
+/* The group's findings no result matched: closed. */
+static void close_group(struct history *h)
+{
+	for (size_t i = 0; i < h->ngroup; i++)
+		if (!h->group[i].matched)
+			to_close(h, h->group[i].id);
+	h->ngroup = 0;
+}
+
+int eng_history_check_end(struct chk_ctx *c, struct ow_err *err)
+{
+	struct history *h = c->hist;
+
+	close_group(h);
+	while (h->have_ahead) {
+		to_close(h, h->ahead_span.id);
+		if (read_ahead(h, err) != 0)
+			return -1;
+	}
+	inv_spans_close(h->spans);
+	h->spans = NULL;
+	for (size_t i = 0; i < h->nopen; i++)
+		if (!is_matched(h, i))
+			to_close(h, (int64_t)(h->open[i].rest & OPEN_ID_MASK));
+	h->nopen = 0;
+	if (h->oom) {
+		ow_err_set(err, OW_EINPUT, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* An ordered check's result at place p: the group becomes the open
+ * findings at p, the cursor moved past them, those it passed closed. 0,
+ * or -1 with c->flush_err set. */
+static int move_to(struct chk_ctx *c, const struct place *p)
+{
+	struct history *h = c->hist;
+
+	if (h->have_at && cmp_place(p, &h->at.at) == 0)
+		return 0;
+	if (h->have_at && cmp_place(p, &h->at.at) < 0) {
+		ow_err_set(&c->flush_err, OW_EINPUT, "evaluating %s failed: its results came out of "
+		           "the order it declares (ord %lld after %lld), which a bug in osdwarden "
+		           "would cause; nothing was stored", c->cur->id, (long long)p->ord,
+		           (long long)h->at.at.ord);
+		return -1;
+	}
+	close_group(h);
+	if (!keep_place(&h->at, p)) {
+		ow_err_set(&c->flush_err, OW_EINPUT, "out of memory");
+		return -1;
+	}
+	h->have_at = true;
+	while (h->have_ahead) {
+		int d = cmp_place(&h->ahead.at, p);
+		if (d > 0)
+			break;
+		if (d < 0) {
+			to_close(h, h->ahead_span.id);
+		} else {
+			struct group_span *g = room_for_one(h->group, h->ngroup, &h->capgroup, sizeof *g);
+			if (!g) {
+				h->oom = true;
+				break;
+			}
+			h->group = g;
+			h->group[h->ngroup++] = h->ahead_span;
+		}
+		if (read_ahead(h, &c->flush_err) != 0)
+			return -1;
+	}
+	if (h->oom) {
+		ow_err_set(&c->flush_err, OW_EINPUT, "out of memory");
 		return -1;
 	}
 	return 0;
@@ -388,7 +628,7 @@ static struct inv_finding finding_of(const struct chk_result *r)
 {
 	return (struct inv_finding){ r->def->id, chk_state_name(r->state), chk_sev_name(r->sev),
 		                     r->object_type, r->object_key, r->object_name, r->evidence,
-		                     r->baseline, r->waived };
+		                     r->baseline, r->waived, r->has_ord, r->ord };
 }
 
 /* s as JSON can hold it: each byte that does not begin a UTF-8 sequence
@@ -453,11 +693,21 @@ int eng_history_take(struct chk_ctx *c, struct chk_result *r)
 	size_t k = chk_index(r->def);
 	struct inv_finding f = finding_of(r);
 	uint64_t key = inv_finding_digest(&f, true), digest;
-	size_t at = first_open(h, key);
+	bool grouped = r->def->ordered && r->has_ord;
+	size_t at = 0;
 	bool before = false;
 
+	if (grouped) {
+		if (move_to(c, &(struct place){ r->ord, r->object_type, r->object_key }) != 0)
+			return -1;
+	} else {
+		at = first_open(h, key);
+	}
 	if (h->since > 0)
 		before = failed_before(&h->prev_fail, r->def->id, r->object_key);
+	else if (grouped)
+		for (size_t i = 0; i < h->ngroup && !before; i++)
+			before = h->group[i].state == CS_FAIL;
 	else
 		for (size_t i = at; i < h->nopen && h->open[i].key == key && !before; i++)
 			before = state_of(h->open[i].rest) == CS_FAIL;
@@ -476,11 +726,21 @@ int eng_history_take(struct chk_ctx *c, struct chk_result *r)
 		note_first(h, k, r);
 	f = finding_of(r);
 	digest = inv_finding_digest(&f, false);
-	for (size_t i = at; i < h->nopen && h->open[i].key == key; i++) {
-		if (h->open[i].digest == digest && state_of(h->open[i].rest) == (int)r->state &&
-		    !is_matched(h, i)) {
-			h->matched[i / 64] |= (uint64_t)1 << (i % 64);
-			return 0;
+	if (grouped) {
+		for (size_t i = 0; i < h->ngroup; i++) {
+			struct group_span *g = &h->group[i];
+			if (g->digest == digest && g->state == (int)r->state && !g->matched) {
+				g->matched = true;
+				return 0;
+			}
+		}
+	} else {
+		for (size_t i = at; i < h->nopen && h->open[i].key == key; i++) {
+			if (h->open[i].digest == digest && state_of(h->open[i].rest) == (int)r->state &&
+			    !is_matched(h, i)) {
+				h->matched[i / 64] |= (uint64_t)1 << (i % 64);
+				return 0;
+			}
 		}
 	}
 	int rc = eng_store_put(h->st, r);
@@ -494,8 +754,6 @@ int eng_history_end(struct chk_ctx *c, struct ow_err *err)
 	struct history *h = c->hist;
 	struct chk_run *run = c->run;
 	struct chk_grades *g = &run->grades;
-	int64_t ids[512];
-	size_t n = 0;
 	char *s;
 	int frc;
 
@@ -510,16 +768,9 @@ int eng_history_end(struct chk_ctx *c, struct ow_err *err)
 	if ((frc = eng_store_finish(h->st, &run->id, err)) != 0)
 		return frc;
 	h->in_txn = true;
-	/* what this run no longer has, closed a batch at a time */
-	for (size_t i = 0; i <= h->nopen; i++) {
-		if (i < h->nopen && !is_matched(h, i))
-			ids[n++] = (int64_t)(h->open[i].rest & OPEN_ID_MASK);
-		if (n == sizeof ids / sizeof ids[0] || (i == h->nopen && n)) {
-			if (inv_findings_close(c->run_db, run->id, ids, n, err) != 0)
-				return -1;
-			n = 0;
-		}
-	}
+	/* what this run no longer has */
+	if (inv_findings_close(c->run_db, run->id, h->close, h->nclose, err) != 0)
+		return -1;
 	s = h->oom ? NULL : summary_json(run->counts, run->waived, h->first);
 	frc = s ? inv_run_finish(c->run_db, run->id, c->now, g->security, g->privacy, s, err)
 	        : (ow_err_set(err, OW_EINPUT, "out of memory"), -1);
@@ -548,6 +799,13 @@ void eng_history_abort(struct chk_ctx *c)
 	free(h->open);
 	free(h->matched);
 	free(h->bucket);
+	inv_spans_close(h->spans);
+	buf_free(&h->ahead.type);
+	buf_free(&h->ahead.key);
+	buf_free(&h->at.type);
+	buf_free(&h->at.key);
+	free(h->group);
+	free(h->close);
 	for (size_t k = 0; k < CHK_MAX; k++)
 		json_decref(h->first[k]);
 	free(h);

@@ -91,8 +91,9 @@ int eng_flush(struct chk_ctx *c, bool final);
 
 /* History, a result at a time. begin: compares with run `since` (0: the
  * previous stored one), reading the open findings (on c->db, in the
- * checks' read transaction); the run is stored on c->run_db when keep is
- * set and the inventory may be written. take: marks r new, unchanged or
+ * checks' read transaction) a check at a time; the run is stored on
+ * c->run_db when keep is set (a run of every check) and the inventory
+ * may be written. take: marks r new, unchanged or
  * fixed and counts it; when it is a finding no open one matches, it goes
  * to the store (eng_store_put: 0, or -1 or ENG_STALE with c->flush_err
  * set). end: the
@@ -103,6 +104,11 @@ int eng_flush(struct chk_ctx *c, bool final);
  * or -1 (end: or ENG_STALE) with err set. */
 #define ENG_STALE (-2)   /* end: another run was stored since begin */
 int eng_history_begin(struct chk_ctx *c, int64_t since, bool keep, struct ow_err *err);
+/* Around each check: begin reads its open findings (those without an
+ * ord, held; an ordered check's others, a cursor), end closes those no
+ * result matched. 0, or -1 with err set. */
+int eng_history_check_begin(struct chk_ctx *c, struct ow_err *err);
+int eng_history_check_end(struct chk_ctx *c, struct ow_err *err);
 int eng_history_take(struct chk_ctx *c, struct chk_result *r);
 int eng_history_end(struct chk_ctx *c, struct ow_err *err);
 void eng_history_abort(struct chk_ctx *c);

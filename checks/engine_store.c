@@ -32,6 +32,8 @@ struct pending {
 	const struct chk_def *def;
 	uint32_t text[4];         /* type, key, name, evidence: offsets, or NO_TEXT */
 	uint8_t state, sev, baseline, waived;
+	bool has_ord;
+	int64_t ord;
 };
 
 struct chunk {
@@ -91,7 +93,8 @@ static int store_chunk(struct eng_store *s, struct chunk *c)
 		struct inv_finding f = { p->def->id, chk_state_name((enum chk_state)p->state),
 			                 chk_sev_name((enum chk_sev)p->sev), text_at(c, p->text[0]),
 			                 text_at(c, p->text[1]), text_at(c, p->text[2]),
-			                 text_at(c, p->text[3]), eng_baseline_name(p->baseline), p->waived };
+			                 text_at(c, p->text[3]), eng_baseline_name(p->baseline), p->waived,
+			                 p->has_ord, p->ord };
 		rc = inv_finding_add(s->db, s->run_id, &f, &s->err) ? -1 : 0;
 	}
 	c->n = 0;
@@ -171,7 +174,8 @@ int eng_store_put(struct eng_store *s, const struct chk_result *r)
 
 	/* A failure of the thread's is seen when the chunk is handed on. */
 	*p = (struct pending){ .def = r->def, .state = (uint8_t)r->state, .sev = (uint8_t)r->sev,
-		               .baseline = eng_baseline_code(r->baseline), .waived = r->waived };
+		               .baseline = eng_baseline_code(r->baseline), .waived = r->waived,
+		               .has_ord = r->has_ord, .ord = r->ord };
 	p->text[0] = keep_text(c, r->object_type);
 	p->text[1] = keep_text(c, r->object_key);
 	p->text[2] = keep_text(c, r->object_name);

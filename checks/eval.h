@@ -60,6 +60,9 @@ bool chk_dp_sanctioned(struct chk_ctx *c, const char *server);
 /* One result for an attestation the operator has not given (yet). */
 int chk_attest_needed(struct chk_ctx *c, const char *object_type, const char *key,
                       const char *name, const char *what);
+/* The same for an ordered check (chk_emit_text_ord). */
+int chk_attest_needed_ord(struct chk_ctx *c, int64_t ord, const char *object_type,
+                          const char *key, const char *name, const char *what);
 
 /* Three-valued logic for chains: a condition is true, false, or not
  * known (unknown values, inputs awaiting an attestation or not read). */

@@ -189,8 +189,8 @@ bool chk_dp_sanctioned(struct chk_ctx *c, const char *server)
 	return t && t->sanctioned == 1;
 }
 
-int chk_attest_needed(struct chk_ctx *c, const char *object_type, const char *key,
-                      const char *name, const char *what)
+static int attest_needed(struct chk_ctx *c, const int64_t *ord, const char *object_type,
+                         const char *key, const char *name, const char *what)
 {
 	struct buf b = BUF_INIT;
 	struct jw w;
@@ -202,9 +202,23 @@ int chk_attest_needed(struct chk_ctx *c, const char *object_type, const char *ke
 	jw_str(&w, "needs", "an operator attestation");
 	jw_str(&w, "about", what);
 	ev = jw_finish(&w);
-	rc = ev ? chk_emit_text(c, CS_NOTCHECKED, 0, object_type, key, name, ev) : -1;
+	rc = !ev ? -1
+	     : ord ? chk_emit_text_ord(c, *ord, CS_NOTCHECKED, 0, object_type, key, name, ev)
+	           : chk_emit_text(c, CS_NOTCHECKED, 0, object_type, key, name, ev);
 	buf_free(&b);
 	return rc;
+}
+
+int chk_attest_needed(struct chk_ctx *c, const char *object_type, const char *key,
+                      const char *name, const char *what)
+{
+	return attest_needed(c, NULL, object_type, key, name, what);
+}
+
+int chk_attest_needed_ord(struct chk_ctx *c, int64_t ord, const char *object_type,
+                          const char *key, const char *name, const char *what)
+{
+	return attest_needed(c, &ord, object_type, key, name, what);
 }
 
 enum chk_tri chk_tri_and(enum chk_tri a, enum chk_tri b)

@@ -54,7 +54,9 @@ static int emit_cert(struct cert_scan *sc, struct jw *w, enum chk_state st, int 
 {
 	const char *ev = jw_finish(w);
 
-	return !ev || chk_emit_text(sc->c, st, sev, "certificate", k->smsid, k->issued_to, ev) != 0;
+	/* in the order of the certificates' row ids (chk_def.ordered) */
+	return !ev || chk_emit_text_ord(sc->c, k->id, st, sev, "certificate", k->smsid, k->issued_to,
+	                                ev) != 0;
 }
 
 /* Type 1 certificates stand for the boot media in circulation. */
@@ -64,8 +66,8 @@ static int media_001(void *ctx, const struct inv_cert *k)
 
 	if (k->type != 1 || k->is_blocked == 1)
 		return 0;
-	return chk_attest_needed(sc->c, "certificate", k->smsid, k->issued_to,
-	                         "the media of this certificate requires a password") != 0;
+	return chk_attest_needed_ord(sc->c, k->id, "certificate", k->smsid, k->issued_to,
+	                             "the media of this certificate requires a password") != 0;
 }
 
 int eval_media_001(struct chk_ctx *c)

@@ -137,8 +137,10 @@ static int scan_assoc(void *ctx, const struct inv_assoc *a)
 		return sc->rc = -1;
 	if (sc->name.len > 299)
 		sc->name.data[299] = '\0';
-	sc->rc = chk_emit_text(sc->c, CS_FAIL, 0, "association", buf_str(&sc->key),
-	                       buf_str(&sc->name), buf_str(&sc->ev));
+	/* in the order of the associations' row ids, which the check is
+	 * compared in (chk_def.ordered) */
+	sc->rc = chk_emit_text_ord(sc->c, a->id, CS_FAIL, 0, "association", buf_str(&sc->key),
+	                           buf_str(&sc->name), buf_str(&sc->ev));
 	return sc->rc;
 }
 

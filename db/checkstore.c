@@ -77,63 +77,151 @@ uint64_t inv_finding_digest(const struct inv_finding *f, bool key_only)
 	return (h ^ (f->waived ? 3u : 4u)) * 0x9e3779b97f4a7c15ULL;
 }
 
-int inv_open_findings_count(struct inv *db, size_t *n, struct ow_err *err)
-{
-	sqlite3_stmt *st = NULL;
-	int rc;
+/* The columns an open finding is compared from: from the index alone,
+ * but for a row stored before digests (migration 14), hashed whole:
+ * SQLite seeks the row only when a CASE reads one of its columns. */
+#define WHOLE(col) "CASE WHEN digest IS NULL THEN " col " END"
+#define OPEN_COLUMNS \
+	"SELECT id, check_id, object_type, object_key, state, digest, " WHOLE("severity") ", " \
+	WHOLE("object_name") ", " WHOLE("evidence_json") ", " \
+	WHOLE("CASE WHEN state <> 'fail' THEN baseline ELSE 'unchanged' END") ", " \
+	WHOLE("waived") ", ord FROM finding_spans INDEXED BY spans_key" \
+	" WHERE check_id = ?1 AND closed_run IS NULL"
 
-	if (sqlite3_prepare_v2(db->sql, "SELECT count(*) FROM finding_spans INDEXED BY spans_key"
-	                       " WHERE closed_run IS NULL",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return inv_sql_error(db, err, "counting the open findings");
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*n = (size_t)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : inv_sql_error(db, err, "counting the open findings");
+static void open_span_of(sqlite3_stmt *st, struct inv_open_span *s)
+{
+	const char *t[10];
+	bool hashed = sqlite3_column_type(st, 5) != SQLITE_NULL;
+
+	for (int i = 1; i < (hashed ? 5 : 10); i++)
+		t[i] = i == 5 ? NULL : (const char *)sqlite3_column_text(st, i);
+	struct inv_finding f = { t[1], t[4], NULL, t[2], t[3], NULL, NULL, NULL, 0, false, 0 };
+	s->id = sqlite3_column_int64(st, 0);
+	s->state = t[4];
+	s->object_type = t[2];
+	s->object_key = t[3];
+	s->has_ord = sqlite3_column_type(st, 11) != SQLITE_NULL;
+	s->ord = s->has_ord ? sqlite3_column_int64(st, 11) : 0;
+	s->key = inv_finding_digest(&f, true);
+	if (hashed) {
+		s->digest = (uint64_t)sqlite3_column_int64(st, 5);
+	} else {
+		f.severity = t[6];
+		f.object_name = t[7];
+		f.evidence_json = t[8];
+		f.baseline = t[9];
+		f.waived = sqlite3_column_int(st, 10);
+		s->digest = inv_finding_digest(&f, false);
+	}
 }
 
-int inv_each_open_digest(struct inv *db,
-                         int (*fn)(void *ctx, int64_t id, uint64_t key, uint64_t digest,
-                                   const char *state),
-                         void *ctx, struct ow_err *err)
+int inv_each_open_of(struct inv *db, const char *check_id, bool unordered_only,
+                     int (*fn)(void *ctx, const struct inv_open_span *s), void *ctx,
+                     struct ow_err *err)
 {
-	/* From the index alone, but for a row stored before digests (migration
-	 * 14), hashed whole: SQLite seeks the row only when a CASE reads
-	 * one of its columns. */
-#define WHOLE(col) "CASE WHEN digest IS NULL THEN " col " END"
-	static const char sql[] =
-		"SELECT id, check_id, object_type, object_key, state, digest, " WHOLE("severity") ", "
-		WHOLE("object_name") ", " WHOLE("evidence_json") ", "
-		WHOLE("CASE WHEN state <> 'fail' THEN baseline ELSE 'unchanged' END") ", "
-		WHOLE("waived") " FROM finding_spans INDEXED BY spans_key WHERE closed_run IS NULL";
-#undef WHOLE
+	static const char *const sql[2] = { OPEN_COLUMNS, OPEN_COLUMNS " AND ord IS NULL" };
 	sqlite3_stmt *st = NULL;
 	int stop = 0, rc = SQLITE_DONE;
 
-	if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db->sql, sql[unordered_only], -1, &st, NULL) != SQLITE_OK)
 		return inv_sql_error(db, err, "reading the open findings");
+	sqlite3_bind_text(st, 1, check_id, -1, SQLITE_STATIC);
 	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *t[10];
-		bool hashed = sqlite3_column_type(st, 5) != SQLITE_NULL;
-		for (int i = 1; i < (hashed ? 5 : 10); i++)
-			t[i] = i == 5 ? NULL : (const char *)sqlite3_column_text(st, i);
-		struct inv_finding f = { t[1], t[4], NULL, t[2], t[3], NULL, NULL, NULL, 0 };
-		uint64_t d;
-		if (hashed) {
-			d = (uint64_t)sqlite3_column_int64(st, 5);
-		} else {
-			f.severity = t[6];
-			f.object_name = t[7];
-			f.evidence_json = t[8];
-			f.baseline = t[9];
-			f.waived = sqlite3_column_int(st, 10);
-			d = inv_finding_digest(&f, false);
-		}
-		stop = fn(ctx, sqlite3_column_int64(st, 0), inv_finding_digest(&f, true), d, t[4]);
+		struct inv_open_span s;
+		open_span_of(st, &s);
+		stop = fn(ctx, &s);
 	}
 	if (!stop && rc != SQLITE_DONE)
 		stop = inv_sql_error(db, err, "reading the open findings");
+	sqlite3_finalize(st);
+	return stop;
+}
+
+struct inv_spans {
+	struct inv *db;
+	sqlite3_stmt *st;
+};
+
+int inv_spans_open(struct inv *db, const char *check_id, struct inv_spans **out,
+                   struct ow_err *err)
+{
+	static const char sql[] = OPEN_COLUMNS " AND ord IS NOT NULL"
+	                          " ORDER BY ord, object_type, object_key, state, digest";
+	struct inv_spans *c = calloc(1, sizeof *c);
+
+	*out = NULL;
+	if (!c) {
+		ow_err_set(err, OW_EINPUT, "out of memory");
+		return -1;
+	}
+	c->db = db;
+	if (sqlite3_prepare_v2(db->sql, sql, -1, &c->st, NULL) != SQLITE_OK) {
+		free(c);
+		return inv_sql_error(db, err, "reading the open findings in order");
+	}
+	/* copied: the cursor outlives the caller's string */
+	sqlite3_bind_text(c->st, 1, check_id, -1, SQLITE_TRANSIENT);
+	*out = c;
+	return 0;
+}
+
+int inv_spans_next(struct inv_spans *c, struct inv_open_span *s, struct ow_err *err)
+{
+	int rc = sqlite3_step(c->st);
+
+	if (rc == SQLITE_ROW) {
+		open_span_of(c->st, s);
+		return 1;
+	}
+	if (rc == SQLITE_DONE)
+		return 0;
+	return inv_sql_error(c->db, err, "reading the open findings in order"), -1;
+}
+
+void inv_spans_close(struct inv_spans *c)
+{
+	if (!c)
+		return;
+	sqlite3_finalize(c->st);
+	free(c);
+}
+#undef OPEN_COLUMNS
+#undef WHOLE
+
+int inv_each_open_check(struct inv *db, int (*fn)(void *ctx, const char *check_id), void *ctx,
+                        struct ow_err *err)
+{
+	/* the next check id after ?1 with an open finding: a seek, then the
+	 * check's closed findings skipped in the index */
+	static const char sql[] = "SELECT check_id FROM finding_spans INDEXED BY spans_key"
+	                          " WHERE check_id > ?1 AND closed_run IS NULL"
+	                          " ORDER BY check_id LIMIT 1";
+	sqlite3_stmt *st = NULL;
+	char last[256] = "";
+	int stop = 0, rc;
+
+	if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
+		return inv_sql_error(db, err, "listing the checks with open findings");
+	for (;;) {
+		sqlite3_bind_text(st, 1, last, -1, SQLITE_TRANSIENT);
+		if ((rc = sqlite3_step(st)) != SQLITE_ROW)
+			break;
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		if (!id || strlen(id) >= sizeof last) {
+			rc = SQLITE_MISUSE;   /* not an id of ours: reported below */
+			break;
+		}
+		snprintf(last, sizeof last, "%s", id);
+		sqlite3_reset(st);
+		if ((stop = fn(ctx, last)) != 0)
+			break;
+	}
+	if (!stop && rc != SQLITE_DONE)
+		stop = rc == SQLITE_MISUSE
+		               ? (ow_err_set(err, OW_EINPUT, "an open finding's check id is empty or "
+		                             "too long: the inventory's finding_spans table was changed "
+		                             "outside osdwarden"), OW_EINPUT)
+		               : inv_sql_error(db, err, "listing the checks with open findings");
 	sqlite3_finalize(st);
 	return stop;
 }
@@ -143,8 +231,8 @@ int inv_finding_add(struct inv *db, int64_t run_id, const struct inv_finding *f,
 {
 	static const char sql[] =
 		"INSERT INTO finding_spans(first_run, check_id, state, severity, object_type, object_key,"
-		" object_name, evidence_json, baseline, waived, digest)"
-		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)";
+		" object_name, evidence_json, baseline, waived, digest, ord)"
+		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)";
 	/* Cached: a first run at scale stores tens of thousands of findings. */
 	sqlite3_stmt *st = db->put[INV_STMT_CACHE - 1];
 	int rc;
@@ -171,6 +259,10 @@ int inv_finding_add(struct inv *db, int64_t run_id, const struct inv_finding *f,
 	if (f->state && strcmp(f->state, "fail") == 0)
 		later.baseline = "unchanged";
 	sqlite3_bind_int64(st, 11, (int64_t)inv_finding_digest(&later, false));
+	if (f->has_ord)
+		sqlite3_bind_int64(st, 12, f->ord);
+	else
+		sqlite3_bind_null(st, 12);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : inv_sql_error(db, err, "storing a finding");
@@ -214,7 +306,7 @@ static struct inv_finding column_finding(sqlite3_stmt *st, int col)
 	for (int i = 0; i < 8; i++)
 		t[i] = (const char *)sqlite3_column_text(st, col + i);
 	return (struct inv_finding){ t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7],
-		                     sqlite3_column_int(st, col + 8) };
+		                     sqlite3_column_int(st, col + 8), false, 0 };
 }
 
 int inv_run_finish(struct inv *db, int64_t run_id, int64_t finished, const char *security_grade,

@@ -15,6 +15,11 @@ struct inv_finding {
 	const char *evidence_json;
 	const char *baseline;      /* new, unchanged, fixed */
 	int waived;
+	/* Where the check emits it among its objects (an association's row
+	 * id), for a check whose results come in that order (chk_def.ordered):
+	 * the next run compares with a cursor instead of a table in memory. */
+	bool has_ord;
+	int64_t ord;
 };
 
 /* History is kept as state with a lifetime: a stored finding is a finding
@@ -42,17 +47,41 @@ int inv_findings_close(struct inv *db, int64_t run_id, const int64_t *ids, size_
  * key_only: of the check, object type and object key alone. */
 uint64_t inv_finding_digest(const struct inv_finding *f, bool key_only);
 
-/* How many findings are open. 0, or an error kind. */
-int inv_open_findings_count(struct inv *db, size_t *n, struct ow_err *err);
+/* An open finding as a later run compares itself with it: its id, the
+ * digest of its key and the whole digest (above), its state, key and ord;
+ * the strings are valid until the next one. */
+struct inv_open_span {
+	int64_t id;
+	uint64_t key, digest;
+	const char *state, *object_type, *object_key;
+	bool has_ord;
+	int64_t ord;
+};
 
-/* Every open finding as a later run compares itself with it, without its
- * evidence: id, key digest, digest (above), and its state. Read from the
- * index of open findings. fn returns non-zero to stop. 0, fn's non-zero,
- * or an error kind. */
-int inv_each_open_digest(struct inv *db,
-                         int (*fn)(void *ctx, int64_t id, uint64_t key, uint64_t digest,
-                                   const char *state),
-                         void *ctx, struct ow_err *err);
+/* The open findings of check_id, read from the index of findings; only
+ * those without an ord when unordered_only. fn returns non-zero to stop.
+ * 0, fn's non-zero, or an error kind. */
+int inv_each_open_of(struct inv *db, const char *check_id, bool unordered_only,
+                     int (*fn)(void *ctx, const struct inv_open_span *s), void *ctx,
+                     struct ow_err *err);
+
+/* The open findings of check_id that have an ord, one at a time, in the
+ * order (ord, object type, object key, state, digest), NULL before any
+ * value and strings byte by byte. SQLite sorts them; with the
+ * connection's temporary store on disk (inv_temp_on_disk) its memory is
+ * bounded by the cache, whatever their number. next: 1 with *s set, 0 at
+ * the end, -1 with err set. */
+struct inv_spans;
+int inv_spans_open(struct inv *db, const char *check_id, struct inv_spans **out,
+                   struct ow_err *err);
+int inv_spans_next(struct inv_spans *c, struct inv_open_span *s, struct ow_err *err);
+void inv_spans_close(struct inv_spans *c);
+
+/* Each check id with an open finding, once, in byte order (a seek each
+ * through the index, not a read of it all). fn returns non-zero to stop.
+ * 0, fn's non-zero, or an error kind. */
+int inv_each_open_check(struct inv *db, int (*fn)(void *ctx, const char *check_id), void *ctx,
+                        struct ow_err *err);
 
 int inv_run_finish(struct inv *db, int64_t run_id, int64_t finished, const char *security_grade,
                    const char *privacy_grade, const char *summary_json, struct ow_err *err);

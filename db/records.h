@@ -380,8 +380,9 @@ char *inv_raw_json(struct inv *db, const char *table, int64_t id, struct ow_err 
 
 /* The current associations whose store is released (released) or still
  * held with a creation date (!released), with only what the checklist
- * judges them by: the key, both names, the store path and dates (the
- * other fields NULL / INV_NULL). The record is valid only during fn,
+ * judges them by: the row id, the key, both names, the store path and
+ * dates (the other fields NULL / INV_NULL), in the order of their row ids.
+ * The record is valid only during fn,
  * which returns non-zero to stop. 0, fn's non-zero, or -1 with err set. */
 int inv_each_assoc_store(struct inv *db, bool released,
                          int (*fn)(void *ctx, const struct inv_assoc *a), void *ctx,

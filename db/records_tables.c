@@ -166,11 +166,11 @@ int inv_each_assoc_store(struct inv *db, bool released,
 	/* A million rows at scale, twice a run: seven columns, the other kind
 	 * of store filtered out by SQLite rather than by the callback. */
 	static const char *const sql[2] = {
-		"SELECT source_id, restore_id, source_name, restore_name, store_path, store_created"
-		" FROM associations WHERE gone_at IS NULL AND store_released IS NULL"
+		"SELECT source_id, restore_id, source_name, restore_name, store_path, store_created,"
+		" NULL, id FROM associations WHERE gone_at IS NULL AND store_released IS NULL"
 		" AND store_created IS NOT NULL ORDER BY id",
 		"SELECT source_id, restore_id, source_name, restore_name, store_path, store_created,"
-		" store_released FROM associations WHERE gone_at IS NULL"
+		" store_released, id FROM associations WHERE gone_at IS NULL"
 		" AND store_released IS NOT NULL ORDER BY id",
 	};
 	sqlite3_stmt *st = NULL;
@@ -191,6 +191,7 @@ int inv_each_assoc_store(struct inv *db, bool released,
 		                          ? INV_NULL : sqlite3_column_int64(st, 5);
 		if (released)
 			a.store_released = sqlite3_column_int64(st, 6);
+		a.id = sqlite3_column_int64(st, 7);
 		stop = fn(ctx, &a);
 	}
 	if (!stop && rc != SQLITE_DONE) {

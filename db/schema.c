@@ -435,11 +435,34 @@ static const char *const migration_15[] = {
 	NULL,
 };
 
+/* 16: each finding's ord (db/checkstore.h): where an ordered check
+ * emits it among its objects, so that the next run compares with a
+ * cursor in that order instead of holding every open finding (issue 18).
+ * The ordered checks' open findings get theirs, their object's row id,
+ * from the key those checks give them: an association's source and
+ * restore resource ids ("S:R"), a certificate's SMSID. In the index,
+ * last, so that the cursor reads it without the table. */
+static const char *const migration_16[] = {
+	"ALTER TABLE finding_spans ADD COLUMN ord INTEGER",
+	"UPDATE finding_spans SET ord = (SELECT a.id FROM associations a"
+	"  WHERE a.source_id = CAST(substr(object_key, 1, instr(object_key, ':') - 1) AS INTEGER)"
+	"  AND a.restore_id = CAST(substr(object_key, instr(object_key, ':') + 1) AS INTEGER))"
+	"  WHERE closed_run IS NULL AND check_id IN ('OSD-SMP-004', 'OSD-SMP-005')"
+	"  AND object_type = 'association' AND instr(object_key, ':') > 0",
+	"UPDATE finding_spans SET ord = (SELECT c.id FROM certificates c WHERE c.smsid = object_key)"
+	"  WHERE closed_run IS NULL AND check_id IN ('OSD-MEDIA-001', 'OSD-MEDIA-002')"
+	"  AND object_type = 'certificate'",
+	"DROP INDEX spans_key",
+	"CREATE INDEX spans_key ON finding_spans(check_id, object_type, object_key, state, digest,"
+	"  closed_run, ord)",
+	NULL,
+};
+
 static const char *const *const migrations[] = { migration_1, migration_2, migration_3, migration_4,
 	                                          migration_5, migration_6, migration_7, migration_8,
 	                                          migration_9, migration_10, migration_11,
 	                                          migration_12, migration_13, migration_14,
-	                                          migration_15 };
+	                                          migration_15, migration_16 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 int schema_latest_version(void)

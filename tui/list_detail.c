@@ -111,7 +111,7 @@ static int evaluated_finding(void *ctx, const struct chk_result *r)
 		return 0;
 	add_finding_text(dc->a, dc->out, &(struct inv_finding){
 		r->def->id, chk_state_name(r->state), chk_sev_name(r->sev), r->object_type,
-		r->object_key, r->object_name, r->evidence, r->baseline, r->waived });
+		r->object_key, r->object_name, r->evidence, r->baseline, r->waived, false, 0 });
 	dc->n++;
 	return 0;
 }

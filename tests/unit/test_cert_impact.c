@@ -298,11 +298,11 @@ static void store_run(void)
 	struct ow_err e = { 0 };
 	int64_t run = inv_run_begin(g_db, NOW - 100, "tester", &e);
 	const struct inv_finding f[] = {
-		{ "OSD-CERT-002", "fail", "high", "certificate", ORPHAN, "OLDPXE09", "{}", "new", 0 },
-		{ "OSD-CERT-001", "fail", "critical", "certificate", ORPHAN, "OLDPXE09", "{}", "new", 0 },
-		{ "OSD-MEDIA-002", "fail", "medium", "certificate", ORPHAN, "OLDPXE09", "{}", "new", 1 },
-		{ "OSD-MEDIA-002", "fail", "medium", "certificate", LIVE, "PXE01", "{}", "new", 0 },
-		{ "OSD-MEDIA-001", "pass", "medium", "certificate", LIVE, "PXE01", "{}", NULL, 0 },
+		{ "OSD-CERT-002", "fail", "high", "certificate", ORPHAN, "OLDPXE09", "{}", "new", 0, false, 0 },
+		{ "OSD-CERT-001", "fail", "critical", "certificate", ORPHAN, "OLDPXE09", "{}", "new", 0, false, 0 },
+		{ "OSD-MEDIA-002", "fail", "medium", "certificate", ORPHAN, "OLDPXE09", "{}", "new", 1, false, 0 },
+		{ "OSD-MEDIA-002", "fail", "medium", "certificate", LIVE, "PXE01", "{}", "new", 0, false, 0 },
+		{ "OSD-MEDIA-001", "pass", "medium", "certificate", LIVE, "PXE01", "{}", NULL, 0, false, 0 },
 	};
 
 	assert_true(run > 0);

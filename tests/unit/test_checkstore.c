@@ -646,6 +646,77 @@ static void read_run(struct reading *rd, struct writes *w)
 	assert_false(rd->text.failed);
 }
 
+/* An ordered check's findings stored before ords (schema 15) get their
+ * object's row id in the migration, so that the next run finds each one
+ * through the cursor and writes nothing. */
+static void test_ordered_findings_from_before_ords_get_theirs(void **state)
+{
+	struct writes w;
+
+	(void)state;
+	sql("INSERT INTO certificates(smsid, type, is_blocked, issued_to, valid_from, valid_until,"
+	    " first_seen, last_seen) VALUES ('{C1}', 1, 0, 'M1', 1, 2, 1, 1),"
+	    " ('{C2}', 1, 0, 'M2', 1, 2000000000, 1, 1)");
+	run_once(0, &w);
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM finding_spans WHERE check_id"
+	                            " IN ('OSD-MEDIA-001', 'OSD-MEDIA-002', 'OSD-SMP-005')"
+	                            " AND ord IS NOT NULL"), ASSOCS + 4);
+	/* the inventory as schema 15 had it: the same findings, no ord */
+	sql("DROP INDEX spans_key; ALTER TABLE finding_spans DROP COLUMN ord;"
+	    "CREATE INDEX spans_key ON finding_spans(check_id, object_type, object_key, state,"
+	    " digest, closed_run); PRAGMA user_version = 15");
+	run_once(0, &w);
+	expect_writes(&w, 0, 0, "the first run after the migration");
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM finding_spans WHERE check_id"
+	                            " IN ('OSD-MEDIA-001', 'OSD-MEDIA-002', 'OSD-SMP-005')"
+	                            " AND ord IS NULL"), 0);
+}
+
+/* The cursor is in the order the check emits (the row ids), not that of
+ * the keys: associations whose keys sort against their row ids still
+ * match. */
+static void test_an_ordered_check_matches_whatever_order_its_keys_sort_in(void **state)
+{
+	struct writes w;
+	char q[400];
+
+	(void)state;
+	/* ids 13 and 14: "99999:1" before "5:2", where bytes put "5:2" first */
+	snprintf(q, sizeof q, "INSERT INTO associations(source_id, restore_id, source_name,"
+	         " restore_name, store_path, store_created, first_seen, last_seen) VALUES"
+	         " (99999, 1, 'S9', 'D9', 'p9', %lld, 1, 1), (5, 2, 'S5', 'D5', 'p5', %lld, 1, 1)",
+	         NOW - 100 * DAY, NOW - 100 * DAY);
+	sql(q);
+	run_once(0, &w);
+	run_once(0, &w);
+	expect_writes(&w, 0, 0, "an unchanged run");
+	/* and one that changed is closed and stored again, nothing else */
+	sql("UPDATE associations SET store_path = 'moved' WHERE source_id = 99999");
+	run_once(0, &w);
+	expect_writes(&w, 1, 1, "one changed evidence");
+}
+
+/* A check the catalogue no longer has (an older osdwarden's) finds
+ * nothing: its open findings are closed by the next stored run. */
+static void test_a_check_gone_from_the_catalogue_has_its_findings_closed(void **state)
+{
+	struct writes w;
+	int64_t r1, r2;
+
+	(void)state;
+	r1 = run_once(0, &w);
+	char q[300];
+	snprintf(q, sizeof q, "INSERT INTO finding_spans(first_run, check_id, state, severity,"
+	         " object_type, object_key) VALUES (%lld, 'OSD-GONE-001', 'fail', 'high', 'dp', 'X'),"
+	         " (%lld, 'OSD-ZZZ-009', 'unknown', 'low', 'dp', 'Y')", (long long)r1, (long long)r1);
+	sql(q);
+	r2 = run_once(0, &w);
+	expect_writes(&w, 0, 2, "a run after two findings of checks it does not have");
+	snprintf(q, sizeof q, "SELECT count(*) FROM finding_spans WHERE closed_run = %lld",
+	         (long long)r2);
+	assert_int_equal(tu_sql_int(g_path, q), 2);
+}
+
 /* A check with more results than a chunk, the spool in a file: every
  * result comes back once, in order, alike from memory and from the file,
  * one check's alone, and nested; stored alike, and a second run over it
@@ -1022,6 +1093,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retention_drops_only_what_no_kept_run_reads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_migrated_inventory_keeps_its_history, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_findings_stored_without_a_digest_still_match, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ordered_findings_from_before_ords_get_theirs, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_an_ordered_check_matches_whatever_order_its_keys_sort_in,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_check_gone_from_the_catalogue_has_its_findings_closed,
+		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_run_bigger_than_memory_reads_back_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_run_leaves_the_inventory_writable_while_it_reads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_run_stored_meanwhile_makes_this_one_compare_again, setup, teardown),

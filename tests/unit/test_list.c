@@ -510,13 +510,13 @@ static void test_page_findings_are_read_by_key_and_type_through_an_index(void **
 	/* two findings on row 0, one on row 2, and one of another type
 	 * carrying row 1's key, which is not a certificate's */
 	assert_int_equal(inv_finding_add(f->db, run, &(struct inv_finding){ "OSD-MEDIA-001", "fail",
-	                 "high", "certificate", keys[0], "x", "{}", "new", 0 }, &e), 0);
+	                 "high", "certificate", keys[0], "x", "{}", "new", 0, false, 0 }, &e), 0);
 	assert_int_equal(inv_finding_add(f->db, run, &(struct inv_finding){ "OSD-MEDIA-002", "unknown",
-	                 "medium", "certificate", keys[0], "x", "{}", NULL, 0 }, &e), 0);
+	                 "medium", "certificate", keys[0], "x", "{}", NULL, 0, false, 0 }, &e), 0);
 	assert_int_equal(inv_finding_add(f->db, run, &(struct inv_finding){ "OSD-MEDIA-001", "fail",
-	                 "high", "certificate", keys[2], "x", "{}", "new", 1 }, &e), 0);
+	                 "high", "certificate", keys[2], "x", "{}", "new", 1, false, 0 }, &e), 0);
 	assert_int_equal(inv_finding_add(f->db, run, &(struct inv_finding){ "OSD-PXE-004", "fail",
-	                 "high", "dp", keys[1], "x", "{}", "new", 0 }, &e), 0);
+	                 "high", "dp", keys[1], "x", "{}", "new", 0, false, 0 }, &e), 0);
 	assert_int_equal(inv_each_object_finding(f->db, run, inv_list_object_types(l), keys, 4,
 	                                         count_finding, seen, &e), 0);
 	assert_int_equal(seen[0], 2);
