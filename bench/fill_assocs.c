@@ -53,10 +53,10 @@ int main(int argc, char **argv)
 	                 "INSERT INTO check_runs(started, finished, security_grade, privacy_grade,"
 	                 " summary_json) VALUES(1700000000, 1700000001, 'C', 'D', '{}');"
 	                 "INSERT INTO finding_spans(first_run, check_id, state, severity, object_type,"
-	                 " object_key, object_name, evidence_json, baseline)"
+	                 " object_key, object_name, evidence_json, baseline, ord)"
 	                 " SELECT (SELECT max(id) FROM check_runs), 'OSD-SMP-005', 'fail', 'medium', 'association',"
 	                 " source_id || ':' || restore_id, source_name || ' -> ' || restore_name,"
-	                 " '{\"store_created\":' || store_created || '}', 'new'"
+	                 " '{\"store_created\":' || store_created || '}', 'new', id"
 	                 " FROM associations WHERE id % 2 = 0;"
 	                 "COMMIT;", NULL, NULL, &msg) != SQLITE_OK) {
 		fprintf(stderr, "fill_assocs: %s\n", msg);

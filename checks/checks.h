@@ -134,7 +134,8 @@ int chk_emit_text(struct chk_ctx *c, enum chk_state st, int sev, const char *obj
                   const char *object_key, const char *object_name, const char *evidence_json);
 /* The same for an ordered check (chk_def.ordered): ord says where the
  * object comes among the check's, ascending (equal for results of one
- * object); the same object has the same ord in every run. */
+ * object); the same object has the same ord in every run. In a check
+ * that is not ordered the ord is dropped. */
 int chk_emit_text_ord(struct chk_ctx *c, int64_t ord, enum chk_state st, int sev,
                       const char *object_type, const char *object_key, const char *object_name,
                       const char *evidence_json);
@@ -190,7 +191,8 @@ struct chk_ignored {
 struct chk_spool;
 
 struct chk_run {
-	int64_t id, previous;
+	int64_t id, previous;     /* id 0: not stored (read-only, or partial) */
+	bool partial;             /* of one category: not a point of the trend */
 	int64_t started;
 	size_t n;                                /* results in all */
 	size_t counts[CHK_MAX][CS_FIXED + 1];    /* per catalogue entry and state */

@@ -224,6 +224,7 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 
 	memset(run, 0, sizeof *run);
 	run->started = now;
+	run->partial = cat >= 0;
 	if (!(run->spool = eng_spool_new())) {
 		ow_err_set(err, OW_EINPUT, "out of memory");
 		return -1;
@@ -241,10 +242,6 @@ static int evaluate(struct inv *db, int cat, int64_t now, int64_t since, bool ke
 	inv_cache_kib(db, 4096);
 	if (reader)
 		inv_cache_kib(reader, 4096);
-	/* The ordered checks' open findings are sorted by SQLite: on disk
-	 * past the cache, not in memory (on the reader, or on db when nothing
-	 * is stored: no write needs its statement journals in memory). */
-	inv_temp_on_disk(c.db, true);
 	/* One state of the inventory for every check, whatever a sync
 	 * commits meanwhile (the big classes are read as the checks go). */
 	if (inv_read_begin(c.db, err) != 0)
@@ -294,7 +291,6 @@ out:
 	inv_read_end(c.db);
 	inv_close(reader);
 	inv_cache_kib(db, INV_CACHE_KIB);
-	inv_temp_on_disk(db, false);
 	free_snapshot(&c.snap);
 	decision_log_close(&c.log);
 	free(c.wv);

@@ -154,8 +154,9 @@ int chk_emit_text_ord(struct chk_ctx *c, int64_t ord, enum chk_state st, int sev
 
 	if (!r)
 		return -1;
-	r->has_ord = true;
-	r->ord = ord;
+	/* an ord means something only in the order its check declares */
+	r->has_ord = c->cur->ordered;
+	r->ord = r->has_ord ? ord : 0;
 	return 0;
 }
 

@@ -301,11 +301,14 @@ struct history {
 	bool first_lost[CHK_MAX];
 };
 
+/* 8 bytes each, what changed; a run not stored keeps none. */
 static void to_close(struct history *h, int64_t id)
 {
-	int64_t *v = room_for_one(h->close, h->nclose, &h->capclose, sizeof *v);
+	int64_t *v;
 
-	if (!v) {
+	if (!h->store)
+		return;
+	if (!(v = room_for_one(h->close, h->nclose, &h->capclose, sizeof *v))) {
 		h->oom = true;
 		return;
 	}
@@ -700,9 +703,12 @@ int eng_history_take(struct chk_ctx *c, struct chk_result *r)
 	if (grouped) {
 		if (move_to(c, &(struct place){ r->ord, r->object_type, r->object_key }) != 0)
 			return -1;
-	} else {
-		at = first_open(h, key);
+		/* none with its ord: one stored without (by hand, or before
+		 * migration 16 where its object was not found) is held */
+		grouped = h->ngroup > 0;
 	}
+	if (!grouped)
+		at = first_open(h, key);
 	if (h->since > 0)
 		before = failed_before(&h->prev_fail, r->def->id, r->object_key);
 	else if (grouped)

@@ -761,8 +761,11 @@ int chk_write_markdown(FILE *f, const struct chk_run *run)
 	int rc = 0;
 
 	fprintf(f, "# osdwarden checklist report\n\n");
-	fprintf(f, "Run %lld%s. Security grade **", (long long)run->id,
-	        run->previous ? "" : " (first run)");
+	if (run->id)
+		fprintf(f, "Run %lld%s. Security grade **", (long long)run->id,
+		        run->previous ? "" : " (first run)");
+	else
+		fprintf(f, "Not stored%s. Security grade **", run->previous ? "" : " (no run before)");
 	md_text(f, run->grades.security, 8);
 	fprintf(f, "** (score %d%s), privacy grade **", run->grades.security_score,
 	        run->grades.security_capped ? ", capped by a failing chain" : "");

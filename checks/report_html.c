@@ -232,9 +232,13 @@ static void head(struct html *h)
 	      "style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'\">\n"
 	      "<meta name=\"referrer\" content=\"no-referrer\">\n"
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n", h->f);
-	fprintf(h->f, "<title>osdwarden checklist report, run %lld</title>\n<style>%s</style>\n"
-	        "</head>\n<body>\n<header>\n<h1>osdwarden checklist report</h1>\n<p class=\"sub\">Run %lld, "
-	        "judged as of ", (long long)run->id, STYLE, (long long)run->id);
+	/* a run read-only or of one category is not stored: it has no number */
+	char name[40] = "not stored";
+	if (run->id)
+		snprintf(name, sizeof name, "run %lld", (long long)run->id);
+	fprintf(h->f, "<title>osdwarden checklist report, %s</title>\n<style>%s</style>\n"
+	        "</head>\n<body>\n<header>\n<h1>osdwarden checklist report</h1>\n<p class=\"sub\">%c%s, "
+	        "judged as of ", name, STYLE, run->id ? 'R' : 'N', name + 1);
 	when(h, run->started);
 	if (run->previous)
 		fprintf(h->f, "; new and fixed are counted against run %lld.", (long long)run->previous);
@@ -399,8 +403,9 @@ static void trend(struct html *h)
 	}
 	for (size_t i = 0; i < t.n; i++)
 		stored |= t.p[i].id == run->id;
-	/* A run that was not stored (a read-only inventory) is still the last point. */
-	if (!stored)
+	/* A whole run that was not stored (a read-only inventory) is still
+	 * the last point; one of a category is not a point of this trend. */
+	if (!stored && !run->partial)
 		t.p[t.n++] = (struct point){ run->id, run->started, now_failing };
 	for (size_t i = 0; i < t.n; i++)
 		top = t.p[i].failing > top ? t.p[i].failing : top;

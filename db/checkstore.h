@@ -67,10 +67,10 @@ int inv_each_open_of(struct inv *db, const char *check_id, bool unordered_only,
 
 /* The open findings of check_id that have an ord, one at a time, in the
  * order (ord, object type, object key, state, digest), NULL before any
- * value and strings byte by byte. SQLite sorts them; with the
- * connection's temporary store on disk (inv_temp_on_disk) its memory is
- * bounded by the cache, whatever their number. next: 1 with *s set, 0 at
- * the end, -1 with err set. */
+ * value and strings byte by byte. SQLite sorts them at the first next,
+ * spilling to temporary files (TMPDIR) past the cache's size, so the
+ * memory is bounded whatever their number. next: 1 with *s set, 0 at the
+ * end, -1 with err set. */
 struct inv_spans;
 int inv_spans_open(struct inv *db, const char *check_id, struct inv_spans **out,
                    struct ow_err *err);

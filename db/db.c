@@ -455,12 +455,6 @@ void inv_cache_kib(struct inv *db, int kib)
 	sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
 }
 
-void inv_temp_on_disk(struct inv *db, bool on)
-{
-	sqlite3_exec(db->sql, on ? "PRAGMA temp_store=FILE" : "PRAGMA temp_store=MEMORY", NULL,
-	             NULL, NULL);
-}
-
 int inv_version(struct inv *db, struct ow_err *err)
 {
 	return schema_version(db->sql, err);

@@ -35,11 +35,6 @@ bool inv_read_only(const struct inv *db);
 /* The page cache's size in KiB (16 MiB when opened): smaller while a long
  * scan would fill it with pages read once (the checklist run). */
 void inv_cache_kib(struct inv *db, int kib);
-/* SQLite's temporary store on disk (TMPDIR), or back in memory as
- * opened: a sort bigger than the cache spills there instead of growing
- * (the checklist's ordered comparison, db/checkstore.h). Changing it drops
- * the connection's temporary tables, which none of ours keeps. */
-void inv_temp_on_disk(struct inv *db, bool on);
 /* What it is opened with. */
 #define INV_CACHE_KIB 16384
 int inv_version(struct inv *db, struct ow_err *err);

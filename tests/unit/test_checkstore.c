@@ -305,6 +305,12 @@ static void test_a_fixed_finding_is_closed_and_reads_fixed_once(void **state)
 	free(f3);
 }
 
+static int count_unchanged(void *ctx, const struct chk_result *r)
+{
+	*(size_t *)ctx += r->baseline && strcmp(r->baseline, "unchanged") == 0;
+	return 0;
+}
+
 /* A run of one category judges only its checks: it is not stored, and
  * the other category's findings stay open, so the next whole run reads
  * them unchanged and writes nothing. */
@@ -323,6 +329,20 @@ static void test_a_run_of_one_category_leaves_the_others_findings_open(void **st
 	if (chk_evaluate_since(db, CAT_PRIVACY, NOW, 0, &run, &e) != 0)
 		fail_msg("a privacy run: %s", e.msg);
 	assert_int_equal(run.previous, r1);
+	/* compared all the same: its failures are those of run 1 */
+	size_t unchanged = 0;
+	assert_int_equal(chk_run_each(&run, (int)chk_index(chk_find("OSD-SMP-005")), count_unchanged,
+	                              &unchanged), 0);
+	assert_int_equal(unchanged, ASSOCS);
+	/* and its report says it has no number */
+	char *md = NULL;
+	size_t mdlen = 0;
+	FILE *mf = open_memstream(&md, &mdlen);
+	assert_non_null(mf);
+	assert_int_equal(chk_write_markdown(mf, &run), 0);
+	fclose(mf);
+	assert_non_null(strstr(md, "Not stored."));
+	free(md);
 	chk_run_free(&run);
 	inv_close(db);
 	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM check_runs"), 1);
@@ -657,10 +677,17 @@ static void test_ordered_findings_from_before_ords_get_theirs(void **state)
 	sql("INSERT INTO certificates(smsid, type, is_blocked, issued_to, valid_from, valid_until,"
 	    " first_seen, last_seen) VALUES ('{C1}', 1, 0, 'M1', 1, 2, 1, 1),"
 	    " ('{C2}', 1, 0, 'M2', 1, 2000000000, 1, 1)");
+	char q[300];
+	snprintf(q, sizeof q, "INSERT INTO associations(source_id, restore_id, source_name,"
+	         " restore_name, store_path, store_created, store_released, first_seen, last_seen)"
+	         " VALUES (300, 400, 'SR', 'DR', 'pr', %lld, %lld, 1, 1)", NOW - 100 * DAY,
+	         NOW - 90 * DAY);
+	sql(q);
 	run_once(0, &w);
+	/* 12 never restored, 1 restored, 2 certificates for MEDIA-001 and 2 for -002 */
 	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM finding_spans WHERE check_id"
-	                            " IN ('OSD-MEDIA-001', 'OSD-MEDIA-002', 'OSD-SMP-005')"
-	                            " AND ord IS NOT NULL"), ASSOCS + 4);
+	                            " IN ('OSD-MEDIA-001', 'OSD-MEDIA-002', 'OSD-SMP-004',"
+	                            " 'OSD-SMP-005') AND ord IS NOT NULL"), ASSOCS + 5);
 	/* the inventory as schema 15 had it: the same findings, no ord */
 	sql("DROP INDEX spans_key; ALTER TABLE finding_spans DROP COLUMN ord;"
 	    "CREATE INDEX spans_key ON finding_spans(check_id, object_type, object_key, state,"
@@ -668,8 +695,8 @@ static void test_ordered_findings_from_before_ords_get_theirs(void **state)
 	run_once(0, &w);
 	expect_writes(&w, 0, 0, "the first run after the migration");
 	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM finding_spans WHERE check_id"
-	                            " IN ('OSD-MEDIA-001', 'OSD-MEDIA-002', 'OSD-SMP-005')"
-	                            " AND ord IS NULL"), 0);
+	                            " IN ('OSD-MEDIA-001', 'OSD-MEDIA-002', 'OSD-SMP-004',"
+	                            " 'OSD-SMP-005') AND ord IS NULL"), 0);
 }
 
 /* The cursor is in the order the check emits (the row ids), not that of
@@ -696,6 +723,20 @@ static void test_an_ordered_check_matches_whatever_order_its_keys_sort_in(void *
 	expect_writes(&w, 1, 1, "one changed evidence");
 }
 
+/* An ordered check's open finding without an ord (one the migration
+ * found no object for, or put there by hand) still matches its result. */
+static void test_an_ordered_checks_finding_without_an_ord_still_matches(void **state)
+{
+	struct writes w;
+
+	(void)state;
+	run_once(0, &w);
+	sql("UPDATE finding_spans SET ord = NULL WHERE check_id = 'OSD-SMP-005'"
+	    " AND object_key = '103:203'");
+	run_once(0, &w);
+	expect_writes(&w, 0, 0, "a run over a finding without an ord");
+}
+
 /* A check the catalogue no longer has (an older osdwarden's) finds
  * nothing: its open findings are closed by the next stored run. */
 static void test_a_check_gone_from_the_catalogue_has_its_findings_closed(void **state)
@@ -708,13 +749,36 @@ static void test_a_check_gone_from_the_catalogue_has_its_findings_closed(void **
 	char q[300];
 	snprintf(q, sizeof q, "INSERT INTO finding_spans(first_run, check_id, state, severity,"
 	         " object_type, object_key) VALUES (%lld, 'OSD-GONE-001', 'fail', 'high', 'dp', 'X'),"
-	         " (%lld, 'OSD-ZZZ-009', 'unknown', 'low', 'dp', 'Y')", (long long)r1, (long long)r1);
+	         " (%lld, 'OSD-ZZZ-009', 'unknown', 'low', 'dp', 'Y'), (%lld, '', 'fail', 'low', 'dp',"
+	         " 'Z'), (%lld, 'A-FIRST', 'fail', 'low', 'dp', 'W')", (long long)r1, (long long)r1,
+	         (long long)r1, (long long)r1);
 	sql(q);
 	r2 = run_once(0, &w);
-	expect_writes(&w, 0, 2, "a run after two findings of checks it does not have");
+	expect_writes(&w, 0, 4, "a run after four findings of checks it does not have");
 	snprintf(q, sizeof q, "SELECT count(*) FROM finding_spans WHERE closed_run = %lld",
 	         (long long)r2);
-	assert_int_equal(tu_sql_int(g_path, q), 2);
+	assert_int_equal(tu_sql_int(g_path, q), 4);
+}
+
+/* A check id no osdwarden writes (a BLOB, put there by hand) fails the
+ * run with a message saying so, rather than looping on it. */
+static void test_a_check_id_that_is_not_text_fails_the_run(void **state)
+{
+	struct writes w;
+	struct inv *db;
+	struct ow_err e = { 0 };
+	struct chk_run run;
+	char q[300];
+
+	(void)state;
+	snprintf(q, sizeof q, "INSERT INTO finding_spans(first_run, check_id, state, severity)"
+	         " VALUES (%lld, X'4F5344', 'fail', 'low')", (long long)run_once(0, &w));
+	sql(q);
+	db = open_at(0);
+	assert_int_not_equal(chk_evaluate(db, -1, NOW, &run, &e), 0);
+	assert_non_null(strstr(e.msg, "changed outside osdwarden"));
+	inv_close(db);
+	assert_int_equal(tu_sql_int(g_path, "SELECT count(*) FROM check_runs"), 1);
 }
 
 /* A check with more results than a chunk, the spool in a file: every
@@ -1098,6 +1162,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_an_ordered_check_matches_whatever_order_its_keys_sort_in,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_check_gone_from_the_catalogue_has_its_findings_closed,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_check_id_that_is_not_text_fails_the_run, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_an_ordered_checks_finding_without_an_ord_still_matches,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_run_bigger_than_memory_reads_back_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_run_leaves_the_inventory_writable_while_it_reads, setup, teardown),
