@@ -26,6 +26,9 @@ enum chk_auto { AUTO_AUTO, AUTO_HYBRID, AUTO_ATTEST };
 const char *chk_state_name(enum chk_state s);
 const char *chk_sev_name(enum chk_sev s);
 int chk_sev_parse(const char *name, enum chk_sev *out);
+/* The state a stored name stands for, spelt exactly as chk_state_name
+ * spells it: 0, or -1 for NULL or a name this build does not know. */
+int chk_state_parse(const char *name, enum chk_state *out);
 const char *chk_cat_name(enum chk_cat c);
 const char *chk_auto_name(enum chk_auto a);
 

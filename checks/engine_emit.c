@@ -57,6 +57,17 @@ int chk_sev_parse(const char *name, enum chk_sev *out)
 	return -1;
 }
 
+int chk_state_parse(const char *name, enum chk_state *out)
+{
+	for (int i = 0; name && i <= CS_FIXED; i++) {
+		if (strcmp(name, state_names[i]) == 0) {
+			*out = (enum chk_state)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 struct inv *chk_db(struct chk_ctx *c) { return c->db; }
 const struct chk_snap *chk_data(struct chk_ctx *c) { return &c->snap; }
 int64_t chk_now(struct chk_ctx *c) { return c->now; }

@@ -210,10 +210,9 @@ static int state_of(uint64_t rest)
 
 static int state_code(const char *state)
 {
-	for (int k = 0; k <= CS_FIXED; k++)
-		if (state && strcmp(state, chk_state_name((enum chk_state)k)) == 0)
-			return k;
-	return CS_UNKNOWN;
+	enum chk_state st;
+
+	return chk_state_parse(state, &st) == 0 ? (int)st : CS_UNKNOWN;
 }
 
 /* Where an ordered check's result or open finding is: (ord, type, key),
@@ -424,8 +423,12 @@ static int sort_spans(struct open_span *v, size_t n, uint32_t *bucket)
 static size_t first_open(const struct history *h, uint64_t key)
 {
 	size_t b = bucket_of(key);
-	size_t lo = h->bucket[b], hi = h->bucket[b + 1];
+	size_t lo, hi;
 
+	if (!h->nopen)
+		return 0;   /* the buckets are a check's before */
+	lo = h->bucket[b];
+	hi = h->bucket[b + 1];
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (h->open[mid].key < key)
@@ -538,7 +541,8 @@ int eng_history_check_begin(struct chk_ctx *c, struct ow_err *err)
 		h->capmatched = h->nopen / 64 + 1;
 	}
 	memset(h->matched, 0, (h->nopen / 64 + 1) * sizeof *h->matched);
-	if (sort_spans(h->open, h->nopen, h->bucket) != 0) {
+	/* most checks hold none: no pass over the 65,536 buckets for them */
+	if (h->nopen && sort_spans(h->open, h->nopen, h->bucket) != 0) {
 		ow_err_set(err, OW_EINPUT, "out of memory");
 		return -1;
 	}
@@ -587,9 +591,11 @@ static int move_to(struct chk_ctx *c, const struct place *p)
 {
 	struct history *h = c->hist;
 
-	if (h->have_at && cmp_place(p, &h->at.at) == 0)
+	int d = h->have_at ? cmp_place(p, &h->at.at) : 1;
+
+	if (d == 0)
 		return 0;
-	if (h->have_at && cmp_place(p, &h->at.at) < 0) {
+	if (d < 0) {
 		ow_err_set(&c->flush_err, OW_EINPUT, "evaluating %s failed: its results came out of "
 		           "the order it declares (ord %lld after %lld), which a bug in osdwarden "
 		           "would cause; nothing was stored", c->cur->id, (long long)p->ord,
@@ -603,7 +609,7 @@ static int move_to(struct chk_ctx *c, const struct place *p)
 	}
 	h->have_at = true;
 	while (h->have_ahead) {
-		int d = cmp_place(&h->ahead.at, p);
+		d = cmp_place(&h->ahead.at, p);
 		if (d > 0)
 			break;
 		if (d < 0) {

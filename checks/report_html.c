@@ -233,12 +233,14 @@ static void head(struct html *h)
 	      "<meta name=\"referrer\" content=\"no-referrer\">\n"
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n", h->f);
 	/* a run read-only or of one category is not stored: it has no number */
-	char name[40] = "not stored";
-	if (run->id)
-		snprintf(name, sizeof name, "run %lld", (long long)run->id);
+	char title[40] = "not stored", sub[40] = "Not stored";
+	if (run->id) {
+		snprintf(title, sizeof title, "run %lld", (long long)run->id);
+		snprintf(sub, sizeof sub, "Run %lld", (long long)run->id);
+	}
 	fprintf(h->f, "<title>osdwarden checklist report, %s</title>\n<style>%s</style>\n"
-	        "</head>\n<body>\n<header>\n<h1>osdwarden checklist report</h1>\n<p class=\"sub\">%c%s, "
-	        "judged as of ", name, STYLE, run->id ? 'R' : 'N', name + 1);
+	        "</head>\n<body>\n<header>\n<h1>osdwarden checklist report</h1>\n<p class=\"sub\">%s, "
+	        "judged as of ", title, STYLE, sub);
 	when(h, run->started);
 	if (run->previous)
 		fprintf(h->f, "; new and fixed are counted against run %lld.", (long long)run->previous);

@@ -33,11 +33,11 @@ int chk_stored_load_summary(struct inv *db, struct chk_stored *out, json_t **sum
 			continue;   /* a check this build no longer has */
 		k = chk_index(d);
 		json_object_foreach(per, state, n) {
+			enum chk_state st;
 			if (strcmp(state, "waived") == 0)
 				out->waived[k] += (long)json_integer_value(n);
-			for (int st = 0; st <= CS_FIXED; st++)
-				if (strcmp(chk_state_name((enum chk_state)st), state) == 0)
-					out->counts[k][st] += (long)json_integer_value(n);
+			if (chk_state_parse(state, &st) == 0)
+				out->counts[k][st] += (long)json_integer_value(n);
 		}
 	}
 	if (summary)

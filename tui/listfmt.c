@@ -155,10 +155,10 @@ void lf_cell(const struct inv_col *col, const struct inv_cell *c, char *out, siz
 
 static int state_of(const char *name)
 {
-	for (int s = 0; s <= CS_FIXED; s++)
-		if (name && strcmp(chk_state_name((enum chk_state)s), name) == 0)
-			return s;
-	return CS_UNKNOWN;   /* a state this osdwarden does not know: not ok */
+	enum chk_state st;
+
+	/* a state this osdwarden does not know: not ok */
+	return chk_state_parse(name, &st) == 0 ? (int)st : CS_UNKNOWN;
 }
 
 /* How bad a finding is, for the worst of an object's: an unwaived failure

@@ -126,11 +126,10 @@ static int add_object(struct explain *ex, enum chk_state st, bool waived, const 
 
 static int stored_object(void *ctx, const struct inv_finding *f)
 {
-	enum chk_state st = CS_UNKNOWN;
+	enum chk_state st;
 
-	for (int k = 0; k <= CS_FIXED; k++)
-		if (strcmp(f->state, chk_state_name((enum chk_state)k)) == 0)
-			st = (enum chk_state)k;
+	if (chk_state_parse(f->state, &st) != 0)
+		st = CS_UNKNOWN;
 	return add_object(ctx, st, f->waived, f->object_type, f->object_key, f->object_name,
 	                  f->evidence_json);
 }
